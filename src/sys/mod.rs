@@ -1,0 +1,1 @@
+//! The OS layer (being written).
