@@ -1,0 +1,126 @@
+//! Debug mode: the mistakes an event loop can see and a compiler cannot.
+//!
+//! On by default in debug builds (like `PYTHONASYNCIODEBUG`), switched with
+//! [`Builder::debug`](crate::Builder::debug). Each finding is a
+//! [`Diagnostic`] sent to one sink: stderr by default, or a closure given to
+//! [`Builder::diagnostics`](crate::Builder::diagnostics) so tests and the
+//! REPL can collect them.
+//!
+//! - **Slow poll**: a poll that took longer than the threshold (100 ms by
+//!   default, as asyncio's `slow_callback_duration`) blocked every other task
+//!   for that long.
+//! - **Lost waker**: a task returned `Pending`, is not queued, and no clone of
+//!   its waker exists anywhere: nothing can ever wake it. evloop sees this by
+//!   counting the references to the task's waker (`Arc::strong_count`).
+//! - **Unretrieved failure**: a task panicked and nobody will ever read its
+//!   `JoinError` (its handle was dropped), asyncio's "Task exception was
+//!   never retrieved".
+//! - **Leaked tasks**: tasks still pending when the runtime is dropped.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::task::{TaskId, TaskState};
+
+/// One finding of debug mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Diagnostic {
+    /// A poll blocked the loop for longer than the threshold.
+    SlowPoll {
+        /// The task.
+        task: TaskId,
+        /// Its name.
+        name: String,
+        /// How long the poll took.
+        took: Duration,
+        /// The threshold it exceeded.
+        threshold: Duration,
+    },
+    /// A task returned `Pending` without leaving its waker anywhere.
+    LostWaker {
+        /// The task.
+        task: TaskId,
+        /// Its name.
+        name: String,
+    },
+    /// A task panicked and its failure can no longer be retrieved.
+    UnretrievedFailure {
+        /// The task.
+        task: TaskId,
+        /// Its name.
+        name: String,
+        /// The panic message.
+        message: String,
+    },
+    /// Tasks still pending when the runtime was dropped.
+    LeakedTasks {
+        /// Each task: id, name and state.
+        tasks: Vec<(TaskId, String, TaskState)>,
+    },
+}
+
+impl Diagnostic {
+    /// A short, stable name for the kind of finding.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Diagnostic::SlowPoll { .. } => "slow-poll",
+            Diagnostic::LostWaker { .. } => "lost-waker",
+            Diagnostic::UnretrievedFailure { .. } => "unretrieved-failure",
+            Diagnostic::LeakedTasks { .. } => "leaked-tasks",
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Diagnostic::SlowPoll {
+                task,
+                name,
+                took,
+                threshold,
+            } => write!(
+                f,
+                "task '{name}' ({task}) blocked the loop for {took:?} in one poll (threshold {threshold:?}); \
+                 move blocking work to to_thread() or add awaits"
+            ),
+            Diagnostic::LostWaker { task, name } => write!(
+                f,
+                "task '{name}' ({task}) returned Pending but kept no waker: nothing can ever wake it \
+                 (a future must store cx.waker() before returning Pending)"
+            ),
+            Diagnostic::UnretrievedFailure {
+                task,
+                name,
+                message,
+            } => write!(
+                f,
+                "task '{name}' ({task}) panicked: {message} — and nobody awaited it (its handle was dropped)"
+            ),
+            Diagnostic::LeakedTasks { tasks } => {
+                write!(f, "runtime dropped with {} pending task(s):", tasks.len())?;
+                for (id, name, state) in tasks {
+                    write!(f, " '{name}' ({id}, {state})")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Where diagnostics go.
+pub(crate) type Sink = Box<dyn FnMut(&Diagnostic)>;
+
+pub(crate) fn stderr_sink() -> Sink {
+    Box::new(|d| eprintln!("evloop: warning: {d}"))
+}
+
+/// Debug-mode settings of one runtime.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DebugConfig {
+    pub(crate) enabled: bool,
+    pub(crate) slow_poll: Duration,
+}
+
+/// asyncio's default `slow_callback_duration`.
+pub(crate) const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);

@@ -1,0 +1,131 @@
+//! `Builder`: every knob of a runtime, in one place.
+
+use std::time::Duration;
+
+use super::core::{Core, CoreConfig};
+use super::policy::Policy;
+use super::runtime::Runtime;
+use crate::debug::{self, DebugConfig, Diagnostic};
+use crate::time::ClockKind;
+
+/// Configures a [`Runtime`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use evloop::{Policy, Runtime};
+///
+/// let rt = Runtime::builder()
+///     .virtual_clock()
+///     .policy(Policy::Random { seed: 42 })
+///     .debug(true)
+///     .slow_poll_threshold(Duration::from_millis(10))
+///     .build();
+/// assert_eq!(rt.policy(), Policy::Random { seed: 42 });
+/// ```
+#[must_use = "a Builder does nothing until .build() is called"]
+pub struct Builder {
+    clock: ClockKind,
+    policy: Policy,
+    debug: bool,
+    slow_poll: Duration,
+    sink: Option<Box<dyn FnMut(&Diagnostic)>>,
+    poll_timing: bool,
+    keep_finished: usize,
+    event_log: Option<usize>,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// The defaults: real clock, FIFO, debug mode on in debug builds, a
+    /// 100 ms slow-poll threshold, the last 1024 finished tasks kept for
+    /// snapshots.
+    pub fn new() -> Builder {
+        Builder {
+            clock: ClockKind::Real,
+            policy: Policy::Fifo,
+            debug: cfg!(debug_assertions),
+            slow_poll: debug::DEFAULT_SLOW_POLL,
+            sink: None,
+            poll_timing: false,
+            keep_finished: 1024,
+            event_log: None,
+        }
+    }
+
+    /// Which clock the loop runs on.
+    pub fn clock(mut self, clock: ClockKind) -> Builder {
+        self.clock = clock;
+        self
+    }
+
+    /// Shorthand for `.clock(ClockKind::Virtual)`.
+    pub fn virtual_clock(self) -> Builder {
+        self.clock(ClockKind::Virtual)
+    }
+
+    /// The scheduling policy.
+    pub fn policy(mut self, policy: Policy) -> Builder {
+        self.policy = policy;
+        self
+    }
+
+    /// Debug mode: slow-poll, lost-waker, unretrieved-failure and leak reports.
+    pub fn debug(mut self, on: bool) -> Builder {
+        self.debug = on;
+        self
+    }
+
+    /// A poll longer than this is reported in debug mode.
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Builder {
+        self.slow_poll = threshold;
+        self
+    }
+
+    /// Where debug reports go (stderr by default).
+    pub fn diagnostics(mut self, sink: impl FnMut(&Diagnostic) + 'static) -> Builder {
+        self.sink = Some(Box::new(sink));
+        self
+    }
+
+    /// Measure every poll's duration even when debug mode is off and nobody
+    /// listens to events (it costs two clock reads per poll).
+    pub fn poll_timing(mut self, on: bool) -> Builder {
+        self.poll_timing = on;
+        self
+    }
+
+    /// How many finished tasks snapshots keep showing (0: none).
+    pub fn keep_finished(mut self, n: usize) -> Builder {
+        self.keep_finished = n;
+        self
+    }
+
+    /// Record events from the start in a log of this capacity.
+    pub fn event_log(mut self, capacity: usize) -> Builder {
+        self.event_log = Some(capacity);
+        self
+    }
+
+    /// Builds the runtime. It belongs to the calling thread.
+    pub fn build(self) -> Runtime {
+        Runtime::from_core(Core::new(CoreConfig {
+            clock: self.clock,
+            policy: self.policy,
+            debug: DebugConfig {
+                enabled: self.debug,
+                slow_poll: self.slow_poll,
+            },
+            sink: self.sink.unwrap_or_else(debug::stderr_sink),
+            poll_timing: self.poll_timing,
+            keep_finished: self.keep_finished,
+            event_log: self.event_log,
+        }))
+    }
+}

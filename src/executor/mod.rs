@@ -1,0 +1,28 @@
+//! The executor: the loop that polls tasks.
+//!
+//! - [`runtime`](self): [`Runtime`], the public face, and the free functions
+//!   [`spawn`], [`run`].
+//! - `core`: the machine itself: one turn of the loop (diagram there).
+//! - `tasks`: the task table (a slab with generations).
+//! - `policy`: the ready queue and the order it is served in.
+//! - `shared`: the only part other threads touch (remote wakes, notify).
+//! - `context`: which loop is running on this thread.
+//! - `report`: what `step` and `run` tell you.
+
+mod builder;
+pub(crate) mod context;
+mod core;
+mod policy;
+mod report;
+mod runtime;
+mod shared;
+mod tasks;
+
+pub use builder::Builder;
+pub(crate) use core::Core;
+pub use policy::Policy;
+pub use report::{RunReport, StallReport, StepReport, StopReason};
+pub use runtime::{ClockError, Runtime, Subscription, UnknownTask, run, spawn, spawn_named};
+pub(crate) use shared::Shared;
+pub use shared::{ExternalWork, Interrupter};
+pub(crate) use tasks::Key;

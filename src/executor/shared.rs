@@ -1,0 +1,203 @@
+//! The part of a loop other threads may touch.
+//!
+//! Everything else in a runtime is single-threaded (`Rc`, `RefCell`, `Cell`):
+//! tasks may be `!Send`, and the loop's own wakes take no lock. Other threads
+//! reach the loop only through this struct, which sits behind the `Arc` of
+//! every waker:
+//!
+//! - `remote`: keys of tasks woken from outside the loop, under a mutex;
+//! - `notified`: set by the first remote wake after the loop last looked, so
+//!   that a burst of wakes costs one notification (one unpark) rather than
+//!   one each;
+//! - `external`: how many pieces of outside work (worker-thread jobs, I/O
+//!   waits, [`ExternalWork`] guards) may still wake a task. The virtual clock
+//!   will not jump ahead while any is pending.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::{self, Thread, ThreadId};
+use std::time::Duration;
+
+use super::Key;
+use crate::task::waker::TaskWaker;
+
+pub(crate) struct Shared {
+    remote: Mutex<Vec<(Key, bool)>>,
+    notified: AtomicBool,
+    closed: AtomicBool,
+    interrupted: AtomicBool,
+    external: AtomicUsize,
+    loop_thread: Thread,
+}
+
+impl Shared {
+    pub(crate) fn new() -> Shared {
+        Shared {
+            remote: Mutex::new(Vec::new()),
+            notified: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            interrupted: AtomicBool::new(false),
+            external: AtomicUsize::new(0),
+            loop_thread: thread::current(),
+        }
+    }
+
+    pub(crate) fn loop_thread_id(&self) -> ThreadId {
+        self.loop_thread.id()
+    }
+
+    /// A wake from another thread, or from the loop's thread outside the loop.
+    pub(crate) fn wake_remote(&self, waker: &TaskWaker) {
+        if self.closed.load(Ordering::Acquire) || !waker.mark_queued() {
+            return;
+        }
+        let on_loop_thread = thread::current().id() == self.loop_thread_id();
+        self.remote
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((waker.key, on_loop_thread));
+        self.notify();
+    }
+
+    /// Wakes the loop if it sleeps; free if a notification is already pending.
+    pub(crate) fn notify(&self) {
+        if !self.notified.swap(true, Ordering::AcqRel) {
+            self.loop_thread.unpark();
+        }
+    }
+
+    /// Moves the remote wakes into `into` (which must be empty).
+    pub(crate) fn take_remote(&self, into: &mut Vec<(Key, bool)>) {
+        let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
+        std::mem::swap(&mut *remote, into);
+    }
+
+    fn has_remote(&self) -> bool {
+        !self
+            .remote
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+    }
+
+    /// Blocks the loop's thread until a notification or the timeout.
+    ///
+    /// `notified` is cleared *before* the last look at the remote queue, so a
+    /// wake that lands in between either is seen by that look or leaves an
+    /// unpark token that makes `park` return at once: no wake is lost.
+    pub(crate) fn park(&self, timeout: Option<Duration>) {
+        self.notified.store(false, Ordering::SeqCst);
+        if self.has_remote() || self.interrupted.load(Ordering::SeqCst) {
+            return;
+        }
+        match timeout {
+            Some(t) => thread::park_timeout(t),
+            None => thread::park(),
+        }
+    }
+
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.remote
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    pub(crate) fn interrupt(&self) {
+        self.interrupted.store(true, Ordering::SeqCst);
+        self.loop_thread.unpark();
+    }
+
+    pub(crate) fn take_interrupt(&self) -> bool {
+        self.interrupted.swap(false, Ordering::SeqCst)
+    }
+
+    pub(crate) fn external_pending(&self) -> bool {
+        self.external.load(Ordering::Acquire) > 0
+    }
+
+    pub(crate) fn external_begin(&self) {
+        self.external.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub(crate) fn external_end(&self) {
+        self.external.fetch_sub(1, Ordering::AcqRel);
+        self.notify();
+    }
+}
+
+/// Stops a running loop from another thread (or a signal handler's thread):
+/// the current `run`, `block_on`… returns [`StopReason::Interrupted`](crate::StopReason::Interrupted)
+/// with every task intact. The REPL's Ctrl-C uses it.
+#[derive(Clone)]
+pub struct Interrupter {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Interrupter {
+    /// Interrupts the loop at its next turn.
+    pub fn interrupt(&self) {
+        self.shared.interrupt();
+    }
+}
+
+impl std::fmt::Debug for Interrupter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Interrupter")
+    }
+}
+
+/// A promise that something outside the loop (a thread of yours) may still
+/// wake one of its tasks. While any `ExternalWork` is alive, the virtual
+/// clock does not jump ahead and an idle loop waits for real wakes instead of
+/// reporting a stall. evloop's own worker-thread jobs and I/O waits hold one.
+///
+/// It is `Send`: move it to the thread that will do the waking, and drop it
+/// when that thread is done.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::Runtime;
+/// use std::sync::{Arc, Mutex};
+/// use std::task::{Poll, Waker};
+///
+/// let rt = Runtime::builder().virtual_clock().build();
+/// let guard = rt.external_work();
+/// let slot: Arc<Mutex<(bool, Option<Waker>)>> = Default::default();
+/// let for_thread = slot.clone();
+/// let worker = std::thread::spawn(move || {
+///     let _guard = guard; // dropped when the thread is done
+///     let mut s = for_thread.lock().unwrap();
+///     s.0 = true;
+///     if let Some(w) = s.1.take() { w.wake(); }
+/// });
+/// rt.block_on(std::future::poll_fn(|cx| {
+///     let mut s = slot.lock().unwrap();
+///     if s.0 { Poll::Ready(()) } else { s.1 = Some(cx.waker().clone()); Poll::Pending }
+/// }));
+/// worker.join().unwrap();
+/// ```
+pub struct ExternalWork {
+    shared: Arc<Shared>,
+}
+
+impl ExternalWork {
+    pub(crate) fn new(shared: Arc<Shared>) -> ExternalWork {
+        shared.external_begin();
+        ExternalWork { shared }
+    }
+}
+
+impl Drop for ExternalWork {
+    fn drop(&mut self) {
+        self.shared.external_end();
+    }
+}
+
+impl std::fmt::Debug for ExternalWork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExternalWork")
+    }
+}

@@ -1,0 +1,172 @@
+//! The event stream: everything the loop does, as data.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::Duration;
+
+use crate::debug::Diagnostic;
+use crate::task::{TaskId, WakeCause};
+use crate::time::Instant;
+
+/// One thing the loop did, at a time on its clock.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// The loop's clock when it happened.
+    pub at: Instant,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// What a poll returned, as events and step reports tell it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PollResult {
+    /// The task is parked until its waker fires.
+    Pending,
+    /// The task returned its output.
+    Ready,
+    /// The task panicked with this message.
+    Panicked(String),
+}
+
+impl fmt::Display for PollResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PollResult::Pending => f.write_str("Pending"),
+            PollResult::Ready => f.write_str("Ready"),
+            PollResult::Panicked(m) => write!(f, "panicked: {m}"),
+        }
+    }
+}
+
+/// The kinds of [`Event`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum EventKind {
+    /// A task was spawned (by `parent`, if spawned from inside a task).
+    Spawned {
+        /// The new task.
+        task: TaskId,
+        /// Its name.
+        name: String,
+        /// The task that spawned it.
+        parent: Option<TaskId>,
+    },
+    /// A task was put on the ready queue.
+    Woken {
+        /// The woken task.
+        task: TaskId,
+        /// Why.
+        cause: WakeCause,
+    },
+    /// A task was polled.
+    Polled {
+        /// The polled task.
+        task: TaskId,
+        /// What the poll returned.
+        result: PollResult,
+        /// How long the poll took (real time, zero if poll timing is off).
+        took: Duration,
+    },
+    /// A timer fired.
+    TimerFired {
+        /// The task that set it.
+        owner: Option<TaskId>,
+        /// Its deadline.
+        deadline: Instant,
+    },
+    /// The virtual clock moved forward.
+    ClockAdvanced {
+        /// The time before.
+        from: Instant,
+        /// The time after.
+        to: Instant,
+    },
+    /// A task returned its output.
+    Completed {
+        /// The task.
+        task: TaskId,
+    },
+    /// A task was cancelled.
+    Cancelled {
+        /// The task.
+        task: TaskId,
+    },
+    /// A task panicked.
+    Panicked {
+        /// The task.
+        task: TaskId,
+        /// The panic message.
+        message: String,
+    },
+    /// A debug-mode report (slow poll, lost waker…).
+    Diagnostic(Diagnostic),
+}
+
+impl Event {
+    /// The same event with every real-time duration set to zero. Two runs of
+    /// the same program under the same seed give the same stream of these.
+    pub fn without_timing(&self) -> Event {
+        let mut e = self.clone();
+        if let EventKind::Polled { took, .. } = &mut e.kind {
+            *took = Duration::ZERO;
+        }
+        if let EventKind::Diagnostic(Diagnostic::SlowPoll { took, .. }) = &mut e.kind {
+            *took = Duration::ZERO;
+        }
+        e
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] ", self.at)?;
+        match &self.kind {
+            EventKind::Spawned { task, name, parent } => match parent {
+                Some(p) => write!(f, "spawned {task} '{name}' (by {p})"),
+                None => write!(f, "spawned {task} '{name}'"),
+            },
+            EventKind::Woken { task, cause } => write!(f, "{task} ready: {cause}"),
+            EventKind::Polled { task, result, took } => {
+                write!(f, "polled {task} → {result} in {took:?}")
+            }
+            EventKind::TimerFired { owner, deadline } => match owner {
+                Some(o) => write!(f, "timer @{deadline} of {o} fired"),
+                None => write!(f, "timer @{deadline} fired"),
+            },
+            EventKind::ClockAdvanced { from, to } => write!(f, "clock {from} → {to}"),
+            EventKind::Completed { task } => write!(f, "{task} done"),
+            EventKind::Cancelled { task } => write!(f, "{task} cancelled"),
+            EventKind::Panicked { task, message } => write!(f, "{task} panicked: {message}"),
+            EventKind::Diagnostic(d) => write!(f, "warning: {d}"),
+        }
+    }
+}
+
+/// A bounded log of the most recent events (the oldest fall off).
+#[derive(Debug)]
+pub(crate) struct EventLog {
+    pub(crate) events: VecDeque<Event>,
+    pub(crate) capacity: usize,
+    pub(crate) dropped: u64,
+}
+
+impl EventLog {
+    pub(crate) fn new(capacity: usize) -> EventLog {
+        EventLog {
+            events: VecDeque::with_capacity(capacity.min(4096)),
+            capacity,
+            dropped: 0,
+        }
+    }
+
+    pub(crate) fn push(&mut self, event: Event) {
+        if self.capacity == 0 {
+            self.dropped += 1;
+            return;
+        }
+        if self.events.len() == self.capacity {
+            self.events.pop_front();
+            self.dropped += 1;
+        }
+        self.events.push_back(event);
+    }
+}

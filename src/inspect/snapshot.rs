@@ -1,0 +1,68 @@
+//! Snapshots: the whole loop as plain data, at one moment.
+
+use std::time::Duration;
+
+use crate::task::{TaskId, TaskState, WaitOn, WakeCause};
+use crate::time::{ClockKind, Instant, TimerInfo};
+
+/// Everything the loop holds at one moment: the clock, the tasks, the ready
+/// queue and the timers. Plain data: print it, compare it, keep it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    /// The loop's clock.
+    pub now: Instant,
+    /// Which clock.
+    pub clock: ClockKind,
+    /// Live tasks in spawn order, then recently finished ones.
+    pub tasks: Vec<TaskInfo>,
+    /// The ready queue, in the order a FIFO policy would poll it.
+    pub ready: Vec<TaskId>,
+    /// Pending timers, earliest first.
+    pub timers: Vec<TimerInfo>,
+}
+
+impl Snapshot {
+    /// The task with this id.
+    pub fn task(&self, id: TaskId) -> Option<&TaskInfo> {
+        self.tasks.iter().find(|t| t.id == id)
+    }
+
+    /// The first task with this name.
+    pub fn task_named(&self, name: &str) -> Option<&TaskInfo> {
+        self.tasks.iter().find(|t| t.name == name)
+    }
+}
+
+/// One task, as a snapshot sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskInfo {
+    /// Its id.
+    pub id: TaskId,
+    /// Its name.
+    pub name: String,
+    /// Its state.
+    pub state: TaskState,
+    /// What it waits on, while `Waiting`.
+    pub waiting_on: Option<WaitOn>,
+    /// Why it was last made ready.
+    pub last_cause: WakeCause,
+    /// How many times it has been polled.
+    pub polls: u64,
+    /// How many wakes reached it.
+    pub wakes: u64,
+    /// Total real time spent in its polls (zero if poll timing is off).
+    pub busy: Duration,
+    /// When it was spawned, on the loop's clock.
+    pub spawned_at: Instant,
+    /// When it finished, if it has.
+    pub finished_at: Option<Instant>,
+    /// The task that spawned it.
+    pub parent: Option<TaskId>,
+}
+
+impl TaskInfo {
+    /// Time since spawn (until it finished, for finished tasks).
+    pub fn age(&self, now: Instant) -> Duration {
+        self.finished_at.unwrap_or(now) - self.spawned_at
+    }
+}

@@ -1,0 +1,312 @@
+//! The timer heap: every pending deadline of the loop, earliest on top.
+//!
+//! ```text
+//!   BinaryHeap<Reverse<Entry>>            slots: Vec<Slot>
+//!   ┌─────────────────────────┐           ┌──────────────────────────────┐
+//!   │ (1.0s, seq 4) → slot 2  │──────────▶│ 2: seq 4, waker of task #3   │
+//!   │ (1.0s, seq 7) → slot 0  │──────────▶│ 0: seq 7, waker of task #5   │
+//!   │ (2.5s, seq 5) → slot 1  │──╳ stale  │ 1: free (the Sleep dropped)  │
+//!   └─────────────────────────┘           └──────────────────────────────┘
+//! ```
+//!
+//! Entries order by `(deadline, seq)`: `seq` counts up at every insert, so two
+//! timers with the same deadline fire in the order they were set.
+//!
+//! A `Sleep` dropped before its deadline frees its slot at once, but its heap
+//! entry stays (a binary heap cannot remove from the middle cheaply). Such an
+//! entry is *stale*: its slot's `seq` no longer matches. Stale entries are
+//! kept harmless two ways:
+//!
+//! - [`TimerHeap::next_deadline`] pops stale entries off the top before it
+//!   answers, so the loop never wakes early for a timer that is gone;
+//! - when stale entries outnumber live ones (and there are more than a
+//!   handful), the heap is rebuilt without them, so it never grows without
+//!   bound however many sleeps are dropped.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::task::Waker;
+
+use super::Instant;
+use crate::task::TaskId;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Entry {
+    deadline: Instant,
+    seq: u64,
+    slot: u32,
+}
+
+struct Slot {
+    /// Sequence number of the timer that owns the slot; 0 when free.
+    seq: u64,
+    waker: Option<Waker>,
+    owner: Option<TaskId>,
+}
+
+/// Names one timer in the heap, held by the `Sleep` that set it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TimerKey {
+    slot: u32,
+    seq: u64,
+}
+
+/// A timer that came due, returned to the loop so it can wake the owner
+/// after letting go of the heap.
+pub(crate) struct Fired {
+    pub(crate) waker: Waker,
+    pub(crate) owner: Option<TaskId>,
+    pub(crate) deadline: Instant,
+}
+
+/// One pending timer, as the snapshot shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimerInfo {
+    /// When it fires.
+    pub deadline: Instant,
+    /// The task that set it (None if set outside any task).
+    pub owner: Option<TaskId>,
+}
+
+/// Stale entries tolerated before a rebuild is considered.
+const COMPACT_MIN_STALE: usize = 64;
+
+#[derive(Default)]
+pub(crate) struct TimerHeap {
+    heap: BinaryHeap<Reverse<Entry>>,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    next_seq: u64,
+    stale: usize,
+}
+
+impl TimerHeap {
+    pub(crate) fn insert(&mut self, deadline: Instant, waker: Waker, owner: Option<TaskId>) -> TimerKey {
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        let slot = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.slots.push(Slot {
+                    seq: 0,
+                    waker: None,
+                    owner: None,
+                });
+                u32::try_from(self.slots.len() - 1).expect("more than u32::MAX timers at once")
+            }
+        };
+        self.slots[slot as usize] = Slot {
+            seq,
+            waker: Some(waker),
+            owner,
+        };
+        self.heap.push(Reverse(Entry { deadline, seq, slot }));
+        TimerKey { slot, seq }
+    }
+
+    fn slot_mut(&mut self, key: TimerKey) -> Option<&mut Slot> {
+        self.slots
+            .get_mut(key.slot as usize)
+            .filter(|s| s.seq == key.seq)
+    }
+
+    /// Replaces the waker if the timer is still pending and the new waker
+    /// would wake a different task. False if the timer already fired.
+    pub(crate) fn update_waker(&mut self, key: TimerKey, waker: &Waker) -> bool {
+        match self.slot_mut(key) {
+            Some(slot) => {
+                if !slot.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+                    slot.waker = Some(waker.clone());
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Forgets a timer that has not fired; its heap entry becomes stale.
+    /// Returns the waker so the caller drops it outside any borrow.
+    pub(crate) fn cancel(&mut self, key: TimerKey) -> Option<Waker> {
+        let slot = self.slot_mut(key)?;
+        slot.seq = 0;
+        slot.owner = None;
+        let waker = slot.waker.take();
+        self.free.push(key.slot);
+        self.stale += 1;
+        self.maybe_compact();
+        waker
+    }
+
+    fn is_live(&self, e: &Entry) -> bool {
+        self.slots[e.slot as usize].seq == e.seq
+    }
+
+    fn maybe_compact(&mut self) {
+        let live = self.heap.len() - self.stale;
+        if self.stale > COMPACT_MIN_STALE && self.stale > live {
+            let slots = &self.slots;
+            self.heap.retain(|Reverse(e)| slots[e.slot as usize].seq == e.seq);
+            self.stale = 0;
+        }
+    }
+
+    /// Pops stale entries off the top.
+    fn purge_top(&mut self) {
+        while let Some(Reverse(top)) = self.heap.peek() {
+            if self.is_live(top) {
+                break;
+            }
+            self.heap.pop();
+            self.stale -= 1;
+        }
+    }
+
+    /// The earliest live deadline.
+    pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
+        self.purge_top();
+        self.heap.peek().map(|Reverse(e)| e.deadline)
+    }
+
+    /// Removes and returns the earliest timer due at `now`, if any.
+    pub(crate) fn pop_due(&mut self, now: Instant) -> Option<Fired> {
+        self.purge_top();
+        let Reverse(top) = *self.heap.peek()?;
+        if top.deadline > now {
+            return None;
+        }
+        self.heap.pop();
+        let slot = &mut self.slots[top.slot as usize];
+        slot.seq = 0;
+        let waker = slot.waker.take().expect("a live timer slot holds a waker");
+        let owner = slot.owner.take();
+        self.free.push(top.slot);
+        Some(Fired {
+            waker,
+            owner,
+            deadline: top.deadline,
+        })
+    }
+
+    /// Live timers, in the order they will fire.
+    pub(crate) fn pending(&self) -> Vec<TimerInfo> {
+        let mut live: Vec<Entry> = self
+            .heap
+            .iter()
+            .map(|Reverse(e)| *e)
+            .filter(|e| self.is_live(e))
+            .collect();
+        live.sort_unstable();
+        live.iter()
+            .map(|e| TimerInfo {
+                deadline: e.deadline,
+                owner: self.slots[e.slot as usize].owner,
+            })
+            .collect()
+    }
+
+    /// Number of live timers.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.heap.len() - self.stale
+    }
+
+    /// Number of entries the heap holds, live and stale (for tests).
+    #[cfg(test)]
+    fn raw_len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Takes every waker out (at shutdown), to drop them outside a borrow.
+    pub(crate) fn drain_wakers(&mut self) -> Vec<Waker> {
+        self.heap.clear();
+        self.free.clear();
+        self.stale = 0;
+        self.slots.drain(..).filter_map(|s| s.waker).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn at(ms: u64) -> Instant {
+        Instant(Duration::from_millis(ms))
+    }
+
+    fn fire_all(h: &mut TimerHeap, now: Instant) -> Vec<Instant> {
+        let mut out = vec![];
+        while let Some(f) = h.pop_due(now) {
+            out.push(f.deadline);
+        }
+        out
+    }
+
+    #[test]
+    fn fires_in_deadline_order_and_not_early() {
+        let mut h = TimerHeap::default();
+        for ms in [30, 10, 20] {
+            h.insert(at(ms), Waker::noop().clone(), None);
+        }
+        assert_eq!(fire_all(&mut h, at(15)), vec![at(10)]);
+        assert_eq!(h.next_deadline(), Some(at(20)));
+        assert_eq!(fire_all(&mut h, at(30)), vec![at(20), at(30)]);
+        assert_eq!(h.next_deadline(), None);
+    }
+
+    #[test]
+    fn equal_deadlines_fire_in_insertion_order() {
+        let mut h = TimerHeap::default();
+        let owners: Vec<_> = (1..=5).map(TaskId).collect();
+        for o in &owners {
+            h.insert(at(5), Waker::noop().clone(), Some(*o));
+        }
+        let mut fired = vec![];
+        while let Some(f) = h.pop_due(at(5)) {
+            fired.push(f.owner.unwrap());
+        }
+        assert_eq!(fired, owners);
+    }
+
+    #[test]
+    fn cancelled_timer_never_fires_and_next_deadline_skips_it() {
+        let mut h = TimerHeap::default();
+        let early = h.insert(at(1), Waker::noop().clone(), None);
+        h.insert(at(9), Waker::noop().clone(), None);
+        assert!(h.cancel(early).is_some());
+        assert!(h.cancel(early).is_none(), "a second cancel is a no-op");
+        assert_eq!(h.next_deadline(), Some(at(9)));
+        assert_eq!(fire_all(&mut h, at(100)), vec![at(9)]);
+    }
+
+    #[test]
+    fn reused_slot_does_not_confuse_an_old_key() {
+        let mut h = TimerHeap::default();
+        let old = h.insert(at(1), Waker::noop().clone(), None);
+        h.cancel(old);
+        let new = h.insert(at(2), Waker::noop().clone(), None);
+        assert!(!h.update_waker(old, Waker::noop()));
+        assert!(h.update_waker(new, Waker::noop()));
+        assert_eq!(h.len(), 1);
+    }
+
+    #[test]
+    fn stale_entries_are_compacted() {
+        let mut h = TimerHeap::default();
+        h.insert(at(1_000_000), Waker::noop().clone(), None);
+        for i in 0..10_000 {
+            let k = h.insert(at(10 + i), Waker::noop().clone(), None);
+            h.cancel(k);
+        }
+        assert!(h.raw_len() <= 2 * COMPACT_MIN_STALE + 2, "heap holds {}", h.raw_len());
+        assert_eq!(h.len(), 1);
+    }
+
+    #[test]
+    fn far_future_deadline_neither_overflows_nor_fires() {
+        let mut h = TimerHeap::default();
+        h.insert(Instant::FAR_FUTURE, Waker::noop().clone(), None);
+        assert!(h.pop_due(at(u64::MAX)).is_none());
+        assert_eq!(h.next_deadline(), Some(Instant::FAR_FUTURE));
+    }
+}

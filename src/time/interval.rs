@@ -1,0 +1,96 @@
+//! `interval`: a tick every period.
+
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::{Instant, Sleep, sleep_until};
+use crate::executor::context;
+
+/// A ticker that fires every `period`, the first tick at once.
+///
+/// Ticks are scheduled at `start + n × period`. If the loop falls behind
+/// (a poll blocked it past several ticks), the missed ticks are skipped and
+/// the next tick lands on the next multiple of the period: an interval
+/// never fires a burst to catch up.
+///
+/// # Panics
+///
+/// Panics when `period` is zero (an interval of zero would never let other
+/// tasks run; use [`yield_now`](crate::yield_now) in a loop for that), and
+/// when called outside a running loop.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use evloop::{Runtime, time::{interval, Instant}};
+///
+/// let rt = Runtime::builder().virtual_clock().build();
+/// let ticks = rt.block_on(async {
+///     let mut every = interval(Duration::from_millis(250));
+///     let mut at = vec![];
+///     for _ in 0..3 {
+///         at.push(every.tick().await.since_start());
+///     }
+///     at
+/// });
+/// assert_eq!(ticks, [0, 250, 500].map(Duration::from_millis));
+/// ```
+pub fn interval(period: Duration) -> Interval {
+    assert!(
+        !period.is_zero(),
+        "evloop::time::interval() needs a period above zero; to let other tasks run between iterations, use yield_now()"
+    );
+    let now = context::expect_core("evloop::time::interval()", |core| core.now());
+    Interval {
+        period,
+        next: now,
+        sleep: sleep_until(now),
+    }
+}
+
+/// The ticker returned by [`interval`].
+#[derive(Debug)]
+pub struct Interval {
+    period: Duration,
+    next: Instant,
+    sleep: Sleep,
+}
+
+impl Interval {
+    /// Waits for the next tick and returns its scheduled instant.
+    pub async fn tick(&mut self) -> Instant {
+        poll_fn(|cx| self.poll_tick(cx)).await
+    }
+
+    /// Polls for the next tick.
+    pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
+        use std::future::Future;
+        if Pin::new(&mut self.sleep).poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let tick = self.next;
+        let now = context::expect_core("polling an Interval", |core| core.now());
+        let mut next = tick + self.period;
+        if next <= now {
+            // Skip missed ticks: land on the next multiple of the period.
+            let behind = now - tick;
+            let periods = behind.as_nanos() / self.period.as_nanos() + 1;
+            let skip = self
+                .period
+                .checked_mul(u32::try_from(periods).unwrap_or(u32::MAX))
+                .unwrap_or(Duration::MAX);
+            next = tick + skip;
+        }
+        self.next = next;
+        self.sleep.reset(next);
+        Poll::Ready(tick)
+    }
+
+    /// The period.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+}

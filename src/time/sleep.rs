@@ -1,0 +1,155 @@
+//! `sleep` and `sleep_until`: a future that completes at a deadline.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::Instant;
+use super::heap::TimerKey;
+use crate::executor::{Core, context};
+use crate::task::WaitOn;
+
+/// Waits until `duration` has passed on the loop's clock (asyncio's
+/// `await asyncio.sleep(d)`).
+///
+/// The deadline is counted from now when called inside a running loop, and
+/// from the first poll when called outside one (so `rt.spawn(sleep(d))`
+/// works: the task sleeps `d` from its first poll).
+/// A zero duration completes at the first poll without yielding; use
+/// [`yield_now`](crate::yield_now) to let other tasks run.
+/// `Duration::MAX` saturates to a deadline that never comes.
+///
+/// # Panics
+///
+/// The returned future panics when polled outside a running evloop loop
+/// (by another executor, say), since it needs the loop's timers.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use evloop::{Runtime, time::Instant};
+///
+/// let rt = Runtime::builder().virtual_clock().build();
+/// let took = rt.block_on(async {
+///     let start = Instant::now();
+///     evloop::sleep(Duration::from_secs(3600)).await; // an hour, instantly
+///     start.elapsed()
+/// });
+/// assert_eq!(took, Duration::from_secs(3600));
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    match context::with_core(|core| core.now()) {
+        Some(now) => sleep_until(now + duration),
+        None => Sleep {
+            deadline: Deadline::AfterFirstPoll(duration),
+            timer: None,
+        },
+    }
+}
+
+/// Waits until the loop's clock reads `deadline`. A deadline in the past
+/// completes at the first poll.
+///
+/// Unlike [`sleep`], this can be created outside a loop; it must be polled
+/// inside one.
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        deadline: Deadline::At(deadline),
+        timer: None,
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Deadline {
+    At(Instant),
+    /// Created outside a loop: counted from the first poll.
+    AfterFirstPoll(Duration),
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// Dropping it before the deadline removes its timer: a dropped sleep never
+/// wakes the loop.
+#[must_use = "futures do nothing unless awaited or spawned"]
+pub struct Sleep {
+    deadline: Deadline,
+    timer: Option<(Rc<Core>, TimerKey)>,
+}
+
+impl Sleep {
+    /// When this sleep completes ([`Instant::FAR_FUTURE`] until the first
+    /// poll, for a sleep created outside a loop).
+    pub fn deadline(&self) -> Instant {
+        match self.deadline {
+            Deadline::At(at) => at,
+            Deadline::AfterFirstPoll(_) => Instant::FAR_FUTURE,
+        }
+    }
+
+    /// Moves the deadline (used by [`Interval`](super::Interval)). The timer,
+    /// if set, is re-set at the next poll.
+    pub fn reset(&mut self, deadline: Instant) {
+        self.cancel_timer();
+        self.deadline = Deadline::At(deadline);
+    }
+
+    /// True if the deadline has passed on the running loop's clock.
+    pub fn is_elapsed(&self) -> bool {
+        context::with_core(|core| core.now() >= self.deadline()).unwrap_or(false)
+    }
+
+    fn cancel_timer(&mut self) {
+        if let Some((core, key)) = self.timer.take() {
+            core.cancel_timer(key);
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let core = context::expect_core_rc("polling evloop::Sleep");
+        let now = core.now();
+        let deadline = match this.deadline {
+            Deadline::At(at) => at,
+            Deadline::AfterFirstPoll(d) => {
+                this.deadline = Deadline::At(now + d);
+                now + d
+            }
+        };
+        if now >= deadline {
+            this.cancel_timer();
+            return Poll::Ready(());
+        }
+        match &this.timer {
+            Some((owner, key)) if Rc::ptr_eq(owner, &core) && core.update_timer(*key, cx.waker()) => {}
+            _ => {
+                this.cancel_timer();
+                let key = core.insert_timer(deadline, cx.waker().clone());
+                this.timer = Some((core.clone(), key));
+            }
+        }
+        core.note_wait(WaitOn::Timer(deadline));
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.cancel_timer();
+    }
+}
+
+impl std::fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .field("registered", &self.timer.is_some())
+            .finish()
+    }
+}
