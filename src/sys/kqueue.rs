@@ -288,7 +288,10 @@ impl Poller {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let n = cvt_r(|| {
             // Recomputed on each try, so EINTR does not restart the clock.
-            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            let left = match deadline {
+                Some(d) => Some(d.saturating_duration_since(Instant::now())),
+                None => timeout,
+            };
             let ts = left.map(|t| Timespec {
                 // At most MAX_WAIT, about 2.1 million seconds: fits.
                 tv_sec: t.as_secs() as i64,

@@ -1,8 +1,8 @@
 //! The OS layer: one readiness poller per event loop, behind one contract.
 //!
 //! Everything above `sys/` (the reactor, the executor) sees only the names
-//! below. Which kernel interface answers them is chosen once, at the bottom
-//! of this doc's module, and never again:
+//! below. Which kernel interface answers them is chosen in one place (the
+//! `cfg`'d `mod … ; use … as backend;` lines after this doc) and never again:
 //!
 //! | OS                          | backend          | wake-up for `notify`        |
 //! |-----------------------------|------------------|-----------------------------|
@@ -330,17 +330,20 @@ pub(crate) fn timeout_millis(timeout: Option<Duration>) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::File;
     use std::io::{ErrorKind, Read, Write};
-    use std::os::fd::AsRawFd;
+    use std::os::fd::{AsRawFd, OwnedFd};
     use std::os::unix::net::UnixStream;
     use std::time::Instant;
 
-    /// A connected, non-blocking socket pair.
-    fn pair() -> (UnixStream, UnixStream) {
+    /// A connected, non-blocking `UnixStream::pair()`, each end turned into a
+    /// `File` so that reads and writes are plain read(2)/write(2): std's
+    /// `UnixStream` writes with send(2), which Miri does not emulate.
+    fn pair() -> (File, File) {
         let (a, b) = UnixStream::pair().unwrap();
         set_nonblocking(a.as_raw_fd(), true).unwrap();
         set_nonblocking(b.as_raw_fd(), true).unwrap();
-        (a, b)
+        (File::from(OwnedFd::from(a)), File::from(OwnedFd::from(b)))
     }
 
     /// One zero-timeout wait, asserting no notify was pending.
@@ -579,7 +582,7 @@ mod tests {
     #[test]
     fn reserved_token_is_refused() {
         let poller = Poller::new().unwrap();
-        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let (a, _b) = pair();
         let err = poller
             .register(a.as_raw_fd(), NOTIFY_TOKEN, Interest::READABLE)
             .unwrap_err();
