@@ -1,1 +1,603 @@
-//! The OS layer (being written).
+//! The OS layer: one readiness poller per event loop, behind one contract.
+//!
+//! Everything above `sys/` (the reactor, the executor) sees only the names
+//! below. Which kernel interface answers them is chosen in one place (the
+//! `cfg`'d `mod … ; use … as backend;` lines after this doc) and never again:
+//!
+//! | OS                          | backend          | wake-up for `notify`        |
+//! |-----------------------------|------------------|-----------------------------|
+//! | Linux, Android              | [`epoll`]        | an `eventfd` in the set     |
+//! | macOS, iOS, FreeBSD 12+     | [`kqueue`]       | an `EVFILT_USER` event      |
+//! | anything else               | `compile_error!` |                             |
+//!
+//! [`epoll`]: https://man7.org/linux/man-pages/man7/epoll.7.html
+//! [`kqueue`]: https://man.freebsd.org/cgi/man.cgi?query=kqueue&sektion=2
+//!
+//! # The contract every backend provides
+//!
+//! Each backend module defines the same four items with the same names:
+//!
+//! * `Poller` — owns the kernel object (an epoll or kqueue descriptor).
+//!   `Poller::new()` creates it; `register(fd, token, interest)`,
+//!   `modify(fd, token, interest)` and `deregister(fd)` edit the set of
+//!   watched descriptors; `wait(&mut events, timeout)` blocks until
+//!   something is ready and fills `events`; `notifier()` hands out a
+//!   [`Notifier`]. Dropping the `Poller` closes its descriptors.
+//! * `Notifier` — a cheap, cloneable, `Send + Sync` handle whose `notify()`
+//!   makes a blocked (or the next) `wait` return. It is how another thread
+//!   (a `to_thread` worker, a waker called off-loop) gets the loop's
+//!   attention.
+//! * [`Interest`] and [`Event`] are shared and defined here.
+//!
+//! All methods take `&self`: the poller keeps its buffer of raw kernel events
+//! in a `RefCell`, so the reactor can hold the poller in a plain field and
+//! call `wait` without a `&mut`. That makes `Poller` `!Sync` (it is still
+//! `Send`); only the `Notifier` crosses threads.
+//!
+//! The promises, which the tests in each backend check:
+//!
+//! 1. **Tokens.** `wait` reports the `token` given at `register`/`modify`.
+//!    `usize::MAX` is reserved ([`NOTIFY_TOKEN`]); registering it fails with
+//!    `InvalidInput`.
+//! 2. **Edge-triggered.** An event is reported when the descriptor *becomes*
+//!    ready, not while it *is* ready. A task that sees `readable` must read
+//!    until `WouldBlock` before waiting again, or it may never hear of the
+//!    rest of the data (see below for why).
+//! 3. **Bad news wakes everyone.** End of file, hang-up and errors set
+//!    `readable`; errors and hang-up also set `writable`. The poller does not
+//!    say *what* went wrong: the woken task retries its `read`/`write` and the
+//!    syscall tells it (0 bytes, `EPIPE`, `ECONNRESET`, ...).
+//! 4. **One descriptor may yield two events.** kqueue reports reading and
+//!    writing as separate filters, so the same token can appear twice in one
+//!    batch (once `readable`, once `writable`). epoll merges them. Consumers
+//!    must OR them together, never assume one event per token.
+//! 5. **Timeouts never end early.** `None` blocks until an event or a notify;
+//!    `Some(Duration::ZERO)` only looks. Others are rounded *up* to the
+//!    backend's resolution (epoll counts whole milliseconds, so 1 µs waits
+//!    1 ms rather than becoming a 0 ms busy-poll) and clamped to
+//!    [`MAX_WAIT`] (`i32::MAX` ms, about 24.8 days), so `Duration::MAX` is
+//!    fine; a wait that hits the clamp returns with no events, like any
+//!    timeout.
+//! 6. **Signals are invisible.** If the kernel call is interrupted (`EINTR`)
+//!    the wait is restarted with the time that is left, so the caller never
+//!    sees `Interrupted`.
+//! 7. **Notifies coalesce.** Any number of `notify()` calls before a `wait`
+//!    produce one wake-up: that `wait` returns `Ok(true)`, and the next one
+//!    sees nothing (`Ok(false)`) unless another `notify` came in between.
+//!
+//! # Why edge-triggered
+//!
+//! With level-triggered polling, a socket that has unread data is reported by
+//! *every* `wait`. An async task is not reading the moment it is woken; it
+//! reads when the executor polls it, which may be several loop turns later.
+//! Level-triggered, each of those turns would report the same socket again
+//! and wake the same task again, for nothing. Edge-triggered, the kernel says
+//! it once; the reactor remembers "ready" until the task hits `WouldBlock`,
+//! which is exactly the `poll_read` → `Pending` → wait → `poll_read` rhythm of
+//! a future. This is also what Tokio and mio do, and Miri's epoll emulation
+//! accepts `EPOLLET`, so the tests run under Miri too.
+//!
+//! The price is promise 2: a reader that stops before `WouldBlock` must
+//! remember that it is still ready. Nothing will remind it.
+//!
+//! # How notify works
+//!
+//! A blocked `epoll_wait`/`kevent` only returns for something in its set, so
+//! the set always contains one extra thing that other threads can poke:
+//!
+//! * **epoll**: an `eventfd`, a kernel counter with a descriptor. `notify`
+//!   writes 1 to it (readable); `wait` sees the reserved token, reads the
+//!   counter back to 0 and returns `Ok(true)`. However many writes came
+//!   first, one read clears them all; that is the coalescing of promise 7.
+//! * **kqueue**: an `EVFILT_USER` event, which exists for exactly this.
+//!   `notify` triggers it with `NOTE_TRIGGER`; `EV_CLEAR` resets it when
+//!   `wait` reports it.
+//!
+//! A `Notifier` holds an `Arc` of the descriptor it pokes, shared with the
+//! `Poller`, so a `Notifier` that outlives its loop writes to a live,
+//! unwatched descriptor (harmless) rather than to a closed number that the
+//! process may already have reused for something else (a real bug).
+//!
+//! # Where this simplifies
+//!
+//! A production reactor (mio) also supports Windows (IOCP, a completion
+//! model rather than readiness), Solaris event ports, more BSDs, and OSes
+//! without `EVFILT_USER` via a self-pipe. evloop supports the two kernels
+//! whose headers we checked, and says so with `compile_error!` elsewhere.
+
+// The reactor that calls these lands next; until then only the tests use them.
+// In test builds the lint stays on, so the tests must use every item.
+#![cfg_attr(not(test), allow(dead_code))]
+
+use std::io;
+use std::os::fd::RawFd;
+use std::time::Duration;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod epoll;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use epoll as backend;
+
+#[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+mod kqueue;
+#[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+use kqueue as backend;
+
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+)))]
+compile_error!(
+    "evloop's OS layer supports Linux/Android (epoll) and macOS/iOS/FreeBSD (kqueue) only; \
+     other BSDs have a different `struct kevent` and were not checked"
+);
+
+#[cfg_attr(not(test), allow(unused_imports))] // The reactor, landing next, imports these.
+pub(crate) use backend::{Notifier, Poller};
+
+/// The token the backends use internally for the notify wake-up.
+///
+/// `register` and `modify` refuse it, so `wait` never confuses a descriptor
+/// with a notify.
+pub(crate) const NOTIFY_TOKEN: usize = usize::MAX;
+
+/// The longest a single `wait` blocks: `i32::MAX` milliseconds, the most
+/// `epoll_wait` can express. Longer timeouts are clamped to this.
+pub(crate) const MAX_WAIT: Duration = Duration::from_millis(i32::MAX as u64);
+
+/// Which kinds of readiness a registration asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Interest {
+    /// Report when the descriptor becomes readable (or reaches EOF / fails).
+    pub readable: bool,
+    /// Report when the descriptor becomes writable (or fails).
+    pub writable: bool,
+}
+
+impl Interest {
+    /// Reading only.
+    pub const READABLE: Interest = Interest {
+        readable: true,
+        writable: false,
+    };
+    /// Writing only.
+    pub const WRITABLE: Interest = Interest {
+        readable: false,
+        writable: true,
+    };
+    /// Both directions.
+    pub const BOTH: Interest = Interest {
+        readable: true,
+        writable: true,
+    };
+}
+
+/// One readiness report from [`Poller::wait`].
+///
+/// `readable` is also set on end of file, hang-up and error, `writable` on
+/// error and hang-up: a waiting task always wakes and learns what happened by
+/// trying its syscall (contract promise 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Event {
+    /// The token given when the descriptor was registered.
+    pub token: usize,
+    /// The descriptor became readable, or hit EOF, hang-up or an error.
+    pub readable: bool,
+    /// The descriptor became writable, or hit hang-up or an error.
+    pub writable: bool,
+}
+
+/// Rejects the reserved token (contract promise 1).
+fn check_token(token: usize) -> io::Result<()> {
+    if token == NOTIFY_TOKEN {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "token usize::MAX is reserved for notify",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The return types of C calls that signal failure with `-1` and `errno`.
+pub(crate) trait IsMinusOne: Copy {
+    fn is_minus_one(self) -> bool;
+}
+
+impl IsMinusOne for i32 {
+    fn is_minus_one(self) -> bool {
+        self == -1
+    }
+}
+
+impl IsMinusOne for isize {
+    fn is_minus_one(self) -> bool {
+        self == -1
+    }
+}
+
+/// Turns the C convention (`-1` and `errno`) into an `io::Result`, once, so
+/// call sites read like safe code. Named after the helper in std's own unix
+/// layer.
+///
+/// # Errors
+///
+/// `Err(io::Error::last_os_error())` when `ret` is `-1`.
+pub(crate) fn cvt<T: IsMinusOne>(ret: T) -> io::Result<T> {
+    if ret.is_minus_one() {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Like [`cvt`], but calls `f` again while it fails with `EINTR` (a signal
+/// arrived mid-call). `f` is re-run from scratch, so it can recompute its
+/// arguments (a remaining timeout, say) on each try.
+///
+/// # Errors
+///
+/// The first error that is not `Interrupted`.
+pub(crate) fn cvt_r<T: IsMinusOne>(mut f: impl FnMut() -> T) -> io::Result<T> {
+    loop {
+        match cvt(f()) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// `fcntl` and its file-status flags. The command numbers agree across the
+/// supported OSes; `O_NONBLOCK` does not (Linux's is octal 04000 on the
+/// architectures checked here; Darwin and FreeBSD use 0x4).
+mod fcntl {
+    use std::ffi::c_int;
+
+    pub(super) const F_GETFL: c_int = 3;
+    pub(super) const F_SETFL: c_int = 4;
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(super) const O_NONBLOCK: c_int = 0o4000;
+    #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+    pub(super) const O_NONBLOCK: c_int = 0x4;
+
+    // Linux's O_NONBLOCK is 0o4000 on x86, arm, aarch64, riscv, powerpc,
+    // s390x and loongarch; mips, sparc and alpha differ (asm/fcntl.h).
+    #[cfg(all(
+        any(target_os = "linux", target_os = "android"),
+        not(any(
+            target_arch = "x86",
+            target_arch = "x86_64",
+            target_arch = "arm",
+            target_arch = "aarch64",
+            target_arch = "riscv64",
+            target_arch = "powerpc64",
+            target_arch = "s390x",
+            target_arch = "loongarch64",
+        ))
+    ))]
+    compile_error!("O_NONBLOCK/O_CLOEXEC not checked for this Linux architecture");
+
+    unsafe extern "C" {
+        /// `int fcntl(int fd, int cmd, ...)`: variadic in C, so it is here too.
+        pub(super) fn fcntl(fd: c_int, cmd: c_int, ...) -> c_int;
+    }
+}
+
+/// Switches `O_NONBLOCK` on or off for any descriptor.
+///
+/// std has `set_nonblocking` on sockets but not on the pipe ends of
+/// `std::io::pipe()`, which `to_thread` and the tests need.
+///
+/// # Errors
+///
+/// Whatever `fcntl` reports, e.g. `EBADF` for a closed descriptor.
+pub(crate) fn set_nonblocking(fd: RawFd, on: bool) -> io::Result<()> {
+    // SAFETY: F_GETFL takes no third argument and only reads the
+    // descriptor's flags; an invalid `fd` yields EBADF, not UB.
+    let flags = cvt_r(|| unsafe { fcntl::fcntl(fd, fcntl::F_GETFL) })?;
+    let wanted = if on {
+        flags | fcntl::O_NONBLOCK
+    } else {
+        flags & !fcntl::O_NONBLOCK
+    };
+    if wanted != flags {
+        // SAFETY: F_SETFL takes one `int` argument, which we pass; it only
+        // changes the file-status flags of `fd`.
+        cvt_r(|| unsafe { fcntl::fcntl(fd, fcntl::F_SETFL, wanted) })?;
+    }
+    Ok(())
+}
+
+/// The millisecond timeout for `epoll_wait`-style calls: `-1` for "forever",
+/// otherwise rounded up (so a wait never ends early) and clamped to
+/// [`MAX_WAIT`].
+pub(crate) fn timeout_millis(timeout: Option<Duration>) -> i32 {
+    match timeout {
+        None => -1,
+        Some(t) => {
+            let t = t.min(MAX_WAIT);
+            let ms = t.as_nanos().div_ceil(1_000_000);
+            // At most i32::MAX after the clamp; `try_from` keeps it honest.
+            i32::try_from(ms).unwrap_or(i32::MAX)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs::File;
+    use std::io::{ErrorKind, Read, Write};
+    use std::os::fd::{AsRawFd, OwnedFd};
+    use std::os::unix::net::UnixStream;
+    use std::time::Instant;
+
+    /// A connected, non-blocking `UnixStream::pair()`, each end turned into a
+    /// `File` so that reads and writes are plain read(2)/write(2): std's
+    /// `UnixStream` writes with send(2), which Miri does not emulate.
+    fn pair() -> (File, File) {
+        let (a, b) = UnixStream::pair().unwrap();
+        set_nonblocking(a.as_raw_fd(), true).unwrap();
+        set_nonblocking(b.as_raw_fd(), true).unwrap();
+        (File::from(OwnedFd::from(a)), File::from(OwnedFd::from(b)))
+    }
+
+    /// One zero-timeout wait, asserting no notify was pending.
+    fn poll_now(poller: &Poller) -> Vec<Event> {
+        let mut events = Vec::new();
+        assert!(!poller.wait(&mut events, Some(Duration::ZERO)).unwrap());
+        events
+    }
+
+    /// OR together the events for `token` (kqueue may report two, promise 4).
+    fn merged(events: &[Event], token: usize) -> Option<(bool, bool)> {
+        events
+            .iter()
+            .filter(|e| e.token == token)
+            .map(|e| (e.readable, e.writable))
+            .reduce(|a, b| (a.0 || b.0, a.1 || b.1))
+    }
+
+    #[test]
+    fn write_makes_the_peer_readable_with_its_token() {
+        let poller = Poller::new().unwrap();
+        let (mut a, b) = pair();
+        poller
+            .register(b.as_raw_fd(), 7, Interest::READABLE)
+            .unwrap();
+        assert_eq!(poll_now(&poller), []);
+
+        a.write_all(b"hello").unwrap();
+        let mut events = Vec::new();
+        assert!(!poller.wait(&mut events, None).unwrap());
+        assert_eq!(
+            events,
+            [Event {
+                token: 7,
+                readable: true,
+                writable: false
+            }]
+        );
+    }
+
+    #[test]
+    fn a_fresh_socket_is_writable() {
+        let poller = Poller::new().unwrap();
+        let (a, _b) = pair();
+        poller
+            .register(a.as_raw_fd(), 3, Interest::WRITABLE)
+            .unwrap();
+        assert_eq!(merged(&poll_now(&poller), 3), Some((false, true)));
+    }
+
+    #[test]
+    fn tokens_use_all_bits() {
+        let poller = Poller::new().unwrap();
+        let (a, _b) = pair();
+        let token = usize::MAX - 1; // The largest token allowed.
+        poller
+            .register(a.as_raw_fd(), token, Interest::WRITABLE)
+            .unwrap();
+        assert_eq!(merged(&poll_now(&poller), token), Some((false, true)));
+    }
+
+    #[test]
+    fn modify_changes_token_and_interest() {
+        let poller = Poller::new().unwrap();
+        let (a, _b) = pair();
+        poller
+            .register(a.as_raw_fd(), 1, Interest::READABLE)
+            .unwrap();
+        assert_eq!(poll_now(&poller), [], "not readable: nothing was sent");
+        poller.modify(a.as_raw_fd(), 2, Interest::BOTH).unwrap();
+        assert_eq!(merged(&poll_now(&poller), 2), Some((false, true)));
+        assert_eq!(merged(&poll_now(&poller), 1), None);
+    }
+
+    #[test]
+    fn deregister_stops_events() {
+        let poller = Poller::new().unwrap();
+        let (mut a, b) = pair();
+        poller
+            .register(b.as_raw_fd(), 1, Interest::READABLE)
+            .unwrap();
+        poller.deregister(b.as_raw_fd()).unwrap();
+        a.write_all(b"x").unwrap();
+        assert_eq!(poll_now(&poller), []);
+        // And it is really gone: a second deregister is an error.
+        assert!(poller.deregister(b.as_raw_fd()).is_err());
+    }
+
+    #[test]
+    fn edge_triggered_reports_once_until_drained() {
+        let poller = Poller::new().unwrap();
+        let (mut a, mut b) = pair();
+        poller
+            .register(b.as_raw_fd(), 5, Interest::READABLE)
+            .unwrap();
+        a.write_all(b"abc").unwrap();
+        assert_eq!(merged(&poll_now(&poller), 5), Some((true, false)));
+
+        // Not drained, still readable, but no new edge: nothing to report.
+        assert_eq!(poll_now(&poller), []);
+
+        // Drain to WouldBlock; new data then makes a new edge.
+        let mut buf = [0u8; 16];
+        assert_eq!(b.read(&mut buf).unwrap(), 3);
+        assert_eq!(b.read(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+        a.write_all(b"d").unwrap();
+        assert_eq!(merged(&poll_now(&poller), 5), Some((true, false)));
+    }
+
+    #[test]
+    fn peer_drop_reports_readable() {
+        let poller = Poller::new().unwrap();
+        let (a, mut b) = pair();
+        poller
+            .register(b.as_raw_fd(), 9, Interest::READABLE)
+            .unwrap();
+        drop(a);
+        let mut events = Vec::new();
+        poller.wait(&mut events, None).unwrap();
+        assert_eq!(merged(&events, 9).map(|(r, _)| r), Some(true));
+        let mut buf = [0u8; 4];
+        assert_eq!(b.read(&mut buf).unwrap(), 0, "and the read says EOF");
+    }
+
+    #[test]
+    fn notify_from_another_thread_wakes_wait() {
+        let poller = Poller::new().unwrap();
+        let notifier = poller.notifier();
+        let thread = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(10));
+            notifier.notify().unwrap();
+        });
+        let mut events = Vec::new();
+        // Only that it returns: no bound on how fast.
+        assert!(poller.wait(&mut events, None).unwrap());
+        assert_eq!(events, []);
+        thread.join().unwrap();
+    }
+
+    #[test]
+    fn many_notifies_make_one_wake() {
+        let poller = Poller::new().unwrap();
+        let notifier = poller.notifier();
+        for _ in 0..100 {
+            notifier.clone().notify().unwrap();
+        }
+        let mut events = Vec::new();
+        assert!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap());
+        assert!(!poller.wait(&mut events, Some(Duration::ZERO)).unwrap());
+        // A later notify is seen again.
+        notifier.notify().unwrap();
+        assert!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap());
+    }
+
+    #[test]
+    fn notifier_outliving_the_poller_is_harmless() {
+        let poller = Poller::new().unwrap();
+        let notifier = poller.notifier();
+        drop(poller);
+        notifier.notify().unwrap();
+    }
+
+    #[test]
+    fn timeout_never_ends_early() {
+        let poller = Poller::new().unwrap();
+        let mut events = vec![Event {
+            token: 1,
+            readable: true,
+            writable: true,
+        }];
+        let start = Instant::now();
+        assert!(
+            !poller
+                .wait(&mut events, Some(Duration::from_millis(5)))
+                .unwrap()
+        );
+        assert!(start.elapsed() >= Duration::from_millis(5));
+        assert_eq!(events, [], "wait clears the vector first");
+    }
+
+    #[test]
+    fn a_microsecond_timeout_still_sleeps() {
+        let poller = Poller::new().unwrap();
+        let mut events = Vec::new();
+        let start = Instant::now();
+        poller
+            .wait(&mut events, Some(Duration::from_micros(1)))
+            .unwrap();
+        assert!(start.elapsed() >= Duration::from_micros(1));
+    }
+
+    #[test]
+    fn duration_max_does_not_overflow() {
+        let poller = Poller::new().unwrap();
+        poller.notifier().notify().unwrap();
+        let mut events = Vec::new();
+        assert!(poller.wait(&mut events, Some(Duration::MAX)).unwrap());
+    }
+
+    #[test]
+    fn poller_is_send_and_notifier_is_send_sync() {
+        fn send<T: Send>() {}
+        fn send_sync<T: Send + Sync>() {}
+        send::<Poller>();
+        send_sync::<Notifier>();
+    }
+
+    #[test]
+    fn cvt_maps_minus_one_to_errno() {
+        assert_eq!(cvt(5i32).unwrap(), 5);
+        assert_eq!(cvt(0isize).unwrap(), 0);
+        // EBADF from a descriptor that cannot be open.
+        let err = set_nonblocking(-1, true).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(9)); // EBADF is 9 everywhere supported.
+    }
+
+    #[test]
+    fn timeouts_round_up_and_clamp() {
+        assert_eq!(timeout_millis(None), -1);
+        assert_eq!(timeout_millis(Some(Duration::ZERO)), 0);
+        assert_eq!(timeout_millis(Some(Duration::from_micros(1))), 1);
+        assert_eq!(timeout_millis(Some(Duration::from_millis(5))), 5);
+        assert_eq!(timeout_millis(Some(Duration::from_nanos(5_000_001))), 6);
+        assert_eq!(timeout_millis(Some(Duration::MAX)), i32::MAX);
+        assert_eq!(timeout_millis(Some(MAX_WAIT)), i32::MAX);
+    }
+
+    #[test]
+    fn interest_constants() {
+        let both = |i: Interest| (i.readable, i.writable);
+        assert_eq!(both(Interest::READABLE), (true, false));
+        assert_eq!(both(Interest::WRITABLE), (false, true));
+        assert_eq!(both(Interest::BOTH), (true, true));
+    }
+
+    #[test]
+    fn reserved_token_is_refused() {
+        let poller = Poller::new().unwrap();
+        let (a, _b) = pair();
+        let err = poller
+            .register(a.as_raw_fd(), NOTIFY_TOKEN, Interest::READABLE)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn set_nonblocking_on_a_pipe() {
+        let (mut reader, _writer) = std::io::pipe().unwrap();
+        set_nonblocking(reader.as_raw_fd(), true).unwrap();
+        let mut buf = [0u8; 8];
+        let err = reader.read(&mut buf).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WouldBlock);
+        // And back: turning it off again is accepted (not read, it would block).
+        set_nonblocking(reader.as_raw_fd(), false).unwrap();
+        set_nonblocking(reader.as_raw_fd(), false).unwrap();
+    }
+}
