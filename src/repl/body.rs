@@ -23,7 +23,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::duration::{format_duration, parse_duration};
-use super::error::ParseError;
+use super::error::{ParseError, a};
 use super::help::{self, StepHelp};
 use super::lex::{Cursor, Token, check_input, is_bare_text, is_bare_word, quote};
 use super::name::name_from;
@@ -284,7 +284,7 @@ fn arity<'t, 'a, const N: usize>(
 ) -> Result<[&'t Token<'a>; N], ParseError> {
     if let Some(missing) = what.get(args.len()) {
         return Err(ParseError::invalid(
-            format!("{} is missing a {missing}", help.name),
+            format!("{} is missing {}", help.name, a(missing)),
             help.usage_hint(),
         ));
     }
@@ -458,3 +458,6 @@ impl fmt::Display for Body {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

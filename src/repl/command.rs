@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use super::body::{Body, body_from};
 use super::duration::{format_duration, parse_duration};
-use super::error::ParseError;
+use super::error::{ParseError, a};
 use super::help::{self, CommandHelp};
 use super::lex::{Cursor, Token, check_input, word_or_quoted};
 use super::name::name_from;
@@ -273,7 +273,7 @@ pub fn parse_line(line: &str) -> Result<Command, ParseError> {
         "queue" => args.none(Command::Queue),
         "timeline" => args.none(Command::Timeline),
         "trace" => {
-            let [on] = args.exact(&["on or off"])?;
+            let [on] = args.exact(&["setting (on or off)"])?;
             Ok(Command::Trace {
                 on: args.choice(on, &["on", "off"])? == "on",
             })
@@ -481,7 +481,7 @@ fn new(args: Args<'_>) -> Result<Command, ParseError> {
 fn policy(args: Args<'_>) -> Result<Command, ParseError> {
     let Some(kind) = args.list.first() else {
         return Err(ParseError::invalid(
-            "policy is missing a policy",
+            "policy is missing fifo, lifo, random or pct",
             args.help.usage_hint(),
         ));
     };
@@ -553,7 +553,7 @@ impl<'a> Args<'a> {
     fn exact<const N: usize>(&self, what: &[&str; N]) -> Result<[&Token<'a>; N], ParseError> {
         self.no_flags()?;
         if let Some(missing) = what.get(self.list.len()) {
-            return Err(self.error(format!("{} is missing a {missing}", self.help.name)));
+            return Err(self.error(format!("{} is missing {}", self.help.name, a(missing))));
         }
         if let Some(extra) = self.list.get(N) {
             return Err(self.error(format!("unexpected {extra} after {}", self.help.name)));
@@ -568,7 +568,7 @@ impl<'a> Args<'a> {
     ) -> Result<(&Token<'a>, Option<&Token<'a>>), ParseError> {
         self.no_flags()?;
         let Some(first) = self.list.first() else {
-            return Err(self.error(format!("{} is missing a {}", self.help.name, what[0])));
+            return Err(self.error(format!("{} is missing {}", self.help.name, a(what[0]))));
         };
         if let Some(extra) = self.list.get(2) {
             return Err(self.error(format!("unexpected {extra} after {}", self.help.name)));
@@ -791,3 +791,6 @@ impl fmt::Display for Command {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

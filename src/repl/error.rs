@@ -51,6 +51,16 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
+/// `what` with its article, for messages: "a duration", "an event name".
+pub(crate) fn a(what: &str) -> String {
+    let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {what}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +72,12 @@ mod tests {
             e.to_string(),
             "bad duration \"3\" — durations need a unit: 3s"
         );
+    }
+
+    #[test]
+    fn articles() {
+        assert_eq!(a("duration"), "a duration");
+        assert_eq!(a("event name"), "an event name");
     }
 
     #[test]
