@@ -460,4 +460,4 @@ impl fmt::Display for Body {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

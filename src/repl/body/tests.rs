@@ -323,22 +323,22 @@ fn display_prints_the_canonical_source() {
     }
 }
 
-fn name() -> impl Strategy<Value = String> {
+pub(crate) fn name() -> impl Strategy<Value = String> {
     "[a-z_][a-z0-9_.-]{0,6}".prop_filter("reserved", |n| super::super::name::check_name(n).is_ok())
 }
 
-fn text() -> impl Strategy<Value = String> {
+pub(crate) fn text() -> impl Strategy<Value = String> {
     "[ -~\t\né✓]{0,12}"
 }
 
-fn value() -> impl Strategy<Value = Value> {
+pub(crate) fn value() -> impl Strategy<Value = Value> {
     prop_oneof![
         any::<i64>().prop_map(Value::Int),
         text().prop_map(Value::Str)
     ]
 }
 
-fn duration() -> impl Strategy<Value = Duration> {
+pub(crate) fn duration() -> impl Strategy<Value = Duration> {
     prop_oneof![
         (0..10_000u64).prop_map(Duration::from_millis),
         (0..u64::from(u32::MAX)).prop_map(Duration::from_nanos),
@@ -346,7 +346,8 @@ fn duration() -> impl Strategy<Value = Duration> {
     ]
 }
 
-fn step() -> impl Strategy<Value = Step> {
+/// Random steps, nested up to three blocks deep.
+pub(crate) fn step() -> impl Strategy<Value = Step> {
     let leaf = prop_oneof![
         duration().prop_map(Step::Sleep),
         Just(Step::Yield),

@@ -1,6 +1,7 @@
 //! Commands: every form, every error path, Display round trips, and never panicking.
 
 use super::*;
+use crate::repl::body::tests::{duration, name, step, text};
 use crate::repl::body::{Step, Value};
 use crate::repl::lex::MAX_LINE_BYTES;
 use proptest::prelude::*;
@@ -796,8 +797,92 @@ fn random_line() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(words), 0..16).prop_map(|w| w.join(" "))
 }
 
+/// Random commands of every kind.
+fn command() -> impl Strategy<Value = Command> {
+    let names = || prop::collection::vec(name(), 1..4);
+    let file = || prop_oneof![text(), Just(s("test"))];
+    let topic = prop::sample::select(
+        help::command_names()
+            .chain(help::step_names())
+            .collect::<Vec<_>>(),
+    );
+    let return_when = prop_oneof![
+        Just(ReturnWhen::FirstCompleted),
+        Just(ReturnWhen::FirstException),
+        Just(ReturnWhen::AllCompleted)
+    ];
+    let policy = prop_oneof![
+        Just(Policy::Fifo),
+        Just(Policy::Lifo),
+        any::<u64>().prop_map(|seed| Policy::Random { seed }),
+        (any::<u64>(), any::<Option<NonZeroU32>>())
+            .prop_map(|(seed, depth)| Policy::Pct { seed, depth }),
+    ];
+    let body = (
+        prop::collection::vec(step(), 1..4),
+        prop::collection::vec(step(), 0..2),
+    )
+        .prop_map(|(steps, finally)| Body { steps, finally });
+    prop_oneof![
+        Just(Command::Blank),
+        // A parsed comment never ends in whitespace: the line is trimmed.
+        "[ -~]{0,10}".prop_map(|t| Command::Comment(t.trim_end().to_string())),
+        (name(), body).prop_map(|(name, body)| Command::Spawn { name, body }),
+        names().prop_map(|names| Command::Await { names }),
+        name().prop_map(|name| Command::Cancel { name }),
+        (names(), any::<bool>()).prop_map(|(names, return_exceptions)| Command::Gather {
+            names,
+            return_exceptions
+        }),
+        (names(), return_when, prop::option::of(duration())).prop_map(
+            |(names, return_when, timeout)| Command::Wait {
+                names,
+                return_when,
+                timeout
+            }
+        ),
+        names().prop_map(|names| Command::AsCompleted { names }),
+        (duration(), name()).prop_map(|(limit, name)| Command::Timeout { limit, name }),
+        names().prop_map(|names| Command::Group { names }),
+        name().prop_map(|name| Command::Wake { name }),
+        (name(), any::<u64>()).prop_map(|(name, permits)| Command::NewSemaphore { name, permits }),
+        (name(), any::<Option<NonZeroUsize>>())
+            .prop_map(|(name, capacity)| Command::NewQueue { name, capacity }),
+        name().prop_map(|name| Command::NewEvent { name }),
+        any::<NonZeroU64>().prop_map(|count| Command::Step { count }),
+        prop::option::of(duration()).prop_map(|limit| Command::Run { limit }),
+        duration().prop_map(|by| Command::Advance { by }),
+        prop::option::of(prop_oneof![Just(ClockMode::Real), Just(ClockMode::Virtual)])
+            .prop_map(|mode| Command::Clock { mode }),
+        policy.prop_map(Command::Policy),
+        Just(Command::Tasks),
+        name().prop_map(|name| Command::Show { name }),
+        Just(Command::Queue),
+        Just(Command::Timeline),
+        any::<bool>().prop_map(|on| Command::Trace { on }),
+        Just(Command::Warnings),
+        file().prop_map(|file| Command::ExportTrace { file }),
+        Just(Command::Reset),
+        file().prop_map(|file| Command::Source { file }),
+        file().prop_map(|file| Command::Save { file }),
+        file().prop_map(|file| Command::SaveTest { file }),
+        Just(Command::Schedule),
+        text().prop_map(|schedule| Command::Replay { schedule }),
+        any::<NonZeroU64>().prop_map(|count| Command::Back { count }),
+        prop::option::of(topic).prop_map(|topic| Command::Help { topic }),
+        Just(Command::Quit),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn display_then_parse_is_the_identity(command in command()) {
+        let text = command.to_string();
+        prop_assert_eq!(parse_line(&text), Ok(command), "{:?}", text);
+    }
+
 
     #[test]
     fn never_panics_on_arbitrary_text(line in "\\PC{0,80}") {
