@@ -1,0 +1,463 @@
+//! Task bodies: the little language a spawned task runs.
+//!
+//! ```text
+//! spawn worker acquire pool; repeat 3 { get jobs; sleep 10ms }; release pool finally { print bye }
+//!              └──────────────────── steps ─────────────────────────────┘ └──── finally ─────┘
+//! ```
+//!
+//! Steps are separated by `;` (empty steps are skipped, so a trailing `;` is fine). `repeat N { … }`
+//! and `forever { … }` nest blocks; `finally { … }` may close the body once, at the top level, and
+//! runs however the steps end (return, failure, panic or cancellation), like Python's `finally`.
+//! A block left open at the end of the input makes the whole input [`ParseError::Incomplete`].
+//!
+//! Arguments:
+//! - `DUR` is a [duration](super::duration);
+//! - `NAME`, `SEM`, `QUEUE`, `EVENT` are [names](super::name);
+//! - `VALUE` is an integer (`42`, `-7`), a quoted string, or any other bare word (a string);
+//! - `TEXT` is the rest of the step: one quoted string, or bare words, which are joined by single
+//!   spaces (`print a   b` prints `a b`; quote the text to keep the spacing).
+//!
+//! `Display` prints the canonical source of a body, which parses back to the same value.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::duration::{format_duration, parse_duration};
+use super::error::{ParseError, a};
+use super::help::{self, StepHelp};
+use super::lex::{Cursor, Token, check_input, is_bare_text, is_bare_word, quote};
+use super::name::name_from;
+use super::suggest::nearest;
+
+/// What a task returns or puts on a queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Int(i64),
+    Str(String),
+}
+
+/// One step of a task body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Sleep(Duration),
+    Yield,
+    Spin(Duration),
+    Thread(Duration),
+    Print(String),
+    Return(Value),
+    Fail(String),
+    Panic(String),
+    Await(String),
+    Shield(String),
+    Acquire(String),
+    Release(String),
+    Put(String, Value),
+    Get(String),
+    Set(String),
+    WaitEvent(String),
+    Repeat(u64, Vec<Step>),
+    Forever(Vec<Step>),
+    LoseWaker,
+}
+
+/// A task's program: the steps, then the `finally` block.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Body {
+    /// Never empty in a parsed body.
+    pub steps: Vec<Step>,
+    /// Empty when the body has no `finally` block.
+    pub finally: Vec<Step>,
+}
+
+/// Parses a task body on its own (what follows `spawn NAME`).
+///
+/// # Errors
+///
+/// [`ParseError::Incomplete`] when a `{` is still open at the end; `Invalid` otherwise, with the
+/// usage of the step at fault.
+pub fn parse_body(input: &str) -> Result<Body, ParseError> {
+    check_input(input)?;
+    body_from(&mut Cursor::new(input)?)
+}
+
+/// Parses a body from the cursor to the end of the input.
+pub(crate) fn body_from(c: &mut Cursor<'_>) -> Result<Body, ParseError> {
+    let steps = steps_until(c, Nesting::Top)?;
+    let mut finally = Vec::new();
+    let has_finally = c.at_finally();
+    if has_finally {
+        c.next_token();
+        c.next_token();
+        finally = steps_until(c, Nesting::Block)?;
+        while c.peek() == Some(&Token::Semi) {
+            c.next_token();
+        }
+        if let Some(extra) = c.peek() {
+            return Err(ParseError::invalid(
+                format!("unexpected {extra} after the finally block"),
+                "finally { … } comes last: spawn t sleep 1s; print done finally { print bye }",
+            ));
+        }
+    }
+    if steps.is_empty() {
+        let message = if has_finally {
+            "no steps before finally"
+        } else {
+            "missing task body"
+        };
+        return Err(ParseError::invalid(message, spawn_hint()));
+    }
+    Ok(Body { steps, finally })
+}
+
+fn spawn_hint() -> String {
+    help::find_command("spawn")
+        .map(|c| c.usage_hint())
+        .unwrap_or_default()
+}
+
+/// Where a list of steps sits: at the top of the body (ends at the end of input or at `finally {`)
+/// or inside a block (ends at its `}`, which is consumed).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nesting {
+    Top,
+    Block,
+}
+
+fn steps_until(c: &mut Cursor<'_>, nesting: Nesting) -> Result<Vec<Step>, ParseError> {
+    let mut steps = Vec::new();
+    loop {
+        if c.at_finally() {
+            return match nesting {
+                Nesting::Top => Ok(steps),
+                Nesting::Block => Err(ParseError::invalid(
+                    "finally inside a block",
+                    "finally { … } belongs at the end of the whole body: spawn t forever { yield } finally { print bye }",
+                )),
+            };
+        }
+        match c.peek() {
+            None => {
+                return match nesting {
+                    Nesting::Top => Ok(steps),
+                    Nesting::Block => Err(ParseError::Incomplete),
+                };
+            }
+            Some(Token::Semi) => {
+                c.next_token();
+            }
+            Some(Token::Close) => {
+                return match nesting {
+                    Nesting::Block => {
+                        c.next_token();
+                        Ok(steps)
+                    }
+                    Nesting::Top => Err(ParseError::invalid(
+                        "unmatched \"}\"",
+                        "every } closes a { opened by repeat N { … }, forever { … } or finally { … }",
+                    )),
+                };
+            }
+            Some(Token::Word(_)) => {
+                steps.push(step(c)?);
+                match c.peek() {
+                    None | Some(Token::Semi | Token::Close) => {}
+                    Some(_) if c.at_finally() => {}
+                    Some(Token::Open) => {
+                        return Err(ParseError::invalid(
+                            "unexpected \"{\"",
+                            "a block opens only after repeat N or forever: repeat 3 { yield }",
+                        ));
+                    }
+                    Some(next) => {
+                        return Err(ParseError::invalid(
+                            format!("missing \";\" before {next}"),
+                            "separate steps with ;: repeat 2 { yield }; print done",
+                        ));
+                    }
+                }
+            }
+            Some(other) => {
+                return Err(ParseError::invalid(
+                    format!("expected a step, found {other}"),
+                    format!(
+                        "steps are: {}",
+                        help::step_names().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Parses one step, starting at its word.
+fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
+    let Some(Token::Word(word)) = c.next_token() else {
+        unreachable!("steps_until calls step only at a word")
+    };
+    let Some(help) = help::find_step(word) else {
+        return Err(unknown_step(word));
+    };
+    let args = c.arguments();
+    let step = match help.name {
+        "repeat" => {
+            let [count] = arity(&args, &["count"], help)?;
+            let count = match count {
+                Token::Word(w) if w.bytes().all(|b| b.is_ascii_digit()) => w.parse().ok(),
+                _ => None,
+            };
+            let Some(count) = count else {
+                return Err(ParseError::invalid(
+                    format!("bad repeat count {}", args[0]),
+                    "repeat takes a whole number: repeat 3 { yield }",
+                ));
+            };
+            Step::Repeat(count, block(c, help)?)
+        }
+        "forever" => {
+            let [] = arity(&args, &[], help)?;
+            Step::Forever(block(c, help)?)
+        }
+        "sleep" => Step::Sleep(duration(arity(&args, &["duration"], help)?)?),
+        "spin" => Step::Spin(duration(arity(&args, &["duration"], help)?)?),
+        "thread" => Step::Thread(duration(arity(&args, &["duration"], help)?)?),
+        "yield" => arity(&args, &[], help).map(|[]| Step::Yield)?,
+        "lose-waker" => arity(&args, &[], help).map(|[]| Step::LoseWaker)?,
+        "print" => Step::Print(text(&args, help)?),
+        "fail" => Step::Fail(text(&args, help)?),
+        "panic" => Step::Panic(text(&args, help)?),
+        "return" => Step::Return(value(arity(&args, &["value"], help)?)?),
+        "put" => {
+            let [queue, v] = arity(&args, &["queue name", "value"], help)?;
+            Step::Put(
+                name_from(queue, "queue name", &help.usage_hint())?,
+                value([v])?,
+            )
+        }
+        name => {
+            let what = match name {
+                "acquire" | "release" => "semaphore name",
+                "get" => "queue name",
+                "set" | "wait-event" => "event name",
+                _ => "task name",
+            };
+            let [arg] = arity(&args, &[what], help)?;
+            let arg = name_from(arg, what, &help.usage_hint())?;
+            match name {
+                "await" => Step::Await(arg),
+                "shield" => Step::Shield(arg),
+                "acquire" => Step::Acquire(arg),
+                "release" => Step::Release(arg),
+                "get" => Step::Get(arg),
+                "set" => Step::Set(arg),
+                "wait-event" => Step::WaitEvent(arg),
+                _ => unreachable!("step {name} is in the help table but not in the parser"),
+            }
+        }
+    };
+    Ok(step)
+}
+
+fn unknown_step(word: &str) -> ParseError {
+    let hint = if let Some(near) = nearest(word, help::step_names()) {
+        format!("did you mean {near:?}?")
+    } else if help::find_command(word).is_some() {
+        format!(
+            "{word} is a REPL command, not a task step; steps are: {}",
+            step_list()
+        )
+    } else {
+        format!("steps are: {}", step_list())
+    };
+    ParseError::invalid(format!("unknown step {word:?}"), hint)
+}
+
+fn step_list() -> String {
+    help::step_names().collect::<Vec<_>>().join(", ")
+}
+
+/// Checks that a step got exactly the arguments it takes, named in `what`.
+fn arity<'t, 'a, const N: usize>(
+    args: &'t [Token<'a>],
+    what: &[&str; N],
+    help: &StepHelp,
+) -> Result<[&'t Token<'a>; N], ParseError> {
+    if let Some(missing) = what.get(args.len()) {
+        return Err(ParseError::invalid(
+            format!("{} is missing {}", help.name, a(missing)),
+            help.usage_hint(),
+        ));
+    }
+    if let Some(extra) = args.get(N) {
+        return Err(ParseError::invalid(
+            format!("unexpected {extra} after {}", help.name),
+            help.usage_hint(),
+        ));
+    }
+    Ok(std::array::from_fn(|i| &args[i]))
+}
+
+/// Reads the `{ … }` block after `repeat N` or `forever`.
+fn block(c: &mut Cursor<'_>, help: &StepHelp) -> Result<Vec<Step>, ParseError> {
+    match c.peek() {
+        Some(Token::Open) => {
+            c.next_token();
+            steps_until(c, Nesting::Block)
+        }
+        _ => Err(ParseError::invalid(
+            format!("{} needs a {{ … }} block", help.name),
+            help.usage_hint(),
+        )),
+    }
+}
+
+fn duration([token]: [&Token<'_>; 1]) -> Result<Duration, ParseError> {
+    match token {
+        Token::Word(w) => parse_duration(w),
+        other => Err(ParseError::invalid(
+            format!("bad duration {other}"),
+            "durations are not quoted: 3s, 250ms, 100us, 1m",
+        )),
+    }
+}
+
+/// Whether `w` is written like an integer: an optional `-` and digits.
+fn looks_like_integer(w: &str) -> bool {
+    let digits = w.strip_prefix('-').unwrap_or(w);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn value([token]: [&Token<'_>; 1]) -> Result<Value, ParseError> {
+    match token {
+        Token::Word(w) if looks_like_integer(w) => w.parse().map(Value::Int).map_err(|_| {
+            ParseError::invalid(
+                format!("integer {w} out of range"),
+                format!("integers fit in 64 bits; quote it to use text: \"{w}\""),
+            )
+        }),
+        Token::Word(w) => Ok(Value::Str(w.to_string())),
+        Token::Quoted(s) => Ok(Value::Str(s.clone())),
+        other => unreachable!("arguments are words or quoted strings, not {other}"),
+    }
+}
+
+fn text(args: &[Token<'_>], help: &StepHelp) -> Result<String, ParseError> {
+    match args {
+        [] => Err(ParseError::invalid(
+            format!("{} is missing its text", help.name),
+            help.usage_hint(),
+        )),
+        [Token::Quoted(s)] => Ok(s.clone()),
+        words => {
+            let words: Option<Vec<&str>> = words
+                .iter()
+                .map(|t| match t {
+                    Token::Word(w) => Some(*w),
+                    _ => None,
+                })
+                .collect();
+            words.map(|w| w.join(" ")).ok_or_else(|| {
+                ParseError::invalid(
+                    format!("{} text mixes quoted and bare words", help.name),
+                    format!("quote the whole text: {} \"a; b\"", help.name),
+                )
+            })
+        }
+    }
+}
+
+/// Integers bare; strings bare when they read back as the same bare word, quoted otherwise.
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Int(n) => write!(f, "{n}"),
+            Value::Str(s) if is_bare_word(s) && !looks_like_integer(s) => f.write_str(s),
+            Value::Str(s) => f.write_str(&quote(s)),
+        }
+    }
+}
+
+/// TEXT bare when it reads back the same, quoted otherwise.
+fn write_text(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    if is_bare_text(text) {
+        f.write_str(text)
+    } else {
+        f.write_str(&quote(text))
+    }
+}
+
+fn write_steps(f: &mut fmt::Formatter<'_>, steps: &[Step]) -> fmt::Result {
+    for (i, step) in steps.iter().enumerate() {
+        if i > 0 {
+            f.write_str("; ")?;
+        }
+        write!(f, "{step}")?;
+    }
+    Ok(())
+}
+
+fn write_block(f: &mut fmt::Formatter<'_>, steps: &[Step]) -> fmt::Result {
+    if steps.is_empty() {
+        return f.write_str("{ }");
+    }
+    f.write_str("{ ")?;
+    write_steps(f, steps)?;
+    f.write_str(" }")
+}
+
+/// The canonical source of the step: `sleep 1.5s`, `repeat 3 { yield; print "a; b" }`.
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Sleep(d) => write!(f, "sleep {}", format_duration(*d)),
+            Step::Yield => f.write_str("yield"),
+            Step::Spin(d) => write!(f, "spin {}", format_duration(*d)),
+            Step::Thread(d) => write!(f, "thread {}", format_duration(*d)),
+            Step::Print(t) => {
+                f.write_str("print ")?;
+                write_text(f, t)
+            }
+            Step::Return(v) => write!(f, "return {v}"),
+            Step::Fail(t) => {
+                f.write_str("fail ")?;
+                write_text(f, t)
+            }
+            Step::Panic(t) => {
+                f.write_str("panic ")?;
+                write_text(f, t)
+            }
+            Step::Await(n) => write!(f, "await {n}"),
+            Step::Shield(n) => write!(f, "shield {n}"),
+            Step::Acquire(n) => write!(f, "acquire {n}"),
+            Step::Release(n) => write!(f, "release {n}"),
+            Step::Put(q, v) => write!(f, "put {q} {v}"),
+            Step::Get(q) => write!(f, "get {q}"),
+            Step::Set(e) => write!(f, "set {e}"),
+            Step::WaitEvent(e) => write!(f, "wait-event {e}"),
+            Step::Repeat(n, steps) => {
+                write!(f, "repeat {n} ")?;
+                write_block(f, steps)
+            }
+            Step::Forever(steps) => {
+                f.write_str("forever ")?;
+                write_block(f, steps)
+            }
+            Step::LoseWaker => f.write_str("lose-waker"),
+        }
+    }
+}
+
+/// The canonical source of the body: steps joined by `; `, then ` finally { … }` if any.
+impl fmt::Display for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_steps(f, &self.steps)?;
+        if !self.finally.is_empty() {
+            f.write_str(" finally ")?;
+            write_block(f, &self.finally)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,496 @@
+//! What the REPL knows how to do, as data: one row per command and one per task-body step.
+//!
+//! `help` and `help NAME` are rendered from these tables, the completer offers their names, and the
+//! parser quotes their usage lines in its error hints, so the three can't drift apart.
+
+/// One REPL command.
+#[derive(Debug)]
+pub struct CommandHelp {
+    /// The canonical name, as `Display` for `Command` writes it.
+    pub name: &'static str,
+    /// Other words accepted for the same command.
+    pub aliases: &'static [&'static str],
+    /// The syntax, one line per form.
+    pub usage: &'static [&'static str],
+    /// What the command does, in one line.
+    pub summary: &'static str,
+    /// A line that can be typed as is.
+    pub example: &'static str,
+}
+
+/// One step of a task body.
+#[derive(Debug)]
+pub struct StepHelp {
+    pub name: &'static str,
+    pub usage: &'static str,
+    pub summary: &'static str,
+    pub example: &'static str,
+}
+
+impl CommandHelp {
+    /// The hint shown after a malformed use: `usage: cancel NAME (e.g. cancel worker)`.
+    pub fn usage_hint(&self) -> String {
+        format!("usage: {} (e.g. {})", self.usage.join(" | "), self.example)
+    }
+
+    /// The usage line that starts with `prefix`, as a hint (for commands with several forms).
+    pub fn form_hint(&self, prefix: &str) -> String {
+        match self.usage.iter().find(|u| u.starts_with(prefix)) {
+            Some(line) => format!("usage: {line}"),
+            None => self.usage_hint(),
+        }
+    }
+}
+
+impl StepHelp {
+    /// The hint shown after a malformed step: `usage: sleep DUR (e.g. sleep 250ms)`.
+    pub fn usage_hint(&self) -> String {
+        format!("usage: {} (e.g. {})", self.usage, self.example)
+    }
+}
+
+macro_rules! command {
+    ($name:literal, [$($alias:literal),*], [$($usage:literal),+], $summary:literal, $example:literal) => {
+        CommandHelp { name: $name, aliases: &[$($alias),*], usage: &[$($usage),+], summary: $summary, example: $example }
+    };
+}
+
+/// Every command, in the order `help` lists them.
+pub static COMMANDS: &[CommandHelp] = &[
+    command!(
+        "spawn",
+        [],
+        ["spawn NAME STEP; STEP; … [finally { STEP; … }]"],
+        "create a task that runs the steps in order (help sleep, help repeat, … for the steps)",
+        "spawn worker sleep 1s; print done"
+    ),
+    command!(
+        "await",
+        [],
+        ["await NAME…"],
+        "run the loop until the tasks finish, then show their results",
+        "await worker"
+    ),
+    command!(
+        "cancel",
+        [],
+        ["cancel NAME"],
+        "request cancellation: the task's next await raises Cancelled",
+        "cancel worker"
+    ),
+    command!(
+        "gather",
+        [],
+        ["gather NAME… [--return-exceptions]"],
+        "await all tasks; the first failure fails the gather unless --return-exceptions",
+        "gather a b --return-exceptions"
+    ),
+    command!(
+        "wait",
+        [],
+        ["wait NAME… [--first-completed|--first-exception|--all] [--timeout DUR]"],
+        "wait until some or all tasks are done (asyncio.wait's return_when); default --all",
+        "wait a b --first-completed --timeout 2s"
+    ),
+    command!(
+        "as-completed",
+        [],
+        ["as-completed NAME…"],
+        "show the tasks' results in the order they finish",
+        "as-completed a b c"
+    ),
+    command!(
+        "timeout",
+        [],
+        ["timeout DUR NAME"],
+        "cancel the task if it hasn't finished within DUR",
+        "timeout 500ms worker"
+    ),
+    command!(
+        "group",
+        [],
+        ["group NAME…"],
+        "run tasks as a TaskGroup: one failure cancels the others",
+        "group a b"
+    ),
+    command!(
+        "wake",
+        [],
+        ["wake NAME"],
+        "wake a task by hand, e.g. one that lost its waker",
+        "wake stuck"
+    ),
+    command!(
+        "new",
+        [],
+        [
+            "new semaphore NAME PERMITS",
+            "new queue NAME [CAPACITY]",
+            "new event NAME"
+        ],
+        "create a semaphore, a queue (no CAPACITY or 0: unbounded, as asyncio.Queue) or an event",
+        "new queue jobs 2"
+    ),
+    command!(
+        "step",
+        ["s"],
+        ["step [N]"],
+        "poll the next N ready tasks (default 1) and show what happened",
+        "step 3"
+    ),
+    command!(
+        "run",
+        ["r"],
+        ["run [DUR]"],
+        "run the loop until no task can progress, or for DUR of clock time",
+        "run 2s"
+    ),
+    command!(
+        "advance",
+        [],
+        ["advance DUR"],
+        "move the virtual clock forward, firing the timers that come due",
+        "advance 100ms"
+    ),
+    command!(
+        "clock",
+        [],
+        ["clock [real|virtual]"],
+        "show the clock, or switch between real time and virtual time",
+        "clock virtual"
+    ),
+    command!(
+        "policy",
+        [],
+        ["policy fifo|lifo|random SEED|pct SEED [DEPTH]"],
+        "choose which ready task runs next: in order, newest first, seeded random, or PCT",
+        "policy random 42"
+    ),
+    command!(
+        "tasks",
+        ["ls"],
+        ["tasks"],
+        "list the tasks and their states",
+        "tasks"
+    ),
+    command!(
+        "show",
+        [],
+        ["show NAME"],
+        "show one task, semaphore, queue or event in detail",
+        "show worker"
+    ),
+    command!(
+        "queue",
+        [],
+        ["queue"],
+        "show the ready queue and the timer heap",
+        "queue"
+    ),
+    command!(
+        "timeline",
+        [],
+        ["timeline"],
+        "draw when each task ran, slept and waited",
+        "timeline"
+    ),
+    command!(
+        "trace",
+        [],
+        ["trace on|off"],
+        "print each event as it happens, or stop",
+        "trace on"
+    ),
+    command!(
+        "warnings",
+        [],
+        ["warnings"],
+        "list what looks wrong: tasks never awaited, blocking polls, lost wakers",
+        "warnings"
+    ),
+    command!(
+        "export-trace",
+        [],
+        ["export-trace FILE"],
+        "write the event trace to FILE",
+        "export-trace trace.json"
+    ),
+    command!(
+        "reset",
+        [],
+        ["reset"],
+        "drop every task and object and start a fresh loop",
+        "reset"
+    ),
+    command!(
+        "source",
+        [],
+        ["source FILE"],
+        "run the commands in FILE, one per line",
+        "source demo.evl"
+    ),
+    command!(
+        "save",
+        [],
+        ["save FILE", "save test FILE"],
+        "write this session's commands to FILE, or as a Rust test",
+        "save test tests/replay.rs"
+    ),
+    command!(
+        "schedule",
+        [],
+        ["schedule"],
+        "print the choices made so far, to pass to replay",
+        "schedule"
+    ),
+    command!(
+        "replay",
+        [],
+        ["replay STRING"],
+        "reset and rerun the session making the recorded choices",
+        "replay 0.1.1.0"
+    ),
+    command!(
+        "back",
+        [],
+        ["back N"],
+        "undo the last N steps by replaying up to before them",
+        "back 1"
+    ),
+    command!(
+        "help",
+        ["?", "h"],
+        ["help [COMMAND]"],
+        "list the commands, or explain one",
+        "help spawn"
+    ),
+    command!("quit", ["q", "exit"], ["quit"], "leave the REPL", "quit"),
+];
+
+macro_rules! step {
+    ($name:literal, $usage:literal, $summary:literal, $example:literal) => {
+        StepHelp {
+            name: $name,
+            usage: $usage,
+            summary: $summary,
+            example: $example,
+        }
+    };
+}
+
+/// Every step a task body can contain.
+pub static STEPS: &[StepHelp] = &[
+    step!(
+        "sleep",
+        "sleep DUR",
+        "wait DUR on the timer heap, letting other tasks run",
+        "sleep 250ms"
+    ),
+    step!(
+        "yield",
+        "yield",
+        "go back to the end of the ready queue (asyncio.sleep(0))",
+        "yield"
+    ),
+    step!(
+        "spin",
+        "spin DUR",
+        "busy-loop DUR inside one poll: blocks the whole loop, the classic mistake",
+        "spin 50ms"
+    ),
+    step!(
+        "thread",
+        "thread DUR",
+        "run DUR of blocking work on a helper thread and await it (asyncio.to_thread)",
+        "thread 1s"
+    ),
+    step!(
+        "print",
+        "print TEXT",
+        "print TEXT (up to ;, or quoted: print \"a; b\")",
+        "print hello"
+    ),
+    step!(
+        "return",
+        "return VALUE",
+        "finish with VALUE: 42, \"a string\" or a word",
+        "return 42"
+    ),
+    step!(
+        "fail",
+        "fail TEXT",
+        "finish with an error carrying TEXT",
+        "fail disk full"
+    ),
+    step!(
+        "panic",
+        "panic TEXT",
+        "panic with TEXT inside poll",
+        "panic oops"
+    ),
+    step!(
+        "await",
+        "await NAME",
+        "wait for another task to finish",
+        "await worker"
+    ),
+    step!(
+        "shield",
+        "shield NAME",
+        "await a task; cancelling this one does not cancel it (asyncio.shield)",
+        "shield saver"
+    ),
+    step!(
+        "acquire",
+        "acquire SEM",
+        "take a permit from a semaphore, waiting if none is left",
+        "acquire pool"
+    ),
+    step!(
+        "release",
+        "release SEM",
+        "give a permit back to a semaphore",
+        "release pool"
+    ),
+    step!(
+        "put",
+        "put QUEUE VALUE",
+        "put VALUE on a queue, waiting while it is full",
+        "put jobs 7"
+    ),
+    step!(
+        "get",
+        "get QUEUE",
+        "take the next value from a queue, waiting while it is empty",
+        "get jobs"
+    ),
+    step!(
+        "set",
+        "set EVENT",
+        "set an event, waking every task waiting for it",
+        "set ready"
+    ),
+    step!(
+        "wait-event",
+        "wait-event EVENT",
+        "wait until an event is set",
+        "wait-event ready"
+    ),
+    step!(
+        "repeat",
+        "repeat N { STEP; … }",
+        "run the block N times",
+        "repeat 3 { print tick; sleep 1s }"
+    ),
+    step!(
+        "forever",
+        "forever { STEP; … }",
+        "run the block until the task is cancelled",
+        "forever { get jobs; yield }"
+    ),
+    step!(
+        "lose-waker",
+        "lose-waker",
+        "return Pending without keeping the waker: the task hangs until woken by hand",
+        "lose-waker"
+    ),
+];
+
+/// The canonical command names, in `help` order.
+pub fn command_names() -> impl Iterator<Item = &'static str> {
+    COMMANDS.iter().map(|c| c.name)
+}
+
+/// Every word that starts a command: names and aliases.
+pub fn command_words() -> impl Iterator<Item = &'static str> {
+    COMMANDS
+        .iter()
+        .flat_map(|c| std::iter::once(c.name).chain(c.aliases.iter().copied()))
+}
+
+/// The step names, in `help` order.
+pub fn step_names() -> impl Iterator<Item = &'static str> {
+    STEPS.iter().map(|s| s.name)
+}
+
+/// The command called `word`, by name or alias.
+pub fn find_command(word: &str) -> Option<&'static CommandHelp> {
+    COMMANDS
+        .iter()
+        .find(|c| c.name == word || c.aliases.contains(&word))
+}
+
+/// The step called `word`.
+pub fn find_step(word: &str) -> Option<&'static StepHelp> {
+    STEPS.iter().find(|s| s.name == word)
+}
+
+/// The command or step that `help word` explains, as its canonical name.
+pub fn find_topic(word: &str) -> Option<&'static str> {
+    find_command(word)
+        .map(|c| c.name)
+        .or_else(|| find_step(word).map(|s| s.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_and_aliases_are_unique() {
+        let mut seen = HashSet::new();
+        for word in command_words() {
+            assert!(seen.insert(word), "{word} is listed twice");
+        }
+        let mut seen = HashSet::new();
+        for word in step_names() {
+            assert!(seen.insert(word), "{word} is listed twice");
+        }
+    }
+
+    #[test]
+    fn every_usage_starts_with_its_name() {
+        for c in COMMANDS {
+            for u in c.usage {
+                assert!(u.starts_with(c.name), "{u}");
+            }
+            assert!(c.example.starts_with(c.name), "{}", c.example);
+        }
+        for s in STEPS {
+            assert!(s.usage.starts_with(s.name), "{}", s.usage);
+            assert!(s.example.starts_with(s.name), "{}", s.example);
+        }
+    }
+
+    #[test]
+    fn lookup_by_name_and_alias() {
+        assert_eq!(find_command("ls").map(|c| c.name), Some("tasks"));
+        assert_eq!(find_command("exit").map(|c| c.name), Some("quit"));
+        assert_eq!(find_command("spawn").map(|c| c.name), Some("spawn"));
+        assert!(find_command("sleep").is_none());
+        assert_eq!(find_step("wait-event").map(|s| s.name), Some("wait-event"));
+        assert_eq!(find_topic("q"), Some("quit"));
+        assert_eq!(find_topic("sleep"), Some("sleep"));
+        assert_eq!(find_topic("nope"), None);
+        assert_eq!(command_names().count(), COMMANDS.len());
+    }
+
+    #[test]
+    fn hints_quote_the_usage_and_an_example() {
+        let cancel = find_command("cancel").unwrap();
+        assert_eq!(
+            cancel.usage_hint(),
+            "usage: cancel NAME (e.g. cancel worker)"
+        );
+        let new = find_command("new").unwrap();
+        assert_eq!(
+            new.form_hint("new queue"),
+            "usage: new queue NAME [CAPACITY]"
+        );
+        assert_eq!(
+            find_step("sleep").unwrap().usage_hint(),
+            "usage: sleep DUR (e.g. sleep 250ms)"
+        );
+    }
+}

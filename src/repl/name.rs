@@ -1,0 +1,130 @@
+//! Names of tasks, semaphores, queues and events.
+//!
+//! A name is `[A-Za-z_][A-Za-z0-9_.-]*`, at most [`MAX_NAME_LEN`] characters, and not one of the
+//! [`RESERVED`] words. Names are never quoted, and can't start with `-`, so `--all` is always a flag.
+
+use super::error::ParseError;
+use super::lex::Token;
+
+/// The longest name accepted.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// Words that look like names but can't be one:
+///
+/// - `finally` opens a body's cleanup block: `spawn t await finally finally { … }` would be legal
+///   but unreadable, and `spawn t await finally { … }` would not mean what it says;
+/// - `all` and `none` are kept for commands over every task (`cancel all`, `trace none`) so that
+///   adding them later doesn't change the meaning of existing scripts.
+pub const RESERVED: &[&str] = &["all", "none", "finally"];
+
+const NAME_FORM: &str =
+    "names start with a letter or _ and go on with letters, digits, _ . -: worker_1";
+
+/// Checks that `word` is a valid name.
+///
+/// # Errors
+///
+/// `Invalid`, saying which rule the word breaks.
+pub fn check_name(word: &str) -> Result<(), ParseError> {
+    let mut chars = word.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+        return Err(ParseError::invalid(format!("bad name {word:?}"), NAME_FORM));
+    }
+    if word.len() > MAX_NAME_LEN {
+        return Err(ParseError::invalid(
+            format!("name too long ({} characters)", word.len()),
+            format!("names have at most {MAX_NAME_LEN} characters"),
+        ));
+    }
+    if RESERVED.contains(&word) {
+        return Err(ParseError::invalid(
+            format!("{word:?} is a reserved word"),
+            format!(
+                "pick another name, e.g. {word}_1 (reserved: {})",
+                RESERVED.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The name in `token`, or why it isn't one. `what` says what the name is for ("task name").
+pub fn name_from(token: &Token<'_>, what: &str, usage: &str) -> Result<String, ParseError> {
+    match token {
+        Token::Word(w) if w.starts_with("--") => Err(ParseError::invalid(
+            format!("unknown flag {w:?}"),
+            usage.to_string(),
+        )),
+        Token::Word(w) => check_name(w).map(|()| w.to_string()),
+        Token::Quoted(s) => Err(ParseError::invalid(
+            format!("{what} {} is quoted", token),
+            format!(
+                "names are written bare: {}",
+                if s.is_empty() { "worker" } else { s }
+            ),
+        )),
+        other => Err(ParseError::invalid(
+            format!("expected a {what}, found {other}"),
+            usage.to_string(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(word: &str) -> String {
+        match check_name(word) {
+            Err(ParseError::Invalid { message, .. }) => message,
+            other => panic!("{word:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn valid_names() {
+        for name in [
+            "a",
+            "_",
+            "worker_1",
+            "q.in",
+            "long-name",
+            "A9",
+            &"x".repeat(MAX_NAME_LEN),
+        ] {
+            assert_eq!(check_name(name), Ok(()), "{name}");
+        }
+    }
+
+    #[test]
+    fn invalid_names_say_why() {
+        assert!(message("1a").contains("bad name"));
+        assert!(message("-a").contains("bad name"));
+        assert!(message("a b").contains("bad name"));
+        assert!(message("é").contains("bad name"));
+        assert!(message("").contains("bad name"));
+        assert!(message(&"x".repeat(MAX_NAME_LEN + 1)).contains("too long"));
+        assert!(message("finally").contains("reserved"));
+        assert!(message("all").contains("reserved"));
+    }
+
+    #[test]
+    fn quoted_names_and_flags_are_rejected() {
+        let Err(ParseError::Invalid { message, hint }) =
+            name_from(&Token::Quoted("a".into()), "task name", "")
+        else {
+            panic!()
+        };
+        assert!(message.contains("quoted"), "{message}");
+        assert!(hint.contains("bare: a"), "{hint}");
+        let Err(ParseError::Invalid { message, .. }) =
+            name_from(&Token::Word("--x"), "task name", "")
+        else {
+            panic!()
+        };
+        assert!(message.contains("unknown flag"), "{message}");
+    }
+}
