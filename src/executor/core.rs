@@ -31,7 +31,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use super::policy::{Policy, ReadyQueue};
-use super::report::{StallReport, StepReport, StopReason, RunReport};
+use super::report::{RunReport, StallReport, StepReport, StopReason};
 use super::shared::Shared;
 use super::tasks::{Key, Slot, TaskTable};
 use crate::debug::{DebugConfig, Diagnostic, Sink};
@@ -46,6 +46,9 @@ use crate::time::{Clock, ClockKind, Instant};
 /// Polls per turn before the loop looks at timers and other threads again
 /// (tokio's current-thread scheduler uses the same number for I/O).
 const BATCH: usize = 61;
+
+/// An event subscriber.
+pub(crate) type Listener = Box<dyn FnMut(&Event)>;
 
 /// Who is calling wakers right now: this is how a wake learns its cause.
 #[derive(Clone, Copy)]
@@ -92,7 +95,7 @@ pub(crate) struct Core {
     keep_finished: Cell<usize>,
     // Inspection: `listening` is the one branch paid when nobody listens.
     listening: Cell<bool>,
-    listeners: RefCell<Vec<(u64, Box<dyn FnMut(&Event)>)>>,
+    listeners: RefCell<Vec<(u64, Listener)>>,
     next_listener: Cell<u64>,
     log: RefCell<Option<EventLog>>,
     timing: Cell<bool>,
@@ -193,7 +196,11 @@ impl Core {
         Header::new(id, name, key, parent, self.now(), waker)
     }
 
-    pub(crate) fn spawn<F>(self: &Rc<Self>, name: Option<TaskName>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(
+        self: &Rc<Self>,
+        name: Option<TaskName>,
+        future: F,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
     {
@@ -212,7 +219,9 @@ impl Core {
 
     fn insert_root(&self) -> Rc<Header> {
         let header = Rc::new(self.new_header(Some(TaskName::Static("main"))));
-        self.tasks.borrow_mut().fill(header.key, Slot::Root(header.clone()));
+        self.tasks
+            .borrow_mut()
+            .fill(header.key, Slot::Root(header.clone()));
         self.ready.borrow_mut().push(header.key);
         self.root_done.set(false);
         self.emit(|| EventKind::Spawned {
@@ -285,7 +294,10 @@ impl Core {
 
     pub(crate) fn key_of(&self, id: TaskId) -> Option<Key> {
         let tasks = self.tasks.borrow();
-        tasks.iter().find(|s| s.header().id == id).map(|s| s.header().key)
+        tasks
+            .iter()
+            .find(|s| s.header().id == id)
+            .map(|s| s.header().key)
     }
 
     /// Wakes a task from outside the loop (the REPL's `wake`).
@@ -318,7 +330,11 @@ impl Core {
     }
 
     pub(crate) fn cancel_timer(&self, key: TimerKey) {
-        let waker = self.timers.try_borrow_mut().ok().and_then(|mut t| t.cancel(key));
+        let waker = self
+            .timers
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut t| t.cancel(key));
         drop(waker);
     }
 
@@ -398,29 +414,24 @@ impl Core {
         };
         self.check_slow_poll(header, took);
 
-        let result = match polled {
-            Polled::Pending => {
-                if header.cancel_requested.get() {
-                    self.cancel(key);
-                } else {
-                    self.park_task(header, noted.clone());
-                }
-                PollResult::Pending
-            }
-            Polled::Ready => {
-                self.finish(key, TaskState::Done);
-                PollResult::Ready
-            }
-            Polled::Panicked(message) => {
-                self.finish(key, TaskState::Panicked);
-                PollResult::Panicked(message)
-            }
+        let result = match &polled {
+            Polled::Pending => PollResult::Pending,
+            Polled::Ready => PollResult::Ready,
+            Polled::Panicked(message) => PollResult::Panicked(message.clone()),
         };
         self.emit(|| EventKind::Polled {
             task: header.id,
             result: result.clone(),
             took,
         });
+        match polled {
+            Polled::Pending if header.cancel_requested.get() => {
+                self.cancel(key);
+            }
+            Polled::Pending => self.park_task(header, noted.clone()),
+            Polled::Ready => self.finish(key, TaskState::Done),
+            Polled::Panicked(_) => self.finish(key, TaskState::Panicked),
+        }
         want_report.then(|| StepReport {
             task: header.id,
             name: header.name.to_string(),
@@ -433,7 +444,11 @@ impl Core {
         })
     }
 
-    fn poll_root(&self, root: &mut Option<Pin<&mut dyn Future<Output = ()>>>, waker: &Waker) -> Polled {
+    fn poll_root(
+        &self,
+        root: &mut Option<Pin<&mut dyn Future<Output = ()>>>,
+        waker: &Waker,
+    ) -> Polled {
         let Some(root) = root.as_mut() else {
             // The root's owner is not driving (cannot happen: the root slot
             // exists only during block_on).
@@ -518,6 +533,10 @@ impl Core {
             }
             _ => {}
         }
+        // Whoever awaits the handle is woken by this task's end.
+        let previous = self.source.replace(Source::Task(key, id));
+        header.wake_joiner();
+        self.source.set(previous);
         drop(slot);
     }
 
@@ -902,7 +921,13 @@ impl Core {
             let tasks = self.tasks.borrow();
             let mut v: Vec<_> = tasks
                 .iter()
-                .map(|s| (s.header().id, s.header().name.to_string(), s.header().state.get()))
+                .map(|s| {
+                    (
+                        s.header().id,
+                        s.header().name.to_string(),
+                        s.header().state.get(),
+                    )
+                })
                 .collect();
             v.sort_by_key(|t| t.0);
             v

@@ -56,6 +56,7 @@ pub(crate) trait AnyTask {
     fn header(&self) -> &Header;
     fn poll(&self) -> Polled;
     /// Drops the future where it is parked. False if it had already finished.
+    /// (The executor wakes the joiner afterwards, in `Core::finish`.)
     fn cancel(&self) -> bool;
     /// The panic message of a failure nobody has taken out yet.
     fn unretrieved_failure(&self) -> Option<String>;
@@ -118,16 +119,12 @@ impl<F: Future> AnyTask for TaskCell<F> {
                 // The future returned: drop it in place (its destructors run
                 // now, as its last act) and keep the output for the handle.
                 let _ = self.drop_future(&mut stage, Stage::Finished(Ok(output)));
-                drop(stage);
-                self.header.wake_joiner();
                 Polled::Ready
             }
             Err(payload) => {
                 let message = panic_message(&*payload);
                 let error = JoinError::panicked(&self.header, message.clone());
                 let _ = self.drop_future(&mut stage, Stage::Finished(Err(error)));
-                drop(stage);
-                self.header.wake_joiner();
                 Polled::Panicked(message)
             }
         }
@@ -142,8 +139,6 @@ impl<F: Future> AnyTask for TaskCell<F> {
         }
         let error = JoinError::cancelled(&self.header);
         let _ = self.drop_future(&mut stage, Stage::Finished(Err(error)));
-        drop(stage);
-        self.header.wake_joiner();
         true
     }
 

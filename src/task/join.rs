@@ -225,7 +225,9 @@ impl JoinError {
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            JoinErrorKind::Cancelled => write!(f, "task '{}' ({}) was cancelled", self.name, self.id),
+            JoinErrorKind::Cancelled => {
+                write!(f, "task '{}' ({}) was cancelled", self.name, self.id)
+            }
             JoinErrorKind::Panicked(m) => {
                 write!(f, "task '{}' ({}) panicked: {m}", self.name, self.id)
             }
