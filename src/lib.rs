@@ -47,3 +47,13 @@ pub use executor::{
 };
 pub use task::{Cancel, JoinError, JoinHandle, TaskId, TaskState, WaitOn, WakeCause, yield_now};
 pub use time::{sleep, timeout};
+
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
+/// The code blocks of docs/event-loop.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/event-loop.md")]
+pub struct EventLoopChapterDoctests;

@@ -61,63 +61,61 @@ type Handles = Rc<RefCell<Vec<Option<JoinHandle<usize>>>>>;
 type Board = Rc<RefCell<HashMap<usize, Waker>>>;
 
 async fn task(index: usize, ops: Vec<Op>, handles: Handles, board: Board) -> usize {
-    {
-        for op in ops {
-            // Leave the current waker on the board for Poke.
-            poll_fn(|cx| {
-                board.borrow_mut().insert(index, cx.waker().clone());
-                Poll::Ready(())
-            })
-            .await;
-            match op {
-                Op::Yield => evloop::yield_now().await,
-                Op::Sleep(ms) => evloop::sleep(Duration::from_millis(ms)).await,
-                Op::Await(i) if i < index => {
-                    let h = handles.borrow_mut().get_mut(i).and_then(Option::take);
-                    if let Some(h) = h {
-                        let _ = h.await;
-                    }
+    for op in ops {
+        // Leave the current waker on the board for Poke.
+        poll_fn(|cx| {
+            board.borrow_mut().insert(index, cx.waker().clone());
+            Poll::Ready(())
+        })
+        .await;
+        match op {
+            Op::Yield => evloop::yield_now().await,
+            Op::Sleep(ms) => evloop::sleep(Duration::from_millis(ms)).await,
+            Op::Await(i) if i < index => {
+                let h = handles.borrow_mut().get_mut(i).and_then(Option::take);
+                if let Some(h) = h {
+                    let _ = h.await;
                 }
-                Op::Cancel(i) if i < index => {
-                    let handles = handles.borrow();
-                    if let Some(Some(h)) = handles.get(i) {
-                        h.cancel();
-                    }
-                }
-                Op::Spawn(inner) => {
-                    let child = evloop::spawn(Box::pin(task(
-                        usize::MAX,
-                        inner,
-                        handles.clone(),
-                        board.clone(),
-                    )));
-                    drop(child);
-                }
-                Op::Panic => panic!("planned panic"),
-                Op::DoubleYield => {
-                    let mut yielded = false;
-                    poll_fn(|cx| {
-                        if yielded {
-                            return Poll::Ready(());
-                        }
-                        yielded = true;
-                        cx.waker().wake_by_ref();
-                        cx.waker().wake_by_ref();
-                        Poll::Pending
-                    })
-                    .await
-                }
-                Op::Poke(i) => {
-                    let waker = board.borrow().get(&i).cloned();
-                    if let Some(w) = waker {
-                        w.wake();
-                    }
-                }
-                _ => {}
             }
+            Op::Cancel(i) if i < index => {
+                let handles = handles.borrow();
+                if let Some(Some(h)) = handles.get(i) {
+                    h.cancel();
+                }
+            }
+            Op::Spawn(inner) => {
+                let child = evloop::spawn(Box::pin(task(
+                    usize::MAX,
+                    inner,
+                    handles.clone(),
+                    board.clone(),
+                )));
+                drop(child);
+            }
+            Op::Panic => panic!("planned panic"),
+            Op::DoubleYield => {
+                let mut yielded = false;
+                poll_fn(|cx| {
+                    if yielded {
+                        return Poll::Ready(());
+                    }
+                    yielded = true;
+                    cx.waker().wake_by_ref();
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                })
+                .await
+            }
+            Op::Poke(i) => {
+                let waker = board.borrow().get(&i).cloned();
+                if let Some(w) = waker {
+                    w.wake();
+                }
+            }
+            _ => {}
         }
-        index
     }
+    index
 }
 
 struct Outcome {
