@@ -25,12 +25,13 @@ impl Wake for TaskWaker {
 fn run(tasks: Vec<Task>) {
     let mut tasks: Vec<Option<Task>> = tasks.into_iter().map(Some).collect();
     let queue = Arc::new(Mutex::new((0..tasks.len()).collect::<VecDeque<_>>()));
-    loop {
-        let next = queue.lock().unwrap().pop_front(); // one ready task...
-        let Some(id) = next else { break }; // (none ready: stop)
+    let pop = || queue.lock().unwrap().pop_front();
+    while let Some(id) = pop() {
+        // Take a ready task...
         let Some(task) = tasks[id].as_mut() else {
-            continue;
-        }; // done already
+            continue; // (it finished already: a late wake)
+        };
+        // ...run it until its next await that is not ready...
         let waker = Waker::from(Arc::new(TaskWaker {
             id,
             queue: queue.clone(),
@@ -40,8 +41,9 @@ fn run(tasks: Vec<Task>) {
             .poll(&mut Context::from_waker(&waker))
             .is_ready()
         {
-            tasks[id] = None; // ...polled until its next await; put back when woken
+            tasks[id] = None;
         }
+        // ...and forget it: if it returned Pending, its waker will queue it again.
     }
 }
 // ANCHOR_END: loop
