@@ -214,6 +214,11 @@ impl TimerHeap {
             .collect()
     }
 
+    /// True when no entry, live or stale, is left.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
     /// Number of live timers.
     #[cfg(test)]
     fn len(&self) -> usize {
