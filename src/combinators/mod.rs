@@ -55,3 +55,8 @@ pub use select::{Either, Select, select};
 pub use shield::{Shield, shield};
 pub use task_group::{ChildFailure, FailureKind, GroupError, GroupJoin, TaskGroup};
 pub use wait::{ReturnWhen, Wait, Waited, wait};
+
+/// The chapter `docs/asyncio.md`, whose code blocks run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/asyncio.md")]
+pub struct AsyncioChapter;

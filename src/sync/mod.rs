@@ -9,7 +9,7 @@
 //!
 //! # The waiting line, and why cancellation cannot lose anything
 //!
-//! Every primitive keeps its waiters in a FIFO [`WaitList`](waiters). When the
+//! Every primitive keeps its waiters in a FIFO `WaitList` (`waiters.rs`). When the
 //! resource frees up (a permit released, an item put, a slot freed), the
 //! front waiter is *granted* it: the resource is reserved for that waiter,
 //! and its task is woken. The waiter takes it at its next poll.
