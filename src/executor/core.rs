@@ -25,7 +25,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -35,7 +35,9 @@ use super::report::{RunReport, StallReport, StepReport, StopReason};
 use super::shared::Shared;
 use super::tasks::{Key, Slot, TaskTable};
 use crate::debug::{DebugConfig, Diagnostic, Sink};
-use crate::inspect::{Event, EventKind, EventLog, PollResult, Snapshot, TaskInfo};
+use crate::inspect::{
+    Event, EventKind, EventLog, InspectPrimitive, PollResult, Snapshot, TaskInfo,
+};
 use crate::task::cell::{Polled, TaskCell, panic_message};
 use crate::task::header::Header;
 use crate::task::waker::TaskWaker;
@@ -43,12 +45,12 @@ use crate::task::{Cancel, JoinHandle, TaskId, TaskName, TaskState, WaitOn, WakeC
 use crate::time::heap::{TimerHeap, TimerKey};
 use crate::time::{Clock, ClockKind, Instant};
 
+/// An event listener given to `subscribe`.
+type Listener = Box<dyn FnMut(&Event)>;
+
 /// Polls per turn before the loop looks at timers and other threads again
 /// (tokio's current-thread scheduler uses the same number for I/O).
 const BATCH: usize = 61;
-
-/// An event subscriber.
-pub(crate) type Listener = Box<dyn FnMut(&Event)>;
 
 /// Who is calling wakers right now: this is how a wake learns its cause.
 #[derive(Clone, Copy)]
@@ -103,6 +105,8 @@ pub(crate) struct Core {
     debug: Cell<DebugConfig>,
     sink: RefCell<Sink>,
     poll_budget: Cell<u64>,
+    /// Synchronization primitives created in this loop, for snapshots.
+    primitives: RefCell<Vec<Weak<dyn InspectPrimitive>>>,
 }
 
 pub(crate) struct CoreConfig {
@@ -141,6 +145,7 @@ impl Core {
             debug: Cell::new(config.debug),
             sink: RefCell::new(config.sink),
             poll_budget: Cell::new(u64::MAX),
+            primitives: RefCell::new(Vec::new()),
         };
         if let Some(capacity) = config.event_log {
             core.record_events(capacity);
@@ -180,7 +185,7 @@ impl Core {
         TaskId(id)
     }
 
-    fn current_task(&self) -> Option<(Key, TaskId)> {
+    pub(crate) fn current_task(&self) -> Option<(Key, TaskId)> {
         match self.source.get() {
             Source::Task(key, id) => Some((key, id)),
             _ => None,
@@ -204,6 +209,19 @@ impl Core {
     where
         F: Future + 'static,
     {
+        let cell = self.spawn_cell(name, future);
+        JoinHandle::new(cell, Rc::downgrade(self))
+    }
+
+    /// Spawns and returns the task's cell (for handles of another shape).
+    pub(crate) fn spawn_cell<F>(
+        self: &Rc<Self>,
+        name: Option<TaskName>,
+        future: F,
+    ) -> Rc<TaskCell<F>>
+    where
+        F: Future + 'static,
+    {
         let header = self.new_header(name);
         let key = header.key;
         let cell = Rc::new(TaskCell::new(header, future));
@@ -214,7 +232,7 @@ impl Core {
             name: cell.header.name.to_string(),
             parent: cell.header.parent,
         });
-        JoinHandle::new(cell, Rc::downgrade(self))
+        cell
     }
 
     fn insert_root(&self) -> Rc<Header> {
@@ -805,7 +823,28 @@ impl Core {
             tasks,
             ready,
             timers: self.timers.borrow().pending(),
+            primitives: self.primitive_infos(),
         }
+    }
+
+    /// Registers a synchronization primitive so snapshots show it. Dead
+    /// entries are pruned here and in every snapshot.
+    pub(crate) fn register_primitive(&self, primitive: Weak<dyn InspectPrimitive>) {
+        if let Ok(mut list) = self.primitives.try_borrow_mut() {
+            list.retain(|p| p.strong_count() > 0);
+            list.push(primitive);
+        }
+    }
+
+    fn primitive_infos(&self) -> Vec<crate::inspect::PrimitiveInfo> {
+        let alive: Vec<_> = match self.primitives.try_borrow_mut() {
+            Ok(mut list) => {
+                list.retain(|p| p.strong_count() > 0);
+                list.iter().filter_map(Weak::upgrade).collect()
+            }
+            Err(_) => Vec::new(),
+        };
+        alive.iter().map(|p| p.info()).collect()
     }
 
     pub(crate) fn set_keep_finished(&self, n: usize) {

@@ -30,5 +30,6 @@ mod yield_now;
 
 pub(crate) use id::TaskName;
 pub use id::{TaskId, TaskState, WaitOn, WakeCause};
+pub(crate) use join::Canceller;
 pub use join::{Cancel, JoinError, JoinHandle};
 pub use yield_now::{YieldNow, yield_now};
