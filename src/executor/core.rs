@@ -107,6 +107,8 @@ pub(crate) struct Core {
     poll_budget: Cell<u64>,
     /// Synchronization primitives created in this loop, for snapshots.
     primitives: RefCell<Vec<Weak<dyn InspectPrimitive>>>,
+    /// The registry's length after its last pruning.
+    primitives_pruned: Cell<usize>,
 }
 
 pub(crate) struct CoreConfig {
@@ -146,6 +148,7 @@ impl Core {
             sink: RefCell::new(config.sink),
             poll_budget: Cell::new(u64::MAX),
             primitives: RefCell::new(Vec::new()),
+            primitives_pruned: Cell::new(0),
         };
         if let Some(capacity) = config.event_log {
             core.record_events(capacity);
@@ -831,7 +834,12 @@ impl Core {
     /// entries are pruned here and in every snapshot.
     pub(crate) fn register_primitive(&self, primitive: Weak<dyn InspectPrimitive>) {
         if let Ok(mut list) = self.primitives.try_borrow_mut() {
-            list.retain(|p| p.strong_count() > 0);
+            // Prune dead entries only when the list has doubled since the
+            // last prune: registering stays O(1) amortised.
+            if list.len() >= 2 * self.primitives_pruned.get().max(8) {
+                list.retain(|p| p.strong_count() > 0);
+                self.primitives_pruned.set(list.len());
+            }
             list.push(primitive);
         }
     }

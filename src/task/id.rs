@@ -117,8 +117,9 @@ pub enum WaitOn {
     Primitive {
         /// What kind of primitive: `"semaphore"`, `"queue"`, …
         kind: &'static str,
-        /// The primitive's name.
-        name: String,
+        /// The primitive's name (shared with the primitive: noting a wait
+        /// does not allocate).
+        name: Rc<str>,
     },
     /// A job running on a worker thread (`to_thread`).
     Thread,
