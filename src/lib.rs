@@ -47,3 +47,4 @@ pub use executor::{
 };
 pub use task::{Cancel, JoinError, JoinHandle, TaskId, TaskState, WaitOn, WakeCause, yield_now};
 pub use time::{sleep, timeout};
+pub use executor::interrupt_on_ctrl_c;

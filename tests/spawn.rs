@@ -110,7 +110,7 @@ fn polling_a_handle_twice_panics_with_a_clear_message() {
 #[test]
 #[should_panic(expected = "evloop::spawn() was called outside a running evloop loop")]
 fn spawn_outside_a_loop_panics_with_a_clear_message() {
-    let _ = evloop::spawn(async {});
+    drop(evloop::spawn(async {}));
 }
 
 #[test]

@@ -30,7 +30,7 @@ pub struct Builder {
     policy: Policy,
     debug: bool,
     slow_poll: Duration,
-    sink: Option<Box<dyn FnMut(&Diagnostic)>>,
+    sink: Option<debug::Sink>,
     poll_timing: bool,
     keep_finished: usize,
     event_log: Option<usize>,

@@ -43,6 +43,9 @@ use crate::task::{Cancel, JoinHandle, TaskId, TaskName, TaskState, WaitOn, WakeC
 use crate::time::heap::{TimerHeap, TimerKey};
 use crate::time::{Clock, ClockKind, Instant};
 
+/// An event listener given to `Runtime::subscribe`.
+type Listener = Box<dyn FnMut(&Event)>;
+
 /// Polls per turn before the loop looks at timers and other threads again
 /// (tokio's current-thread scheduler uses the same number for I/O).
 const BATCH: usize = 61;
@@ -92,7 +95,7 @@ pub(crate) struct Core {
     keep_finished: Cell<usize>,
     // Inspection: `listening` is the one branch paid when nobody listens.
     listening: Cell<bool>,
-    listeners: RefCell<Vec<(u64, Box<dyn FnMut(&Event)>)>>,
+    listeners: RefCell<Vec<(u64, Listener)>>,
     next_listener: Cell<u64>,
     log: RefCell<Option<EventLog>>,
     timing: Cell<bool>,
@@ -368,7 +371,7 @@ impl Core {
         &self,
         root: &mut Option<Pin<&mut dyn Future<Output = ()>>>,
         want_report: bool,
-    ) -> Option<StepReport> {
+    ) -> Option<Option<StepReport>> {
         let (key, slot) = self.pop_ready()?;
         let header = slot.header();
         header.waker_arc.clear_queued();
@@ -421,7 +424,8 @@ impl Core {
             result: result.clone(),
             took,
         });
-        want_report.then(|| StepReport {
+        // Outer `Some`: a task was polled; inner: the report, if asked for.
+        Some(want_report.then(|| StepReport {
             task: header.id,
             name: header.name.to_string(),
             cause,
@@ -430,7 +434,7 @@ impl Core {
             took,
             waiting_on: noted,
             woke,
-        })
+        }))
     }
 
     fn poll_root(&self, root: &mut Option<Pin<&mut dyn Future<Output = ()>>>, waker: &Waker) -> Polled {
@@ -689,7 +693,7 @@ impl Core {
 
     pub(crate) fn step(&self) -> Option<StepReport> {
         self.collect();
-        self.poll_one(&mut None, true)
+        self.poll_one(&mut None, true).flatten()
     }
 
     pub(crate) fn take_root_panic(&self) -> Option<Box<dyn std::any::Any + Send>> {
