@@ -36,4 +36,7 @@ pub mod terminal;
 pub mod timeline;
 pub mod views;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 pub use command::parse_line;
