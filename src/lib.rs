@@ -29,11 +29,18 @@
 //!
 //! The tour of the source follows the chapters of `docs/`:
 //! [`task`] (what a task is), [`executor`] (the loop), [`time`] (timers and
-//! clocks), [`inspect`] (seeing inside), [`debug`] (what debug mode catches).
+//! clocks), [`inspect`] (seeing inside), [`debug`] (what debug mode catches),
+//! and the asyncio toolkit: [`combinators`] (gather, wait, TaskGroup…),
+//! [`sync`] (Semaphore, Queue, Event, Lock), [`stream`] (async generators),
+//! [`callback`] (call_soon, call_later, create_future).
 
+pub mod callback;
+pub mod combinators;
 pub mod debug;
 pub mod executor;
 pub mod inspect;
+pub mod stream;
+pub mod sync;
 #[allow(unsafe_code)]
 pub(crate) mod sys;
 #[allow(unsafe_code)]
@@ -48,3 +55,18 @@ pub use executor::{
 pub use task::{Cancel, JoinError, JoinHandle, TaskId, TaskState, WaitOn, WakeCause, yield_now};
 pub use time::{sleep, timeout};
 pub use executor::interrupt_on_ctrl_c;
+
+pub use callback::{call_later, call_soon, create_future};
+pub use combinators::{
+    ReturnWhen, TaskGroup, as_completed, gather, gather_all, race, select, shield, wait,
+};
+
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
+/// The code blocks of docs/event-loop.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/event-loop.md")]
+pub struct EventLoopChapterDoctests;

@@ -52,6 +52,11 @@ pub(crate) fn note_wait(wait: WaitOn) {
     with_core(|core| core.note_wait(wait));
 }
 
+/// The task being polled right now on this thread's running loop.
+pub(crate) fn current_task_id() -> Option<crate::task::TaskId> {
+    with_core(|core| core.current_task().map(|(_, id)| id)).flatten()
+}
+
 /// The lock-free wake path: true if the waker belongs to the loop running on
 /// this thread and was handled.
 pub(crate) fn wake_local(waker: &Arc<TaskWaker>) -> bool {

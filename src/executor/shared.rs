@@ -23,6 +23,9 @@ use crate::task::waker::TaskWaker;
 
 pub(crate) struct Shared {
     remote: Mutex<Vec<(Key, bool)>>,
+    /// Set with every push to `remote`, cleared when the loop takes it: lets
+    /// the loop skip the lock in the common case of no remote wakes.
+    remote_pending: AtomicBool,
     notified: AtomicBool,
     closed: AtomicBool,
     interrupted: AtomicBool,
@@ -34,6 +37,7 @@ impl Shared {
     pub(crate) fn new() -> Shared {
         Shared {
             remote: Mutex::new(Vec::new()),
+            remote_pending: AtomicBool::new(false),
             notified: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             interrupted: AtomicBool::new(false),
@@ -56,6 +60,7 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push((waker.key, on_loop_thread));
+        self.remote_pending.store(true, Ordering::Release);
         self.notify();
     }
 
@@ -68,16 +73,16 @@ impl Shared {
 
     /// Moves the remote wakes into `into` (which must be empty).
     pub(crate) fn take_remote(&self, into: &mut Vec<(Key, bool)>) {
+        // Cleared before taking: a push racing with us sets it again and is
+        // seen next turn, never lost.
+        self.remote_pending.store(false, Ordering::Release);
         let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
         std::mem::swap(&mut *remote, into);
     }
 
-    fn has_remote(&self) -> bool {
-        !self
-            .remote
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_empty()
+    /// True if wakes from outside may be waiting in `remote` (no lock taken).
+    pub(crate) fn has_remote(&self) -> bool {
+        self.remote_pending.load(Ordering::Acquire)
     }
 
     /// Blocks the loop's thread until a notification or the timeout.

@@ -13,8 +13,11 @@
 //! the event log is active.
 
 mod event;
+mod primitive;
 mod snapshot;
 
 pub(crate) use event::EventLog;
 pub use event::{Event, EventKind, PollResult};
+pub(crate) use primitive::InspectPrimitive;
+pub use primitive::PrimitiveInfo;
 pub use snapshot::{Snapshot, TaskInfo};

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::PrimitiveInfo;
 use crate::task::{TaskId, TaskState, WaitOn, WakeCause};
 use crate::time::{ClockKind, Instant, TimerInfo};
 
@@ -19,12 +20,20 @@ pub struct Snapshot {
     pub ready: Vec<TaskId>,
     /// Pending timers, earliest first.
     pub timers: Vec<TimerInfo>,
+    /// Live synchronization primitives (semaphores, queues, events, locks),
+    /// in creation order, with who waits on them and who holds them.
+    pub primitives: Vec<PrimitiveInfo>,
 }
 
 impl Snapshot {
     /// The task with this id.
     pub fn task(&self, id: TaskId) -> Option<&TaskInfo> {
         self.tasks.iter().find(|t| t.id == id)
+    }
+
+    /// The first primitive with this name.
+    pub fn primitive_named(&self, name: &str) -> Option<&PrimitiveInfo> {
+        self.primitives.iter().find(|p| p.name == name)
     }
 
     /// The first task with this name.

@@ -56,6 +56,7 @@ pub(crate) trait AnyTask {
     fn header(&self) -> &Header;
     fn poll(&self) -> Polled;
     /// Drops the future where it is parked. False if it had already finished.
+    /// (The executor wakes the joiner afterwards, in `Core::finish`.)
     fn cancel(&self) -> bool;
     /// The panic message of a failure nobody has taken out yet.
     fn unretrieved_failure(&self) -> Option<String>;
@@ -67,6 +68,11 @@ pub(crate) trait JoinTask<T> {
     fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>>;
     fn is_finished(&self) -> bool;
     fn unretrieved_failure(&self) -> Option<String>;
+    /// Like `poll_join`, without taking the output: `Ready` once finished.
+    fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()>;
+    /// Finished without an output (panicked, cancelled, or an error result
+    /// for a flattened task).
+    fn is_failed(&self) -> bool;
 }
 
 impl<F: Future> TaskCell<F> {
@@ -118,16 +124,12 @@ impl<F: Future> AnyTask for TaskCell<F> {
                 // The future returned: drop it in place (its destructors run
                 // now, as its last act) and keep the output for the handle.
                 let _ = self.drop_future(&mut stage, Stage::Finished(Ok(output)));
-                drop(stage);
-                self.header.wake_joiner();
                 Polled::Ready
             }
             Err(payload) => {
                 let message = panic_message(&*payload);
                 let error = JoinError::panicked(&self.header, message.clone());
                 let _ = self.drop_future(&mut stage, Stage::Finished(Err(error)));
-                drop(stage);
-                self.header.wake_joiner();
                 Polled::Panicked(message)
             }
         }
@@ -142,8 +144,6 @@ impl<F: Future> AnyTask for TaskCell<F> {
         }
         let error = JoinError::cancelled(&self.header);
         let _ = self.drop_future(&mut stage, Stage::Finished(Err(error)));
-        drop(stage);
-        self.header.wake_joiner();
         true
     }
 
@@ -171,12 +171,7 @@ impl<F: Future> JoinTask<F::Output> for TaskCell<F> {
         };
         match &*stage {
             Stage::Running(_) => {
-                let new = cx.waker();
-                let old = self.header.join_waker.take();
-                self.header.join_waker.set(Some(match old {
-                    Some(w) if w.will_wake(new) => w,
-                    _ => new.clone(),
-                }));
+                self.set_join_waker(cx);
                 Poll::Pending
             }
             Stage::Finished(_) => match std::mem::replace(&mut *stage, Stage::Consumed) {
@@ -196,6 +191,68 @@ impl<F: Future> JoinTask<F::Output> for TaskCell<F> {
 
     fn unretrieved_failure(&self) -> Option<String> {
         AnyTask::unretrieved_failure(self)
+    }
+
+    fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.is_finished() {
+            return Poll::Ready(());
+        }
+        self.set_join_waker(cx);
+        Poll::Pending
+    }
+
+    fn is_failed(&self) -> bool {
+        self.stage
+            .try_borrow()
+            .is_ok_and(|s| matches!(*s, Stage::Finished(Err(_))))
+    }
+}
+
+impl<F: Future> TaskCell<F> {
+    fn set_join_waker(&self, cx: &Context<'_>) {
+        let new = cx.waker();
+        let old = self.header.join_waker.take();
+        self.header.join_waker.set(Some(match old {
+            Some(w) if w.will_wake(new) => w,
+            _ => new.clone(),
+        }));
+    }
+}
+
+/// A task whose future returns `Result<T, JoinError>`, seen by its handle as
+/// a task of output `T`: an `Err` it returns is its [`JoinError`]. This is
+/// how a [`TaskGroup`](crate::combinators::TaskGroup) child that returned an
+/// error gives a handle of the child's own success type.
+pub(crate) struct Flattened<F: Future>(pub(crate) std::rc::Rc<TaskCell<F>>);
+
+impl<T, F: Future<Output = Result<T, JoinError>>> JoinTask<T> for Flattened<F> {
+    fn header(&self) -> &Header {
+        &self.0.header
+    }
+
+    fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+        self.0
+            .poll_join(cx)
+            .map(|out| out.map(|r| r.and_then(|inner| inner)))
+    }
+
+    fn is_finished(&self) -> bool {
+        self.0.is_finished()
+    }
+
+    fn unretrieved_failure(&self) -> Option<String> {
+        AnyTask::unretrieved_failure(&*self.0)
+    }
+
+    fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.0.poll_finished(cx)
+    }
+
+    fn is_failed(&self) -> bool {
+        self.0
+            .stage
+            .try_borrow()
+            .is_ok_and(|s| matches!(*s, Stage::Finished(Err(_) | Ok(Err(_)))))
     }
 }
 

@@ -126,6 +126,16 @@ pub enum WaitOn {
     Other,
 }
 
+/// The readiness direction in words, as waits and wakes print it.
+fn direction(readable: bool, writable: bool) -> &'static str {
+    match (readable, writable) {
+        (true, true) => "readable+writable",
+        (true, false) => "readable",
+        (false, true) => "writable",
+        (false, false) => "neither readable nor writable",
+    }
+}
+
 impl fmt::Display for WaitOn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -135,15 +145,7 @@ impl fmt::Display for WaitOn {
                 fd,
                 readable,
                 writable,
-            } => {
-                let dir = match (readable, writable) {
-                    (true, true) => "readable+writable",
-                    (true, false) => "readable",
-                    (false, true) => "writable",
-                    (false, false) => "nothing",
-                };
-                write!(f, "fd {fd} {dir}")
-            }
+            } => write!(f, "fd {fd} {}", direction(*readable, *writable)),
             WaitOn::Primitive { kind, name } => write!(f, "{kind} {name}"),
             WaitOn::Thread => f.write_str("worker thread"),
             WaitOn::Other => f.write_str("something else"),
@@ -189,14 +191,11 @@ impl fmt::Display for WakeCause {
                 fd,
                 readable,
                 writable,
-            } => {
-                let dir = match (readable, writable) {
-                    (true, true) => "readable+writable",
-                    (false, true) => "writable",
-                    _ => "readable",
-                };
-                write!(f, "woken by I/O (fd {fd} {dir})")
-            }
+            } => write!(
+                f,
+                "woken by I/O (fd {fd} {})",
+                direction(*readable, *writable)
+            ),
             WakeCause::Thread => f.write_str("woken by another thread"),
             WakeCause::Outside => f.write_str("woken from outside the loop"),
         }

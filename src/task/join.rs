@@ -106,6 +106,41 @@ impl<T> JoinHandle<T> {
 
     /// Detaches the task explicitly (the same as dropping the handle).
     pub fn detach(self) {}
+
+    /// True once the task finished without an output: it panicked, was
+    /// cancelled, or (a [`TaskGroup`](crate::combinators::TaskGroup) child)
+    /// returned an error. What `wait(.., ReturnWhen::FirstException, ..)`
+    /// looks for (asyncio's `task.exception() is not None`).
+    pub fn is_failed(&self) -> bool {
+        self.task.is_failed()
+    }
+
+    /// `Ready` once the task has finished, without taking its output; the
+    /// waker is called when it finishes. One waker per task: the last one
+    /// registered (by this or by awaiting the handle) is the one called.
+    pub(crate) fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.task.poll_finished(cx)
+    }
+}
+
+/// Cancels a task by its slot key (stale keys are harmless: the table's
+/// generations make them miss).
+#[derive(Clone)]
+pub(crate) struct Canceller {
+    pub(crate) key: crate::executor::Key,
+    pub(crate) core: Weak<Core>,
+}
+
+impl Canceller {
+    pub(crate) fn cancel(&self) -> Cancel {
+        match self.core.upgrade() {
+            Some(core) => {
+                let _enter = context::enter(&core);
+                core.cancel(self.key)
+            }
+            None => Cancel::AlreadyFinished,
+        }
+    }
 }
 
 impl<T> Drop for JoinHandle<T> {
@@ -174,6 +209,7 @@ pub struct JoinError {
 enum JoinErrorKind {
     Cancelled,
     Panicked(String),
+    Failed(String),
 }
 
 impl JoinError {
@@ -193,6 +229,30 @@ impl JoinError {
         }
     }
 
+    /// A task that returned an error as its failure (a
+    /// [`TaskGroup`](crate::combinators::TaskGroup) child returning `Err`).
+    pub(crate) fn failed(id: TaskId, name: String, message: String) -> JoinError {
+        JoinError {
+            id,
+            name,
+            kind: JoinErrorKind::Failed(message),
+        }
+    }
+
+    /// The task returned an error (a [`TaskGroup`](crate::combinators::TaskGroup)
+    /// child whose future returned `Err`).
+    pub fn is_error(&self) -> bool {
+        matches!(self.kind, JoinErrorKind::Failed(_))
+    }
+
+    /// The error's text, if the task returned an error.
+    pub fn error_message(&self) -> Option<&str> {
+        match &self.kind {
+            JoinErrorKind::Failed(m) => Some(m),
+            _ => None,
+        }
+    }
+
     /// The task was cancelled.
     pub fn is_cancelled(&self) -> bool {
         self.kind == JoinErrorKind::Cancelled
@@ -207,7 +267,7 @@ impl JoinError {
     pub fn panic_message(&self) -> Option<&str> {
         match &self.kind {
             JoinErrorKind::Panicked(m) => Some(m),
-            JoinErrorKind::Cancelled => None,
+            _ => None,
         }
     }
 
@@ -225,10 +285,13 @@ impl JoinError {
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            JoinErrorKind::Cancelled => write!(f, "task '{}' ({}) was cancelled", self.name, self.id),
+            JoinErrorKind::Cancelled => {
+                write!(f, "task '{}' ({}) was cancelled", self.name, self.id)
+            }
             JoinErrorKind::Panicked(m) => {
                 write!(f, "task '{}' ({}) panicked: {m}", self.name, self.id)
             }
+            JoinErrorKind::Failed(m) => write!(f, "task '{}' ({}) failed: {m}", self.name, self.id),
         }
     }
 }

@@ -14,12 +14,12 @@
 //!   JoinHandle::cancel() from Ready or Waiting ──▶ Cancelled (future dropped in place)
 //! ```
 //!
-//! - [`cell`]: the single allocation holding the header, the future and then
+//! - `cell`: the single allocation holding the header, the future and then
 //!   its output.
-//! - [`header`]: what the executor and the inspector read: id, name, state,
+//! - `header`: what the executor and the inspector read: id, name, state,
 //!   counters.
-//! - [`waker`]: the `std::task::Wake` implementation.
-//! - [`join`]: [`JoinHandle`], [`JoinError`], [`Cancel`].
+//! - `waker`: the `std::task::Wake` implementation.
+//! - `join`: [`JoinHandle`], [`JoinError`], [`Cancel`].
 
 pub(crate) mod cell;
 pub(crate) mod header;
@@ -30,6 +30,7 @@ mod yield_now;
 
 pub(crate) use id::TaskName;
 pub use id::{TaskId, TaskState, WaitOn, WakeCause};
+pub(crate) use join::Canceller;
 pub use join::{Cancel, JoinError, JoinHandle};
 pub use yield_now::{YieldNow, yield_now};
 

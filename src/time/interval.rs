@@ -11,9 +11,10 @@ use crate::executor::context;
 /// A ticker that fires every `period`, the first tick at once.
 ///
 /// Ticks are scheduled at `start + n × period`. If the loop falls behind
-/// (a poll blocked it past several ticks), the missed ticks are skipped and
-/// the next tick lands on the next multiple of the period: an interval
-/// never fires a burst to catch up.
+/// (a poll blocked it past several ticks), the overdue tick fires once, at
+/// once, and the ticks missed behind it are skipped: the next one lands on
+/// the next multiple of the period. An interval never fires a burst to
+/// catch up.
 ///
 /// # Panics
 ///

@@ -1,0 +1,52 @@
+//! Synchronization between tasks of one loop: [`Semaphore`], [`Queue`],
+//! [`Event`], [`Lock`] and [`oneshot`] channels (asyncio's `asyncio.Semaphore`,
+//! `asyncio.Queue`, `asyncio.Event`, `asyncio.Lock`, and a one-shot future).
+//!
+//! All of them are single-threaded: their state is a `RefCell` behind an
+//! `Rc`, and cloning a primitive gives another handle on the same one (as
+//! passing an asyncio object around does). No atomics, no locks: only tasks
+//! of one loop, on one thread, ever touch them.
+//!
+//! # The waiting line, and why cancellation cannot lose anything
+//!
+//! Every primitive keeps its waiters in a FIFO `WaitList` (`waiters.rs`). When the
+//! resource frees up (a permit released, an item put, a slot freed), the
+//! front waiter is *granted* it: the resource is reserved for that waiter,
+//! and its task is woken. The waiter takes it at its next poll.
+//!
+//! ```text
+//!   release() ──▶ front waiter granted ──▶ its task polled ──▶ takes the permit
+//!                        │
+//!                        └─ its future dropped first (task cancelled, timeout)
+//!                           ──▶ Drop passes the grant on to the next waiter
+//! ```
+//!
+//! A future dropped while still in line just leaves it. A future dropped
+//! after being granted hands the grant to the next waiter. So however tasks
+//! are cancelled, no permit, item or slot is lost and no waiter is left
+//! asleep while the resource is free. (tokio's `batch_semaphore` follows the
+//! same rule; asyncio re-wakes the next waiter in its `except CancelledError`.)
+//!
+//! # Seeing them
+//!
+//! Each primitive has a name (given, or `semaphore-3`…) and registers with
+//! the loop it is created in (or first waited on in), so
+//! [`Runtime::snapshot`](crate::Runtime::snapshot) lists it in
+//! [`Snapshot::primitives`](crate::inspect::Snapshot::primitives) with the tasks
+//! waiting on it and holding it, and a task parked on one shows
+//! [`WaitOn::Primitive`](crate::WaitOn::Primitive).
+
+mod event;
+mod lock;
+mod meta;
+pub mod oneshot;
+mod queue;
+mod semaphore;
+pub(crate) mod waiters;
+
+pub use event::{Event, EventWait};
+pub use lock::{Lock, LockFuture, LockGuard, TryLockError};
+pub use queue::{
+    Closed, Queue, QueueGet, QueueJoin, QueuePut, TaskDoneError, TryGetError, TryPutError,
+};
+pub use semaphore::{Acquire, Semaphore, SemaphorePermit, TryAcquireError};

@@ -1,0 +1,624 @@
+//! `Queue`: a FIFO between producers and consumers, with backpressure.
+//!
+//! ```text
+//!   putters (line) ─▶ [ item item item … ] (≤ capacity) ─▶ getters (line)
+//!                      ▲                  │
+//!            a slot frees: the front      an item arrives: the front getter
+//!            putter is granted it         is granted it
+//! ```
+//!
+//! Grants are reservations counted beside the items: `reserved_puts` slots
+//! promised to woken putters, `reserved_gets` items promised to woken
+//! getters. A newcomer sees only what is not reserved, so nobody overtakes
+//! the line, and a granted future that is dropped gives its reservation to
+//! the next in line (see the [module docs](super)).
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use super::meta::Meta;
+use super::waiters::{WaitList, Waiter, wake_all};
+use crate::inspect::{InspectPrimitive, PrimitiveInfo};
+
+/// An async FIFO queue, bounded or not (asyncio's `asyncio.Queue`).
+///
+/// `put` waits while the queue is full (backpressure), `get` while it is
+/// empty. `task_done`/`join` count items that were taken but not yet
+/// processed, as asyncio's do. [`close`](Queue::close) ends it: waiting and
+/// later puts fail, gets drain the items left and then fail.
+///
+/// Cloning a queue gives another handle on the same queue.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::{Runtime, sync::Queue};
+///
+/// let rt = Runtime::builder().virtual_clock().build();
+/// let got = rt.block_on(async {
+///     let q = Queue::bounded(2);
+///     let producer = {
+///         let q = q.clone();
+///         evloop::spawn(async move {
+///             for i in 0..5 {
+///                 q.put(i).await.unwrap(); // waits while 2 items are queued
+///             }
+///             q.close();
+///         })
+///     };
+///     let mut got = Vec::new();
+///     while let Ok(item) = q.get().await {
+///         got.push(item);
+///     }
+///     producer.await.unwrap();
+///     got
+/// });
+/// assert_eq!(got, [0, 1, 2, 3, 4]);
+/// ```
+pub struct Queue<T> {
+    inner: Rc<QueueInner<T>>,
+}
+
+impl<T> Clone for Queue<T> {
+    fn clone(&self) -> Queue<T> {
+        Queue {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+struct QueueInner<T> {
+    meta: Meta,
+    state: RefCell<State<T>>,
+}
+
+struct State<T> {
+    items: VecDeque<T>,
+    capacity: Option<usize>,
+    closed: bool,
+    unfinished: usize,
+    putters: WaitList,
+    getters: WaitList,
+    joiners: WaitList,
+    reserved_puts: usize,
+    reserved_gets: usize,
+}
+
+impl<T> State<T> {
+    fn has_space(&self) -> bool {
+        self.capacity
+            .is_none_or(|c| self.items.len() + self.reserved_puts < c)
+    }
+
+    fn has_unreserved_item(&self) -> bool {
+        self.items.len() > self.reserved_gets
+    }
+
+    /// A slot is free: reserve it for the front putter.
+    fn grant_put(&mut self) -> Option<Waker> {
+        if self.closed || !self.has_space() {
+            return None;
+        }
+        let waker = self.putters.grant_next()?;
+        self.reserved_puts += 1;
+        waker
+    }
+
+    /// An item is there: reserve it for the front getter.
+    fn grant_get(&mut self) -> Option<Waker> {
+        if !self.has_unreserved_item() {
+            return None;
+        }
+        let waker = self.getters.grant_next()?;
+        self.reserved_gets += 1;
+        waker
+    }
+
+    fn push(&mut self, value: T) -> Option<Waker> {
+        self.items.push_back(value);
+        self.unfinished += 1;
+        self.grant_get()
+    }
+
+    fn pop(&mut self) -> (T, Option<Waker>) {
+        let item = self
+            .items
+            .pop_front()
+            .expect("a reserved or unreserved item is in the queue");
+        (item, self.grant_put())
+    }
+}
+
+impl<T: 'static> Queue<T> {
+    /// A queue holding at most `capacity` items. A capacity of 0 means no
+    /// bound, as asyncio's `Queue(maxsize=0)` does.
+    pub fn bounded(capacity: usize) -> Queue<T> {
+        Queue::build(None, (capacity > 0).then_some(capacity))
+    }
+
+    /// A queue with no bound: `put` never waits.
+    pub fn unbounded() -> Queue<T> {
+        Queue::build(None, None)
+    }
+
+    /// A named queue (`capacity` as in [`bounded`](Queue::bounded)).
+    pub fn named(name: impl Into<String>, capacity: usize) -> Queue<T> {
+        Queue::build(Some(name.into()), (capacity > 0).then_some(capacity))
+    }
+
+    fn build(name: Option<String>, capacity: Option<usize>) -> Queue<T> {
+        let inner = Rc::new(QueueInner {
+            meta: Meta::new("queue", name),
+            state: RefCell::new(State {
+                items: VecDeque::new(),
+                capacity,
+                closed: false,
+                unfinished: 0,
+                putters: WaitList::default(),
+                getters: WaitList::default(),
+                joiners: WaitList::default(),
+                reserved_puts: 0,
+                reserved_gets: 0,
+            }),
+        });
+        inner.meta.register(&inner);
+        Queue { inner }
+    }
+
+    /// Puts `value` at the back, waiting while the queue is full.
+    ///
+    /// Cancel-safe: if the future is dropped before it completes, the value
+    /// is dropped with it and was not queued; a slot it had been granted goes
+    /// to the next putter.
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] (with the value back) if the queue is or becomes closed.
+    pub fn put(&self, value: T) -> QueuePut<T> {
+        QueuePut {
+            queue: self.inner.clone(),
+            value: Some(value),
+            waiter: None,
+        }
+    }
+
+    /// Takes the front item, waiting while the queue is empty.
+    ///
+    /// Cancel-safe: a future dropped before it completes takes no item.
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] once the queue is closed and empty.
+    pub fn get(&self) -> QueueGet<T> {
+        QueueGet {
+            queue: self.inner.clone(),
+            waiter: None,
+        }
+    }
+
+    /// Waits until every item put has been marked [`task_done`](Queue::task_done).
+    pub fn join(&self) -> QueueJoin<T> {
+        QueueJoin {
+            queue: self.inner.clone(),
+            waiter: None,
+        }
+    }
+}
+
+impl<T> Queue<T> {
+    /// Puts `value` if there is room now.
+    ///
+    /// # Errors
+    ///
+    /// [`TryPutError::Full`] or [`TryPutError::Closed`], with the value back.
+    pub fn try_put(&self, value: T) -> Result<(), TryPutError<T>> {
+        let woken = {
+            let mut s = self.inner.state.borrow_mut();
+            if s.closed {
+                return Err(TryPutError::Closed(value));
+            }
+            if !s.putters.is_empty() || !s.has_space() {
+                return Err(TryPutError::Full(value));
+            }
+            s.push(value)
+        };
+        wake_all(woken);
+        Ok(())
+    }
+
+    /// Takes the front item if there is one not promised to a waiting getter.
+    ///
+    /// # Errors
+    ///
+    /// [`TryGetError::Empty`], or [`TryGetError::Closed`] once closed and empty.
+    pub fn try_get(&self) -> Result<T, TryGetError> {
+        let (item, woken) = {
+            let mut s = self.inner.state.borrow_mut();
+            if !s.has_unreserved_item() {
+                return Err(if s.closed {
+                    TryGetError::Closed
+                } else {
+                    TryGetError::Empty
+                });
+            }
+            s.pop()
+        };
+        wake_all(woken);
+        Ok(item)
+    }
+
+    /// Marks one item taken by `get` as processed (for [`join`](Queue::join)).
+    ///
+    /// # Errors
+    ///
+    /// [`TaskDoneError`] if called more times than items were put.
+    pub fn task_done(&self) -> Result<(), TaskDoneError> {
+        let woken = {
+            let mut s = self.inner.state.borrow_mut();
+            if s.unfinished == 0 {
+                return Err(TaskDoneError);
+            }
+            s.unfinished -= 1;
+            if s.unfinished == 0 {
+                s.joiners.grant_all()
+            } else {
+                Vec::new()
+            }
+        };
+        wake_all(woken);
+        Ok(())
+    }
+
+    /// Closes the queue: every waiting and later `put` fails with [`Closed`];
+    /// `get` returns the items left, then fails. Closing twice is harmless.
+    pub fn close(&self) {
+        let woken = {
+            let mut s = self.inner.state.borrow_mut();
+            s.closed = true;
+            let mut w = s.putters.release_all();
+            w.extend(s.getters.release_all());
+            w
+        };
+        wake_all(woken);
+    }
+
+    /// True once [`close`](Queue::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.state.borrow().closed
+    }
+
+    /// Items in the queue now.
+    pub fn len(&self) -> usize {
+        self.inner.state.borrow().items.len()
+    }
+
+    /// True if no item is queued.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True if a `put` would wait.
+    pub fn is_full(&self) -> bool {
+        !self.inner.state.borrow().has_space()
+    }
+
+    /// The bound, or `None` for an unbounded queue.
+    pub fn capacity(&self) -> Option<usize> {
+        self.inner.state.borrow().capacity
+    }
+
+    /// Items put and not yet marked done.
+    pub fn unfinished(&self) -> usize {
+        self.inner.state.borrow().unfinished
+    }
+
+    /// The queue's name.
+    pub fn name(&self) -> &str {
+        &self.inner.meta.name
+    }
+}
+
+impl<T> InspectPrimitive for QueueInner<T> {
+    fn info(&self) -> PrimitiveInfo {
+        let s = self.state.borrow();
+        let mut state = match s.capacity {
+            Some(c) => format!("{}/{c} items", s.items.len()),
+            None => format!("{} items (unbounded)", s.items.len()),
+        };
+        if s.closed {
+            state.push_str(", closed");
+        }
+        PrimitiveInfo {
+            kind: self.meta.kind,
+            name: self.meta.name.to_string(),
+            state,
+            waiters: s
+                .getters
+                .tasks()
+                .chain(s.putters.tasks())
+                .chain(s.joiners.tasks())
+                .collect(),
+            holders: Vec::new(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Queue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.inner.state.borrow();
+        f.debug_struct("Queue")
+            .field("name", &self.inner.meta.name)
+            .field("len", &s.items.len())
+            .field("capacity", &s.capacity)
+            .field("closed", &s.closed)
+            .finish()
+    }
+}
+
+/// The future returned by [`Queue::put`].
+#[must_use = "futures do nothing unless awaited or spawned"]
+pub struct QueuePut<T: 'static> {
+    queue: Rc<QueueInner<T>>,
+    value: Option<T>,
+    waiter: Option<Rc<Waiter>>,
+}
+
+impl<T> Unpin for QueuePut<T> {}
+
+impl<T: 'static> Future for QueuePut<T> {
+    type Output = Result<(), Closed<T>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let Some(value) = this.value.take() else {
+            panic!(
+                "a QueuePut future was polled after it completed; call put() again for another item"
+            );
+        };
+        let mut s = this.queue.state.borrow_mut();
+        let granted = this.waiter.as_ref().is_some_and(|w| w.is_granted());
+        if s.closed {
+            if granted {
+                s.reserved_puts -= 1;
+            }
+            this.waiter = None;
+            return Poll::Ready(Err(Closed(value)));
+        }
+        let ready = if granted {
+            s.reserved_puts -= 1;
+            true
+        } else if this.waiter.is_none() {
+            s.putters.is_empty() && s.has_space()
+        } else {
+            false
+        };
+        if ready {
+            this.waiter = None;
+            let woken = s.push(value);
+            drop(s);
+            wake_all(woken);
+            return Poll::Ready(Ok(()));
+        }
+        match &this.waiter {
+            Some(w) => w.set_waker(cx.waker()),
+            None => this.waiter = Some(s.putters.join(cx.waker())),
+        }
+        drop(s);
+        this.value = Some(value);
+        this.queue.meta.note_pending(&this.queue);
+        Poll::Pending
+    }
+}
+
+impl<T: 'static> Drop for QueuePut<T> {
+    fn drop(&mut self) {
+        let Some(w) = self.waiter.take() else { return };
+        let woken = {
+            let mut s = self.queue.state.borrow_mut();
+            if w.is_granted() {
+                s.reserved_puts -= 1;
+                s.grant_put()
+            } else {
+                s.putters.leave(&w);
+                None
+            }
+        };
+        wake_all(woken);
+    }
+}
+
+/// The future returned by [`Queue::get`].
+#[must_use = "futures do nothing unless awaited or spawned"]
+pub struct QueueGet<T: 'static> {
+    queue: Rc<QueueInner<T>>,
+    waiter: Option<Rc<Waiter>>,
+}
+
+impl<T: 'static> Future for QueueGet<T> {
+    type Output = Result<T, Closed<()>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let mut s = this.queue.state.borrow_mut();
+        let ready = match &this.waiter {
+            Some(w) if w.is_granted() => {
+                s.reserved_gets -= 1;
+                true
+            }
+            Some(w) if !s.getters.contains(w) => {
+                // Released by close() without a grant.
+                this.waiter = None;
+                return Poll::Ready(Err(Closed(())));
+            }
+            Some(_) => false,
+            None => s.getters.is_empty() && s.has_unreserved_item(),
+        };
+        if ready {
+            this.waiter = None;
+            let (item, woken) = s.pop();
+            drop(s);
+            wake_all(woken);
+            return Poll::Ready(Ok(item));
+        }
+        if s.closed {
+            this.waiter = None;
+            return Poll::Ready(Err(Closed(())));
+        }
+        match &this.waiter {
+            Some(w) => w.set_waker(cx.waker()),
+            None => this.waiter = Some(s.getters.join(cx.waker())),
+        }
+        drop(s);
+        this.queue.meta.note_pending(&this.queue);
+        Poll::Pending
+    }
+}
+
+impl<T: 'static> Drop for QueueGet<T> {
+    fn drop(&mut self) {
+        let Some(w) = self.waiter.take() else { return };
+        let woken = {
+            let mut s = self.queue.state.borrow_mut();
+            if w.is_granted() {
+                s.reserved_gets -= 1;
+                s.grant_get()
+            } else {
+                s.getters.leave(&w);
+                None
+            }
+        };
+        wake_all(woken);
+    }
+}
+
+/// The future returned by [`Queue::join`].
+#[must_use = "futures do nothing unless awaited or spawned"]
+pub struct QueueJoin<T: 'static> {
+    queue: Rc<QueueInner<T>>,
+    waiter: Option<Rc<Waiter>>,
+}
+
+impl<T: 'static> Future for QueueJoin<T> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut s = this.queue.state.borrow_mut();
+        if s.unfinished == 0 || this.waiter.as_ref().is_some_and(|w| w.is_granted()) {
+            this.waiter = None;
+            return Poll::Ready(());
+        }
+        match &this.waiter {
+            Some(w) => w.set_waker(cx.waker()),
+            None => this.waiter = Some(s.joiners.join(cx.waker())),
+        }
+        drop(s);
+        this.queue.meta.note_pending(&this.queue);
+        Poll::Pending
+    }
+}
+
+impl<T: 'static> Drop for QueueJoin<T> {
+    fn drop(&mut self) {
+        if let Some(w) = self.waiter.take() {
+            self.queue.state.borrow_mut().joiners.leave(&w);
+        }
+    }
+}
+
+/// The queue is closed. For `put`, it carries the value back.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Closed<T>(pub T);
+
+impl<T> fmt::Debug for Closed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Closed(..)")
+    }
+}
+
+impl<T> fmt::Display for Closed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "the queue is closed: no more items can be put, and every item left has been taken",
+        )
+    }
+}
+
+impl<T> std::error::Error for Closed<T> {}
+
+/// Why [`Queue::try_put`] did not put; the value comes back.
+#[derive(PartialEq, Eq)]
+pub enum TryPutError<T> {
+    /// The queue is full (or putters are waiting ahead): `put().await` waits for room.
+    Full(T),
+    /// The queue is closed.
+    Closed(T),
+}
+
+impl<T> TryPutError<T> {
+    /// The value that was not put.
+    pub fn into_inner(self) -> T {
+        match self {
+            TryPutError::Full(v) | TryPutError::Closed(v) => v,
+        }
+    }
+}
+
+impl<T> fmt::Debug for TryPutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryPutError::Full(_) => f.write_str("Full(..)"),
+            TryPutError::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for TryPutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryPutError::Full(_) => f.write_str("the queue is full; put().await waits for room"),
+            TryPutError::Closed(_) => f.write_str("the queue is closed; nothing more can be put"),
+        }
+    }
+}
+
+impl<T> std::error::Error for TryPutError<T> {}
+
+/// Why [`Queue::try_get`] returned nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TryGetError {
+    /// No item now: `get().await` waits for one.
+    Empty,
+    /// Closed and empty: no item will ever come.
+    Closed,
+}
+
+impl fmt::Display for TryGetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryGetError::Empty => f.write_str("the queue is empty; get().await waits for an item"),
+            TryGetError::Closed => f.write_str("the queue is closed and empty; no item will come"),
+        }
+    }
+}
+
+impl std::error::Error for TryGetError {}
+
+/// [`Queue::task_done`] was called more often than items were put.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaskDoneError;
+
+impl fmt::Display for TaskDoneError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "task_done() called more times than there were items put; call it once per item taken with get()",
+        )
+    }
+}
+
+impl std::error::Error for TaskDoneError {}

@@ -1,0 +1,219 @@
+//! Snapshots, step reports and the event stream.
+mod util;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use evloop::inspect::PollResult;
+use evloop::{StopReason, TaskState, WaitOn, WakeCause};
+use util::{lines, virtual_rt};
+
+#[test]
+fn snapshot_shows_tasks_ready_queue_and_timers() {
+    let (rt, _) = virtual_rt();
+    let a = rt.spawn_named("a", evloop::sleep(Duration::from_secs(2)));
+    let b = rt.spawn_named("b", evloop::sleep(Duration::from_secs(1)));
+    let c = rt.spawn_named("c", async {});
+    let snap = rt.snapshot();
+    assert_eq!(snap.ready, [a.id(), b.id(), c.id()]);
+    assert!(snap.timers.is_empty());
+    rt.step();
+    rt.step();
+    let snap = rt.snapshot();
+    assert_eq!(snap.ready, [c.id()]);
+    let owners: Vec<_> = snap.timers.iter().map(|t| t.owner).collect();
+    assert_eq!(
+        owners,
+        [Some(b.id()), Some(a.id())],
+        "timers in deadline order"
+    );
+    let info = snap.task_named("a").unwrap();
+    assert_eq!(info.state, TaskState::Waiting);
+    assert_eq!(
+        info.waiting_on,
+        Some(WaitOn::Timer(evloop::time::Instant::from_start(
+            Duration::from_secs(2)
+        )))
+    );
+    assert_eq!(info.polls, 1);
+}
+
+#[test]
+fn waiting_on_another_task_is_visible() {
+    let (rt, _) = virtual_rt();
+    let child = rt.spawn_named("child", evloop::sleep(Duration::from_secs(1)));
+    let child_id = child.id();
+    let parent = rt.spawn_named("parent", async move { child.await.unwrap() });
+    rt.run_until_idle();
+    let snap = rt.snapshot();
+    assert_eq!(
+        snap.task(parent.id()).unwrap().waiting_on,
+        Some(WaitOn::Task(child_id))
+    );
+}
+
+#[test]
+fn step_reports_cause_result_and_wakes() {
+    let (rt, _) = virtual_rt();
+    let waiter = rt.spawn_named("waiter", async { evloop::yield_now().await });
+    let r = rt.step().unwrap();
+    assert_eq!(
+        (r.name.as_str(), r.cause, r.result.clone()),
+        ("waiter", WakeCause::Spawned, PollResult::Pending)
+    );
+    assert_eq!(r.woke, [waiter.id()], "yield_now wakes itself");
+    let r = rt.step().unwrap();
+    assert_eq!(
+        (r.cause, r.result.clone()),
+        (WakeCause::Yield, PollResult::Ready)
+    );
+    assert!(rt.step().is_none(), "nothing is ready");
+    assert!(r.to_string().contains("polled 'waiter'"), "{r}");
+}
+
+#[test]
+fn step_report_names_the_tasks_a_poll_woke() {
+    let (rt, _) = virtual_rt();
+    let child = rt.spawn_named("child", async {});
+    let child_id = child.id();
+    let parent = rt.spawn_named("parent", async move { child.await.unwrap() });
+    rt.step(); // child: Ready, wakes nobody yet (parent not waiting)
+    let r = rt.step().unwrap(); // parent: child already done → Ready
+    assert_eq!(r.task, parent.id());
+    assert_eq!(r.result, PollResult::Ready);
+    let _ = child_id;
+}
+
+#[test]
+fn events_tell_the_whole_story_in_order() {
+    let (rt, _) = virtual_rt();
+    rt.record_events(100);
+    rt.block_on(async {
+        let h = evloop::spawn_named("nap", evloop::sleep(Duration::from_secs(1)));
+        h.await.unwrap();
+    });
+    let story = lines(&rt.events());
+    assert_eq!(
+        story,
+        [
+            "[0.000000s] spawned #1 'main'",
+            "[0.000000s] spawned #2 'nap' (by #1)",
+            "[0.000000s] polled #1 → Pending in 0ns",
+            "[0.000000s] polled #2 → Pending in 0ns",
+            "[1.000000s] clock 0.000000s → 1.000000s",
+            "[1.000000s] #2 ready: woken by timer",
+            "[1.000000s] timer @1.000000s of #2 fired",
+            "[1.000000s] polled #2 → Ready in 0ns",
+            "[1.000000s] #2 done",
+            "[1.000000s] #1 ready: woken by task #2",
+            "[1.000000s] polled #1 → Ready in 0ns",
+            "[1.000000s] #1 done",
+        ]
+    );
+}
+
+#[test]
+fn subscribers_see_events_and_can_leave() {
+    let (rt, _) = virtual_rt();
+    let seen = Rc::new(RefCell::new(0));
+    let s = seen.clone();
+    let sub = rt.subscribe(move |_| *s.borrow_mut() += 1);
+    rt.block_on(async {});
+    let n = *seen.borrow();
+    assert!(n >= 3);
+    assert!(rt.unsubscribe(sub));
+    rt.block_on(async {});
+    assert_eq!(*seen.borrow(), n);
+}
+
+#[test]
+fn the_event_log_is_bounded() {
+    let (rt, _) = virtual_rt();
+    rt.record_events(10);
+    rt.block_on(async {
+        for _ in 0..100 {
+            evloop::yield_now().await;
+        }
+    });
+    assert_eq!(rt.events().len(), 10);
+}
+
+#[test]
+fn a_deadlock_on_the_virtual_clock_is_reported_not_hung() {
+    let (rt, _) = virtual_rt();
+    let (a, b) = (Rc::new(RefCell::new(None)), Rc::new(RefCell::new(None)));
+    let (a2, b2) = (a.clone(), b.clone());
+    let ha = rt.spawn_named("a", async move {
+        evloop::yield_now().await;
+        let other: evloop::JoinHandle<()> = b2.borrow_mut().take().unwrap();
+        other.await.unwrap();
+    });
+    let hb = rt.spawn_named("b", async move {
+        evloop::yield_now().await;
+        let other: evloop::JoinHandle<()> = a2.borrow_mut().take().unwrap();
+        other.await.unwrap();
+    });
+    let (ida, idb) = (ha.id(), hb.id());
+    *a.borrow_mut() = Some(ha);
+    *b.borrow_mut() = Some(hb);
+    let report = rt.run();
+    let StopReason::Stalled(stall) = report.stop else {
+        panic!("{report:?}")
+    };
+    assert_eq!(
+        stall.waiting,
+        [
+            (ida, "a".to_string(), Some(WaitOn::Task(idb))),
+            (idb, "b".to_string(), Some(WaitOn::Task(ida)))
+        ]
+    );
+    assert!(
+        stall.to_string().contains("'a' (#1) waits on task #2"),
+        "{stall}"
+    );
+}
+
+#[test]
+#[should_panic(expected = "deadlock")]
+fn block_on_a_deadlock_panics_with_the_report() {
+    let (rt, _) = virtual_rt();
+    rt.block_on(async {
+        let mut kept = None;
+        std::future::poll_fn(|cx| {
+            kept = Some(cx.waker().clone()); // held only by the task itself
+            std::task::Poll::<()>::Pending
+        })
+        .await
+    });
+}
+
+#[test]
+fn the_same_seed_replays_the_same_event_stream() {
+    let run = |seed| {
+        let (rt, _) = util::virtual_builder();
+        rt.set_policy(evloop::Policy::Random { seed });
+        rt.record_events(100_000);
+        for i in 0..8u64 {
+            drop(rt.spawn_named(format!("t{i}"), async move {
+                for j in 0..(i % 3 + 1) {
+                    evloop::yield_now().await;
+                    evloop::sleep(Duration::from_millis(j * 10)).await;
+                }
+            }));
+        }
+        rt.run();
+        lines(&rt.events())
+    };
+    assert_eq!(run(3), run(3));
+    assert_ne!(
+        run(3),
+        run(4),
+        "a different seed gives a different interleaving"
+    );
+    let polled = |seed| {
+        let l = run(seed);
+        l.into_iter().filter(|l| l.contains("polled")).count()
+    };
+    assert_eq!(polled(3), polled(4), "the same work, in another order");
+}

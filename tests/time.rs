@@ -1,0 +1,207 @@
+//! Timers and clocks: the heap, the virtual clock, advance, interval, timeout.
+mod util;
+
+use std::time::Duration;
+
+use evloop::inspect::EventKind;
+use evloop::time::{Instant, interval, sleep_until, timeout};
+use evloop::{Runtime, StopReason};
+use util::{Trace, virtual_rt};
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+#[test]
+fn an_hour_of_virtual_sleep_finishes_at_once_and_reads_one_hour() {
+    let (rt, _) = virtual_rt();
+    let wall = std::time::Instant::now();
+    let elapsed = rt.block_on(async {
+        let start = Instant::now();
+        evloop::sleep(secs(3600)).await;
+        start.elapsed()
+    });
+    assert_eq!(elapsed, secs(3600));
+    assert_eq!(rt.now().since_start(), secs(3600));
+    assert!(wall.elapsed() < secs(60), "virtual time took real time");
+}
+
+#[test]
+fn advance_wakes_each_task_at_its_own_instant_in_order() {
+    let (rt, _) = virtual_rt();
+    let trace = Trace::default();
+    for (name, ms) in [("c", 300), ("a", 100), ("b", 200), ("a2", 100)] {
+        let t = trace.clone();
+        drop(rt.spawn_named(name, async move {
+            evloop::sleep(Duration::from_millis(ms)).await;
+            t.push(format!("{name}@{}", Instant::now()));
+        }));
+    }
+    rt.advance(Duration::from_millis(250)).unwrap();
+    assert_eq!(trace.take(), ["a@0.100000s", "a2@0.100000s", "b@0.200000s"]);
+    assert_eq!(rt.now(), Instant::from_start(Duration::from_millis(250)));
+    rt.advance(Duration::from_millis(50)).unwrap();
+    assert_eq!(
+        trace.take(),
+        ["c@0.300000s"],
+        "a deadline at the span's end fires"
+    );
+}
+
+#[test]
+fn advance_on_the_real_clock_is_an_error_that_says_what_to_do() {
+    let rt = Runtime::new();
+    let err = rt.advance(secs(1)).unwrap_err();
+    assert!(err.to_string().contains("run_for()"), "{err}");
+}
+
+#[test]
+fn timers_fire_in_deadline_order_never_early() {
+    let (rt, _) = virtual_rt();
+    rt.record_events(10_000);
+    let deadlines = [5u64, 1, 4, 1, 3, 2, 5, 0];
+    for (i, d) in deadlines.into_iter().enumerate() {
+        drop(rt.spawn_named(format!("t{i}"), async move {
+            let at = Instant::from_start(secs(d));
+            sleep_until(at).await;
+            assert!(Instant::now() >= at, "woke early");
+        }));
+    }
+    rt.run();
+    let fired: Vec<Instant> = rt
+        .events()
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::TimerFired { deadline, .. } => {
+                assert!(e.at >= deadline);
+                Some(deadline)
+            }
+            _ => None,
+        })
+        .collect();
+    let mut sorted = fired.clone();
+    sorted.sort();
+    assert_eq!(fired, sorted);
+    assert_eq!(
+        fired.len(),
+        7,
+        "the zero-second sleep completes without a timer"
+    );
+}
+
+#[test]
+fn zero_past_and_huge_deadlines_do_not_panic() {
+    let (rt, _) = virtual_rt();
+    rt.block_on(async {
+        evloop::sleep(Duration::ZERO).await;
+        evloop::sleep(secs(2)).await;
+        sleep_until(Instant::START).await; // in the past
+        assert!(timeout(Duration::MAX, async { 1 }).await.is_ok());
+    });
+    let forever = rt.spawn_named("forever", evloop::sleep(Duration::MAX));
+    let report = rt.run();
+    assert!(
+        matches!(report.stop, StopReason::Stalled(_)),
+        "a Duration::MAX sleep never fires, and the virtual clock does not jump to the end of time: {report:?}"
+    );
+    assert!(!forever.is_finished());
+    assert_eq!(rt.now().since_start(), secs(2));
+}
+
+#[test]
+fn a_dropped_sleep_does_not_keep_the_loop_awake() {
+    let (rt, _) = virtual_rt();
+    rt.block_on(async {
+        let s = evloop::sleep(secs(100));
+        drop(s);
+        // Register a timer, then drop it.
+        assert!(timeout(secs(1), async {}).await.is_ok());
+        let _ = timeout(secs(50), evloop::sleep(secs(10))).await;
+    });
+    assert_eq!(rt.now().since_start(), secs(10));
+    assert_eq!(rt.next_deadline(), None, "the timeout's timer was removed");
+    assert!(rt.snapshot().timers.is_empty());
+}
+
+#[test]
+fn timeout_elapses_and_drops_the_inner_future() {
+    struct Flag(std::rc::Rc<std::cell::Cell<bool>>);
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+    let (rt, _) = virtual_rt();
+    let dropped = std::rc::Rc::new(std::cell::Cell::new(false));
+    let d = dropped.clone();
+    let out = rt.block_on(async move {
+        timeout(secs(1), async move {
+            let _f = Flag(d);
+            evloop::sleep(secs(5)).await;
+        })
+        .await
+    });
+    let err = out.unwrap_err();
+    assert_eq!(err.deadline(), Instant::from_start(secs(1)));
+    assert!(err.to_string().contains("deadline has elapsed"));
+    assert!(dropped.get());
+    assert_eq!(rt.now().since_start(), secs(1));
+}
+
+#[test]
+fn interval_skips_missed_ticks_instead_of_bursting() {
+    let (rt, _) = virtual_rt();
+    let ticks = rt.block_on(async {
+        let mut every = interval(secs(1));
+        let mut out = vec![every.tick().await];
+        out.push(every.tick().await);
+        evloop::sleep(Duration::from_millis(3500)).await; // now 4.5 s: ticks 2, 3, 4 missed
+        out.push(every.tick().await); // the overdue tick 2 fires once, at once
+        let late_at = Instant::now();
+        out.push(every.tick().await); // 3 and 4 are skipped
+        out.push(every.tick().await);
+        assert_eq!(late_at.since_start(), Duration::from_millis(4500));
+        out.into_iter().map(|i| i.since_start()).collect::<Vec<_>>()
+    });
+    assert_eq!(ticks, [secs(0), secs(1), secs(2), secs(5), secs(6)]);
+}
+
+#[test]
+#[should_panic(expected = "needs a period above zero")]
+fn interval_of_zero_is_refused() {
+    let (rt, _) = virtual_rt();
+    rt.block_on(async {
+        let _ = interval(Duration::ZERO);
+    });
+}
+
+#[test]
+fn the_real_clock_sleeps_at_least_the_duration() {
+    let rt = Runtime::builder().debug(false).build();
+    let wall = std::time::Instant::now();
+    rt.block_on(evloop::sleep(Duration::from_millis(30)));
+    assert!(wall.elapsed() >= Duration::from_millis(30));
+    assert!(rt.now().since_start() >= Duration::from_millis(30));
+}
+
+#[test]
+fn switching_clocks_keeps_time_monotonic() {
+    let rt = Runtime::builder().virtual_clock().debug(false).build();
+    rt.block_on(evloop::sleep(secs(10)));
+    rt.set_clock(evloop::time::ClockKind::Real);
+    assert!(rt.now().since_start() >= secs(10));
+    rt.set_clock(evloop::time::ClockKind::Virtual);
+    let t = rt.now();
+    rt.block_on(evloop::sleep(secs(1)));
+    assert_eq!(rt.now(), t + secs(1));
+}
+
+#[test]
+fn run_for_on_the_virtual_clock_stops_at_the_end_of_the_span() {
+    let (rt, _) = virtual_rt();
+    let h = rt.spawn(evloop::sleep(secs(10)));
+    let r = rt.run_for(secs(4));
+    assert_eq!(r.stop, StopReason::TimeReached);
+    assert_eq!(rt.now().since_start(), secs(4));
+    assert!(!h.is_finished());
+}
