@@ -374,7 +374,12 @@ fn check_steps(steps: &[Step], known: &dyn Fn(&str) -> bool) -> Result<(), Strin
                 check_steps(inner, known)?;
             }
             Step::Repeat(_, inner) => check_steps(inner, known)?,
-            Step::Thread(_) => return Err(needs_toolkit("thread", "to_thread")),
+            Step::Thread(_) => {
+                return Err(
+                    "thread needs to_thread (the reactor branch), which is not in this build yet"
+                        .into(),
+                );
+            }
             Step::Acquire(_) | Step::Release(_) => {
                 return Err(needs_toolkit("acquire/release", "Semaphore"));
             }
@@ -390,7 +395,7 @@ fn check_steps(steps: &[Step], known: &dyn Fn(&str) -> bool) -> Result<(), Strin
 
 /// The error for a step or command whose library part is not in this build.
 pub fn needs_toolkit(what: &str, api: &str) -> String {
-    format!("{what} needs the asyncio toolkit ({api}), which is not in this build yet")
+    format!("{what} (the asyncio toolkit's {api}) is not wired into the REPL yet")
 }
 
 /// A step that returns `Pending` at least once every time it runs.
