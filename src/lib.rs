@@ -54,6 +54,7 @@ pub use executor::{
 };
 pub use task::{Cancel, JoinError, JoinHandle, TaskId, TaskState, WaitOn, WakeCause, yield_now};
 pub use time::{sleep, timeout};
+pub use executor::interrupt_on_ctrl_c;
 
 pub use callback::{call_later, call_soon, create_future};
 pub use combinators::{

@@ -411,7 +411,7 @@ impl Core {
         &self,
         root: &mut Option<Pin<&mut dyn Future<Output = ()>>>,
         want_report: bool,
-    ) -> Option<StepReport> {
+    ) -> Option<Option<StepReport>> {
         let (key, slot) = self.pop_ready()?;
         let header = slot.header();
         header.waker_arc.clear_queued();
@@ -464,7 +464,8 @@ impl Core {
             Polled::Ready => self.finish(key, TaskState::Done),
             Polled::Panicked(_) => self.finish(key, TaskState::Panicked),
         }
-        want_report.then(|| StepReport {
+        // Outer `Some`: a task was polled; inner: the report, if asked for.
+        Some(want_report.then(|| StepReport {
             task: header.id,
             name: header.name.to_string(),
             cause,
@@ -473,7 +474,7 @@ impl Core {
             took,
             waiting_on: noted,
             woke,
-        })
+        }))
     }
 
     fn poll_root(
@@ -740,7 +741,7 @@ impl Core {
 
     pub(crate) fn step(&self) -> Option<StepReport> {
         self.collect();
-        self.poll_one(&mut None, true)
+        self.poll_one(&mut None, true).flatten()
     }
 
     pub(crate) fn take_root_panic(&self) -> Option<Box<dyn std::any::Any + Send>> {

@@ -113,6 +113,8 @@ use std::io;
 use std::os::fd::RawFd;
 use std::time::Duration;
 
+pub(crate) mod signal;
+
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll;
 #[cfg(any(target_os = "linux", target_os = "android"))]
