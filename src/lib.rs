@@ -48,13 +48,13 @@ pub mod task;
 #[allow(unsafe_code)]
 pub mod time;
 
+pub use executor::interrupt_on_ctrl_c;
 pub use executor::{
     Builder, ClockError, ExternalWork, Interrupter, Policy, RunReport, Runtime, StallReport,
     StepReport, StopReason, Subscription, UnknownTask, run, spawn, spawn_named,
 };
 pub use task::{Cancel, JoinError, JoinHandle, TaskId, TaskState, WaitOn, WakeCause, yield_now};
 pub use time::{sleep, timeout};
-pub use executor::interrupt_on_ctrl_c;
 
 pub use callback::{call_later, call_soon, create_future};
 pub use combinators::{
