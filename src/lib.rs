@@ -29,11 +29,16 @@
 //!
 //! The tour of the source follows the chapters of `docs/`:
 //! [`task`] (what a task is), [`executor`] (the loop), [`time`] (timers and
-//! clocks), [`inspect`] (seeing inside), [`debug`] (what debug mode catches).
+//! clocks), [`io`] (the reactor and async I/O), [`net`] (sockets),
+//! [`blocking`] (`to_thread`), [`inspect`] (seeing inside), [`debug`] (what
+//! debug mode catches).
 
+pub mod blocking;
 pub mod debug;
 pub mod executor;
 pub mod inspect;
+pub mod io;
+pub mod net;
 #[allow(unsafe_code)]
 pub(crate) mod sys;
 #[allow(unsafe_code)]
@@ -41,6 +46,7 @@ pub mod task;
 #[allow(unsafe_code)]
 pub mod time;
 
+pub use blocking::{spawn_blocking, to_thread};
 pub use executor::{
     Builder, ClockError, ExternalWork, Interrupter, Policy, RunReport, Runtime, StallReport,
     StepReport, StopReason, Subscription, UnknownTask, run, spawn, spawn_named,

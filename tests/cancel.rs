@@ -29,7 +29,11 @@ fn cancel_runs_destructors_at_the_await_point() {
     assert_eq!(trace.take(), ["sleeping", "drop guard"]);
     let err = rt.block_on(h).unwrap_err();
     assert!(err.is_cancelled());
-    assert_eq!(rt.next_deadline(), None, "the cancelled sleep left no timer");
+    assert_eq!(
+        rt.next_deadline(),
+        None,
+        "the cancelled sleep left no timer"
+    );
 }
 
 #[test]
@@ -49,7 +53,10 @@ fn cancel_before_first_poll() {
     let h = rt.spawn(async move { t.push("ran") });
     assert_eq!(h.cancel(), Cancel::Cancelled);
     rt.run();
-    assert!(trace.take().is_empty(), "a task cancelled while queued is never polled");
+    assert!(
+        trace.take().is_empty(),
+        "a task cancelled while queued is never polled"
+    );
     assert!(rt.block_on(h).unwrap_err().is_cancelled());
 }
 

@@ -17,7 +17,9 @@ fn run_returns_the_output() {
 fn spawned_tasks_run_and_join_in_any_order() {
     let (rt, _) = virtual_rt();
     let out = rt.block_on(async {
-        let handles: Vec<_> = (0..10).map(|i| evloop::spawn(async move { i * i })).collect();
+        let handles: Vec<_> = (0..10)
+            .map(|i| evloop::spawn(async move { i * i }))
+            .collect();
         let mut sum = 0;
         for h in handles.into_iter().rev() {
             sum += h.await.unwrap();
@@ -33,7 +35,9 @@ fn tasks_may_be_not_send() {
     let counter = Rc::new(Cell::new(0));
     let c = counter.clone();
     rt.block_on(async move {
-        evloop::spawn(async move { c.set(c.get() + 1) }).await.unwrap();
+        evloop::spawn(async move { c.set(c.get() + 1) })
+            .await
+            .unwrap();
     });
     assert_eq!(counter.get(), 1);
 }
@@ -87,7 +91,10 @@ fn a_panicking_task_does_not_take_the_loop_down() {
     let err = rt.block_on(bad).unwrap_err();
     assert!(err.is_panic());
     assert_eq!(err.panic_message(), Some("boom"));
-    assert_eq!(err.to_string(), format!("task 'bad' ({}) panicked: boom", err.task_id()));
+    assert_eq!(
+        err.to_string(),
+        format!("task 'bad' ({}) panicked: boom", err.task_id())
+    );
     assert_eq!(rt.block_on(good).unwrap(), 1);
     assert!(found.borrow().is_empty(), "the failure was retrieved");
 }
@@ -110,7 +117,7 @@ fn polling_a_handle_twice_panics_with_a_clear_message() {
 #[test]
 #[should_panic(expected = "evloop::spawn() was called outside a running evloop loop")]
 fn spawn_outside_a_loop_panics_with_a_clear_message() {
-    let _ = evloop::spawn(async {});
+    drop(evloop::spawn(async {}));
 }
 
 #[test]
@@ -118,7 +125,9 @@ fn spawn_outside_a_loop_panics_with_a_clear_message() {
 fn polling_sleep_outside_a_loop_panics_with_a_clear_message() {
     use std::future::Future;
     let mut s = std::pin::pin!(evloop::sleep(Duration::from_secs(1)));
-    let _ = s.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+    let _ = s
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
 }
 
 #[test]
@@ -129,7 +138,9 @@ fn nested_block_on_panics_inside_the_task_with_a_clear_message() {
     rt.run();
     let err = rt.block_on(h).unwrap_err();
     assert!(
-        err.panic_message().unwrap().contains("a task cannot block the loop it runs on"),
+        err.panic_message()
+            .unwrap()
+            .contains("a task cannot block the loop it runs on"),
         "{err}"
     );
 }

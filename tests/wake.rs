@@ -31,7 +31,12 @@ fn many_wakes_before_a_poll_give_one_poll() {
     }
     rt.run_until_idle();
     assert_eq!(rt.block_on(h).unwrap(), 2);
-    let info = rt.snapshot().tasks.into_iter().find(|t| t.polls == 2).unwrap();
+    let info = rt
+        .snapshot()
+        .tasks
+        .into_iter()
+        .find(|t| t.polls == 2)
+        .unwrap();
     assert_eq!(info.wakes, 1, "the remote queue got the task once");
 }
 
@@ -168,5 +173,8 @@ fn runtime_wake_is_a_spurious_wake_from_outside() {
     let report = rt.step().unwrap();
     assert_eq!(report.cause, WakeCause::Outside);
     assert_eq!(report.result, evloop::inspect::PollResult::Pending);
-    assert!(!h.is_finished(), "a spurious wake does not end a sleep early");
+    assert!(
+        !h.is_finished(),
+        "a spurious wake does not end a sleep early"
+    );
 }

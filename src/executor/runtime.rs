@@ -62,7 +62,9 @@ impl Runtime {
     }
 
     pub(crate) fn from_core(core: Core) -> Runtime {
-        Runtime { core: Rc::new(core) }
+        Runtime {
+            core: Rc::new(core),
+        }
     }
 
     /// Runs `future` to completion on this loop, running every other task

@@ -17,4 +17,4 @@ mod snapshot;
 
 pub(crate) use event::EventLog;
 pub use event::{Event, EventKind, PollResult};
-pub use snapshot::{Snapshot, TaskInfo};
+pub use snapshot::{IoInfo, Snapshot, TaskInfo};

@@ -193,6 +193,16 @@ impl JoinError {
         }
     }
 
+    /// A panic outside a task proper (a `to_thread` job), reported under
+    /// the id of the task that started it and a name saying what ran.
+    pub(crate) fn from_parts(id: TaskId, name: String, message: String) -> JoinError {
+        JoinError {
+            id,
+            name,
+            kind: JoinErrorKind::Panicked(message),
+        }
+    }
+
     /// The task was cancelled.
     pub fn is_cancelled(&self) -> bool {
         self.kind == JoinErrorKind::Cancelled
@@ -225,7 +235,9 @@ impl JoinError {
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            JoinErrorKind::Cancelled => write!(f, "task '{}' ({}) was cancelled", self.name, self.id),
+            JoinErrorKind::Cancelled => {
+                write!(f, "task '{}' ({}) was cancelled", self.name, self.id)
+            }
             JoinErrorKind::Panicked(m) => {
                 write!(f, "task '{}' ({}) panicked: {m}", self.name, self.id)
             }

@@ -28,7 +28,7 @@ mod join;
 pub(crate) mod waker;
 mod yield_now;
 
-pub use id::{TaskId, TaskState, WaitOn, WakeCause};
 pub(crate) use id::TaskName;
+pub use id::{TaskId, TaskState, WaitOn, WakeCause};
 pub use join::{Cancel, JoinError, JoinHandle};
 pub use yield_now::{YieldNow, yield_now};

@@ -81,7 +81,12 @@ pub(crate) struct TimerHeap {
 }
 
 impl TimerHeap {
-    pub(crate) fn insert(&mut self, deadline: Instant, waker: Waker, owner: Option<TaskId>) -> TimerKey {
+    pub(crate) fn insert(
+        &mut self,
+        deadline: Instant,
+        waker: Waker,
+        owner: Option<TaskId>,
+    ) -> TimerKey {
         self.next_seq += 1;
         let seq = self.next_seq;
         let slot = match self.free.pop() {
@@ -100,7 +105,11 @@ impl TimerHeap {
             waker: Some(waker),
             owner,
         };
-        self.heap.push(Reverse(Entry { deadline, seq, slot }));
+        self.heap.push(Reverse(Entry {
+            deadline,
+            seq,
+            slot,
+        }));
         TimerKey { slot, seq }
     }
 
@@ -145,7 +154,8 @@ impl TimerHeap {
         let live = self.heap.len() - self.stale;
         if self.stale > COMPACT_MIN_STALE && self.stale > live {
             let slots = &self.slots;
-            self.heap.retain(|Reverse(e)| slots[e.slot as usize].seq == e.seq);
+            self.heap
+                .retain(|Reverse(e)| slots[e.slot as usize].seq == e.seq);
             self.stale = 0;
         }
     }
@@ -298,7 +308,11 @@ mod tests {
             let k = h.insert(at(10 + i), Waker::noop().clone(), None);
             h.cancel(k);
         }
-        assert!(h.raw_len() <= 2 * COMPACT_MIN_STALE + 2, "heap holds {}", h.raw_len());
+        assert!(
+            h.raw_len() <= 2 * COMPACT_MIN_STALE + 2,
+            "heap holds {}",
+            h.raw_len()
+        );
         assert_eq!(h.len(), 1);
     }
 

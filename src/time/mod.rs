@@ -25,8 +25,8 @@ mod interval;
 mod sleep;
 mod timeout;
 
-pub use clock::ClockKind;
 pub(crate) use clock::Clock;
+pub use clock::ClockKind;
 pub use heap::TimerInfo;
 pub use instant::Instant;
 pub use interval::{Interval, interval};

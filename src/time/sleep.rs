@@ -127,7 +127,8 @@ impl Future for Sleep {
             return Poll::Ready(());
         }
         match &this.timer {
-            Some((owner, key)) if Rc::ptr_eq(owner, &core) && core.update_timer(*key, cx.waker()) => {}
+            Some((owner, key))
+                if Rc::ptr_eq(owner, &core) && core.update_timer(*key, cx.waker()) => {}
             _ => {
                 this.cancel_timer();
                 let key = core.insert_timer(deadline, cx.waker().clone());

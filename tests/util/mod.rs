@@ -39,7 +39,10 @@ impl Trace {
 
 /// The event stream as lines without timing, for comparing runs.
 pub fn lines(events: &[Event]) -> Vec<String> {
-    events.iter().map(|e| e.without_timing().to_string()).collect()
+    events
+        .iter()
+        .map(|e| e.without_timing().to_string())
+        .collect()
 }
 
 pub fn polled_ids(events: &[Event]) -> Vec<u64> {
