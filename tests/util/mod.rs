@@ -54,3 +54,22 @@ pub fn polled_ids(events: &[Event]) -> Vec<u64> {
         })
         .collect()
 }
+
+/// How many descriptors this process has open, from `/proc/self/fd`; `None`
+/// (with a message) where there is no `/proc`.
+pub fn open_fds() -> Option<usize> {
+    match std::fs::read_dir("/proc/self/fd") {
+        // The count includes the directory handle read_dir itself holds,
+        // which is the same on every call.
+        Ok(dir) => Some(dir.count()),
+        Err(e) => {
+            eprintln!("skipping the descriptor count: /proc/self/fd is unavailable ({e})");
+            None
+        }
+    }
+}
+
+/// A real-clock runtime with an event log, for I/O tests.
+pub fn io_rt() -> Runtime {
+    Builder::new().event_log(100_000).build()
+}
