@@ -53,3 +53,8 @@ pub use executor::{
 };
 pub use task::{Cancel, JoinError, JoinHandle, TaskId, TaskState, WaitOn, WakeCause, yield_now};
 pub use time::{sleep, timeout};
+
+/// The code in `docs/reactor.md` runs as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/reactor.md")]
+pub struct ReactorChapter;
