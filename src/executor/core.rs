@@ -104,10 +104,16 @@ pub(crate) struct Core {
     source: Cell<Source>,
     noted: RefCell<Option<WaitOn>>,
     step_wakes: RefCell<Option<Vec<TaskId>>>,
+    /// True while a step report collects the wakes of its poll (so wakes
+    /// outside `step` pay one `Cell` read, not a `RefCell` borrow).
+    collecting_wakes: Cell<bool>,
+    /// The real clock as read at the start of this loop turn (see
+    /// `coarse_now`).
+    turn_now: Cell<Instant>,
     remote_buf: RefCell<Vec<(Key, bool)>>,
     root_panic: RefCell<Option<Box<dyn std::any::Any + Send>>>,
     root_done: Cell<bool>,
-    finished: RefCell<VecDeque<TaskInfo>>,
+    finished: RefCell<VecDeque<Finished>>,
     keep_finished: Cell<usize>,
     // Inspection: `listening` is the one branch paid when nobody listens.
     listening: Cell<bool>,
@@ -157,6 +163,8 @@ impl Core {
             source: Cell::new(Source::Outside),
             noted: RefCell::new(None),
             step_wakes: RefCell::new(None),
+            collecting_wakes: Cell::new(false),
+            turn_now: Cell::new(Instant::START),
             remote_buf: RefCell::new(Vec::new()),
             root_panic: RefCell::new(None),
             root_done: Cell::new(false),
@@ -198,6 +206,20 @@ impl Core {
         self.clock.set_kind(kind);
     }
 
+    /// The time to stamp on a task's spawn and finish. Inside the loop on
+    /// the real clock it is the time read at the start of this turn (at most
+    /// a batch of polls ago): a clock read costs as much as a whole poll, and
+    /// spawning 100,000 tasks should not read the clock 200,000 times.
+    /// Outside the loop, and on the virtual clock, it is exact.
+    fn coarse_now(&self) -> Instant {
+        match (self.clock.kind(), self.source.get()) {
+            // Clocks switch only between drives, and every drive and step
+            // starts with `collect`, which refreshes `turn_now`.
+            (ClockKind::Real, Source::Task(..)) => self.turn_now.get(),
+            _ => self.now(),
+        }
+    }
+
     fn jump_to(&self, to: Instant) {
         let from = self.now();
         if to <= from {
@@ -228,7 +250,7 @@ impl Core {
         let waker = Arc::new(TaskWaker::new(key, self.shared.clone()));
         let parent = self.current_task().map(|(_, id)| id);
         let name = name.unwrap_or(TaskName::Default(id));
-        Header::new(id, name, key, parent, self.now(), waker)
+        Header::new(id, name, key, parent, self.coarse_now(), waker)
     }
 
     pub(crate) fn spawn<F>(
@@ -328,7 +350,9 @@ impl Core {
             h.id
         };
         self.ready.borrow_mut().push(key);
-        if let Some(list) = self.step_wakes.borrow_mut().as_mut() {
+        if self.collecting_wakes.get()
+            && let Some(list) = self.step_wakes.borrow_mut().as_mut()
+        {
             list.push(id);
         }
         self.emit(|| EventKind::Woken { task: id, cause });
@@ -417,6 +441,9 @@ impl Core {
     }
 
     fn collect(&self) {
+        if self.clock.kind() == ClockKind::Real {
+            self.turn_now.set(self.clock.now());
+        }
         self.collect_remote();
         if self.reactor.has_registrations() {
             self.poll_io(Some(Duration::ZERO));
@@ -530,6 +557,7 @@ impl Core {
         let previous = self.source.replace(Source::Task(key, header.id));
         if want_report {
             *self.step_wakes.borrow_mut() = Some(Vec::new());
+            self.collecting_wakes.set(true);
         }
         // Clock reads cost ~20 ns each on the real clock: only when asked for.
         let at = if want_report {
@@ -547,8 +575,9 @@ impl Core {
         let took = start.map(|s| s.elapsed()).unwrap_or_default();
         self.source.set(previous);
         header.busy.set(header.busy.get() + took);
-        let noted = self.noted.borrow_mut().take();
+        let mut noted = self.noted.borrow_mut().take();
         let woke = if want_report {
+            self.collecting_wakes.set(false);
             self.step_wakes.borrow_mut().take().unwrap_or_default()
         } else {
             Vec::new()
@@ -569,7 +598,14 @@ impl Core {
             Polled::Pending if header.cancel_requested.get() => {
                 self.cancel(key);
             }
-            Polled::Pending => self.park_task(header, noted.clone()),
+            Polled::Pending => {
+                let noted = if want_report {
+                    noted.clone()
+                } else {
+                    noted.take()
+                };
+                self.park_task(header, noted);
+            }
             Polled::Ready => self.finish(key, TaskState::Done),
             Polled::Panicked(_) => self.finish(key, TaskState::Panicked),
         }
@@ -649,12 +685,12 @@ impl Core {
         header.state.set(state);
         *header.wait.borrow_mut() = None;
         if self.keep_finished.get() > 0 {
-            let info = self.info(header, Some(self.now()));
+            let record = Finished::of(header, self.coarse_now());
             let mut finished = self.finished.borrow_mut();
             if finished.len() == self.keep_finished.get() {
                 finished.pop_front();
             }
-            finished.push_back(info);
+            finished.push_back(record);
         }
         let id = header.id;
         match state {
@@ -904,23 +940,7 @@ impl Core {
     // ----- inspection ------------------------------------------------------
 
     fn info(&self, h: &Header, finished_at: Option<Instant>) -> TaskInfo {
-        TaskInfo {
-            id: h.id,
-            name: h.name.to_string(),
-            state: h.state.get(),
-            waiting_on: if h.state.get() == TaskState::Waiting {
-                h.wait.borrow().clone()
-            } else {
-                None
-            },
-            last_cause: h.cause.get(),
-            polls: h.polls.get(),
-            wakes: h.wakes.get(),
-            busy: h.busy.get(),
-            spawned_at: h.spawned_at,
-            finished_at,
-            parent: h.parent,
-        }
+        task_info(h, finished_at)
     }
 
     pub(crate) fn snapshot(&self) -> Snapshot {
@@ -928,8 +948,8 @@ impl Core {
             let table = self.tasks.borrow();
             table.iter().map(|s| self.info(s.header(), None)).collect()
         };
+        tasks.extend(self.finished.borrow().iter().map(Finished::info));
         tasks.sort_by_key(|t| t.id);
-        tasks.extend(self.finished.borrow().iter().cloned());
         let ready = {
             let table = self.tasks.borrow();
             self.ready
@@ -1160,5 +1180,75 @@ impl Core {
         if let Some(payload) = self.take_root_panic() {
             resume_unwind(payload);
         }
+    }
+}
+
+/// A finished task as snapshots keep showing it. Its name stays a cheap
+/// `TaskName` until a snapshot asks for a `String`: recording a finish costs
+/// no allocation.
+struct Finished {
+    id: TaskId,
+    name: TaskName,
+    state: TaskState,
+    last_cause: WakeCause,
+    polls: u64,
+    wakes: u64,
+    busy: Duration,
+    spawned_at: Instant,
+    finished_at: Instant,
+    parent: Option<TaskId>,
+}
+
+impl Finished {
+    fn of(h: &Header, finished_at: Instant) -> Finished {
+        Finished {
+            id: h.id,
+            name: h.name.clone(),
+            state: h.state.get(),
+            last_cause: h.cause.get(),
+            polls: h.polls.get(),
+            wakes: h.wakes.get(),
+            busy: h.busy.get(),
+            spawned_at: h.spawned_at,
+            finished_at,
+            parent: h.parent,
+        }
+    }
+
+    fn info(&self) -> TaskInfo {
+        TaskInfo {
+            id: self.id,
+            name: self.name.to_string(),
+            state: self.state,
+            waiting_on: None,
+            last_cause: self.last_cause,
+            polls: self.polls,
+            wakes: self.wakes,
+            busy: self.busy,
+            spawned_at: self.spawned_at,
+            finished_at: Some(self.finished_at),
+            parent: self.parent,
+        }
+    }
+}
+
+/// A live task's header as a snapshot shows it.
+fn task_info(h: &Header, finished_at: Option<Instant>) -> TaskInfo {
+    TaskInfo {
+        id: h.id,
+        name: h.name.to_string(),
+        state: h.state.get(),
+        waiting_on: if h.state.get() == TaskState::Waiting {
+            h.wait.borrow().clone()
+        } else {
+            None
+        },
+        last_cause: h.cause.get(),
+        polls: h.polls.get(),
+        wakes: h.wakes.get(),
+        busy: h.busy.get(),
+        spawned_at: h.spawned_at,
+        finished_at,
+        parent: h.parent,
     }
 }
