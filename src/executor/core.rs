@@ -541,14 +541,19 @@ impl Core {
         }
     }
 
-    /// Polls one ready task. `root` is `block_on`'s future, polled in place
-    /// when its turn comes.
+    /// Polls one ready task; false if none was ready. `root` is
+    /// `block_on`'s future, polled in place when its turn comes. `report`,
+    /// when given, receives a [`StepReport`] of the poll (only `step` asks:
+    /// building one costs a clock read and a name string).
     pub(crate) fn poll_one(
         &self,
         root: &mut Option<Pin<&mut dyn Future<Output = ()>>>,
-        want_report: bool,
-    ) -> Option<Option<StepReport>> {
-        let (key, slot) = self.pop_ready()?;
+        report: Option<&mut Option<StepReport>>,
+    ) -> bool {
+        let want_report = report.is_some();
+        let Some((key, slot)) = self.pop_ready() else {
+            return false;
+        };
         let header = slot.header();
         header.waker_arc.clear_queued();
         header.state.set(TaskState::Running);
@@ -609,17 +614,19 @@ impl Core {
             Polled::Ready => self.finish(key, TaskState::Done),
             Polled::Panicked(_) => self.finish(key, TaskState::Panicked),
         }
-        // Outer `Some`: a task was polled; inner: the report, if asked for.
-        Some(want_report.then(|| StepReport {
-            task: header.id,
-            name: header.name.to_string(),
-            cause,
-            at,
-            result,
-            took,
-            waiting_on: noted,
-            woke,
-        }))
+        if let Some(report) = report {
+            *report = Some(StepReport {
+                task: header.id,
+                name: header.name.to_string(),
+                cause,
+                at,
+                result,
+                took,
+                waiting_on: noted,
+                woke,
+            });
+        }
+        true
     }
 
     fn poll_root(
@@ -785,7 +792,7 @@ impl Core {
             self.collect();
             if !self.ready.borrow().is_empty() {
                 for _ in 0..BATCH {
-                    if self.poll_one(&mut root, false).is_none() {
+                    if !self.poll_one(&mut root, None) {
                         break;
                     }
                     polls += 1;
@@ -894,7 +901,9 @@ impl Core {
 
     pub(crate) fn step(&self) -> Option<StepReport> {
         self.collect();
-        self.poll_one(&mut None, true).flatten()
+        let mut report = None;
+        self.poll_one(&mut None, Some(&mut report));
+        report
     }
 
     pub(crate) fn take_root_panic(&self) -> Option<Box<dyn std::any::Any + Send>> {
