@@ -48,6 +48,7 @@ pub mod task;
 #[allow(unsafe_code)]
 pub mod time;
 
+pub use executor::EnterGuard;
 pub use executor::interrupt_on_ctrl_c;
 pub use executor::{
     Builder, ClockError, ExternalWork, Interrupter, Policy, RunReport, Runtime, StallReport,

@@ -225,7 +225,28 @@ pub fn queue(v: &View<'_>) -> Styled {
         )));
     }
     out.push(Line::new(Style::Heading, "I/O: ").with(Style::Dim, "no registrations"));
-    out.push(Line::new(Style::Heading, "primitives: ").with(Style::Dim, "none"));
+    if s.primitives.is_empty() {
+        out.push(Line::new(Style::Heading, "primitives: ").with(Style::Dim, "none"));
+    } else {
+        out.push(Line::new(Style::Heading, "primitives:"));
+    }
+    for p in &s.primitives {
+        let mut line = Line::plain(format!("  {} {}: ", p.kind, p.name));
+        line.push(Style::Plain, p.state.clone());
+        let list = |ids: &[evloop::TaskId]| {
+            ids.iter()
+                .map(|t| d.task(*t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !p.holders.is_empty() {
+            line.push(Style::Ready, format!("; held by {}", list(&p.holders)));
+        }
+        if !p.waiters.is_empty() {
+            line.push(Style::Waiting, format!("; waiting: {}", list(&p.waiters)));
+        }
+        out.push(line);
+    }
     let parked: Vec<&TaskInfo> = s
         .tasks
         .iter()
