@@ -99,7 +99,10 @@ fn a_panicking_task_does_not_take_the_loop_down() {
     // (A slow-poll warning may appear: printing a panic's backtrace can
     // take longer than the threshold. What must not appear is this:)
     assert!(
-        !found.borrow().iter().any(|d| d.kind() == "unretrieved-failure"),
+        !found
+            .borrow()
+            .iter()
+            .any(|d| d.kind() == "unretrieved-failure"),
         "the failure was retrieved: {:?}",
         found.borrow()
     );

@@ -10,10 +10,16 @@
 //!   │ 2. poll:    pop a ready task (by policy) and poll it, at most     │
 //!   │             BATCH times before going back to 1, so a task that    │
 //!   │             keeps waking itself cannot starve timers and threads  │
-//!   │ 3. idle:    nothing ready? sleep until the earliest deadline      │
-//!   │             (real clock) or jump the clock to it (virtual clock)  │
+//!   │ 3. idle:    nothing ready? block in the poller until I/O, a wake  │
+//!   │             from another thread, or the earliest deadline (real   │
+//!   │             clock); or jump the clock to it (virtual clock, only  │
+//!   │             when no I/O wait and no to_thread job is pending)     │
 //!   └──────────────────────────────────────────────────────────────────┘
 //! ```
+//!
+//! Step 1 also asks the poller, with a zero timeout, for readiness whenever
+//! descriptors are registered, so a busy loop still serves its sockets every
+//! BATCH polls. The reactor's side of this is in [`crate::io`].
 //!
 //! Borrowing discipline: every table lives in its own `RefCell`, and no
 //! borrow is held while user code runs (a poll, a waker, a destructor). A
@@ -32,12 +38,14 @@ use std::time::Duration;
 
 use super::policy::{Policy, ReadyQueue};
 use super::report::{RunReport, StallReport, StepReport, StopReason};
-use super::shared::Shared;
+use super::shared::{Shared, Wakeup};
 use super::tasks::{Key, Slot, TaskTable};
+use crate::blocking::Pool;
 use crate::debug::{DebugConfig, Diagnostic, Sink};
 use crate::inspect::{
-    Event, EventKind, EventLog, InspectPrimitive, PollResult, Snapshot, TaskInfo,
+    Event, EventKind, EventLog, InspectPrimitive, IoInfo, PollResult, Snapshot, TaskInfo,
 };
+use crate::io::reactor::Reactor;
 use crate::task::cell::{Polled, TaskCell, panic_message};
 use crate::task::header::Header;
 use crate::task::waker::TaskWaker;
@@ -58,6 +66,12 @@ enum Source {
     Outside,
     Task(Key, TaskId),
     Timer,
+    /// The reactor is dispatching readiness of this descriptor.
+    Io {
+        fd: i32,
+        readable: bool,
+        writable: bool,
+    },
 }
 
 /// What a driving loop runs until.
@@ -90,10 +104,16 @@ pub(crate) struct Core {
     source: Cell<Source>,
     noted: RefCell<Option<WaitOn>>,
     step_wakes: RefCell<Option<Vec<TaskId>>>,
+    /// True while a step report collects the wakes of its poll (so wakes
+    /// outside `step` pay one `Cell` read, not a `RefCell` borrow).
+    collecting_wakes: Cell<bool>,
+    /// The real clock as read at the start of this loop turn (see
+    /// `coarse_now`).
+    turn_now: Cell<Instant>,
     remote_buf: RefCell<Vec<(Key, bool)>>,
     root_panic: RefCell<Option<Box<dyn std::any::Any + Send>>>,
     root_done: Cell<bool>,
-    finished: RefCell<VecDeque<TaskInfo>>,
+    finished: RefCell<VecDeque<Finished>>,
     keep_finished: Cell<usize>,
     // Inspection: `listening` is the one branch paid when nobody listens.
     listening: Cell<bool>,
@@ -109,6 +129,9 @@ pub(crate) struct Core {
     primitives: RefCell<Vec<Weak<dyn InspectPrimitive>>>,
     /// The registry's length after its last pruning.
     primitives_pruned: Cell<usize>,
+    reactor: Reactor,
+    io_woken: RefCell<Vec<(Waker, WakeCause)>>,
+    pool: Pool,
 }
 
 pub(crate) struct CoreConfig {
@@ -119,12 +142,19 @@ pub(crate) struct CoreConfig {
     pub(crate) poll_timing: bool,
     pub(crate) keep_finished: usize,
     pub(crate) event_log: Option<usize>,
+    pub(crate) blocking_threads: usize,
+    pub(crate) blocking_keep_alive: Duration,
 }
 
 impl Core {
     pub(crate) fn new(config: CoreConfig) -> Core {
+        let reactor = Reactor::new();
+        let wakeup = match reactor.poller() {
+            Some(poller) => Wakeup::Poller(poller.notifier()),
+            None => Wakeup::Park(std::thread::current()),
+        };
         let core = Core {
-            shared: Arc::new(Shared::new()),
+            shared: Arc::new(Shared::new(wakeup)),
             tasks: RefCell::new(TaskTable::default()),
             ready: RefCell::new(ReadyQueue::new(config.policy)),
             timers: RefCell::new(TimerHeap::default()),
@@ -133,6 +163,8 @@ impl Core {
             source: Cell::new(Source::Outside),
             noted: RefCell::new(None),
             step_wakes: RefCell::new(None),
+            collecting_wakes: Cell::new(false),
+            turn_now: Cell::new(Instant::START),
             remote_buf: RefCell::new(Vec::new()),
             root_panic: RefCell::new(None),
             root_done: Cell::new(false),
@@ -149,6 +181,9 @@ impl Core {
             poll_budget: Cell::new(u64::MAX),
             primitives: RefCell::new(Vec::new()),
             primitives_pruned: Cell::new(0),
+            reactor,
+            io_woken: RefCell::new(Vec::new()),
+            pool: Pool::new(config.blocking_threads, config.blocking_keep_alive),
         };
         if let Some(capacity) = config.event_log {
             core.record_events(capacity);
@@ -169,6 +204,20 @@ impl Core {
 
     pub(crate) fn set_clock(&self, kind: ClockKind) {
         self.clock.set_kind(kind);
+    }
+
+    /// The time to stamp on a task's spawn and finish. Inside the loop on
+    /// the real clock it is the time read at the start of this turn (at most
+    /// a batch of polls ago): a clock read costs as much as a whole poll, and
+    /// spawning 100,000 tasks should not read the clock 200,000 times.
+    /// Outside the loop, and on the virtual clock, it is exact.
+    fn coarse_now(&self) -> Instant {
+        match (self.clock.kind(), self.source.get()) {
+            // Clocks switch only between drives, and every drive and step
+            // starts with `collect`, which refreshes `turn_now`.
+            (ClockKind::Real, Source::Task(..)) => self.turn_now.get(),
+            _ => self.now(),
+        }
     }
 
     fn jump_to(&self, to: Instant) {
@@ -201,7 +250,7 @@ impl Core {
         let waker = Arc::new(TaskWaker::new(key, self.shared.clone()));
         let parent = self.current_task().map(|(_, id)| id);
         let name = name.unwrap_or(TaskName::Default(id));
-        Header::new(id, name, key, parent, self.now(), waker)
+        Header::new(id, name, key, parent, self.coarse_now(), waker)
     }
 
     pub(crate) fn spawn<F>(
@@ -260,6 +309,15 @@ impl Core {
             Source::Task(k, _) if k == key => WakeCause::Yield,
             Source::Task(_, id) => WakeCause::Task(id),
             Source::Timer => WakeCause::Timer,
+            Source::Io {
+                fd,
+                readable,
+                writable,
+            } => WakeCause::Io {
+                fd,
+                readable,
+                writable,
+            },
             Source::Outside => WakeCause::Outside,
         }
     }
@@ -292,7 +350,9 @@ impl Core {
             h.id
         };
         self.ready.borrow_mut().push(key);
-        if let Some(list) = self.step_wakes.borrow_mut().as_mut() {
+        if self.collecting_wakes.get()
+            && let Some(list) = self.step_wakes.borrow_mut().as_mut()
+        {
             list.push(id);
         }
         self.emit(|| EventKind::Woken { task: id, cause });
@@ -381,8 +441,84 @@ impl Core {
     }
 
     fn collect(&self) {
+        if self.clock.kind() == ClockKind::Real {
+            self.turn_now.set(self.clock.now());
+        }
         self.collect_remote();
+        if self.reactor.has_registrations() {
+            self.poll_io(Some(Duration::ZERO));
+        }
         self.fire_timers();
+    }
+
+    // ----- I/O -------------------------------------------------------------
+
+    pub(crate) fn reactor(&self) -> &Reactor {
+        &self.reactor
+    }
+
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// The name of a live task.
+    pub(crate) fn task_name(&self, id: TaskId) -> Option<String> {
+        let tasks = self.tasks.borrow();
+        tasks
+            .iter()
+            .find(|s| s.header().id == id)
+            .map(|s| s.header().name.to_string())
+    }
+
+    /// The id of the task being polled, if any.
+    pub(crate) fn current_task_id(&self) -> Option<TaskId> {
+        self.current_task().map(|(_, id)| id)
+    }
+
+    /// Asks the poller for readiness (waiting up to `timeout`) and wakes the
+    /// tasks waiting for each direction that became ready, with the cause
+    /// "woken by I/O (fd N readable)".
+    fn poll_io(&self, timeout: Option<Duration>) {
+        let mut woken = self.io_woken.take();
+        // An error means a broken poller (EBADF), which nothing here can
+        // repair; the wakes already collected are still delivered.
+        let _ = self.reactor.poll(timeout, &mut woken);
+        for (waker, cause) in woken.drain(..) {
+            let WakeCause::Io {
+                fd,
+                readable,
+                writable,
+            } = cause
+            else {
+                continue;
+            };
+            let previous = self.source.replace(Source::Io {
+                fd,
+                readable,
+                writable,
+            });
+            waker.wake();
+            self.source.set(previous);
+        }
+        *self.io_woken.borrow_mut() = woken;
+    }
+
+    /// Sleeps until readiness, a notification, or `timeout`. `idle` has
+    /// re-armed notifications already (`Shared::arm`); if something was
+    /// already waiting then (`may_block` false), only look.
+    fn wait_for_world(&self, may_block: bool, timeout: Option<Duration>) {
+        let timeout = if may_block {
+            timeout
+        } else {
+            Some(Duration::ZERO)
+        };
+        if self.shared.parks() {
+            if may_block {
+                self.shared.park(timeout);
+            }
+        } else {
+            self.poll_io(timeout);
+        }
     }
 
     // ----- what a task waits on -------------------------------------------
@@ -421,6 +557,7 @@ impl Core {
         let previous = self.source.replace(Source::Task(key, header.id));
         if want_report {
             *self.step_wakes.borrow_mut() = Some(Vec::new());
+            self.collecting_wakes.set(true);
         }
         // Clock reads cost ~20 ns each on the real clock: only when asked for.
         let at = if want_report {
@@ -438,8 +575,9 @@ impl Core {
         let took = start.map(|s| s.elapsed()).unwrap_or_default();
         self.source.set(previous);
         header.busy.set(header.busy.get() + took);
-        let noted = self.noted.borrow_mut().take();
+        let mut noted = self.noted.borrow_mut().take();
         let woke = if want_report {
+            self.collecting_wakes.set(false);
             self.step_wakes.borrow_mut().take().unwrap_or_default()
         } else {
             Vec::new()
@@ -460,7 +598,14 @@ impl Core {
             Polled::Pending if header.cancel_requested.get() => {
                 self.cancel(key);
             }
-            Polled::Pending => self.park_task(header, noted.clone()),
+            Polled::Pending => {
+                let noted = if want_report {
+                    noted.clone()
+                } else {
+                    noted.take()
+                };
+                self.park_task(header, noted);
+            }
             Polled::Ready => self.finish(key, TaskState::Done),
             Polled::Panicked(_) => self.finish(key, TaskState::Panicked),
         }
@@ -540,12 +685,12 @@ impl Core {
         header.state.set(state);
         *header.wait.borrow_mut() = None;
         if self.keep_finished.get() > 0 {
-            let info = self.info(header, Some(self.now()));
+            let record = Finished::of(header, self.coarse_now());
             let mut finished = self.finished.borrow_mut();
             if finished.len() == self.keep_finished.get() {
                 finished.pop_front();
             }
-            finished.push_back(info);
+            finished.push_back(record);
         }
         let id = header.id;
         match state {
@@ -667,6 +812,9 @@ impl Core {
 
     /// Nothing is ready: wait for something that can make a task ready.
     fn idle(&self, limit: Option<Instant>) -> Idle {
+        // Before looking at anything that decides the sleep: every wake from
+        // now on pokes the poller (see `Shared::arm`).
+        let may_block = self.shared.arm();
         let next = self
             .timers
             .borrow_mut()
@@ -674,10 +822,11 @@ impl Core {
             .filter(|d| *d != Instant::FAR_FUTURE);
         match self.clock.kind() {
             ClockKind::Virtual => {
-                if self.shared.external_pending() {
-                    // Something outside may still wake a task: virtual time
-                    // must not run ahead of it. Wait for it for real.
-                    self.shared.park(None);
+                if self.shared.external_pending() || self.reactor.has_waiters() {
+                    // The virtual clock rule: a to_thread job or a socket may
+                    // still wake a task, and virtual time must not run ahead
+                    // of it. Wait for the world for real.
+                    self.wait_for_world(may_block, None);
                     return Idle::Progress;
                 }
                 match (next, limit) {
@@ -705,10 +854,14 @@ impl Core {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 };
-                if wake_at.is_none() && !self.shared.external_pending() && self.nothing_can_wake() {
+                if wake_at.is_none()
+                    && !self.shared.external_pending()
+                    && !self.reactor.has_waiters()
+                    && self.nothing_can_wake()
+                {
                     return Idle::Stalled;
                 }
-                self.shared.park(wake_at.map(|t| t - now));
+                self.wait_for_world(may_block, wake_at.map(|t| t - now));
                 Idle::Progress
             }
         }
@@ -787,23 +940,7 @@ impl Core {
     // ----- inspection ------------------------------------------------------
 
     fn info(&self, h: &Header, finished_at: Option<Instant>) -> TaskInfo {
-        TaskInfo {
-            id: h.id,
-            name: h.name.to_string(),
-            state: h.state.get(),
-            waiting_on: if h.state.get() == TaskState::Waiting {
-                h.wait.borrow().clone()
-            } else {
-                None
-            },
-            last_cause: h.cause.get(),
-            polls: h.polls.get(),
-            wakes: h.wakes.get(),
-            busy: h.busy.get(),
-            spawned_at: h.spawned_at,
-            finished_at,
-            parent: h.parent,
-        }
+        task_info(h, finished_at)
     }
 
     pub(crate) fn snapshot(&self) -> Snapshot {
@@ -811,8 +948,8 @@ impl Core {
             let table = self.tasks.borrow();
             table.iter().map(|s| self.info(s.header(), None)).collect()
         };
+        tasks.extend(self.finished.borrow().iter().map(Finished::info));
         tasks.sort_by_key(|t| t.id);
-        tasks.extend(self.finished.borrow().iter().cloned());
         let ready = {
             let table = self.tasks.borrow();
             self.ready
@@ -828,6 +965,7 @@ impl Core {
             ready,
             timers: self.timers.borrow().pending(),
             primitives: self.primitive_infos(),
+            io: self.io_infos(),
         }
     }
 
@@ -854,6 +992,27 @@ impl Core {
             Err(_) => Vec::new(),
         };
         alive.iter().map(|p| p.info()).collect()
+    }
+
+    fn io_infos(&self) -> Vec<IoInfo> {
+        let named = |ids: Vec<TaskId>| -> Vec<(TaskId, String)> {
+            ids.into_iter()
+                .map(|id| (id, self.task_name(id).unwrap_or_default()))
+                .collect()
+        };
+        self.reactor
+            .infos()
+            .into_iter()
+            .map(|r| IoInfo {
+                fd: r.fd,
+                readable_interest: r.interest.readable,
+                writable_interest: r.interest.writable,
+                ready_readable: r.ready_readable,
+                ready_writable: r.ready_writable,
+                readers: named(r.readers),
+                writers: named(r.writers),
+            })
+            .collect()
     }
 
     pub(crate) fn set_keep_finished(&self, n: usize) {
@@ -1011,6 +1170,8 @@ impl Core {
         self.ready.borrow_mut().clear();
         let wakers = self.timers.borrow_mut().drain_wakers();
         drop(wakers);
+        self.reactor.clear_waiters();
+        self.pool.shutdown();
         self.shared.close();
         self.listeners.borrow_mut().clear();
     }
@@ -1019,5 +1180,75 @@ impl Core {
         if let Some(payload) = self.take_root_panic() {
             resume_unwind(payload);
         }
+    }
+}
+
+/// A finished task as snapshots keep showing it. Its name stays a cheap
+/// `TaskName` until a snapshot asks for a `String`: recording a finish costs
+/// no allocation.
+struct Finished {
+    id: TaskId,
+    name: TaskName,
+    state: TaskState,
+    last_cause: WakeCause,
+    polls: u64,
+    wakes: u64,
+    busy: Duration,
+    spawned_at: Instant,
+    finished_at: Instant,
+    parent: Option<TaskId>,
+}
+
+impl Finished {
+    fn of(h: &Header, finished_at: Instant) -> Finished {
+        Finished {
+            id: h.id,
+            name: h.name.clone(),
+            state: h.state.get(),
+            last_cause: h.cause.get(),
+            polls: h.polls.get(),
+            wakes: h.wakes.get(),
+            busy: h.busy.get(),
+            spawned_at: h.spawned_at,
+            finished_at,
+            parent: h.parent,
+        }
+    }
+
+    fn info(&self) -> TaskInfo {
+        TaskInfo {
+            id: self.id,
+            name: self.name.to_string(),
+            state: self.state,
+            waiting_on: None,
+            last_cause: self.last_cause,
+            polls: self.polls,
+            wakes: self.wakes,
+            busy: self.busy,
+            spawned_at: self.spawned_at,
+            finished_at: Some(self.finished_at),
+            parent: self.parent,
+        }
+    }
+}
+
+/// A live task's header as a snapshot shows it.
+fn task_info(h: &Header, finished_at: Option<Instant>) -> TaskInfo {
+    TaskInfo {
+        id: h.id,
+        name: h.name.to_string(),
+        state: h.state.get(),
+        waiting_on: if h.state.get() == TaskState::Waiting {
+            h.wait.borrow().clone()
+        } else {
+            None
+        },
+        last_cause: h.cause.get(),
+        polls: h.polls.get(),
+        wakes: h.wakes.get(),
+        busy: h.busy.get(),
+        spawned_at: h.spawned_at,
+        finished_at,
+        parent: h.parent,
     }
 }
