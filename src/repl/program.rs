@@ -8,6 +8,7 @@
 //! | `sleep DUR`     | `evloop::sleep(DUR).await`                                  |
 //! | `yield`         | `evloop::yield_now().await`                                 |
 //! | `spin DUR`      | a busy loop on the loop's thread for DUR of *real* time     |
+//! | `thread DUR`    | `evloop::to_thread(|| std::thread::sleep(DUR)).await`       |
 //! | `print TEXT`    | a line in the session's output, with task name and clock    |
 //! | `return VALUE`  | the task's output is `Ok(Some(VALUE))`                      |
 //! | `fail TEXT`     | the task's output is `Err(TEXT)`                            |
@@ -357,8 +358,12 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
         | Step::Get(_)
         | Step::Set(_)
         | Step::WaitEvent(_) => return super::primitive::run_step(me, step).await,
-        Step::Thread(_) => {
-            unreachable!("check_body refuses steps this build cannot run")
+        Step::Thread(d) => {
+            let d = *d;
+            // A blocking sleep, on a worker thread: the loop runs other tasks meanwhile.
+            if let Err(e) = evloop::to_thread(move || std::thread::sleep(d)).await {
+                return Flow::Fail(format!("thread: {e}"));
+            }
         }
     }
     Flow::Next
@@ -511,12 +516,6 @@ fn check_steps(steps: &[Step], known: &dyn Fn(&str) -> bool, env: &Env) -> Resul
                 check_steps(inner, known, env)?;
             }
             Step::Repeat(_, inner) => check_steps(inner, known, env)?,
-            Step::Thread(_) => {
-                return Err(
-                    "thread needs to_thread (the reactor branch), which is not in this build yet"
-                        .into(),
-                );
-            }
             Step::Acquire(_)
             | Step::Release(_)
             | Step::Put(..)

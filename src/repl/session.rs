@@ -318,7 +318,26 @@ impl Session {
                 format!(" (+{} more)", snap.timers.len() - SHOWN),
             );
         }
-        line.push(Style::Dim, " │ I/O: none");
+        line.push(Style::Dim, " │ I/O: ");
+        let waits: Vec<String> = snap
+            .io
+            .iter()
+            .filter(|io| !io.readers.is_empty() || !io.writers.is_empty())
+            .map(|io| {
+                let who: Vec<&str> = io
+                    .readers
+                    .iter()
+                    .chain(&io.writers)
+                    .map(|(_, n)| n.as_str())
+                    .collect();
+                format!("fd {} ({})", io.fd, who.join(", "))
+            })
+            .collect();
+        if waits.is_empty() {
+            line.push(Style::Dim, "none");
+        } else {
+            line.push(Style::Waiting, waits.join(", "));
+        }
         drop(names);
         self.seen = Seen {
             now: Some(snap.now),
