@@ -53,6 +53,7 @@ pub mod task;
 pub mod time;
 
 pub use blocking::{spawn_blocking, to_thread};
+pub use executor::EnterGuard;
 pub use executor::interrupt_on_ctrl_c;
 pub use executor::{
     Builder, ClockError, ExternalWork, Interrupter, Policy, RunReport, Runtime, StallReport,

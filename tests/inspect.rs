@@ -217,3 +217,31 @@ fn the_same_seed_replays_the_same_event_stream() {
     };
     assert_eq!(polled(3), polled(4), "the same work, in another order");
 }
+
+#[test]
+fn a_primitive_built_inside_enter_is_in_the_snapshot_before_anyone_waits() {
+    let (rt, _) = virtual_rt();
+    let outside = evloop::sync::Event::named("outside");
+    assert!(rt.snapshot().primitive_named("outside").is_none());
+    let inside = {
+        let _entered = rt.enter();
+        evloop::sync::Queue::<u8>::named("jobs", 2)
+    };
+    let snap = rt.snapshot();
+    let jobs = snap.primitive_named("jobs").expect("registered at once");
+    assert_eq!((jobs.kind, jobs.state.as_str()), ("queue", "0/2 items"));
+    assert!(jobs.waiters.is_empty() && jobs.holders.is_empty());
+    drop((outside, inside));
+}
+
+#[test]
+fn spawn_works_inside_enter_and_the_guard_restores_the_previous_loop() {
+    let (rt, _) = virtual_rt();
+    let handle = {
+        let _entered = rt.enter();
+        evloop::spawn(async { 7 })
+    };
+    assert_eq!(rt.block_on(handle).unwrap(), 7);
+    let caught = std::panic::catch_unwind(|| evloop::spawn(async {}).detach());
+    assert!(caught.is_err(), "no loop is current once the guard is gone");
+}

@@ -25,6 +25,7 @@ pub(crate) use core::Core;
 pub use ctrl_c::interrupt_on_ctrl_c;
 pub use policy::Policy;
 pub use report::{RunReport, StallReport, StepReport, StopReason};
+pub use runtime::EnterGuard;
 pub use runtime::{ClockError, Runtime, Subscription, UnknownTask, run, spawn, spawn_named};
 pub(crate) use shared::Shared;
 pub use shared::{ExternalWork, Interrupter};

@@ -381,6 +381,53 @@ impl Runtime {
     }
 }
 
+impl Runtime {
+    /// Makes this runtime the thread's current loop until the guard drops,
+    /// without running anything (tokio's `Runtime::enter`).
+    ///
+    /// Code that needs "the running loop" but is not a task can then use it:
+    /// [`evloop::spawn`](crate::spawn) works, and a primitive built meanwhile
+    /// ([`Semaphore`](crate::sync::Semaphore), [`Queue`](crate::sync::Queue),
+    /// [`Event`](crate::sync::Event)) registers with this loop at once, so
+    /// [`snapshot`](Runtime::snapshot) lists it before any task waits on it.
+    /// Guards nest: dropping one restores the loop that was current before.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::{Runtime, sync::Semaphore};
+    ///
+    /// let rt = Runtime::new();
+    /// let pool = {
+    ///     let _entered = rt.enter();
+    ///     Semaphore::named("pool", 2)
+    /// };
+    /// let snap = rt.snapshot();
+    /// assert_eq!(snap.primitive_named("pool").unwrap().state, "2/2 permits free");
+    /// # drop(pool);
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        EnterGuard {
+            _enter: enter(&self.core),
+            _runtime: std::marker::PhantomData,
+        }
+    }
+}
+
+/// The guard of [`Runtime::enter`]: while it lives, its runtime is the
+/// thread's current loop.
+#[must_use = "the runtime is current only while the guard lives"]
+pub struct EnterGuard<'a> {
+    _enter: context::Enter,
+    _runtime: std::marker::PhantomData<&'a Runtime>,
+}
+
+impl std::fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EnterGuard")
+    }
+}
+
 impl Drop for Runtime {
     fn drop(&mut self) {
         let _enter = enter(&self.core);

@@ -191,7 +191,7 @@ pub static COMMANDS: &[CommandHelp] = &[
         "queue",
         [],
         ["queue"],
-        "show the ready queue and the timer heap",
+        "show the ready queue, the timer heap and the primitives with their waiters",
         "queue"
     ),
     command!(

@@ -26,6 +26,7 @@ pub mod help;
 mod lex;
 mod name;
 pub mod outcome;
+pub mod primitive;
 pub mod program;
 pub mod render;
 pub mod script;
@@ -34,6 +35,7 @@ pub mod styled;
 mod suggest;
 pub mod terminal;
 pub mod timeline;
+pub mod toolkit;
 pub mod views;
 
 #[cfg(test)]

@@ -8,12 +8,16 @@
 //! | `sleep DUR`     | `evloop::sleep(DUR).await`                                  |
 //! | `yield`         | `evloop::yield_now().await`                                 |
 //! | `spin DUR`      | a busy loop on the loop's thread for DUR of *real* time     |
+//! | `thread DUR`    | `evloop::to_thread(|| std::thread::sleep(DUR)).await`       |
 //! | `print TEXT`    | a line in the session's output, with task name and clock    |
 //! | `return VALUE`  | the task's output is `Ok(Some(VALUE))`                      |
 //! | `fail TEXT`     | the task's output is `Err(TEXT)`                            |
 //! | `panic TEXT`    | `panic!(TEXT)`: the loop catches it, the task is `panicked` |
 //! | `await NAME`    | wait for the task's [`Outcome`]; a failure propagates, and  |
 //! |                 | cancelling the awaiter cancels NAME too (as asyncio does)   |
+//! | `shield NAME`   | `evloop::shield(await NAME).await`: the await is a task of  |
+//! |                 | its own, so cancelling the awaiter leaves NAME running      |
+//! | `acquire`, `release`, `put`, `get`, `set`, `wait-event` | the library's `Semaphore`, `Queue`, `Event` (see `primitive.rs`) |
 //! | `lose-waker`    | a future that returns `Pending` and drops the waker         |
 //! | `repeat N {…}`  | the block N times                                           |
 //! | `forever {…}`   | the block until the task is cancelled                       |
@@ -39,7 +43,7 @@
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -49,6 +53,7 @@ use evloop::{JoinHandle, TaskId, WaitOn};
 
 use super::body::{Body, Step, Value};
 use super::outcome::{Outcome, Slot};
+use super::primitive::{Held, Primitive};
 
 /// What a REPL task's `JoinHandle` gives: `return`'s value, or `fail`'s text.
 pub type TaskOutput = Result<Option<Value>, String>;
@@ -75,10 +80,47 @@ pub struct ReplTask {
     pub name: String,
     /// Its id.
     pub id: TaskId,
-    /// For cancelling, running until it ends, reading its state.
-    pub handle: JoinHandle<TaskOutput>,
+    /// For running until it ends and reading its state. `None` while a
+    /// `wait` or `as-completed` command holds it (the library's `wait` and
+    /// `as_completed` take handles by value), and after `as-completed` took
+    /// its output.
+    pub handle: RefCell<Option<JoinHandle<TaskOutput>>>,
     /// Its outcome, for everyone.
     pub slot: Rc<Slot>,
+}
+
+impl ReplTask {
+    /// True once the task has ended, however it ended.
+    pub fn is_finished(&self) -> bool {
+        match &*self.handle.borrow() {
+            Some(h) => h.is_finished(),
+            None => self.slot.outcome().is_some(),
+        }
+    }
+
+    /// Cancels the task, through its handle or, while a command holds the
+    /// handle, through the runtime by id.
+    pub fn cancel(&self, env: &Env) -> evloop::Cancel {
+        if let Some(h) = &*self.handle.borrow() {
+            return h.cancel();
+        }
+        match env.runtime.borrow().upgrade() {
+            Some(rt) => rt
+                .cancel(self.id)
+                .unwrap_or(evloop::Cancel::AlreadyFinished),
+            None => evloop::Cancel::AlreadyFinished,
+        }
+    }
+
+    /// The handle, taken out to give to a library combinator.
+    pub fn lend(&self) -> Option<JoinHandle<TaskOutput>> {
+        self.handle.borrow_mut().take()
+    }
+
+    /// Puts back a handle lent with [`ReplTask::lend`].
+    pub fn give_back(&self, handle: JoinHandle<TaskOutput>) {
+        *self.handle.borrow_mut() = Some(handle);
+    }
 }
 
 /// What task bodies share with the session.
@@ -90,12 +132,34 @@ pub struct Env {
     pub feed: RefCell<Vec<Feed>>,
     /// Set while the runtime is being dropped: guards must not spawn or cancel.
     pub closing: Cell<bool>,
+    /// The session's semaphores, queues and events, in creation order.
+    pub primitives: RefCell<Vec<Primitive>>,
+    /// The runtime, to cancel a task by id while a command holds its handle.
+    pub runtime: RefCell<Weak<evloop::Runtime>>,
 }
 
 impl Env {
     /// The task called `name`.
     pub fn task(&self, name: &str) -> Option<Rc<ReplTask>> {
         self.tasks.borrow().iter().find(|t| t.name == name).cloned()
+    }
+
+    /// The primitive called `name`.
+    pub fn primitive(&self, name: &str) -> Option<Primitive> {
+        self.primitives
+            .borrow()
+            .iter()
+            .find(|p| p.name() == name)
+            .cloned()
+    }
+
+    /// A line in the session's output, as `print` makes, from `who`.
+    pub fn say(&self, who: &str, text: String) {
+        self.feed.borrow_mut().push(Feed::Print {
+            task: who.to_string(),
+            at: Instant::now(),
+            text,
+        });
     }
 }
 
@@ -118,23 +182,48 @@ pub fn forget_panic_text() {
 }
 
 /// How a block of steps ended.
-enum Flow {
+pub(super) enum Flow {
     Next,
     Return(Value),
     Fail(String),
 }
 
 /// The future of one task body.
-pub async fn task_main(env: Rc<Env>, name: String, slot: Rc<Slot>, body: Body) -> TaskOutput {
-    let mut guard = EndGuard {
+///
+/// The guard is made before the first poll, so a task cancelled before it
+/// ever ran still records `cancelled` (and, like a Python coroutine that
+/// never started, runs no `finally`).
+pub fn task_main(
+    env: Rc<Env>,
+    name: String,
+    slot: Rc<Slot>,
+    body: Body,
+) -> impl Future<Output = TaskOutput> {
+    let guard = EndGuard {
         env: env.clone(),
         name: name.clone(),
         slot: slot.clone(),
         finally: Some(body.finally),
+        started: false,
         done: false,
     };
-    let me = Rc::new(Me { env, name });
-    let mut flow = run_block(me.clone(), body.steps.into()).await;
+    run_body(guard, env, name, slot, body.steps)
+}
+
+async fn run_body(
+    mut guard: EndGuard,
+    env: Rc<Env>,
+    name: String,
+    slot: Rc<Slot>,
+    steps: Vec<Step>,
+) -> TaskOutput {
+    guard.started = true;
+    let me = Rc::new(Me {
+        env,
+        name,
+        held: Held::default(),
+    });
+    let mut flow = run_block(me.clone(), steps.into()).await;
     if let Some(finally) = guard.finally.take()
         && !finally.is_empty()
     {
@@ -164,12 +253,17 @@ struct EndGuard {
     name: String,
     slot: Rc<Slot>,
     finally: Option<Vec<Step>>,
+    started: bool,
     done: bool,
 }
 
 impl Drop for EndGuard {
     fn drop(&mut self) {
         if self.done {
+            return;
+        }
+        if !self.started {
+            self.slot.finish(Outcome::Cancelled);
             return;
         }
         let outcome = if std::thread::panicking() {
@@ -188,6 +282,7 @@ impl Drop for EndGuard {
             let me = Rc::new(Me {
                 env: self.env.clone(),
                 name: format!("{}/finally", self.name),
+                held: Held::default(),
             });
             let name = me.name.clone();
             evloop::spawn_named(name, async move {
@@ -199,9 +294,11 @@ impl Drop for EndGuard {
 }
 
 /// The task running a block.
-struct Me {
-    env: Rc<Env>,
-    name: String,
+pub(super) struct Me {
+    pub(super) env: Rc<Env>,
+    pub(super) name: String,
+    /// The semaphore permits it holds (`acquire` without `release` yet).
+    pub(super) held: Held,
 }
 
 type BoxFlow = Pin<Box<dyn Future<Output = Flow>>>;
@@ -235,7 +332,7 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
             panic!("{text}");
         }
         Step::Await(name) => return await_task(me, name, true).await,
-        Step::Shield(name) => return await_task(me, name, false).await,
+        Step::Shield(name) => return shield_task(me, name).await,
         Step::Repeat(n, steps) => {
             let steps: Rc<[Step]> = steps.as_slice().into();
             for _ in 0..*n {
@@ -255,14 +352,18 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
             }
         }
         Step::LoseWaker => lose_waker().await,
-        Step::Thread(_)
-        | Step::Acquire(_)
+        Step::Acquire(_)
         | Step::Release(_)
         | Step::Put(..)
         | Step::Get(_)
         | Step::Set(_)
-        | Step::WaitEvent(_) => {
-            unreachable!("check_body refuses steps this build cannot run")
+        | Step::WaitEvent(_) => return super::primitive::run_step(me, step).await,
+        Step::Thread(d) => {
+            let d = *d;
+            // A blocking sleep, on a worker thread: the loop runs other tasks meanwhile.
+            if let Err(e) = evloop::to_thread(move || std::thread::sleep(d)).await {
+                return Flow::Fail(format!("thread: {e}"));
+            }
         }
     }
     Flow::Next
@@ -286,19 +387,53 @@ async fn lose_waker() {
     .await;
 }
 
-/// `await NAME` (`propagate`: cancelling the awaiter cancels NAME) and
-/// `shield NAME` (it does not).
+/// `await NAME` (`propagate`: cancelling the awaiter cancels NAME).
 async fn await_task(me: &Rc<Me>, name: &str, propagate: bool) -> Flow {
     let Some(target) = me.env.task(name) else {
         return Flow::Fail(format!("no task named {name}"));
     };
+    let outcome = watch(me.env.clone(), target, propagate).await;
+    flow_of(me, name, outcome).await
+}
+
+/// `shield NAME`: the library's [`shield`](evloop::combinators::shield)
+/// around `await NAME`. The await runs as its own task (named `shield`);
+/// cancelling this task drops only the `Shield`, so that inner task, and
+/// NAME behind it, go on. Cancelling the inner task itself still reaches
+/// NAME, as with asyncio's `shield`.
+async fn shield_task(me: &Rc<Me>, name: &str) -> Flow {
+    let Some(target) = me.env.task(name) else {
+        return Flow::Fail(format!("no task named {name}"));
+    };
+    let outcome = evloop::combinators::shield(watch(me.env.clone(), target, true))
+        .await
+        .unwrap_or(Outcome::Cancelled);
+    flow_of(me, name, outcome).await
+}
+
+/// Waits for `target`'s outcome; with `propagate`, dropping the wait (the
+/// awaiting task is cancelled, a timeout ran out, a task group gave up)
+/// cancels `target`, as asyncio does for an awaited task.
+///
+/// The guard exists from the call on, so a wait dropped before it was ever
+/// polled (a task group child cancelled before its first turn) still
+/// cancels `target`.
+pub fn watch(env: Rc<Env>, target: Rc<ReplTask>, propagate: bool) -> impl Future<Output = Outcome> {
     let mut propagation = CancelOnDrop {
-        env: me.env.clone(),
-        target: target.clone(),
+        env,
+        target,
         armed: propagate,
     };
-    let outcome = target.slot.wait(target.id).await;
-    propagation.armed = false;
+    async move {
+        let target = propagation.target.clone();
+        let outcome = target.slot.wait(target.id).await;
+        propagation.disarm();
+        outcome
+    }
+}
+
+/// What the awaiting task does with the awaited one's outcome.
+async fn flow_of(me: &Rc<Me>, name: &str, outcome: Outcome) -> Flow {
     match outcome {
         Outcome::Returned(_) => Flow::Next,
         Outcome::Failed(e) => Flow::Fail(e),
@@ -306,7 +441,7 @@ async fn await_task(me: &Rc<Me>, name: &str, propagate: bool) -> Flow {
         Outcome::Cancelled => match me.env.task(&me.name) {
             // asyncio raises CancelledError in the awaiter: it is cancelled too.
             Some(myself) => {
-                let _ = myself.handle.cancel();
+                let _ = myself.cancel(&me.env);
                 std::future::pending::<()>().await;
                 unreachable!("a cancelled task is never polled again")
             }
@@ -322,10 +457,16 @@ struct CancelOnDrop {
     armed: bool,
 }
 
+impl CancelOnDrop {
+    fn disarm(&mut self) {
+        self.armed = false;
+    }
+}
+
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
         if self.armed && !self.env.closing.get() && !std::thread::panicking() {
-            let _ = self.target.handle.cancel();
+            let _ = self.target.cancel(&self.env);
         }
     }
 }
@@ -338,9 +479,10 @@ pub const MAX_STEPS_PER_POLL: u128 = 1_000_000;
 /// Why a body can't be spawned in this session (`None`: it can).
 ///
 /// `known` says whether a task name exists.
-pub fn check_body(body: &Body, known: &dyn Fn(&str) -> bool) -> Result<(), String> {
+pub fn check_body(body: &Body, env: &Env) -> Result<(), String> {
+    let known = |n: &str| env.task(n).is_some();
     for steps in [&body.steps, &body.finally] {
-        check_steps(steps, known)?;
+        check_steps(steps, &known, env)?;
         let cost = cost(steps);
         if cost.steps > MAX_STEPS_PER_POLL || cost.spin > MAX_SPIN_PER_POLL {
             return Err(format!(
@@ -355,7 +497,7 @@ pub fn check_body(body: &Body, known: &dyn Fn(&str) -> bool) -> Result<(), Strin
     Ok(())
 }
 
-fn check_steps(steps: &[Step], known: &dyn Fn(&str) -> bool) -> Result<(), String> {
+fn check_steps(steps: &[Step], known: &dyn Fn(&str) -> bool, env: &Env) -> Result<(), String> {
     for step in steps {
         match step {
             Step::Await(n) | Step::Shield(n) if !known(n) => {
@@ -371,31 +513,19 @@ fn check_steps(steps: &[Step], known: &dyn Fn(&str) -> bool) -> Result<(), Strin
                             .into(),
                     );
                 }
-                check_steps(inner, known)?;
+                check_steps(inner, known, env)?;
             }
-            Step::Repeat(_, inner) => check_steps(inner, known)?,
-            Step::Thread(_) => {
-                return Err(
-                    "thread needs to_thread (the reactor branch), which is not in this build yet"
-                        .into(),
-                );
-            }
-            Step::Acquire(_) | Step::Release(_) => {
-                return Err(needs_toolkit("acquire/release", "Semaphore"));
-            }
-            Step::Put(..) | Step::Get(_) => return Err(needs_toolkit("put/get", "Queue")),
-            Step::Set(_) | Step::WaitEvent(_) => {
-                return Err(needs_toolkit("set/wait-event", "Event"));
-            }
+            Step::Repeat(_, inner) => check_steps(inner, known, env)?,
+            Step::Acquire(_)
+            | Step::Release(_)
+            | Step::Put(..)
+            | Step::Get(_)
+            | Step::Set(_)
+            | Step::WaitEvent(_) => super::primitive::check_step(step, env)?,
             _ => {}
         }
     }
     Ok(())
-}
-
-/// The error for a step or command whose library part is not in this build.
-pub fn needs_toolkit(what: &str, api: &str) -> String {
-    format!("{what} (the asyncio toolkit's {api}) is not wired into the REPL yet")
 }
 
 /// A step that returns `Pending` at least once every time it runs.

@@ -28,8 +28,10 @@ use super::describe::{Describe, outcome_style, poll_result};
 use super::duration::format_duration;
 use super::error::ParseError;
 use super::outcome::{Outcome, Slot};
-use super::program::{self, Env, Feed, ReplTask, needs_toolkit};
+use super::primitive::{self, NewPrimitive};
+use super::program::{self, Env, Feed, ReplTask};
 use super::styled::{Line, Style, Styled};
+use super::toolkit;
 use super::{chrome_trace, timeline, views};
 
 /// The default poll budget of one driving command.
@@ -78,7 +80,7 @@ struct Seen {
 
 /// One runtime and everything the REPL knows about it.
 pub struct Session {
-    rt: Runtime,
+    rt: Rc<Runtime>,
     env: Rc<Env>,
     options: Options,
     warnings: Rc<RefCell<Vec<Diagnostic>>>,
@@ -104,6 +106,8 @@ impl Session {
             .diagnostics(move |d| sink.borrow_mut().push(d.clone()))
             .build();
         rt.set_poll_budget(options.budget);
+        let rt = Rc::new(rt);
+        *env.runtime.borrow_mut() = Rc::downgrade(&rt);
         let events: Rc<RefCell<VecDeque<Event>>> = Rc::default();
         let names: Rc<RefCell<HashMap<TaskId, String>>> = Rc::default();
         let trace = Rc::new(Cell::new(false));
@@ -314,7 +318,26 @@ impl Session {
                 format!(" (+{} more)", snap.timers.len() - SHOWN),
             );
         }
-        line.push(Style::Dim, " │ I/O: none");
+        line.push(Style::Dim, " │ I/O: ");
+        let waits: Vec<String> = snap
+            .io
+            .iter()
+            .filter(|io| !io.readers.is_empty() || !io.writers.is_empty())
+            .map(|io| {
+                let who: Vec<&str> = io
+                    .readers
+                    .iter()
+                    .chain(&io.writers)
+                    .map(|(_, n)| n.as_str())
+                    .collect();
+                format!("fd {} ({})", io.fd, who.join(", "))
+            })
+            .collect();
+        if waits.is_empty() {
+            line.push(Style::Dim, "none");
+        } else {
+            line.push(Style::Waiting, waits.join(", "));
+        }
         drop(names);
         self.seen = Seen {
             now: Some(snap.now),
@@ -359,18 +382,54 @@ impl Session {
                     ))),
                 }
             }
-            Command::Gather { .. } => Err(Failure::line(needs_toolkit("gather", "gather"))),
-            Command::Wait { .. } => Err(Failure::line(needs_toolkit("wait", "wait/ReturnWhen"))),
-            Command::AsCompleted { .. } => {
-                Err(Failure::line(needs_toolkit("as-completed", "as_completed")))
+            Command::Gather {
+                names,
+                return_exceptions,
+            } => {
+                let tasks = self.tasks(&names)?;
+                let future = toolkit::gather_tasks(self.env.clone(), tasks, return_exceptions);
+                self.drive("gather", future)
             }
-            Command::Timeout { .. } => Err(Failure::line(needs_toolkit("timeout", "timeout"))),
-            Command::Group { .. } => Err(Failure::line(needs_toolkit("group", "TaskGroup"))),
-            Command::NewSemaphore { .. } => {
-                Err(Failure::line(needs_toolkit("new semaphore", "Semaphore")))
+            Command::Wait {
+                names,
+                return_when,
+                timeout,
+            } => {
+                let tasks = self.tasks(&names)?;
+                let handles = toolkit::lend(&tasks).map_err(Failure::line)?;
+                let future =
+                    toolkit::wait_tasks(self.env.clone(), tasks, handles, return_when, timeout);
+                self.drive("wait", future)
             }
-            Command::NewQueue { .. } => Err(Failure::line(needs_toolkit("new queue", "Queue"))),
-            Command::NewEvent { .. } => Err(Failure::line(needs_toolkit("new event", "Event"))),
+            Command::AsCompleted { names } => {
+                let tasks = self.tasks(&names)?;
+                let handles = toolkit::lend(&tasks).map_err(Failure::line)?;
+                let future = toolkit::as_completed_tasks(self.env.clone(), tasks, handles);
+                self.drive("as-completed", future)
+            }
+            Command::Timeout { limit, name } => {
+                let task = self.task(&name)?;
+                let future = toolkit::timeout_task(self.env.clone(), limit, task);
+                self.drive("timeout", future)
+            }
+            Command::Group { names } => {
+                let tasks = self.tasks(&names)?;
+                let future = toolkit::group_tasks(self.env.clone(), tasks);
+                self.drive("group", future)
+            }
+            Command::NewSemaphore { name, permits } => {
+                let permits = usize::try_from(permits).map_err(|_| {
+                    Failure::line(format!(
+                        "{permits} permits is more than this machine can count"
+                    ))
+                })?;
+                self.new_primitive(NewPrimitive::Semaphore(name, permits))
+            }
+            Command::NewQueue { name, capacity } => self.new_primitive(NewPrimitive::Queue(
+                name,
+                capacity.map_or(0, std::num::NonZeroUsize::get),
+            )),
+            Command::NewEvent { name } => self.new_primitive(NewPrimitive::Event(name)),
             Command::Step { count } => self.step(count.get()),
             Command::Run { limit } => {
                 let report = match limit {
@@ -517,8 +576,7 @@ impl Session {
                 "a task named {name} already exists — pick another name, or reset to start over"
             )));
         }
-        let known = |n: &str| self.env.task(n).is_some();
-        program::check_body(&body, &known).map_err(Failure::line)?;
+        program::check_body(&body, &self.env).map_err(Failure::line)?;
         let slot = Rc::new(Slot::default());
         let future = program::task_main(self.env.clone(), name.clone(), slot.clone(), body);
         let handle = self.rt.spawn_named(name.clone(), future);
@@ -526,7 +584,7 @@ impl Session {
         self.env.tasks.borrow_mut().push(Rc::new(ReplTask {
             name: name.clone(),
             id,
-            handle,
+            handle: std::cell::RefCell::new(Some(handle)),
             slot,
         }));
         Ok(Action::Show(vec![Line::plain(format!(
@@ -539,10 +597,13 @@ impl Session {
         let mut lines = Vec::new();
         let mut polls = 0;
         for task in &tasks {
-            if task.handle.is_finished() {
+            if task.is_finished() {
                 continue;
             }
-            let report = self.rt.run_until(&task.handle);
+            let report = match &*task.handle.borrow() {
+                Some(handle) => self.rt.run_until(handle),
+                None => return Err(Failure::line(toolkit::held_elsewhere(task))),
+            };
             polls += report.polls;
             if !matches!(report.stop, StopReason::Finished) {
                 let mut out = self.stop_lines(&report.stop);
@@ -567,9 +628,74 @@ impl Session {
         Ok(Action::Ran(lines))
     }
 
+    /// Runs a combinator command's task until it ends; what it prints is
+    /// its answer. If the loop stops first, the task stays and prints later.
+    fn drive(
+        &mut self,
+        what: &str,
+        future: impl std::future::Future<Output = ()> + 'static,
+    ) -> Result<Action, Failure> {
+        let driver = self.rt.spawn_named(what, future);
+        let report = self.rt.run_until(&driver);
+        if matches!(report.stop, StopReason::Finished) {
+            return Ok(Action::Ran(Vec::new()));
+        }
+        driver.detach();
+        let mut out = self.drain_feed();
+        out.push(error_line(format!(
+            "{what} did not finish after {} poll(s):",
+            report.polls
+        )));
+        out.extend(self.stop_lines(&report.stop));
+        out.push(Line::new(
+            Style::Dim,
+            format!("  ({what} is still waiting in its task; it answers when the loop runs again)"),
+        ));
+        out.extend(self.status());
+        Err(Failure(out))
+    }
+
+    fn new_primitive(&mut self, make: NewPrimitive) -> Result<Action, Failure> {
+        let p = primitive::create(&self.env, &self.rt, make).map_err(Failure::line)?;
+        let what = match &p {
+            primitive::Primitive::Semaphore(s) => {
+                format!(
+                    "{} permit(s); acquire {} / release {} in a task body",
+                    s.available_permits(),
+                    p.name(),
+                    p.name()
+                )
+            }
+            primitive::Primitive::Queue(q) => match q.capacity() {
+                Some(c) => format!(
+                    "holds at most {c}: put waits while it is full (backpressure); put {} VALUE / get {}",
+                    p.name(),
+                    p.name()
+                ),
+                None => format!(
+                    "unbounded: put never waits; put {} VALUE / get {}",
+                    p.name(),
+                    p.name()
+                ),
+            },
+            primitive::Primitive::Event(_) => {
+                format!(
+                    "cleared; wait-event {} waits until set {} runs",
+                    p.name(),
+                    p.name()
+                )
+            }
+        };
+        Ok(Action::Show(vec![Line::plain(format!(
+            "new {} {}: {what}",
+            p.kind(),
+            p.name()
+        ))]))
+    }
+
     fn cancel(&mut self, name: &str) -> Result<Action, Failure> {
         let task = self.task(name)?;
-        let text = match task.handle.cancel() {
+        let text = match task.cancel(&self.env) {
             evloop::Cancel::Cancelled => format!(
                 "cancelled {name}: its future was dropped where it was parked, and its cleanup ran"
             ),

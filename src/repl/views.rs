@@ -224,8 +224,49 @@ pub fn queue(v: &View<'_>) -> Styled {
             format_duration(left)
         )));
     }
-    out.push(Line::new(Style::Heading, "I/O: ").with(Style::Dim, "no registrations"));
-    out.push(Line::new(Style::Heading, "primitives: ").with(Style::Dim, "none"));
+    if s.io.is_empty() {
+        out.push(Line::new(Style::Heading, "I/O: ").with(Style::Dim, "no registrations"));
+    } else {
+        out.push(Line::new(Style::Heading, "I/O:"));
+    }
+    for io in &s.io {
+        let names = |ts: &[(evloop::TaskId, String)]| {
+            ts.iter()
+                .map(|(_, n)| n.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut text = format!("  fd {}", io.fd);
+        if !io.readers.is_empty() {
+            text.push_str(&format!("; readable wanted by {}", names(&io.readers)));
+        }
+        if !io.writers.is_empty() {
+            text.push_str(&format!("; writable wanted by {}", names(&io.writers)));
+        }
+        out.push(Line::new(Style::Waiting, text));
+    }
+    if s.primitives.is_empty() {
+        out.push(Line::new(Style::Heading, "primitives: ").with(Style::Dim, "none"));
+    } else {
+        out.push(Line::new(Style::Heading, "primitives:"));
+    }
+    for p in &s.primitives {
+        let mut line = Line::plain(format!("  {} {}: ", p.kind, p.name));
+        line.push(Style::Plain, p.state.clone());
+        let list = |ids: &[evloop::TaskId]| {
+            ids.iter()
+                .map(|t| d.task(*t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !p.holders.is_empty() {
+            line.push(Style::Ready, format!("; held by {}", list(&p.holders)));
+        }
+        if !p.waiters.is_empty() {
+            line.push(Style::Waiting, format!("; waiting: {}", list(&p.waiters)));
+        }
+        out.push(line);
+    }
     let parked: Vec<&TaskInfo> = s
         .tasks
         .iter()

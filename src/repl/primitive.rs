@@ -1,0 +1,186 @@
+//! The session's semaphores, queues and events, and the steps that use them.
+//!
+//! `new semaphore NAME N`, `new queue NAME CAPACITY` and `new event NAME`
+//! make the library's [`Semaphore`], [`Queue`] and [`Event`], named, inside
+//! the runtime's context ([`Runtime::enter`](evloop::Runtime::enter)) so the
+//! loop's snapshot lists them, with their waiters and holders, from the
+//! start. The steps are the library calls:
+//!
+//! | step              | library call                    | asyncio                    |
+//! |-------------------|---------------------------------|----------------------------|
+//! | `acquire SEM`     | `sem.acquire().await` (a permit)| `await sem.acquire()`      |
+//! | `release SEM`     | drops a permit this task holds  | `sem.release()`            |
+//! | `put QUEUE VALUE` | `queue.put(value).await`        | `await q.put(value)`       |
+//! | `get QUEUE`       | `queue.get().await`, printed    | `item = await q.get()`     |
+//! | `set EVENT`       | `event.set()`                   | `ev.set()`                 |
+//! | `wait-event EVENT`| `event.wait().await`            | `await ev.wait()`          |
+//!
+//! # Where the REPL differs from asyncio
+//!
+//! A permit is a value in Rust ([`SemaphorePermit`]): the task keeps the ones
+//! it acquired, `release` drops one, and a task that ends (or is cancelled)
+//! still holding permits gives them back as its future is dropped, which
+//! is what `async with sem:` does in Python. A bare `sem.release()` with no
+//! permit held, which asyncio allows (it silently raises the count), is an
+//! error here.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use evloop::sync::{Event, Queue, Semaphore, SemaphorePermit};
+
+use super::body::{Step, Value};
+use super::program::{Env, Flow, Me};
+
+/// One named primitive of the session.
+#[derive(Clone)]
+pub enum Primitive {
+    Semaphore(Semaphore),
+    Queue(Queue<Value>),
+    Event(Event),
+}
+
+impl Primitive {
+    /// Its name.
+    pub fn name(&self) -> &str {
+        match self {
+            Primitive::Semaphore(s) => s.name(),
+            Primitive::Queue(q) => q.name(),
+            Primitive::Event(e) => e.name(),
+        }
+    }
+
+    /// `"semaphore"`, `"queue"` or `"event"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Primitive::Semaphore(_) => "semaphore",
+            Primitive::Queue(_) => "queue",
+            Primitive::Event(_) => "event",
+        }
+    }
+}
+
+/// The permits a task holds, by semaphore name, oldest first.
+#[derive(Default)]
+pub struct Held(RefCell<Vec<(String, SemaphorePermit)>>);
+
+/// The kind of primitive a step needs, and an example of making one.
+fn needs(step: &Step) -> Option<(&str, &'static str, &'static str)> {
+    match step {
+        Step::Acquire(n) | Step::Release(n) => Some((n, "semaphore", "new semaphore NAME 2")),
+        Step::Put(n, _) | Step::Get(n) => Some((n, "queue", "new queue NAME 3")),
+        Step::Set(n) | Step::WaitEvent(n) => Some((n, "event", "new event NAME")),
+        _ => None,
+    }
+}
+
+/// Why `step` can't run in this session: its primitive is missing or of
+/// another kind.
+pub fn check_step(step: &Step, env: &Env) -> Result<(), String> {
+    let Some((name, kind, example)) = needs(step) else {
+        return Ok(());
+    };
+    match env.primitive(name) {
+        Some(p) if p.kind() == kind => Ok(()),
+        Some(p) => Err(format!(
+            "{name} is a {}, and {} needs a {kind}",
+            p.kind(),
+            step_word(step)
+        )),
+        None => Err(format!(
+            "no {kind} named {name} — make one first: {}",
+            example.replace("NAME", name)
+        )),
+    }
+}
+
+fn step_word(step: &Step) -> String {
+    step.to_string()
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Runs one primitive step in the task `me`.
+pub(super) async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
+    let Some((name, ..)) = needs(step) else {
+        unreachable!("run_step gets primitive steps only")
+    };
+    // The primitive may be gone after a reset; check_body saw it at spawn.
+    let Some(primitive) = me.env.primitive(name) else {
+        return Flow::Fail(format!("no primitive named {name}"));
+    };
+    match (step, primitive) {
+        (Step::Acquire(_), Primitive::Semaphore(sem)) => {
+            let permit = sem.acquire().await;
+            me.held.0.borrow_mut().push((name.to_string(), permit));
+        }
+        (Step::Release(_), Primitive::Semaphore(_)) => {
+            let mut held = me.held.0.borrow_mut();
+            let Some(i) = held.iter().position(|(n, _)| n == name) else {
+                return Flow::Fail(format!(
+                    "release {name}: this task holds no permit of {name} (acquire {name} first)"
+                ));
+            };
+            let (_, permit) = held.remove(i);
+            drop(held);
+            drop(permit);
+        }
+        (Step::Put(_, value), Primitive::Queue(queue)) => {
+            if let Err(closed) = queue.put(value.clone()).await {
+                return Flow::Fail(format!("put {name}: {closed}"));
+            }
+        }
+        (Step::Get(_), Primitive::Queue(queue)) => match queue.get().await {
+            Ok(value) => me.env.say(&me.name, format!("got {value} from {name}")),
+            Err(closed) => return Flow::Fail(format!("get {name}: {closed}")),
+        },
+        (Step::Set(_), Primitive::Event(event)) => event.set(),
+        (Step::WaitEvent(_), Primitive::Event(event)) => event.wait().await,
+        (step, p) => {
+            return Flow::Fail(format!(
+                "{name} is a {}, and {} needs another kind",
+                p.kind(),
+                step_word(step)
+            ));
+        }
+    }
+    Flow::Next
+}
+
+/// Makes a primitive for `new …`, inside the runtime's context so the
+/// snapshot lists it at once.
+///
+/// # Errors
+///
+/// When the name is taken by another primitive.
+pub fn create(env: &Env, rt: &evloop::Runtime, make: NewPrimitive) -> Result<Primitive, String> {
+    let name = match &make {
+        NewPrimitive::Semaphore(n, _) | NewPrimitive::Queue(n, _) | NewPrimitive::Event(n) => n,
+    };
+    if let Some(p) = env.primitive(name) {
+        return Err(format!(
+            "a {} named {name} already exists — pick another name, or reset to start over",
+            p.kind()
+        ));
+    }
+    let _entered = rt.enter();
+    let p = match make {
+        NewPrimitive::Semaphore(n, permits) => Primitive::Semaphore(Semaphore::named(n, permits)),
+        NewPrimitive::Queue(n, capacity) => Primitive::Queue(Queue::named(n, capacity)),
+        NewPrimitive::Event(n) => Primitive::Event(Event::named(n)),
+    };
+    env.primitives.borrow_mut().push(p.clone());
+    Ok(p)
+}
+
+/// What `new …` asked for.
+pub enum NewPrimitive {
+    /// Name and permits.
+    Semaphore(String, usize),
+    /// Name and capacity (0: unbounded).
+    Queue(String, usize),
+    /// Name.
+    Event(String),
+}

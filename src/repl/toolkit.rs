@@ -1,0 +1,250 @@
+//! The combinator commands: `gather`, `wait`, `as-completed`, `timeout`,
+//! `group`, each the library's combinator running in a task of its own.
+//!
+//! ```text
+//!   > gather a b c
+//!        │ spawns the task "gather":  evloop::gather([watch a, watch b, watch c]).await
+//!        │ runs the loop until it ends (rt.run_until)
+//!        ▼
+//!   [3s] gather: → [A, B, C]      printed by that task when gather returned
+//! ```
+//!
+//! The session lives outside the loop, so it cannot `await` a combinator
+//! itself: what asyncio's top-level `await gather(…)` does, a task named
+//! after the command does here, and it shows in `step`, `tasks` and
+//! `timeline` like any task. If the loop stops before it ends (a stall,
+//! Ctrl-C, the poll budget), it stays: it prints when it ends later.
+//!
+//! What each combinator is given:
+//!
+//! - `gather`, `timeout`: the library's [`gather`], [`gather_all`] and
+//!   [`timeout`](evloop::timeout) take any futures; each task is watched
+//!   through its outcome ([`watch`]), so `fail` is the `Err` that makes
+//!   `gather` fail. `timeout` cancels the task when time runs out, as
+//!   `asyncio.wait_for` does.
+//! - `wait`, `as-completed`: the library's [`wait`] and [`as_completed`] take
+//!   the tasks' `JoinHandle`s by value; the command lends them and `wait`
+//!   gives them back. The library's `ReturnWhen::FirstException` counts
+//!   panics and cancellations (a task's `Err` output is a value to Rust);
+//!   for the REPL `fail` is an exception, as `raise` is in Python, so
+//!   `--first-exception` waits for the first completed task again until one
+//!   of the done ones failed.
+//! - `group`: a [`TaskGroup`] needs to spawn its children; they are
+//!   `group/NAME` tasks, each awaiting NAME (and cancelling it when
+//!   cancelled), so the first failure cancels the rest through the group.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use evloop::combinators::{self, TaskGroup, as_completed, gather, gather_all};
+use evloop::stream::StreamExt;
+use evloop::time::Instant;
+use evloop::{JoinHandle, TaskId};
+
+use super::command::ReturnWhen;
+use super::duration::format_duration;
+use super::outcome::Outcome;
+use super::program::{Env, ReplTask, TaskOutput, watch};
+
+/// The value part of a result list: `A`, `None`, `failed: x`.
+fn result_word(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Returned(Some(v)) => v.to_string(),
+        Outcome::Returned(None) => "None".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `gather NAME… [--return-exceptions]`.
+pub async fn gather_tasks(env: Rc<Env>, tasks: Vec<Rc<ReplTask>>, return_exceptions: bool) {
+    let watches = tasks.iter().map(|t| {
+        let (env, t) = (env.clone(), t.clone());
+        async move {
+            match watch(env, t.clone(), false).await {
+                Outcome::Returned(v) => Ok(Outcome::Returned(v)),
+                other => Err((t.name.clone(), other)),
+            }
+        }
+    });
+    let text = if return_exceptions {
+        let all: Vec<String> = gather_all(watches)
+            .await
+            .into_iter()
+            .map(|r| match r {
+                Ok(o) | Err((_, o)) => result_word(&o),
+            })
+            .collect();
+        format!("→ [{}]", all.join(", "))
+    } else {
+        match gather(watches).await {
+            Ok(values) => {
+                let values: Vec<String> = values.iter().map(result_word).collect();
+                format!("→ [{}]", values.join(", "))
+            }
+            Err((name, outcome)) => format!(
+                "raised: {name} {outcome} — the other tasks keep running (asyncio's gather leaves them too)"
+            ),
+        }
+    };
+    env.say("gather", text);
+}
+
+/// Lends the tasks' handles (all or none).
+///
+/// # Errors
+///
+/// When a handle is held elsewhere: by a `wait` still in progress, or used
+/// up by `as-completed`.
+pub fn lend(tasks: &[Rc<ReplTask>]) -> Result<Vec<JoinHandle<TaskOutput>>, String> {
+    if let Some(t) = tasks.iter().find(|t| t.handle.borrow().is_none()) {
+        return Err(held_elsewhere(t));
+    }
+    Ok(tasks.iter().filter_map(|t| t.lend()).collect())
+}
+
+/// Why a task's handle is not there.
+pub fn held_elsewhere(t: &ReplTask) -> String {
+    if t.slot.outcome().is_some() {
+        format!(
+            "{} has finished and as-completed already took its result ({}); gather, await or show it instead",
+            t.name,
+            t.slot.outcome().map(|o| o.to_string()).unwrap_or_default()
+        )
+    } else {
+        format!(
+            "{} is held by a wait or as-completed still in progress — run the loop to let it finish, or cancel {}",
+            t.name, t.name
+        )
+    }
+}
+
+/// `wait NAME… [--first-completed|--first-exception|--all] [--timeout DUR]`.
+pub async fn wait_tasks(
+    env: Rc<Env>,
+    tasks: Vec<Rc<ReplTask>>,
+    handles: Vec<JoinHandle<TaskOutput>>,
+    when: ReturnWhen,
+    timeout: Option<Duration>,
+) {
+    let failed = |h: &JoinHandle<TaskOutput>| {
+        find(&tasks, h.id())
+            .and_then(|t| t.slot.outcome())
+            .is_some_and(|o| !matches!(o, Outcome::Returned(_)))
+    };
+    let (done, pending) = match when {
+        ReturnWhen::FirstCompleted | ReturnWhen::AllCompleted => {
+            let when = if when == ReturnWhen::FirstCompleted {
+                combinators::ReturnWhen::FirstCompleted
+            } else {
+                combinators::ReturnWhen::AllCompleted
+            };
+            let w = combinators::wait(handles, when, timeout).await;
+            (w.done, w.pending)
+        }
+        ReturnWhen::FirstException => {
+            let deadline = timeout.map(|d| Instant::now().saturating_add(d));
+            let (mut done, mut pending) = (Vec::new(), handles);
+            loop {
+                let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                let w =
+                    combinators::wait(pending, combinators::ReturnWhen::FirstCompleted, left).await;
+                let progressed = !w.done.is_empty();
+                done.extend(w.done);
+                pending = w.pending;
+                if pending.is_empty() || !progressed || done.iter().any(failed) {
+                    break (done, pending);
+                }
+            }
+        }
+    };
+    let describe = |hs: &[JoinHandle<TaskOutput>], with_outcome: bool| {
+        if hs.is_empty() {
+            return "none".to_string();
+        }
+        let names: Vec<String> = hs
+            .iter()
+            .filter_map(|h| find(&tasks, h.id()))
+            .map(|t| match t.slot.outcome() {
+                Some(o) if with_outcome => format!("{} ({o})", t.name),
+                _ => t.name.clone(),
+            })
+            .collect();
+        names.join(", ")
+    };
+    let text = format!(
+        "done: {}; pending: {}",
+        describe(&done, true),
+        describe(&pending, false)
+    );
+    for h in done.into_iter().chain(pending) {
+        if let Some(t) = find(&tasks, h.id()) {
+            t.give_back(h);
+        }
+    }
+    env.say("wait", text);
+}
+
+/// `as-completed NAME…`: one line per task, as each ends.
+pub async fn as_completed_tasks(
+    env: Rc<Env>,
+    tasks: Vec<Rc<ReplTask>>,
+    handles: Vec<JoinHandle<TaskOutput>>,
+) {
+    let mut stream = as_completed(handles);
+    while let Some((id, result)) = stream.next().await {
+        let Some(t) = find(&tasks, id) else { continue };
+        let outcome = t.slot.outcome().unwrap_or_else(|| match result {
+            Ok(Ok(v)) => Outcome::Returned(v),
+            Ok(Err(e)) => Outcome::Failed(e),
+            Err(e) if e.is_panic() => {
+                Outcome::Panicked(e.panic_message().unwrap_or_default().into())
+            }
+            Err(_) => Outcome::Cancelled,
+        });
+        env.say("as-completed", format!("{} {outcome}", t.name));
+    }
+}
+
+/// `timeout DUR NAME` (asyncio's `wait_for(task, DUR)`).
+pub async fn timeout_task(env: Rc<Env>, limit: Duration, task: Rc<ReplTask>) {
+    let text = match evloop::timeout(limit, watch(env.clone(), task.clone(), true)).await {
+        Ok(outcome) => format!("{} {outcome} in time", task.name),
+        Err(_) => format!(
+            "{} did not finish within {}: TimeoutError, and {} was cancelled",
+            task.name,
+            format_duration(limit),
+            task.name
+        ),
+    };
+    env.say("timeout", text);
+}
+
+/// `group NAME…`: a [`TaskGroup`] of `group/NAME` children.
+pub async fn group_tasks(env: Rc<Env>, tasks: Vec<Rc<ReplTask>>) {
+    let group = TaskGroup::new();
+    for t in &tasks {
+        let watching = watch(env.clone(), t.clone(), true);
+        group
+            .spawn_named(format!("group/{}", t.name), async move {
+                match watching.await {
+                    Outcome::Failed(e) => Err(e),
+                    Outcome::Panicked(m) => Err(format!("panicked: {m}")),
+                    other => Ok(other),
+                }
+            })
+            .detach();
+    }
+    let text = match group.join().await {
+        Ok(()) => "every task succeeded".to_string(),
+        Err(e) => e.to_string(),
+    };
+    env.say("group", text);
+    for t in &tasks {
+        let outcome = t.slot.outcome().map_or("running".into(), |o| o.to_string());
+        env.say("group", format!("  {}: {outcome}", t.name));
+    }
+}
+
+fn find(tasks: &[Rc<ReplTask>], id: TaskId) -> Option<&Rc<ReplTask>> {
+    tasks.iter().find(|t| t.id == id)
+}
