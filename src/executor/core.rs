@@ -849,7 +849,8 @@ impl Core {
                         self.jump_to(l);
                         Idle::TimeReached
                     }
-                    (None, None) => Idle::Stalled,
+                    (None, None) if self.confirm_stall() => Idle::Stalled,
+                    (None, None) => Idle::Progress,
                 }
             }
             ClockKind::Real => {
@@ -865,6 +866,7 @@ impl Core {
                     && !self.shared.external_pending()
                     && !self.reactor.has_waiters()
                     && self.nothing_can_wake()
+                    && self.confirm_stall()
                 {
                     return Idle::Stalled;
                 }
@@ -872,6 +874,22 @@ impl Core {
                 Idle::Progress
             }
         }
+    }
+
+    /// The last check before reporting a stall: no wake from another thread
+    /// is waiting in the remote queue.
+    ///
+    /// It must come *after* the checks that found no outside work and no
+    /// outside waker clone. A worker thread wakes its task (pushing on the
+    /// remote queue) and only then drops its `ExternalWork` guard and its
+    /// waker. Having seen the guard or the waker gone (an `Acquire` load, or a
+    /// relaxed count made visible by the fence below), the loop is sure to see
+    /// the push that came before. Looking at the remote queue first, as
+    /// `Shared::arm` does, could miss it, and report a deadlock while the
+    /// wake sits in the queue.
+    fn confirm_stall(&self) -> bool {
+        std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
+        !self.shared.has_remote()
     }
 
     /// True when no pending task's waker is held by anyone but evloop: with
