@@ -29,16 +29,20 @@
 //!
 //! The tour of the source follows the chapters of `docs/`:
 //! [`task`] (what a task is), [`executor`] (the loop), [`time`] (timers and
-//! clocks), [`inspect`] (seeing inside), [`debug`] (what debug mode catches),
-//! and the asyncio toolkit: [`combinators`] (gather, wait, TaskGroup…),
-//! [`sync`] (Semaphore, Queue, Event, Lock), [`stream`] (async generators),
-//! [`callback`] (call_soon, call_later, create_future).
+//! clocks), [`io`] (the reactor and async I/O), [`net`] (sockets),
+//! [`blocking`] (`to_thread`), [`inspect`] (seeing inside), [`debug`] (what
+//! debug mode catches), and the asyncio toolkit: [`combinators`] (gather,
+//! wait, TaskGroup…), [`sync`] (Semaphore, Queue, Event, Lock), [`stream`]
+//! (async generators), [`callback`] (call_soon, call_later, create_future).
 
+pub mod blocking;
 pub mod callback;
 pub mod combinators;
 pub mod debug;
 pub mod executor;
 pub mod inspect;
+pub mod io;
+pub mod net;
 pub mod stream;
 pub mod sync;
 #[allow(unsafe_code)]
@@ -48,6 +52,8 @@ pub mod task;
 #[allow(unsafe_code)]
 pub mod time;
 
+pub use blocking::{spawn_blocking, to_thread};
+pub use executor::interrupt_on_ctrl_c;
 pub use executor::{
     Builder, ClockError, ExternalWork, Interrupter, Policy, RunReport, Runtime, StallReport,
     StepReport, StopReason, Subscription, UnknownTask, run, spawn, spawn_named,
@@ -69,3 +75,7 @@ pub struct ReadmeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/event-loop.md")]
 pub struct EventLoopChapterDoctests;
+/// The code in `docs/reactor.md` runs as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/reactor.md")]
+pub struct ReactorChapter;

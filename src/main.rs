@@ -1,46 +1,123 @@
-//! The evloop REPL. For now it only parses: each line is printed back as the command it parses to
-//! (or the error); the executor is wired in next.
+//! The evloop REPL: `cargo run --release` opens it.
+//!
+//! ```text
+//! evloop [--script FILE] [--bail] [--no-color] [--no-history] [--budget N]
+//! ```
+//!
+//! Interactive when stdin is a terminal and no `--script` is given;
+//! otherwise commands are read line by line and echoed after `> ` (see
+//! `repl/script.rs`), and the exit status is 0 if every command succeeded,
+//! 1 if any failed.
 
 mod repl;
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufReader, IsTerminal};
+use std::process::ExitCode;
 
-use repl::{Command, ParseError, parse_line};
+use repl::render::ColorChoice;
+use repl::script::{self, ScriptEnd};
+use repl::session::{Options, Session};
 
-fn main() -> io::Result<()> {
-    let mut input = io::stdin().lock();
-    let mut out = io::stdout().lock();
-    // The lines of a command whose `{` is still open.
-    let mut pending = String::new();
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
-            break;
+const USAGE: &str = "\
+usage: evloop [--script FILE] [--bail] [--no-color] [--no-history] [--budget N]
+
+  --script FILE   run the commands in FILE (as piping them in does), then exit
+  --bail          in a script, stop at the first command that fails
+  --no-color      no colours (also: NO_COLOR set, TERM=dumb, output not a terminal)
+  --no-history    don't read or write the history file
+  --budget N      a run or await stops after N polls (default 100000)
+
+Exit status in script mode: 0 if every command succeeded, 1 if any failed, 2 for bad flags.";
+
+struct Cli {
+    script: Option<String>,
+    bail: bool,
+    no_color: bool,
+    no_history: bool,
+    budget: u64,
+}
+
+fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Cli>, String> {
+    let mut cli = Cli {
+        script: None,
+        bail: false,
+        no_color: false,
+        no_history: false,
+        budget: repl::session::DEFAULT_BUDGET,
+    };
+    let mut args = args;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--script" => {
+                cli.script = Some(args.next().ok_or("--script needs a FILE")?);
+            }
+            "--bail" => cli.bail = true,
+            "--no-color" => cli.no_color = true,
+            "--no-history" => cli.no_history = true,
+            "--budget" => {
+                let n = args.next().ok_or("--budget needs a number of polls")?;
+                cli.budget = n.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
+                    format!("bad --budget {n:?}: expected a whole number above 0")
+                })?;
+            }
+            "-h" | "--help" => return Ok(None),
+            other => return Err(format!("unknown argument {other:?}")),
         }
-        let Ok(text) = std::str::from_utf8(&line) else {
-            writeln!(
-                out,
-                "error: binary input (not UTF-8) — commands are plain text; type help for the list"
-            )?;
-            pending.clear();
-            continue;
-        };
-        let text = text.trim_end_matches(['\n', '\r']);
-        if !pending.is_empty() {
-            pending.push('\n');
-        }
-        pending.push_str(text);
-        match parse_line(&pending) {
-            Err(ParseError::Incomplete) => continue,
-            Ok(Command::Quit) => break,
-            Ok(command) => writeln!(out, "{command:?}")?,
-            Err(error) => writeln!(out, "error: {error}")?,
-        }
-        pending.clear();
     }
-    if !pending.is_empty() {
-        writeln!(out, "error: {}", ParseError::Incomplete)?;
+    Ok(Some(cli))
+}
+
+fn main() -> ExitCode {
+    let cli = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(cli)) => cli,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("evloop: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    // A `panic` step is a task failing on purpose: the session shows it, so
+    // the default hook's message (and backtrace note) would only be noise.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !repl::program::panic_step_in_flight() {
+            default_hook(info);
+        }
+    }));
+    let interactive = cli.script.is_none() && io::stdin().is_terminal();
+    let mut session = Session::new(Options {
+        budget: cli.budget,
+        deterministic: !interactive,
+    });
+    if let Err(e) = evloop::interrupt_on_ctrl_c(session.interrupter()) {
+        eprintln!("evloop: Ctrl-C will not interrupt a run ({e}); budget N still bounds it");
     }
-    Ok(())
+    let result = if interactive {
+        let color = ColorChoice::detect(cli.no_color);
+        repl::terminal::run(&mut session, color, !cli.no_history).map(|()| ScriptEnd::AllOk)
+    } else {
+        let mut out = io::stdout().lock();
+        match &cli.script {
+            Some(file) => match std::fs::File::open(file) {
+                Ok(f) => script::run(&mut session, BufReader::new(f), &mut out, cli.bail),
+                Err(e) => {
+                    eprintln!("evloop: can't read {file}: {e}");
+                    return ExitCode::from(2);
+                }
+            },
+            None => script::run(&mut session, io::stdin().lock(), &mut out, cli.bail),
+        }
+    };
+    match result {
+        Ok(ScriptEnd::AllOk) => ExitCode::SUCCESS,
+        Ok(ScriptEnd::SomeFailed) => ExitCode::from(1),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("evloop: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -96,7 +96,16 @@ fn a_panicking_task_does_not_take_the_loop_down() {
         format!("task 'bad' ({}) panicked: boom", err.task_id())
     );
     assert_eq!(rt.block_on(good).unwrap(), 1);
-    assert!(found.borrow().is_empty(), "the failure was retrieved");
+    // (A slow-poll warning may appear: printing a panic's backtrace can
+    // take longer than the threshold. What must not appear is this:)
+    assert!(
+        !found
+            .borrow()
+            .iter()
+            .any(|d| d.kind() == "unretrieved-failure"),
+        "the failure was retrieved: {:?}",
+        found.borrow()
+    );
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! `Builder`: every knob of a runtime, in one place.
 
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use super::core::{Core, CoreConfig};
@@ -7,6 +8,9 @@ use super::policy::Policy;
 use super::runtime::Runtime;
 use crate::debug::{self, DebugConfig, Diagnostic};
 use crate::time::ClockKind;
+
+/// Default bound of the `to_thread` pool.
+const DEFAULT_BLOCKING_THREADS: NonZeroUsize = NonZeroUsize::new(16).unwrap();
 
 /// Configures a [`Runtime`].
 ///
@@ -34,6 +38,8 @@ pub struct Builder {
     poll_timing: bool,
     keep_finished: usize,
     event_log: Option<usize>,
+    blocking_threads: NonZeroUsize,
+    blocking_keep_alive: Duration,
 }
 
 impl Default for Builder {
@@ -56,6 +62,8 @@ impl Builder {
             poll_timing: false,
             keep_finished: 1024,
             event_log: None,
+            blocking_threads: DEFAULT_BLOCKING_THREADS,
+            blocking_keep_alive: Duration::from_secs(10),
         }
     }
 
@@ -113,7 +121,37 @@ impl Builder {
         self
     }
 
+    /// The most worker threads [`to_thread`](crate::to_thread) runs at once
+    /// (16 by default). Further jobs wait in a queue for a free worker.
+    /// `NonZeroUsize` because a pool of zero threads would never run a job.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// let rt = evloop::Runtime::builder()
+    ///     .blocking_threads(NonZeroUsize::new(2).unwrap())
+    ///     .build();
+    /// assert_eq!(rt.block_on(async { evloop::to_thread(|| 1 + 1).await.unwrap() }), 2);
+    /// ```
+    pub fn blocking_threads(mut self, max: NonZeroUsize) -> Builder {
+        self.blocking_threads = max;
+        self
+    }
+
+    /// How long an idle [`to_thread`](crate::to_thread) worker waits for a
+    /// new job before it exits (10 s by default).
+    pub fn blocking_keep_alive(mut self, keep_alive: Duration) -> Builder {
+        self.blocking_keep_alive = keep_alive;
+        self
+    }
+
     /// Builds the runtime. It belongs to the calling thread.
+    ///
+    /// If the OS refuses an I/O poller (for example, the process is out of
+    /// file descriptors), the runtime is still built: its loop sleeps with
+    /// `thread::park` instead, timers and tasks work, and creating a socket
+    /// on it returns an error that says why. Building never panics.
     pub fn build(self) -> Runtime {
         Runtime::from_core(Core::new(CoreConfig {
             clock: self.clock,
@@ -126,6 +164,8 @@ impl Builder {
             poll_timing: self.poll_timing,
             keep_finished: self.keep_finished,
             event_log: self.event_log,
+            blocking_threads: self.blocking_threads.get(),
+            blocking_keep_alive: self.blocking_keep_alive,
         }))
     }
 }

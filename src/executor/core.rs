@@ -10,10 +10,16 @@
 //!   │ 2. poll:    pop a ready task (by policy) and poll it, at most     │
 //!   │             BATCH times before going back to 1, so a task that    │
 //!   │             keeps waking itself cannot starve timers and threads  │
-//!   │ 3. idle:    nothing ready? sleep until the earliest deadline      │
-//!   │             (real clock) or jump the clock to it (virtual clock)  │
+//!   │ 3. idle:    nothing ready? block in the poller until I/O, a wake  │
+//!   │             from another thread, or the earliest deadline (real   │
+//!   │             clock); or jump the clock to it (virtual clock, only  │
+//!   │             when no I/O wait and no to_thread job is pending)     │
 //!   └──────────────────────────────────────────────────────────────────┘
 //! ```
+//!
+//! Step 1 also asks the poller, with a zero timeout, for readiness whenever
+//! descriptors are registered, so a busy loop still serves its sockets every
+//! BATCH polls. The reactor's side of this is in [`crate::io`].
 //!
 //! Borrowing discipline: every table lives in its own `RefCell`, and no
 //! borrow is held while user code runs (a poll, a waker, a destructor). A
@@ -32,12 +38,14 @@ use std::time::Duration;
 
 use super::policy::{Policy, ReadyQueue};
 use super::report::{RunReport, StallReport, StepReport, StopReason};
-use super::shared::Shared;
+use super::shared::{Shared, Wakeup};
 use super::tasks::{Key, Slot, TaskTable};
+use crate::blocking::Pool;
 use crate::debug::{DebugConfig, Diagnostic, Sink};
 use crate::inspect::{
-    Event, EventKind, EventLog, InspectPrimitive, PollResult, Snapshot, TaskInfo,
+    Event, EventKind, EventLog, InspectPrimitive, IoInfo, PollResult, Snapshot, TaskInfo,
 };
+use crate::io::reactor::Reactor;
 use crate::task::cell::{Polled, TaskCell, panic_message};
 use crate::task::header::Header;
 use crate::task::waker::TaskWaker;
@@ -58,6 +66,12 @@ enum Source {
     Outside,
     Task(Key, TaskId),
     Timer,
+    /// The reactor is dispatching readiness of this descriptor.
+    Io {
+        fd: i32,
+        readable: bool,
+        writable: bool,
+    },
 }
 
 /// What a driving loop runs until.
@@ -107,6 +121,11 @@ pub(crate) struct Core {
     poll_budget: Cell<u64>,
     /// Synchronization primitives created in this loop, for snapshots.
     primitives: RefCell<Vec<Weak<dyn InspectPrimitive>>>,
+    /// The registry's length after its last pruning.
+    primitives_pruned: Cell<usize>,
+    reactor: Reactor,
+    io_woken: RefCell<Vec<(Waker, WakeCause)>>,
+    pool: Pool,
 }
 
 pub(crate) struct CoreConfig {
@@ -117,12 +136,19 @@ pub(crate) struct CoreConfig {
     pub(crate) poll_timing: bool,
     pub(crate) keep_finished: usize,
     pub(crate) event_log: Option<usize>,
+    pub(crate) blocking_threads: usize,
+    pub(crate) blocking_keep_alive: Duration,
 }
 
 impl Core {
     pub(crate) fn new(config: CoreConfig) -> Core {
+        let reactor = Reactor::new();
+        let wakeup = match reactor.poller() {
+            Some(poller) => Wakeup::Poller(poller.notifier()),
+            None => Wakeup::Park(std::thread::current()),
+        };
         let core = Core {
-            shared: Arc::new(Shared::new()),
+            shared: Arc::new(Shared::new(wakeup)),
             tasks: RefCell::new(TaskTable::default()),
             ready: RefCell::new(ReadyQueue::new(config.policy)),
             timers: RefCell::new(TimerHeap::default()),
@@ -146,6 +172,10 @@ impl Core {
             sink: RefCell::new(config.sink),
             poll_budget: Cell::new(u64::MAX),
             primitives: RefCell::new(Vec::new()),
+            primitives_pruned: Cell::new(0),
+            reactor,
+            io_woken: RefCell::new(Vec::new()),
+            pool: Pool::new(config.blocking_threads, config.blocking_keep_alive),
         };
         if let Some(capacity) = config.event_log {
             core.record_events(capacity);
@@ -257,6 +287,15 @@ impl Core {
             Source::Task(k, _) if k == key => WakeCause::Yield,
             Source::Task(_, id) => WakeCause::Task(id),
             Source::Timer => WakeCause::Timer,
+            Source::Io {
+                fd,
+                readable,
+                writable,
+            } => WakeCause::Io {
+                fd,
+                readable,
+                writable,
+            },
             Source::Outside => WakeCause::Outside,
         }
     }
@@ -379,7 +418,80 @@ impl Core {
 
     fn collect(&self) {
         self.collect_remote();
+        if self.reactor.has_registrations() {
+            self.poll_io(Some(Duration::ZERO));
+        }
         self.fire_timers();
+    }
+
+    // ----- I/O -------------------------------------------------------------
+
+    pub(crate) fn reactor(&self) -> &Reactor {
+        &self.reactor
+    }
+
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// The name of a live task.
+    pub(crate) fn task_name(&self, id: TaskId) -> Option<String> {
+        let tasks = self.tasks.borrow();
+        tasks
+            .iter()
+            .find(|s| s.header().id == id)
+            .map(|s| s.header().name.to_string())
+    }
+
+    /// The id of the task being polled, if any.
+    pub(crate) fn current_task_id(&self) -> Option<TaskId> {
+        self.current_task().map(|(_, id)| id)
+    }
+
+    /// Asks the poller for readiness (waiting up to `timeout`) and wakes the
+    /// tasks waiting for each direction that became ready, with the cause
+    /// "woken by I/O (fd N readable)".
+    fn poll_io(&self, timeout: Option<Duration>) {
+        let mut woken = self.io_woken.take();
+        // An error means a broken poller (EBADF), which nothing here can
+        // repair; the wakes already collected are still delivered.
+        let _ = self.reactor.poll(timeout, &mut woken);
+        for (waker, cause) in woken.drain(..) {
+            let WakeCause::Io {
+                fd,
+                readable,
+                writable,
+            } = cause
+            else {
+                continue;
+            };
+            let previous = self.source.replace(Source::Io {
+                fd,
+                readable,
+                writable,
+            });
+            waker.wake();
+            self.source.set(previous);
+        }
+        *self.io_woken.borrow_mut() = woken;
+    }
+
+    /// Sleeps until readiness, a notification, or `timeout`. `idle` has
+    /// re-armed notifications already (`Shared::arm`); if something was
+    /// already waiting then (`may_block` false), only look.
+    fn wait_for_world(&self, may_block: bool, timeout: Option<Duration>) {
+        let timeout = if may_block {
+            timeout
+        } else {
+            Some(Duration::ZERO)
+        };
+        if self.shared.parks() {
+            if may_block {
+                self.shared.park(timeout);
+            }
+        } else {
+            self.poll_io(timeout);
+        }
     }
 
     // ----- what a task waits on -------------------------------------------
@@ -408,7 +520,7 @@ impl Core {
         &self,
         root: &mut Option<Pin<&mut dyn Future<Output = ()>>>,
         want_report: bool,
-    ) -> Option<StepReport> {
+    ) -> Option<Option<StepReport>> {
         let (key, slot) = self.pop_ready()?;
         let header = slot.header();
         header.waker_arc.clear_queued();
@@ -461,7 +573,8 @@ impl Core {
             Polled::Ready => self.finish(key, TaskState::Done),
             Polled::Panicked(_) => self.finish(key, TaskState::Panicked),
         }
-        want_report.then(|| StepReport {
+        // Outer `Some`: a task was polled; inner: the report, if asked for.
+        Some(want_report.then(|| StepReport {
             task: header.id,
             name: header.name.to_string(),
             cause,
@@ -470,7 +583,7 @@ impl Core {
             took,
             waiting_on: noted,
             woke,
-        })
+        }))
     }
 
     fn poll_root(
@@ -663,6 +776,9 @@ impl Core {
 
     /// Nothing is ready: wait for something that can make a task ready.
     fn idle(&self, limit: Option<Instant>) -> Idle {
+        // Before looking at anything that decides the sleep: every wake from
+        // now on pokes the poller (see `Shared::arm`).
+        let may_block = self.shared.arm();
         let next = self
             .timers
             .borrow_mut()
@@ -670,10 +786,11 @@ impl Core {
             .filter(|d| *d != Instant::FAR_FUTURE);
         match self.clock.kind() {
             ClockKind::Virtual => {
-                if self.shared.external_pending() {
-                    // Something outside may still wake a task: virtual time
-                    // must not run ahead of it. Wait for it for real.
-                    self.shared.park(None);
+                if self.shared.external_pending() || self.reactor.has_waiters() {
+                    // The virtual clock rule: a to_thread job or a socket may
+                    // still wake a task, and virtual time must not run ahead
+                    // of it. Wait for the world for real.
+                    self.wait_for_world(may_block, None);
                     return Idle::Progress;
                 }
                 match (next, limit) {
@@ -701,10 +818,14 @@ impl Core {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 };
-                if wake_at.is_none() && !self.shared.external_pending() && self.nothing_can_wake() {
+                if wake_at.is_none()
+                    && !self.shared.external_pending()
+                    && !self.reactor.has_waiters()
+                    && self.nothing_can_wake()
+                {
                     return Idle::Stalled;
                 }
-                self.shared.park(wake_at.map(|t| t - now));
+                self.wait_for_world(may_block, wake_at.map(|t| t - now));
                 Idle::Progress
             }
         }
@@ -737,7 +858,7 @@ impl Core {
 
     pub(crate) fn step(&self) -> Option<StepReport> {
         self.collect();
-        self.poll_one(&mut None, true)
+        self.poll_one(&mut None, true).flatten()
     }
 
     pub(crate) fn take_root_panic(&self) -> Option<Box<dyn std::any::Any + Send>> {
@@ -824,6 +945,7 @@ impl Core {
             ready,
             timers: self.timers.borrow().pending(),
             primitives: self.primitive_infos(),
+            io: self.io_infos(),
         }
     }
 
@@ -831,7 +953,12 @@ impl Core {
     /// entries are pruned here and in every snapshot.
     pub(crate) fn register_primitive(&self, primitive: Weak<dyn InspectPrimitive>) {
         if let Ok(mut list) = self.primitives.try_borrow_mut() {
-            list.retain(|p| p.strong_count() > 0);
+            // Prune dead entries only when the list has doubled since the
+            // last prune: registering stays O(1) amortised.
+            if list.len() >= 2 * self.primitives_pruned.get().max(8) {
+                list.retain(|p| p.strong_count() > 0);
+                self.primitives_pruned.set(list.len());
+            }
             list.push(primitive);
         }
     }
@@ -845,6 +972,27 @@ impl Core {
             Err(_) => Vec::new(),
         };
         alive.iter().map(|p| p.info()).collect()
+    }
+
+    fn io_infos(&self) -> Vec<IoInfo> {
+        let named = |ids: Vec<TaskId>| -> Vec<(TaskId, String)> {
+            ids.into_iter()
+                .map(|id| (id, self.task_name(id).unwrap_or_default()))
+                .collect()
+        };
+        self.reactor
+            .infos()
+            .into_iter()
+            .map(|r| IoInfo {
+                fd: r.fd,
+                readable_interest: r.interest.readable,
+                writable_interest: r.interest.writable,
+                ready_readable: r.ready_readable,
+                ready_writable: r.ready_writable,
+                readers: named(r.readers),
+                writers: named(r.writers),
+            })
+            .collect()
     }
 
     pub(crate) fn set_keep_finished(&self, n: usize) {
@@ -1002,6 +1150,8 @@ impl Core {
         self.ready.borrow_mut().clear();
         let wakers = self.timers.borrow_mut().drain_wakers();
         drop(wakers);
+        self.reactor.clear_waiters();
+        self.pool.shutdown();
         self.shared.close();
         self.listeners.borrow_mut().clear();
     }

@@ -8,10 +8,12 @@
 //! - `shared`: the only part other threads touch (remote wakes, notify).
 //! - `context`: which loop is running on this thread.
 //! - `report`: what `step` and `run` tell you.
+//! - `ctrl_c`: Ctrl-C interrupts the loop instead of killing the process.
 
 mod builder;
 pub(crate) mod context;
 mod core;
+mod ctrl_c;
 mod policy;
 mod report;
 mod runtime;
@@ -20,6 +22,7 @@ mod tasks;
 
 pub use builder::Builder;
 pub(crate) use core::Core;
+pub use ctrl_c::interrupt_on_ctrl_c;
 pub use policy::Policy;
 pub use report::{RunReport, StallReport, StepReport, StopReason};
 pub use runtime::{ClockError, Runtime, Subscription, UnknownTask, run, spawn, spawn_named};

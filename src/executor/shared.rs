@@ -7,10 +7,13 @@
 //!
 //! - `remote`: keys of tasks woken from outside the loop, under a mutex;
 //! - `notified`: set by the first remote wake after the loop last looked, so
-//!   that a burst of wakes costs one notification (one unpark) rather than
-//!   one each;
-//! - `external`: how many pieces of outside work (worker-thread jobs, I/O
-//!   waits, [`ExternalWork`] guards) may still wake a task. The virtual clock
+//!   that a burst of wakes costs one notification (one write to the poller's
+//!   eventfd / one `EVFILT_USER` trigger) rather than one each;
+//! - `wakeup`: how a notification reaches a sleeping loop: the poller's
+//!   [`Notifier`] (the loop sleeps in `epoll_wait`/`kevent`), or, when no
+//!   poller could be created, the loop thread's park token;
+//! - `external`: how many pieces of outside work (`to_thread` jobs,
+//!   [`ExternalWork`] guards) may still wake a task. The virtual clock
 //!   will not jump ahead while any is pending.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -19,7 +22,29 @@ use std::thread::{self, Thread, ThreadId};
 use std::time::Duration;
 
 use super::Key;
+use crate::sys::Notifier;
 use crate::task::waker::TaskWaker;
+
+/// How a notification reaches the loop's thread while it sleeps.
+pub(crate) enum Wakeup {
+    /// The loop sleeps in the poller; poke its notifier.
+    Poller(Notifier),
+    /// No poller (creating it failed): the loop sleeps in `thread::park`.
+    Park(Thread),
+}
+
+impl Wakeup {
+    fn wake(&self) {
+        match self {
+            // A failed notify means the counter is full: a wake is already
+            // pending, which is all we wanted.
+            Wakeup::Poller(n) => {
+                let _ = n.notify();
+            }
+            Wakeup::Park(t) => t.unpark(),
+        }
+    }
+}
 
 pub(crate) struct Shared {
     remote: Mutex<Vec<(Key, bool)>>,
@@ -30,11 +55,12 @@ pub(crate) struct Shared {
     closed: AtomicBool,
     interrupted: AtomicBool,
     external: AtomicUsize,
-    loop_thread: Thread,
+    loop_thread: ThreadId,
+    wakeup: Wakeup,
 }
 
 impl Shared {
-    pub(crate) fn new() -> Shared {
+    pub(crate) fn new(wakeup: Wakeup) -> Shared {
         Shared {
             remote: Mutex::new(Vec::new()),
             remote_pending: AtomicBool::new(false),
@@ -42,12 +68,13 @@ impl Shared {
             closed: AtomicBool::new(false),
             interrupted: AtomicBool::new(false),
             external: AtomicUsize::new(0),
-            loop_thread: thread::current(),
+            loop_thread: thread::current().id(),
+            wakeup,
         }
     }
 
     pub(crate) fn loop_thread_id(&self) -> ThreadId {
-        self.loop_thread.id()
+        self.loop_thread
     }
 
     /// A wake from another thread, or from the loop's thread outside the loop.
@@ -60,14 +87,14 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push((waker.key, on_loop_thread));
-        self.remote_pending.store(true, Ordering::Release);
+        self.remote_pending.store(true, Ordering::SeqCst);
         self.notify();
     }
 
     /// Wakes the loop if it sleeps; free if a notification is already pending.
     pub(crate) fn notify(&self) {
-        if !self.notified.swap(true, Ordering::AcqRel) {
-            self.loop_thread.unpark();
+        if !self.notified.swap(true, Ordering::SeqCst) {
+            self.wakeup.wake();
         }
     }
 
@@ -81,24 +108,42 @@ impl Shared {
     }
 
     /// True if wakes from outside may be waiting in `remote` (no lock taken).
+    ///
+    /// Ordering: a waker stores `remote_pending` then swaps `notified`; the
+    /// loop (in `arm`) stores `notified = false` then loads `remote_pending`.
+    /// All four are `SeqCst`, so in their single total order either the
+    /// loop's load sees the push, or the waker's swap sees `false` and
+    /// notifies: a wake is never lost between the loop's last look and its
+    /// sleep. (On x86 the loop's load is still a plain `mov`.)
     pub(crate) fn has_remote(&self) -> bool {
-        self.remote_pending.load(Ordering::Acquire)
+        self.remote_pending.load(Ordering::SeqCst)
     }
 
-    /// Blocks the loop's thread until a notification or the timeout.
+    /// Re-arms notifications before the loop decides whether to sleep.
     ///
-    /// `notified` is cleared *before* the last look at the remote queue, so a
-    /// wake that lands in between either is seen by that look or leaves an
-    /// unpark token that makes `park` return at once: no wake is lost.
-    pub(crate) fn park(&self, timeout: Option<Duration>) {
+    /// `notified` is cleared *before* the loop looks at anything that decides
+    /// its sleep (the remote queue, the interrupt flag, the count of outside
+    /// work), so every wake or `ExternalWork` drop after this point pokes the
+    /// poller (or leaves an unpark token) and makes the coming wait return:
+    /// no wake is lost. Returns true if the loop may block, false if
+    /// something is already waiting for it (then it only looks, with a zero
+    /// timeout).
+    pub(crate) fn arm(&self) -> bool {
         self.notified.store(false, Ordering::SeqCst);
-        if self.has_remote() || self.interrupted.load(Ordering::SeqCst) {
-            return;
-        }
+        !(self.has_remote() || self.interrupted.load(Ordering::SeqCst))
+    }
+
+    /// The fallback sleep when there is no poller: park the thread.
+    pub(crate) fn park(&self, timeout: Option<Duration>) {
         match timeout {
             Some(t) => thread::park_timeout(t),
             None => thread::park(),
         }
+    }
+
+    /// True when the loop sleeps in `thread::park` rather than the poller.
+    pub(crate) fn parks(&self) -> bool {
+        matches!(self.wakeup, Wakeup::Park(_))
     }
 
     pub(crate) fn close(&self) {
@@ -111,7 +156,7 @@ impl Shared {
 
     pub(crate) fn interrupt(&self) {
         self.interrupted.store(true, Ordering::SeqCst);
-        self.loop_thread.unpark();
+        self.wakeup.wake();
     }
 
     pub(crate) fn take_interrupt(&self) -> bool {
@@ -156,7 +201,8 @@ impl std::fmt::Debug for Interrupter {
 /// A promise that something outside the loop (a thread of yours) may still
 /// wake one of its tasks. While any `ExternalWork` is alive, the virtual
 /// clock does not jump ahead and an idle loop waits for real wakes instead of
-/// reporting a stall. evloop's own worker-thread jobs and I/O waits hold one.
+/// reporting a stall. evloop's own [`to_thread`](crate::to_thread) jobs hold one
+/// (I/O waits are counted by the reactor instead).
 ///
 /// It is `Send`: move it to the thread that will do the waking, and drop it
 /// when that thread is done.

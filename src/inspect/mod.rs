@@ -20,4 +20,4 @@ pub(crate) use event::EventLog;
 pub use event::{Event, EventKind, PollResult};
 pub(crate) use primitive::InspectPrimitive;
 pub use primitive::PrimitiveInfo;
-pub use snapshot::{Snapshot, TaskInfo};
+pub use snapshot::{IoInfo, Snapshot, TaskInfo};

@@ -23,6 +23,8 @@ pub struct Snapshot {
     /// Live synchronization primitives (semaphores, queues, events, locks),
     /// in creation order, with who waits on them and who holds them.
     pub primitives: Vec<PrimitiveInfo>,
+    /// Descriptors registered with the reactor, in token order.
+    pub io: Vec<IoInfo>,
 }
 
 impl Snapshot {
@@ -74,4 +76,23 @@ impl TaskInfo {
     pub fn age(&self, now: Instant) -> Duration {
         self.finished_at.unwrap_or(now) - self.spawned_at
     }
+}
+
+/// One descriptor registered with the reactor, as a snapshot sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IoInfo {
+    /// The file descriptor.
+    pub fd: i32,
+    /// Registered for read readiness.
+    pub readable_interest: bool,
+    /// Registered for write readiness.
+    pub writable_interest: bool,
+    /// The reactor believes a read would not block (a cached edge).
+    pub ready_readable: bool,
+    /// The reactor believes a write would not block (a cached edge).
+    pub ready_writable: bool,
+    /// Tasks waiting to read: id and name.
+    pub readers: Vec<(TaskId, String)>,
+    /// Tasks waiting to write: id and name.
+    pub writers: Vec<(TaskId, String)>,
 }

@@ -25,7 +25,7 @@ use std::time::Duration;
 use super::duration::{format_duration, parse_duration};
 use super::error::{ParseError, a};
 use super::help::{self, StepHelp};
-use super::lex::{Cursor, Token, check_input, is_bare_text, is_bare_word, quote};
+use super::lex::{Cursor, Token, is_bare_text, is_bare_word, quote};
 use super::name::name_from;
 use super::suggest::nearest;
 
@@ -75,8 +75,9 @@ pub struct Body {
 ///
 /// [`ParseError::Incomplete`] when a `{` is still open at the end; `Invalid` otherwise, with the
 /// usage of the step at fault.
+#[cfg(test)]
 pub fn parse_body(input: &str) -> Result<Body, ParseError> {
-    check_input(input)?;
+    super::lex::check_input(input)?;
     body_from(&mut Cursor::new(input)?)
 }
 

@@ -89,6 +89,10 @@ pub enum Command {
         mode: Option<ClockMode>,
     },
     Policy(Policy),
+    /// `polls: None` shows the budget.
+    Budget {
+        polls: Option<NonZeroU64>,
+    },
     Tasks,
     Show {
         name: String,
@@ -266,6 +270,12 @@ pub fn parse_line(line: &str) -> Result<Command, ParseError> {
             })
         }
         "policy" => policy(args),
+        "budget" => {
+            let [polls] = args.optional()?;
+            Ok(Command::Budget {
+                polls: polls.map(|n| args.number(n, "poll budget")).transpose()?,
+            })
+        }
         "tasks" => args.none(Command::Tasks),
         "show" => Ok(Command::Show {
             name: args.one_name("name")?,
@@ -769,6 +779,8 @@ impl fmt::Display for Command {
                 seed,
                 depth: Some(d),
             }) => write!(f, "policy pct {seed} {d}"),
+            Command::Budget { polls: None } => f.write_str("budget"),
+            Command::Budget { polls: Some(n) } => write!(f, "budget {n}"),
             Command::Tasks => f.write_str("tasks"),
             Command::Show { name } => write!(f, "show {name}"),
             Command::Queue => f.write_str("queue"),

@@ -167,6 +167,13 @@ pub static COMMANDS: &[CommandHelp] = &[
         "policy random 42"
     ),
     command!(
+        "budget",
+        [],
+        ["budget [N]"],
+        "show or set how many polls one run or await may make before it stops (a spinning task can't hang the REPL)",
+        "budget 1000"
+    ),
+    command!(
         "tasks",
         ["ls"],
         ["tasks"],

@@ -136,6 +136,11 @@ pub fn tokenize(input: &str) -> Result<Vec<Token<'_>>, ParseError> {
     let mut chars = input.char_indices().peekable();
     while let Some(&(start, c)) = chars.peek() {
         let token = match c {
+            // A line break inside an open `{ … }` (a multi-line body) ends a step, like `;`.
+            '\n' => {
+                chars.next();
+                Token::Semi
+            }
             c if c.is_whitespace() => {
                 chars.next();
                 continue;

@@ -1,24 +1,42 @@
 //! The REPL: reading a line, running it against the executor, and rendering what happened.
 //!
-//! This first layer is pure parsing, testable without a terminal:
-//!
 //! ```text
-//!   "spawn a sleep 1s"  ──parse_line──▶  Command::Spawn { name, body }  ──Display──▶  "spawn a sleep 1s"
-//!        lex.rs (tokens)   command.rs, body.rs, duration.rs, name.rs        (canonical text, for save)
+//!   "spawn a sleep 1s" ──parse_line──▶ Command ──Session::execute──▶ evloop's public API
+//!        lex.rs, command.rs, body.rs,            session.rs, program.rs (task bodies)
+//!        duration.rs, name.rs                                 │
+//!                                                             ▼
+//!                      Styled lines (styled.rs) ──render.rs──▶ ANSI or plain text
+//!                      views.rs (tasks, show, queue, help), timeline.rs, chrome_trace.rs
 //! ```
 //!
-//! `help.rs` holds the table of commands and steps that `help`, the completer and the parser's
-//! error hints are all drawn from; `suggest.rs` finds the "did you mean" word.
-#![allow(dead_code)] // wired to the executor in the next step
+//! Parsing is pure and testable without a terminal; the session uses only
+//! evloop's public API; output is data until `render` turns it into bytes.
+//! Two front ends drive a session: `terminal.rs` (rustyline, the only file
+//! that knows about it) and `script.rs` (pipes, `--script`, transcripts).
+//! `help.rs` holds the table of commands and steps that `help`, the
+//! completer and the parser's error hints are all drawn from.
 
 pub mod body;
+pub mod chrome_trace;
 pub mod command;
+pub mod describe;
 pub mod duration;
 pub mod error;
 pub mod help;
 mod lex;
 mod name;
+pub mod outcome;
+pub mod program;
+pub mod render;
+pub mod script;
+pub mod session;
+pub mod styled;
 mod suggest;
+pub mod terminal;
+pub mod timeline;
+pub mod views;
 
-pub use command::{Command, parse_line};
-pub use error::ParseError;
+#[cfg(test)]
+mod fuzz_tests;
+
+pub use command::parse_line;

@@ -48,7 +48,7 @@ impl Meta {
         self.register(this);
         context::note_wait(WaitOn::Primitive {
             kind: self.kind,
-            name: self.name.to_string(),
+            name: self.name.clone(),
         });
     }
 }

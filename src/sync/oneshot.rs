@@ -20,6 +20,11 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+
+thread_local! {
+    /// Oneshots have no names of their own; they share this one.
+    static ONESHOT_NAME: Rc<str> = Rc::from("oneshot");
+}
 use std::task::{Context, Poll, Waker};
 
 use crate::executor::context;
@@ -139,7 +144,7 @@ impl<T> Future for Receiver<T> {
         drop(s);
         context::note_wait(WaitOn::Primitive {
             kind: "oneshot",
-            name: "oneshot".to_owned(),
+            name: ONESHOT_NAME.with(Rc::clone),
         });
         Poll::Pending
     }

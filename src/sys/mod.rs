@@ -105,13 +105,18 @@
 //! without `EVFILT_USER` via a self-pipe. evloop supports the two kernels
 //! whose headers we checked, and says so with `compile_error!` elsewhere.
 
-// The reactor that calls these lands next; until then only the tests use them.
-// In test builds the lint stays on, so the tests must use every item.
+// `modify`, `Interest::WRITABLE` and a few constants are part of the
+// contract, but the reactor registers each descriptor once for the
+// directions it needs and never changes it (edge-triggered: no need to turn
+// interest off and on). Only the tests use them; in test builds the lint
+// stays on, so the tests must use every item.
 #![cfg_attr(not(test), allow(dead_code))]
 
 use std::io;
 use std::os::fd::RawFd;
 use std::time::Duration;
+
+pub(crate) mod signal;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll;
@@ -135,7 +140,6 @@ compile_error!(
      other BSDs have a different `struct kevent` and were not checked"
 );
 
-#[cfg_attr(not(test), allow(unused_imports))] // The reactor, landing next, imports these.
 pub(crate) use backend::{Notifier, Poller};
 
 /// The token the backends use internally for the notify wake-up.

@@ -117,13 +117,24 @@ pub enum WaitOn {
     Primitive {
         /// What kind of primitive: `"semaphore"`, `"queue"`, …
         kind: &'static str,
-        /// The primitive's name.
-        name: String,
+        /// The primitive's name (shared with the primitive: noting a wait
+        /// does not allocate).
+        name: Rc<str>,
     },
     /// A job running on a worker thread (`to_thread`).
     Thread,
     /// Something evloop cannot see into (a future from another crate).
     Other,
+}
+
+/// The readiness direction in words, as waits and wakes print it.
+fn direction(readable: bool, writable: bool) -> &'static str {
+    match (readable, writable) {
+        (true, true) => "readable+writable",
+        (true, false) => "readable",
+        (false, true) => "writable",
+        (false, false) => "neither readable nor writable",
+    }
 }
 
 impl fmt::Display for WaitOn {
@@ -135,15 +146,7 @@ impl fmt::Display for WaitOn {
                 fd,
                 readable,
                 writable,
-            } => {
-                let dir = match (readable, writable) {
-                    (true, true) => "readable+writable",
-                    (true, false) => "readable",
-                    (false, true) => "writable",
-                    (false, false) => "nothing",
-                };
-                write!(f, "fd {fd} {dir}")
-            }
+            } => write!(f, "fd {fd} {}", direction(*readable, *writable)),
             WaitOn::Primitive { kind, name } => write!(f, "{kind} {name}"),
             WaitOn::Thread => f.write_str("worker thread"),
             WaitOn::Other => f.write_str("something else"),
@@ -189,14 +192,11 @@ impl fmt::Display for WakeCause {
                 fd,
                 readable,
                 writable,
-            } => {
-                let dir = match (readable, writable) {
-                    (true, true) => "readable+writable",
-                    (false, true) => "writable",
-                    _ => "readable",
-                };
-                write!(f, "woken by I/O (fd {fd} {dir})")
-            }
+            } => write!(
+                f,
+                "woken by I/O (fd {fd} {})",
+                direction(*readable, *writable)
+            ),
             WakeCause::Thread => f.write_str("woken by another thread"),
             WakeCause::Outside => f.write_str("woken from outside the loop"),
         }

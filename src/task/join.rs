@@ -253,6 +253,16 @@ impl JoinError {
         }
     }
 
+    /// A panic outside a task proper (a `to_thread` job), reported under
+    /// the id of the task that started it and a name saying what ran.
+    pub(crate) fn from_parts(id: TaskId, name: String, message: String) -> JoinError {
+        JoinError {
+            id,
+            name,
+            kind: JoinErrorKind::Panicked(message),
+        }
+    }
+
     /// The task was cancelled.
     pub fn is_cancelled(&self) -> bool {
         self.kind == JoinErrorKind::Cancelled

@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::Duration;
 
 use evloop::debug::Diagnostic;
 use evloop::inspect::{Event, EventKind};
@@ -19,6 +20,10 @@ pub fn virtual_builder() -> (Runtime, Rc<RefCell<Vec<Diagnostic>>>) {
     let rt = Builder::new()
         .virtual_clock()
         .debug(true)
+        // Tests about slow polls set their own threshold; for the others a
+        // loaded machine (or a panic hook printing a backtrace) must not
+        // turn an ordinary poll into a finding.
+        .slow_poll_threshold(Duration::from_secs(10))
         .diagnostics(move |d| sink.borrow_mut().push(d.clone()))
         .build();
     (rt, found)
@@ -53,4 +58,23 @@ pub fn polled_ids(events: &[Event]) -> Vec<u64> {
             _ => None,
         })
         .collect()
+}
+
+/// How many descriptors this process has open, from `/proc/self/fd`; `None`
+/// (with a message) where there is no `/proc`.
+pub fn open_fds() -> Option<usize> {
+    match std::fs::read_dir("/proc/self/fd") {
+        // The count includes the directory handle read_dir itself holds,
+        // which is the same on every call.
+        Ok(dir) => Some(dir.count()),
+        Err(e) => {
+            eprintln!("skipping the descriptor count: /proc/self/fd is unavailable ({e})");
+            None
+        }
+    }
+}
+
+/// A real-clock runtime with an event log, for I/O tests.
+pub fn io_rt() -> Runtime {
+    Builder::new().event_log(100_000).build()
 }

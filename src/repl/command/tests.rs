@@ -855,6 +855,7 @@ fn command() -> impl Strategy<Value = Command> {
         prop::option::of(prop_oneof![Just(ClockMode::Real), Just(ClockMode::Virtual)])
             .prop_map(|mode| Command::Clock { mode }),
         policy.prop_map(Command::Policy),
+        prop::option::of(any::<NonZeroU64>()).prop_map(|polls| Command::Budget { polls }),
         Just(Command::Tasks),
         name().prop_map(|name| Command::Show { name }),
         Just(Command::Queue),

@@ -1,0 +1,375 @@
+//! The reactor: which task waits for which descriptor, and the poller that
+//! tells us when to wake it.
+//!
+//! The loop owns one reactor. It keeps a slab of *registrations*, one per
+//! I/O object ([`Async`](super::Async)); the slab index is the token the
+//! poller reports back.
+//!
+//! ```text
+//!   registrations (slab, token = index)
+//!   ┌───┬──────────────────────────────────────────────────────────────────┐
+//!   │ 0 │ fd 7  interest r+w  ready: r=no  w=yes  readers: [task 3]  writers: [] │
+//!   │ 1 │ (free)                                                           │
+//!   │ 2 │ fd 9  interest r    ready: r=no  w=no   readers: [task 5]  writers: [] │
+//!   └───┴──────────────────────────────────────────────────────────────────┘
+//!
+//!   Poller::wait ──▶ Event { token: 2, readable } ──▶ slab[2].ready.r = yes
+//!                                                     wake every reader of slab[2]
+//!                                                     (cause: I/O fd 9 readable)
+//! ```
+//!
+//! Readers and writers are kept apart: a socket becoming writable wakes the
+//! task waiting to write, never the one waiting to read (and vice versa).
+//!
+//! # Why readiness is cached
+//!
+//! The poller is edge-triggered (see `sys`): it says "fd 9 became readable"
+//! once. The reactor remembers it (`ready.r = yes`) until the task's read
+//! returns `WouldBlock`, and only then does the task clear the bit and wait.
+//! A task that asks "is it readable?" while the bit is set gets "yes" at
+//! once, without a syscall or a wait. This is the rhythm of every async read:
+//!
+//! ```text
+//!   try read ──Ok(n)──▶ done
+//!      │ WouldBlock
+//!      ▼
+//!   clear ready.r ──▶ wait for readable (Pending; the reactor holds the waker)
+//!      ▲                          │ poller: fd readable → ready.r = yes, wake
+//!      └──────────────────────────┘
+//! ```
+//!
+//! Clearing after `WouldBlock` is race-free here because the loop is one
+//! thread: no poller event can be dispatched between the failed read and the
+//! clear. (A multi-threaded runtime such as Tokio needs a tick counter to
+//! know whether the readiness it clears is the one it saw.)
+//!
+//! # Several waiters per direction
+//!
+//! Two tasks may wait on the same socket in the same direction (an `Rc`
+//! shared by two tasks). Each waiting future gets a waiter id and its own
+//! entry, so neither waker displaces the other; readiness wakes them all, and
+//! each retries its syscall.
+
+use std::cell::{Cell, RefCell};
+use std::io;
+use std::os::fd::RawFd;
+use std::task::Waker;
+use std::time::Duration;
+
+use crate::sys::{Event, Interest, Poller};
+use crate::task::{TaskId, WakeCause};
+
+/// One direction of readiness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Read,
+    Write,
+}
+
+impl Direction {
+    pub(crate) fn cause(self, fd: RawFd) -> WakeCause {
+        WakeCause::Io {
+            fd,
+            readable: self == Direction::Read,
+            writable: self == Direction::Write,
+        }
+    }
+}
+
+struct Waiter {
+    id: u64,
+    waker: Waker,
+    task: Option<TaskId>,
+}
+
+/// The readiness bits and waiters of one direction.
+#[derive(Default)]
+struct Side {
+    ready: bool,
+    waiters: Vec<Waiter>,
+}
+
+struct Registration {
+    fd: RawFd,
+    interest: Interest,
+    read: Side,
+    write: Side,
+}
+
+impl Registration {
+    fn side(&mut self, dir: Direction) -> &mut Side {
+        match dir {
+            Direction::Read => &mut self.read,
+            Direction::Write => &mut self.write,
+        }
+    }
+}
+
+/// A registration as a snapshot shows it (task ids only; the core adds names).
+pub(crate) struct RawIoInfo {
+    pub(crate) fd: RawFd,
+    pub(crate) interest: Interest,
+    pub(crate) ready_readable: bool,
+    pub(crate) ready_writable: bool,
+    pub(crate) readers: Vec<TaskId>,
+    pub(crate) writers: Vec<TaskId>,
+}
+
+/// The result of asking for readiness.
+pub(crate) enum Check {
+    Ready,
+    /// Not ready; the waiter with this id holds the waker.
+    Waiting(u64),
+    /// The registration is gone (its object was dropped).
+    Gone,
+}
+
+pub(crate) struct Reactor {
+    poller: Option<Poller>,
+    /// Why there is no poller, if there is none.
+    unavailable: Option<String>,
+    slab: RefCell<Vec<Option<Registration>>>,
+    free: RefCell<Vec<usize>>,
+    live: Cell<usize>,
+    /// Total waiters over all registrations: the virtual clock's I/O check.
+    waiting: Cell<usize>,
+    next_waiter: Cell<u64>,
+    events: RefCell<Vec<Event>>,
+}
+
+impl Reactor {
+    /// A reactor with a fresh poller, or (if the OS refuses one, e.g. out of
+    /// descriptors) a reactor without one: the loop then parks its thread to
+    /// sleep, and registering I/O fails with the reason.
+    pub(crate) fn new() -> Reactor {
+        let (poller, unavailable) = match Poller::new() {
+            Ok(p) => (Some(p), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        Reactor {
+            poller,
+            unavailable,
+            slab: RefCell::new(Vec::new()),
+            free: RefCell::new(Vec::new()),
+            live: Cell::new(0),
+            waiting: Cell::new(0),
+            next_waiter: Cell::new(0),
+            events: RefCell::new(Vec::with_capacity(256)),
+        }
+    }
+
+    pub(crate) fn poller(&self) -> Option<&Poller> {
+        self.poller.as_ref()
+    }
+
+    /// True while any task waits for any descriptor.
+    pub(crate) fn has_waiters(&self) -> bool {
+        self.waiting.get() > 0
+    }
+
+    /// True while any descriptor is registered.
+    pub(crate) fn has_registrations(&self) -> bool {
+        self.live.get() > 0
+    }
+
+    /// Watches `fd` for `interest`; returns its token.
+    ///
+    /// # Errors
+    ///
+    /// When this loop has no poller (creating it failed), or the OS refuses
+    /// the registration (`EBADF`, `EPERM` for a regular file, `ENOMEM`).
+    pub(crate) fn register(&self, fd: RawFd, interest: Interest) -> io::Result<usize> {
+        let Some(poller) = &self.poller else {
+            return Err(io::Error::other(format!(
+                "this evloop runtime has no I/O poller (creating it failed: {}); \
+                 free some file descriptors and build a new runtime",
+                self.unavailable.as_deref().unwrap_or("unknown error")
+            )));
+        };
+        let token = self.free.borrow_mut().pop().unwrap_or_else(|| {
+            let mut slab = self.slab.borrow_mut();
+            slab.push(None);
+            slab.len() - 1
+        });
+        if let Err(e) = poller.register(fd, token, interest) {
+            self.free.borrow_mut().push(token);
+            return Err(e);
+        }
+        self.slab.borrow_mut()[token] = Some(Registration {
+            fd,
+            interest,
+            read: Side::default(),
+            write: Side::default(),
+        });
+        self.live.set(self.live.get() + 1);
+        Ok(token)
+    }
+
+    /// Stops watching the descriptor of `token`. Must run before the
+    /// descriptor is closed (the poller needs it to be open to remove it).
+    pub(crate) fn deregister(&self, token: usize) {
+        let Ok(mut slab) = self.slab.try_borrow_mut() else {
+            return;
+        };
+        let Some(reg) = slab.get_mut(token).and_then(Option::take) else {
+            return;
+        };
+        drop(slab);
+        let stale = reg.read.waiters.len() + reg.write.waiters.len();
+        self.waiting.set(self.waiting.get() - stale);
+        self.live.set(self.live.get() - 1);
+        if let Some(poller) = &self.poller {
+            // Only fails for a descriptor that is already closed, in which
+            // case the kernel has forgotten it anyway.
+            let _ = poller.deregister(reg.fd);
+        }
+        self.free.borrow_mut().push(token);
+        // The wakers (if any) drop here, outside the borrow.
+        drop(reg);
+    }
+
+    /// Is `token` ready in `dir`? If not, records `waker` under `waiter`
+    /// (a previous waiter id of the same future, updated in place) for
+    /// `task`.
+    pub(crate) fn poll_ready(
+        &self,
+        token: usize,
+        dir: Direction,
+        waiter: Option<u64>,
+        waker: &Waker,
+        task: Option<TaskId>,
+    ) -> Check {
+        let mut slab = self.slab.borrow_mut();
+        let Some(reg) = slab.get_mut(token).and_then(Option::as_mut) else {
+            return Check::Gone;
+        };
+        let side = reg.side(dir);
+        let existing = waiter.and_then(|id| side.waiters.iter().position(|w| w.id == id));
+        if side.ready {
+            if let Some(i) = existing {
+                side.waiters.swap_remove(i);
+                self.waiting.set(self.waiting.get() - 1);
+            }
+            return Check::Ready;
+        }
+        match existing {
+            Some(i) => {
+                let w = &mut side.waiters[i];
+                if !w.waker.will_wake(waker) {
+                    w.waker = waker.clone();
+                }
+                w.task = task;
+                Check::Waiting(w.id)
+            }
+            None => {
+                let id = self.next_waiter.get();
+                self.next_waiter.set(id + 1);
+                side.waiters.push(Waiter {
+                    id,
+                    waker: waker.clone(),
+                    task,
+                });
+                self.waiting.set(self.waiting.get() + 1);
+                Check::Waiting(id)
+            }
+        }
+    }
+
+    /// Removes a waiter whose future was dropped before it became ready.
+    pub(crate) fn cancel_wait(&self, token: usize, dir: Direction, waiter: u64) {
+        let Ok(mut slab) = self.slab.try_borrow_mut() else {
+            return;
+        };
+        let Some(reg) = slab.get_mut(token).and_then(Option::as_mut) else {
+            return;
+        };
+        let side = reg.side(dir);
+        if let Some(i) = side.waiters.iter().position(|w| w.id == waiter) {
+            let w = side.waiters.swap_remove(i);
+            self.waiting.set(self.waiting.get() - 1);
+            drop(slab);
+            drop(w);
+        }
+    }
+
+    /// Forgets cached readiness: the caller's syscall said `WouldBlock`.
+    pub(crate) fn clear_ready(&self, token: usize, dir: Direction) {
+        if let Some(reg) = self
+            .slab
+            .borrow_mut()
+            .get_mut(token)
+            .and_then(Option::as_mut)
+        {
+            reg.side(dir).ready = false;
+        }
+    }
+
+    /// Waits up to `timeout` for readiness and moves the wakers of every task
+    /// waiting for a direction that became ready into `woken`, each with its
+    /// cause. Returns whether a notify (a wake from another thread) came in.
+    ///
+    /// # Errors
+    ///
+    /// Only from a broken poller; never in normal use.
+    pub(crate) fn poll(
+        &self,
+        timeout: Option<Duration>,
+        woken: &mut Vec<(Waker, WakeCause)>,
+    ) -> io::Result<bool> {
+        let Some(poller) = &self.poller else {
+            return Ok(false);
+        };
+        let mut events = self.events.borrow_mut();
+        let notified = poller.wait(&mut events, timeout)?;
+        let mut slab = self.slab.borrow_mut();
+        for event in events.iter() {
+            let Some(reg) = slab.get_mut(event.token).and_then(Option::as_mut) else {
+                continue;
+            };
+            let fd = reg.fd;
+            // One descriptor may appear twice (kqueue reports each filter
+            // apart): each event only ever sets bits, so order is harmless.
+            for (dir, happened) in [
+                (Direction::Read, event.readable),
+                (Direction::Write, event.writable),
+            ] {
+                if !happened {
+                    continue;
+                }
+                let side = reg.side(dir);
+                side.ready = true;
+                self.waiting.set(self.waiting.get() - side.waiters.len());
+                woken.extend(side.waiters.drain(..).map(|w| (w.waker, dir.cause(fd))));
+            }
+        }
+        Ok(notified)
+    }
+
+    pub(crate) fn infos(&self) -> Vec<RawIoInfo> {
+        let ids = |side: &Side| side.waiters.iter().filter_map(|w| w.task).collect();
+        self.slab
+            .borrow()
+            .iter()
+            .flatten()
+            .map(|reg| RawIoInfo {
+                fd: reg.fd,
+                interest: reg.interest,
+                ready_readable: reg.read.ready,
+                ready_writable: reg.write.ready,
+                readers: ids(&reg.read),
+                writers: ids(&reg.write),
+            })
+            .collect()
+    }
+
+    /// Drops every waiter (shutdown): their tasks are gone.
+    pub(crate) fn clear_waiters(&self) {
+        let mut dropped = Vec::new();
+        for reg in self.slab.borrow_mut().iter_mut().flatten() {
+            dropped.append(&mut reg.read.waiters);
+            dropped.append(&mut reg.write.waiters);
+        }
+        self.waiting.set(0);
+        drop(dropped);
+    }
+}

@@ -1,0 +1,135 @@
+//! Sockets on the reactor: TCP, UDP and Unix-domain streams.
+//!
+//! Each type is a std socket in non-blocking mode inside an
+//! [`Async`](crate::io::Async): the std type does the syscalls, the reactor
+//! does the waiting. Errors are the OS's, as `io::Error`
+//! (`ConnectionRefused`, `ConnectionReset`, `EMFILE` from `accept`, …), and
+//! end of stream is `Ok(0)`.
+//!
+//! | asyncio                               | evloop                          |
+//! |---------------------------------------|---------------------------------|
+//! | `asyncio.start_server` + `accept`     | [`TcpListener::bind`], [`TcpListener::accept`] |
+//! | `asyncio.open_connection`             | [`TcpStream::connect`]          |
+//! | `reader.read(n)` / `writer.write`     | [`TcpStream::read`] / [`TcpStream::write_all`] |
+//! | `writer.write_eof()`                  | [`TcpStream::shutdown`]`(Write)` |
+//! | `loop.create_datagram_endpoint`       | [`UdpSocket::bind`]             |
+//! | `asyncio.open_unix_connection`        | [`UnixStream::connect`]         |
+//!
+//! # How `connect` works, and where it simplifies
+//!
+//! A production runtime connects without blocking: `socket()` in
+//! non-blocking mode, `connect()` returning `EINPROGRESS`, wait for
+//! *writable*, then read `SO_ERROR` to learn whether it worked. std has no
+//! non-blocking connect, and doing it by hand means declaring `socket`,
+//! `connect`, `getsockopt` and the per-OS `sockaddr` layouts in `sys`.
+//! evloop instead runs std's blocking `connect` (and the name resolution
+//! before it) as a [`to_thread`](crate::to_thread) job: the loop stays
+//! responsive, it is plainly correct, and on loopback it costs one thread
+//! hand-off per connection. The price: at most
+//! [`Builder::blocking_threads`](crate::Builder::blocking_threads)
+//! connections are in progress at once, and each occupies a worker thread
+//! for as long as the handshake takes (up to the OS's connect timeout for an
+//! unreachable host).
+//!
+//! Binding (`bind`) resolves addresses on the loop's thread with std's
+//! `ToSocketAddrs`: give IP addresses, not host names, or the lookup blocks
+//! the loop.
+
+mod tcp;
+mod udp;
+mod unix;
+
+pub use tcp::{TcpListener, TcpStream};
+pub use udp::UdpSocket;
+pub use unix::UnixStream;
+
+use std::io;
+
+/// Runs a blocking connect on a worker thread.
+async fn connect_on_worker<S, F>(connect: F) -> io::Result<S>
+where
+    F: FnOnce() -> io::Result<S> + Send + 'static,
+    S: Send + 'static,
+{
+    match crate::to_thread(connect).await {
+        Ok(result) => result,
+        Err(e) => Err(io::Error::other(e.to_string())),
+    }
+}
+
+/// The stream methods shared by [`TcpStream`] and [`UnixStream`]: each type
+/// holds its socket in an `Async` field named `io`.
+macro_rules! stream_methods {
+    ($std:ty) => {
+        /// Reads into `buf`; `Ok(0)` is end of stream (the peer shut down
+        /// its write side or closed). Cancel safe.
+        ///
+        /// # Errors
+        ///
+        /// The OS's, such as `ConnectionReset`.
+        pub async fn read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.io.read(buf).await
+        }
+
+        /// Writes some of `buf` and returns how many bytes. Cancel safe.
+        ///
+        /// # Errors
+        ///
+        /// The OS's, such as `BrokenPipe` or `ConnectionReset`.
+        pub async fn write(&self, buf: &[u8]) -> std::io::Result<usize> {
+            self.io.write(buf).await
+        }
+
+        /// Fills `buf` completely. Not cancel safe: bytes read before a
+        /// cancellation are lost.
+        ///
+        /// # Errors
+        ///
+        /// `UnexpectedEof` if the stream ends first; otherwise the OS's.
+        pub async fn read_exact(&self, buf: &mut [u8]) -> std::io::Result<()> {
+            self.io.read_exact(buf).await
+        }
+
+        /// Writes all of `buf`. Not cancel safe: a cancelled call may have
+        /// sent part of it.
+        ///
+        /// # Errors
+        ///
+        /// The OS's, such as `BrokenPipe`.
+        pub async fn write_all(&self, buf: &[u8]) -> std::io::Result<()> {
+            self.io.write_all(buf).await
+        }
+
+        /// Shuts down the read side, the write side (the peer then reads
+        /// end of stream, `Ok(0)`) or both. The socket stays open until
+        /// dropped.
+        ///
+        /// # Errors
+        ///
+        /// The OS's, such as `NotConnected`.
+        pub fn shutdown(&self, how: std::net::Shutdown) -> std::io::Result<()> {
+            self.io.get_ref().shutdown(how)
+        }
+
+        /// Waits until the socket is readable (see
+        /// [`Async::readable`](crate::io::Async::readable)). Cancel safe.
+        ///
+        /// # Errors
+        ///
+        /// Only if the runtime was dropped meanwhile.
+        pub fn readable(&self) -> crate::io::Readiness<'_, $std> {
+            self.io.readable()
+        }
+
+        /// Waits until the socket is writable (see
+        /// [`Async::writable`](crate::io::Async::writable)). Cancel safe.
+        ///
+        /// # Errors
+        ///
+        /// Only if the runtime was dropped meanwhile.
+        pub fn writable(&self) -> crate::io::Readiness<'_, $std> {
+            self.io.writable()
+        }
+    };
+}
+pub(crate) use stream_methods;

@@ -1,0 +1,175 @@
+//! TCP: a listener and a stream.
+
+use std::io;
+use std::net::{self, SocketAddr, ToSocketAddrs};
+use std::os::fd::{AsRawFd, RawFd};
+
+use super::{connect_on_worker, stream_methods};
+use crate::io::Async;
+use crate::sys::Interest;
+
+/// A TCP socket that accepts connections.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::net::{TcpListener, TcpStream};
+///
+/// evloop::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     let client = evloop::spawn(async move {
+///         let stream = TcpStream::connect(addr).await.unwrap();
+///         stream.write_all(b"ping").await.unwrap();
+///     });
+///     let (stream, _peer) = listener.accept().await.unwrap();
+///     let mut buf = [0; 4];
+///     stream.read_exact(&mut buf).await.unwrap();
+///     assert_eq!(&buf, b"ping");
+///     client.await.unwrap();
+/// });
+/// ```
+#[derive(Debug)]
+pub struct TcpListener {
+    io: Async<net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Binds to `addr` and listens (std's backlog of 128). Port 0 picks a
+    /// free port; [`local_addr`](TcpListener::local_addr) tells which.
+    ///
+    /// # Errors
+    ///
+    /// The OS's (`AddrInUse`, `PermissionDenied`, …), or those of
+    /// [`Async::new`] (outside a running loop, no poller).
+    pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        TcpListener::from_std(net::TcpListener::bind(addr)?)
+    }
+
+    /// Registers a listener made with std.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Async::new`].
+    pub fn from_std(listener: net::TcpListener) -> io::Result<TcpListener> {
+        Ok(TcpListener {
+            io: Async::with_interest(listener, Interest::READABLE)?,
+        })
+    }
+
+    /// Waits for a connection and returns it with the peer's address.
+    /// Cancel safe: a connection is either returned or left in the backlog.
+    ///
+    /// # Errors
+    ///
+    /// The OS's. Notably `EMFILE`/`ENFILE` (`raw_os_error()` 24/23) when the
+    /// process is out of descriptors: the connection stays in the backlog,
+    /// the listener keeps working, and a later `accept` succeeds once
+    /// descriptors are free.
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let (stream, peer) = self.io.read_with(|l| l.accept()).await?;
+        Ok((TcpStream::from_std(stream)?, peer))
+    }
+
+    /// The address it listens on.
+    ///
+    /// # Errors
+    ///
+    /// The OS's (rare).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+}
+
+impl AsRawFd for TcpListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.as_raw_fd()
+    }
+}
+
+/// A TCP connection.
+///
+/// Methods take `&self`, so one task can read while another writes (share
+/// the stream with an `Rc`).
+#[derive(Debug)]
+pub struct TcpStream {
+    io: Async<net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Connects to `addr`. The blocking part (name resolution and std's
+    /// `connect`) runs as a [`to_thread`](crate::to_thread) job; see the
+    /// [module docs](crate::net) for why and what a production runtime does
+    /// instead. Cancel safe: a connection made after cancellation is closed.
+    ///
+    /// # Errors
+    ///
+    /// The OS's: `ConnectionRefused` when nothing listens, `TimedOut`, …; or
+    /// an error saying no worker thread could be started.
+    ///
+    /// # Panics
+    ///
+    /// Outside a running evloop loop, as [`to_thread`](crate::to_thread).
+    pub async fn connect<A>(addr: A) -> io::Result<TcpStream>
+    where
+        A: ToSocketAddrs + Send + 'static,
+    {
+        let stream = connect_on_worker(move || net::TcpStream::connect(addr)).await?;
+        TcpStream::from_std(stream)
+    }
+
+    /// Registers a connected std stream.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Async::new`].
+    pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
+        Ok(TcpStream {
+            io: Async::new(stream)?,
+        })
+    }
+
+    stream_methods!(net::TcpStream);
+
+    /// Turns Nagle's algorithm off (`true`: small writes go out at once).
+    ///
+    /// # Errors
+    ///
+    /// The OS's (rare).
+    pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
+        self.io.get_ref().set_nodelay(on)
+    }
+
+    /// Whether Nagle's algorithm is off.
+    ///
+    /// # Errors
+    ///
+    /// The OS's (rare).
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.io.get_ref().nodelay()
+    }
+
+    /// The peer's address.
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` after the peer went away.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// This end's address.
+    ///
+    /// # Errors
+    ///
+    /// The OS's (rare).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+}
+
+impl AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.as_raw_fd()
+    }
+}

@@ -1,0 +1,190 @@
+//! Words for the loop's data: task names instead of bare ids, and real-time
+//! durations that a deterministic transcript leaves out.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use evloop::debug::Diagnostic;
+use evloop::inspect::{Event, EventKind, PollResult};
+use evloop::{TaskId, TaskState, WaitOn, WakeCause};
+
+use super::duration::format_duration;
+use super::outcome::Outcome;
+use super::styled::{Line, Style};
+
+/// How to describe things: the names of tasks, and whether to show real time.
+pub struct Describe<'a> {
+    /// Every task's name, by id (REPL tasks run under their REPL names).
+    pub names: &'a HashMap<TaskId, String>,
+    /// Leave out real-time measurements (transcripts and scripts).
+    pub deterministic: bool,
+}
+
+impl Describe<'_> {
+    /// `worker`, or `#4` for a task whose name is unknown.
+    pub fn task(&self, id: TaskId) -> String {
+        match self.names.get(&id) {
+            Some(name) => name.clone(),
+            None => id.to_string(),
+        }
+    }
+
+    /// What a task waits on, with names.
+    pub fn wait(&self, wait: &WaitOn) -> String {
+        match wait {
+            WaitOn::Task(id) => format!("task {}", self.task(*id)),
+            WaitOn::Other => "a future that left no note (nothing may wake it)".to_string(),
+            other => other.to_string(),
+        }
+    }
+
+    /// Why a task was runnable, with names.
+    pub fn cause(&self, cause: &WakeCause) -> String {
+        match cause {
+            WakeCause::Task(id) => format!("woken by {}", self.task(*id)),
+            other => other.to_string(),
+        }
+    }
+
+    /// A real-time duration, or `-` in deterministic mode.
+    pub fn real(&self, d: Duration) -> String {
+        if self.deterministic {
+            "-".to_string()
+        } else {
+            format_real(d)
+        }
+    }
+
+    /// One warning line.
+    pub fn warning(&self, d: &Diagnostic) -> Line {
+        let text = match d {
+            Diagnostic::SlowPoll {
+                task,
+                took,
+                threshold,
+                ..
+            } => {
+                let took = if self.deterministic {
+                    format!("longer than {}", format_duration(*threshold))
+                } else {
+                    format!(
+                        "{} (threshold {})",
+                        format_real(*took),
+                        format_duration(*threshold)
+                    )
+                };
+                format!(
+                    "slow poll: {} blocked the loop for {took} in one poll; every other task waited — \
+                     move blocking work to a thread (the thread step) or add awaits",
+                    self.task(*task)
+                )
+            }
+            Diagnostic::LostWaker { task, .. } => format!(
+                "lost waker: {} returned Pending but kept no waker, so nothing can ever wake it \
+                 (wake {} wakes it by hand)",
+                self.task(*task),
+                self.task(*task)
+            ),
+            other => other.to_string(),
+        };
+        Line::new(Style::Warning, format!("warning: {text}"))
+    }
+
+    /// One event, as `trace on` and `show` print it.
+    pub fn event(&self, e: &Event) -> Line {
+        let at = Line::new(Style::Dim, format!("[{}] ", e.at));
+        let (style, text) = match &e.kind {
+            EventKind::Spawned { task, parent, .. } => (
+                Style::Plain,
+                match parent {
+                    Some(p) => {
+                        format!("spawned {} ({task}) by {}", self.task(*task), self.task(*p))
+                    }
+                    None => format!("spawned {} ({task})", self.task(*task)),
+                },
+            ),
+            EventKind::Woken { task, cause } => (
+                Style::Ready,
+                format!("{} ready: {}", self.task(*task), self.cause(cause)),
+            ),
+            EventKind::Polled { task, result, took } => {
+                let took = if self.deterministic {
+                    String::new()
+                } else {
+                    format!(" in {}", format_real(*took))
+                };
+                (
+                    Style::Running,
+                    format!(
+                        "polled {} → {}{took}",
+                        self.task(*task),
+                        poll_result(result)
+                    ),
+                )
+            }
+            EventKind::TimerFired { owner, deadline } => (
+                Style::Plain,
+                match owner {
+                    Some(o) => format!("timer @{deadline} of {} fired", self.task(*o)),
+                    None => format!("timer @{deadline} fired"),
+                },
+            ),
+            EventKind::ClockAdvanced { from, to } => (Style::Dim, format!("clock {from} → {to}")),
+            EventKind::Completed { task } => (Style::Done, format!("{} done", self.task(*task))),
+            EventKind::Cancelled { task } => {
+                (Style::Cancelled, format!("{} cancelled", self.task(*task)))
+            }
+            EventKind::Panicked { task, message } => (
+                Style::Failed,
+                format!("{} panicked: {message}", self.task(*task)),
+            ),
+            EventKind::Diagnostic(d) => {
+                let w = self.warning(d);
+                return at.with(Style::Warning, w.text());
+            }
+        };
+        at.with(style, text)
+    }
+}
+
+/// What a poll returned, in words.
+pub fn poll_result(r: &PollResult) -> String {
+    match r {
+        PollResult::Pending => "Pending".into(),
+        PollResult::Ready => "Ready".into(),
+        PollResult::Panicked(m) => format!("panicked: {m}"),
+    }
+}
+
+/// A measured real duration, rounded for reading: `312.4ms`, `15µs`.
+pub fn format_real(d: Duration) -> String {
+    if d >= Duration::from_secs(1) {
+        format!("{:.2}s", d.as_secs_f64())
+    } else if d >= Duration::from_millis(1) {
+        format!("{:.1}ms", d.as_secs_f64() * 1e3)
+    } else {
+        format!("{}µs", d.as_micros())
+    }
+}
+
+/// The word and style of a task's state; a REPL task that `fail`ed is `failed`.
+pub fn state_word(state: TaskState, outcome: Option<&Outcome>) -> (Style, &'static str) {
+    match (state, outcome) {
+        (TaskState::Done, Some(Outcome::Failed(_))) => (Style::Failed, "failed"),
+        (TaskState::Ready, _) => (Style::Ready, "ready"),
+        (TaskState::Running, _) => (Style::Running, "running"),
+        (TaskState::Waiting, _) => (Style::Waiting, "waiting"),
+        (TaskState::Done, _) => (Style::Done, "done"),
+        (TaskState::Cancelled, _) => (Style::Cancelled, "cancelled"),
+        (TaskState::Panicked, _) => (Style::Failed, "panicked"),
+    }
+}
+
+/// The style of an outcome.
+pub fn outcome_style(o: &Outcome) -> Style {
+    match o {
+        Outcome::Returned(_) => Style::Done,
+        Outcome::Cancelled => Style::Cancelled,
+        Outcome::Failed(_) | Outcome::Panicked(_) => Style::Failed,
+    }
+}

@@ -1,0 +1,204 @@
+//! No input panics the REPL: random lines and random token sequences, run
+//! through a whole [`Session`] (parser, task bodies, the loop, the views).
+
+use proptest::prelude::*;
+
+use super::session::{Options, Reply, Session};
+
+/// Words the REPL knows, and some it doesn't. Left out: words that write
+/// files (`save`, `source`, `export-trace`) or wait for real time
+/// (`real`, long `spin`s).
+const VOCABULARY: &[&str] = &[
+    "spawn",
+    "await",
+    "cancel",
+    "gather",
+    "wait",
+    "as-completed",
+    "timeout",
+    "group",
+    "wake",
+    "new",
+    "semaphore",
+    "queue",
+    "event",
+    "step",
+    "run",
+    "advance",
+    "clock",
+    "virtual",
+    "policy",
+    "fifo",
+    "lifo",
+    "random",
+    "pct",
+    "budget",
+    "tasks",
+    "show",
+    "timeline",
+    "trace",
+    "on",
+    "off",
+    "warnings",
+    "reset",
+    "schedule",
+    "replay",
+    "back",
+    "help",
+    "sleep",
+    "yield",
+    "print",
+    "return",
+    "fail",
+    "panic",
+    "shield",
+    "acquire",
+    "release",
+    "put",
+    "get",
+    "set",
+    "wait-event",
+    "repeat",
+    "forever",
+    "lose-waker",
+    "finally",
+    "a",
+    "b",
+    "c",
+    "0",
+    "1",
+    "3",
+    "42",
+    "0s",
+    "1ms",
+    "2s",
+    "1.5s",
+    "{",
+    "}",
+    ";",
+    "--all",
+    "--first-completed",
+    "--return-exceptions",
+    "--timeout",
+    "\"x y\"",
+    "\"",
+    "#",
+    "spwan",
+    "-1",
+    "99999999999999999999",
+];
+
+fn token_line() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(VOCABULARY), 0..12).prop_map(|w| w.join(" "))
+}
+
+/// Lines that mostly make sense: a spawn of a small body, or a driving command.
+fn plausible_line() -> impl Strategy<Value = String> {
+    let name = prop::sample::select(&["a", "b", "c"][..]);
+    let step = prop_oneof![
+        Just("yield".to_string()),
+        Just("sleep 1s".to_string()),
+        Just("spin 1ms".to_string()),
+        Just("print hi".to_string()),
+        Just("return 1".to_string()),
+        Just("fail no".to_string()),
+        Just("panic boom".to_string()),
+        Just("lose-waker".to_string()),
+        name.clone().prop_map(|n| format!("await {n}")),
+        name.clone().prop_map(|n| format!("shield {n}")),
+        Just("repeat 2 { yield; print r }".to_string()),
+        Just("forever { sleep 1s }".to_string()),
+    ];
+    let body = prop::collection::vec(step, 1..4).prop_map(|s| s.join("; "));
+    prop_oneof![
+        (name.clone(), body.clone(), any::<bool>()).prop_map(|(n, b, fin)| if fin {
+            format!("spawn {n} {b} finally {{ print bye }}")
+        } else {
+            format!("spawn {n} {b}")
+        }),
+        name.clone().prop_map(|n| format!("await {n}")),
+        name.clone().prop_map(|n| format!("cancel {n}")),
+        name.clone().prop_map(|n| format!("wake {n}")),
+        name.prop_map(|n| format!("show {n}")),
+        prop::sample::select(
+            &[
+                "step",
+                "step 5",
+                "run",
+                "run 1s",
+                "advance 2s",
+                "tasks",
+                "queue",
+                "timeline",
+                "warnings",
+                "trace on",
+                "trace off",
+                "back 1",
+                "back 3",
+                "reset",
+                "policy lifo",
+                "policy random 3",
+                "policy fifo",
+                "help",
+            ][..]
+        )
+        .prop_map(str::to_string),
+    ]
+}
+
+fn session() -> Session {
+    Session::new(Options {
+        budget: 2_000,
+        deterministic: true,
+    })
+}
+
+fn check(session: &mut Session, line: &str) {
+    let before = session.task_names();
+    let parses = super::parse_line(line).is_ok();
+    match session.run_line(line) {
+        Reply::Failed(lines) => {
+            assert!(!lines.is_empty(), "a failure says why: {line:?}");
+            if !parses {
+                assert_eq!(
+                    session.task_names(),
+                    before,
+                    "a bad line changed the session: {line:?}"
+                );
+            }
+        }
+        Reply::Done(_) | Reply::Quit => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn random_token_lines_never_panic(lines in prop::collection::vec(token_line(), 1..12)) {
+        let mut s = session();
+        for line in &lines {
+            check(&mut s, line);
+        }
+    }
+
+    #[test]
+    fn random_text_never_panics(lines in prop::collection::vec("\\PC{0,60}", 1..6)) {
+        let mut s = session();
+        for line in &lines {
+            check(&mut s, line);
+        }
+    }
+
+    #[test]
+    fn random_programs_never_panic(lines in prop::collection::vec(plausible_line(), 1..16)) {
+        let mut s = session();
+        for line in &lines {
+            check(&mut s, line);
+        }
+        // Whatever happened, the loop can still be driven and looked at.
+        check(&mut s, "run");
+        check(&mut s, "tasks");
+        check(&mut s, "timeline");
+    }
+}

@@ -1,0 +1,102 @@
+//! How a REPL task ended, readable by everyone who asks.
+//!
+//! A [`JoinHandle`](evloop::JoinHandle) gives its result once. A REPL task can
+//! be awaited by several other tasks (`await NAME` steps) *and* by the
+//! session (`await`, `tasks`), so each task also has a [`Slot`]: a cell that
+//! receives the task's [`Outcome`] when it ends, however it ends, and wakes
+//! every future waiting on it.
+//!
+//! ```text
+//!   task body returns / fails ──┐
+//!   task cancelled (dropped) ───┼──▶ Slot::finish(outcome) ──▶ wake every waiter
+//!   task panics (unwinding) ────┘        (first call wins)
+//! ```
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use evloop::{TaskId, WaitOn};
+
+use super::body::Value;
+
+/// How a task ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The body ended; `return VALUE` gave a value.
+    Returned(Option<Value>),
+    /// `fail TEXT`, or a failure it awaited.
+    Failed(String),
+    /// `panic TEXT`.
+    Panicked(String),
+    /// Cancelled before it ended.
+    Cancelled,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Returned(Some(v)) => write!(f, "returned {v}"),
+            Outcome::Returned(None) => f.write_str("returned (no value)"),
+            Outcome::Failed(e) => write!(f, "failed: {e}"),
+            Outcome::Panicked(m) => write!(f, "panicked: {m}"),
+            Outcome::Cancelled => f.write_str("cancelled"),
+        }
+    }
+}
+
+/// Where a task's outcome lands.
+#[derive(Debug, Default)]
+pub struct Slot {
+    outcome: RefCell<Option<Outcome>>,
+    waiters: RefCell<Vec<Waker>>,
+}
+
+impl Slot {
+    /// Records the outcome (the first one wins) and wakes every waiter.
+    pub fn finish(&self, outcome: Outcome) {
+        {
+            let mut slot = self.outcome.borrow_mut();
+            if slot.is_some() {
+                return;
+            }
+            *slot = Some(outcome);
+        }
+        let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
+        waiters.into_iter().for_each(Waker::wake);
+    }
+
+    /// The outcome, once the task has ended.
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.outcome.borrow().clone()
+    }
+
+    /// A future that waits for the outcome, showing `WaitOn::Task(task)` meanwhile.
+    pub fn wait(&self, task: TaskId) -> SlotWait<'_> {
+        SlotWait { slot: self, task }
+    }
+}
+
+/// The future of [`Slot::wait`].
+pub struct SlotWait<'a> {
+    slot: &'a Slot,
+    task: TaskId,
+}
+
+impl Future for SlotWait<'_> {
+    type Output = Outcome;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+        if let Some(outcome) = self.slot.outcome() {
+            return Poll::Ready(outcome);
+        }
+        let mut waiters = self.slot.waiters.borrow_mut();
+        if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
+            waiters.push(cx.waker().clone());
+        }
+        evloop::task::note_wait(WaitOn::Task(self.task));
+        Poll::Pending
+    }
+}

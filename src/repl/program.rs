@@ -1,0 +1,467 @@
+//! Task bodies as futures: the interpreter of the step language.
+//!
+//! `spawn NAME BODY` turns its [`Body`] into one `async` block that runs the
+//! steps in order. Each step is the real library call it names:
+//!
+//! | step            | what runs                                                   |
+//! |-----------------|-------------------------------------------------------------|
+//! | `sleep DUR`     | `evloop::sleep(DUR).await`                                  |
+//! | `yield`         | `evloop::yield_now().await`                                 |
+//! | `spin DUR`      | a busy loop on the loop's thread for DUR of *real* time     |
+//! | `print TEXT`    | a line in the session's output, with task name and clock    |
+//! | `return VALUE`  | the task's output is `Ok(Some(VALUE))`                      |
+//! | `fail TEXT`     | the task's output is `Err(TEXT)`                            |
+//! | `panic TEXT`    | `panic!(TEXT)`: the loop catches it, the task is `panicked` |
+//! | `await NAME`    | wait for the task's [`Outcome`]; a failure propagates, and  |
+//! |                 | cancelling the awaiter cancels NAME too (as asyncio does)   |
+//! | `lose-waker`    | a future that returns `Pending` and drops the waker         |
+//! | `repeat N {…}`  | the block N times                                           |
+//! | `forever {…}`   | the block until the task is cancelled                       |
+//!
+//! # `finally`
+//!
+//! When the steps end by themselves (they ran out, `return` or `fail`), the
+//! `finally` steps run next in the same task, as in Python. When the task is
+//! *cancelled* or *panics*, its future is dropped where it was parked, and
+//! Rust has no async destructors: a drop guard spawns the `finally` steps as
+//! a new task named `NAME/finally`. Its output shows up a turn later than
+//! Python's would, and the cancelled task is already `cancelled` while its
+//! cleanup runs. (Production runtimes have the same limit; tokio users write
+//! cleanup in `Drop` or spawn it the same way.)
+//!
+//! # Bodies that would hang the REPL
+//!
+//! A poll runs until the task awaits something. `forever { print x }` never
+//! does, so no step budget or Ctrl-C could stop it: [`check_body`] refuses
+//! it before spawning, and bounds the work (steps and `spin` time) any body
+//! can do in one poll.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::Poll;
+use std::time::Duration;
+
+use evloop::inspect::Event;
+use evloop::time::Instant;
+use evloop::{JoinHandle, TaskId, WaitOn};
+
+use super::body::{Body, Step, Value};
+use super::outcome::{Outcome, Slot};
+
+/// What a REPL task's `JoinHandle` gives: `return`'s value, or `fail`'s text.
+pub type TaskOutput = Result<Option<Value>, String>;
+
+/// Something that happened while the loop ran, in order.
+#[derive(Clone, Debug)]
+pub enum Feed {
+    /// A `print` step.
+    Print {
+        /// The printing task.
+        task: String,
+        /// The loop's clock.
+        at: Instant,
+        /// What it printed.
+        text: String,
+    },
+    /// An event (only while `trace on`).
+    Event(Event),
+}
+
+/// One task the session spawned.
+pub struct ReplTask {
+    /// Its REPL name.
+    pub name: String,
+    /// Its id.
+    pub id: TaskId,
+    /// For cancelling, running until it ends, reading its state.
+    pub handle: JoinHandle<TaskOutput>,
+    /// Its outcome, for everyone.
+    pub slot: Rc<Slot>,
+}
+
+/// What task bodies share with the session.
+#[derive(Default)]
+pub struct Env {
+    /// The session's tasks, in spawn order.
+    pub tasks: RefCell<Vec<Rc<ReplTask>>>,
+    /// What happened while the loop ran, not yet shown.
+    pub feed: RefCell<Vec<Feed>>,
+    /// Set while the runtime is being dropped: guards must not spawn or cancel.
+    pub closing: Cell<bool>,
+}
+
+impl Env {
+    /// The task called `name`.
+    pub fn task(&self, name: &str) -> Option<Rc<ReplTask>> {
+        self.tasks.borrow().iter().find(|t| t.name == name).cloned()
+    }
+}
+
+thread_local! {
+    /// The text of the `panic` step being raised, so the panic hook stays quiet
+    /// (the REPL shows the panic itself) and the task's guard can record it.
+    static PANIC_TEXT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// True while a `panic` step's panic unwinds: the REPL's panic hook uses it
+/// to leave the printing to the session.
+pub fn panic_step_in_flight() -> bool {
+    PANIC_TEXT.with(|p| p.borrow().is_some())
+}
+
+/// Forgets a `panic` step's text that no task guard collected (a panic in a
+/// `NAME/finally` task), so the panic hook speaks again for real panics.
+pub fn forget_panic_text() {
+    PANIC_TEXT.with(|p| p.borrow_mut().take());
+}
+
+/// How a block of steps ended.
+enum Flow {
+    Next,
+    Return(Value),
+    Fail(String),
+}
+
+/// The future of one task body.
+pub async fn task_main(env: Rc<Env>, name: String, slot: Rc<Slot>, body: Body) -> TaskOutput {
+    let mut guard = EndGuard {
+        env: env.clone(),
+        name: name.clone(),
+        slot: slot.clone(),
+        finally: Some(body.finally),
+        done: false,
+    };
+    let me = Rc::new(Me { env, name });
+    let mut flow = run_block(me.clone(), body.steps.into()).await;
+    if let Some(finally) = guard.finally.take()
+        && !finally.is_empty()
+    {
+        match run_block(me, finally.into()).await {
+            Flow::Next => {}
+            other => flow = other,
+        }
+    }
+    let outcome = match flow {
+        Flow::Next => Outcome::Returned(None),
+        Flow::Return(v) => Outcome::Returned(Some(v)),
+        Flow::Fail(e) => Outcome::Failed(e),
+    };
+    guard.done = true;
+    slot.finish(outcome.clone());
+    match outcome {
+        Outcome::Returned(v) => Ok(v),
+        Outcome::Failed(e) => Err(e),
+        Outcome::Panicked(_) | Outcome::Cancelled => unreachable!("set only by the guard"),
+    }
+}
+
+/// Records the outcome of a task whose future is dropped before it ended
+/// (cancelled, or unwinding from a panic), and spawns its `finally` steps.
+struct EndGuard {
+    env: Rc<Env>,
+    name: String,
+    slot: Rc<Slot>,
+    finally: Option<Vec<Step>>,
+    done: bool,
+}
+
+impl Drop for EndGuard {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let outcome = if std::thread::panicking() {
+            let text = PANIC_TEXT.with(|p| p.borrow_mut().take());
+            Outcome::Panicked(text.unwrap_or_else(|| "(panic outside a panic step)".into()))
+        } else {
+            Outcome::Cancelled
+        };
+        self.slot.finish(outcome);
+        if self.env.closing.get() {
+            return;
+        }
+        if let Some(finally) = self.finally.take()
+            && !finally.is_empty()
+        {
+            let me = Rc::new(Me {
+                env: self.env.clone(),
+                name: format!("{}/finally", self.name),
+            });
+            let name = me.name.clone();
+            evloop::spawn_named(name, async move {
+                run_block(me, finally.into()).await;
+            })
+            .detach();
+        }
+    }
+}
+
+/// The task running a block.
+struct Me {
+    env: Rc<Env>,
+    name: String,
+}
+
+type BoxFlow = Pin<Box<dyn Future<Output = Flow>>>;
+
+fn run_block(me: Rc<Me>, steps: Rc<[Step]>) -> BoxFlow {
+    Box::pin(async move {
+        for step in steps.iter() {
+            match run_step(&me, step).await {
+                Flow::Next => {}
+                end => return end,
+            }
+        }
+        Flow::Next
+    })
+}
+
+async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
+    match step {
+        Step::Sleep(d) => evloop::sleep(*d).await,
+        Step::Yield => evloop::yield_now().await,
+        Step::Spin(d) => spin(*d),
+        Step::Print(text) => me.env.feed.borrow_mut().push(Feed::Print {
+            task: me.name.clone(),
+            at: Instant::now(),
+            text: text.clone(),
+        }),
+        Step::Return(v) => return Flow::Return(v.clone()),
+        Step::Fail(text) => return Flow::Fail(text.clone()),
+        Step::Panic(text) => {
+            PANIC_TEXT.with(|p| *p.borrow_mut() = Some(text.clone()));
+            panic!("{text}");
+        }
+        Step::Await(name) => return await_task(me, name, true).await,
+        Step::Shield(name) => return await_task(me, name, false).await,
+        Step::Repeat(n, steps) => {
+            let steps: Rc<[Step]> = steps.as_slice().into();
+            for _ in 0..*n {
+                match run_block(me.clone(), steps.clone()).await {
+                    Flow::Next => {}
+                    end => return end,
+                }
+            }
+        }
+        Step::Forever(steps) => {
+            let steps: Rc<[Step]> = steps.as_slice().into();
+            loop {
+                match run_block(me.clone(), steps.clone()).await {
+                    Flow::Next => {}
+                    end => return end,
+                }
+            }
+        }
+        Step::LoseWaker => lose_waker().await,
+        Step::Thread(_)
+        | Step::Acquire(_)
+        | Step::Release(_)
+        | Step::Put(..)
+        | Step::Get(_)
+        | Step::Set(_)
+        | Step::WaitEvent(_) => {
+            unreachable!("check_body refuses steps this build cannot run")
+        }
+    }
+    Flow::Next
+}
+
+/// Burns real CPU time on the loop's thread: every other task waits.
+fn spin(d: Duration) {
+    let start = std::time::Instant::now();
+    while start.elapsed() < d {
+        std::hint::spin_loop();
+    }
+}
+
+/// Returns `Pending` forever without keeping the waker: the mistake debug
+/// mode's lost-waker check catches.
+async fn lose_waker() {
+    std::future::poll_fn(|_cx| {
+        evloop::task::note_wait(WaitOn::Other);
+        Poll::<()>::Pending
+    })
+    .await;
+}
+
+/// `await NAME` (`propagate`: cancelling the awaiter cancels NAME) and
+/// `shield NAME` (it does not).
+async fn await_task(me: &Rc<Me>, name: &str, propagate: bool) -> Flow {
+    let Some(target) = me.env.task(name) else {
+        return Flow::Fail(format!("no task named {name}"));
+    };
+    let mut propagation = CancelOnDrop {
+        env: me.env.clone(),
+        target: target.clone(),
+        armed: propagate,
+    };
+    let outcome = target.slot.wait(target.id).await;
+    propagation.armed = false;
+    match outcome {
+        Outcome::Returned(_) => Flow::Next,
+        Outcome::Failed(e) => Flow::Fail(e),
+        Outcome::Panicked(m) => Flow::Fail(format!("{name} panicked: {m}")),
+        Outcome::Cancelled => match me.env.task(&me.name) {
+            // asyncio raises CancelledError in the awaiter: it is cancelled too.
+            Some(myself) => {
+                let _ = myself.handle.cancel();
+                std::future::pending::<()>().await;
+                unreachable!("a cancelled task is never polled again")
+            }
+            None => Flow::Fail(format!("{name} was cancelled")),
+        },
+    }
+}
+
+/// Cancels the awaited task when the awaiting one is cancelled.
+struct CancelOnDrop {
+    env: Rc<Env>,
+    target: Rc<ReplTask>,
+    armed: bool,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if self.armed && !self.env.closing.get() && !std::thread::panicking() {
+            let _ = self.target.handle.cancel();
+        }
+    }
+}
+
+/// The longest `spin` time one poll may burn.
+pub const MAX_SPIN_PER_POLL: Duration = Duration::from_secs(10);
+/// The most steps one poll may run.
+pub const MAX_STEPS_PER_POLL: u128 = 1_000_000;
+
+/// Why a body can't be spawned in this session (`None`: it can).
+///
+/// `known` says whether a task name exists.
+pub fn check_body(body: &Body, known: &dyn Fn(&str) -> bool) -> Result<(), String> {
+    for steps in [&body.steps, &body.finally] {
+        check_steps(steps, known)?;
+        let cost = cost(steps);
+        if cost.steps > MAX_STEPS_PER_POLL || cost.spin > MAX_SPIN_PER_POLL {
+            return Err(format!(
+                "this body could run {} steps and spin {} without awaiting anything, blocking the REPL; \
+                 one poll may run at most {MAX_STEPS_PER_POLL} steps and spin at most {}s — add a yield or sleep",
+                cost.steps,
+                super::duration::format_duration(cost.spin.min(Duration::from_secs(u64::MAX / 2))),
+                MAX_SPIN_PER_POLL.as_secs()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_steps(steps: &[Step], known: &dyn Fn(&str) -> bool) -> Result<(), String> {
+    for step in steps {
+        match step {
+            Step::Await(n) | Step::Shield(n) if !known(n) => {
+                return Err(format!(
+                    "no task named {n} — spawn it before a task that awaits it"
+                ));
+            }
+            Step::Forever(inner) => {
+                if !inner.iter().any(always_suspends) {
+                    return Err(
+                        "forever { … } must contain yield, sleep or lose-waker at its top level, \
+                         or it never gives the loop back: forever { print tick; sleep 1s }"
+                            .into(),
+                    );
+                }
+                check_steps(inner, known)?;
+            }
+            Step::Repeat(_, inner) => check_steps(inner, known)?,
+            Step::Thread(_) => {
+                return Err(
+                    "thread needs to_thread (the reactor branch), which is not in this build yet"
+                        .into(),
+                );
+            }
+            Step::Acquire(_) | Step::Release(_) => {
+                return Err(needs_toolkit("acquire/release", "Semaphore"));
+            }
+            Step::Put(..) | Step::Get(_) => return Err(needs_toolkit("put/get", "Queue")),
+            Step::Set(_) | Step::WaitEvent(_) => {
+                return Err(needs_toolkit("set/wait-event", "Event"));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The error for a step or command whose library part is not in this build.
+pub fn needs_toolkit(what: &str, api: &str) -> String {
+    format!("{what} (the asyncio toolkit's {api}) is not wired into the REPL yet")
+}
+
+/// A step that returns `Pending` at least once every time it runs.
+fn always_suspends(step: &Step) -> bool {
+    match step {
+        Step::Yield | Step::LoseWaker => true,
+        Step::Sleep(d) => !d.is_zero(),
+        _ => false,
+    }
+}
+
+/// The most work a stretch of steps can do without suspending.
+#[derive(Clone, Copy, Default)]
+struct Cost {
+    steps: u128,
+    spin: Duration,
+}
+
+impl Cost {
+    fn add(self, other: Cost) -> Cost {
+        Cost {
+            steps: self.steps.saturating_add(other.steps),
+            spin: self.spin.saturating_add(other.spin),
+        }
+    }
+    fn max(self, other: Cost) -> Cost {
+        Cost {
+            steps: self.steps.max(other.steps),
+            spin: self.spin.max(other.spin),
+        }
+    }
+}
+
+/// A conservative bound of the longest stretch without a suspension.
+fn cost(steps: &[Step]) -> Cost {
+    let mut worst = Cost::default();
+    let mut run = Cost::default();
+    for step in steps {
+        if always_suspends(step) {
+            worst = worst.max(run);
+            run = Cost::default();
+            continue;
+        }
+        let here = match step {
+            Step::Spin(d) => Cost { steps: 1, spin: *d },
+            Step::Repeat(n, inner) => {
+                let inner_cost = cost(inner);
+                if inner.iter().any(always_suspends) {
+                    // A suspension every round: at most two rounds' stretch joins up.
+                    inner_cost.add(inner_cost)
+                } else {
+                    Cost {
+                        steps: inner_cost.steps.saturating_mul(u128::from(*n)),
+                        spin: inner_cost
+                            .spin
+                            .saturating_mul(u32::try_from(*n).unwrap_or(u32::MAX)),
+                    }
+                }
+            }
+            Step::Forever(inner) => cost(inner).add(cost(inner)),
+            _ => Cost {
+                steps: 1,
+                spin: Duration::ZERO,
+            },
+        };
+        run = run.add(here);
+    }
+    worst.max(run)
+}

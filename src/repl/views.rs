@@ -1,0 +1,307 @@
+//! The seeing commands as styled text: `tasks`, `show`, `queue`, `help`.
+
+use std::cell::Ref;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+use evloop::TaskId;
+use evloop::inspect::{Event, EventKind, Snapshot, TaskInfo};
+
+use super::describe::{Describe, outcome_style, state_word};
+use super::duration::format_duration;
+use super::help;
+use super::program::{Env, ReplTask};
+use super::styled::{Line, Style, Styled};
+
+/// What the views read: one snapshot plus the session's memory.
+pub struct View<'a> {
+    /// The loop now.
+    pub snapshot: Snapshot,
+    /// The session's tasks.
+    pub env: &'a Env,
+    /// The events so far (the most recent ones, if there were very many).
+    pub events: Ref<'a, VecDeque<Event>>,
+    /// Task names by id.
+    pub names: Ref<'a, HashMap<TaskId, String>>,
+    /// Leave out real time.
+    pub deterministic: bool,
+}
+
+impl View<'_> {
+    /// A describer for this view.
+    pub fn describe(&self) -> Describe<'_> {
+        Describe {
+            names: &self.names,
+            deterministic: self.deterministic,
+        }
+    }
+
+    /// The REPL task with this id.
+    pub fn repl_task(&self, id: TaskId) -> Option<Rc<ReplTask>> {
+        self.env.tasks.borrow().iter().find(|t| t.id == id).cloned()
+    }
+
+    /// The state word and style of a task.
+    pub fn state(&self, t: &TaskInfo) -> (Style, &'static str) {
+        let outcome = self.repl_task(t.id).and_then(|r| r.slot.outcome());
+        state_word(t.state, outcome.as_ref())
+    }
+}
+
+/// Pads `text` to `width` characters.
+fn pad(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n >= width {
+        format!("{text} ")
+    } else {
+        format!("{text}{} ", " ".repeat(width - n))
+    }
+}
+
+/// `tasks`: one row per task.
+pub fn tasks(v: &View<'_>) -> Styled {
+    let d = v.describe();
+    if v.snapshot.tasks.is_empty() {
+        return vec![Line::plain("no tasks — spawn one: spawn worker sleep 1s")];
+    }
+    let header = [
+        "ID",
+        "NAME",
+        "STATE",
+        "WAITING ON",
+        "POLLS",
+        "WAKES",
+        "BUSY",
+        "AGE",
+    ];
+    let rows: Vec<[(Style, String); 8]> = v
+        .snapshot
+        .tasks
+        .iter()
+        .map(|t| {
+            let (style, word) = v.state(t);
+            [
+                (Style::Dim, t.id.to_string()),
+                (Style::Heading, t.name.clone()),
+                (style, word.to_string()),
+                (
+                    Style::Plain,
+                    t.waiting_on.as_ref().map_or("-".into(), |w| d.wait(w)),
+                ),
+                (Style::Plain, t.polls.to_string()),
+                (Style::Plain, t.wakes.to_string()),
+                (Style::Plain, d.real(t.busy)),
+                (Style::Plain, format_duration(t.age(v.snapshot.now))),
+            ]
+        })
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in &rows {
+        for (i, (_, cell)) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let mut out = Vec::new();
+    let mut head = Line::default();
+    for (i, h) in header.iter().enumerate() {
+        head.push(Style::Heading, pad(h, widths[i]));
+    }
+    out.push(trim(head));
+    for row in rows {
+        let mut line = Line::default();
+        for (i, (style, cell)) in row.into_iter().enumerate() {
+            line.push(style, pad(&cell, widths[i]));
+        }
+        out.push(trim(line));
+    }
+    out
+}
+
+/// Drops the trailing padding of a line.
+fn trim(mut line: Line) -> Line {
+    if let Some((_, last)) = line.0.last_mut() {
+        let t = last.trim_end().to_string();
+        *last = t;
+    }
+    line
+}
+
+/// `show NAME`: one task in full, with its history.
+pub fn show(v: &View<'_>, task: &ReplTask) -> Styled {
+    let d = v.describe();
+    let mut out = Vec::new();
+    let Some(info) = v.snapshot.task(task.id) else {
+        out.push(Line::plain(format!(
+            "{} ({}) finished long ago; the loop no longer keeps its record",
+            task.name, task.id
+        )));
+        return out;
+    };
+    let (style, word) = v.state(info);
+    out.push(
+        Line::new(Style::Heading, format!("{} ({})", info.name, info.id))
+            .with(Style::Plain, " — ")
+            .with(style, word),
+    );
+    if let Some(w) = &info.waiting_on {
+        out.push(Line::plain(format!("  waiting on  {}", d.wait(w))));
+    }
+    if let Some(outcome) = task.slot.outcome() {
+        out.push(Line::plain("  outcome     ").with(outcome_style(&outcome), outcome.to_string()));
+    }
+    out.push(Line::plain(format!(
+        "  last woken  {}",
+        d.cause(&info.last_cause)
+    )));
+    out.push(Line::plain(format!(
+        "  polls {}, wakes {}, busy {}",
+        info.polls,
+        info.wakes,
+        d.real(info.busy)
+    )));
+    out.push(Line::plain(format!(
+        "  spawned at {}{}",
+        info.spawned_at,
+        info.finished_at
+            .map_or(String::new(), |f| format!(", finished at {f}"))
+    )));
+    out.push(Line::new(Style::Heading, "  history:"));
+    let mut any = false;
+    for e in v.events.iter().filter(|e| involves(e, task.id)) {
+        any = true;
+        let mut line = Line::plain("    ");
+        line.0.extend(d.event(e).0);
+        out.push(line);
+    }
+    if !any {
+        out.push(Line::new(Style::Dim, "    (no events kept)"));
+    }
+    out
+}
+
+/// Whether an event is about `task` (as the subject, or a timer it set).
+pub fn involves(e: &Event, task: TaskId) -> bool {
+    match &e.kind {
+        EventKind::Spawned { task: t, .. }
+        | EventKind::Woken { task: t, .. }
+        | EventKind::Polled { task: t, .. }
+        | EventKind::Completed { task: t }
+        | EventKind::Cancelled { task: t }
+        | EventKind::Panicked { task: t, .. } => *t == task,
+        EventKind::TimerFired { owner, .. } => *owner == Some(task),
+        EventKind::ClockAdvanced { .. } => false,
+        EventKind::Diagnostic(diag) => diag.to_string().contains(&format!("({task})")),
+    }
+}
+
+/// `queue`: what the loop holds, in the order it will serve it.
+pub fn queue(v: &View<'_>) -> Styled {
+    let d = v.describe();
+    let s = &v.snapshot;
+    let mut out = vec![Line::new(
+        Style::Heading,
+        format!("clock {} ({})", s.now, clock_word(s)),
+    )];
+    let mut ready = Line::new(Style::Heading, "ready queue: ");
+    if s.ready.is_empty() {
+        ready.push(Style::Dim, "empty");
+    } else {
+        let names: Vec<String> = s.ready.iter().map(|t| d.task(*t)).collect();
+        ready.push(Style::Ready, names.join(" → "));
+        ready.push(Style::Dim, "  (polled in this order under fifo)");
+    }
+    out.push(ready);
+    out.push(Line::new(Style::Heading, "timers:"));
+    if s.timers.is_empty() {
+        out.push(Line::new(Style::Dim, "  none"));
+    }
+    for t in &s.timers {
+        let owner = t.owner.map_or("(no task)".to_string(), |o| d.task(o));
+        let left = t.deadline - s.now;
+        out.push(Line::plain(format!(
+            "  @{}  {owner}  (in {})",
+            t.deadline,
+            format_duration(left)
+        )));
+    }
+    out.push(Line::new(Style::Heading, "I/O: ").with(Style::Dim, "no registrations"));
+    out.push(Line::new(Style::Heading, "primitives: ").with(Style::Dim, "none"));
+    let parked: Vec<&TaskInfo> = s
+        .tasks
+        .iter()
+        .filter(|t| t.state == evloop::TaskState::Waiting)
+        .collect();
+    if !parked.is_empty() {
+        out.push(Line::new(Style::Heading, "waiting tasks:"));
+        for t in parked {
+            let on = t.waiting_on.as_ref().map_or("-".into(), |w| d.wait(w));
+            out.push(Line::new(
+                Style::Waiting,
+                format!("  {} waits on {on}", t.name),
+            ));
+        }
+    }
+    out
+}
+
+fn clock_word(s: &Snapshot) -> &'static str {
+    match s.clock {
+        evloop::time::ClockKind::Real => "real",
+        evloop::time::ClockKind::Virtual => "virtual",
+    }
+}
+
+/// `help` and `help TOPIC`.
+pub fn help(topic: Option<&'static str>) -> Styled {
+    let mut out = Vec::new();
+    match topic {
+        None => {
+            out.push(Line::new(Style::Heading, "commands:"));
+            for c in help::COMMANDS {
+                out.push(
+                    Line::plain("  ")
+                        .with(Style::Command, pad(c.name, 13))
+                        .with(Style::Plain, c.summary),
+                );
+            }
+            out.push(Line::new(
+                Style::Heading,
+                "task body steps (spawn NAME STEP; STEP; …):",
+            ));
+            for s in help::STEPS {
+                out.push(
+                    Line::plain("  ")
+                        .with(Style::Command, pad(s.usage, 22))
+                        .with(Style::Plain, s.summary),
+                );
+            }
+            out.push(Line::new(
+                Style::Dim,
+                "help NAME shows one command or step with an example; docs/repl.md is a guided tour",
+            ));
+        }
+        Some(name) => {
+            if let Some(c) = help::find_command(name) {
+                for u in c.usage {
+                    out.push(Line::new(Style::Command, format!("  {u}")));
+                }
+                out.push(Line::plain(format!("  {}", c.summary)));
+                if !c.aliases.is_empty() {
+                    out.push(Line::plain(format!("  also: {}", c.aliases.join(", "))));
+                }
+                out.push(Line::new(Style::Dim, "  e.g. ").with(Style::Plain, c.example));
+            } else if let Some(s) = help::find_step(name) {
+                out.push(Line::new(
+                    Style::Command,
+                    format!("  {}   (a task body step)", s.usage),
+                ));
+                out.push(Line::plain(format!("  {}", s.summary)));
+                out.push(
+                    Line::new(Style::Dim, "  e.g. ")
+                        .with(Style::Plain, format!("spawn t {}", s.example)),
+                );
+            }
+        }
+    }
+    out
+}

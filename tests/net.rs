@@ -1,0 +1,239 @@
+//! Sockets on the reactor: echo, UDP, refused connects, half-close, errors.
+
+mod util;
+
+use std::io;
+use std::net::Shutdown;
+use std::rc::Rc;
+
+use evloop::io::Async;
+use evloop::net::{TcpListener, TcpStream, UdpSocket, UnixStream};
+
+/// Serves echo on `listener` until the loop ends: one task per connection.
+async fn echo_server(listener: TcpListener) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        drop(evloop::spawn_named("echo", async move {
+            let mut buf = [0u8; 4096];
+            loop {
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if stream.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }));
+    }
+}
+
+#[test]
+fn a_thousand_concurrent_echo_connections_on_one_thread() {
+    const CONNECTIONS: usize = 1000;
+    let rt = evloop::Runtime::new();
+    let echoed = rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = evloop::spawn_named("server", echo_server(listener));
+        let clients: Vec<_> = (0..CONNECTIONS)
+            .map(|i| {
+                evloop::spawn(async move {
+                    let stream = TcpStream::connect(addr).await?;
+                    let message = format!("hello from client {i:04}");
+                    stream.write_all(message.as_bytes()).await?;
+                    let mut back = vec![0; message.len()];
+                    stream.read_exact(&mut back).await?;
+                    assert_eq!(back, message.as_bytes());
+                    io::Result::Ok(stream) // kept open until every client is done
+                })
+            })
+            .collect();
+        let mut open = Vec::new();
+        for client in clients {
+            open.push(client.await.unwrap().unwrap());
+        }
+        server.cancel();
+        open.len()
+    });
+    assert_eq!(echoed, CONNECTIONS);
+}
+
+#[test]
+fn udp_round_trip_with_send_to_and_connected_send() {
+    let rt = evloop::Runtime::new();
+    rt.block_on(async {
+        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let server_addr = server.local_addr().unwrap();
+        let responder = evloop::spawn(async move {
+            let mut buf = [0; 64];
+            let (n, from) = server.recv_from(&mut buf).await.unwrap();
+            buf[..n].make_ascii_uppercase();
+            server.send_to(&buf[..n], from).await.unwrap();
+        });
+        client.connect(server_addr).unwrap();
+        assert_eq!(client.peer_addr().unwrap(), server_addr);
+        client.send(b"ping").await.unwrap();
+        let mut buf = [0; 64];
+        let n = client.recv(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"PING");
+        responder.await.unwrap();
+    });
+}
+
+#[test]
+fn connecting_where_nobody_listens_is_refused() {
+    let rt = evloop::Runtime::new();
+    let err = rt.block_on(async {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        // The listener is dropped (closed) at the end of the line above.
+        TcpStream::connect(port).await.unwrap_err()
+    });
+    assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+}
+
+#[test]
+fn half_close_gives_eof_and_the_other_direction_keeps_working() {
+    let rt = evloop::Runtime::new();
+    rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = evloop::spawn(async move {
+            let (stream, peer) = listener.accept().await.unwrap();
+            assert_eq!(stream.peer_addr().unwrap(), peer);
+            let mut got = Vec::new();
+            let mut buf = [0; 3];
+            loop {
+                match stream.read(&mut buf).await.unwrap() {
+                    0 => break, // the client shut down its write side
+                    n => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            stream
+                .write_all(format!("got {} bytes", got.len()).as_bytes())
+                .await
+                .unwrap();
+            // Dropping the stream closes it: the client reads EOF next.
+        });
+        let stream = TcpStream::connect(addr).await.unwrap();
+        stream.set_nodelay(true).unwrap();
+        assert!(stream.nodelay().unwrap());
+        stream.write_all(b"0123456789").await.unwrap();
+        stream.shutdown(Shutdown::Write).unwrap();
+        let mut reply = [0; 12];
+        stream.read_exact(&mut reply).await.unwrap();
+        assert_eq!(&reply, b"got 10 bytes");
+        server.await.unwrap();
+        let mut more = [0; 8];
+        assert_eq!(stream.read(&mut more).await.unwrap(), 0, "EOF is Ok(0)");
+        assert_eq!(stream.read(&mut more).await.unwrap(), 0, "and stays Ok(0)");
+    });
+}
+
+#[test]
+fn read_exact_at_eof_is_unexpected_eof_and_a_closed_peer_breaks_the_pipe() {
+    let rt = evloop::Runtime::new();
+    rt.block_on(async {
+        let (a, b) = UnixStream::pair().unwrap();
+        a.write_all(b"ab").await.unwrap();
+        drop(a);
+        let mut buf = [0; 4];
+        let err = b.read_exact(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        let err = b.write_all(b"x").await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+    });
+}
+
+#[test]
+fn unix_stream_connects_to_a_path() {
+    let dir = std::env::temp_dir().join(format!("evloop-unix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("sock");
+    let _ = std::fs::remove_file(&path);
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = [0; 5];
+        s.read_exact(&mut buf).unwrap();
+        s.write_all(&buf).unwrap();
+    });
+    let rt = evloop::Runtime::new();
+    let back = rt.block_on(async {
+        let s = UnixStream::connect(&path).await.unwrap();
+        s.write_all(b"hello").await.unwrap();
+        let mut buf = [0; 5];
+        s.read_exact(&mut buf).await.unwrap();
+        buf
+    });
+    server.join().unwrap();
+    assert_eq!(&back, b"hello");
+    let missing = rt
+        .block_on(UnixStream::connect(dir.join("nobody-here")))
+        .unwrap_err();
+    assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn io_objects_made_outside_a_loop_are_an_error_not_a_panic() {
+    let err = TcpListener::bind("127.0.0.1:0").unwrap_err();
+    assert!(
+        err.to_string().contains("inside a running evloop loop"),
+        "{err}"
+    );
+    let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let err = Async::new(a).unwrap_err();
+    assert!(
+        err.to_string().contains("inside a running evloop loop"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_regular_file_cannot_be_registered_and_says_so() {
+    let rt = evloop::Runtime::new();
+    let file = std::fs::File::open("Cargo.toml").unwrap();
+    let result = rt.block_on(async { Async::new(file).map(|_| ()) });
+    // epoll refuses regular files with EPERM; kqueue accepts them (always
+    // ready). Either way: no panic, and the loop keeps working.
+    if let Err(e) = result {
+        assert_eq!(e.kind(), io::ErrorKind::PermissionDenied, "{e}");
+    }
+    assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+}
+
+#[test]
+fn two_tasks_may_share_a_stream_one_reading_one_writing() {
+    let rt = evloop::Runtime::new();
+    rt.block_on(async {
+        let (a, b) = UnixStream::pair().unwrap();
+        let a = Rc::new(a);
+        let reader = {
+            let a = a.clone();
+            evloop::spawn(async move {
+                let mut buf = [0; 3];
+                a.read_exact(&mut buf).await.unwrap();
+                buf
+            })
+        };
+        let writer = {
+            let a = a.clone();
+            evloop::spawn(async move { a.write_all(b"out").await.unwrap() })
+        };
+        let mut buf = [0; 3];
+        b.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"out");
+        b.write_all(b"in!").await.unwrap();
+        writer.await.unwrap();
+        assert_eq!(&reader.await.unwrap(), b"in!");
+    });
+}

@@ -1,0 +1,158 @@
+//! Transcript tests: each `tests/transcripts/NAME.txt` is a REPL session,
+//! commands (lines starting with `> `, continuation lines with `. `) and the
+//! exact output. The test feeds the commands to the built binary in script
+//! mode and compares its whole output with the file.
+//!
+//! `EVLOOP_BLESS=1 cargo test --test transcripts` rewrites the files from
+//! the binary's output (review the diff before committing it). A file may
+//! start with `#! exit N` to say the script's expected exit status (0 if
+//! absent); that line is kept as a comment command.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn transcripts() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/transcripts exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The commands of a transcript: its `> ` lines, with `. ` continuations.
+pub fn commands(transcript: &str) -> String {
+    let mut script = String::new();
+    for line in transcript.lines() {
+        if let Some(c) = line.strip_prefix("> ") {
+            script.push_str(c);
+            script.push('\n');
+        } else if line == ">" {
+            script.push('\n');
+        } else if let Some(c) = line.strip_prefix(". ") {
+            script.push_str(c);
+            script.push('\n');
+        }
+    }
+    script
+}
+
+fn expected_exit(transcript: &str) -> i32 {
+    transcript
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("> #! exit "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn run_binary(script: &str, dir: &Path) -> (String, i32) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_evloop"))
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the evloop binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "the REPL wrote to stderr:\n{stderr}");
+    (
+        String::from_utf8(out.stdout).expect("UTF-8 output"),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn every_transcript_matches_the_binary() {
+    let bless = std::env::var_os("EVLOOP_BLESS").is_some();
+    let scratch = std::env::temp_dir().join(format!("evloop-transcripts-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let mut failures = Vec::new();
+    let files = transcripts();
+    assert!(!files.is_empty());
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (mut output, code) = run_binary(&commands(&text), &scratch);
+        let want_code = expected_exit(&text);
+        if bless {
+            if code != want_code {
+                // Say the new exit status in the header, and run again to get its echo.
+                let body: String = commands(&text)
+                    .lines()
+                    .filter(|l| !l.starts_with("#! exit "))
+                    .map(|l| format!("{l}\n"))
+                    .collect();
+                let header = if code == 0 {
+                    String::new()
+                } else {
+                    format!("#! exit {code}\n")
+                };
+                output = run_binary(&format!("{header}{body}"), &scratch).0;
+            }
+            std::fs::write(&path, &output).unwrap();
+            continue;
+        }
+        if output != text || code != want_code {
+            failures.push(format!(
+                "{}: exit {code} (want {want_code})\n{}",
+                path.display(),
+                diff(&text, &output)
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The first differing lines, for the failure message.
+fn diff(want: &str, got: &str) -> String {
+    let (w, g): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
+    for i in 0..w.len().max(g.len()) {
+        if w.get(i) != g.get(i) {
+            return format!(
+                "line {}:\n  want: {:?}\n  got:  {:?}\n--- whole output ---\n{got}",
+                i + 1,
+                w.get(i),
+                g.get(i)
+            );
+        }
+    }
+    "same lines, different line endings".into()
+}
+
+/// Every session shown in docs/repl.md is the start of a transcript file
+/// (so the tour's output is what the binary prints).
+#[test]
+fn the_tour_shows_real_sessions() {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/repl.md"))
+        .expect("docs/repl.md exists");
+    let all: Vec<String> = transcripts()
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    let mut blocks = 0;
+    let mut rest = doc.as_str();
+    while let Some(start) = rest.find("```text\n> ") {
+        let body = &rest[start + "```text\n".len()..];
+        let end = body.find("```").expect("closed code block");
+        let session = &body[..end];
+        blocks += 1;
+        assert!(
+            all.iter().any(|t| t.contains(session)),
+            "this session of docs/repl.md is in no transcript file:\n{session}"
+        );
+        rest = &body[end..];
+    }
+    assert!(blocks >= 8, "the tour shows {blocks} sessions");
+}
