@@ -2,7 +2,9 @@
 //! release default), nobody listening to events.
 
 use std::future::Future;
+use std::net::SocketAddr;
 
+pub use evloop::net::{TcpListener as Listener, TcpStream as Stream};
 use evloop::sync::Queue;
 
 pub use evloop::{sleep, yield_now};
@@ -49,4 +51,33 @@ pub async fn send<T: 'static>(tx: &mut Tx<T>, value: T) {
 
 pub async fn recv<T: 'static>(rx: &mut Rx<T>) -> Option<T> {
     rx.get().await.ok()
+}
+
+pub async fn listen() -> (Listener, SocketAddr) {
+    let listener = Listener::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = listener.local_addr().expect("a bound address");
+    (listener, addr)
+}
+
+pub async fn accept(listener: &Listener) -> Stream {
+    let (stream, _) = listener.accept().await.expect("accept");
+    stream.set_nodelay(true).expect("TCP_NODELAY");
+    stream
+}
+
+/// evloop's `connect` runs std's blocking connect on a worker thread (see
+/// `evloop::net`); 50 connects are a negligible part of F50.
+pub async fn connect(addr: SocketAddr) -> Stream {
+    let stream = Stream::connect(addr).await.expect("connect");
+    stream.set_nodelay(true).expect("TCP_NODELAY");
+    stream
+}
+
+pub async fn write_all(stream: &mut Stream, buf: &[u8]) {
+    stream.write_all(buf).await.expect("write");
+}
+
+/// `false` at end of stream.
+pub async fn read_exact(stream: &mut Stream, buf: &mut [u8]) -> bool {
+    stream.read_exact(buf).await.is_ok()
 }

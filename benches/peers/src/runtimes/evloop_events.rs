@@ -6,7 +6,10 @@ use std::future::Future;
 use std::hint::black_box;
 use std::rc::Rc;
 
-pub use super::evloop::{channel, recv, send, sleep, spawn, spawn_detached, yield_now};
+pub use super::evloop::{
+    accept, channel, connect, listen, read_exact, recv, send, sleep, spawn, spawn_detached,
+    write_all, yield_now,
+};
 
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let runtime = super::evloop::runtime();

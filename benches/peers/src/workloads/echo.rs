@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use super::{Better, Sample, Size, Workload};
-use crate::runtimes::{Kind, run_on};
+use crate::runtimes::{Kind, run_on_reactors};
 use crate::stats::percentile_sorted;
 
 pub const MANY: Workload = Workload {
@@ -19,7 +19,7 @@ pub const MANY: Workload = Workload {
     what: "TCP echo, 50 connections × 2,000 round trips",
     figure: "round trips/s",
     better: Better::Higher,
-    runtimes: RUNTIMES,
+    runtimes: &Kind::WITH_REACTOR,
     peers_also_from: &[],
     run: run_many,
 };
@@ -29,12 +29,10 @@ pub const ONE: Workload = Workload {
     what: "TCP echo, 1 connection × 20,000 round trips",
     figure: "round trips/s",
     better: Better::Higher,
-    runtimes: RUNTIMES,
+    runtimes: &Kind::WITH_REACTOR,
     peers_also_from: &[],
     run: run_one,
 };
-
-const RUNTIMES: &[Kind] = &[Kind::Tokio, Kind::TokioLocal, Kind::Smol];
 
 const MESSAGE: usize = 64;
 
@@ -95,11 +93,7 @@ macro_rules! echo {
 }
 
 fn run_echo(kind: Kind, connections: usize, trips: usize) -> Option<Sample> {
-    run_on!(kind, echo(connections, trips), [
-        Tokio => tokio,
-        TokioLocal => tokio_local,
-        Smol => smol,
-    ])
+    run_on_reactors!(kind, echo(connections, trips))
 }
 
 fn run_many(kind: Kind, size: Size) -> Option<Sample> {
