@@ -95,6 +95,8 @@ pub fn parse(args: &[String]) -> Result<Request, String> {
     if runtimes.is_empty() {
         runtimes = Kind::ALL.to_vec();
     }
+    // Columns always come in table order, whatever order --only named them.
+    runtimes.sort_by_key(|k| Kind::ALL.iter().position(|all| all == k));
     Ok(Request::Run(Options {
         workloads,
         runtimes,
@@ -146,6 +148,12 @@ mod tests {
         let ids: Vec<_> = o.workloads.iter().map(|w| w.id).collect();
         assert_eq!(ids, ["A"]);
         assert!(!o.floors);
+    }
+
+    #[test]
+    fn only_keeps_the_table_order_of_columns() {
+        let o = run(&["--only", "evloop,smol", "--only", "tokio"]).unwrap();
+        assert_eq!(o.runtimes, [Kind::Tokio, Kind::Smol, Kind::Evloop]);
     }
 
     #[test]
