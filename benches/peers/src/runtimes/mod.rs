@@ -1,0 +1,154 @@
+//! The runtimes under test, each behind the same small vocabulary.
+//!
+//! A workload is written once, as a `macro_rules!` body that names its
+//! runtime module (`runtimes::$rt::spawn(…)`), and expanded once per runtime.
+//! A macro rather than a trait because the runtimes disagree on `Send`:
+//! tokio's plain `spawn` needs `Send` futures while evloop's timers and
+//! queues are `Rc`-based; each expansion is type-checked on its own, so every
+//! runtime runs the same source with its own types.
+//!
+//! Every module offers the same names:
+//!
+//! ```text
+//!   block_on(f)            a fresh runtime, run f to completion, drop the runtime
+//!   spawn(f) -> handle     a task; awaiting the handle gives f's output
+//!   spawn_detached(f)      a task nobody joins
+//!   yield_now()            the runtime's own yield
+//!   channel(cap)           the runtime's own bounded channel; send / recv
+//!   sleep(d)               the runtime's timer (not futures' LocalPool: it has none)
+//!   listen / connect / accept / write_all / read_exact   TCP (not LocalPool)
+//! ```
+
+pub mod evloop;
+pub mod evloop_events;
+pub mod futures_pool;
+pub mod smol;
+pub mod tokio;
+pub mod tokio_local;
+
+use std::fmt;
+
+/// One runtime configuration, as a column of the results table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// tokio's current-thread runtime, plain `tokio::spawn`.
+    Tokio,
+    /// tokio's current-thread runtime, a `LocalSet` and `spawn_local`.
+    TokioLocal,
+    /// `async_executor::LocalExecutor` driven by `async_io::block_on`.
+    Smol,
+    /// `futures::executor::LocalPool` (no timers, no I/O).
+    Futures,
+    /// evloop: real clock, debug mode off, nobody listening.
+    Evloop,
+    /// evloop with a subscriber counting every event.
+    EvloopEvents,
+}
+
+impl Kind {
+    /// Every runtime, in table order.
+    pub const ALL: [Kind; 6] = [
+        Kind::Tokio,
+        Kind::TokioLocal,
+        Kind::Smol,
+        Kind::Futures,
+        Kind::Evloop,
+        Kind::EvloopEvents,
+    ];
+
+    /// Every runtime that has timers and I/O (all but LocalPool).
+    pub const WITH_REACTOR: [Kind; 5] = [
+        Kind::Tokio,
+        Kind::TokioLocal,
+        Kind::Smol,
+        Kind::Evloop,
+        Kind::EvloopEvents,
+    ];
+
+    /// The column name, also what `--only` accepts.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Tokio => "tokio",
+            Kind::TokioLocal => "tokio-local",
+            Kind::Smol => "smol",
+            Kind::Futures => "futures",
+            Kind::Evloop => "evloop",
+            Kind::EvloopEvents => "evloop+events",
+        }
+    }
+
+    /// The runtimes evloop is compared with (evloop's own columns are not).
+    pub fn is_peer(self) -> bool {
+        !matches!(self, Kind::Evloop | Kind::EvloopEvents)
+    }
+
+    /// Parses a column name.
+    ///
+    /// # Errors
+    ///
+    /// An unknown name, with the list of known ones.
+    pub fn parse(name: &str) -> Result<Kind, String> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                let known: Vec<_> = Kind::ALL.iter().map(|k| k.name()).collect();
+                format!(
+                    "unknown runtime `{name}`: expected one of {}",
+                    known.join(", ")
+                )
+            })
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Expands the workload body macro `$body!($module, (args…))` on the runtime
+/// `$kind` if it is one of the listed `Variant => module` pairs, and runs it
+/// with that module's `block_on`. `None` for a runtime not listed.
+macro_rules! run_on {
+    ($kind:expr, $body:ident $args:tt, [$($variant:ident => $module:ident),* $(,)?]) => {
+        match $kind {
+            $(
+                $crate::runtimes::Kind::$variant => Some($crate::runtimes::$module::block_on(
+                    $body!($module, $args),
+                )),
+            )*
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    };
+}
+
+/// [`run_on!`] over every runtime.
+macro_rules! run_on_every {
+    ($kind:expr, $body:ident $args:tt) => {
+        $crate::runtimes::run_on!($kind, $body $args, [
+            Tokio => tokio,
+            TokioLocal => tokio_local,
+            Smol => smol,
+            Futures => futures_pool,
+            Evloop => evloop,
+            EvloopEvents => evloop_events,
+        ])
+    };
+}
+
+/// [`run_on!`] over the runtimes with timers and I/O.
+macro_rules! run_on_reactors {
+    ($kind:expr, $body:ident $args:tt) => {
+        $crate::runtimes::run_on!($kind, $body $args, [
+            Tokio => tokio,
+            TokioLocal => tokio_local,
+            Smol => smol,
+            Evloop => evloop,
+            EvloopEvents => evloop_events,
+        ])
+    };
+}
+
+pub(crate) use {run_on, run_on_every, run_on_reactors};
