@@ -14,7 +14,7 @@
 //! Man pages: epoll(7), epoll_create1(2), epoll_ctl(2), epoll_wait(2),
 //! eventfd(2).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_int, c_uint, c_void};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -42,6 +42,9 @@ const EPOLLET: u32 = 1 << 31;
 // EPOLL_CLOEXEC and EFD_CLOEXEC are O_CLOEXEC (octal 02000000), EFD_NONBLOCK
 // is O_NONBLOCK (octal 04000), on the architectures `sys::fcntl` admits.
 const EPOLL_CLOEXEC: c_int = 0o2000000;
+/// errno for "no such system call" (every architecture this module supports).
+#[cfg(all(target_pointer_width = "64", not(miri)))]
+const ENOSYS: i32 = 38;
 const EFD_CLOEXEC: c_int = 0o2000000;
 const EFD_NONBLOCK: c_int = 0o4000;
 
@@ -78,10 +81,31 @@ const _: () = {
     assert!(std::mem::offset_of!(EpollEvent, data) == 8);
 };
 
+/// `struct timespec` on 64-bit Linux: `time_t` and `long` are both 64 bits.
+/// (32-bit targets have two `timespec`s in glibc, 32- and 64-bit `time_t`;
+/// evloop uses `epoll_wait` there rather than guess which one a symbol takes.)
+#[cfg(all(target_pointer_width = "64", not(miri)))]
+#[repr(C)]
+struct Timespec {
+    tv_sec: i64,
+    tv_nsec: i64,
+}
+
+#[cfg(all(target_pointer_width = "64", not(miri)))]
+const _: () = assert!(size_of::<Timespec>() == 16);
+
 unsafe extern "C" {
     fn epoll_create1(flags: c_int) -> c_int;
     fn epoll_ctl(epfd: c_int, op: c_int, fd: c_int, event: *mut EpollEvent) -> c_int;
     fn epoll_wait(epfd: c_int, events: *mut EpollEvent, maxevents: c_int, timeout: c_int) -> c_int;
+    #[cfg(all(target_pointer_width = "64", not(miri)))]
+    fn epoll_pwait2(
+        epfd: c_int,
+        events: *mut EpollEvent,
+        maxevents: c_int,
+        timeout: *const Timespec,
+        sigmask: *const c_void,
+    ) -> c_int;
     fn eventfd(initval: c_uint, flags: c_int) -> c_int;
     fn read(fd: c_int, buf: *mut c_void, count: usize) -> isize;
     fn write(fd: c_int, buf: *const c_void, count: usize) -> isize;
@@ -110,6 +134,13 @@ pub(crate) struct Poller {
     eventfd: Arc<OwnedFd>,
     /// The buffer `epoll_wait` fills, reused across waits.
     raw: RefCell<Vec<EpollEvent>>,
+    /// Whether `epoll_pwait2` (nanosecond timeouts, Linux 5.11+) works here.
+    /// `epoll_wait` counts its timeout in whole milliseconds, so a sleep
+    /// would wake up to a millisecond late; set to false at the first
+    /// `ENOSYS`, after which `epoll_wait` serves. (Always false where
+    /// `epoll_pwait2` is not used at all: 32-bit targets and Miri.)
+    #[cfg_attr(not(all(target_pointer_width = "64", not(miri))), allow(dead_code))]
+    precise: Cell<bool>,
 }
 
 /// Wakes a [`Poller`] from any thread by writing to its eventfd.
@@ -137,6 +168,7 @@ impl Poller {
             epoll,
             eventfd,
             raw: RefCell::new(vec![EpollEvent { events: 0, data: 0 }; EVENTS_CAPACITY]),
+            precise: Cell::new(cfg!(all(target_pointer_width = "64", not(miri)))),
         };
         poller.ctl(
             EPOLL_CTL_ADD,
@@ -211,17 +243,7 @@ impl Poller {
                 Some(d) => Some(d.saturating_duration_since(Instant::now())),
                 None => timeout,
             };
-            // SAFETY: `raw` is a live, exclusively borrowed buffer of
-            // `raw.len()` `EpollEvent`s, the layout asserted above; the kernel
-            // writes at most `maxevents` of them.
-            unsafe {
-                epoll_wait(
-                    self.epoll.as_raw_fd(),
-                    raw.as_mut_ptr(),
-                    raw.len() as c_int,
-                    timeout_millis(left),
-                )
-            }
+            self.wait_once(&mut raw, left)
         })?;
 
         let mut notified = false;
@@ -240,6 +262,51 @@ impl Poller {
             });
         }
         Ok(notified)
+    }
+
+    /// One `epoll_pwait2` (or `epoll_wait`) call, returning the raw result.
+    fn wait_once(&self, raw: &mut [EpollEvent], timeout: Option<Duration>) -> c_int {
+        #[cfg(all(target_pointer_width = "64", not(miri)))]
+        if self.precise.get() {
+            let spec = timeout.map(|t| {
+                let t = t.min(super::MAX_WAIT);
+                Timespec {
+                    tv_sec: t.as_secs() as i64, // MAX_WAIT keeps it small.
+                    tv_nsec: i64::from(t.subsec_nanos()),
+                }
+            });
+            let spec_ptr = spec
+                .as_ref()
+                .map_or(std::ptr::null(), |t| t as *const Timespec);
+            // SAFETY: `raw` is a live, exclusively borrowed buffer of
+            // `raw.len()` `EpollEvent`s, the layout asserted above; the kernel
+            // writes at most `maxevents` of them. `spec_ptr` is null (wait
+            // forever) or points at a `Timespec` alive until the call returns;
+            // a null sigmask leaves the signal mask alone.
+            let n = unsafe {
+                epoll_pwait2(
+                    self.epoll.as_raw_fd(),
+                    raw.as_mut_ptr(),
+                    raw.len() as c_int,
+                    spec_ptr,
+                    std::ptr::null(),
+                )
+            };
+            if n >= 0 || io::Error::last_os_error().raw_os_error() != Some(ENOSYS) {
+                return n;
+            }
+            // An older kernel: fall back to millisecond timeouts for good.
+            self.precise.set(false);
+        }
+        // SAFETY: as above, for `epoll_wait`.
+        unsafe {
+            epoll_wait(
+                self.epoll.as_raw_fd(),
+                raw.as_mut_ptr(),
+                raw.len() as c_int,
+                timeout_millis(timeout),
+            )
+        }
     }
 
     /// A handle that can wake this poller from any thread.
