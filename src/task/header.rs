@@ -85,3 +85,22 @@ impl Header {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The per-task memory budget. The header is what makes a task
+    /// inspectable (name, state, cause, wait, counters, timings) and is most
+    /// of a parked task's cost (docs/performance.md, workload M): it may not
+    /// grow by accident. Raise the bound only with a reason in that chapter.
+    #[test]
+    fn the_header_stays_within_its_budget() {
+        assert!(
+            std::mem::size_of::<Header>() <= 216,
+            "Header grew to {} bytes",
+            std::mem::size_of::<Header>()
+        );
+        assert!(std::mem::size_of::<TaskWaker>() <= 24);
+    }
+}
