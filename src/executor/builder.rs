@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use super::core::{Core, CoreConfig};
-use super::policy::Policy;
+use super::policy::{DEFAULT_PCT_STEPS, Policy};
 use super::runtime::Runtime;
+use super::schedule::Schedule;
 use crate::debug::{self, DebugConfig, Diagnostic};
 use crate::time::ClockKind;
 
@@ -34,6 +35,9 @@ pub struct Builder {
     poll_timing: bool,
     keep_finished: usize,
     event_log: Option<usize>,
+    record_schedule: bool,
+    replay: Option<Schedule>,
+    pct_steps: u32,
 }
 
 impl Default for Builder {
@@ -56,6 +60,9 @@ impl Builder {
             poll_timing: false,
             keep_finished: 1024,
             event_log: None,
+            record_schedule: false,
+            replay: None,
+            pct_steps: DEFAULT_PCT_STEPS,
         }
     }
 
@@ -113,8 +120,41 @@ impl Builder {
         self
     }
 
+    /// Write down the loop's choices from the start (see
+    /// [`Runtime::schedule`]).
+    pub fn record_schedule(mut self, on: bool) -> Builder {
+        self.record_schedule = on;
+        self
+    }
+
+    /// Follow `schedule` from the first poll, then the policy (see
+    /// [`Runtime::replay`]).
+    pub fn replay(mut self, schedule: Schedule) -> Builder {
+        self.replay = Some(schedule);
+        self
+    }
+
+    /// PCT's k: the number of polls its priority changes are spread over
+    /// (see [`Policy::Pct`]; 64 by default, 0 is taken as 1).
+    pub fn pct_steps(mut self, steps: u32) -> Builder {
+        self.pct_steps = steps;
+        self
+    }
+
     /// Builds the runtime. It belongs to the calling thread.
     pub fn build(self) -> Runtime {
+        let (pct_steps, record, replay) =
+            (self.pct_steps, self.record_schedule, self.replay.clone());
+        let rt = self.build_core();
+        rt.set_pct_steps(pct_steps);
+        rt.record_schedule(record);
+        if let Some(schedule) = replay {
+            rt.replay(schedule);
+        }
+        rt
+    }
+
+    fn build_core(self) -> Runtime {
         Runtime::from_core(Core::new(CoreConfig {
             clock: self.clock,
             policy: self.policy,

@@ -30,8 +30,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use super::policy::{Policy, ReadyQueue};
+use super::policy::{Divergence, Policy, ReadyQueue};
 use super::report::{RunReport, StallReport, StepReport, StopReason};
+use super::schedule::Schedule;
 use super::shared::Shared;
 use super::tasks::{Key, Slot, TaskTable};
 use crate::debug::{DebugConfig, Diagnostic, Sink};
@@ -403,12 +404,13 @@ impl Core {
     }
 
     /// Polls one ready task. `root` is `block_on`'s future, polled in place
-    /// when its turn comes.
+    /// when its turn comes. `None` when no task was ready; otherwise the
+    /// report, if one was asked for.
     pub(crate) fn poll_one(
         &self,
         root: &mut Option<Pin<&mut dyn Future<Output = ()>>>,
         want_report: bool,
-    ) -> Option<StepReport> {
+    ) -> Option<Option<StepReport>> {
         let (key, slot) = self.pop_ready()?;
         let header = slot.header();
         header.waker_arc.clear_queued();
@@ -461,7 +463,7 @@ impl Core {
             Polled::Ready => self.finish(key, TaskState::Done),
             Polled::Panicked(_) => self.finish(key, TaskState::Panicked),
         }
-        want_report.then(|| StepReport {
+        Some(want_report.then(|| StepReport {
             task: header.id,
             name: header.name.to_string(),
             cause,
@@ -470,7 +472,7 @@ impl Core {
             took,
             waiting_on: noted,
             woke,
-        })
+        }))
     }
 
     fn poll_root(
@@ -532,6 +534,7 @@ impl Core {
     fn finish(&self, key: Key, state: TaskState) {
         let slot = self.tasks.borrow_mut().remove(key);
         let Some(slot) = slot else { return };
+        self.ready.borrow_mut().forget(key);
         let header = slot.header();
         header.state.set(state);
         *header.wait.borrow_mut() = None;
@@ -729,15 +732,17 @@ impl Core {
             })
             .collect();
         waiting.sort_by_key(|(id, _, _)| *id);
+        drop(tasks);
         StallReport {
             now: self.now(),
             waiting,
+            primitives: self.primitive_infos(),
         }
     }
 
     pub(crate) fn step(&self) -> Option<StepReport> {
         self.collect();
-        self.poll_one(&mut None, true)
+        self.poll_one(&mut None, true).flatten()
     }
 
     pub(crate) fn take_root_panic(&self) -> Option<Box<dyn std::any::Any + Send>> {
@@ -770,6 +775,30 @@ impl Core {
 
     pub(crate) fn set_policy(&self, policy: Policy) {
         self.ready.borrow_mut().set_policy(policy);
+    }
+
+    pub(crate) fn set_pct_steps(&self, steps: u32) {
+        self.ready.borrow_mut().set_pct_steps(steps);
+    }
+
+    pub(crate) fn pct_steps(&self) -> u32 {
+        self.ready.borrow().pct_steps()
+    }
+
+    pub(crate) fn record_schedule(&self, on: bool) {
+        self.ready.borrow_mut().record(on);
+    }
+
+    pub(crate) fn schedule(&self) -> Schedule {
+        self.ready.borrow().recorded()
+    }
+
+    pub(crate) fn replay(&self, schedule: &Schedule) {
+        self.ready.borrow_mut().replay(schedule);
+    }
+
+    pub(crate) fn divergence(&self) -> Option<Divergence> {
+        self.ready.borrow().divergence()
     }
 
     pub(crate) fn live_tasks(&self) -> usize {
