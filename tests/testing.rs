@@ -339,32 +339,37 @@ fn evloop_seed_and_schedule_replay_from_the_environment() {
 
 // ----- #[evloop::test] ------------------------------------------------------
 
-#[evloop::test]
-async fn attribute_runs_on_virtual_time() {
-    let start = evloop::time::Instant::now();
-    evloop::sleep(Duration::from_secs(3600)).await;
-    assert_eq!(start.elapsed(), Duration::from_secs(3600));
-}
+#[cfg(feature = "macros")]
+mod attribute {
+    use super::*;
 
-#[evloop::test(explore = 50, strict)]
-async fn attribute_explores_schedules() -> Result<(), String> {
-    let log = Rc::new(RefCell::new(Vec::new()));
-    three_writers(log.clone()).await;
-    if log.borrow().len() != 9 {
-        return Err(format!("{:?}", log.borrow()));
+    #[evloop::test]
+    async fn attribute_runs_on_virtual_time() {
+        let start = evloop::time::Instant::now();
+        evloop::sleep(Duration::from_secs(3600)).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(3600));
     }
-    Ok(())
-}
 
-#[evloop::test(clock = "real")]
-async fn attribute_on_the_real_clock() {
-    let start = std::time::Instant::now();
-    evloop::sleep(Duration::from_millis(5)).await;
-    assert!(start.elapsed() >= Duration::from_millis(5));
-}
+    #[evloop::test(explore = 50, strict)]
+    async fn attribute_explores_schedules() -> Result<(), String> {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        three_writers(log.clone()).await;
+        if log.borrow().len() != 9 {
+            return Err(format!("{:?}", log.borrow()));
+        }
+        Ok(())
+    }
 
-#[evloop::test(explore = 100, seed = 0, depth = 2, poll_budget = 5000)]
-#[should_panic(expected = "lost update")]
-async fn attribute_reports_a_failing_schedule() {
-    racy().await;
+    #[evloop::test(clock = "real")]
+    async fn attribute_on_the_real_clock() {
+        let start = std::time::Instant::now();
+        evloop::sleep(Duration::from_millis(5)).await;
+        assert!(start.elapsed() >= Duration::from_millis(5));
+    }
+
+    #[evloop::test(explore = 100, seed = 0, depth = 2, poll_budget = 5000)]
+    #[should_panic(expected = "lost update")]
+    async fn attribute_reports_a_failing_schedule() {
+        racy().await;
+    }
 }

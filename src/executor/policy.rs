@@ -389,6 +389,18 @@ mod tests {
     }
 
     #[test]
+    fn pct_depth_zero_is_depth_one() {
+        for seed in 0..5 {
+            assert_eq!(pct_order(seed, 0, 30), pct_order(seed, 1, 30));
+        }
+        assert_eq!(
+            Policy::Pct { seed: 4, depth: 2 }.to_string(),
+            "pct 4 2",
+            "the REPL's spelling"
+        );
+    }
+
+    #[test]
     fn pct_change_points_hand_the_loop_to_other_tasks() {
         // Depth 3: two drops within 30 polls: exactly three runs of one task.
         for seed in 0..20 {

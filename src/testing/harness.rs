@@ -262,6 +262,7 @@ impl Harness {
         let plan: Box<dyn Iterator<Item = (usize, Policy)>> = match seed {
             Some(seed) => {
                 let n = seed.wrapping_sub(self.seed).wrapping_add(2) as usize;
+                me.runs = me.runs.max(n.saturating_add(1));
                 Box::new([(0, Policy::Fifo), (n, self.policy_of_seed(seed))].into_iter())
             }
             None => Box::new((0..self.runs).map(|run| (run, self.policy_of_run(run)))),
