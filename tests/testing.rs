@@ -248,6 +248,28 @@ fn strict_mode_fails_on_debug_findings() {
 }
 
 #[test]
+fn strict_mode_fails_on_a_slow_poll() {
+    // A poll that blocks the loop for at least 2 ms of real time, against a
+    // 1 ms threshold (only a lower bound on time is asserted).
+    let body = || async {
+        let start = std::time::Instant::now();
+        while start.elapsed() < Duration::from_millis(2) {
+            std::hint::spin_loop();
+        }
+    };
+    let strict = Harness::new()
+        .use_env(false)
+        .strict(true)
+        .slow_poll_threshold(Duration::from_millis(1));
+    let failure = strict.try_explore(body).unwrap_err();
+    let FailureKind::Strict(Diagnostic::SlowPoll { took, .. }) = failure.kind else {
+        panic!("{failure}");
+    };
+    assert!(took >= Duration::from_millis(2));
+    assert!(strict.strict(false).try_explore(body).is_ok());
+}
+
+#[test]
 fn a_task_panic_nobody_retrieves_fails_the_run() {
     let failure = h()
         .try_explore(|| async {
