@@ -169,7 +169,7 @@ fn a_deadlock_on_the_virtual_clock_is_reported_not_hung() {
         ]
     );
     assert!(
-        stall.to_string().contains("'a' (#1) waits on task #2"),
+        stall.to_string().contains("'a' (#1) waits on 'b' (#2)"),
         "{stall}"
     );
 }

@@ -4,8 +4,9 @@ use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use super::core::{Core, CoreConfig};
-use super::policy::Policy;
+use super::policy::{DEFAULT_PCT_STEPS, Policy};
 use super::runtime::Runtime;
+use super::schedule::Schedule;
 use crate::debug::{self, DebugConfig, Diagnostic};
 use crate::time::ClockKind;
 
@@ -40,6 +41,9 @@ pub struct Builder {
     event_log: Option<usize>,
     blocking_threads: NonZeroUsize,
     blocking_keep_alive: Duration,
+    record_schedule: bool,
+    replay: Option<Schedule>,
+    pct_steps: u32,
 }
 
 impl Default for Builder {
@@ -64,6 +68,9 @@ impl Builder {
             event_log: None,
             blocking_threads: DEFAULT_BLOCKING_THREADS,
             blocking_keep_alive: Duration::from_secs(10),
+            record_schedule: false,
+            replay: None,
+            pct_steps: DEFAULT_PCT_STEPS,
         }
     }
 
@@ -146,6 +153,27 @@ impl Builder {
         self
     }
 
+    /// Write down the loop's choices from the start (see
+    /// [`Runtime::schedule`]).
+    pub fn record_schedule(mut self, on: bool) -> Builder {
+        self.record_schedule = on;
+        self
+    }
+
+    /// Follow `schedule` from the first poll, then the policy (see
+    /// [`Runtime::replay`]).
+    pub fn replay(mut self, schedule: Schedule) -> Builder {
+        self.replay = Some(schedule);
+        self
+    }
+
+    /// PCT's k: the number of polls its priority changes are spread over
+    /// (see [`Policy::Pct`]; 64 by default, 0 is taken as 1).
+    pub fn pct_steps(mut self, steps: u32) -> Builder {
+        self.pct_steps = steps;
+        self
+    }
+
     /// Builds the runtime. It belongs to the calling thread.
     ///
     /// If the OS refuses an I/O poller (for example, the process is out of
@@ -153,6 +181,18 @@ impl Builder {
     /// `thread::park` instead, timers and tasks work, and creating a socket
     /// on it returns an error that says why. Building never panics.
     pub fn build(self) -> Runtime {
+        let (pct_steps, record, replay) =
+            (self.pct_steps, self.record_schedule, self.replay.clone());
+        let rt = self.build_core();
+        rt.set_pct_steps(pct_steps);
+        rt.record_schedule(record);
+        if let Some(schedule) = replay {
+            rt.replay(schedule);
+        }
+        rt
+    }
+
+    fn build_core(self) -> Runtime {
         Runtime::from_core(Core::new(CoreConfig {
             clock: self.clock,
             policy: self.policy,

@@ -36,8 +36,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use super::policy::{Policy, ReadyQueue};
+use super::policy::{Divergence, Policy, ReadyQueue};
 use super::report::{RunReport, StallReport, StepReport, StopReason};
+use super::schedule::Schedule;
 use super::shared::{Shared, Wakeup};
 use super::tasks::{Key, Slot, TaskTable};
 use crate::blocking::Pool;
@@ -688,6 +689,7 @@ impl Core {
     fn finish(&self, key: Key, state: TaskState) {
         let slot = self.tasks.borrow_mut().remove(key);
         let Some(slot) = slot else { return };
+        self.ready.borrow_mut().forget(key);
         let header = slot.header();
         header.state.set(state);
         *header.wait.borrow_mut() = None;
@@ -911,9 +913,11 @@ impl Core {
             })
             .collect();
         waiting.sort_by_key(|(id, _, _)| *id);
+        drop(tasks);
         StallReport {
             now: self.now(),
             waiting,
+            primitives: self.primitive_infos(),
         }
     }
 
@@ -954,6 +958,30 @@ impl Core {
 
     pub(crate) fn set_policy(&self, policy: Policy) {
         self.ready.borrow_mut().set_policy(policy);
+    }
+
+    pub(crate) fn set_pct_steps(&self, steps: u32) {
+        self.ready.borrow_mut().set_pct_steps(steps);
+    }
+
+    pub(crate) fn pct_steps(&self) -> u32 {
+        self.ready.borrow().pct_steps()
+    }
+
+    pub(crate) fn record_schedule(&self, on: bool) {
+        self.ready.borrow_mut().record(on);
+    }
+
+    pub(crate) fn schedule(&self) -> Schedule {
+        self.ready.borrow().recorded()
+    }
+
+    pub(crate) fn replay(&self, schedule: &Schedule) {
+        self.ready.borrow_mut().replay(schedule);
+    }
+
+    pub(crate) fn divergence(&self) -> Option<Divergence> {
+        self.ready.borrow().divergence()
     }
 
     pub(crate) fn live_tasks(&self) -> usize {

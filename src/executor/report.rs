@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::inspect::PollResult;
+use crate::inspect::{PollResult, PrimitiveInfo};
 use crate::task::{TaskId, WaitOn, WakeCause};
 use crate::time::Instant;
 
@@ -86,13 +86,114 @@ impl fmt::Display for StopReason {
     }
 }
 
-/// The tasks of a loop that can no longer make progress, and what each waits on.
+/// The tasks of a loop that can no longer make progress, what each waits
+/// on, and who holds what they wait for.
+///
+/// Its `Display` is the deadlock report:
+///
+/// ```text
+/// stalled at 0.000s: 2 task(s) pending and nothing can wake them (no timer, no I/O, no other thread)
+///   'a' (#2) waits on lock B held by 'b' (#3)
+///   'b' (#3) waits on lock A held by 'a' (#2)
+///   cycle: 'a' (#2) → 'b' (#3) → 'a' (#2)
+/// ```
+///
+/// # When it is produced
+///
+/// On the virtual clock, whenever nothing is ready, no timer is pending and
+/// no [`ExternalWork`](crate::ExternalWork) guard is alive: then nothing can
+/// ever make a task ready, so the loop stops instead of hanging. On the real
+/// clock the loop cannot know whether some thread holds a clone of a task's
+/// waker, so it stalls only when no waker clone exists anywhere (counted by
+/// reference); while any clone is held (a task parked on a
+/// [`Lock`](crate::sync::Lock) holds one, inside the lock) it waits, as
+/// asyncio would. Deadlock detection is a virtual-clock feature.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StallReport {
     /// The clock at the stall.
     pub now: Instant,
     /// Every pending task: id, name, what it waits on.
     pub waiting: Vec<(TaskId, String, Option<WaitOn>)>,
+    /// The live synchronization primitives, with their waiters and holders.
+    pub primitives: Vec<PrimitiveInfo>,
+}
+
+impl StallReport {
+    /// The name of a task of the report, or `None` if it is not pending.
+    pub fn name_of(&self, task: TaskId) -> Option<&str> {
+        self.waiting
+            .iter()
+            .find(|(id, _, _)| *id == task)
+            .map(|(_, name, _)| name.as_str())
+    }
+
+    /// The primitive `task` waits on, if it waits on one.
+    pub fn primitive_of(&self, task: TaskId) -> Option<&PrimitiveInfo> {
+        let (_, _, wait) = self.waiting.iter().find(|(id, _, _)| *id == task)?;
+        match wait {
+            Some(WaitOn::Primitive { kind, name }) => self
+                .primitives
+                .iter()
+                .find(|p| p.kind == *kind && *p.name == **name)
+                .or_else(|| self.primitives.iter().find(|p| p.waiters.contains(&task))),
+            _ => None,
+        }
+    }
+
+    /// The tasks `task` waits for: the holders of the primitive it waits on,
+    /// or the task whose handle it awaits.
+    pub fn blocked_by(&self, task: TaskId) -> Vec<TaskId> {
+        let wait = self
+            .waiting
+            .iter()
+            .find(|(id, _, _)| *id == task)
+            .and_then(|(_, _, w)| w.as_ref());
+        match wait {
+            Some(WaitOn::Task(other)) => vec![*other],
+            Some(WaitOn::Primitive { .. }) => self
+                .primitive_of(task)
+                .map(|p| p.holders.clone())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A cycle of tasks each waiting for the next (a deadlock in the strict
+    /// sense), starting from the lowest id on it; `None` if the waits form
+    /// no cycle (a task waits on something nobody will ever signal).
+    pub fn cycle(&self) -> Option<Vec<TaskId>> {
+        for (start, _, _) in &self.waiting {
+            let mut path = vec![*start];
+            let mut at = *start;
+            // Follow the first holder: enough to find the classic cycles.
+            while let Some(next) = self.blocked_by(at).first().copied() {
+                if let Some(i) = path.iter().position(|t| *t == next) {
+                    let cycle = path.split_off(i);
+                    let low = cycle
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, t)| **t)
+                        .map_or(0, |(i, _)| i);
+                    let mut cycle = cycle;
+                    cycle.rotate_left(low);
+                    return Some(cycle);
+                }
+                if path.len() > self.waiting.len() {
+                    break;
+                }
+                path.push(next);
+                at = next;
+            }
+        }
+        None
+    }
+
+    fn who(&self, task: TaskId) -> String {
+        match self.name_of(task) {
+            Some(name) => format!("'{name}' ({task})"),
+            None => format!("task {task}"),
+        }
+    }
 }
 
 impl fmt::Display for StallReport {
@@ -103,11 +204,28 @@ impl fmt::Display for StallReport {
             self.now,
             self.waiting.len()
         )?;
-        for (id, name, wait) in &self.waiting {
+        for (id, _, wait) in &self.waiting {
+            let who = self.who(*id);
             match wait {
-                Some(w) => write!(f, "\n  '{name}' ({id}) waits on {w}")?,
-                None => write!(f, "\n  '{name}' ({id}) was never polled")?,
+                Some(WaitOn::Task(other)) => write!(f, "\n  {who} waits on {}", self.who(*other))?,
+                Some(w @ WaitOn::Primitive { .. }) => {
+                    write!(f, "\n  {who} waits on {w}")?;
+                    let holders = self.blocked_by(*id);
+                    if holders.is_empty() {
+                        f.write_str(", which nobody holds (nothing will signal it)")?;
+                    } else {
+                        let names: Vec<String> = holders.iter().map(|h| self.who(*h)).collect();
+                        write!(f, " held by {}", names.join(", "))?;
+                    }
+                }
+                Some(w) => write!(f, "\n  {who} waits on {w}")?,
+                None => write!(f, "\n  {who} was never polled")?,
             }
+        }
+        if let Some(cycle) = self.cycle() {
+            let mut names: Vec<String> = cycle.iter().map(|t| self.who(*t)).collect();
+            names.push(self.who(cycle[0]));
+            write!(f, "\n  cycle: {}", names.join(" → "))?;
         }
         Ok(())
     }

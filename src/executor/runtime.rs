@@ -9,8 +9,9 @@ use std::time::Duration;
 use super::builder::Builder;
 use super::context::{self, enter, start_driving};
 use super::core::{Core, Goal};
-use super::policy::Policy;
+use super::policy::{Divergence, Policy};
 use super::report::{RunReport, StepReport, StopReason};
+use super::schedule::Schedule;
 use super::shared::{ExternalWork, Interrupter};
 use crate::debug::Diagnostic;
 use crate::inspect::{Event, Snapshot};
@@ -89,6 +90,40 @@ impl Runtime {
     /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
     /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match self.try_block_on(future) {
+            Ok(out) => out,
+            Err(StopReason::Stalled(stall)) => panic!("Runtime::block_on: deadlock — {stall}"),
+            Err(other) => panic!("Runtime::block_on stopped before its future finished: {other}"),
+        }
+    }
+
+    /// Like [`block_on`](Runtime::block_on), but a loop that stops before
+    /// `future` finishes returns why instead of panicking.
+    ///
+    /// # Errors
+    ///
+    /// The [`StopReason`] when the loop stopped first: `Stalled` (a deadlock:
+    /// the report names each task, what it waits on and who holds it),
+    /// `Interrupted`, or `BudgetExhausted` (see
+    /// [`set_poll_budget`](Runtime::set_poll_budget)).
+    ///
+    /// # Panics
+    ///
+    /// If `future` panics, the panic continues out; when called from inside a
+    /// task or another driving call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::{Runtime, StopReason, sync::Event};
+    ///
+    /// let rt = Runtime::builder().virtual_clock().build();
+    /// let never = Event::named("never");
+    /// let stop = rt.try_block_on(async { never.wait().await }).unwrap_err();
+    /// let StopReason::Stalled(report) = stop else { panic!("{stop}") };
+    /// assert!(report.to_string().contains("'main' (#1) waits on event never"));
+    /// ```
+    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, StopReason> {
         let _driving = start_driving("Runtime::block_on");
         let _enter = enter(&self.core);
         let mut output = None;
@@ -101,13 +136,7 @@ impl Runtime {
             self.core.run_root(root)
         };
         self.core.resume_root_panic();
-        match output {
-            Some(out) => out,
-            None => match report.stop {
-                StopReason::Stalled(stall) => panic!("Runtime::block_on: deadlock — {stall}"),
-                other => panic!("Runtime::block_on stopped before its future finished: {other}"),
-            },
-        }
+        output.ok_or(report.stop)
     }
 
     /// Spawns a task from outside the loop; it runs when the loop is driven.
@@ -245,6 +274,74 @@ impl Runtime {
     /// Changes the scheduling policy (a random policy restarts from its seed).
     pub fn set_policy(&self, policy: Policy) {
         self.core.set_policy(policy);
+    }
+
+    /// Starts writing down the loop's choices afresh (`true`), or stops
+    /// (`false`). See [`Schedule`].
+    pub fn record_schedule(&self, on: bool) {
+        self.core.record_schedule(on);
+    }
+
+    /// The choices written down since recording started (empty when not
+    /// recording): the ready-queue position of each task polled, in order.
+    /// Given to [`replay`](Runtime::replay) on a fresh runtime running the
+    /// same program, it reproduces this run exactly.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::{Policy, Runtime};
+    ///
+    /// let program = |rt: &Runtime| {
+    ///     let order = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    ///     for name in ["a", "b", "c"] {
+    ///         let order = order.clone();
+    ///         rt.spawn(async move {
+    ///             order.borrow_mut().push(name);
+    ///             evloop::yield_now().await;
+    ///             order.borrow_mut().push(name);
+    ///         });
+    ///     }
+    ///     rt.run();
+    ///     order.take()
+    /// };
+    /// let rt = Runtime::builder().virtual_clock().policy(Policy::Random { seed: 5 }).build();
+    /// rt.record_schedule(true);
+    /// let seen = program(&rt);
+    /// let schedule = rt.schedule();
+    ///
+    /// let again = Runtime::builder().virtual_clock().build(); // FIFO, but…
+    /// again.replay(schedule.to_string().parse().unwrap());     // …told what to pick
+    /// assert_eq!(program(&again), seen);
+    /// assert_eq!(again.replay_divergence(), None);
+    /// ```
+    pub fn schedule(&self) -> Schedule {
+        self.core.schedule()
+    }
+
+    /// Follows `schedule` for the next polls, then the policy again.
+    /// Replaying on a fresh runtime with the same program (same spawns, same
+    /// virtual clock, no other threads) reproduces the recorded run exactly.
+    pub fn replay(&self, schedule: Schedule) {
+        self.core.replay(&schedule);
+    }
+
+    /// Where the last replayed schedule stopped fitting the program (a
+    /// position past the end of the ready queue), if it did.
+    pub fn replay_divergence(&self) -> Option<Divergence> {
+        self.core.divergence()
+    }
+
+    /// Sets PCT's k, the number of polls its priority changes are spread
+    /// over (64 by default; see [`Policy::Pct`]). A PCT policy restarts
+    /// from its seed.
+    pub fn set_pct_steps(&self, steps: u32) {
+        self.core.set_pct_steps(steps);
+    }
+
+    /// PCT's k.
+    pub fn pct_steps(&self) -> u32 {
+        self.core.pct_steps()
     }
 
     /// The whole loop as plain data. See [`Snapshot`].

@@ -468,12 +468,10 @@ impl Session {
                     Policy::Fifo => evloop::Policy::Fifo,
                     Policy::Lifo => evloop::Policy::Lifo,
                     Policy::Random { seed } => evloop::Policy::Random { seed },
-                    Policy::Pct { .. } => {
-                        return Err(Failure::line(
-                            "policy pct needs the test harness (PCT scheduling), which is not in this build yet; \
-                             use policy random SEED",
-                        ));
-                    }
+                    Policy::Pct { seed, depth } => evloop::Policy::Pct {
+                        seed,
+                        depth: depth.map_or(3, std::num::NonZeroU32::get),
+                    },
                 };
                 self.rt.set_policy(policy);
                 Ok(Action::Show(vec![Line::plain(format!(
@@ -484,6 +482,8 @@ impl Session {
                         evloop::Policy::Lifo => "the last task woken is polled first",
                         evloop::Policy::Random { .. } =>
                             "a ready task picked at random from the seed; the same seed replays the same order",
+                        evloop::Policy::Pct { .. } =>
+                            "random priorities, lowered at a few random points (PCT): finds ordering bugs of few steps; the same seed replays",
                     }
                 ))]))
             }

@@ -2,11 +2,13 @@
 #![allow(dead_code)]
 
 use std::cell::RefCell;
+use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
 
 use evloop::debug::Diagnostic;
 use evloop::inspect::{Event, EventKind};
+use evloop::testing::{Explored, Failure, Harness};
 use evloop::{Builder, Runtime};
 
 /// A virtual-clock runtime whose diagnostics are collected, not printed.
@@ -77,4 +79,63 @@ pub fn open_fds() -> Option<usize> {
 /// A real-clock runtime with an event log, for I/O tests.
 pub fn io_rt() -> Runtime {
     Builder::new().event_log(100_000).build()
+}
+
+/// The bug zoo's protocol, for one buggy program: FIFO passes it,
+/// exploration (`runs` runs of `harness`) finds the failure, and both the
+/// printed schedule and the printed seed replay exactly that failure.
+/// Returns the failure, for further checks.
+pub fn find_and_replay<B, Fut>(harness: &Harness, body: B) -> Failure
+where
+    B: Fn() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let harness = harness.clone().use_env(false);
+    harness
+        .clone()
+        .runs(1)
+        .try_explore(&body)
+        .expect("FIFO passes the buggy program (that is why the bug hides)");
+    let failure = harness
+        .try_explore(&body)
+        .expect_err("exploration finds the bug");
+    eprintln!("{failure}");
+    assert!(failure.run > 0, "found after the FIFO run");
+
+    let replayed = harness
+        .try_replay(&failure.schedule, &body)
+        .expect_err("the schedule replays the failure");
+    assert_eq!(replayed.kind, failure.kind);
+    assert_eq!(replayed.schedule, failure.schedule);
+
+    // A failure found by FIFO or LIFO has no seed: the seeded runs must find
+    // the bug too, and their seed must replay it.
+    let seeded = match failure.seed {
+        Some(_) => failure.clone(),
+        None => (0..200)
+            .find_map(|seed| harness.try_seed(seed, &body).err())
+            .expect("a seeded run finds the bug too"),
+    };
+    eprintln!("{seeded}");
+    if let Some(seed) = seeded.seed {
+        let failure = &seeded;
+        let by_seed = harness
+            .try_seed(seed, &body)
+            .expect_err("the seed replays the failure");
+        assert_eq!(by_seed.kind, failure.kind);
+        assert_eq!(by_seed.schedule, failure.schedule);
+        assert_eq!(by_seed.policy, failure.policy);
+    }
+    failure
+}
+
+/// The fixed program passes the same exploration.
+pub fn passes<B, Fut>(harness: &Harness, body: B) -> Explored
+where
+    B: Fn() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let explored = harness.clone().use_env(false).explore(body);
+    assert!(explored.distinct_schedules > 1, "{explored:?}");
+    explored
 }

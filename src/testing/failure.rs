@@ -1,0 +1,129 @@
+//! What a failed run reports: enough to understand it and to replay it.
+
+use std::fmt;
+
+use super::env::{SCHEDULE_VAR, SEED_VAR};
+use crate::debug::Diagnostic;
+use crate::executor::{Divergence, Policy, Schedule, StallReport, StopReason};
+
+/// Why a run failed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FailureKind {
+    /// The body, or a task whose failure reached it, panicked.
+    Panicked(String),
+    /// The body returned `Err`.
+    Failed(String),
+    /// A spawned task panicked and nobody ever looked at its result.
+    TaskPanicked(Diagnostic),
+    /// Tasks are pending and nothing can wake them.
+    Deadlock(StallReport),
+    /// The poll budget ran out before the body finished: some task keeps
+    /// the loop busy without the program making progress (a livelock, or
+    /// a task starving the others).
+    NoProgress {
+        /// The polls made.
+        polls: u64,
+    },
+    /// The loop stopped for another reason (an interrupt).
+    Stopped(StopReason),
+    /// Strict mode: debug mode found a mistake.
+    Strict(Diagnostic),
+    /// A replayed schedule did not fit the program.
+    Diverged(Divergence),
+    /// The harness was asked for something it cannot do (a bad
+    /// environment variable, a bad schedule string).
+    Setup(String),
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FailureKind::Panicked(m) => write!(f, "panicked: {m}"),
+            FailureKind::Failed(m) => f.write_str(m),
+            FailureKind::TaskPanicked(d) => write!(f, "{d}"),
+            FailureKind::Deadlock(r) => write!(f, "deadlock: {r}"),
+            FailureKind::NoProgress { polls } => write!(
+                f,
+                "no progress: the body had not finished after {polls} polls (a task that never \
+                 truly gives way starves the others, or a livelock); raise Harness::poll_budget \
+                 if the program is just long"
+            ),
+            FailureKind::Stopped(r) => write!(f, "the loop stopped: {r}"),
+            FailureKind::Strict(d) => write!(f, "strict mode: {d}"),
+            FailureKind::Diverged(d) => write!(f, "{d}"),
+            FailureKind::Setup(m) => f.write_str(m),
+        }
+    }
+}
+
+/// The first failing run of an exploration (or a failed replay): which run,
+/// under which policy and seed, the exact schedule, and what went wrong.
+///
+/// Its `Display` is what a failing test prints, ending with how to replay.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    /// The run's number, from 0 (run 0 is FIFO, run 1 LIFO, then seeds).
+    pub run: usize,
+    /// How many runs the exploration was allowed.
+    pub runs: usize,
+    /// The policy of the failing run.
+    pub policy: Policy,
+    /// The seed that reproduces it with `EVLOOP_SEED`, for seeded policies.
+    pub seed: Option<u64>,
+    /// PCT's k in that run.
+    pub pct_steps: u32,
+    /// The choices the run made, up to the failure.
+    pub schedule: Schedule,
+    /// What went wrong.
+    pub kind: FailureKind,
+}
+
+impl Failure {
+    pub(crate) fn setup(message: String) -> Failure {
+        Failure {
+            run: 0,
+            runs: 0,
+            policy: Policy::Fifo,
+            seed: None,
+            pct_steps: 0,
+            schedule: Schedule::default(),
+            kind: FailureKind::Setup(message),
+        }
+    }
+
+    /// The failure in one line, without the replay instructions.
+    pub fn message(&self) -> String {
+        self.kind.to_string()
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let FailureKind::Setup(m) = &self.kind {
+            return write!(f, "evloop test harness: {m}");
+        }
+        write!(
+            f,
+            "evloop: run {} of {} failed under policy {}",
+            self.run + 1,
+            self.runs,
+            self.policy
+        )?;
+        if let Policy::Pct { .. } = self.policy {
+            write!(f, " (k = {})", self.pct_steps)?;
+        }
+        write!(f, "\n  failure:  {}", self.kind)?;
+        write!(f, "\n  schedule: {}", self.schedule)?;
+        f.write_str("\n  replay:   ")?;
+        if let Some(seed) = self.seed {
+            write!(f, "{SEED_VAR}={seed} cargo test <this test>, or ")?;
+        }
+        write!(
+            f,
+            "{SCHEDULE_VAR}=\"{}\" cargo test <this test>",
+            self.schedule
+        )
+    }
+}
+
+impl std::error::Error for Failure {}

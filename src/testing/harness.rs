@@ -1,0 +1,418 @@
+//! `Harness`: run a test body under many schedules, stop at the first
+//! failure, say how to replay it.
+//!
+//! The order of runs is fixed, so an exploration is itself reproducible:
+//!
+//! ```text
+//!   run 0   FIFO            asyncio's order; also measures k, the number of
+//!                           polls, for PCT
+//!   run 1   LIFO            the most recent wake first
+//!   run 2+  seed s = base, base+1, …
+//!           even s → Random { seed: s }
+//!           odd  s → Pct { seed: s, depth }
+//! ```
+//!
+//! `EVLOOP_SEED=s` runs run 0 (to measure k again) and then only seed `s`;
+//! `EVLOOP_SCHEDULE=…` runs only that schedule.
+
+// A `Failure` is big (it carries the whole deadlock report) but it is the
+// cold path, built once per failing test; keeping it unboxed lets tests
+// match on `failure.kind` directly.
+#![allow(clippy::result_large_err)]
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::time::Duration;
+
+use super::env::{FromEnv, from_env};
+use super::failure::{Failure, FailureKind};
+use super::outcome::TestOutcome;
+use super::trial::{Trial, TrialConfig, trial};
+use crate::debug::Diagnostic;
+use crate::executor::{Policy, Schedule};
+use crate::time::ClockKind;
+
+/// What a passing exploration covered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explored {
+    /// Runs made.
+    pub runs: usize,
+    /// How many of them took a schedule no earlier run took.
+    pub distinct_schedules: usize,
+    /// Polls made across all runs.
+    pub polls: u64,
+    /// Debug-mode findings that did not fail a run (strict mode off), from
+    /// the first run that had any.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Runs a test body on fresh loops, exploring schedules.
+///
+/// # Examples
+///
+/// A check-then-act race: FIFO passes, exploration finds the interleaving
+/// that loses an update, and the schedule it prints replays it.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc};
+/// use evloop::testing::Harness;
+///
+/// let body = || async {
+///     let balance = Rc::new(Cell::new(100));
+///     let withdraw = |b: Rc<Cell<i32>>| async move {
+///         if b.get() >= 80 {
+///             evloop::yield_now().await; // "ask the bank" between check and act
+///             b.set(b.get() - 80);
+///         }
+///     };
+///     let a = evloop::spawn(withdraw(balance.clone()));
+///     let b = evloop::spawn(withdraw(balance.clone()));
+///     a.await.unwrap();
+///     b.await.unwrap();
+///     assert!(balance.get() >= 0, "overdrawn: {}", balance.get());
+/// };
+/// let failure = Harness::new().runs(100).try_explore(body).unwrap_err();
+/// assert!(failure.message().contains("overdrawn: -60"));
+/// let again = Harness::new().try_replay(&failure.schedule, body).unwrap_err();
+/// assert_eq!(again.message(), failure.message());
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a Harness does nothing until explore, run or replay is called"]
+pub struct Harness {
+    runs: usize,
+    seed: u64,
+    depth: u32,
+    config: TrialConfig,
+    use_env: bool,
+}
+
+impl Default for Harness {
+    fn default() -> Harness {
+        Harness::new()
+    }
+}
+
+impl Harness {
+    /// One run (FIFO) on the virtual clock, strict mode off, depth 3, base
+    /// seed 0, a budget of a million polls per run.
+    pub fn new() -> Harness {
+        Harness {
+            runs: 1,
+            seed: 0,
+            depth: 3,
+            config: TrialConfig {
+                clock: ClockKind::Virtual,
+                strict: false,
+                slow_poll: crate::debug::DEFAULT_SLOW_POLL,
+                poll_budget: 1_000_000,
+                pct_steps: crate::executor::DEFAULT_PCT_STEPS,
+            },
+            use_env: true,
+        }
+    }
+
+    /// How many runs an exploration makes (at least 1).
+    pub fn runs(mut self, runs: usize) -> Harness {
+        self.runs = runs.max(1);
+        self
+    }
+
+    /// The first seed of the seeded runs.
+    pub fn seed(mut self, seed: u64) -> Harness {
+        self.seed = seed;
+        self
+    }
+
+    /// PCT's depth: the number of ordering constraints a bug may need
+    /// (see [`Policy::Pct`]); 0 is taken as 1.
+    pub fn depth(mut self, depth: u32) -> Harness {
+        self.depth = depth.max(1);
+        self
+    }
+
+    /// Strict mode: a lost waker, a slow poll, an unretrieved failure or
+    /// tasks left pending at the end fail the run (an unretrieved failure
+    /// always does).
+    pub fn strict(mut self, on: bool) -> Harness {
+        self.config.strict = on;
+        self
+    }
+
+    /// The slow-poll threshold of strict mode (100 ms by default; real
+    /// time, so keep it generous on loaded machines).
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Harness {
+        self.config.slow_poll = threshold;
+        self
+    }
+
+    /// The clock. On the real clock timers take real time and a replay is
+    /// exact only if the program's timers do not race each other.
+    pub fn clock(mut self, clock: ClockKind) -> Harness {
+        self.config.clock = clock;
+        self
+    }
+
+    /// The most polls one run may make before it fails with
+    /// [`FailureKind::NoProgress`] (at least 1).
+    pub fn poll_budget(mut self, polls: u64) -> Harness {
+        self.config.poll_budget = polls.max(1);
+        self
+    }
+
+    /// Whether `EVLOOP_SEED` / `EVLOOP_SCHEDULE` may replace the exploration
+    /// (on by default; tests of the harness itself turn it off).
+    pub fn use_env(mut self, on: bool) -> Harness {
+        self.use_env = on;
+        self
+    }
+
+    /// The policy of run `run` (0-based) of an exploration.
+    pub fn policy_of_run(&self, run: usize) -> Policy {
+        match run {
+            0 => Policy::Fifo,
+            1 => Policy::Lifo,
+            n => self.policy_of_seed(self.seed.wrapping_add(n as u64 - 2)),
+        }
+    }
+
+    /// The policy a seed stands for: even seeds are `Random`, odd ones `Pct`.
+    pub fn policy_of_seed(&self, seed: u64) -> Policy {
+        if seed % 2 == 0 {
+            Policy::Random { seed }
+        } else {
+            Policy::Pct {
+                seed,
+                depth: self.depth,
+            }
+        }
+    }
+
+    fn failure(&self, run: usize, policy: Policy, t: Trial, kind: FailureKind) -> Failure {
+        Failure {
+            run,
+            runs: self.runs,
+            policy,
+            seed: match policy {
+                Policy::Random { seed } | Policy::Pct { seed, .. } => Some(seed),
+                _ => None,
+            },
+            pct_steps: self.config.pct_steps,
+            schedule: t.schedule,
+            kind,
+        }
+    }
+
+    /// Runs the body under the exploration's policies, stopping at the
+    /// first failure.
+    ///
+    /// # Errors
+    ///
+    /// The first failing run: a panic in the body (or a task whose failure
+    /// reached it), an `Err` returned, a task panic nobody retrieved, a
+    /// deadlock, no progress within the poll budget, or (strict mode) a
+    /// debug-mode finding. A bad `EVLOOP_SEED`/`EVLOOP_SCHEDULE` is a
+    /// [`FailureKind::Setup`] failure.
+    pub fn try_explore<B, Fut>(&self, body: B) -> Result<Explored, Failure>
+    where
+        B: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: TestOutcome,
+    {
+        let wanted = if self.use_env {
+            from_env().map_err(Failure::setup)?
+        } else {
+            FromEnv::Explore
+        };
+        match wanted {
+            FromEnv::Schedule(schedule) => self.try_replay(&schedule, body),
+            FromEnv::Seed(seed) => self.try_seed(seed, body),
+            FromEnv::Explore => self.run_plan(None, body),
+        }
+    }
+
+    /// Replays one seed of an exploration (what `EVLOOP_SEED` does): a FIFO
+    /// run to measure k, then the run of [`policy_of_seed`](Harness::policy_of_seed).
+    ///
+    /// # Errors
+    ///
+    /// As [`try_explore`](Harness::try_explore).
+    pub fn try_seed<B, Fut>(&self, seed: u64, body: B) -> Result<Explored, Failure>
+    where
+        B: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: TestOutcome,
+    {
+        self.run_plan(Some(seed), body)
+    }
+
+    fn run_plan<B, Fut>(&self, seed: Option<u64>, body: B) -> Result<Explored, Failure>
+    where
+        B: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: TestOutcome,
+    {
+        let mut me = self.clone();
+        let mut seen = HashSet::new();
+        let mut explored = Explored {
+            runs: 0,
+            distinct_schedules: 0,
+            polls: 0,
+            warnings: Vec::new(),
+        };
+        let plan: Box<dyn Iterator<Item = (usize, Policy)>> = match seed {
+            Some(seed) => {
+                let n = seed.wrapping_sub(self.seed).wrapping_add(2) as usize;
+                me.runs = me.runs.max(n.saturating_add(1));
+                Box::new([(0, Policy::Fifo), (n, self.policy_of_seed(seed))].into_iter())
+            }
+            None => Box::new((0..self.runs).map(|run| (run, self.policy_of_run(run)))),
+        };
+        for (run, policy) in plan {
+            let t = trial(&me.config, policy, None, &body);
+            if run == 0 {
+                // PCT spreads its priority changes over the program's length.
+                me.config.pct_steps = (t.schedule.len() as u32).max(1);
+            }
+            explored.runs += 1;
+            explored.polls += t.schedule.len() as u64;
+            if explored.warnings.is_empty() {
+                explored.warnings = t.warnings.clone();
+            }
+            match t.result {
+                Ok(()) => {
+                    if seen.insert(t.schedule) {
+                        explored.distinct_schedules += 1;
+                    }
+                }
+                Err(ref kind) => {
+                    let kind = kind.clone();
+                    return Err(me.failure(run, policy, t, kind));
+                }
+            }
+        }
+        Ok(explored)
+    }
+
+    /// [`try_explore`](Harness::try_explore), panicking with the failure
+    /// report (for use inside `#[test]` functions).
+    ///
+    /// # Panics
+    ///
+    /// On the first failing run, with the report and how to replay it.
+    pub fn explore<B, Fut>(&self, body: B) -> Explored
+    where
+        B: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: TestOutcome,
+    {
+        match self.try_explore(body) {
+            Ok(explored) => explored,
+            Err(failure) => panic!("{failure}"),
+        }
+    }
+
+    /// Runs the body once, following `schedule` (then FIFO), and checks the
+    /// schedule fitted the program all the way.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_explore`](Harness::try_explore), plus
+    /// [`FailureKind::Diverged`] when the schedule asked for a task that was
+    /// not ready (it was recorded from another program).
+    pub fn try_replay<B, Fut>(&self, schedule: &Schedule, body: B) -> Result<Explored, Failure>
+    where
+        B: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: TestOutcome,
+    {
+        let t = trial(&self.config, Policy::Fifo, Some(schedule), &body);
+        let kind = match (&t.result, &t.divergence) {
+            (Err(kind), _) => kind.clone(),
+            (Ok(()), Some(d)) => FailureKind::Diverged(d.clone()),
+            (Ok(()), None) => {
+                return Ok(Explored {
+                    runs: 1,
+                    distinct_schedules: 1,
+                    polls: t.schedule.len() as u64,
+                    warnings: t.warnings,
+                });
+            }
+        };
+        let mut failure = self.failure(0, Policy::Fifo, t, kind);
+        failure.runs = 1;
+        Err(failure)
+    }
+}
+
+/// Explores `runs` schedules of `body` with the default [`Harness`]
+/// (virtual clock, PCT depth 3).
+///
+/// # Panics
+///
+/// On the first failing run, with a report naming the policy, the seed, the
+/// schedule, the failure, and how to replay it.
+///
+/// # Examples
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc};
+///
+/// // A correct program passes every schedule.
+/// evloop::testing::explore(50, || async {
+///     let log = Rc::new(RefCell::new(Vec::new()));
+///     let tasks: Vec<_> = (0..3)
+///         .map(|i| {
+///             let log = log.clone();
+///             evloop::spawn(async move {
+///                 evloop::yield_now().await;
+///                 log.borrow_mut().push(i);
+///             })
+///         })
+///         .collect();
+///     for t in tasks {
+///         t.await.unwrap();
+///     }
+///     assert_eq!(log.borrow().len(), 3);
+/// });
+/// ```
+pub fn explore<B, Fut>(runs: usize, body: B) -> Explored
+where
+    B: Fn() -> Fut,
+    Fut: Future,
+    Fut::Output: TestOutcome,
+{
+    Harness::new().runs(runs).explore(body)
+}
+
+/// Runs `body` once, following `schedule` (a string printed by a failing
+/// exploration or by [`Runtime::schedule`](crate::Runtime::schedule)).
+///
+/// # Errors
+///
+/// A [`Failure`] if the run fails, if the string does not parse
+/// ([`FailureKind::Setup`]) or if it does not fit the program
+/// ([`FailureKind::Diverged`]).
+///
+/// # Examples
+///
+/// ```
+/// let body = || async {
+///     let a = evloop::spawn(async { evloop::yield_now().await; 'a' });
+///     let b = evloop::spawn(async { 'b' });
+///     assert_eq!((a.await.unwrap(), b.await.unwrap()), ('a', 'b'));
+/// };
+/// assert!(evloop::testing::replay("0*5", body).is_ok());
+/// let bad = evloop::testing::replay("0-1", body).unwrap_err();
+/// assert!(bad.to_string().contains("bad schedule string"));
+/// ```
+pub fn replay<B, Fut>(schedule: &str, body: B) -> Result<Explored, Failure>
+where
+    B: Fn() -> Fut,
+    Fut: Future,
+    Fut::Output: TestOutcome,
+{
+    let schedule: Schedule = schedule
+        .parse()
+        .map_err(|e| Failure::setup(format!("{e}")))?;
+    Harness::new().try_replay(&schedule, body)
+}
