@@ -1,0 +1,156 @@
+//! How a task gets back on the ready queue: wakes from tasks, timers and
+//! other threads, each recorded with its cause; and the timer heap's part of
+//! a turn (firing what is due).
+
+use super::*;
+
+impl Core {
+    // ----- waking -------------------------------------------------------------
+
+    pub(super) fn cause_for(&self, key: Key) -> WakeCause {
+        match self.source.get() {
+            Source::Task(k, _) if k == key => WakeCause::Yield,
+            Source::Task(_, id) => WakeCause::Task(id),
+            Source::Timer => WakeCause::Timer,
+            Source::Io {
+                fd,
+                readable,
+                writable,
+            } => WakeCause::Io {
+                fd,
+                readable,
+                writable,
+            },
+            Source::Outside => WakeCause::Outside,
+        }
+    }
+
+    /// The lock-free wake of a task of this loop, on its own thread.
+    pub(crate) fn wake(&self, waker: &TaskWaker) {
+        let first = waker.mark_queued();
+        let cause = self.cause_for(waker.key);
+        self.make_ready(waker.key, first, cause);
+    }
+
+    /// Counts a wake; if `first` (the task was not queued), queues it.
+    pub(super) fn make_ready(&self, key: Key, first: bool, cause: WakeCause) {
+        let id = {
+            let Ok(tasks) = self.tasks.try_borrow() else {
+                return;
+            };
+            let Some(slot) = tasks.get(key) else {
+                return;
+            };
+            let h = slot.header();
+            h.wakes.set(h.wakes.get() + 1);
+            if !first {
+                return;
+            }
+            h.cause.set(cause);
+            if h.state.get() != TaskState::Running {
+                h.state.set(TaskState::Ready);
+            }
+            h.id
+        };
+        self.ready.borrow_mut().push(key);
+        if self.collecting_wakes.get()
+            && let Some(list) = self.step_wakes.borrow_mut().as_mut()
+        {
+            list.push(id);
+        }
+        self.emit(|| EventKind::Woken { task: id, cause });
+    }
+
+    /// Moves wakes that came from other threads onto the ready queue.
+    pub(super) fn collect_remote(&self) {
+        if !self.shared.has_remote() {
+            return;
+        }
+        let mut buf = self.remote_buf.take();
+        self.shared.take_remote(&mut buf);
+        for (key, on_loop_thread) in buf.drain(..) {
+            let cause = if on_loop_thread {
+                WakeCause::Outside
+            } else {
+                WakeCause::Thread
+            };
+            self.make_ready(key, true, cause);
+        }
+        *self.remote_buf.borrow_mut() = buf;
+    }
+
+    pub(crate) fn key_of(&self, id: TaskId) -> Option<Key> {
+        let tasks = self.tasks.borrow();
+        tasks
+            .iter()
+            .find(|s| s.header().id == id)
+            .map(|s| s.header().key)
+    }
+
+    /// Wakes a task from outside the loop (the REPL's `wake`).
+    pub(crate) fn wake_by_id(&self, id: TaskId) -> bool {
+        let waker = {
+            let tasks = self.tasks.borrow();
+            tasks
+                .iter()
+                .find(|s| s.header().id == id)
+                .map(|s| s.header().waker.clone())
+        };
+        match waker {
+            Some(w) => {
+                w.wake();
+                true
+            }
+            None => false,
+        }
+    }
+
+    // ----- timers -------------------------------------------------------------
+
+    pub(crate) fn insert_timer(&self, deadline: Instant, waker: Waker) -> TimerKey {
+        let owner = self.current_task().map(|(_, id)| id);
+        self.timers.borrow_mut().insert(deadline, waker, owner)
+    }
+
+    pub(crate) fn update_timer(&self, key: TimerKey, waker: &Waker) -> bool {
+        self.timers.borrow_mut().update_waker(key, waker)
+    }
+
+    pub(crate) fn cancel_timer(&self, key: TimerKey) {
+        let waker = self
+            .timers
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut t| t.cancel(key));
+        drop(waker);
+    }
+
+    pub(super) fn fire_timers(&self) {
+        if self.timers.borrow().is_empty() {
+            return;
+        }
+        let now = self.now();
+        loop {
+            let fired = self.timers.borrow_mut().pop_due(now);
+            let Some(fired) = fired else { break };
+            let previous = self.source.replace(Source::Timer);
+            fired.waker.wake();
+            self.source.set(previous);
+            self.emit(|| EventKind::TimerFired {
+                owner: fired.owner,
+                deadline: fired.deadline,
+            });
+        }
+    }
+
+    pub(super) fn collect(&self) {
+        if self.clock.kind() == ClockKind::Real {
+            self.turn_now.set(self.clock.now());
+        }
+        self.collect_remote();
+        if self.reactor.has_registrations() {
+            self.poll_io(Some(Duration::ZERO));
+        }
+        self.fire_timers();
+    }
+}
