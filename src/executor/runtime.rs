@@ -443,6 +443,24 @@ impl Runtime {
         }
     }
 
+    /// Clears an interrupt that arrived while no driving call was running
+    /// (it would otherwise stop the next one at its first turn); true if
+    /// there was one. A REPL calls it before each command, so a Ctrl-C
+    /// pressed at the prompt does not cut short the next `run`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::{Runtime, StopReason};
+    /// let rt = Runtime::new();
+    /// rt.interrupter().interrupt(); // nobody was running
+    /// assert!(rt.take_interrupt());
+    /// assert_eq!(rt.run().stop, StopReason::Finished); // not interrupted
+    /// ```
+    pub fn take_interrupt(&self) -> bool {
+        self.core.shared.take_interrupt()
+    }
+
     /// A guard promising that a thread of yours may still wake a task; see
     /// [`ExternalWork`].
     pub fn external_work(&self) -> ExternalWork {

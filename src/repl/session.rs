@@ -184,6 +184,9 @@ impl Session {
     /// Runs one command against the runtime.
     pub fn execute(&mut self, command: Command) -> Reply {
         let logged = logs(&command).then(|| command.to_string());
+        // A Ctrl-C pressed at the prompt, not during a run, is not meant
+        // for the next run.
+        self.rt.take_interrupt();
         let result = self.dispatch(command);
         program::forget_panic_text();
         let mut out = self.drain_feed();
