@@ -224,7 +224,15 @@ impl ReadyQueue {
         if let Some(schedule) = &mut self.recording {
             schedule.push(i as u32);
         }
-        self.queue.remove(i)
+        // The ends are the common cases (FIFO, LIFO): take them directly,
+        // `remove` only for a pick from the middle.
+        if i == 0 {
+            self.queue.pop_front()
+        } else if i + 1 == self.queue.len() {
+            self.queue.pop_back()
+        } else {
+            self.queue.remove(i)
+        }
     }
 
     /// The next position of a schedule being replayed, if it fits.
