@@ -29,7 +29,6 @@ pub mod outcome;
 pub mod primitive;
 pub mod program;
 pub mod render;
-pub mod savetest;
 pub mod script;
 pub mod session;
 pub mod styled;

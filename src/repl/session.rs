@@ -20,10 +20,7 @@ use std::rc::Rc;
 use evloop::debug::Diagnostic;
 use evloop::inspect::{Event, EventKind};
 use evloop::time::{ClockKind, Instant};
-use evloop::{
-    Builder, Interrupter, RunReport, Runtime, Schedule, ScheduleError, StepReport, StopReason,
-    TaskId,
-};
+use evloop::{Builder, Interrupter, RunReport, Runtime, StepReport, StopReason, TaskId};
 
 use super::body::Body;
 use super::command::{ClockMode, Command, Policy};
@@ -33,7 +30,6 @@ use super::error::ParseError;
 use super::outcome::{Outcome, Slot};
 use super::primitive::{self, NewPrimitive};
 use super::program::{self, Env, Feed, ReplTask};
-use super::savetest;
 use super::styled::{Line, Style, Styled};
 use super::toolkit;
 use super::{chrome_trace, timeline, views};
@@ -107,7 +103,6 @@ impl Session {
             .virtual_clock()
             .debug(true)
             .poll_timing(true)
-            .record_schedule(true)
             .diagnostics(move |d| sink.borrow_mut().push(d.clone()))
             .build();
         rt.set_poll_budget(options.budget);
@@ -567,21 +562,12 @@ impl Session {
                 ))]))
             }
             Command::Back { count } => self.back(count.get()),
-            Command::Schedule => {
-                let schedule = self.rt.schedule();
-                Ok(Action::Show(vec![Line::plain(format!(
-                    "schedule: \"{schedule}\" ({} poll(s): the ready-queue position chosen at each); \
-                     replay \"{schedule}\" re-runs the session under it",
-                    schedule.len()
-                ))]))
+            Command::SaveTest { .. } | Command::Schedule | Command::Replay { .. } => {
+                Err(Failure::line(
+                    "save test, schedule and replay need the test harness, which is not in this build yet; \
+                     save FILE and back N work now",
+                ))
             }
-            Command::Replay { schedule } => {
-                let schedule: Schedule = schedule
-                    .parse()
-                    .map_err(|e: ScheduleError| Failure::line(e.to_string()))?;
-                self.replay(schedule)
-            }
-            Command::SaveTest { file } => self.save_test(&file),
             Command::Help { topic } => Ok(Action::Show(views::help(topic))),
             Command::Quit => Ok(Action::Quit),
         }
@@ -930,7 +916,15 @@ impl Session {
             ));
         }
         let replay: Vec<String> = self.log[..keep].to_vec();
-        let _ = self.rewind(&replay, None);
+        let options = self.options;
+        self.shutdown();
+        *self = Session::new(options);
+        for line in &replay {
+            let _ = self.run_line(line);
+        }
+        let _ = self.drain_feed();
+        self.warnings_shown = self.warnings.borrow().len();
+        self.seen = Seen::default();
         let mut lines = vec![Line::plain(format!(
             "went back {undone} command(s): replayed the first {keep} from a fresh loop (the loop is deterministic, so this is the same state)"
         ))];
@@ -944,64 +938,6 @@ impl Session {
             ));
         }
         Ok(Action::Ran(lines))
-    }
-
-    /// Starts over from a fresh loop and runs `log` again, under `schedule`
-    /// if given (then under the policies the log sets). The loop is
-    /// deterministic, so the same log and schedule give the same state.
-    /// Returns what the replayed commands printed (their `print` steps).
-    fn rewind(&mut self, log: &[String], schedule: Option<Schedule>) -> Styled {
-        let options = self.options;
-        self.shutdown();
-        *self = Session::new(options);
-        if let Some(schedule) = schedule {
-            self.rt.replay(schedule);
-        }
-        let mut printed = Styled::new();
-        for line in log {
-            if let Reply::Done(lines) | Reply::Failed(lines) = self.run_line(line) {
-                printed.extend(lines.into_iter().filter(|l| l.is_print()));
-            }
-        }
-        printed.extend(self.drain_feed());
-        self.warnings_shown = self.warnings.borrow().len();
-        self.seen = Seen::default();
-        printed
-    }
-
-    /// `replay STRING`: the session's commands again, with the loop's
-    /// choices taken from the schedule.
-    fn replay(&mut self, schedule: Schedule) -> Result<Action, Failure> {
-        let log = self.log.clone();
-        let polls = schedule.len();
-        let mut lines = self.rewind(&log, Some(schedule));
-        lines.push(Line::plain(format!(
-            "replayed {} command(s) from a fresh loop, the first {polls} poll(s) as the schedule says",
-            log.len()
-        )));
-        if let Some(d) = self.rt.replay_divergence() {
-            lines.push(Line::new(Style::Warning, format!("  {d}")));
-        }
-        Ok(Action::Ran(lines))
-    }
-
-    /// `save test FILE`: the session as a Rust test (see [`savetest`]).
-    fn save_test(&self, file: &str) -> Result<Action, Failure> {
-        let outcomes: Vec<(String, Option<Outcome>)> = self
-            .env
-            .tasks
-            .borrow()
-            .iter()
-            .map(|t| (t.name.clone(), t.slot.outcome()))
-            .collect();
-        let code = savetest::generate(&self.log, &self.rt.schedule().to_string(), &outcomes)
-            .map_err(Failure::line)?;
-        std::fs::write(file, code)
-            .map_err(|e| Failure::line(format!("can't write {file}: {e}")))?;
-        Ok(Action::Show(vec![Line::plain(format!(
-            "saved the session as a test in {file}: put it in a crate's tests/ (with evloop as a \
-             dependency) and cargo test replays it and checks every task ends as it did here"
-        ))]))
     }
 
     fn view(&self) -> views::View<'_> {

@@ -44,11 +44,6 @@ pub enum Style {
 pub struct Line(pub Vec<(Style, String)>);
 
 impl Line {
-    /// True for a line a task's `print` step made.
-    pub fn is_print(&self) -> bool {
-        self.0.iter().any(|(style, _)| *style == Style::Print)
-    }
-
     /// A line of one span.
     pub fn new(style: Style, text: impl Into<String>) -> Line {
         Line(vec![(style, text.into())])
