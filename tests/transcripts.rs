@@ -156,3 +156,30 @@ fn the_tour_shows_real_sessions() {
     }
     assert!(blocks >= 8, "the tour shows {blocks} sessions");
 }
+
+/// `tests/saved_session.rs` is what `save test` writes for
+/// `tests/saved_session.evl` (so `cargo test` compiles and runs a generated
+/// test: it must pass). `EVLOOP_BLESS=1` rewrites it.
+#[test]
+fn the_saved_session_test_is_what_save_test_writes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scratch = std::env::temp_dir().join(format!("evloop-save-test-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let script = std::fs::read_to_string(root.join("tests/saved_session.evl")).unwrap();
+    let (output, code) = run_binary(&script, &scratch);
+    assert_eq!(code, 0, "{output}");
+    let written =
+        std::fs::read_to_string(scratch.join("saved_session.rs")).expect("save test wrote it");
+    let _ = std::fs::remove_dir_all(&scratch);
+    let committed = root.join("tests/saved_session.rs");
+    if std::env::var_os("EVLOOP_BLESS").is_some() {
+        std::fs::write(&committed, &written).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&committed).unwrap_or_default();
+    assert!(
+        want == written,
+        "tests/saved_session.rs differs from what save test writes now (EVLOOP_BLESS=1 rewrites it):\n{}",
+        diff(&want, &written)
+    );
+}

@@ -254,14 +254,14 @@ pub static COMMANDS: &[CommandHelp] = &[
         "replay",
         [],
         ["replay STRING"],
-        "reset and rerun the session making the recorded choices",
-        "replay 0.1.1.0"
+        "rerun the session on a fresh loop that follows a schedule string",
+        "replay 0010"
     ),
     command!(
         "back",
         [],
         ["back N"],
-        "undo the last N steps by replaying up to before them",
+        "undo the last N commands by replaying the ones before them",
         "back 1"
     ),
     command!(

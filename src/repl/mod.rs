@@ -29,6 +29,7 @@ pub mod outcome;
 pub mod primitive;
 pub mod program;
 pub mod render;
+pub mod save_test;
 pub mod script;
 pub mod session;
 pub mod styled;

@@ -20,7 +20,7 @@ use std::rc::Rc;
 use evloop::debug::Diagnostic;
 use evloop::inspect::{Event, EventKind};
 use evloop::time::{ClockKind, Instant};
-use evloop::{Builder, Interrupter, RunReport, Runtime, StepReport, StopReason, TaskId};
+use evloop::{Builder, Interrupter, RunReport, Runtime, Schedule, StepReport, StopReason, TaskId};
 
 use super::body::Body;
 use super::command::{ClockMode, Command, Policy};
@@ -89,6 +89,12 @@ pub struct Session {
     names: Rc<RefCell<HashMap<TaskId, String>>>,
     trace: Rc<Cell<bool>>,
     log: Vec<String>,
+    /// The schedule the last `replay` followed from the start: `back`
+    /// follows it again, so going back after a replay stays exact.
+    replayed: Option<Schedule>,
+    /// Every line a `print` step (or a `get`) made, as shown: what `save
+    /// test` asserts.
+    prints: Vec<String>,
     seen: Seen,
     source_depth: usize,
 }
@@ -106,6 +112,9 @@ impl Session {
             .diagnostics(move |d| sink.borrow_mut().push(d.clone()))
             .build();
         rt.set_poll_budget(options.budget);
+        // Every choice of the ready queue is written down from the start:
+        // `schedule` prints it, `save test` replays it.
+        rt.record_schedule(true);
         let rt = Rc::new(rt);
         *env.runtime.borrow_mut() = Rc::downgrade(&rt);
         let events: Rc<RefCell<VecDeque<Event>>> = Rc::default();
@@ -138,6 +147,8 @@ impl Session {
             names,
             trace,
             log: Vec::new(),
+            replayed: None,
+            prints: Vec::new(),
             seen: Seen::default(),
             source_depth: 0,
         }
@@ -234,6 +245,11 @@ impl Session {
 
     fn drain_feed(&mut self) -> Styled {
         let feed = std::mem::take(&mut *self.env.feed.borrow_mut());
+        for item in &feed {
+            if let Feed::Print { task, at, text } = item {
+                self.prints.push(format!("[{at}] {task}: {text}"));
+            }
+        }
         let (names, deterministic) = self.describe();
         let d = Describe {
             names: &names,
@@ -538,9 +554,7 @@ impl Session {
                 ))]))
             }
             Command::Reset => {
-                let options = self.options;
-                self.shutdown();
-                *self = Session::new(options);
+                self.restart();
                 Ok(Action::Show(vec![Line::plain(
                     "reset: a new loop on the virtual clock at 0s, no tasks",
                 )]))
@@ -562,12 +576,9 @@ impl Session {
                 ))]))
             }
             Command::Back { count } => self.back(count.get()),
-            Command::SaveTest { .. } | Command::Schedule | Command::Replay { .. } => {
-                Err(Failure::line(
-                    "save test, schedule and replay need the test harness, which is not in this build yet; \
-                     save FILE and back N work now",
-                ))
-            }
+            Command::Schedule => Ok(Action::Show(self.schedule_lines())),
+            Command::Replay { schedule } => self.replay(&schedule),
+            Command::SaveTest { file } => self.save_test(&file),
             Command::Help { topic } => Ok(Action::Show(views::help(topic))),
             Command::Quit => Ok(Action::Quit),
         }
@@ -916,9 +927,12 @@ impl Session {
             ));
         }
         let replay: Vec<String> = self.log[..keep].to_vec();
-        let options = self.options;
-        self.shutdown();
-        *self = Session::new(options);
+        let replayed = self.replayed.take();
+        self.restart();
+        if let Some(schedule) = replayed {
+            self.rt.replay(schedule.clone());
+            self.replayed = Some(schedule);
+        }
         for line in &replay {
             let _ = self.run_line(line);
         }
@@ -938,6 +952,118 @@ impl Session {
             ));
         }
         Ok(Action::Ran(lines))
+    }
+
+    /// A fresh session with the same options, in place of this one.
+    fn restart(&mut self) {
+        let options = self.options;
+        self.shutdown();
+        *self = Session::new(options);
+    }
+
+    /// `schedule`: the choices the loop made so far, as a string `replay`
+    /// (and `EVLOOP_SCHEDULE`, and `testing::replay`) accept.
+    fn schedule_lines(&self) -> Styled {
+        let schedule = self.rt.schedule();
+        if schedule.is_empty() {
+            return vec![Line::plain(
+                "schedule: empty — the loop has polled no task yet (step or run first)",
+            )];
+        }
+        vec![
+            Line::new(Style::Heading, "schedule ").with(Style::Print, schedule.to_string()),
+            Line::new(
+                Style::Dim,
+                format!(
+                    "  {} poll(s): the ready-queue position chosen at each (0 = first woken); \
+                     replay STRING follows it again",
+                    schedule.len()
+                ),
+            ),
+        ]
+    }
+
+    /// `save test FILE`: the session as a Rust test (see `save_test.rs`).
+    fn save_test(&mut self, file: &str) -> Result<Action, Failure> {
+        let schedule = self.rt.schedule().to_string();
+        let outcomes = self
+            .env
+            .tasks
+            .borrow()
+            .iter()
+            .map(|t| (t.name.clone(), t.slot.outcome().map(|o| o.to_string())))
+            .collect();
+        let seen = super::save_test::Seen {
+            log: &self.log,
+            schedule: schedule.clone(),
+            prints: &self.prints,
+            outcomes,
+            now: self.rt.now().to_string(),
+        };
+        let source = super::save_test::generate(&seen, "repl_session").map_err(Failure::line)?;
+        std::fs::write(file, source)
+            .map_err(|e| Failure::line(format!("can't write {file}: {e}")))?;
+        let mut lines = vec![Line::plain(format!(
+            "wrote {file}: a test that runs the session's {} command(s) again under schedule \"{schedule}\" \
+             and asserts its {} print(s) and {} outcome(s); put it in a crate's tests/ and run cargo test",
+            self.log.len(),
+            self.prints.len(),
+            self.env.tasks.borrow().len()
+        ))];
+        if self
+            .log
+            .iter()
+            .any(|l| l.contains("spin ") || l.contains("thread "))
+        {
+            lines.push(Line::new(
+                Style::Warning,
+                "  (the session includes real time — spin or thread — so the test's timings may differ)",
+            ));
+        }
+        Ok(Action::Show(lines))
+    }
+
+    /// `replay STRING`: a fresh loop that follows `STRING` while the
+    /// session's logged commands run again, then its policy.
+    fn replay(&mut self, text: &str) -> Result<Action, Failure> {
+        let schedule: Schedule = text
+            .parse()
+            .map_err(|e: evloop::ScheduleError| Failure::line(e.to_string()))?;
+        let log = self.log.clone();
+        self.restart();
+        self.rt.replay(schedule.clone());
+        self.replayed = Some(schedule.clone());
+        let mut out = vec![Line::plain(format!(
+            "replaying {} command(s) on a fresh loop that follows the schedule ({} choice(s)):",
+            log.len(),
+            schedule.len()
+        ))];
+        for line in &log {
+            out.push(echo_sourced(line));
+            match self.run_line(line) {
+                Reply::Done(lines) | Reply::Failed(lines) => out.extend(lines),
+                Reply::Quit => break,
+            }
+        }
+        let used = self.rt.schedule().len();
+        out.push(match self.rt.replay_divergence() {
+            Some(d) => Line::new(Style::Warning, format!("diverged: {d}")),
+            None if used < schedule.len() => Line::plain(format!(
+                "followed {used} of {} choice(s); the other {} steer the next polls, then the policy does",
+                schedule.len(),
+                schedule.len() - used
+            )),
+            None => Line::plain(format!(
+                "followed all {} choice(s){}",
+                schedule.len(),
+                if used > schedule.len() {
+                    format!(", then the policy chose the last {}", used - schedule.len())
+                } else {
+                    String::new()
+                }
+            )),
+        });
+        Ok(Action::Show(out))
     }
 
     fn view(&self) -> views::View<'_> {

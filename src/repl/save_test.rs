@@ -1,0 +1,601 @@
+//! `save test FILE`: a REPL session written out as a Rust test.
+//!
+//! The REPL drives its loop from the outside (`step`, `run`, `advance` are
+//! calls on the `Runtime`), so the test does the same, command for command,
+//! on a fresh virtual-clock loop that *replays the schedule the session
+//! recorded*. Then it asserts what the session saw:
+//!
+//! ```text
+//!   session log ──▶ rt.spawn_named / rt.step / rt.run_for / h.cancel …   (same calls)
+//!   rt.schedule()──▶ rt.replay(SCHEDULE)                                  (same choices)
+//!   prints, outcomes, clock, schedule ──▶ assert_eq!                      (same result)
+//! ```
+//!
+//! So the test passes exactly while the program still behaves as it did in
+//! the session, and a session that ended in a failure (a `fail`, a `panic`)
+//! becomes a test asserting that same failure. Each step of a task body
+//! becomes the library call it names (`sleep` → `evloop::sleep`, `acquire`
+//! → `Semaphore::acquire`, `repeat` → `for`, …); a small prelude in the
+//! generated file holds what the REPL keeps for its tasks: their outcomes
+//! (several tasks may `await` one), the permits each holds, the prints.
+//!
+//! Why not `evloop::testing::replay(SCHEDULE, || async { … })`? That runs
+//! the session as the *main task* of a loop: it adds that task's polls to
+//! the schedule, and `step N` or `run 2s` have no counterpart inside a task.
+//! `Runtime::replay` is the same machinery without the main task.
+//!
+//! What the generator refuses, naming it: `finally` blocks and `shield`
+//! (their cleanup tasks and inner tasks would need the REPL's drop guards),
+//! cancelling in a session whose tasks `await` each other (asyncio's
+//! cancel propagation), the combinator commands (`gather`, `wait`,
+//! `as-completed`, `timeout`, `group`), and `clock real`.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::body::{Body, Step, Value};
+use super::command::{ClockMode, Command, Policy};
+
+/// What the session saw, for the test to assert.
+pub struct Seen<'a> {
+    /// The logged commands, in order.
+    pub log: &'a [String],
+    /// The schedule the session recorded.
+    pub schedule: String,
+    /// The prints, as shown: `[1.000000s] a: hello`.
+    pub prints: &'a [String],
+    /// Each task's outcome as shown (`returned 3`, `cancelled`), or `None`
+    /// while it runs.
+    pub outcomes: Vec<(String, Option<String>)>,
+    /// The clock at the end.
+    pub now: String,
+}
+
+/// The Rust source of a test replaying the session.
+///
+/// # Errors
+///
+/// A message naming the command or step that a test can't express.
+pub fn generate(seen: &Seen<'_>, test_name: &str) -> Result<String, String> {
+    let commands: Vec<Command> = seen
+        .log
+        .iter()
+        .map(|l| super::parse_line(l).map_err(|e| format!("can't read back `{l}`: {e}")))
+        .collect::<Result<_, _>>()?;
+    refuse(&commands)?;
+    let mut g = Gen::default();
+    for (line, command) in seen.log.iter().zip(&commands) {
+        g.command(line, command);
+    }
+    let mut src = String::new();
+    src.push_str(HEADER);
+    src.push_str(
+        "// Steps after a return, fail, panic or forever never run, as in the session;\n\
+         // the prelude serves every session, and this one may not use all of it.\n\
+         #![allow(unreachable_code, dead_code)]\n",
+    );
+    src.push_str(PRELUDE);
+    let _ = writeln!(src, "\n#[test]\nfn {test_name}() {{");
+    src.push_str("    let rt = Runtime::builder().virtual_clock().build();\n");
+    let _ = writeln!(src, "    let schedule = {:?};", seen.schedule);
+    src.push_str("    rt.record_schedule(true);\n");
+    src.push_str("    rt.replay(schedule.parse().expect(\"the schedule save test wrote\"));\n");
+    src.push_str("    let w = World::new();\n");
+    src.push_str(&g.code);
+    src.push_str("\n    // What the session saw.\n");
+    src.push_str("    assert_eq!(rt.replay_divergence(), None);\n");
+    src.push_str("    assert_eq!(rt.schedule().to_string(), schedule);\n");
+    let _ = writeln!(src, "    assert_eq!(rt.now().to_string(), {:?});", seen.now);
+    src.push_str("    assert_eq!(\n        w.prints(),\n        [\n");
+    for p in seen.prints {
+        let _ = writeln!(src, "            {p:?},");
+    }
+    src.push_str("        ] as [&str; ");
+    let _ = writeln!(src, "{}]\n    );", seen.prints.len());
+    for (name, outcome) in &seen.outcomes {
+        let shown = outcome.as_deref().unwrap_or("not finished");
+        let _ = writeln!(src, "    assert_eq!(w.outcome({name:?}), {shown:?});");
+    }
+    src.push_str("}\n");
+    Ok(src)
+}
+
+/// The first command or step a test can't express, as an error.
+fn refuse(commands: &[Command]) -> Result<(), String> {
+    let mut awaits = false;
+    let mut cancels = false;
+    for c in commands {
+        let word = match c {
+            Command::Gather { .. } => Some("gather"),
+            Command::Wait { .. } => Some("wait"),
+            Command::AsCompleted { .. } => Some("as-completed"),
+            Command::Timeout { .. } => Some("timeout"),
+            Command::Group { .. } => Some("group"),
+            Command::Clock {
+                mode: Some(ClockMode::Real),
+            } => Some("clock real"),
+            _ => None,
+        };
+        if let Some(word) = word {
+            return Err(format!(
+                "save test can't express the {word} command yet (it runs the REPL's own combinator task); \
+                 save FILE keeps the session as a script instead"
+            ));
+        }
+        match c {
+            Command::Spawn { name, body } => {
+                if !body.finally.is_empty() {
+                    return Err(format!(
+                        "save test can't express {name}'s finally block yet (on cancel or panic the REPL runs it \
+                         in a task of its own); save FILE keeps the session as a script instead"
+                    ));
+                }
+                if let Some(step) = find(&body.steps, &|s| matches!(s, Step::Shield(_))) {
+                    return Err(format!(
+                        "save test can't express the step `{step}` of {name} yet; save FILE keeps the session as a script instead"
+                    ));
+                }
+                awaits |= find(&body.steps, &|s| matches!(s, Step::Await(_))).is_some();
+            }
+            Command::Cancel { .. } => cancels = true,
+            _ => {}
+        }
+    }
+    if awaits && cancels {
+        return Err(
+            "save test can't express cancel in a session whose tasks await each other yet \
+             (asyncio's cancel propagation lives in the REPL); save FILE keeps the session as a script instead"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+fn find<'s>(steps: &'s [Step], pred: &dyn Fn(&Step) -> bool) -> Option<&'s Step> {
+    steps.iter().find_map(|s| match s {
+        s if pred(s) => Some(s),
+        Step::Repeat(_, inner) | Step::Forever(inner) => find(inner, pred),
+        _ => None,
+    })
+}
+
+/// The test's statements, one command at a time.
+#[derive(Default)]
+struct Gen {
+    code: String,
+    /// Whether the body being generated names the world (`w`) or the task (`me`).
+    uses_w: bool,
+    uses_me: bool,
+}
+
+impl Gen {
+    fn line(&mut self, indent: usize, text: &str) {
+        let _ = writeln!(self.code, "{}{text}", "    ".repeat(indent));
+    }
+
+    fn command(&mut self, source: &str, command: &Command) {
+        let _ = writeln!(
+            self.code,
+            "\n    // > {}",
+            source.replace('\n', "\n    // . ")
+        );
+        match command {
+            Command::Comment(_) | Command::Trace { .. } | Command::Clock { .. } => {}
+            Command::Spawn { name, body } => self.spawn(name, body),
+            Command::Await { names } => {
+                for n in names {
+                    self.line(1, &format!("let _ = rt.run_until(&w.handle({n:?}));"));
+                }
+            }
+            Command::Cancel { name } => {
+                self.line(1, &format!("let _ = w.handle({name:?}).cancel();"))
+            }
+            Command::Wake { name } => self.line(
+                1,
+                &format!("rt.wake(w.handle({name:?}).id()).expect(\"a live task\");"),
+            ),
+            Command::NewSemaphore { name, permits } => self.line(
+                1,
+                &format!("w.add_semaphore(&rt, || Semaphore::named({name:?}, {permits}));"),
+            ),
+            Command::NewQueue { name, capacity } => self.line(
+                1,
+                &format!(
+                    "w.add_queue(&rt, || Queue::named({name:?}, {}));",
+                    capacity.map_or(0, |c| c.get())
+                ),
+            ),
+            Command::NewEvent { name } => {
+                self.line(1, &format!("w.add_event(&rt, || Event::named({name:?}));"));
+            }
+            Command::Step { count } if count.get() == 1 => self.line(1, "let _ = rt.step();"),
+            Command::Step { count } => {
+                self.line(1, &format!("for _ in 0..{count} {{"));
+                self.line(2, "let _ = rt.step();");
+                self.line(1, "}");
+            }
+            Command::Run { limit: None } => self.line(1, "let _ = rt.run();"),
+            Command::Run { limit: Some(d) } => {
+                self.line(1, &format!("let _ = rt.run_for({});", dur(*d)));
+            }
+            Command::Advance { by } => self.line(
+                1,
+                &format!(
+                    "let _ = rt.advance({}).expect(\"the virtual clock\");",
+                    dur(*by)
+                ),
+            ),
+            Command::Policy(p) => {
+                let p = match p {
+                    Policy::Fifo => "evloop::Policy::Fifo".to_string(),
+                    Policy::Lifo => "evloop::Policy::Lifo".to_string(),
+                    Policy::Random { seed } => format!("evloop::Policy::Random {{ seed: {seed} }}"),
+                    Policy::Pct { seed, depth } => format!(
+                        "evloop::Policy::Pct {{ seed: {seed}, depth: {} }}",
+                        depth.map_or(3, |d| d.get())
+                    ),
+                };
+                self.line(1, &format!("rt.set_policy({p});"));
+            }
+            Command::Budget { polls: Some(n) } => {
+                self.line(1, &format!("rt.set_poll_budget({n});"));
+            }
+            _ => {}
+        }
+    }
+
+    fn spawn(&mut self, name: &str, body: &Body) {
+        let outer = std::mem::take(&mut self.code);
+        (self.uses_w, self.uses_me) = (false, false);
+        self.steps(2, &body.steps);
+        self.line(2, "Ok::<_, String>(None)");
+        let steps = std::mem::replace(&mut self.code, outer);
+        let w = if self.uses_w { "w" } else { "_" };
+        let me = if self.uses_me { "me" } else { "_" };
+        self.line(
+            1,
+            &format!("w.spawn(&rt, {name:?}, |{w}: Rc<World>, {me}: Rc<Me>| async move {{"),
+        );
+        self.code.push_str(&steps);
+        self.line(1, "});");
+    }
+
+    fn steps(&mut self, indent: usize, steps: &[Step]) {
+        for step in steps {
+            self.step(indent, step);
+        }
+    }
+
+    fn step(&mut self, i: usize, step: &Step) {
+        self.uses_w |= matches!(
+            step,
+            Step::Await(_)
+                | Step::Acquire(_)
+                | Step::Put(..)
+                | Step::Get(_)
+                | Step::Set(_)
+                | Step::WaitEvent(_)
+        );
+        self.uses_me |= matches!(
+            step,
+            Step::Print(_) | Step::Panic(_) | Step::Acquire(_) | Step::Release(_) | Step::Get(_)
+        );
+        let text = match step {
+            Step::Sleep(d) => format!("evloop::sleep({}).await;", dur(*d)),
+            Step::Yield => "evloop::yield_now().await;".into(),
+            Step::Spin(d) => format!("spin({});", dur(*d)),
+            Step::Thread(d) => format!("thread({}).await?;", dur(*d)),
+            Step::Print(text) => format!("me.print({text:?});"),
+            Step::Return(v) => format!("return Ok(Some({:?}.to_string()));", value(v)),
+            Step::Fail(text) => format!("return Err({text:?}.to_string());"),
+            Step::Panic(text) => format!("me.panic({text:?});"),
+            Step::Await(n) => format!("w.await_task({n:?}).await?;"),
+            Step::Acquire(n) => format!("me.hold({n:?}, w.semaphore({n:?}).acquire().await);"),
+            Step::Release(n) => format!("me.release({n:?})?;"),
+            Step::Put(n, v) => format!("w.put({n:?}, {:?}).await?;", value(v)),
+            Step::Get(n) => format!(
+                "let got = w.get({n:?}).await?;\n{}me.print(&format!(\"got {{got}} from {n}\"));",
+                "    ".repeat(i)
+            ),
+            Step::Set(n) => format!("w.event({n:?}).set();"),
+            Step::WaitEvent(n) => format!("w.event({n:?}).wait().await;"),
+            Step::LoseWaker => {
+                "std::future::poll_fn(|_| Poll::<()>::Pending).await; // loses its waker".into()
+            }
+            Step::Repeat(n, inner) => {
+                self.line(i, &format!("for _ in 0..{n} {{"));
+                self.steps(i + 1, inner);
+                self.line(i, "}");
+                return;
+            }
+            Step::Forever(inner) => {
+                self.line(i, "loop {");
+                self.steps(i + 1, inner);
+                self.line(i, "}");
+                return;
+            }
+            Step::Shield(_) => unreachable!("refused before generating"),
+        };
+        self.line(i, &text);
+    }
+}
+
+/// A value as the REPL shows it (`42`, `hello`, `"two words"`).
+fn value(v: &Value) -> String {
+    v.to_string()
+}
+
+/// A `Duration` expression.
+fn dur(d: Duration) -> String {
+    let n = d.as_nanos();
+    if n % 1_000_000_000 == 0 {
+        format!("Duration::from_secs({})", n / 1_000_000_000)
+    } else if n % 1_000_000 == 0 {
+        format!("Duration::from_millis({})", n / 1_000_000)
+    } else if n % 1_000 == 0 {
+        format!("Duration::from_micros({})", n / 1_000)
+    } else {
+        format!("Duration::from_nanos({n})")
+    }
+}
+
+const HEADER: &str = "\
+//! An evloop REPL session, written as a test by `save test`.
+//!
+//! The session's commands run again on a fresh virtual-clock loop that
+//! replays the schedule the session recorded (the ready-queue choice of
+//! every poll); the test then asserts what the session saw: the prints with
+//! their times, each task's outcome, the clock, the schedule itself.
+";
+
+/// What the REPL keeps for its tasks, as plain library code.
+const PRELUDE: &str = r#"
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::rc::Rc;
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+use evloop::sync::{Event, Queue, Semaphore, SemaphorePermit};
+use evloop::time::Instant;
+use evloop::{JoinHandle, Runtime};
+
+/// How a task ended, shown as the REPL shows it.
+#[derive(Clone)]
+enum Outcome {
+    Returned(Option<String>),
+    Failed(String),
+    Panicked(String),
+    Cancelled,
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Returned(Some(v)) => write!(f, "returned {v}"),
+            Outcome::Returned(None) => f.write_str("returned (no value)"),
+            Outcome::Failed(e) => write!(f, "failed: {e}"),
+            Outcome::Panicked(m) => write!(f, "panicked: {m}"),
+            Outcome::Cancelled => f.write_str("cancelled"),
+        }
+    }
+}
+
+/// A task's outcome, for everyone who awaits it (a handle gives it once).
+#[derive(Default)]
+struct Slot {
+    outcome: RefCell<Option<Outcome>>,
+    waiters: RefCell<Vec<Waker>>,
+}
+
+impl Slot {
+    fn finish(&self, outcome: Outcome) {
+        if self.outcome.borrow().is_some() {
+            return;
+        }
+        *self.outcome.borrow_mut() = Some(outcome);
+        std::mem::take(&mut *self.waiters.borrow_mut())
+            .into_iter()
+            .for_each(Waker::wake);
+    }
+
+    async fn wait(&self) -> Outcome {
+        std::future::poll_fn(|cx| {
+            if let Some(outcome) = self.outcome.borrow().clone() {
+                return Poll::Ready(outcome);
+            }
+            let mut waiters = self.waiters.borrow_mut();
+            if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
+                waiters.push(cx.waker().clone());
+            }
+            Poll::Pending
+        })
+        .await
+    }
+}
+
+/// One task: its name, what it holds, what it printed into.
+struct Me {
+    name: String,
+    held: RefCell<Vec<(String, SemaphorePermit)>>,
+    panic_text: RefCell<Option<String>>,
+    prints: Rc<RefCell<Vec<String>>>,
+}
+
+impl Me {
+    fn print(&self, text: &str) {
+        let line = format!("[{}] {}: {text}", Instant::now(), self.name);
+        println!("{line}");
+        self.prints.borrow_mut().push(line);
+    }
+
+    fn panic(&self, text: &str) -> ! {
+        *self.panic_text.borrow_mut() = Some(text.to_string());
+        panic!("{text}");
+    }
+
+    fn hold(&self, semaphore: &str, permit: SemaphorePermit) {
+        self.held.borrow_mut().push((semaphore.to_string(), permit));
+    }
+
+    fn release(&self, semaphore: &str) -> Result<(), String> {
+        let mut held = self.held.borrow_mut();
+        let Some(i) = held.iter().position(|(n, _)| n == semaphore) else {
+            return Err(format!(
+                "release {semaphore}: this task holds no permit of {semaphore} (acquire {semaphore} first)"
+            ));
+        };
+        let (_, permit) = held.remove(i);
+        drop(held);
+        drop(permit);
+        Ok(())
+    }
+}
+
+/// Records a task's outcome when its future is dropped before it ended.
+struct Guard {
+    me: Rc<Me>,
+    slot: Rc<Slot>,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let text = self.me.panic_text.borrow_mut().take();
+        self.slot.finish(match text {
+            Some(text) if std::thread::panicking() => Outcome::Panicked(text),
+            _ => Outcome::Cancelled,
+        });
+    }
+}
+
+type Output = Result<Option<String>, String>;
+
+/// A task's outcome and handle.
+type Entry = (Rc<Slot>, Rc<JoinHandle<()>>);
+
+/// The session's tasks and primitives, by name.
+#[derive(Default)]
+struct World {
+    tasks: RefCell<HashMap<String, Entry>>,
+    semaphores: RefCell<HashMap<String, Semaphore>>,
+    queues: RefCell<HashMap<String, Queue<String>>>,
+    events: RefCell<HashMap<String, Event>>,
+    prints: Rc<RefCell<Vec<String>>>,
+}
+
+impl World {
+    fn new() -> Rc<World> {
+        Rc::default()
+    }
+
+    fn spawn<B, F>(self: &Rc<World>, rt: &Runtime, name: &str, body: B)
+    where
+        B: FnOnce(Rc<World>, Rc<Me>) -> F,
+        F: Future<Output = Output> + 'static,
+    {
+        let slot = Rc::new(Slot::default());
+        let me = Rc::new(Me {
+            name: name.to_string(),
+            held: RefCell::default(),
+            panic_text: RefCell::default(),
+            prints: self.prints.clone(),
+        });
+        let guard = Guard {
+            me: me.clone(),
+            slot: slot.clone(),
+        };
+        let body = body(self.clone(), me);
+        let handle = rt.spawn_named(name, async move {
+            let guard = guard;
+            let outcome = match body.await {
+                Ok(value) => Outcome::Returned(value),
+                Err(e) => Outcome::Failed(e),
+            };
+            guard.slot.finish(outcome);
+        });
+        self.tasks
+            .borrow_mut()
+            .insert(name.to_string(), (slot, Rc::new(handle)));
+    }
+
+    fn handle(&self, name: &str) -> Rc<JoinHandle<()>> {
+        self.tasks.borrow()[name].1.clone()
+    }
+
+    fn outcome(&self, name: &str) -> String {
+        let slot = self.tasks.borrow()[name].0.clone();
+        let outcome = slot.outcome.borrow().clone();
+        outcome.map_or("not finished".to_string(), |o| o.to_string())
+    }
+
+    /// `await NAME`: its outcome; a failure propagates.
+    async fn await_task(&self, name: &str) -> Result<(), String> {
+        let slot = self.tasks.borrow()[name].0.clone();
+        match slot.wait().await {
+            Outcome::Returned(_) => Ok(()),
+            Outcome::Failed(e) => Err(e),
+            Outcome::Panicked(m) => Err(format!("{name} panicked: {m}")),
+            Outcome::Cancelled => Err(format!("{name} was cancelled")),
+        }
+    }
+
+    fn add_semaphore(&self, rt: &Runtime, make: impl FnOnce() -> Semaphore) {
+        let _in_loop = rt.enter();
+        let s = make();
+        self.semaphores.borrow_mut().insert(s.name().to_string(), s);
+    }
+
+    fn add_queue(&self, rt: &Runtime, make: impl FnOnce() -> Queue<String>) {
+        let _in_loop = rt.enter();
+        let q = make();
+        self.queues.borrow_mut().insert(q.name().to_string(), q);
+    }
+
+    fn add_event(&self, rt: &Runtime, make: impl FnOnce() -> Event) {
+        let _in_loop = rt.enter();
+        let e = make();
+        self.events.borrow_mut().insert(e.name().to_string(), e);
+    }
+
+    fn semaphore(&self, name: &str) -> Semaphore {
+        self.semaphores.borrow()[name].clone()
+    }
+
+    /// `put QUEUE VALUE`: waits while the queue is full.
+    async fn put(&self, name: &str, value: &str) -> Result<(), String> {
+        let queue = self.queues.borrow()[name].clone();
+        let put = queue.put(value.to_string()).await;
+        put.map_err(|e| format!("put {name}: {e}"))
+    }
+
+    /// `get QUEUE`: waits while the queue is empty.
+    async fn get(&self, name: &str) -> Result<String, String> {
+        let queue = self.queues.borrow()[name].clone();
+        let got = queue.get().await;
+        got.map_err(|e| format!("get {name}: {e}"))
+    }
+
+    fn event(&self, name: &str) -> Event {
+        self.events.borrow()[name].clone()
+    }
+
+    fn prints(&self) -> Vec<String> {
+        self.prints.borrow().clone()
+    }
+}
+
+/// `thread DUR`: a blocking sleep on a worker thread.
+async fn thread(d: Duration) -> Result<(), String> {
+    let done = evloop::to_thread(move || std::thread::sleep(d)).await;
+    done.map_err(|e| format!("thread: {e}"))
+}
+
+/// `spin DUR`: real CPU time on the loop's thread.
+fn spin(d: Duration) {
+    let start = std::time::Instant::now();
+    while start.elapsed() < d {
+        std::hint::spin_loop();
+    }
+}
+"#;
