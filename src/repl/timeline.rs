@@ -20,7 +20,6 @@ use std::time::Duration;
 use evloop::TaskId;
 use evloop::inspect::{EventKind, PollResult};
 
-use super::duration::format_duration;
 use super::outcome::Outcome;
 use super::styled::{Line, Style, Styled};
 use super::views::View;
@@ -179,9 +178,10 @@ pub fn draw(v: &View<'_>) -> Styled {
             .to_string()
     } else {
         format!(
-            "timeline 0s → {}, one column = {}",
+            // A scale to read, not to type back: rounded (33.3ms, not 33333333ns).
+            "timeline 0s → {}, one column ≈ {:.1?}",
             v.snapshot.now,
-            format_duration(column.max(Duration::from_micros(1)))
+            column.max(Duration::from_micros(1))
         )
     };
     let mut out = vec![
