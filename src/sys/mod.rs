@@ -52,9 +52,11 @@
 //!    batch (once `readable`, once `writable`). epoll merges them. Consumers
 //!    must OR them together, never assume one event per token.
 //! 5. **Timeouts never end early.** `None` blocks until an event or a notify;
-//!    `Some(Duration::ZERO)` only looks. Others are rounded *up* to the
-//!    backend's resolution (epoll counts whole milliseconds, so 1 µs waits
-//!    1 ms rather than becoming a 0 ms busy-poll) and clamped to
+//!    `Some(Duration::ZERO)` only looks. Others are passed at the backend's
+//!    resolution, rounded *up*: nanoseconds for kqueue and for epoll through
+//!    `epoll_pwait2` (Linux 5.11+, 64-bit); whole milliseconds for plain
+//!    `epoll_wait` (older kernels, 32-bit targets, Miri), where a 1 µs wait
+//!    becomes 1 ms rather than a 0 ms busy-poll. All are clamped to
 //!    [`MAX_WAIT`] (`i32::MAX` ms, about 24.8 days), so `Duration::MAX` is
 //!    fine; a wait that hits the clamp returns with no events, like any
 //!    timeout.
