@@ -75,7 +75,7 @@ pub static COMMANDS: &[CommandHelp] = &[
         "cancel",
         [],
         ["cancel NAME"],
-        "request cancellation: the task's next await raises Cancelled",
+        "cancel a task: its future is dropped where it is parked, and its cleanup (finally) runs",
         "cancel worker"
     ),
     command!(
