@@ -16,11 +16,7 @@ impl Core {
 
     /// The name of a live task.
     pub(crate) fn task_name(&self, id: TaskId) -> Option<String> {
-        let tasks = self.tasks.borrow();
-        tasks
-            .iter()
-            .find(|s| s.header().id == id)
-            .map(|s| s.header().name.to_string())
+        self.with_task(id, |h| h.name.to_string())
     }
 
     /// The id of the task being polled, if any.

@@ -123,7 +123,8 @@ pub(crate) struct Core {
     next_id: Cell<u64>,
     source: Cell<Source>,
     noted: RefCell<Option<WaitOn>>,
-    step_wakes: RefCell<Option<Vec<TaskId>>>,
+    /// The tasks a `step`'s poll made ready, while `collecting_wakes`.
+    step_wakes: RefCell<Vec<TaskId>>,
     /// True while a step report collects the wakes of its poll (so wakes
     /// outside `step` pay one `Cell` read, not a `RefCell` borrow).
     collecting_wakes: Cell<bool>,
@@ -182,7 +183,7 @@ impl Core {
             next_id: Cell::new(1),
             source: Cell::new(Source::Outside),
             noted: RefCell::new(None),
-            step_wakes: RefCell::new(None),
+            step_wakes: RefCell::new(Vec::new()),
             collecting_wakes: Cell::new(false),
             turn_now: Cell::new(Instant::START),
             remote_buf: RefCell::new(Vec::new()),
@@ -305,6 +306,16 @@ impl Core {
             parent: cell.header.parent,
         });
         cell
+    }
+
+    /// Runs `f` on the header of the live task with this id (a scan of the
+    /// table: for commands and reports, not the hot path).
+    fn with_task<R>(&self, id: TaskId, f: impl FnOnce(&Header) -> R) -> Option<R> {
+        let tasks = self.tasks.borrow();
+        tasks
+            .iter()
+            .find(|s| s.header().id == id)
+            .map(|s| f(s.header()))
     }
 
     fn insert_root(&self) -> Rc<Header> {

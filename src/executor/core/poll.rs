@@ -36,7 +36,7 @@ impl Core {
         let cause = header.cause.get();
         let previous = self.source.replace(Source::Task(key, header.id));
         if want_report {
-            *self.step_wakes.borrow_mut() = Some(Vec::new());
+            self.step_wakes.borrow_mut().clear();
             self.collecting_wakes.set(true);
         }
         // Clock reads cost ~20 ns each on the real clock: only when asked for.
@@ -58,7 +58,7 @@ impl Core {
         let mut noted = self.noted.borrow_mut().take();
         let woke = if want_report {
             self.collecting_wakes.set(false);
-            self.step_wakes.borrow_mut().take().unwrap_or_default()
+            std::mem::take(&mut *self.step_wakes.borrow_mut())
         } else {
             Vec::new()
         };
@@ -180,16 +180,13 @@ impl Core {
             TaskState::Done => self.emit(|| EventKind::Completed { task: id }),
             TaskState::Cancelled => self.emit(|| EventKind::Cancelled { task: id }),
             TaskState::Panicked => {
-                if let Slot::Task(task) = &slot
-                    && header.detached.get()
-                    && let Some(message) = task.unretrieved_failure()
-                {
-                    self.report_unretrieved(header, message.clone());
-                }
                 let message = match &slot {
                     Slot::Task(task) => task.unretrieved_failure().unwrap_or_default(),
                     Slot::Root(_) => String::from("(block_on's future panicked)"),
                 };
+                if matches!(slot, Slot::Task(_)) && header.detached.get() {
+                    self.report_unretrieved(header, message.clone());
+                }
                 self.emit(|| EventKind::Panicked { task: id, message });
             }
             _ => {}

@@ -53,10 +53,8 @@ impl Core {
             h.id
         };
         self.ready.borrow_mut().push(key);
-        if self.collecting_wakes.get()
-            && let Some(list) = self.step_wakes.borrow_mut().as_mut()
-        {
-            list.push(id);
+        if self.collecting_wakes.get() {
+            self.step_wakes.borrow_mut().push(id);
         }
         self.emit(|| EventKind::Woken { task: id, cause });
     }
@@ -80,23 +78,13 @@ impl Core {
     }
 
     pub(crate) fn key_of(&self, id: TaskId) -> Option<Key> {
-        let tasks = self.tasks.borrow();
-        tasks
-            .iter()
-            .find(|s| s.header().id == id)
-            .map(|s| s.header().key)
+        self.with_task(id, |h| h.key)
     }
 
     /// Wakes a task from outside the loop (the REPL's `wake`).
     pub(crate) fn wake_by_id(&self, id: TaskId) -> bool {
-        let waker = {
-            let tasks = self.tasks.borrow();
-            tasks
-                .iter()
-                .find(|s| s.header().id == id)
-                .map(|s| s.header().waker.clone())
-        };
-        match waker {
+        // The waker is cloned out: waking runs with the table unborrowed.
+        match self.with_task(id, |h| h.waker.clone()) {
             Some(w) => {
                 w.wake();
                 true
@@ -125,11 +113,11 @@ impl Core {
         drop(waker);
     }
 
-    pub(super) fn fire_timers(&self) {
+    /// Fires every timer due at `now`, in deadline order.
+    pub(super) fn fire_timers(&self, now: Instant) {
         if self.timers.borrow().is_empty() {
             return;
         }
-        let now = self.now();
         loop {
             let fired = self.timers.borrow_mut().pop_due(now);
             let Some(fired) = fired else { break };
@@ -143,14 +131,16 @@ impl Core {
         }
     }
 
+    /// Step 1 of a turn. The clock is read once: that time stamps the
+    /// turn's spawns and finishes (`coarse_now`) and decides which timers
+    /// are due. (A deadline passing during the turn fires next turn.)
     pub(super) fn collect(&self) {
-        if self.clock.kind() == ClockKind::Real {
-            self.turn_now.set(self.clock.now());
-        }
+        let now = self.now();
+        self.turn_now.set(now);
         self.collect_remote();
         if self.reactor.has_registrations() {
             self.poll_io(Some(Duration::ZERO));
         }
-        self.fire_timers();
+        self.fire_timers(now);
     }
 }
