@@ -245,3 +245,14 @@ fn spawn_works_inside_enter_and_the_guard_restores_the_previous_loop() {
     let caught = std::panic::catch_unwind(|| evloop::spawn(async {}).detach());
     assert!(caught.is_err(), "no loop is current once the guard is gone");
 }
+
+#[test]
+fn snapshot_lists_live_and_finished_tasks_by_id() {
+    let (rt, _) = virtual_rt();
+    let quick = rt.spawn_named("quick", async {});
+    let slow = rt.spawn_named("slow", evloop::sleep(Duration::from_secs(5)));
+    rt.run_until_idle(); // "quick" (#1) finishes while "slow" (#2) still sleeps
+    let ids: Vec<_> = rt.snapshot().tasks.iter().map(|t| t.id).collect();
+    assert_eq!(ids, [quick.id(), slow.id()], "finished #1 before live #2");
+    assert_eq!(rt.snapshot().tasks[0].state, TaskState::Done);
+}

@@ -205,3 +205,18 @@ fn run_for_on_the_virtual_clock_stops_at_the_end_of_the_span() {
     assert_eq!(rt.now().since_start(), secs(4));
     assert!(!h.is_finished());
 }
+
+#[test]
+fn a_sleep_made_outside_the_loop_counts_from_its_first_poll() {
+    let (rt, _) = virtual_rt();
+    let nap = evloop::sleep(secs(1)); // no loop running: no clock to count from yet
+    rt.block_on(evloop::sleep(secs(10)));
+    let h = rt.spawn(nap); // first polled at 10 s
+    rt.run();
+    assert!(h.is_finished());
+    assert_eq!(
+        rt.now().since_start(),
+        secs(11),
+        "1 s after its first poll, not at 1 s"
+    );
+}

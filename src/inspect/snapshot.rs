@@ -14,7 +14,8 @@ pub struct Snapshot {
     pub now: Instant,
     /// Which clock.
     pub clock: ClockKind,
-    /// Live tasks in spawn order, then recently finished ones.
+    /// Every live task and the recently finished ones (see
+    /// [`Builder::keep_finished`](crate::Builder::keep_finished)), by id: spawn order.
     pub tasks: Vec<TaskInfo>,
     /// The ready queue, in the order a FIFO policy would poll it.
     pub ready: Vec<TaskId>,
