@@ -33,19 +33,7 @@ impl Core {
         // repair; the wakes already collected are still delivered.
         let _ = self.reactor.poll(timeout, &mut woken);
         for (waker, cause) in woken.drain(..) {
-            let WakeCause::Io {
-                fd,
-                readable,
-                writable,
-            } = cause
-            else {
-                continue;
-            };
-            let previous = self.source.replace(Source::Io {
-                fd,
-                readable,
-                writable,
-            });
+            let previous = self.source.replace(Source::Other(cause));
             waker.wake();
             self.source.set(previous);
         }

@@ -83,15 +83,13 @@ const BATCH: usize = 61;
 /// Who is calling wakers right now: this is how a wake learns its cause.
 #[derive(Clone, Copy)]
 enum Source {
-    Outside,
+    /// Task `TaskId` is being polled: its wakes are "by task X", or
+    /// "yielded" when it wakes itself (which depends on who is woken).
     Task(Key, TaskId),
-    Timer,
-    /// The reactor is dispatching readiness of this descriptor.
-    Io {
-        fd: i32,
-        readable: bool,
-        writable: bool,
-    },
+    /// Anyone else calling wakers gives every wake the same cause: the timer
+    /// heap firing (`Timer`), the reactor dispatching readiness (`Io`), or
+    /// code outside any task (`Outside`).
+    Other(WakeCause),
 }
 
 /// What a driving loop runs until.
@@ -181,7 +179,7 @@ impl Core {
             timers: RefCell::new(TimerHeap::default()),
             clock: Clock::new(config.clock),
             next_id: Cell::new(1),
-            source: Cell::new(Source::Outside),
+            source: Cell::new(Source::Other(WakeCause::Outside)),
             noted: RefCell::new(None),
             step_wakes: RefCell::new(Vec::new()),
             collecting_wakes: Cell::new(false),

@@ -11,17 +11,7 @@ impl Core {
         match self.source.get() {
             Source::Task(k, _) if k == key => WakeCause::Yield,
             Source::Task(_, id) => WakeCause::Task(id),
-            Source::Timer => WakeCause::Timer,
-            Source::Io {
-                fd,
-                readable,
-                writable,
-            } => WakeCause::Io {
-                fd,
-                readable,
-                writable,
-            },
-            Source::Outside => WakeCause::Outside,
+            Source::Other(cause) => cause,
         }
     }
 
@@ -121,7 +111,7 @@ impl Core {
         loop {
             let fired = self.timers.borrow_mut().pop_due(now);
             let Some(fired) = fired else { break };
-            let previous = self.source.replace(Source::Timer);
+            let previous = self.source.replace(Source::Other(WakeCause::Timer));
             fired.waker.wake();
             self.source.set(previous);
             self.emit(|| EventKind::TimerFired {
