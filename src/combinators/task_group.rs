@@ -158,7 +158,7 @@ impl TaskGroup {
         };
         let cell = core.spawn_cell(name, child);
         let canceller = Canceller {
-            key: cell.header.key,
+            key: cell.header.key(),
             core: Rc::downgrade(&core),
         };
         {
@@ -168,7 +168,7 @@ impl TaskGroup {
             record.name = cell.header.name.to_string();
             record.canceller = Some(canceller.clone());
         }
-        let handle = JoinHandle::new(Rc::new(Flattened(cell)), Rc::downgrade(&core));
+        let handle = JoinHandle::new(Flattened::as_join(cell), Rc::downgrade(&core));
         if self.state.cancelling.get() {
             canceller.cancel();
         }

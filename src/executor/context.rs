@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::Core;
 use crate::task::header::Header;
-use crate::task::waker::TaskWaker;
+use crate::task::waker::WakeState;
 use crate::task::{Cancel, WaitOn};
 
 thread_local! {
@@ -59,7 +59,7 @@ pub(crate) fn current_task_id() -> Option<crate::task::TaskId> {
 
 /// The lock-free wake path: true if the waker belongs to the loop running on
 /// this thread and was handled.
-pub(crate) fn wake_local(waker: &Arc<TaskWaker>) -> bool {
+pub(crate) fn wake_local(waker: &WakeState) -> bool {
     with_core(|core| {
         if Arc::ptr_eq(&core.shared, &waker.shared) {
             core.wake(waker);
@@ -73,7 +73,7 @@ pub(crate) fn wake_local(waker: &Arc<TaskWaker>) -> bool {
 
 pub(crate) fn cancel_task(header: &Header, core: Option<Rc<Core>>) -> Cancel {
     match core {
-        Some(core) => core.cancel(header.key),
+        Some(core) => core.cancel(header.key()),
         None => Cancel::AlreadyFinished,
     }
 }

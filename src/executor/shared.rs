@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use super::Key;
 use crate::sys::Notifier;
-use crate::task::waker::TaskWaker;
+use crate::task::waker::WakeState;
 
 /// How a notification reaches the loop's thread while it sleeps.
 pub(crate) enum Wakeup {
@@ -78,7 +78,7 @@ impl Shared {
     }
 
     /// A wake from another thread, or from the loop's thread outside the loop.
-    pub(crate) fn wake_remote(&self, waker: &TaskWaker) {
+    pub(crate) fn wake_remote(&self, waker: &WakeState) {
         if self.closed.load(Ordering::Acquire) || !waker.mark_queued() {
             return;
         }

@@ -5,10 +5,9 @@
 //! outlived its task, or sitting in the ready queue of a cancelled task)
 //! finds nothing instead of a stranger.
 
-use std::rc::Rc;
-
 use crate::task::cell::AnyTask;
 use crate::task::header::Header;
+use crate::task::task_ref::TaskRef;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Key {
@@ -20,16 +19,26 @@ pub(crate) struct Key {
 /// `block_on` (polled in place by `block_on`, which owns it).
 #[derive(Clone)]
 pub(crate) enum Slot {
-    Task(Rc<dyn AnyTask>),
-    Root(Rc<Header>),
+    Task(TaskRef<dyn AnyTask>),
+    /// The root's cell holds a future that is never polled: `block_on`
+    /// polls its own future in place, with this cell's header and waker.
+    Root(TaskRef<dyn AnyTask>),
 }
 
 impl Slot {
-    pub(crate) fn header(&self) -> &Header {
+    pub(crate) fn task(&self) -> &TaskRef<dyn AnyTask> {
         match self {
-            Slot::Task(t) => t.header(),
-            Slot::Root(h) => h,
+            Slot::Task(t) | Slot::Root(t) => t,
         }
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        self.task().header()
+    }
+
+    /// True when no waker of the task is stored anywhere: nothing can wake it.
+    pub(crate) fn waker_unreferenced(&self) -> bool {
+        self.task().wakers_out() == 0
     }
 }
 

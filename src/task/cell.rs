@@ -1,20 +1,26 @@
-//! One allocation per task: the future, then its output, behind a header.
+//! One allocation per task: the header, then the future, then its output.
 //!
 //! ```text
-//!   Rc<TaskCell<F>> ── seen by the executor as  Rc<dyn AnyTask>      (poll, cancel)
-//!                   └─ seen by the JoinHandle as Rc<dyn JoinTask<T>>  (take the output)
+//!   Arc<TaskCell<F>> ── seen by the executor as  TaskRef<dyn AnyTask>      (poll, cancel)
+//!                    ├─ seen by the JoinHandle as TaskRef<dyn JoinTask<T>>  (take the output)
+//!                    └─ seen by its wakers as     RawWaker data pointer     (any thread)
 //!
 //!   stage:  Running(F) ──poll→Ready──▶ Finished(Ok(T)) ──handle takes it──▶ Consumed
 //!              │  ──poll panics──────▶ Finished(Err(Panicked))
 //!              └──cancel()───────────▶ Finished(Err(Cancelled))
+//!   (the last TaskRef going drops whatever stage is left: released → Consumed)
 //! ```
 //!
-//! The future is stored inline and pinned in place (the `Rc` never moves its
-//! contents), which saves the second allocation a `Pin<Box<F>>` would cost.
-//! That is the one piece of unsafe code here; the rules that make it sound:
+//! The allocation is an `Arc` so that the task can be its own waker (see
+//! [`waker`](super::waker) for why that is sound with a `!Send` future, and
+//! [`task_ref`](super::task_ref) for how the loop's side counts without
+//! atomics). The future is stored inline and pinned in place (the `Arc`
+//! never moves its contents), which saves the allocation a `Pin<Box<F>>`
+//! would cost. The rules that make the pinning sound:
 //!
-//! 1. `stage` is only ever reached through `&self` of an `Rc<TaskCell<F>>`, so
-//!    its address is fixed from spawn until the last `Rc` drops.
+//! 1. A `TaskCell` is only ever made inside an `Arc` ([`TaskCell::spawn`]),
+//!    and `stage` is only reached through `&self`, so its address is fixed
+//!    from spawn until the allocation is freed.
 //! 2. While the stage is `Running`, the future is never moved: it is polled
 //!    through `Pin::new_unchecked` and leaves the `Running` stage only by
 //!    being dropped in place ([`TaskCell::drop_future`]).
@@ -23,15 +29,18 @@
 //!    panics can never cause a double drop.
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::ptr;
-use std::task::{Context, Poll};
+use std::ptr::{self, NonNull};
+use std::sync::Arc;
+use std::task::{Context, Poll, RawWakerVTable, Waker};
 
 use super::header::Header;
 use super::join::JoinError;
+use super::task_ref::{Owned, TaskRef};
+use super::waker::{WakeState, Wakeable, vtable};
 
 pub(crate) enum Stage<F: Future> {
     Running(F),
@@ -44,6 +53,16 @@ pub(crate) struct TaskCell<F: Future> {
     stage: RefCell<Stage<F>>,
 }
 
+// SAFETY: `header.wake` is a field of the cell, reached by a raw place
+// projection that creates no reference to the cell.
+unsafe impl<F: Future> Wakeable for TaskCell<F> {
+    fn wake_state(this: *const Self) -> *const WakeState {
+        // SAFETY: `this` points to a live cell (the caller's waker count keeps
+        // it alive); `&raw const` projects to the field without a reference.
+        unsafe { &raw const (*this).header.wake }
+    }
+}
+
 /// What one poll of a task did.
 pub(crate) enum Polled {
     Pending,
@@ -52,9 +71,10 @@ pub(crate) enum Polled {
 }
 
 /// The executor's view of a task: poll it, cancel it.
-pub(crate) trait AnyTask {
+pub(crate) trait AnyTask: Owned {
     fn header(&self) -> &Header;
-    fn poll(&self) -> Polled;
+    /// Polls the future once with `waker` (the task's own, lent).
+    fn poll(&self, waker: &Waker) -> Polled;
     /// Drops the future where it is parked. False if it had already finished.
     /// (The executor wakes the joiner afterwards, in `Core::finish`.)
     fn cancel(&self) -> bool;
@@ -63,7 +83,7 @@ pub(crate) trait AnyTask {
 }
 
 /// The handle's view of a task: take the output once.
-pub(crate) trait JoinTask<T> {
+pub(crate) trait JoinTask<T>: Owned {
     fn header(&self) -> &Header;
     fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>>;
     fn is_finished(&self) -> bool;
@@ -75,14 +95,50 @@ pub(crate) trait JoinTask<T> {
     fn is_failed(&self) -> bool;
 }
 
-impl<F: Future> TaskCell<F> {
-    pub(crate) fn new(header: Header, future: F) -> TaskCell<F> {
-        TaskCell {
+impl<F: Future + 'static> TaskCell<F> {
+    /// Makes the task's allocation (the only way a `TaskCell` is made: rule 1).
+    pub(crate) fn spawn(header: Header, future: F) -> TaskRef<TaskCell<F>> {
+        TaskRef::new(Arc::new(TaskCell {
             header,
             stage: RefCell::new(Stage::Running(future)),
-        }
+        }))
     }
 
+    /// The executor's view of `task`.
+    pub(crate) fn as_any(task: TaskRef<TaskCell<F>>) -> TaskRef<dyn AnyTask> {
+        // SAFETY: the closure only unsizes the pointer.
+        unsafe { task.unsize(|p| -> NonNull<dyn AnyTask> { p }) }
+    }
+
+    /// The handle's view of `task`.
+    pub(crate) fn as_join(task: TaskRef<TaskCell<F>>) -> TaskRef<dyn JoinTask<F::Output>> {
+        // SAFETY: the closure only unsizes the pointer.
+        unsafe { task.unsize(|p| -> NonNull<dyn JoinTask<F::Output>> { p }) }
+    }
+}
+
+impl<F: Future> Owned for TaskCell<F> {
+    fn local(&self) -> &Cell<u32> {
+        &self.header.local
+    }
+
+    fn release(&self) {
+        // Whatever is left (a future never finished, an output never
+        // taken) is dropped here, on the loop's thread.
+        if let Ok(mut stage) = self.stage.try_borrow_mut()
+            && !matches!(*stage, Stage::Consumed)
+        {
+            let _ = self.drop_future(&mut stage, Stage::Consumed);
+        }
+        self.header.release();
+    }
+
+    fn waker_vtable(&self) -> &'static RawWakerVTable {
+        vtable::<TaskCell<F>>()
+    }
+}
+
+impl<F: Future> TaskCell<F> {
     /// Replaces the `Running` stage by `next`, running the future's destructor
     /// in place. A panicking destructor is caught and reported as the message.
     fn drop_future(&self, stage: &mut Stage<F>, next: Stage<F>) -> Option<String> {
@@ -105,7 +161,7 @@ impl<F: Future> AnyTask for TaskCell<F> {
         &self.header
     }
 
-    fn poll(&self) -> Polled {
+    fn poll(&self, waker: &Waker) -> Polled {
         let Ok(mut stage) = self.stage.try_borrow_mut() else {
             // Only reachable if a task's own code re-enters its poll, which
             // the executor never does; treat it as a spurious wake.
@@ -117,7 +173,7 @@ impl<F: Future> AnyTask for TaskCell<F> {
         // SAFETY: rule 1 and 2 of the module docs: the future lives at a fixed
         // address inside the Rc and is never moved out of the Running stage.
         let future = unsafe { Pin::new_unchecked(future) };
-        let mut cx = Context::from_waker(&self.header.waker);
+        let mut cx = Context::from_waker(waker);
         match catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx))) {
             Ok(Poll::Pending) => Polled::Pending,
             Ok(Poll::Ready(output)) => {
@@ -223,7 +279,35 @@ impl<F: Future> TaskCell<F> {
 /// a task of output `T`: an `Err` it returns is its [`JoinError`]. This is
 /// how a [`TaskGroup`](crate::combinators::TaskGroup) child that returned an
 /// error gives a handle of the child's own success type.
-pub(crate) struct Flattened<F: Future>(pub(crate) std::rc::Rc<TaskCell<F>>);
+///
+/// It is the cell itself seen through another type (`repr(transparent)`:
+/// same layout, same allocation), so it costs no allocation of its own.
+#[repr(transparent)]
+pub(crate) struct Flattened<F: Future>(TaskCell<F>);
+
+impl<T: 'static, F: Future<Output = Result<T, JoinError>> + 'static> Flattened<F> {
+    /// The handle's view of `task`, with its `Err` output flattened.
+    pub(crate) fn as_join(task: TaskRef<TaskCell<F>>) -> TaskRef<dyn JoinTask<T>> {
+        // SAFETY: `Flattened<F>` is a transparent wrapper of `TaskCell<F>`:
+        // the cast keeps the allocation and its layout; the rest is unsizing.
+        unsafe { task.unsize(|p| -> NonNull<dyn JoinTask<T>> { p.cast::<Flattened<F>>() }) }
+    }
+}
+
+impl<F: Future> Owned for Flattened<F> {
+    fn local(&self) -> &Cell<u32> {
+        self.0.local()
+    }
+
+    fn release(&self) {
+        self.0.release();
+    }
+
+    fn waker_vtable(&self) -> &'static RawWakerVTable {
+        // The data pointer is the cell's: its wakers are the cell's.
+        self.0.waker_vtable()
+    }
+}
 
 impl<T, F: Future<Output = Result<T, JoinError>>> JoinTask<T> for Flattened<F> {
     fn header(&self) -> &Header {
@@ -241,7 +325,7 @@ impl<T, F: Future<Output = Result<T, JoinError>>> JoinTask<T> for Flattened<F> {
     }
 
     fn unretrieved_failure(&self) -> Option<String> {
-        AnyTask::unretrieved_failure(&*self.0)
+        AnyTask::unretrieved_failure(&self.0)
     }
 
     fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()> {

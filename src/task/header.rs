@@ -3,34 +3,37 @@
 //! A header lives inside the task's single allocation (see [`cell`](super::cell)).
 //! Everything in it is a `Cell` so the executor can update counters while a
 //! task is being polled without any borrow of the task table being held.
+//! Only `wake` is ever touched from another thread (see [`waker`](super::waker)).
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
 use super::id::{TaskId, TaskName, TaskState, WaitOn, WakeCause};
-use super::waker::TaskWaker;
-use crate::executor::Key;
+use super::waker::WakeState;
+use crate::executor::{Key, Shared};
 use crate::time::Instant;
 
 pub(crate) struct Header {
+    /// What a waker needs, on any thread: the key, the `queued` flag, the loop.
+    pub(crate) wake: WakeState,
+    /// How many `TaskRef`s hold the task (see [`task_ref`](super::task_ref)).
+    pub(crate) local: Cell<u32>,
     pub(crate) id: TaskId,
     pub(crate) name: TaskName,
-    pub(crate) key: Key,
     pub(crate) parent: Option<TaskId>,
     pub(crate) spawned_at: Instant,
-    /// The task's waker, built once at spawn and lent to every poll.
-    pub(crate) waker: Waker,
-    /// The same waker as an `Arc`, for its `queued` flag and its reference
-    /// count (the lost-waker check).
-    pub(crate) waker_arc: Arc<TaskWaker>,
     pub(crate) state: Cell<TaskState>,
     pub(crate) cause: Cell<WakeCause>,
-    pub(crate) wait: RefCell<Option<WaitOn>>,
+    /// What the task waits on, as noted by its last poll (a `Cell`, not a
+    /// `RefCell`: the value is swapped, never borrowed).
+    wait: Cell<Option<WaitOn>>,
     pub(crate) polls: Cell<u64>,
     pub(crate) wakes: Cell<u64>,
-    pub(crate) busy: Cell<Duration>,
+    /// Time spent in polls, in nanoseconds (`u64`: 584 years; half the
+    /// size of a `Duration`, in every task's header).
+    busy_nanos: Cell<u64>,
     /// Who awaits this task's handle, woken when it finishes.
     pub(crate) join_waker: Cell<Option<Waker>>,
     /// The handle was dropped: nobody will read the result.
@@ -40,43 +43,67 @@ pub(crate) struct Header {
     pub(crate) cancel_requested: Cell<bool>,
 }
 
-/// How many strong references to a task's `TaskWaker` evloop itself holds:
-/// the `Waker` and the `Arc` in the header. More means a clone is stored
-/// somewhere and can still wake the task.
-pub(crate) const OWN_WAKER_REFS: usize = 2;
-
 impl Header {
     pub(crate) fn new(
         id: TaskId,
         name: TaskName,
-        key: Key,
         parent: Option<TaskId>,
         spawned_at: Instant,
-        waker_arc: Arc<TaskWaker>,
+        key: Key,
+        shared: Arc<Shared>,
     ) -> Header {
         Header {
+            wake: WakeState::new(key, shared),
+            local: Cell::new(0),
             id,
             name,
-            key,
             parent,
             spawned_at,
-            waker: Waker::from(waker_arc.clone()),
-            waker_arc,
             state: Cell::new(TaskState::Ready),
             cause: Cell::new(WakeCause::Spawned),
-            wait: RefCell::new(None),
+            wait: Cell::new(None),
             polls: Cell::new(0),
             wakes: Cell::new(0),
-            busy: Cell::new(Duration::ZERO),
+            busy_nanos: Cell::new(0),
             join_waker: Cell::new(None),
             detached: Cell::new(false),
             cancel_requested: Cell::new(false),
         }
     }
 
-    /// True when no waker clone exists outside evloop's own two references.
-    pub(crate) fn waker_unreferenced(&self) -> bool {
-        Arc::strong_count(&self.waker_arc) <= OWN_WAKER_REFS
+    pub(crate) fn busy(&self) -> Duration {
+        Duration::from_nanos(self.busy_nanos.get())
+    }
+
+    pub(crate) fn add_busy(&self, took: Duration) {
+        let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        self.busy_nanos
+            .set(self.busy_nanos.get().saturating_add(took));
+    }
+
+    /// What the task waits on (a copy).
+    pub(crate) fn wait(&self) -> Option<WaitOn> {
+        let wait = self.wait.take();
+        let copy = wait.clone();
+        self.wait.set(wait);
+        copy
+    }
+
+    pub(crate) fn set_wait(&self, wait: Option<WaitOn>) {
+        drop(self.wait.replace(wait));
+    }
+
+    /// The task's slot in the task table.
+    pub(crate) fn key(&self) -> Key {
+        self.wake.key
+    }
+
+    /// Drops the values that are not `Send` (the noted wait shares a
+    /// primitive's `Rc` name) and any joiner's waker: the last loop-side
+    /// reference is going (see [`task_ref`](super::task_ref)).
+    pub(crate) fn release(&self) {
+        drop(self.wait.take());
+        drop(self.join_waker.take());
     }
 
     pub(crate) fn wake_joiner(&self) {
@@ -97,10 +124,9 @@ mod tests {
     #[test]
     fn the_header_stays_within_its_budget() {
         assert!(
-            std::mem::size_of::<Header>() <= 216,
+            std::mem::size_of::<Header>() <= 192,
             "Header grew to {} bytes",
             std::mem::size_of::<Header>()
         );
-        assert!(std::mem::size_of::<TaskWaker>() <= 24);
     }
 }

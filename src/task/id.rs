@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::time::Instant;
 
@@ -34,7 +35,7 @@ impl fmt::Display for TaskId {
 pub(crate) enum TaskName {
     Default(TaskId),
     Static(&'static str),
-    Owned(Rc<str>),
+    Owned(Arc<str>),
 }
 
 impl fmt::Display for TaskName {

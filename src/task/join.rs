@@ -5,12 +5,13 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::rc::{Rc, Weak};
+use std::rc::Weak;
 use std::task::{Context, Poll};
 
 use super::cell::JoinTask;
 use super::header::Header;
 use super::id::{TaskId, WaitOn};
+use super::task_ref::TaskRef;
 use crate::executor::{Core, context};
 
 /// An owned permission to await a spawned task's result, or to cancel it.
@@ -39,13 +40,13 @@ use crate::executor::{Core, context};
 /// ```
 #[must_use = "dropping a JoinHandle detaches the task: it still runs, but its result and any panic are lost"]
 pub struct JoinHandle<T> {
-    task: Rc<dyn JoinTask<T>>,
+    task: TaskRef<dyn JoinTask<T>>,
     core: Weak<Core>,
     _not_send: PhantomData<*const ()>,
 }
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(task: Rc<dyn JoinTask<T>>, core: Weak<Core>) -> JoinHandle<T> {
+    pub(crate) fn new(task: TaskRef<dyn JoinTask<T>>, core: Weak<Core>) -> JoinHandle<T> {
         JoinHandle {
             task,
             core,

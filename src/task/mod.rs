@@ -18,13 +18,15 @@
 //!   its output.
 //! - `header`: what the executor and the inspector read: id, name, state,
 //!   counters.
-//! - `waker`: the `std::task::Wake` implementation.
+//! - `task_ref`: the loop's side of a task, counted without atomics.
+//! - `waker`: the waker, a `RawWaker` into the task's own allocation.
 //! - `join`: [`JoinHandle`], [`JoinError`], [`Cancel`].
 
 pub(crate) mod cell;
 pub(crate) mod header;
 mod id;
 mod join;
+pub(crate) mod task_ref;
 pub(crate) mod waker;
 mod yield_now;
 

@@ -140,10 +140,7 @@ impl Core {
     /// True when no pending task's waker is held by anyone but evloop: with
     /// no timers and no outside work, nothing can ever wake any of them.
     pub(super) fn nothing_can_wake(&self) -> bool {
-        self.tasks
-            .borrow()
-            .iter()
-            .all(|s| s.header().waker_unreferenced())
+        self.tasks.borrow().iter().all(|s| s.waker_unreferenced())
     }
 
     pub(super) fn stall_report(&self) -> StallReport {
@@ -152,7 +149,7 @@ impl Core {
             .iter()
             .map(|s| {
                 let h = s.header();
-                (h.id, h.name.to_string(), h.wait.borrow().clone())
+                (h.id, h.name.to_string(), h.wait())
             })
             .collect();
         waiting.sort_by_key(|(id, _, _)| *id);
@@ -177,11 +174,11 @@ impl Core {
 
     /// `block_on`: spawn the root, drive until it is done, remove it.
     pub(crate) fn run_root(&self, root: Pin<&mut dyn Future<Output = ()>>) -> RunReport {
-        let header = self.insert_root();
+        let key = self.insert_root();
         let report = self.drive(Goal::Root, Some(root));
         if !self.root_done.get() {
             // Interrupted or stalled: take the root out of the table.
-            let slot = self.tasks.borrow_mut().remove(header.key);
+            let slot = self.tasks.borrow_mut().remove(key);
             drop(slot);
         }
         report

@@ -16,7 +16,7 @@ impl Core {
 
     /// The name of a live task.
     pub(crate) fn task_name(&self, id: TaskId) -> Option<String> {
-        self.with_task(id, |h| h.name.to_string())
+        self.with_task(id, |t| t.header().name.to_string())
     }
 
     /// The id of the task being polled, if any.

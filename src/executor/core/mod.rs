@@ -58,9 +58,9 @@ use crate::inspect::{
     Event, EventKind, EventLog, InspectPrimitive, IoInfo, PollResult, Snapshot, TaskInfo,
 };
 use crate::io::reactor::Reactor;
-use crate::task::cell::{Polled, TaskCell, panic_message};
+use crate::task::cell::{AnyTask, Polled, TaskCell, panic_message};
 use crate::task::header::Header;
-use crate::task::waker::TaskWaker;
+use crate::task::task_ref::TaskRef;
 use crate::task::{Cancel, JoinHandle, TaskId, TaskName, TaskState, WaitOn, WakeCause};
 use crate::time::heap::{TimerHeap, TimerKey};
 use crate::time::{Clock, ClockKind, Instant};
@@ -266,10 +266,16 @@ impl Core {
     fn new_header(&self, name: Option<TaskName>) -> Header {
         let id = self.next_task_id();
         let key = self.tasks.borrow_mut().reserve();
-        let waker = Arc::new(TaskWaker::new(key, self.shared.clone()));
         let parent = self.current_task().map(|(_, id)| id);
         let name = name.unwrap_or(TaskName::Default(id));
-        Header::new(id, name, key, parent, self.coarse_now(), waker)
+        Header::new(
+            id,
+            name,
+            parent,
+            self.coarse_now(),
+            key,
+            self.shared.clone(),
+        )
     }
 
     pub(crate) fn spawn<F>(
@@ -281,7 +287,7 @@ impl Core {
         F: Future + 'static,
     {
         let cell = self.spawn_cell(name, future);
-        JoinHandle::new(cell, Rc::downgrade(self))
+        JoinHandle::new(TaskCell::as_join(cell), Rc::downgrade(self))
     }
 
     /// Spawns and returns the task's cell (for handles of another shape).
@@ -289,14 +295,15 @@ impl Core {
         self: &Rc<Self>,
         name: Option<TaskName>,
         future: F,
-    ) -> Rc<TaskCell<F>>
+    ) -> TaskRef<TaskCell<F>>
     where
         F: Future + 'static,
     {
         let header = self.new_header(name);
-        let key = header.key;
-        let cell = Rc::new(TaskCell::new(header, future));
-        self.tasks.borrow_mut().fill(key, Slot::Task(cell.clone()));
+        let key = header.key();
+        let cell = TaskCell::spawn(header, future);
+        let slot = Slot::Task(TaskCell::as_any(cell.clone()));
+        self.tasks.borrow_mut().fill(key, slot);
         self.ready.borrow_mut().push(key);
         self.emit(|| EventKind::Spawned {
             task: cell.header.id,
@@ -308,27 +315,32 @@ impl Core {
 
     /// Runs `f` on the header of the live task with this id (a scan of the
     /// table: for commands and reports, not the hot path).
-    fn with_task<R>(&self, id: TaskId, f: impl FnOnce(&Header) -> R) -> Option<R> {
+    fn with_task<R>(&self, id: TaskId, f: impl FnOnce(&TaskRef<dyn AnyTask>) -> R) -> Option<R> {
         let tasks = self.tasks.borrow();
         tasks
             .iter()
             .find(|s| s.header().id == id)
-            .map(|s| f(s.header()))
+            .map(|s| f(s.task()))
     }
 
-    fn insert_root(&self) -> Rc<Header> {
-        let header = Rc::new(self.new_header(Some(TaskName::Static("main"))));
+    /// Puts `block_on`'s root in the table; returns its key.
+    fn insert_root(&self) -> Key {
+        let header = self.new_header(Some(TaskName::Static("main")));
+        let (key, id) = (header.key(), header.id);
+        // The root's own future is polled in place by `block_on`; the cell
+        // gives it a header and a waker like any task's.
+        let cell = TaskCell::spawn(header, std::future::pending::<()>());
         self.tasks
             .borrow_mut()
-            .fill(header.key, Slot::Root(header.clone()));
-        self.ready.borrow_mut().push(header.key);
+            .fill(key, Slot::Root(TaskCell::as_any(cell)));
+        self.ready.borrow_mut().push(key);
         self.root_done.set(false);
         self.emit(|| EventKind::Spawned {
-            task: header.id,
+            task: id,
             name: "main".into(),
             parent: None,
         });
-        header
+        key
     }
 
     // ----- what a task waits on -----------------------------------------------
@@ -391,7 +403,12 @@ impl Core {
         }
         // Destructors may spawn; give them a few rounds, then stop.
         for _ in 0..16 {
-            let keys: Vec<Key> = self.tasks.borrow().iter().map(|s| s.header().key).collect();
+            let keys: Vec<Key> = self
+                .tasks
+                .borrow()
+                .iter()
+                .map(|s| s.header().key())
+                .collect();
             if keys.is_empty() {
                 break;
             }

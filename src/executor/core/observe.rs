@@ -195,7 +195,7 @@ impl Finished {
             last_cause: h.cause.get(),
             polls: h.polls.get(),
             wakes: h.wakes.get(),
-            busy: h.busy.get(),
+            busy: h.busy(),
             spawned_at: h.spawned_at,
             finished_at,
             parent: h.parent,
@@ -226,14 +226,14 @@ pub(super) fn task_info(h: &Header, finished_at: Option<Instant>) -> TaskInfo {
         name: h.name.to_string(),
         state: h.state.get(),
         waiting_on: if h.state.get() == TaskState::Waiting {
-            h.wait.borrow().clone()
+            h.wait()
         } else {
             None
         },
         last_cause: h.cause.get(),
         polls: h.polls.get(),
         wakes: h.wakes.get(),
-        busy: h.busy.get(),
+        busy: h.busy(),
         spawned_at: h.spawned_at,
         finished_at,
         parent: h.parent,

@@ -30,7 +30,7 @@ impl Core {
             return false;
         };
         let header = slot.header();
-        header.waker_arc.clear_queued();
+        header.wake.clear_queued();
         header.state.set(TaskState::Running);
         header.polls.set(header.polls.get() + 1);
         let cause = header.cause.get();
@@ -48,13 +48,13 @@ impl Core {
         let start = self.timing.get().then(std::time::Instant::now);
 
         let polled = match &slot {
-            Slot::Task(task) => task.poll(),
-            Slot::Root(h) => self.poll_root(root, &h.waker),
+            Slot::Task(task) => task.poll(&task.waker()),
+            Slot::Root(h) => self.poll_root(root, &h.waker()),
         };
 
         let took = start.map(|s| s.elapsed()).unwrap_or_default();
         self.source.set(previous);
-        header.busy.set(header.busy.get() + took);
+        header.add_busy(took);
         let mut noted = self.noted.borrow_mut().take();
         let woke = if want_report {
             self.collecting_wakes.set(false);
@@ -84,7 +84,7 @@ impl Core {
                 } else {
                     noted.take()
                 };
-                self.park_task(header, noted);
+                self.park_task(&slot, noted);
             }
             Polled::Ready => self.finish(key, TaskState::Done),
             Polled::Panicked(_) => self.finish(key, TaskState::Panicked),
@@ -132,14 +132,15 @@ impl Core {
 
     /// After a `Pending`: record what the task waits on, and check that
     /// something can still wake it.
-    pub(super) fn park_task(&self, header: &Header, noted: Option<WaitOn>) {
-        *header.wait.borrow_mut() = Some(noted.unwrap_or(WaitOn::Other));
-        if header.waker_arc.is_queued() {
+    pub(super) fn park_task(&self, slot: &Slot, noted: Option<WaitOn>) {
+        let header = slot.header();
+        header.set_wait(Some(noted.unwrap_or(WaitOn::Other)));
+        if header.wake.is_queued() {
             header.state.set(TaskState::Ready);
             return;
         }
         header.state.set(TaskState::Waiting);
-        if self.debug.get().enabled && header.waker_unreferenced() {
+        if self.debug.get().enabled && slot.waker_unreferenced() {
             self.diagnose(Diagnostic::LostWaker {
                 task: header.id,
                 name: header.name.to_string(),
@@ -166,7 +167,7 @@ impl Core {
         self.ready.borrow_mut().forget(key);
         let header = slot.header();
         header.state.set(state);
-        *header.wait.borrow_mut() = None;
+        header.set_wait(None);
         if self.keep_finished.get() > 0 {
             let record = Finished::of(header, self.coarse_now());
             let mut finished = self.finished.borrow_mut();

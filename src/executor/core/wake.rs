@@ -3,6 +3,7 @@
 //! a turn (firing what is due).
 
 use super::*;
+use crate::task::waker::WakeState;
 
 impl Core {
     // ----- waking -------------------------------------------------------------
@@ -16,7 +17,7 @@ impl Core {
     }
 
     /// The lock-free wake of a task of this loop, on its own thread.
-    pub(crate) fn wake(&self, waker: &TaskWaker) {
+    pub(crate) fn wake(&self, waker: &WakeState) {
         let first = waker.mark_queued();
         let cause = self.cause_for(waker.key);
         self.make_ready(waker.key, first, cause);
@@ -68,13 +69,13 @@ impl Core {
     }
 
     pub(crate) fn key_of(&self, id: TaskId) -> Option<Key> {
-        self.with_task(id, |h| h.key)
+        self.with_task(id, |t| t.header().key())
     }
 
     /// Wakes a task from outside the loop (the REPL's `wake`).
     pub(crate) fn wake_by_id(&self, id: TaskId) -> bool {
         // The waker is cloned out: waking runs with the table unborrowed.
-        match self.with_task(id, |h| h.waker.clone()) {
+        match self.with_task(id, |t| t.waker().clone()) {
             Some(w) => {
                 w.wake();
                 true

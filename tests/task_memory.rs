@@ -1,0 +1,186 @@
+//! A task is one allocation that its wakers share with the loop: what that
+//! promises about where a `!Send` task's values are dropped, and when its
+//! memory goes away. (Run under Miri by `.ci/run`: the waker is a hand-made
+//! `RawWaker`, and these are the cases its safety argument is about.)
+mod util;
+
+use std::cell::RefCell;
+use std::future::poll_fn;
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::sync::{Arc, Weak};
+use std::task::{Poll, Waker};
+use std::thread::{self, ThreadId};
+
+use util::virtual_rt;
+
+/// Records the thread its value is dropped on. It holds an `Rc`, so a task
+/// holding one is `!Send`.
+struct DropProbe {
+    dropped_on: Rc<RefCell<Option<ThreadId>>>,
+}
+
+impl Drop for DropProbe {
+    fn drop(&mut self) {
+        *self.dropped_on.borrow_mut() = Some(thread::current().id());
+    }
+}
+
+fn probe() -> (DropProbe, Rc<RefCell<Option<ThreadId>>>) {
+    let dropped_on = Rc::new(RefCell::new(None));
+    (
+        DropProbe {
+            dropped_on: dropped_on.clone(),
+        },
+        dropped_on,
+    )
+}
+
+/// A task that keeps `probe` and parks after handing its waker to `out`.
+fn parks_with(probe: DropProbe, out: Rc<RefCell<Option<Waker>>>) -> impl Future<Output = ()> {
+    poll_fn(move |cx| {
+        let _keep = &probe;
+        *out.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    })
+}
+
+#[test]
+fn a_cancelled_tasks_future_is_dropped_on_the_loop_thread_even_if_a_waker_lives_on() {
+    let (rt, _) = virtual_rt();
+    let (probe, dropped_on) = probe();
+    let waker = Rc::new(RefCell::new(None));
+    let h = rt.spawn(parks_with(probe, waker.clone()));
+    rt.run_until_idle();
+    let waker = waker
+        .borrow_mut()
+        .take()
+        .expect("the task stored its waker");
+    h.cancel();
+    drop(h);
+    assert_eq!(*dropped_on.borrow(), Some(thread::current().id()));
+    // The last reference to the task's memory now goes to another thread,
+    // which frees it there; waking a finished task first does nothing.
+    thread::spawn(move || {
+        waker.wake_by_ref();
+        drop(waker);
+    })
+    .join()
+    .unwrap();
+    assert_eq!(rt.run_until_idle().polls, 0);
+}
+
+#[test]
+fn an_output_nobody_took_is_dropped_when_its_handle_is_even_if_a_waker_lives_on() {
+    let (rt, _) = virtual_rt();
+    let (probe, dropped_on) = probe();
+    let mut probe = Some(probe);
+    let waker = Rc::new(RefCell::new(None));
+    let out = waker.clone();
+    let h = rt.spawn(poll_fn(move |cx| {
+        *out.borrow_mut() = Some(cx.waker().clone());
+        Poll::Ready(probe.take())
+    }));
+    rt.run_until_idle();
+    assert!(h.is_finished());
+    assert_eq!(
+        *dropped_on.borrow(),
+        None,
+        "the output waits for its handle"
+    );
+    drop(h);
+    assert_eq!(*dropped_on.borrow(), Some(thread::current().id()));
+    let waker = waker.borrow_mut().take().unwrap();
+    thread::spawn(move || drop(waker)).join().unwrap();
+}
+
+#[test]
+fn a_detached_tasks_output_is_dropped_when_it_finishes() {
+    let (rt, _) = virtual_rt();
+    let (probe, dropped_on) = probe();
+    rt.spawn(async move { probe }).detach();
+    assert_eq!(*dropped_on.borrow(), None);
+    rt.run_until_idle();
+    assert_eq!(*dropped_on.borrow(), Some(thread::current().id()));
+}
+
+#[test]
+fn a_waker_keeps_the_memory_not_the_future() {
+    // Stored wakers (here, one the task keeps of itself) do not keep a
+    // finished task's values alive: only the loop's side does.
+    let (rt, _) = virtual_rt();
+    let (probe, dropped_on) = probe();
+    let waker = Rc::new(RefCell::new(None));
+    let h = rt.spawn(parks_with(probe, waker.clone()));
+    rt.run_until_idle();
+    let w = waker.borrow().clone().expect("stored");
+    h.cancel();
+    assert!(dropped_on.borrow().is_some());
+    w.wake(); // a stale wake: nothing to poll
+    assert_eq!(rt.run_until_idle().polls, 0);
+}
+
+#[test]
+fn a_waker_woken_from_another_thread_after_the_runtime_is_gone_is_harmless() {
+    let (tx, rx) = mpsc::channel::<Waker>();
+    {
+        let (rt, _) = virtual_rt();
+        let waker = Rc::new(RefCell::new(None));
+        let (probe, _) = probe();
+        let _h = rt.spawn(parks_with(probe, waker.clone()));
+        rt.run_until_idle();
+        tx.send(waker.borrow_mut().take().unwrap()).unwrap();
+    }
+    let w = rx.recv().unwrap();
+    thread::spawn(move || w.wake()).join().unwrap();
+}
+
+#[test]
+fn many_threads_clone_and_drop_one_tasks_waker() {
+    // The count of the task's allocation is atomic: clones and drops racing
+    // on several threads neither free it early nor leak it.
+    let (rt, _) = virtual_rt();
+    let waker = Rc::new(RefCell::new(None));
+    let (probe, _) = probe();
+    let h = rt.spawn(parks_with(probe, waker.clone()));
+    rt.run_until_idle();
+    let w = waker.borrow_mut().take().unwrap();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let w = w.clone();
+            thread::spawn(move || {
+                for _ in 0..if cfg!(miri) { 10 } else { 1_000 } {
+                    let c = w.clone();
+                    drop(c);
+                }
+                w.wake();
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(rt.run_until_idle().polls, 1, "four wakes, one poll");
+    h.cancel();
+    drop(w);
+}
+
+#[test]
+fn a_finished_future_is_dropped_at_once_while_its_handle_keeps_the_output() {
+    let (rt, _) = virtual_rt();
+    let (in_future, in_output) = (Arc::new(1), Arc::new(2));
+    let (future_weak, output_weak): (Weak<i32>, Weak<i32>) =
+        (Arc::downgrade(&in_future), Arc::downgrade(&in_output));
+    let h = rt.spawn(async move {
+        let _held = in_future;
+        in_output
+    });
+    rt.run_until_idle();
+    assert!(future_weak.upgrade().is_none(), "the future is gone");
+    assert!(
+        output_weak.upgrade().is_some(),
+        "the output waits for its handle"
+    );
+    drop(h);
+    assert!(output_weak.upgrade().is_none());
+}
