@@ -256,3 +256,34 @@ fn snapshot_lists_live_and_finished_tasks_by_id() {
     assert_eq!(ids, [quick.id(), slow.id()], "finished #1 before live #2");
     assert_eq!(rt.snapshot().tasks[0].state, TaskState::Done);
 }
+
+#[test]
+fn snapshots_keep_the_newest_finished_tasks_oldest_first() {
+    let rt = evloop::Builder::new()
+        .virtual_clock()
+        .keep_finished(3)
+        .build();
+    for i in 0..7u64 {
+        rt.spawn(async move { i }).detach();
+        rt.run_until_idle();
+    }
+    let ids = |rt: &evloop::Runtime| -> Vec<u64> {
+        rt.snapshot().tasks.iter().map(|t| t.id.as_u64()).collect()
+    };
+    assert_eq!(
+        ids(&rt),
+        [5, 6, 7],
+        "the ring wrapped twice; the newest three stay"
+    );
+    rt.set_keep_finished(2);
+    assert_eq!(ids(&rt), [6, 7]);
+    rt.spawn(async {}).detach();
+    rt.run_until_idle();
+    assert_eq!(ids(&rt), [7, 8]);
+    rt.set_keep_finished(4);
+    for _ in 0..3 {
+        rt.spawn(async {}).detach();
+        rt.run_until_idle();
+    }
+    assert_eq!(ids(&rt), [8, 9, 10, 11]);
+}

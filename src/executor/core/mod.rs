@@ -38,7 +38,6 @@
 //! removed from the table first and dropped after the borrow ends.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
@@ -71,7 +70,7 @@ mod observe;
 mod poll;
 mod wake;
 
-use observe::Finished;
+use observe::FinishedRing;
 
 /// An event listener given to `subscribe`.
 type Listener = Box<dyn FnMut(&Event)>;
@@ -132,7 +131,7 @@ pub(crate) struct Core {
     remote_buf: RefCell<Vec<(Key, bool)>>,
     root_panic: RefCell<Option<Box<dyn std::any::Any + Send>>>,
     root_done: Cell<bool>,
-    finished: RefCell<VecDeque<Finished>>,
+    finished: RefCell<FinishedRing>,
     keep_finished: Cell<usize>,
     // Inspection: `listening` is the one branch paid when nobody listens.
     listening: Cell<bool>,
@@ -187,7 +186,7 @@ impl Core {
             remote_buf: RefCell::new(Vec::new()),
             root_panic: RefCell::new(None),
             root_done: Cell::new(false),
-            finished: RefCell::new(VecDeque::new()),
+            finished: RefCell::new(FinishedRing::default()),
             keep_finished: Cell::new(config.keep_finished),
             listening: Cell::new(false),
             listeners: RefCell::new(Vec::new()),
@@ -236,6 +235,15 @@ impl Core {
             // starts with `collect`, which refreshes `turn_now`.
             (ClockKind::Real, Source::Task(..)) => self.turn_now.get(),
             _ => self.now(),
+        }
+    }
+
+    /// `coarse_now` for the loop's own bookkeeping between polls of a turn
+    /// (a task's end): the turn's reading on the real clock.
+    fn turn_stamp(&self) -> Instant {
+        match self.clock.kind() {
+            ClockKind::Real => self.turn_now.get(),
+            ClockKind::Virtual => self.now(),
         }
     }
 

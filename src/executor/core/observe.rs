@@ -83,10 +83,7 @@ impl Core {
 
     pub(crate) fn set_keep_finished(&self, n: usize) {
         self.keep_finished.set(n);
-        let mut finished = self.finished.borrow_mut();
-        while finished.len() > n {
-            finished.pop_front();
-        }
+        self.finished.borrow_mut().keep_newest(n);
     }
 
     // ----- events -------------------------------------------------------------
@@ -167,6 +164,41 @@ impl Core {
             .as_mut()
             .map(|l| l.events.drain(..).collect())
             .unwrap_or_default()
+    }
+}
+
+/// The last `keep` finished tasks, oldest first: a ring that, once full,
+/// overwrites its oldest record in place (no shifting, no reallocation, on
+/// every task's end).
+#[derive(Default)]
+pub(super) struct FinishedRing {
+    records: Vec<Finished>,
+    /// Where the oldest record is, once the ring is full.
+    oldest: usize,
+}
+
+impl FinishedRing {
+    pub(super) fn record(&mut self, h: &Header, at: Instant, keep: usize) {
+        if self.records.len() < keep {
+            self.records.push(Finished::of(h, at));
+        } else if let Some(slot) = self.records.get_mut(self.oldest) {
+            *slot = Finished::of(h, at);
+            self.oldest = (self.oldest + 1) % self.records.len();
+        }
+    }
+
+    /// Oldest first.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &Finished> {
+        let (newer, older) = self.records.split_at(self.oldest);
+        older.iter().chain(newer)
+    }
+
+    /// Forgets all but the newest `n`.
+    pub(super) fn keep_newest(&mut self, n: usize) {
+        self.records.rotate_left(self.oldest);
+        self.oldest = 0;
+        let excess = self.records.len().saturating_sub(n);
+        self.records.drain(..excess);
     }
 }
 

@@ -86,8 +86,8 @@ impl Core {
                 };
                 self.park_task(&slot, noted);
             }
-            Polled::Ready => self.finish(key, TaskState::Done),
-            Polled::Panicked(_) => self.finish(key, TaskState::Panicked),
+            Polled::Ready => self.finish_at(key, TaskState::Done, self.turn_stamp()),
+            Polled::Panicked(_) => self.finish_at(key, TaskState::Panicked, self.turn_stamp()),
         }
         if let Some(report) = report {
             *report = Some(StepReport {
@@ -162,6 +162,12 @@ impl Core {
 
     /// Removes a finished task from the table and records how it ended.
     pub(super) fn finish(&self, key: Key, state: TaskState) {
+        self.finish_at(key, state, self.coarse_now());
+    }
+
+    /// `finish`, stamped `at` (a poll's end uses the turn's clock reading:
+    /// see `coarse_now`).
+    fn finish_at(&self, key: Key, state: TaskState, at: Instant) {
         let slot = self.tasks.borrow_mut().remove(key);
         let Some(slot) = slot else { return };
         self.ready.borrow_mut().forget(key);
@@ -169,12 +175,9 @@ impl Core {
         header.state.set(state);
         header.set_wait(None);
         if self.keep_finished.get() > 0 {
-            let record = Finished::of(header, self.coarse_now());
-            let mut finished = self.finished.borrow_mut();
-            if finished.len() == self.keep_finished.get() {
-                finished.pop_front();
-            }
-            finished.push_back(record);
+            self.finished
+                .borrow_mut()
+                .record(header, at, self.keep_finished.get());
         }
         let id = header.id;
         match state {
