@@ -150,6 +150,11 @@ pub(crate) use backend::{Notifier, Poller};
 /// with a notify.
 pub(crate) const NOTIFY_TOKEN: usize = usize::MAX;
 
+/// The token the epoll backend uses internally for its timerfd (the precise
+/// timeout of a wait). Refused by `register` and `modify` on every backend,
+/// so the contract is the same everywhere.
+pub(crate) const TIMER_TOKEN: usize = usize::MAX - 1;
+
 /// The longest a single `wait` blocks: `i32::MAX` milliseconds, the most
 /// `epoll_wait` can express. Longer timeouts are clamped to this.
 pub(crate) const MAX_WAIT: Duration = Duration::from_millis(i32::MAX as u64);
@@ -196,15 +201,18 @@ pub(crate) struct Event {
     pub writable: bool,
 }
 
-/// Rejects the reserved token (contract promise 1).
+/// Rejects the reserved tokens (contract promise 1).
 fn check_token(token: usize) -> io::Result<()> {
-    if token == NOTIFY_TOKEN {
-        Err(io::Error::new(
+    match token {
+        NOTIFY_TOKEN => Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            "token usize::MAX is reserved for notify",
-        ))
-    } else {
-        Ok(())
+            "token usize::MAX is reserved for notify; use a token below usize::MAX - 1",
+        )),
+        TIMER_TOKEN => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "token usize::MAX - 1 is reserved for the wait timer; use a token below it",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -345,7 +353,8 @@ mod tests {
     /// A connected, non-blocking `UnixStream::pair()`, each end turned into a
     /// `File` so that reads and writes are plain read(2)/write(2): std's
     /// `UnixStream` writes with send(2), which Miri does not emulate.
-    fn pair() -> (File, File) {
+    /// (The backends' own tests use it too.)
+    pub(super) fn pair() -> (File, File) {
         let (a, b) = UnixStream::pair().unwrap();
         set_nonblocking(a.as_raw_fd(), true).unwrap();
         set_nonblocking(b.as_raw_fd(), true).unwrap();
@@ -404,7 +413,7 @@ mod tests {
     fn tokens_use_all_bits() {
         let poller = Poller::new().unwrap();
         let (a, _b) = pair();
-        let token = usize::MAX - 1; // The largest token allowed.
+        let token = usize::MAX - 2; // The largest token allowed.
         poller
             .register(a.as_raw_fd(), token, Interest::WRITABLE)
             .unwrap();
@@ -474,14 +483,19 @@ mod tests {
         assert_eq!(b.read(&mut buf).unwrap(), 0, "and the read says EOF");
     }
 
+    /// A thread that notifies `poller` after `delay` (join it at the end).
+    pub(super) fn notify_after(poller: &Poller, delay: Duration) -> std::thread::JoinHandle<()> {
+        let notifier = poller.notifier();
+        std::thread::spawn(move || {
+            std::thread::sleep(delay);
+            notifier.notify().unwrap();
+        })
+    }
+
     #[test]
     fn notify_from_another_thread_wakes_wait() {
         let poller = Poller::new().unwrap();
-        let notifier = poller.notifier();
-        let thread = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(10));
-            notifier.notify().unwrap();
-        });
+        let thread = notify_after(&poller, Duration::from_millis(10));
         let mut events = Vec::new();
         // Only that it returns: no bound on how fast.
         assert!(poller.wait(&mut events, None).unwrap());
@@ -586,13 +600,25 @@ mod tests {
     }
 
     #[test]
-    fn reserved_token_is_refused() {
+    fn reserved_tokens_are_refused() {
         let poller = Poller::new().unwrap();
         let (a, _b) = pair();
-        let err = poller
-            .register(a.as_raw_fd(), NOTIFY_TOKEN, Interest::READABLE)
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        for token in [NOTIFY_TOKEN, TIMER_TOKEN] {
+            let err = poller
+                .register(a.as_raw_fd(), token, Interest::READABLE)
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput);
+            assert!(err.to_string().contains("reserved"), "{err}");
+        }
+        poller
+            .register(a.as_raw_fd(), 1, Interest::READABLE)
+            .unwrap();
+        for token in [NOTIFY_TOKEN, TIMER_TOKEN] {
+            let err = poller
+                .modify(a.as_raw_fd(), token, Interest::READABLE)
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        }
     }
 
     #[test]
