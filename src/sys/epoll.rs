@@ -1,8 +1,11 @@
-//! The Linux (and Android) backend: epoll, with an eventfd for `notify`.
+//! The Linux (and Android) backend: epoll, with an eventfd for `notify` and
+//! a timerfd for timed waits.
 //!
 //! ```text
 //!   Poller ──owns──▶ epoll fd ──watches──▶ sockets, pipes   (token = caller's)
-//!     │                    └────watches──▶ eventfd           (token = NOTIFY_TOKEN)
+//!     │  │                 ├────watches──▶ eventfd           (token = NOTIFY_TOKEN)
+//!     │  │                 └────watches──▶ timerfd           (token = TIMER_TOKEN)
+//!     │  └──wait(Some(t)): arms the timerfd at now + t ─────────▲
 //!     └──Arc──┐                              ▲
 //!          Notifier (any thread) ──write 1───┘
 //! ```
@@ -11,8 +14,15 @@
 //! doc of `sys` for why) and `EPOLLRDHUP`, so a peer that shuts down its
 //! writing half is reported as readable even before any error.
 //!
+//! A wait with a finite, non-zero timeout arms the timerfd and then waits
+//! *without* a timeout: the kernel would let a timeout given to
+//! `epoll_wait` run up to the thread's timer slack (50 µs) late, the timerfd
+//! fires on time (`timerfd.rs` says why and how). A zero timeout is a plain
+//! non-blocking `epoll_wait(0)`; `None` waits forever. Where the timerfd is
+//! missing, the timeout goes to `epoll_pwait2` or `epoll_wait` as it is.
+//!
 //! Man pages: epoll(7), epoll_create1(2), epoll_ctl(2), epoll_wait(2),
-//! eventfd(2).
+//! eventfd(2), timerfd_create(2).
 
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_int, c_uint, c_void};
