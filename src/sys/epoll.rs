@@ -1,8 +1,11 @@
-//! The Linux (and Android) backend: epoll, with an eventfd for `notify`.
+//! The Linux (and Android) backend: epoll, with an eventfd for `notify` and
+//! a timerfd for timed waits.
 //!
 //! ```text
 //!   Poller ──owns──▶ epoll fd ──watches──▶ sockets, pipes   (token = caller's)
-//!     │                    └────watches──▶ eventfd           (token = NOTIFY_TOKEN)
+//!     │  │                 ├────watches──▶ eventfd           (token = NOTIFY_TOKEN)
+//!     │  │                 └────watches──▶ timerfd           (token = TIMER_TOKEN)
+//!     │  └──wait(Some(t)): arms the timerfd at now + t ─────────▲
 //!     └──Arc──┐                              ▲
 //!          Notifier (any thread) ──write 1───┘
 //! ```
@@ -11,8 +14,15 @@
 //! doc of `sys` for why) and `EPOLLRDHUP`, so a peer that shuts down its
 //! writing half is reported as readable even before any error.
 //!
+//! A wait with a finite, non-zero timeout arms the timerfd and then waits
+//! *without* a timeout: the kernel would let a timeout given to
+//! `epoll_wait` run up to the thread's timer slack (50 µs) late, the timerfd
+//! fires on time (`timerfd.rs` says why and how). A zero timeout is a plain
+//! non-blocking `epoll_wait(0)`; `None` waits forever. Where the timerfd is
+//! missing, the timeout goes to `epoll_pwait2` or `epoll_wait` as it is.
+//!
 //! Man pages: epoll(7), epoll_create1(2), epoll_ctl(2), epoll_wait(2),
-//! eventfd(2).
+//! eventfd(2), timerfd_create(2).
 
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_int, c_uint, c_void};
@@ -21,7 +31,12 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{Event, Interest, NOTIFY_TOKEN, check_token, cvt, cvt_r, timeout_millis};
+use super::{Event, Interest, NOTIFY_TOKEN, TIMER_TOKEN, check_token, cvt, cvt_r, timeout_millis};
+
+#[cfg(all(target_pointer_width = "64", not(miri)))]
+mod timerfd;
+#[cfg(all(target_pointer_width = "64", not(miri)))]
+use timerfd::Timer;
 
 /// How many raw events one `wait` can return. More ready descriptors are not
 /// lost: the kernel keeps them and the next `wait` returns them.
@@ -141,6 +156,15 @@ pub(crate) struct Poller {
     /// `epoll_pwait2` is not used at all: 32-bit targets and Miri.)
     #[cfg_attr(not(all(target_pointer_width = "64", not(miri))), allow(dead_code))]
     precise: Cell<bool>,
+    /// The timerfd that times waits without the thread's timer slack (see
+    /// `timerfd.rs`), registered under `TIMER_TOKEN`. `None` where
+    /// `timerfd_create` failed (a pre-2.6.25 kernel, a seccomp filter): then
+    /// timed waits pass their timeout to `epoll_pwait2`/`epoll_wait` as
+    /// before, and wake up to the slack (50 µs) late. Not compiled at all on
+    /// 32-bit targets (no `timespec` declared there) and under Miri, which
+    /// does not emulate timerfds.
+    #[cfg(all(target_pointer_width = "64", not(miri)))]
+    timer: Option<Timer>,
 }
 
 /// Wakes a [`Poller`] from any thread by writing to its eventfd.
@@ -169,6 +193,8 @@ impl Poller {
             eventfd,
             raw: RefCell::new(vec![EpollEvent { events: 0, data: 0 }; EVENTS_CAPACITY]),
             precise: Cell::new(cfg!(all(target_pointer_width = "64", not(miri)))),
+            #[cfg(all(target_pointer_width = "64", not(miri)))]
+            timer: None,
         };
         poller.ctl(
             EPOLL_CTL_ADD,
@@ -176,6 +202,16 @@ impl Poller {
             EPOLLIN | EPOLLET,
             NOTIFY_TOKEN,
         )?;
+        #[cfg(all(target_pointer_width = "64", not(miri)))]
+        let poller = Poller {
+            // Silently without it if the kernel refuses (see the field).
+            timer: Timer::new().ok().filter(|timer| {
+                poller
+                    .ctl(EPOLL_CTL_ADD, timer.fd(), EPOLLIN | EPOLLET, TIMER_TOKEN)
+                    .is_ok()
+            }),
+            ..poller
+        };
         Ok(poller)
     }
 
@@ -219,8 +255,12 @@ impl Poller {
     /// `Some(Duration::ZERO)`: just look). Clears `events`, then fills it.
     ///
     /// Returns `Ok(true)` if a notify was consumed by this wait. The timeout
-    /// is rounded up to whole milliseconds and clamped to `sys::MAX_WAIT`.
-    /// On `EINTR` the wait restarts with the time that is left.
+    /// is clamped to `sys::MAX_WAIT`, then timed by the timerfd (exact), or
+    /// without one by `epoll_pwait2` (nanoseconds plus the thread's timer
+    /// slack) or `epoll_wait` (rounded up to whole milliseconds). On `EINTR`
+    /// the wait restarts with the time that is left. The timer's own event
+    /// never shows in `events`: when it is left over from an earlier wait,
+    /// it is swallowed and the wait goes on.
     ///
     /// # Errors
     ///
@@ -233,35 +273,80 @@ impl Poller {
     pub fn wait(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<bool> {
         events.clear();
         let mut raw = self.raw.borrow_mut();
+        let just_look = timeout == Some(Duration::ZERO);
+        // With the timer armed at the deadline, the kernel wait is untimed.
+        let (timeout, timed_by_timer) = match self.arm_timer(timeout) {
+            Some(()) => (None, true),
+            None => (timeout, false),
+        };
         let deadline = match timeout {
             Some(t) if !t.is_zero() => Instant::now().checked_add(t.min(super::MAX_WAIT)),
             _ => None,
         };
-        let n = cvt_r(|| {
-            // Recomputed on each try, so EINTR does not restart the clock.
-            let left = match deadline {
-                Some(d) => Some(d.saturating_duration_since(Instant::now())),
-                None => timeout,
-            };
-            self.wait_once(&mut raw, left)
-        })?;
+        loop {
+            let n = cvt_r(|| {
+                // Recomputed on each try, so EINTR does not restart the clock.
+                let left = match deadline {
+                    Some(d) => Some(d.saturating_duration_since(Instant::now())),
+                    None => timeout,
+                };
+                self.wait_once(&mut raw, left)
+            })?;
 
-        let mut notified = false;
-        // epoll_wait returns 0..=maxevents on success.
-        for &EpollEvent { events: bits, data } in &raw[..n as usize] {
-            let token = data as usize; // Stored from a usize in `ctl`.
-            if token == NOTIFY_TOKEN {
-                self.drain_eventfd();
-                notified = true;
-                continue;
+            let mut notified = false;
+            let mut timer_fired = false;
+            // epoll_wait returns 0..=maxevents on success.
+            for &EpollEvent { events: bits, data } in &raw[..n as usize] {
+                let token = data as usize; // Stored from a usize in `ctl`.
+                match token {
+                    NOTIFY_TOKEN => {
+                        self.drain_eventfd();
+                        notified = true;
+                    }
+                    TIMER_TOKEN => timer_fired = true,
+                    _ => events.push(Event {
+                        token,
+                        readable: bits & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR) != 0,
+                        writable: bits & (EPOLLOUT | EPOLLHUP | EPOLLERR) != 0,
+                    }),
+                }
             }
-            events.push(Event {
-                token,
-                readable: bits & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR) != 0,
-                writable: bits & (EPOLLOUT | EPOLLHUP | EPOLLERR) != 0,
-            });
+            if timer_fired {
+                self.timer_fired();
+            }
+            // The timer alone ends the wait it was armed for. Left over from
+            // an earlier wait (disarming is lazy), it is not this wait's
+            // business: wait on, for the time that is left, if any.
+            let stale_timer_only = timer_fired && n == 1 && !timed_by_timer && !just_look;
+            if !stale_timer_only {
+                return Ok(notified);
+            }
         }
-        Ok(notified)
+    }
+
+    /// Arms the timerfd for a finite, non-zero `timeout` and returns
+    /// `Some(())` if the wait is now timed by it. `None`: time the wait with
+    /// the kernel call's own timeout (no timer here, zero or no timeout, or
+    /// the clock or `timerfd_settime` refused, which does not happen in
+    /// practice).
+    #[cfg(all(target_pointer_width = "64", not(miri)))]
+    fn arm_timer(&self, timeout: Option<Duration>) -> Option<()> {
+        let timer = self.timer.as_ref()?;
+        let t = timeout.filter(|t| !t.is_zero())?.min(super::MAX_WAIT);
+        Timer::deadline_after(t).and_then(|d| timer.arm(d)).ok()
+    }
+
+    #[cfg(not(all(target_pointer_width = "64", not(miri))))]
+    fn arm_timer(&self, _timeout: Option<Duration>) -> Option<()> {
+        None
+    }
+
+    /// The timer's event was reported: note that it is disarmed.
+    fn timer_fired(&self) {
+        #[cfg(all(target_pointer_width = "64", not(miri)))]
+        if let Some(timer) = &self.timer {
+            timer.fired();
+        }
     }
 
     /// One `epoll_pwait2` (or `epoll_wait`) call, returning the raw result.
@@ -400,6 +485,149 @@ mod tests {
             assert_eq!(size_of::<EpollEvent>(), 16);
             assert_eq!(std::mem::offset_of!(EpollEvent, data), 8);
         }
+    }
+
+    use crate::sys::tests::{notify_after, pair};
+
+    /// A poller whose next `wait` returns at once because of a notify, after
+    /// arming its timer for `t` (the timer is left armed: lazy disarm).
+    fn interrupted_timed_wait(poller: &Poller, t: Duration) {
+        poller.notifier().notify().unwrap();
+        let mut events = Vec::new();
+        assert!(poller.wait(&mut events, Some(t)).unwrap());
+        assert_eq!(events, []);
+    }
+
+    /// One `wait(Some(t))` with nothing to report: it times out, no earlier
+    /// than `t`, with no events and no notify.
+    fn times_out_after(poller: &Poller, t: Duration) {
+        let mut events = Vec::new();
+        let start = Instant::now();
+        assert!(!poller.wait(&mut events, Some(t)).unwrap());
+        assert!(start.elapsed() >= t, "ended early: {:?}", start.elapsed());
+        assert_eq!(events, []);
+    }
+
+    /// The deadline the poller's timer is armed at; `None` where there is no
+    /// timer at all (32-bit, Miri), which the tests treat as disarmed.
+    fn armed(poller: &Poller) -> Option<u64> {
+        #[cfg(all(target_pointer_width = "64", not(miri)))]
+        return poller.timer.as_ref().and_then(Timer::armed);
+        #[cfg(not(all(target_pointer_width = "64", not(miri))))]
+        {
+            let _ = poller;
+            None
+        }
+    }
+
+    #[test]
+    fn the_timer_is_used_where_the_kernel_has_it() {
+        let poller = Poller::new().unwrap();
+        // Linux 2.6.25+ and no seccomp filter in the test environment.
+        #[cfg(all(target_pointer_width = "64", not(miri)))]
+        assert!(poller.timer.is_some());
+        times_out_after(&poller, Duration::from_millis(2));
+        assert_eq!(armed(&poller), None, "the one-shot fired, ending the wait");
+    }
+
+    #[test]
+    fn consecutive_timed_waits_each_sleep_their_own_time() {
+        let poller = Poller::new().unwrap();
+        for _ in 0..3 {
+            times_out_after(&poller, Duration::from_millis(2));
+        }
+    }
+
+    #[test]
+    fn a_timed_wait_after_an_earlier_deadline_sleeps_to_its_own() {
+        let poller = Poller::new().unwrap();
+        // Armed 5 ms out, then left armed.
+        interrupted_timed_wait(&poller, Duration::from_millis(5));
+        times_out_after(&poller, Duration::from_millis(30));
+    }
+
+    #[test]
+    fn a_timed_wait_after_a_later_deadline_is_rearmed_earlier() {
+        let poller = Poller::new().unwrap();
+        // Armed an hour out: the next wait must not inherit that deadline.
+        interrupted_timed_wait(&poller, Duration::from_secs(3600));
+        times_out_after(&poller, Duration::from_millis(2));
+        assert_eq!(armed(&poller), None);
+    }
+
+    #[test]
+    fn a_stale_timer_never_comes_out_as_an_event_or_a_wake() {
+        let poller = Poller::new().unwrap();
+        // Armed 5 ms out and left armed; it fires during the untimed wait.
+        interrupted_timed_wait(&poller, Duration::from_millis(5));
+        let thread = notify_after(&poller, Duration::from_millis(40));
+        let mut events = Vec::new();
+        let start = Instant::now();
+        // Only the notify ends it: `true`, and not before the notify came.
+        assert!(poller.wait(&mut events, None).unwrap());
+        assert!(start.elapsed() >= Duration::from_millis(40));
+        assert_eq!(events, []);
+        thread.join().unwrap();
+        assert_eq!(
+            armed(&poller),
+            None,
+            "the stale timer did fire during the wait, and was swallowed"
+        );
+    }
+
+    #[test]
+    fn a_stale_timer_is_invisible_to_a_zero_wait() {
+        let poller = Poller::new().unwrap();
+        interrupted_timed_wait(&poller, Duration::from_millis(1));
+        std::thread::sleep(Duration::from_millis(5)); // Let it fire unobserved.
+        let mut events = Vec::new();
+        assert!(!poller.wait(&mut events, Some(Duration::ZERO)).unwrap());
+        assert_eq!(events, []);
+    }
+
+    #[test]
+    fn a_notify_wakes_a_timed_wait() {
+        let poller = Poller::new().unwrap();
+        let thread = notify_after(&poller, Duration::from_millis(10));
+        let mut events = Vec::new();
+        // An hour's timeout: only the notify can end this wait in the test.
+        let hour = Some(Duration::from_secs(3600));
+        assert!(poller.wait(&mut events, hour).unwrap());
+        assert_eq!(events, []);
+        thread.join().unwrap();
+    }
+
+    #[test]
+    fn io_during_a_timed_wait_comes_out_without_the_timer() {
+        use std::io::Write;
+        let poller = Poller::new().unwrap();
+        let (mut a, b) = pair();
+        poller
+            .register(b.as_raw_fd(), 4, Interest::READABLE)
+            .unwrap();
+        a.write_all(b"x").unwrap();
+        let mut events = Vec::new();
+        let hour = Some(Duration::from_secs(3600));
+        assert!(!poller.wait(&mut events, hour).unwrap());
+        let readable = Event {
+            token: 4,
+            readable: true,
+            writable: false,
+        };
+        assert_eq!(events, [readable]);
+    }
+
+    /// Without a timerfd (refused by the kernel), waits are timed by
+    /// `epoll_pwait2`/`epoll_wait` and keep every promise.
+    #[cfg(all(target_pointer_width = "64", not(miri)))]
+    #[test]
+    fn without_a_timer_waits_are_timed_by_the_kernel_call() {
+        let mut poller = Poller::new().unwrap();
+        poller.timer = None;
+        times_out_after(&poller, Duration::from_millis(5));
+        poller.notifier().notify().unwrap();
+        let mut events = Vec::new();
+        assert!(poller.wait(&mut events, Some(Duration::MAX)).unwrap());
     }
 
     #[test]

@@ -4,11 +4,11 @@
 //! below. Which kernel interface answers them is chosen in one place (the
 //! `cfg`'d `mod … ; use … as backend;` lines after this doc) and never again:
 //!
-//! | OS                          | backend          | wake-up for `notify`        |
-//! |-----------------------------|------------------|-----------------------------|
-//! | Linux, Android              | [`epoll`]        | an `eventfd` in the set     |
-//! | macOS, iOS, FreeBSD 12+     | [`kqueue`]       | an `EVFILT_USER` event      |
-//! | anything else               | `compile_error!` |                             |
+//! | OS                          | backend          | wake-up for `notify`        | timed waits               |
+//! |-----------------------------|------------------|-----------------------------|---------------------------|
+//! | Linux, Android              | [`epoll`]        | an `eventfd` in the set     | a `timerfd` in the set    |
+//! | macOS, iOS, FreeBSD 12+     | [`kqueue`]       | an `EVFILT_USER` event      | `kevent`'s timeout        |
+//! | anything else               | `compile_error!` |                             |                           |
 //!
 //! [`epoll`]: https://man7.org/linux/man-pages/man7/epoll.7.html
 //! [`kqueue`]: https://man.freebsd.org/cgi/man.cgi?query=kqueue&sektion=2
@@ -37,8 +37,9 @@
 //! The promises, which the tests in each backend check:
 //!
 //! 1. **Tokens.** `wait` reports the `token` given at `register`/`modify`.
-//!    `usize::MAX` is reserved ([`NOTIFY_TOKEN`]); registering it fails with
-//!    `InvalidInput`.
+//!    `usize::MAX` ([`NOTIFY_TOKEN`]) and `usize::MAX - 1` ([`TIMER_TOKEN`])
+//!    are reserved; registering either fails with `InvalidInput`. Events for
+//!    them never reach the caller.
 //! 2. **Edge-triggered.** An event is reported when the descriptor *becomes*
 //!    ready, not while it *is* ready. A task that sees `readable` must read
 //!    until `WouldBlock` before waiting again, or it may never hear of the
@@ -52,14 +53,12 @@
 //!    batch (once `readable`, once `writable`). epoll merges them. Consumers
 //!    must OR them together, never assume one event per token.
 //! 5. **Timeouts never end early.** `None` blocks until an event or a notify;
-//!    `Some(Duration::ZERO)` only looks. Others are passed at the backend's
-//!    resolution, rounded *up*: nanoseconds for kqueue and for epoll through
-//!    `epoll_pwait2` (Linux 5.11+, 64-bit); whole milliseconds for plain
-//!    `epoll_wait` (older kernels, 32-bit targets, Miri), where a 1 µs wait
-//!    becomes 1 ms rather than a 0 ms busy-poll. All are clamped to
-//!    [`MAX_WAIT`] (`i32::MAX` ms, about 24.8 days), so `Duration::MAX` is
-//!    fine; a wait that hits the clamp returns with no events, like any
-//!    timeout.
+//!    `Some(Duration::ZERO)` only looks. Others are timed at the backend's
+//!    resolution, rounded *up* (see "How timed waits are timed" below). All
+//!    are clamped to [`MAX_WAIT`] (`i32::MAX` ms, about 24.8 days), so
+//!    `Duration::MAX` is fine; a wait that hits the clamp returns with no
+//!    events, like any timeout. How *late* a timed wait may end is not
+//!    promised (the kernel decides), only that it is not early.
 //! 6. **Signals are invisible.** If the kernel call is interrupted (`EINTR`)
 //!    the wait is restarted with the time that is left, so the caller never
 //!    sees `Interrupted`.
@@ -99,6 +98,31 @@
 //! `Poller`, so a `Notifier` that outlives its loop writes to a live,
 //! unwatched descriptor (harmless) rather than to a closed number that the
 //! process may already have reused for something else (a real bug).
+//!
+//! # How timed waits are timed
+//!
+//! The obvious way, the timeout argument of `epoll_wait`, is late: Linux
+//! lets a timeout given to `epoll_wait`/`poll`/`nanosleep` expire anywhere
+//! within the calling thread's *timer slack* after the deadline (50 µs for
+//! a normal thread), so that it can batch wake-ups. A loop whose sleeps
+//! should wake on time cannot use it, and changing the thread's slack
+//! (`prctl`) would be meddling with the caller's thread. So:
+//!
+//! * **epoll**: a `timerfd` sits in the set beside the eventfd. A timed
+//!   `wait` arms it at the absolute deadline (`CLOCK_MONOTONIC`, no slack)
+//!   and waits with no timeout; the timer turning readable ends the wait.
+//!   Disarming is lazy: a timer left armed by a wait that ended early (an
+//!   event came first) may fire during a later wait, which swallows it and
+//!   goes on waiting, so the timer is never an `Event` and never a wake.
+//!   Where there is no timerfd (`timerfd_create` refused, 32-bit targets,
+//!   Miri), the timeout goes to `epoll_pwait2` (nanoseconds plus the slack;
+//!   Linux 5.11+, 64-bit) or to `epoll_wait` (whole milliseconds, rounded up
+//!   so that a 1 µs wait becomes 1 ms rather than a 0 ms busy-poll).
+//! * **kqueue**: `kevent`'s own timeout, in nanoseconds. It has slack of its
+//!   own: FreeBSD lets it end up to `kern.timecounter.alloweddeviation` (5 %
+//!   by default) of the timeout late, and macOS may coalesce timers. An
+//!   `EVFILT_TIMER` would be the analogue of the timerfd there; it is not
+//!   used, because nobody has measured those systems for evloop yet.
 //!
 //! # Where this simplifies
 //!
@@ -150,6 +174,11 @@ pub(crate) use backend::{Notifier, Poller};
 /// with a notify.
 pub(crate) const NOTIFY_TOKEN: usize = usize::MAX;
 
+/// The token the epoll backend uses internally for its timerfd (the precise
+/// timeout of a wait). Refused by `register` and `modify` on every backend,
+/// so the contract is the same everywhere.
+pub(crate) const TIMER_TOKEN: usize = usize::MAX - 1;
+
 /// The longest a single `wait` blocks: `i32::MAX` milliseconds, the most
 /// `epoll_wait` can express. Longer timeouts are clamped to this.
 pub(crate) const MAX_WAIT: Duration = Duration::from_millis(i32::MAX as u64);
@@ -196,15 +225,18 @@ pub(crate) struct Event {
     pub writable: bool,
 }
 
-/// Rejects the reserved token (contract promise 1).
+/// Rejects the reserved tokens (contract promise 1).
 fn check_token(token: usize) -> io::Result<()> {
-    if token == NOTIFY_TOKEN {
-        Err(io::Error::new(
+    match token {
+        NOTIFY_TOKEN => Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            "token usize::MAX is reserved for notify",
-        ))
-    } else {
-        Ok(())
+            "token usize::MAX is reserved for notify; use a token below usize::MAX - 1",
+        )),
+        TIMER_TOKEN => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "token usize::MAX - 1 is reserved for the wait timer; use a token below it",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -345,7 +377,8 @@ mod tests {
     /// A connected, non-blocking `UnixStream::pair()`, each end turned into a
     /// `File` so that reads and writes are plain read(2)/write(2): std's
     /// `UnixStream` writes with send(2), which Miri does not emulate.
-    fn pair() -> (File, File) {
+    /// (The backends' own tests use it too.)
+    pub(super) fn pair() -> (File, File) {
         let (a, b) = UnixStream::pair().unwrap();
         set_nonblocking(a.as_raw_fd(), true).unwrap();
         set_nonblocking(b.as_raw_fd(), true).unwrap();
@@ -404,7 +437,7 @@ mod tests {
     fn tokens_use_all_bits() {
         let poller = Poller::new().unwrap();
         let (a, _b) = pair();
-        let token = usize::MAX - 1; // The largest token allowed.
+        let token = usize::MAX - 2; // The largest token allowed.
         poller
             .register(a.as_raw_fd(), token, Interest::WRITABLE)
             .unwrap();
@@ -474,14 +507,19 @@ mod tests {
         assert_eq!(b.read(&mut buf).unwrap(), 0, "and the read says EOF");
     }
 
+    /// A thread that notifies `poller` after `delay` (join it at the end).
+    pub(super) fn notify_after(poller: &Poller, delay: Duration) -> std::thread::JoinHandle<()> {
+        let notifier = poller.notifier();
+        std::thread::spawn(move || {
+            std::thread::sleep(delay);
+            notifier.notify().unwrap();
+        })
+    }
+
     #[test]
     fn notify_from_another_thread_wakes_wait() {
         let poller = Poller::new().unwrap();
-        let notifier = poller.notifier();
-        let thread = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(10));
-            notifier.notify().unwrap();
-        });
+        let thread = notify_after(&poller, Duration::from_millis(10));
         let mut events = Vec::new();
         // Only that it returns: no bound on how fast.
         assert!(poller.wait(&mut events, None).unwrap());
@@ -586,13 +624,25 @@ mod tests {
     }
 
     #[test]
-    fn reserved_token_is_refused() {
+    fn reserved_tokens_are_refused() {
         let poller = Poller::new().unwrap();
         let (a, _b) = pair();
-        let err = poller
-            .register(a.as_raw_fd(), NOTIFY_TOKEN, Interest::READABLE)
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        for token in [NOTIFY_TOKEN, TIMER_TOKEN] {
+            let err = poller
+                .register(a.as_raw_fd(), token, Interest::READABLE)
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput);
+            assert!(err.to_string().contains("reserved"), "{err}");
+        }
+        poller
+            .register(a.as_raw_fd(), 1, Interest::READABLE)
+            .unwrap();
+        for token in [NOTIFY_TOKEN, TIMER_TOKEN] {
+            let err = poller
+                .modify(a.as_raw_fd(), token, Interest::READABLE)
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        }
     }
 
     #[test]
