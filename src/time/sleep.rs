@@ -114,6 +114,19 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
         let core = context::expect_core_rc("polling evloop::Sleep");
+        // Keep the timer's waker current; a timer of ours that is no longer
+        // pending has fired, which the heap does only once its deadline has
+        // passed: done, without reading the clock.
+        let registered = match &this.timer {
+            Some((owner, key)) if Rc::ptr_eq(owner, &core) => {
+                if !core.update_timer(*key, cx.waker()) {
+                    this.timer = None;
+                    return Poll::Ready(());
+                }
+                true
+            }
+            _ => false,
+        };
         let now = core.now();
         let deadline = match this.deadline {
             Deadline::At(at) => at,
@@ -126,14 +139,10 @@ impl Future for Sleep {
             this.cancel_timer();
             return Poll::Ready(());
         }
-        match &this.timer {
-            Some((owner, key))
-                if Rc::ptr_eq(owner, &core) && core.update_timer(*key, cx.waker()) => {}
-            _ => {
-                this.cancel_timer();
-                let key = core.insert_timer(deadline, cx.waker().clone());
-                this.timer = Some((core.clone(), key));
-            }
+        if !registered {
+            this.cancel_timer();
+            let key = core.insert_timer(deadline, cx.waker().clone());
+            this.timer = Some((core.clone(), key));
         }
         core.note_wait(WaitOn::Timer(deadline));
         Poll::Pending
