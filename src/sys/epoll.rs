@@ -299,10 +299,9 @@ impl Poller {
             for &EpollEvent { events: bits, data } in &raw[..n as usize] {
                 let token = data as usize; // Stored from a usize in `ctl`.
                 match token {
-                    NOTIFY_TOKEN => {
-                        self.drain_eventfd();
-                        notified = true;
-                    }
+                    // Not read back: every write makes a new edge (see
+                    // `Notifier::notify`), so a wake costs no `read`.
+                    NOTIFY_TOKEN => notified = true,
                     TIMER_TOKEN => timer_fired = true,
                     _ => events.push(Event {
                         token,
@@ -411,23 +410,6 @@ impl Poller {
         cvt(unsafe { epoll_ctl(self.epoll.as_raw_fd(), op, fd, &mut event) })?;
         Ok(())
     }
-
-    /// Resets the eventfd counter to 0 so later notifies make a new edge.
-    fn drain_eventfd(&self) {
-        let mut count = 0u64;
-        // SAFETY: reads at most 8 bytes into `count`, which has 8 bytes.
-        let ret = unsafe {
-            read(
-                self.eventfd.as_raw_fd(),
-                (&raw mut count).cast::<c_void>(),
-                size_of::<u64>(),
-            )
-        };
-        // The only expected failure is EAGAIN (counter already 0, e.g. a
-        // second edge for the same notify), which means there is nothing to
-        // drain. Either way the wake has been delivered: ignore the result.
-        let _ = cvt(ret);
-    }
 }
 
 impl Notifier {
@@ -435,11 +417,33 @@ impl Notifier {
     /// return at once. Callable from any thread, any number of times; the
     /// wakes coalesce. Harmless after the `Poller` is dropped.
     ///
+    /// The eventfd is watched edge-triggered and every successful write
+    /// wakes its watchers, so the poller never reads the counter back (one
+    /// syscall per wake saved). The counter only ever grows; in the one case
+    /// where it is full (`EAGAIN`: 2^64 − 2 notifies, or a counter filled on
+    /// purpose) the write made no edge, so the counter is reset with a
+    /// `read` and the write repeated.
+    ///
     /// # Errors
     ///
-    /// None in practice: a full counter (`EAGAIN`) already means a wake is
-    /// pending and counts as success.
+    /// Whatever `write` says other than `EAGAIN` (`EBADF` cannot happen: the
+    /// descriptor is kept open by this notifier).
     pub fn notify(&self) -> io::Result<()> {
+        match self.write_one() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.reset();
+                match self.write_one() {
+                    // Another notifier filled it again in between: its
+                    // own write made the edge.
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+                    other => other,
+                }
+            }
+            other => other,
+        }
+    }
+
+    fn write_one(&self) -> io::Result<()> {
         let one = 1u64;
         // SAFETY: writes exactly the 8 bytes of `one`, as eventfd requires.
         let ret = unsafe {
@@ -449,11 +453,22 @@ impl Notifier {
                 size_of::<u64>(),
             )
         };
-        match cvt(ret) {
-            Ok(_) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
-            Err(e) => Err(e),
-        }
+        cvt(ret).map(drop)
+    }
+
+    /// Sets the counter back to 0.
+    fn reset(&self) {
+        let mut count = 0u64;
+        // SAFETY: reads at most 8 bytes into `count`, which has 8 bytes.
+        let ret = unsafe {
+            read(
+                self.eventfd.as_raw_fd(),
+                (&raw mut count).cast::<c_void>(),
+                size_of::<u64>(),
+            )
+        };
+        // EAGAIN: another notifier reset it first, which is as good.
+        let _ = cvt(ret);
     }
 }
 
@@ -473,6 +488,52 @@ fn flags_for(interest: Interest) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fills the eventfd's counter to its maximum, as 2^64 − 2 notifies
+    /// would: a plain write of 1 then fails with `EAGAIN`.
+    fn fill_counter(notifier: &Notifier) {
+        let max = u64::MAX - 1;
+        // SAFETY: writes exactly the 8 bytes of `max`.
+        let ret = unsafe {
+            write(
+                notifier.eventfd.as_raw_fd(),
+                (&raw const max).cast::<c_void>(),
+                size_of::<u64>(),
+            )
+        };
+        cvt(ret).unwrap();
+        assert_eq!(
+            notifier.write_one().unwrap_err().kind(),
+            io::ErrorKind::WouldBlock
+        );
+    }
+
+    #[test]
+    fn notifies_wake_every_wait_without_the_counter_being_read() {
+        let poller = Poller::new().unwrap();
+        let notifier = poller.notifier();
+        let mut events = Vec::new();
+        for _ in 0..3 {
+            notifier.notify().unwrap();
+            notifier.notify().unwrap();
+            assert!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap());
+            assert!(!poller.wait(&mut events, Some(Duration::ZERO)).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_full_counter_is_reset_and_the_notify_still_wakes() {
+        let poller = Poller::new().unwrap();
+        let notifier = poller.notifier();
+        let mut events = Vec::new();
+        fill_counter(&notifier);
+        // The filling write woke the set once; consume that.
+        assert!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap());
+        assert!(!poller.wait(&mut events, Some(Duration::ZERO)).unwrap());
+        notifier.notify().unwrap();
+        assert!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap());
+        assert_eq!(events, []);
+    }
 
     #[test]
     fn epoll_event_layout() {

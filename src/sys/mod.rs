@@ -86,10 +86,13 @@
 //! A blocked `epoll_wait`/`kevent` only returns for something in its set, so
 //! the set always contains one extra thing that other threads can poke:
 //!
-//! * **epoll**: an `eventfd`, a kernel counter with a descriptor. `notify`
-//!   writes 1 to it (readable); `wait` sees the reserved token, reads the
-//!   counter back to 0 and returns `Ok(true)`. However many writes came
-//!   first, one read clears them all; that is the coalescing of promise 7.
+//! * **epoll**: an `eventfd`, a kernel counter with a descriptor, watched
+//!   edge-triggered. `notify` writes 1 to it, and every write wakes the
+//!   set anew; `wait` sees the reserved token and returns `Ok(true)`
+//!   without reading the counter back (a syscall saved per wake; a notifier
+//!   that finds the counter full resets it, see `Notifier::notify`).
+//!   However many writes came before a wait, it reports one event: that is
+//!   the coalescing of promise 7.
 //! * **kqueue**: an `EVFILT_USER` event, which exists for exactly this.
 //!   `notify` triggers it with `NOTE_TRIGGER`; `EV_CLEAR` resets it when
 //!   `wait` reports it.
