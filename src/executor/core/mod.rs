@@ -34,7 +34,7 @@
 //!
 //! Borrowing discipline: every table lives in its own `RefCell`, and no
 //! borrow is held while user code runs (a poll, a waker, a destructor). A
-//! task is polled through an `Rc` cloned out of the table; a finished task is
+//! task is polled through a `TaskRef` cloned out of the table; a finished task is
 //! removed from the table first and dropped after the borrow ends.
 
 use std::cell::{Cell, RefCell};
