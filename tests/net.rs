@@ -7,7 +7,7 @@ use std::net::Shutdown;
 use std::rc::Rc;
 
 use evloop::io::Async;
-use evloop::net::{TcpListener, TcpStream, UdpSocket, UnixStream};
+use evloop::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
 
 /// Serves echo on `listener` until the loop ends: one task per connection.
 async fn echo_server(listener: TcpListener) {
@@ -152,12 +152,18 @@ fn read_exact_at_eof_is_unexpected_eof_and_a_closed_peer_breaks_the_pipe() {
     });
 }
 
-#[test]
-fn unix_stream_connects_to_a_path() {
-    let dir = std::env::temp_dir().join(format!("evloop-unix-{}", std::process::id()));
+/// A fresh directory for one test's socket files, and a free path in it.
+fn socket_dir(test: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("evloop-{test}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("sock");
     let _ = std::fs::remove_file(&path);
+    (dir, path)
+}
+
+#[test]
+fn unix_stream_connects_to_a_path() {
+    let (dir, path) = socket_dir("unix-connect");
     let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
     let server = std::thread::spawn(move || {
         use std::io::{Read, Write};
@@ -236,4 +242,58 @@ fn two_tasks_may_share_a_stream_one_reading_one_writing() {
         writer.await.unwrap();
         assert_eq!(&reader.await.unwrap(), b"in!");
     });
+}
+
+#[test]
+fn a_unix_listener_serves_many_clients_in_one_loop() {
+    let (dir, path) = socket_dir("unix-listen");
+    let rt = evloop::Runtime::new();
+    let echoed = rt.block_on(async {
+        let listener = UnixListener::bind(&path).unwrap();
+        assert_eq!(
+            listener.local_addr().unwrap().as_pathname(),
+            Some(path.as_path())
+        );
+        let server = evloop::spawn(async move {
+            for _ in 0..10 {
+                let (stream, _peer) = listener.accept().await.unwrap();
+                evloop::spawn(async move {
+                    let mut buf = [0; 8];
+                    loop {
+                        let n = stream.read(&mut buf).await.unwrap();
+                        if n == 0 {
+                            break;
+                        }
+                        stream.write_all(&buf[..n]).await.unwrap();
+                    }
+                })
+                .detach();
+            }
+        });
+        let clients: Vec<_> = (0..10u8)
+            .map(|i| {
+                let path = path.clone();
+                evloop::spawn(async move {
+                    let stream = UnixStream::connect(&path).await.unwrap();
+                    stream.write_all(&[i; 3]).await.unwrap();
+                    let mut back = [0; 3];
+                    stream.read_exact(&mut back).await.unwrap();
+                    back[0]
+                })
+            })
+            .collect();
+        let mut echoed = Vec::new();
+        for c in clients {
+            echoed.push(c.await.unwrap());
+        }
+        server.await.unwrap();
+        echoed
+    });
+    assert_eq!(echoed, (0..10).collect::<Vec<u8>>());
+    // The path is taken until the file is removed, and says so.
+    let err = rt
+        .block_on(async { UnixListener::bind(&path).map(|_| ()) })
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::AddrInUse, "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -41,7 +41,7 @@ mod unix;
 
 pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;
-pub use unix::UnixStream;
+pub use unix::{UnixListener, UnixStream};
 
 use std::io;
 
@@ -133,3 +133,46 @@ macro_rules! stream_methods {
     };
 }
 pub(crate) use stream_methods;
+
+/// The methods every listener has, whatever its address family: take over a
+/// std listener, accept, tell the address. (`bind` differs: an address or a
+/// path.)
+macro_rules! listener_methods {
+    ($listener:ident, $std:ty, $stream:ident, $addr:ty) => {
+        /// Registers a listener made with std.
+        ///
+        /// # Errors
+        ///
+        /// Those of [`Async::new`](crate::io::Async::new).
+        pub fn from_std(listener: $std) -> std::io::Result<$listener> {
+            Ok($listener {
+                io: crate::io::Async::with_interest(listener, crate::sys::Interest::READABLE)?,
+            })
+        }
+
+        /// Waits for a connection and returns it with the peer's address.
+        /// Cancel safe: a connection is either returned or left in the
+        /// backlog.
+        ///
+        /// # Errors
+        ///
+        /// The OS's. Notably `EMFILE`/`ENFILE` (`raw_os_error()` 24/23)
+        /// when the process is out of descriptors: the connection stays in
+        /// the backlog, the listener keeps working, and a later `accept`
+        /// succeeds once descriptors are free.
+        pub async fn accept(&self) -> std::io::Result<($stream, $addr)> {
+            let (stream, peer) = self.io.read_with(|l| l.accept()).await?;
+            Ok(($stream::from_std(stream)?, peer))
+        }
+
+        /// The address it listens on.
+        ///
+        /// # Errors
+        ///
+        /// The OS's (rare).
+        pub fn local_addr(&self) -> std::io::Result<$addr> {
+            self.io.get_ref().local_addr()
+        }
+    };
+}
+pub(crate) use listener_methods;

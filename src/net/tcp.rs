@@ -4,9 +4,8 @@ use std::io;
 use std::net::{self, SocketAddr, ToSocketAddrs};
 use std::os::fd::{AsRawFd, RawFd};
 
-use super::{connect_on_worker, stream_methods};
+use super::{connect_on_worker, listener_methods, stream_methods};
 use crate::io::Async;
-use crate::sys::Interest;
 
 /// A TCP socket that accepts connections.
 ///
@@ -46,39 +45,7 @@ impl TcpListener {
         TcpListener::from_std(net::TcpListener::bind(addr)?)
     }
 
-    /// Registers a listener made with std.
-    ///
-    /// # Errors
-    ///
-    /// Those of [`Async::new`].
-    pub fn from_std(listener: net::TcpListener) -> io::Result<TcpListener> {
-        Ok(TcpListener {
-            io: Async::with_interest(listener, Interest::READABLE)?,
-        })
-    }
-
-    /// Waits for a connection and returns it with the peer's address.
-    /// Cancel safe: a connection is either returned or left in the backlog.
-    ///
-    /// # Errors
-    ///
-    /// The OS's. Notably `EMFILE`/`ENFILE` (`raw_os_error()` 24/23) when the
-    /// process is out of descriptors: the connection stays in the backlog,
-    /// the listener keeps working, and a later `accept` succeeds once
-    /// descriptors are free.
-    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, peer) = self.io.read_with(|l| l.accept()).await?;
-        Ok((TcpStream::from_std(stream)?, peer))
-    }
-
-    /// The address it listens on.
-    ///
-    /// # Errors
-    ///
-    /// The OS's (rare).
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
-    }
+    listener_methods!(TcpListener, net::TcpListener, TcpStream, SocketAddr);
 }
 
 impl AsRawFd for TcpListener {

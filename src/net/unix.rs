@@ -1,12 +1,73 @@
-//! Unix-domain stream sockets: a connected pair, or a connection to a path.
+//! Unix-domain stream sockets: a listener on a path, a connection to a
+//! path, or a connected pair.
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
-use std::os::unix::net;
+use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
 
-use super::{connect_on_worker, stream_methods};
+use super::{connect_on_worker, listener_methods, stream_methods};
 use crate::io::Async;
+
+/// A Unix-domain socket that accepts connections, bound to a path in the
+/// file system (the local cousin of [`TcpListener`](super::TcpListener)).
+///
+/// Binding creates the socket file; like std, evloop does not remove it
+/// when the listener is dropped, so a server that binds the same path again
+/// removes the old file first.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::net::{UnixListener, UnixStream};
+///
+/// let dir = std::env::temp_dir().join(format!("evloop-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("echo.sock");
+/// let _ = std::fs::remove_file(&path);
+/// evloop::run(async {
+///     let listener = UnixListener::bind(&path).unwrap();
+///     let client = evloop::spawn({
+///         let path = path.clone();
+///         async move {
+///             let stream = UnixStream::connect(&path).await.unwrap();
+///             stream.write_all(b"ping").await.unwrap();
+///         }
+///     });
+///     let (stream, _peer) = listener.accept().await.unwrap();
+///     let mut buf = [0; 4];
+///     stream.read_exact(&mut buf).await.unwrap();
+///     assert_eq!(&buf, b"ping");
+///     client.await.unwrap();
+/// });
+/// std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct UnixListener {
+    io: Async<net::UnixListener>,
+}
+
+impl UnixListener {
+    /// Creates the socket file at `path` and listens on it.
+    ///
+    /// # Errors
+    ///
+    /// The OS's: `AddrInUse` if a file already exists there (remove it
+    /// first), `NotFound` if its directory does not exist,
+    /// `PermissionDenied`, …; or those of [`Async::new`] (outside a running
+    /// loop, no poller).
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        UnixListener::from_std(net::UnixListener::bind(path)?)
+    }
+
+    listener_methods!(UnixListener, net::UnixListener, UnixStream, SocketAddr);
+}
+
+impl AsRawFd for UnixListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.as_raw_fd()
+    }
+}
 
 /// A Unix-domain stream socket: like a pipe, but both ends read and write.
 ///
