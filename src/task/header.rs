@@ -15,32 +15,39 @@ use super::waker::WakeState;
 use crate::executor::{Key, Shared};
 use crate::time::Instant;
 
+/// The fields a wake and a poll touch come first, in declaration order
+/// (`repr(C)`): behind the `Arc`'s two counts they fill the allocation's
+/// first 64 bytes, so waking and polling a task whose memory has left the
+/// cache costs one or two cache misses instead of one per field (perf
+/// annotate on workload D1, docs/performance.md). Spawn, finish and
+/// snapshots read the rest.
+#[repr(C)]
 pub(crate) struct Header {
     /// What a waker needs, on any thread: the key, the `queued` flag, the loop.
     pub(crate) wake: WakeState,
     /// How many `TaskRef`s hold the task (see [`task_ref`](super::task_ref)).
     pub(crate) local: Cell<u32>,
-    pub(crate) id: TaskId,
-    pub(crate) name: TaskName,
-    pub(crate) parent: Option<TaskId>,
-    pub(crate) spawned_at: Instant,
     pub(crate) state: Cell<TaskState>,
-    pub(crate) cause: Cell<WakeCause>,
-    /// What the task waits on, as noted by its last poll (a `Cell`, not a
-    /// `RefCell`: the value is swapped, never borrowed).
-    wait: Cell<Option<WaitOn>>,
-    pub(crate) polls: Cell<u64>,
-    pub(crate) wakes: Cell<u64>,
-    /// Time spent in polls, in nanoseconds (`u64`: 584 years; half the
-    /// size of a `Duration`, in every task's header).
-    busy_nanos: Cell<u64>,
-    /// Who awaits this task's handle, woken when it finishes.
-    pub(crate) join_waker: Cell<Option<Waker>>,
     /// The handle was dropped: nobody will read the result.
     pub(crate) detached: Cell<bool>,
     /// `cancel()` was called while the task was being polled (it cancelled
     /// itself); the future is dropped as soon as that poll returns.
     pub(crate) cancel_requested: Cell<bool>,
+    pub(crate) wakes: Cell<u64>,
+    pub(crate) polls: Cell<u64>,
+    pub(crate) id: TaskId,
+    pub(crate) cause: Cell<WakeCause>,
+    /// Time spent in polls, in nanoseconds (`u64`: 584 years; half the
+    /// size of a `Duration`, in every task's header).
+    busy_nanos: Cell<u64>,
+    /// Who awaits this task's handle, woken when it finishes.
+    pub(crate) join_waker: Cell<Option<Waker>>,
+    /// What the task waits on, as noted by its last poll (a `Cell`, not a
+    /// `RefCell`: the value is swapped, never borrowed).
+    wait: Cell<Option<WaitOn>>,
+    pub(crate) name: TaskName,
+    pub(crate) parent: Option<TaskId>,
+    pub(crate) spawned_at: Instant,
 }
 
 impl Header {
