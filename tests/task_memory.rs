@@ -184,3 +184,29 @@ fn a_finished_future_is_dropped_at_once_while_its_handle_keeps_the_output() {
     drop(h);
     assert!(output_weak.upgrade().is_none());
 }
+
+#[test]
+fn a_finished_tasks_waker_wakes_nothing() {
+    // A waker goes straight to its task's header, not through the task
+    // table: a finished task must still be recognised as gone.
+    let (rt, _) = virtual_rt();
+    let waker = Rc::new(RefCell::new(None));
+    let (probe, _) = probe();
+    let h = rt.spawn(parks_with(probe, waker.clone()));
+    rt.run_until_idle();
+    let w = waker.borrow_mut().take().unwrap();
+    let id = h.id();
+    h.cancel();
+    rt.record_events(16);
+    let w2 = w.clone();
+    rt.block_on(async move { w.wake() }); // on the loop: straight to the header
+    w2.wake(); // from outside: through the remote queue and the table
+    rt.run_until_idle();
+    assert!(
+        rt.events().iter().all(
+            |e| !matches!(e.kind, evloop::inspect::EventKind::Woken { task, .. } if task == id)
+        ),
+        "{:?}",
+        rt.events()
+    );
+}

@@ -10,9 +10,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use super::Core;
+use super::{Core, Shared};
 use crate::task::header::Header;
-use crate::task::waker::WakeState;
 use crate::task::{Cancel, WaitOn};
 
 thread_local! {
@@ -57,12 +56,13 @@ pub(crate) fn current_task_id() -> Option<crate::task::TaskId> {
     with_core(|core| core.current_task().map(|(_, id)| id)).flatten()
 }
 
-/// The lock-free wake path: true if the waker belongs to the loop running on
-/// this thread and was handled.
-pub(crate) fn wake_local(waker: &WakeState) -> bool {
+/// The lock-free wake path: runs `wake` with the loop running on this
+/// thread if it is the one whose shared part is `shared` (the task's own
+/// loop); false if it is not (the wake must go through `shared`).
+pub(crate) fn with_local_core(shared: &Arc<Shared>, wake: impl FnOnce(&Core)) -> bool {
     with_core(|core| {
-        if Arc::ptr_eq(&core.shared, &waker.shared) {
-            core.wake(waker);
+        if Arc::ptr_eq(&core.shared, shared) {
+            wake(core);
             true
         } else {
             false

@@ -1,5 +1,10 @@
 //! The task table: a slab of live tasks, indexed by `Key`.
 //!
+//! A task is in the table exactly while its state is not finished: every
+//! removal marks the header (`Done`, `Cancelled`, `Panicked`), which is how a
+//! waker, going straight to its task's header, knows the task is gone
+//! without looking here.
+//!
 //! A `Key` is a slot index plus a generation. When a task finishes its slot
 //! is freed and its generation bumped, so a stale key (held by a waker that
 //! outlived its task, or sitting in the ready queue of a cancelled task)

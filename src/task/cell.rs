@@ -40,7 +40,7 @@ use std::task::{Context, Poll, RawWakerVTable, Waker};
 use super::header::Header;
 use super::join::JoinError;
 use super::task_ref::{Owned, TaskRef};
-use super::waker::{WakeState, Wakeable, vtable};
+use super::waker::{Wakeable, vtable};
 
 pub(crate) enum Stage<F: Future> {
     Running(F),
@@ -53,13 +53,13 @@ pub(crate) struct TaskCell<F: Future> {
     stage: RefCell<Stage<F>>,
 }
 
-// SAFETY: `header.wake` is a field of the cell, reached by a raw place
+// SAFETY: `header` is a field of the cell, reached by a raw place
 // projection that creates no reference to the cell.
 unsafe impl<F: Future> Wakeable for TaskCell<F> {
-    fn wake_state(this: *const Self) -> *const WakeState {
+    fn header(this: *const Self) -> *const Header {
         // SAFETY: `this` points to a live cell (the caller's waker count keeps
         // it alive); `&raw const` projects to the field without a reference.
-        unsafe { &raw const (*this).header.wake }
+        unsafe { &raw const (*this).header }
     }
 }
 

@@ -55,6 +55,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
+use super::header::Header;
 use crate::executor::{Key, Shared, context};
 
 /// The part of a task any thread may touch: what a wake needs.
@@ -87,24 +88,40 @@ impl WakeState {
     pub(crate) fn clear_queued(&self) {
         self.queued.store(false, Ordering::Release);
     }
+}
 
-    fn wake(&self) {
-        if !context::wake_local(self) {
-            self.shared.wake_remote(self);
-        }
+/// Wakes the task whose header is at `header`.
+///
+/// # Safety
+///
+/// `header` must point to a live `Header` (a waker's count keeps it alive),
+/// reached without creating a reference to the rest of the task.
+unsafe fn wake_header(header: *const Header) {
+    // SAFETY: the caller's promise; `WakeState` is `Sync`, and the raw
+    // projection references nothing else of the task.
+    let state = unsafe { &(*header).wake };
+    let local = context::with_local_core(&state.shared, |core| {
+        // SAFETY: this thread runs the loop the task belongs to, the only
+        // thread that ever touches the header's other (non-atomic) fields,
+        // and nothing else borrows them mutably now; the memory is alive
+        // (the caller's promise).
+        core.wake(unsafe { &*header });
+    });
+    if !local {
+        state.shared.wake_remote(state);
     }
 }
 
 /// A type whose `Arc` can serve as a task's waker: it lends its
-/// [`WakeState`] by raw pointer.
+/// [`Header`] by raw pointer.
 ///
 /// # Safety
 ///
-/// `wake_state` must return a pointer to a `WakeState` inside `*this`,
-/// computed without creating a reference to `*this` (other threads call it
-/// while the loop's thread mutates the rest of the value).
+/// `header` must return a pointer to the `Header` inside `*this`, computed
+/// without creating a reference to `*this` (other threads call it while the
+/// loop's thread mutates the rest of the value).
 pub(crate) unsafe trait Wakeable: Sized {
-    fn wake_state(this: *const Self) -> *const WakeState;
+    fn header(this: *const Self) -> *const Header;
 }
 
 /// The vtable of wakers into an `Arc<T>` (one per type, promoted to a
@@ -138,10 +155,9 @@ unsafe fn wake<T: Wakeable>(data: *const ()) {
 
 unsafe fn wake_by_ref<T: Wakeable>(data: *const ()) {
     // SAFETY: `data` points to a live `T` (the waker's count keeps it
-    // alive); `Wakeable`'s contract gives a pointer to its `WakeState`
-    // without referencing the rest, and `WakeState` is `Sync`.
-    let state = unsafe { &*T::wake_state(data.cast::<T>()) };
-    state.wake();
+    // alive); `Wakeable`'s contract gives a pointer to its header without
+    // referencing the rest.
+    unsafe { wake_header(T::header(data.cast::<T>())) };
 }
 
 unsafe fn drop_waker<T: Wakeable>(data: *const ()) {

@@ -177,8 +177,12 @@ impl Core {
         let key = self.insert_root();
         let report = self.drive(Goal::Root, Some(root));
         if !self.root_done.get() {
-            // Interrupted or stalled: take the root out of the table.
+            // Interrupted or stalled: take the root out of the table (and
+            // mark it so: a stray wake of its waker finds it finished).
             let slot = self.tasks.borrow_mut().remove(key);
+            if let Some(slot) = &slot {
+                slot.header().state.set(TaskState::Cancelled);
+            }
             drop(slot);
         }
         report

@@ -422,6 +422,10 @@ impl Core {
             }
             for key in keys {
                 let slot = self.tasks.borrow_mut().remove(key);
+                if let Some(slot) = &slot {
+                    // Out of the table means finished (see `Core::wake`).
+                    slot.header().state.set(TaskState::Cancelled);
+                }
                 if let Some(Slot::Task(task)) = &slot {
                     let _ = task.cancel();
                 }

@@ -3,7 +3,6 @@
 //! a turn (firing what is due).
 
 use super::*;
-use crate::task::waker::WakeState;
 
 impl Core {
     // ----- waking -------------------------------------------------------------
@@ -16,33 +15,41 @@ impl Core {
         }
     }
 
-    /// The lock-free wake of a task of this loop, on its own thread.
-    pub(crate) fn wake(&self, waker: &WakeState) {
-        let first = waker.mark_queued();
-        let cause = self.cause_for(waker.key);
-        self.make_ready(waker.key, first, cause);
+    /// The lock-free wake of a task of this loop, on its own thread, by its
+    /// waker: straight to its header, with no table lookup (a finished task,
+    /// no longer in the table, says so by its state).
+    pub(crate) fn wake(&self, h: &Header) {
+        let first = h.wake.mark_queued();
+        if h.state.get().is_finished() {
+            return;
+        }
+        let key = h.key();
+        self.count_wake(h, key, first, self.cause_for(key));
     }
 
-    /// Counts a wake; if `first` (the task was not queued), queues it.
+    /// The wake of the task at `key`, if it is still in the table (wakes
+    /// from other threads arrive as keys).
     pub(super) fn make_ready(&self, key: Key, first: bool, cause: WakeCause) {
-        let id = {
-            let Ok(tasks) = self.tasks.try_borrow() else {
-                return;
-            };
-            let Some(slot) = tasks.get(key) else {
-                return;
-            };
-            let h = slot.header();
-            h.wakes.set(h.wakes.get() + 1);
-            if !first {
-                return;
-            }
-            h.cause.set(cause);
-            if h.state.get() != TaskState::Running {
-                h.state.set(TaskState::Ready);
-            }
-            h.id
+        let slot = match self.tasks.try_borrow() {
+            Ok(tasks) => tasks.get(key).cloned(),
+            Err(_) => None,
         };
+        if let Some(slot) = slot {
+            self.count_wake(slot.header(), key, first, cause);
+        }
+    }
+
+    /// Counts a wake of a live task; if `first` (it was not queued), queues it.
+    fn count_wake(&self, h: &Header, key: Key, first: bool, cause: WakeCause) {
+        h.wakes.set(h.wakes.get() + 1);
+        if !first {
+            return;
+        }
+        h.cause.set(cause);
+        if h.state.get() != TaskState::Running {
+            h.state.set(TaskState::Ready);
+        }
+        let id = h.id;
         self.ready.borrow_mut().push(key);
         if self.collecting_wakes.get() {
             self.step_wakes.borrow_mut().push(id);
