@@ -36,28 +36,43 @@ fn probe() -> (DropProbe, Rc<RefCell<Option<ThreadId>>>) {
     )
 }
 
-/// A task that keeps `probe` and parks after handing its waker to `out`.
-fn parks_with(probe: DropProbe, out: Rc<RefCell<Option<Waker>>>) -> impl Future<Output = ()> {
-    poll_fn(move |cx| {
+/// A task parked on `rt` (which has run until idle), holding a probe.
+struct Parked {
+    handle: evloop::JoinHandle<()>,
+    /// The waker the task handed out before parking.
+    waker: Waker,
+    /// Where the task's future was dropped, once it is.
+    dropped_on: Rc<RefCell<Option<ThreadId>>>,
+}
+
+fn spawn_parked(rt: &evloop::Runtime) -> Parked {
+    let (probe, dropped_on) = probe();
+    let out = Rc::new(RefCell::new(None));
+    let slot = out.clone();
+    let handle = rt.spawn(poll_fn(move |cx| {
         let _keep = &probe;
-        *out.borrow_mut() = Some(cx.waker().clone());
+        *slot.borrow_mut() = Some(cx.waker().clone());
         Poll::Pending
-    })
+    }));
+    rt.run_until_idle();
+    let waker = out.borrow_mut().take().expect("the task stored its waker");
+    Parked {
+        handle,
+        waker,
+        dropped_on,
+    }
 }
 
 #[test]
 fn a_cancelled_tasks_future_is_dropped_on_the_loop_thread_even_if_a_waker_lives_on() {
     let (rt, _) = virtual_rt();
-    let (probe, dropped_on) = probe();
-    let waker = Rc::new(RefCell::new(None));
-    let h = rt.spawn(parks_with(probe, waker.clone()));
-    rt.run_until_idle();
-    let waker = waker
-        .borrow_mut()
-        .take()
-        .expect("the task stored its waker");
-    h.cancel();
-    drop(h);
+    let Parked {
+        handle,
+        waker,
+        dropped_on,
+    } = spawn_parked(&rt);
+    handle.cancel();
+    drop(handle);
     assert_eq!(*dropped_on.borrow(), Some(thread::current().id()));
     // The last reference to the task's memory now goes to another thread,
     // which frees it there; waking a finished task first does nothing.
@@ -106,17 +121,13 @@ fn a_detached_tasks_output_is_dropped_when_it_finishes() {
 
 #[test]
 fn a_waker_keeps_the_memory_not_the_future() {
-    // Stored wakers (here, one the task keeps of itself) do not keep a
-    // finished task's values alive: only the loop's side does.
+    // A stored waker does not keep a finished task's values alive: only the
+    // loop's side does.
     let (rt, _) = virtual_rt();
-    let (probe, dropped_on) = probe();
-    let waker = Rc::new(RefCell::new(None));
-    let h = rt.spawn(parks_with(probe, waker.clone()));
-    rt.run_until_idle();
-    let w = waker.borrow().clone().expect("stored");
-    h.cancel();
-    assert!(dropped_on.borrow().is_some());
-    w.wake(); // a stale wake: nothing to poll
+    let parked = spawn_parked(&rt);
+    parked.handle.cancel();
+    assert!(parked.dropped_on.borrow().is_some());
+    parked.waker.wake(); // a stale wake: nothing to poll
     assert_eq!(rt.run_until_idle().polls, 0);
 }
 
@@ -125,11 +136,7 @@ fn a_waker_woken_from_another_thread_after_the_runtime_is_gone_is_harmless() {
     let (tx, rx) = mpsc::channel::<Waker>();
     {
         let (rt, _) = virtual_rt();
-        let waker = Rc::new(RefCell::new(None));
-        let (probe, _) = probe();
-        let _h = rt.spawn(parks_with(probe, waker.clone()));
-        rt.run_until_idle();
-        tx.send(waker.borrow_mut().take().unwrap()).unwrap();
+        tx.send(spawn_parked(&rt).waker).unwrap();
     }
     let w = rx.recv().unwrap();
     thread::spawn(move || w.wake()).join().unwrap();
@@ -140,11 +147,9 @@ fn many_threads_clone_and_drop_one_tasks_waker() {
     // The count of the task's allocation is atomic: clones and drops racing
     // on several threads neither free it early nor leak it.
     let (rt, _) = virtual_rt();
-    let waker = Rc::new(RefCell::new(None));
-    let (probe, _) = probe();
-    let h = rt.spawn(parks_with(probe, waker.clone()));
-    rt.run_until_idle();
-    let w = waker.borrow_mut().take().unwrap();
+    let Parked {
+        handle, waker: w, ..
+    } = spawn_parked(&rt);
     let threads: Vec<_> = (0..4)
         .map(|_| {
             let w = w.clone();
@@ -161,7 +166,7 @@ fn many_threads_clone_and_drop_one_tasks_waker() {
         t.join().unwrap();
     }
     assert_eq!(rt.run_until_idle().polls, 1, "four wakes, one poll");
-    h.cancel();
+    handle.cancel();
     drop(w);
 }
 
@@ -190,13 +195,11 @@ fn a_finished_tasks_waker_wakes_nothing() {
     // A waker goes straight to its task's header, not through the task
     // table: a finished task must still be recognised as gone.
     let (rt, _) = virtual_rt();
-    let waker = Rc::new(RefCell::new(None));
-    let (probe, _) = probe();
-    let h = rt.spawn(parks_with(probe, waker.clone()));
-    rt.run_until_idle();
-    let w = waker.borrow_mut().take().unwrap();
-    let id = h.id();
-    h.cancel();
+    let Parked {
+        handle, waker: w, ..
+    } = spawn_parked(&rt);
+    let id = handle.id();
+    handle.cancel();
     rt.record_events(16);
     let w2 = w.clone();
     rt.block_on(async move { w.wake() }); // on the loop: straight to the header
