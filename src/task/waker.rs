@@ -19,9 +19,13 @@
 //! Wakers are `Send + Sync`, but a task may be `!Send`. What makes that
 //! sound:
 //!
-//! 1. The waker's functions only ever reach [`WakeState`] (through a raw
-//!    place projection, never a reference to the whole task): atomics and
-//!    fields that never change after spawn.
+//! 1. On any thread, the waker's functions reach only [`WakeState`]
+//!    (through a raw place projection, never a reference to the whole
+//!    task): atomics and fields that never change after spawn. Only on the
+//!    thread running the task's own loop (checked by comparing the loop's
+//!    `Shared` with the task's) do they go on to the rest of the header, to
+//!    count the wake and queue the task without a table lookup; that thread
+//!    is the only one that ever touches those fields.
 //! 2. The last loop-side reference releases, on the loop's thread, every
 //!    value that is not `Send` (the future or its output, the noted wait)
 //!    before giving up the loop's strong count (see
@@ -34,8 +38,9 @@
 //!  waker.wake()
 //!     │  queued.swap(true) was already true? ──▶ done: a task is queued at most once
 //!     ▼
-//!  on the loop's thread, inside the loop? ──yes──▶ push the key on the ready queue
-//!     │no                                         (no lock, no syscall)
+//!  on the loop's thread, inside the loop? ──yes──▶ finished? nothing; else count the wake
+//!     │no                                         in the header and push the key on the
+//!     │                                           ready queue (no lock, no syscall)
 //!     ▼
 //!  lock the remote queue, push the key, notify the loop once
 //!  (a sleeping loop wakes up; many wakes before it runs cost one notification)
