@@ -171,7 +171,7 @@ impl<F: Future> AnyTask for TaskCell<F> {
             return Polled::Ready;
         };
         // SAFETY: rule 1 and 2 of the module docs: the future lives at a fixed
-        // address inside the Rc and is never moved out of the Running stage.
+        // address inside the Arc and is never moved out of the Running stage.
         let future = unsafe { Pin::new_unchecked(future) };
         let mut cx = Context::from_waker(waker);
         match catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx))) {

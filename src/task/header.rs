@@ -16,11 +16,11 @@ use crate::executor::{Key, Shared};
 use crate::time::Instant;
 
 /// The fields a wake and a poll touch come first, in declaration order
-/// (`repr(C)`): behind the `Arc`'s two counts they fill the allocation's
-/// first 64 bytes, so waking and polling a task whose memory has left the
-/// cache costs one or two cache misses instead of one per field (perf
-/// annotate on workload D1, docs/performance.md). Spawn, finish and
-/// snapshots read the rest.
+/// (`repr(C)`): behind the `Arc`'s two counts, what a wake touches fills the
+/// allocation's first 64 bytes and a poll adds the next 24 (`id`, `cause`),
+/// so waking and polling a task whose memory has left the cache costs one
+/// or two cache misses instead of one per field (perf annotate on workload
+/// D1, docs/performance.md). Spawn, finish and snapshots read the rest.
 #[repr(C)]
 pub(crate) struct Header {
     /// What a waker needs, on any thread: the key, the `queued` flag, the loop.
