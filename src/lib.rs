@@ -37,7 +37,9 @@
 
 pub mod blocking;
 pub mod callback;
+pub(crate) mod clock;
 pub mod combinators;
+pub(crate) mod current;
 pub mod debug;
 pub mod executor;
 pub mod inspect;
@@ -47,10 +49,8 @@ pub mod stream;
 pub mod sync;
 #[allow(unsafe_code)]
 pub(crate) mod sys;
-#[allow(unsafe_code)]
 pub mod task;
 pub mod testing;
-#[allow(unsafe_code)]
 pub mod time;
 
 pub use blocking::{spawn_blocking, to_thread};

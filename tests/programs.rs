@@ -7,6 +7,8 @@
 //! - no task is polled after it finished;
 //! - wakes are deduplicated: a task is never made ready while already queued;
 //! - timers never fire early, and fire in deadline order;
+//! - a wake is reported after its cause: "woken by timer" right after that
+//!   task's timer fired, "woken by task #N" after #N was polled;
 //! - the same seed replays the same event stream.
 mod util;
 
@@ -170,10 +172,12 @@ fn run(program: &[Vec<Op>], policy: Policy) -> Outcome {
 fn check_invariants(events: &[Event]) {
     let mut ended: HashSet<TaskId> = HashSet::new();
     let mut queued: HashMap<TaskId, bool> = HashMap::new();
-    // A task that wakes itself does so during its own poll, before the
-    // Polled event: it is queued again as soon as that poll ends.
-    let mut self_woken: HashSet<TaskId> = HashSet::new();
+    // The loop reports a wake when it takes it in, after the poll that made
+    // it: a task that wakes itself is "ready" after its own "polled" event,
+    // like any other wake.
     let mut last_fired = None;
+    let mut fired_for: Option<TaskId> = None;
+    let mut last_polled: Option<TaskId> = None;
     for e in events {
         match &e.kind {
             EventKind::Spawned { task, .. } => {
@@ -181,29 +185,39 @@ fn check_invariants(events: &[Event]) {
             }
             EventKind::Woken { task, cause } => {
                 assert!(!ended.contains(task), "woke finished task {task}");
-                if *cause == WakeCause::Yield {
-                    assert!(
-                        self_woken.insert(*task),
-                        "{task} woke itself twice in one poll"
-                    );
-                    continue;
+                assert_ne!(*cause, WakeCause::Spawned, "a spawn is not a wake");
+                match cause {
+                    WakeCause::Timer => assert_eq!(
+                        fired_for.take(),
+                        Some(*task),
+                        "{task} woken by a timer that had not fired"
+                    ),
+                    WakeCause::Task(by) => {
+                        assert_eq!(last_polled, Some(*by), "{task} woken by {by} before it ran");
+                    }
+                    WakeCause::Yield => {
+                        assert_eq!(last_polled, Some(*task), "{task} yielded before it ran");
+                    }
+                    _ => {}
                 }
                 let q = queued.entry(*task).or_insert(false);
                 assert!(!*q, "{task} made ready twice without a poll between");
                 *q = true;
             }
             EventKind::Polled { task, .. } => {
+                last_polled = Some(*task);
                 assert!(!ended.contains(task), "polled {task} after it finished");
                 let q = queued.entry(*task).or_insert(false);
                 assert!(*q, "polled {task} without it being ready");
-                *q = self_woken.remove(task);
+                *q = false;
             }
             EventKind::Completed { task }
             | EventKind::Cancelled { task }
             | EventKind::Panicked { task, .. } => {
                 assert!(ended.insert(*task), "{task} ended twice");
             }
-            EventKind::TimerFired { deadline, .. } => {
+            EventKind::TimerFired { deadline, owner } => {
+                fired_for = *owner;
                 assert!(e.at >= *deadline, "timer fired early");
                 if let Some(prev) = last_fired {
                     assert!(*deadline >= prev, "timers out of deadline order");

@@ -130,7 +130,7 @@ fn spawn_outside_a_loop_panics_with_a_clear_message() {
 }
 
 #[test]
-#[should_panic(expected = "polling evloop::Sleep was called outside a running evloop loop")]
+#[should_panic(expected = "an evloop::Sleep was polled outside a running evloop loop")]
 fn polling_sleep_outside_a_loop_panics_with_a_clear_message() {
     use std::future::Future;
     let mut s = std::pin::pin!(evloop::sleep(Duration::from_secs(1)));

@@ -24,8 +24,6 @@
 //! Where this simplifies: a job cannot be cancelled once started (neither can
 //! asyncio's or Tokio's); dropping the future only discards the result.
 
-mod pool;
-
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -33,9 +31,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use crate::executor::{ExternalWork, context};
-use crate::task::cell::panic_message;
-use crate::task::{JoinError, TaskId, WaitOn};
-pub(crate) use pool::Pool;
+use crate::task::{JoinError, TaskId, WaitOn, current, panic_message};
 
 struct Slot<T> {
     result: Option<std::thread::Result<T>>,
@@ -105,7 +101,7 @@ where
             result: None,
             waker: None,
         }));
-        let guard = ExternalWork::new(core.shared.clone());
+        let guard = ExternalWork::new(core.remote().clone());
         let for_job = Arc::clone(&slot);
         let job = Box::new(move || {
             let result = catch_unwind(AssertUnwindSafe(f));
@@ -121,7 +117,7 @@ where
             drop(guard);
         });
         let owner = core
-            .current_task_id()
+            .polling()
             .map(|id| (id, core.task_name(id).unwrap_or_default()))
             .unwrap_or((TaskId(0), String::from("(outside a task)")));
         let refused = core
@@ -169,21 +165,21 @@ impl<T> Future for ToThread<T> {
         let this = self.get_mut();
         let (id, name) = (this.owner.0, format!("to_thread job of '{}'", this.owner.1));
         if let Some(message) = this.refused.take() {
-            return Poll::Ready(Err(JoinError::from_parts(id, name, message)));
+            return Poll::Ready(Err(JoinError::from_parts(id, name, message, None)));
         }
         let mut slot = this.slot.lock().unwrap_or_else(PoisonError::into_inner);
         match slot.result.take() {
             Some(Ok(value)) => Poll::Ready(Ok(value)),
             Some(Err(payload)) => {
                 let message = panic_message(payload.as_ref());
-                Poll::Ready(Err(JoinError::from_parts(id, name, message)))
+                Poll::Ready(Err(JoinError::from_parts(id, name, message, Some(payload))))
             }
             None => {
                 if !slot.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                     slot.waker = Some(cx.waker().clone());
                 }
                 drop(slot);
-                context::note_wait(WaitOn::Thread);
+                current::note(WaitOn::Thread);
                 Poll::Pending
             }
         }

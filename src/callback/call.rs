@@ -38,10 +38,11 @@ pub fn call_soon<F, R>(f: F) -> CallbackHandle
 where
     F: FnOnce() -> R + 'static,
 {
-    let core = context::expect_core_rc("evloop::callback::call_soon()");
     CallbackHandle {
-        handle: core.spawn(Some(TaskName::Static("call_soon")), async move {
-            drop(f());
+        handle: context::expect_core("evloop::callback::call_soon()", |core| {
+            core.spawn(Some(TaskName::Static("call_soon")), async move {
+                drop(f());
+            })
         }),
     }
 }
@@ -72,12 +73,13 @@ pub fn call_later<F, R>(delay: Duration, f: F) -> CallbackHandle
 where
     F: FnOnce() -> R + 'static,
 {
-    let core = context::expect_core_rc("evloop::callback::call_later()");
     let sleep = crate::sleep(delay);
     CallbackHandle {
-        handle: core.spawn(Some(TaskName::Static("call_later")), async move {
-            sleep.await;
-            drop(f());
+        handle: context::expect_core("evloop::callback::call_later()", |core| {
+            core.spawn(Some(TaskName::Static("call_later")), async move {
+                sleep.await;
+                drop(f());
+            })
         }),
     }
 }

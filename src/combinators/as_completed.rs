@@ -3,7 +3,6 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::executor::context;
 use crate::stream::Stream;
 use crate::task::WaitOn;
 use crate::{JoinError, JoinHandle, TaskId};
@@ -85,7 +84,7 @@ impl<T> Stream for AsCompleted<T> {
                 }
             }
             None => {
-                context::note_wait(WaitOn::Task(self.handles[0].id()));
+                crate::task::note_wait(WaitOn::Task(self.handles[0].id()));
                 Poll::Pending
             }
         }

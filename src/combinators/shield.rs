@@ -41,9 +41,10 @@ pub fn shield<F>(future: F) -> Shield<F::Output>
 where
     F: Future + 'static,
 {
-    let core = context::expect_core_rc("evloop::combinators::shield()");
     Shield {
-        handle: core.spawn(Some(TaskName::Static("shield")), future),
+        handle: context::expect_core("evloop::combinators::shield()", |core| {
+            core.spawn(Some(TaskName::Static("shield")), future)
+        }),
     }
 }
 

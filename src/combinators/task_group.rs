@@ -25,8 +25,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use crate::executor::context;
-use crate::task::cell::{Flattened, panic_message};
-use crate::task::{Canceller, TaskName, WaitOn};
+use crate::task::{Canceller, TaskName, WaitOn, panic_message};
 use crate::{JoinError, JoinHandle, TaskId};
 
 /// A group of child tasks that are joined together (asyncio's
@@ -139,7 +138,6 @@ impl TaskGroup {
         T: 'static,
         E: fmt::Display + 'static,
     {
-        let core = context::expect_core_rc("TaskGroup::spawn");
         let index = {
             let mut children = self.state.children.borrow_mut();
             children.push(ChildRecord {
@@ -156,19 +154,16 @@ impl TaskGroup {
             group: self.state.clone(),
             index,
         };
-        let cell = core.spawn_cell(name, child);
-        let canceller = Canceller {
-            key: cell.header.key(),
-            core: Rc::downgrade(&core),
-        };
+        let handle =
+            context::expect_core("TaskGroup::spawn", |core| core.spawn_flattened(name, child));
+        let canceller = handle.canceller();
         {
             let mut children = self.state.children.borrow_mut();
             let record = &mut children[index];
-            record.id = cell.header.id;
-            record.name = cell.header.name.to_string();
+            record.id = handle.id();
+            record.name = handle.name();
             record.canceller = Some(canceller.clone());
         }
-        let handle = JoinHandle::new(Flattened::as_join(cell), Rc::downgrade(&core));
         if self.state.cancelling.get() {
             canceller.cancel();
         }
@@ -344,7 +339,7 @@ impl Future for GroupJoin {
                 .find(|c| !c.ended)
                 .map(|c| c.id);
             if let Some(id) = waiting_on {
-                context::note_wait(WaitOn::Task(id));
+                crate::task::note_wait(WaitOn::Task(id));
             }
             return Poll::Pending;
         }

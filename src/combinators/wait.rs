@@ -7,7 +7,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::JoinHandle;
-use crate::executor::context;
 use crate::task::WaitOn;
 use crate::time::{Sleep, sleep};
 
@@ -113,7 +112,7 @@ impl<T> Future for Wait<T> {
             .is_some_and(|d| Pin::new(d).poll(cx).is_ready());
         if !met && !timed_out {
             if let Some(id) = first_pending {
-                context::note_wait(WaitOn::Task(id));
+                crate::task::note_wait(WaitOn::Task(id));
             }
             return Poll::Pending;
         }

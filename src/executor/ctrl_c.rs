@@ -19,7 +19,7 @@
 use std::io::{self, Read};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use super::shared::Interrupter;
+use super::remote::Interrupter;
 use crate::sys;
 
 static TARGET: Mutex<Option<Interrupter>> = Mutex::new(None);

@@ -1,37 +1,67 @@
 //! The executor: the loop that polls tasks.
 //!
-//! - [`runtime`](self): [`Runtime`], the public face, and the free functions
-//!   [`spawn`], [`run`].
-//! - `core`: the machine itself: one turn of the loop (diagram there).
-//! - `tasks`: the task table (a slab with generations).
-//! - `policy`: the ready queue and the order it is served in (FIFO, LIFO,
-//!   seeded random, PCT).
-//! - `schedule`: the choices a run made, as a replayable string.
-//! - `shared`: the only part other threads touch (remote wakes, notify).
-//! - `context`: which loop is running on this thread.
-//! - `report`: what `step` and `run` tell you.
-//! - `ctrl_c`: Ctrl-C interrupts the loop instead of killing the process.
+//! The loop is a handful of parts, each owning its state, put together by
+//! one short turn:
+//!
+//! ```text
+//!            ┌─────────────── Runtime (runtime.rs, builder.rs) ───────────────┐
+//!            │                                                                 │
+//!            │   Core (core.rs): the parts           the turn (turn.rs):       │
+//!            │   ├─ TaskTable      tasks.rs           1. collect  remote wakes,│
+//!            │   ├─ Hook           hook.rs               I/O, due timers       │
+//!            │   │  ├─ ReadyQueue  ready.rs, policy.rs 2. poll     (poll.rs)   │
+//!            │   │  └─ Remote      remote.rs          3. idle     (idle.rs)    │
+//!            │   ├─ TimerDriver    (time/)                                     │
+//!            │   ├─ Reactor        (io/)                                       │
+//!            │   ├─ Inspector      inspector.rs, finished.rs, snapshot.rs      │
+//!            │   └─ Pool           pool.rs                                     │
+//!            └─────────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! The files, in reading order:
+//!
+//! - `tasks.rs`: the task table (a slab with generations);
+//! - `policy.rs`, `ready.rs`: which ready task runs next, and the queue;
+//! - `schedule.rs`: the choices a run made, as a replayable string;
+//! - `remote.rs`: the only part other threads touch (wakes, interrupts);
+//! - `hook.rs`: what every task carries to get back on the queues;
+//! - `inspector.rs`, `finished.rs`: events, debug mode, finished tasks;
+//! - `pool.rs`: the worker threads of `to_thread`;
+//! - `core.rs`: the parts put together; spawning; shutdown;
+//! - `turn.rs`, `poll.rs`, `idle.rs`: one turn of the loop, step by step;
+//! - `snapshot.rs`: the whole loop as plain data;
+//! - `context.rs`: which loop is running on this thread;
+//! - `report.rs`: what `step` and `run` tell you;
+//! - `runtime.rs`, `builder.rs`: the public face;
+//! - `ctrl_c.rs`: Ctrl-C interrupts the loop instead of killing the process.
 
 mod builder;
 pub(crate) mod context;
 mod core;
 mod ctrl_c;
+mod finished;
+mod hook;
+mod idle;
+mod inspector;
 mod policy;
+mod poll;
+pub(crate) mod pool;
+mod ready;
+mod remote;
 mod report;
 mod runtime;
 mod schedule;
-mod shared;
+mod snapshot;
 mod tasks;
+mod turn;
 
 pub use builder::Builder;
-pub(crate) use core::Core;
 pub use ctrl_c::interrupt_on_ctrl_c;
 pub(crate) use policy::DEFAULT_PCT_STEPS;
-pub use policy::{Divergence, Policy};
+pub use policy::Policy;
+pub use ready::Divergence;
+pub use remote::{ExternalWork, Interrupter};
 pub use report::{RunReport, StallReport, StepReport, StopReason};
 pub use runtime::EnterGuard;
 pub use runtime::{ClockError, Runtime, Subscription, UnknownTask, run, spawn, spawn_named};
 pub use schedule::{Schedule, ScheduleError};
-pub(crate) use shared::Shared;
-pub use shared::{ExternalWork, Interrupter};
-pub(crate) use tasks::Key;

@@ -37,15 +37,15 @@
 //!
 //! # Recording and replaying
 //!
-//! The ready queue can write down the position of each task it chooses (a
-//! [`Schedule`]) and follow a written schedule instead of its policy, which
-//! makes any run of any policy reproducible from one short string.
+//! The ready queue (`ready.rs`) can write down the position of each task it
+//! chooses (a [`Schedule`](crate::Schedule)) and follow a written schedule
+//! instead of its policy, which makes any run of any policy reproducible from
+//! one short string.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 
-use super::Key;
-use super::schedule::Schedule;
+use crate::task::TaskKey;
 
 /// Which ready task the loop polls next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -112,69 +112,34 @@ pub(crate) const DEFAULT_PCT_STEPS: u32 = 64;
 /// The state of the PCT policy.
 #[derive(Default)]
 struct Pct {
-    priorities: HashMap<Key, u64>,
+    priorities: HashMap<TaskKey, u64>,
     /// Sorted poll numbers at which the chosen task's priority drops.
     change_points: Vec<u64>,
     polls: u64,
 }
 
-/// A schedule being followed.
-struct Script {
-    choices: Vec<u32>,
-    at: usize,
-}
-
-/// Where a replayed schedule stopped fitting the program.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Divergence {
-    /// The poll (counted from 0 since the replay began) that did not fit.
-    pub poll: usize,
-    /// The position the schedule asked for.
-    pub wanted: u32,
-    /// How many tasks were ready.
-    pub ready: usize,
-}
-
-impl fmt::Display for Divergence {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the schedule does not fit this program: poll {} asked for ready task at position {} \
-             but only {} task(s) were ready (was it recorded from a different program or seed?); \
-             the policy took over from there",
-            self.poll, self.wanted, self.ready
-        )
-    }
-}
-
-/// The ready queue: keys of tasks waiting for their turn, in wake order.
-pub(crate) struct ReadyQueue {
-    queue: VecDeque<Key>,
+/// A policy at work: its seeded generator and PCT's priorities. It only
+/// *chooses* a position in the ready queue; the queue does the rest.
+pub(crate) struct Chooser {
     policy: Policy,
     rng: Rng,
     pct: Pct,
     pct_steps: u32,
-    script: Option<Script>,
-    divergence: Option<Divergence>,
-    recording: Option<Schedule>,
 }
 
-impl ReadyQueue {
-    pub(crate) fn new(policy: Policy) -> ReadyQueue {
-        let mut q = ReadyQueue {
-            queue: VecDeque::new(),
+impl Chooser {
+    pub(crate) fn new(policy: Policy) -> Chooser {
+        let mut c = Chooser {
             policy,
             rng: Rng::new(0),
             pct: Pct::default(),
             pct_steps: DEFAULT_PCT_STEPS,
-            script: None,
-            divergence: None,
-            recording: None,
         };
-        q.set_policy(policy);
-        q
+        c.set_policy(policy);
+        c
     }
 
+    /// Switches policy (a seeded one restarts from its seed).
     pub(crate) fn set_policy(&mut self, policy: Policy) {
         self.policy = policy;
         match policy {
@@ -212,62 +177,26 @@ impl ReadyQueue {
         self.pct_steps
     }
 
-    pub(crate) fn push(&mut self, key: Key) {
-        self.queue.push_back(key);
-    }
-
-    pub(crate) fn pop(&mut self) -> Option<Key> {
-        if self.queue.is_empty() {
-            return None;
-        }
-        let i = self.scripted().unwrap_or_else(|| self.choose());
-        if let Some(schedule) = &mut self.recording {
-            schedule.push(i as u32);
-        }
-        // The ends are the common cases (FIFO, LIFO): take them directly,
-        // `remove` only for a pick from the middle.
-        if i == 0 {
-            self.queue.pop_front()
-        } else if i + 1 == self.queue.len() {
-            self.queue.pop_back()
-        } else {
-            self.queue.remove(i)
-        }
-    }
-
-    /// The next position of a schedule being replayed, if it fits.
-    fn scripted(&mut self) -> Option<usize> {
-        let script = self.script.as_mut()?;
-        let Some(&wanted) = script.choices.get(script.at) else {
-            self.script = None;
-            return None;
-        };
-        if wanted as usize >= self.queue.len() {
-            self.divergence = Some(Divergence {
-                poll: script.at,
-                wanted,
-                ready: self.queue.len(),
-            });
-            self.script = None;
-            return None;
-        }
-        script.at += 1;
-        Some(wanted as usize)
-    }
-
-    /// The position the policy picks (the queue is not empty).
-    fn choose(&mut self) -> usize {
+    /// The position the policy picks in `queue` (not empty).
+    #[inline]
+    pub(crate) fn choose(&mut self, queue: &VecDeque<TaskKey>) -> usize {
         match self.policy {
             Policy::Fifo => 0,
-            Policy::Lifo => self.queue.len() - 1,
-            Policy::Random { .. } => self.rng.below(self.queue.len()),
-            Policy::Pct { .. } => self.choose_pct(),
+            Policy::Lifo => queue.len() - 1,
+            _ => self.choose_seeded(queue),
         }
     }
 
-    fn choose_pct(&mut self) -> usize {
+    fn choose_seeded(&mut self, queue: &VecDeque<TaskKey>) -> usize {
+        match self.policy {
+            Policy::Pct { .. } => self.choose_pct(queue),
+            _ => self.rng.below(queue.len()),
+        }
+    }
+
+    fn choose_pct(&mut self, queue: &VecDeque<TaskKey>) -> usize {
         let mut best = (0, 0u64);
-        for (i, key) in self.queue.iter().enumerate() {
+        for (i, key) in queue.iter().enumerate() {
             let rng = &mut self.rng;
             // New tasks get a random priority in the upper half, above every
             // priority a change point hands out.
@@ -283,51 +212,17 @@ impl ReadyQueue {
         self.pct.polls += 1;
         let polls = self.pct.polls;
         if let Some(n) = self.pct.change_points.iter().position(|c| *c == polls) {
-            let key = self.queue[best.0];
+            let key = queue[best.0];
             self.pct.priorities.insert(key, n as u64 + 1);
         }
         best.0
     }
 
     /// Forgets a finished task's PCT priority.
-    pub(crate) fn forget(&mut self, key: Key) {
+    pub(crate) fn forget(&mut self, key: TaskKey) {
         if !self.pct.priorities.is_empty() {
             self.pct.priorities.remove(&key);
         }
-    }
-
-    /// Follows `schedule` for the next pops, then the policy again.
-    pub(crate) fn replay(&mut self, schedule: &Schedule) {
-        self.divergence = None;
-        self.script = Some(Script {
-            choices: schedule.choices().to_vec(),
-            at: 0,
-        });
-    }
-
-    pub(crate) fn divergence(&self) -> Option<Divergence> {
-        self.divergence.clone()
-    }
-
-    /// Starts (afresh) or stops writing down the choices.
-    pub(crate) fn record(&mut self, on: bool) {
-        self.recording = on.then(Schedule::default);
-    }
-
-    pub(crate) fn recorded(&self) -> Schedule {
-        self.recording.clone().unwrap_or_default()
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.queue.is_empty()
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Key> {
-        self.queue.iter()
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.queue.clear();
     }
 }
 
@@ -335,125 +230,16 @@ impl ReadyQueue {
 mod tests {
     use super::*;
 
-    fn keys(n: u32) -> Vec<Key> {
-        (0..n)
-            .map(|index| Key {
-                index,
-                generation: 0,
-            })
-            .collect()
-    }
-
-    fn drain(q: &mut ReadyQueue) -> Vec<u32> {
-        std::iter::from_fn(|| q.pop()).map(|k| k.index).collect()
-    }
-
-    #[test]
-    fn fifo_and_lifo_orders() {
-        let mut q = ReadyQueue::new(Policy::Fifo);
-        keys(3).into_iter().for_each(|k| q.push(k));
-        assert_eq!(drain(&mut q), [0, 1, 2]);
-        q.set_policy(Policy::Lifo);
-        keys(3).into_iter().for_each(|k| q.push(k));
-        assert_eq!(drain(&mut q), [2, 1, 0]);
-    }
-
-    #[test]
-    fn random_is_a_permutation_and_replays_by_seed() {
-        let run = |seed| {
-            let mut q = ReadyQueue::new(Policy::Random { seed });
-            keys(20).into_iter().for_each(|k| q.push(k));
-            drain(&mut q)
-        };
-        let a = run(7);
-        assert_eq!(a, run(7));
-        assert_ne!(a, run(8));
-        let mut sorted = a.clone();
-        sorted.sort();
-        assert_eq!(sorted, (0..20).collect::<Vec<_>>());
-    }
-
-    fn pct_order(seed: u64, depth: u32, steps: u32) -> Vec<u32> {
-        let mut q = ReadyQueue::new(Policy::Fifo);
-        q.set_pct_steps(steps);
-        q.set_policy(Policy::Pct { seed, depth });
-        keys(6).into_iter().for_each(|k| q.push(k));
-        // Each popped task is pushed back (it yields) until 30 polls ran.
-        (0..30)
-            .map(|_| {
-                let k = q.pop().unwrap();
-                q.push(k);
-                k.index
-            })
-            .collect()
-    }
-
-    #[test]
-    fn pct_without_change_points_runs_one_task_forever() {
-        // Depth 1: fixed priorities; the highest-priority task always wins.
-        let order = pct_order(3, 1, 30);
-        assert!(order.iter().all(|i| *i == order[0]), "{order:?}");
-        assert_eq!(order, pct_order(3, 1, 30));
-    }
-
-    #[test]
-    fn pct_depth_zero_is_depth_one() {
-        for seed in 0..5 {
-            assert_eq!(pct_order(seed, 0, 30), pct_order(seed, 1, 30));
-        }
-        assert_eq!(
-            Policy::Pct { seed: 4, depth: 2 }.to_string(),
-            "pct 4 2",
-            "the REPL's spelling"
-        );
-    }
-
-    #[test]
-    fn pct_change_points_hand_the_loop_to_other_tasks() {
-        // Depth 3: two drops within 30 polls: exactly three runs of one task.
-        for seed in 0..20 {
-            let order = pct_order(seed, 3, 30);
-            let switches = order.windows(2).filter(|w| w[0] != w[1]).count();
-            assert!(switches <= 2, "seed {seed}: {order:?}");
-            assert_eq!(order, pct_order(seed, 3, 30));
-        }
-        let distinct: std::collections::HashSet<_> =
-            (0..20).map(|seed| pct_order(seed, 3, 30)).collect();
-        assert!(distinct.len() > 5, "seeds give different schedules");
-    }
-
-    #[test]
-    fn recording_and_replay_reproduce_the_choices() {
-        let mut q = ReadyQueue::new(Policy::Random { seed: 9 });
-        q.record(true);
-        keys(8).into_iter().for_each(|k| q.push(k));
-        let first = drain(&mut q);
-        let schedule = q.recorded();
-        assert_eq!(schedule.len(), 8);
-
-        let mut r = ReadyQueue::new(Policy::Fifo);
-        r.replay(&schedule);
-        keys(8).into_iter().for_each(|k| r.push(k));
-        assert_eq!(drain(&mut r), first);
-        assert_eq!(r.divergence(), None);
-    }
-
-    #[test]
-    fn a_schedule_that_does_not_fit_is_reported_and_the_policy_takes_over() {
-        let mut q = ReadyQueue::new(Policy::Fifo);
-        q.replay(&Schedule::new(vec![1, 5, 0]));
-        keys(3).into_iter().for_each(|k| q.push(k));
-        assert_eq!(drain(&mut q), [1, 0, 2]);
-        let d = q.divergence().unwrap();
-        assert_eq!((d.poll, d.wanted, d.ready), (1, 5, 2));
-        assert!(d.to_string().contains("does not fit"));
-    }
-
     #[test]
     fn rng_below_stays_in_range() {
         let mut r = Rng::new(1);
         for n in 1..100 {
             assert!(r.below(n) < n);
         }
+    }
+
+    #[test]
+    fn the_repl_spelling() {
+        assert_eq!(Policy::Pct { seed: 4, depth: 2 }.to_string(), "pct 4 2");
     }
 }

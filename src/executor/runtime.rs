@@ -8,11 +8,13 @@ use std::time::Duration;
 
 use super::builder::Builder;
 use super::context::{self, enter, start_driving};
-use super::core::{Core, Goal};
-use super::policy::{Divergence, Policy};
+use super::core::Core;
+use super::policy::Policy;
+use super::ready::Divergence;
+use super::remote::{ExternalWork, Interrupter};
 use super::report::{RunReport, StepReport, StopReason};
 use super::schedule::Schedule;
-use super::shared::{ExternalWork, Interrupter};
+use super::turn::Goal;
 use crate::debug::Diagnostic;
 use crate::inspect::{Event, Snapshot};
 use crate::task::{Cancel, JoinHandle, TaskId, TaskName};
@@ -62,10 +64,8 @@ impl Runtime {
         Builder::new()
     }
 
-    pub(crate) fn from_core(core: Core) -> Runtime {
-        Runtime {
-            core: Rc::new(core),
-        }
+    pub(crate) fn from_core(core: Rc<Core>) -> Runtime {
+        Runtime { core }
     }
 
     /// Runs `future` to completion on this loop, running every other task
@@ -245,7 +245,7 @@ impl Runtime {
     /// assert_eq!(rt.now().since_start(), Duration::from_secs(2));
     /// ```
     pub fn advance(&self, span: Duration) -> Result<RunReport, ClockError> {
-        if self.core.clock_kind() == ClockKind::Real {
+        if self.core.timers().clock_kind() == ClockKind::Real {
             return Err(ClockError);
         }
         Ok(self.run_for(span))
@@ -258,28 +258,28 @@ impl Runtime {
 
     /// Which clock the loop runs on.
     pub fn clock(&self) -> ClockKind {
-        self.core.clock_kind()
+        self.core.timers().clock_kind()
     }
 
     /// Switches the clock; the current time carries over.
     pub fn set_clock(&self, clock: ClockKind) {
-        self.core.set_clock(clock);
+        self.core.timers().set_clock(clock);
     }
 
     /// The scheduling policy.
     pub fn policy(&self) -> Policy {
-        self.core.policy()
+        self.core.here().ready.borrow().policy()
     }
 
     /// Changes the scheduling policy (a random policy restarts from its seed).
     pub fn set_policy(&self, policy: Policy) {
-        self.core.set_policy(policy);
+        self.core.here().ready.borrow_mut().set_policy(policy);
     }
 
     /// Starts writing down the loop's choices afresh (`true`), or stops
     /// (`false`). See [`Schedule`].
     pub fn record_schedule(&self, on: bool) {
-        self.core.record_schedule(on);
+        self.core.here().ready.borrow_mut().record(on);
     }
 
     /// The choices written down since recording started (empty when not
@@ -316,32 +316,32 @@ impl Runtime {
     /// assert_eq!(again.replay_divergence(), None);
     /// ```
     pub fn schedule(&self) -> Schedule {
-        self.core.schedule()
+        self.core.here().ready.borrow().recorded()
     }
 
     /// Follows `schedule` for the next polls, then the policy again.
     /// Replaying on a fresh runtime with the same program (same spawns, same
     /// virtual clock, no other threads) reproduces the recorded run exactly.
     pub fn replay(&self, schedule: Schedule) {
-        self.core.replay(&schedule);
+        self.core.here().ready.borrow_mut().replay(&schedule);
     }
 
     /// Where the last replayed schedule stopped fitting the program (a
     /// position past the end of the ready queue), if it did.
     pub fn replay_divergence(&self) -> Option<Divergence> {
-        self.core.divergence()
+        self.core.here().ready.borrow().divergence()
     }
 
     /// Sets PCT's k, the number of polls its priority changes are spread
     /// over (64 by default; see [`Policy::Pct`]). A PCT policy restarts
     /// from its seed.
     pub fn set_pct_steps(&self, steps: u32) {
-        self.core.set_pct_steps(steps);
+        self.core.here().ready.borrow_mut().set_pct_steps(steps);
     }
 
     /// PCT's k.
     pub fn pct_steps(&self) -> u32 {
-        self.core.pct_steps()
+        self.core.here().ready.borrow().pct_steps()
     }
 
     /// The whole loop as plain data. See [`Snapshot`].
@@ -356,90 +356,90 @@ impl Runtime {
 
     /// The earliest pending timer deadline.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.core.next_deadline()
+        self.core.timers().next_deadline()
     }
 
     /// Calls `listener` with every event from now on; returns an id for
     /// [`unsubscribe`](Runtime::unsubscribe). A listener must not drive the
     /// loop; events it causes while running are not delivered to it.
     pub fn subscribe(&self, listener: impl FnMut(&Event) + 'static) -> Subscription {
-        Subscription(self.core.subscribe(Box::new(listener)))
+        Subscription(self.core.inspector.subscribe(Box::new(listener)))
     }
 
     /// Stops a listener. False if it was already gone.
     pub fn unsubscribe(&self, subscription: Subscription) -> bool {
-        self.core.unsubscribe(subscription.0)
+        self.core.inspector.unsubscribe(subscription.0)
     }
 
     /// Starts keeping the last `capacity` events in a log (replacing any log).
     pub fn record_events(&self, capacity: usize) {
-        self.core.record_events(capacity);
+        self.core.inspector.record_events(capacity);
     }
 
     /// Stops the event log and forgets its events.
     pub fn stop_recording(&self) {
-        self.core.stop_recording();
+        self.core.inspector.stop_recording();
     }
 
     /// The events in the log, oldest first.
     pub fn events(&self) -> Vec<Event> {
-        self.core.events()
+        self.core.inspector.events()
     }
 
     /// Takes the events out of the log.
     pub fn take_events(&self) -> Vec<Event> {
-        self.core.take_events()
+        self.core.inspector.take_events()
     }
 
     /// Sends debug reports to `sink` instead of stderr.
     pub fn set_diagnostics(&self, sink: impl FnMut(&Diagnostic) + 'static) {
-        self.core.set_sink(Box::new(sink));
+        self.core.inspector.set_sink(Box::new(sink));
     }
 
     /// Turns debug mode on or off.
     pub fn set_debug(&self, on: bool) {
-        let mut debug = self.core.debug_config();
+        let mut debug = self.core.inspector.debug();
         debug.enabled = on;
-        self.core.set_debug(debug);
+        self.core.inspector.set_debug(debug);
     }
 
     /// True if debug mode is on.
     pub fn is_debug(&self) -> bool {
-        self.core.debug_config().enabled
+        self.core.inspector.debug().enabled
     }
 
     /// Sets the slow-poll threshold of debug mode.
     pub fn set_slow_poll_threshold(&self, threshold: Duration) {
-        let mut debug = self.core.debug_config();
+        let mut debug = self.core.inspector.debug();
         debug.slow_poll = threshold;
-        self.core.set_debug(debug);
+        self.core.inspector.set_debug(debug);
     }
 
     /// Measure every poll's duration even with debug mode off.
     pub fn set_poll_timing(&self, on: bool) {
-        self.core.set_poll_timing(on);
+        self.core.inspector.set_poll_timing(on);
     }
 
     /// How many finished tasks snapshots keep showing.
     pub fn set_keep_finished(&self, n: usize) {
-        self.core.set_keep_finished(n);
+        self.core.inspector.set_keep_finished(n);
     }
 
     /// The most polls one driving call makes before it returns
     /// [`StopReason::BudgetExhausted`] (unlimited by default).
     pub fn set_poll_budget(&self, polls: u64) {
-        self.core.set_poll_budget(polls);
+        self.core.poll_budget.set(polls.max(1));
     }
 
     /// The current poll budget.
     pub fn poll_budget(&self) -> u64 {
-        self.core.poll_budget()
+        self.core.poll_budget.get()
     }
 
     /// A handle that interrupts this loop from any thread.
     pub fn interrupter(&self) -> Interrupter {
         Interrupter {
-            shared: self.core.shared.clone(),
+            remote: self.core.remote().clone(),
         }
     }
 
@@ -458,13 +458,13 @@ impl Runtime {
     /// assert_eq!(rt.run().stop, StopReason::Finished); // not interrupted
     /// ```
     pub fn take_interrupt(&self) -> bool {
-        self.core.shared.take_interrupt()
+        self.core.remote().take_interrupt()
     }
 
     /// A guard promising that a thread of yours may still wake a task; see
     /// [`ExternalWork`].
     pub fn external_work(&self) -> ExternalWork {
-        ExternalWork::new(self.core.shared.clone())
+        ExternalWork::new(self.core.remote().clone())
     }
 
     /// Wakes a task by id, as if its waker were called from outside the loop

@@ -5,33 +5,25 @@
 //! waker, going straight to its task's header, knows the task is gone
 //! without looking here.
 //!
-//! A `Key` is a slot index plus a generation. When a task finishes its slot
-//! is freed and its generation bumped, so a stale key (held by a waker that
-//! outlived its task, or sitting in the ready queue of a cancelled task)
-//! finds nothing instead of a stranger.
+//! A [`TaskKey`] is a slot index plus a generation. When a task finishes its
+//! slot is freed and its generation bumped, so a stale key (held by a waker
+//! that outlived its task, or sitting in the ready queue of a cancelled
+//! task) finds nothing instead of a stranger.
 
-use crate::task::cell::AnyTask;
-use crate::task::header::Header;
-use crate::task::task_ref::TaskRef;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Key {
-    pub(crate) index: u32,
-    pub(crate) generation: u32,
-}
+use crate::task::{Header, TaskKey, TaskRef};
 
 /// A live task: spawned (the loop owns its future) or the root future of
 /// `block_on` (polled in place by `block_on`, which owns it).
 #[derive(Clone)]
 pub(crate) enum Slot {
-    Task(TaskRef<dyn AnyTask>),
+    Task(TaskRef),
     /// The root's cell holds a future that is never polled: `block_on`
     /// polls its own future in place, with this cell's header and waker.
-    Root(TaskRef<dyn AnyTask>),
+    Root(TaskRef),
 }
 
 impl Slot {
-    pub(crate) fn task(&self) -> &TaskRef<dyn AnyTask> {
+    pub(crate) fn task(&self) -> &TaskRef {
         match self {
             Slot::Task(t) | Slot::Root(t) => t,
         }
@@ -62,7 +54,7 @@ pub(crate) struct TaskTable {
 impl TaskTable {
     /// The key the next inserted task will have (needed before the task is
     /// built, since its waker carries the key).
-    pub(crate) fn reserve(&mut self) -> Key {
+    pub(crate) fn reserve(&mut self) -> TaskKey {
         let index = match self.free.pop() {
             Some(i) => i,
             None => {
@@ -73,20 +65,20 @@ impl TaskTable {
                 u32::try_from(self.entries.len() - 1).expect("more than u32::MAX live tasks")
             }
         };
-        Key {
+        TaskKey {
             index,
             generation: self.entries[index as usize].generation,
         }
     }
 
-    pub(crate) fn fill(&mut self, key: Key, slot: Slot) {
+    pub(crate) fn fill(&mut self, key: TaskKey, slot: Slot) {
         let entry = &mut self.entries[key.index as usize];
         debug_assert!(entry.slot.is_none() && entry.generation == key.generation);
         entry.slot = Some(slot);
         self.live += 1;
     }
 
-    pub(crate) fn get(&self, key: Key) -> Option<&Slot> {
+    pub(crate) fn get(&self, key: TaskKey) -> Option<&Slot> {
         let entry = self.entries.get(key.index as usize)?;
         if entry.generation != key.generation {
             return None;
@@ -96,7 +88,7 @@ impl TaskTable {
 
     /// Frees the slot. The caller drops the returned task outside any borrow
     /// of the table (dropping it may run user code).
-    pub(crate) fn remove(&mut self, key: Key) -> Option<Slot> {
+    pub(crate) fn remove(&mut self, key: TaskKey) -> Option<Slot> {
         let entry = self.entries.get_mut(key.index as usize)?;
         if entry.generation != key.generation {
             return None;

@@ -7,10 +7,9 @@ use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
-use super::reactor::{Check, Direction};
-use crate::executor::{Core, context};
+use super::reactor::{self, Check, Direction, Reactor};
 use crate::sys::{self, Interest};
-use crate::task::WaitOn;
+use crate::task::{WaitOn, current};
 
 /// A non-blocking I/O object registered with the running loop's reactor.
 ///
@@ -63,11 +62,14 @@ pub struct Async<T: AsRawFd> {
     io: Option<T>,
     fd: RawFd,
     token: usize,
-    core: Weak<Core>,
+    /// The reactor it is registered with: a weak handle, so an object that
+    /// outlives its runtime keeps none of the loop's descriptors open.
+    reactor: Weak<Reactor>,
 }
 
 fn gone() -> io::Error {
-    io::Error::other(
+    io::Error::new(
+        io::ErrorKind::NotConnected,
         "the evloop runtime this I/O object was registered with has been dropped; \
          create I/O objects inside the loop that uses them",
     )
@@ -78,8 +80,8 @@ impl<T: AsRawFd> Async<T> {
     ///
     /// # Errors
     ///
-    /// - Called outside a running evloop loop (an error, not a panic, since
-    ///   the object would have no reactor to wait in).
+    /// - Called outside a running evloop loop (`NotFound`: an error, not a
+    ///   panic, since the object would have no reactor to wait in).
     /// - The loop has no poller (the OS refused one when the runtime was
     ///   built), or the OS refuses the registration (`EPERM` for a regular
     ///   file, which epoll cannot watch).
@@ -89,24 +91,21 @@ impl<T: AsRawFd> Async<T> {
     }
 
     pub(crate) fn with_interest(io: T, interest: Interest) -> io::Result<Async<T>> {
-        let core = context::with_core(Rc::downgrade).ok_or_else(|| {
-            io::Error::other(
-                "evloop I/O objects must be created inside a running evloop loop (in a future \
-                 given to evloop::run or Runtime::block_on, or in a spawned task)",
+        let reactor = reactor::current().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                "no running evloop loop on this thread: evloop I/O objects must be created inside \
+                 one (in a future given to evloop::run or Runtime::block_on, or in a spawned task)",
             )
         })?;
         let fd = io.as_raw_fd();
         sys::set_nonblocking(fd, true)?;
-        let token = core
-            .upgrade()
-            .ok_or_else(gone)?
-            .reactor()
-            .register(fd, interest)?;
+        let token = reactor.register(fd, interest)?;
         Ok(Async {
             io: Some(io),
             fd,
             token,
-            core,
+            reactor: Rc::downgrade(&reactor),
         })
     }
 
@@ -128,8 +127,8 @@ impl<T: AsRawFd> Async<T> {
     }
 
     fn deregister(&self) {
-        if let Some(core) = self.core.upgrade() {
-            core.reactor().deregister(self.token);
+        if let Some(reactor) = self.reactor.upgrade() {
+            reactor.deregister(self.token);
         }
     }
 
@@ -193,8 +192,8 @@ impl<T: AsRawFd> Async<T> {
                     // Edge-triggered: the cached edge is used up. No event
                     // can be dispatched between the syscall and this line
                     // (one thread), so no newer edge is lost.
-                    if let Some(core) = self.core.upgrade() {
-                        core.reactor().clear_ready(self.token, dir);
+                    if let Some(reactor) = self.reactor.upgrade() {
+                        reactor.clear_ready(self.token, dir);
                     }
                     Readiness {
                         io: self,
@@ -314,21 +313,23 @@ impl<T: AsRawFd> Future for Readiness<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let Some(core) = this.io.core.upgrade() else {
+        let Some(reactor) = this.io.reactor.upgrade() else {
             return Poll::Ready(Err(gone()));
         };
-        let task = core.current_task_id();
-        match core
-            .reactor()
-            .poll_ready(this.io.token, this.dir, this.waiter, cx.waker(), task)
-        {
+        match reactor.poll_ready(
+            this.io.token,
+            this.dir,
+            this.waiter,
+            cx.waker(),
+            current::task(),
+        ) {
             Check::Ready => {
                 this.waiter = None;
                 Poll::Ready(Ok(()))
             }
             Check::Waiting(id) => {
                 this.waiter = Some(id);
-                core.note_wait(WaitOn::Io {
+                current::note(WaitOn::Io {
                     fd: this.io.fd,
                     readable: this.dir == Direction::Read,
                     writable: this.dir == Direction::Write,
@@ -343,9 +344,9 @@ impl<T: AsRawFd> Future for Readiness<'_, T> {
 impl<T: AsRawFd> Drop for Readiness<'_, T> {
     fn drop(&mut self) {
         if let Some(waiter) = self.waiter
-            && let Some(core) = self.io.core.upgrade()
+            && let Some(reactor) = self.io.reactor.upgrade()
         {
-            core.reactor().cancel_wait(self.io.token, self.dir, waiter);
+            reactor.cancel_wait(self.io.token, self.dir, waiter);
         }
     }
 }

@@ -53,11 +53,29 @@
 use std::cell::{Cell, RefCell};
 use std::io;
 use std::os::fd::RawFd;
+use std::rc::Rc;
 use std::task::Waker;
 use std::time::Duration;
 
+use crate::current::{Current, Entered};
 use crate::sys::{Event, Interest, Poller};
 use crate::task::{TaskId, WakeCause};
+
+thread_local! {
+    static REACTOR: RefCell<Option<Rc<Reactor>>> = const { RefCell::new(None) };
+}
+const CURRENT: Current<Reactor> = Current::new(&REACTOR);
+
+/// The reactor of the loop running on this thread: what `Async::new`
+/// registers with.
+pub(crate) fn current() -> Option<Rc<Reactor>> {
+    CURRENT.get()
+}
+
+/// Makes `reactor` this thread's until the guard drops (the executor's enter).
+pub(crate) fn enter(reactor: Rc<Reactor>) -> Entered<Reactor> {
+    CURRENT.enter(reactor)
+}
 
 /// One direction of readiness.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,7 +145,7 @@ pub(crate) enum Check {
 pub(crate) struct Reactor {
     poller: Option<Poller>,
     /// Why there is no poller, if there is none.
-    unavailable: Option<String>,
+    unavailable: Option<(io::ErrorKind, String)>,
     slab: RefCell<Vec<Option<Registration>>>,
     free: RefCell<Vec<usize>>,
     live: Cell<usize>,
@@ -144,7 +162,7 @@ impl Reactor {
     pub(crate) fn new() -> Reactor {
         let (poller, unavailable) = match Poller::new() {
             Ok(p) => (Some(p), None),
-            Err(e) => (None, Some(e.to_string())),
+            Err(e) => (None, Some((e.kind(), e.to_string()))),
         };
         Reactor {
             poller,
@@ -180,11 +198,17 @@ impl Reactor {
     /// the registration (`EBADF`, `EPERM` for a regular file, `ENOMEM`).
     pub(crate) fn register(&self, fd: RawFd, interest: Interest) -> io::Result<usize> {
         let Some(poller) = &self.poller else {
-            return Err(io::Error::other(format!(
-                "this evloop runtime has no I/O poller (creating it failed: {}); \
-                 free some file descriptors and build a new runtime",
-                self.unavailable.as_deref().unwrap_or("unknown error")
-            )));
+            let (kind, why) = self
+                .unavailable
+                .clone()
+                .unwrap_or((io::ErrorKind::Unsupported, "unknown error".into()));
+            return Err(io::Error::new(
+                kind,
+                format!(
+                    "this evloop runtime has no I/O poller (creating it failed: {why}); \
+                     free some file descriptors and build a new runtime"
+                ),
+            ));
         };
         let token = self.free.borrow_mut().pop().unwrap_or_else(|| {
             let mut slab = self.slab.borrow_mut();

@@ -38,7 +38,7 @@ impl Meta {
             return;
         }
         let weak: Weak<dyn InspectPrimitive> = Rc::downgrade(this) as Weak<dyn InspectPrimitive>;
-        if context::with_core(|core| core.register_primitive(weak)).is_some() {
+        if context::with_core(|core| core.inspector.register_primitive(weak)).is_some() {
             self.registered.set(true);
         }
     }
@@ -46,7 +46,7 @@ impl Meta {
     /// Called by a future about to return `Pending` on this primitive.
     pub(crate) fn note_pending<P: InspectPrimitive + 'static>(&self, this: &Rc<P>) {
         self.register(this);
-        context::note_wait(WaitOn::Primitive {
+        crate::task::note_wait(WaitOn::Primitive {
             kind: self.kind,
             name: self.name.clone(),
         });

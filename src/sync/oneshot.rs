@@ -27,7 +27,6 @@ thread_local! {
 }
 use std::task::{Context, Poll, Waker};
 
-use crate::executor::context;
 use crate::task::WaitOn;
 
 struct Inner<T> {
@@ -142,7 +141,7 @@ impl<T> Future for Receiver<T> {
         }
         s.waker = Some(cx.waker().clone());
         drop(s);
-        context::note_wait(WaitOn::Primitive {
+        crate::task::note_wait(WaitOn::Primitive {
             kind: "oneshot",
             name: ONESHOT_NAME.with(Rc::clone),
         });

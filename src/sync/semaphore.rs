@@ -15,7 +15,6 @@ use std::task::{Context, Poll};
 
 use super::meta::Meta;
 use super::waiters::{WaitList, Waiter};
-use crate::executor::context;
 use crate::inspect::{InspectPrimitive, PrimitiveInfo};
 use crate::task::TaskId;
 
@@ -151,7 +150,7 @@ impl Semaphore {
 
 impl SemInner {
     fn permit(self: &Rc<Self>) -> SemaphorePermit {
-        let holder = context::current_task_id();
+        let holder = crate::task::current::task();
         if let Some(id) = holder {
             self.state.borrow_mut().holders.push(id);
         }

@@ -6,7 +6,6 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use std::task::Waker;
 
-use crate::executor::context;
 use crate::task::TaskId;
 
 /// One place in line, shared by the list and the waiting future.
@@ -49,7 +48,7 @@ impl WaitList {
         let waiter = Rc::new(Waiter {
             granted: Cell::new(false),
             waker: RefCell::new(Some(waker.clone())),
-            task: context::current_task_id(),
+            task: crate::task::current::task(),
         });
         self.line.push_back(waiter.clone());
         waiter

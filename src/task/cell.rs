@@ -1,15 +1,25 @@
-//! One allocation per task: the header, then the future, then its output.
+//! One allocation per task: the header, the schedule hook, then the future
+//! and later its output.
 //!
 //! ```text
-//!   Arc<TaskCell<F>> ── seen by the executor as  TaskRef<dyn AnyTask>      (poll, cancel)
-//!                    ├─ seen by the JoinHandle as TaskRef<dyn JoinTask<T>>  (take the output)
-//!                    └─ seen by its wakers as     RawWaker data pointer     (any thread)
+//!   Arc<TaskCell<F, S>>, repr(C):
+//!   ┌──────────────────────────────┐
+//!   │ header: Header               │ ◀── offset 0: TaskRefs and wakers hold a pointer here
+//!   │ hook: S (the Schedule hook)  │ ◀── what a waker calls (any thread: S is Sync)
+//!   │ stage: Running(F)            │ ◀── the loop's thread only
+//!   │      → Finished(output)      │
+//!   │      → Consumed              │
+//!   └──────────────────────────────┘
 //!
-//!   stage:  Running(F) ──poll→Ready──▶ Finished(Ok(T)) ──handle takes it──▶ Consumed
+//!   stage:  Running(F) ──poll → Ready──▶ Finished(Ok(T)) ──handle takes it──▶ Consumed
 //!              │  ──poll panics──────▶ Finished(Err(Panicked))
 //!              └──cancel()───────────▶ Finished(Err(Cancelled))
 //!   (the last TaskRef going drops whatever stage is left: released → Consumed)
 //! ```
+//!
+//! The stage is storage; *where the task is in its life* is the header's
+//! [`State`](super::state) alone, and the loop changes the stage only as a
+//! state transition tells it to.
 //!
 //! The allocation is an `Arc` so that the task can be its own waker (see
 //! [`waker`](super::waker) for why that is sound with a `!Send` future, and
@@ -23,330 +33,282 @@
 //!    from spawn until the allocation is freed.
 //! 2. While the stage is `Running`, the future is never moved: it is polled
 //!    through `Pin::new_unchecked` and leaves the `Running` stage only by
-//!    being dropped in place ([`TaskCell::drop_future`]).
-//! 3. `drop_future` runs the future's destructor with `ptr::drop_in_place`
-//!    and then writes the new stage with `ptr::write`, so a destructor that
-//!    panics can never cause a double drop.
+//!    being dropped in place (`replace_running`).
+//! 3. `replace_running` runs the future's destructor with
+//!    `ptr::drop_in_place` and then writes the new stage with `ptr::write`,
+//!    so a destructor that panics can never cause a double drop.
 
-use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::ptr::{self, NonNull};
 use std::sync::Arc;
-use std::task::{Context, Poll, RawWakerVTable, Waker};
+use std::task::{Context, Poll};
 
-use super::header::Header;
-use super::join::JoinError;
-use super::task_ref::{Owned, TaskRef};
-use super::waker::{Wakeable, vtable};
+use super::error::JoinError;
+use super::header::{Header, Spawn};
+use super::schedule::Schedule;
+use super::task_ref::TaskRef;
+use super::vtable::{Polled, TaskVTable, panic_message};
+use super::waker::WakerRef;
 
-pub(crate) enum Stage<F: Future> {
+enum Stage<F: Future> {
     Running(F),
-    Finished(Result<F::Output, JoinError>),
+    /// The error is boxed: failures are rare, and an inline `JoinError`
+    /// (its message, a panic's payload) would make every task bigger.
+    Finished(Result<F::Output, Box<JoinError>>),
     Consumed,
 }
 
-pub(crate) struct TaskCell<F: Future> {
-    pub(crate) header: Header,
+/// A task: see the module docs for the layout and the pinning rules.
+#[repr(C)]
+pub(crate) struct TaskCell<F: Future, S> {
+    pub(super) header: Header,
+    pub(super) hook: S,
     stage: RefCell<Stage<F>>,
 }
 
-// SAFETY: `header` is a field of the cell, reached by a raw place
-// projection that creates no reference to the cell.
-unsafe impl<F: Future> Wakeable for TaskCell<F> {
-    fn header(this: *const Self) -> *const Header {
-        // SAFETY: `this` points to a live cell (the caller's waker count keeps
-        // it alive); `&raw const` projects to the field without a reference.
-        unsafe { &raw const (*this).header }
+impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
+    const VTABLE: TaskVTable = TaskVTable {
+        poll: Self::poll,
+        drop_future: Self::drop_future,
+        failure: Self::failure,
+        release: Self::release,
+        drop_arc: Self::drop_arc,
+        strong_count: Self::strong_count,
+        waker: &Self::WAKER,
+    };
+
+    /// Makes the task's allocation (the only way a `TaskCell` is made: rule
+    /// 1): the loop's reference to it, and the handle's typed one.
+    pub(crate) fn spawn(spawn: Spawn, hook: S, future: F) -> Spawned<F::Output> {
+        let task = Self::allocate(spawn, hook, future);
+        let output = OutputRef {
+            task: task.clone(),
+            take: Self::take_output,
+            failed: Self::failed,
+        };
+        Spawned { task, output }
     }
-}
 
-/// What one poll of a task did.
-pub(crate) enum Polled {
-    Pending,
-    Ready,
-    Panicked(String),
-}
-
-/// The executor's view of a task: poll it, cancel it.
-pub(crate) trait AnyTask: Owned {
-    fn header(&self) -> &Header;
-    /// Polls the future once with `waker` (the task's own, lent).
-    fn poll(&self, waker: &Waker) -> Polled;
-    /// Drops the future where it is parked. False if it had already finished.
-    /// (The executor wakes the joiner afterwards, in `Core::finish`.)
-    fn cancel(&self) -> bool;
-    /// The panic message of a failure nobody has taken out yet.
-    fn unretrieved_failure(&self) -> Option<String>;
-}
-
-/// The handle's view of a task: take the output once.
-pub(crate) trait JoinTask<T>: Owned {
-    fn header(&self) -> &Header;
-    fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>>;
-    fn is_finished(&self) -> bool;
-    fn unretrieved_failure(&self) -> Option<String>;
-    /// Like `poll_join`, without taking the output: `Ready` once finished.
-    fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()>;
-    /// Finished without an output (panicked, cancelled, or an error result
-    /// for a flattened task).
-    fn is_failed(&self) -> bool;
-}
-
-impl<F: Future + 'static> TaskCell<F> {
-    /// Makes the task's allocation (the only way a `TaskCell` is made: rule 1).
-    pub(crate) fn spawn(header: Header, future: F) -> TaskRef<TaskCell<F>> {
-        TaskRef::new(Arc::new(TaskCell {
-            header,
+    fn allocate(spawn: Spawn, hook: S, future: F) -> TaskRef {
+        let cell = Arc::new(TaskCell {
+            header: Header::new(spawn, &Self::VTABLE),
+            hook,
             stage: RefCell::new(Stage::Running(future)),
-        }))
+        });
+        // `into_raw`'s pointer (not one made from a reference) keeps the
+        // provenance of the whole allocation, counts included, which the last
+        // `TaskRef` needs to give the count back.
+        let ptr = NonNull::new(Arc::into_raw(cell).cast_mut())
+            .expect("an Arc's pointer is never null")
+            .cast::<Header>();
+        // SAFETY: `ptr` comes from `Arc::into_raw` of a `TaskCell<F, S>`
+        // whose header (offset 0, `repr(C)`) carries `Self::VTABLE`; the
+        // count `into_raw` kept is handed over to the new `TaskRef`.
+        unsafe { TaskRef::from_raw(ptr) }
     }
 
-    /// The executor's view of `task`.
-    pub(crate) fn as_any(task: TaskRef<TaskCell<F>>) -> TaskRef<dyn AnyTask> {
-        // SAFETY: the closure only unsizes the pointer.
-        unsafe { task.unsize(|p| -> NonNull<dyn AnyTask> { p }) }
+    /// # Safety
+    ///
+    /// `ptr` points to the header of a live `TaskCell<F, S>` (a `TaskRef` or
+    /// a waker keeps it alive), and the caller is on the task's loop thread.
+    unsafe fn cell<'a>(ptr: NonNull<Header>) -> &'a TaskCell<F, S> {
+        // SAFETY: the caller's promise; the header is at offset 0.
+        unsafe { ptr.cast::<TaskCell<F, S>>().as_ref() }
     }
 
-    /// The handle's view of `task`.
-    pub(crate) fn as_join(task: TaskRef<TaskCell<F>>) -> TaskRef<dyn JoinTask<F::Output>> {
-        // SAFETY: the closure only unsizes the pointer.
-        unsafe { task.unsize(|p| -> NonNull<dyn JoinTask<F::Output>> { p }) }
-    }
-}
-
-impl<F: Future> Owned for TaskCell<F> {
-    fn local(&self) -> &Cell<u32> {
-        &self.header.local
-    }
-
-    fn release(&self) {
-        // Whatever is left (a future never finished, an output never
-        // taken) is dropped here, on the loop's thread.
-        if let Ok(mut stage) = self.stage.try_borrow_mut()
-            && !matches!(*stage, Stage::Consumed)
-        {
-            let _ = self.drop_future(&mut stage, Stage::Consumed);
-        }
-        self.header.release();
-    }
-
-    fn waker_vtable(&self) -> &'static RawWakerVTable {
-        vtable::<TaskCell<F>>()
-    }
-}
-
-impl<F: Future> TaskCell<F> {
-    /// Replaces the `Running` stage by `next`, running the future's destructor
-    /// in place. A panicking destructor is caught and reported as the message.
-    fn drop_future(&self, stage: &mut Stage<F>, next: Stage<F>) -> Option<String> {
-        let place: *mut Stage<F> = stage;
-        // SAFETY: `place` comes from a live `&mut Stage<F>`, so it is valid and
-        // aligned. The old value is dropped exactly once, here, and never
-        // touched again: whether or not its destructor panics, the slot is
-        // overwritten with `ptr::write` below without dropping it a second
-        // time. Dropping in place keeps the pinning promise (rule 2).
-        let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(place) }));
-        // SAFETY: the slot's old value was dropped above; writing without
-        // dropping is what a dropped slot needs.
-        unsafe { ptr::write(place, next) };
-        dropped.err().map(|p| panic_message(&*p))
-    }
-}
-
-impl<F: Future> AnyTask for TaskCell<F> {
-    fn header(&self) -> &Header {
-        &self.header
-    }
-
-    fn poll(&self, waker: &Waker) -> Polled {
-        let Ok(mut stage) = self.stage.try_borrow_mut() else {
+    unsafe fn poll(ptr: NonNull<Header>) -> Polled {
+        // SAFETY: the vtable's contract (a live task, the loop's thread).
+        let cell = unsafe { Self::cell(ptr) };
+        let Ok(mut stage) = cell.stage.try_borrow_mut() else {
             // Only reachable if a task's own code re-enters its poll, which
-            // the executor never does; treat it as a spurious wake.
+            // the loop never does; treat it as a spurious wake.
             return Polled::Pending;
         };
         let Stage::Running(future) = &mut *stage else {
             return Polled::Ready;
         };
-        // SAFETY: rule 1 and 2 of the module docs: the future lives at a fixed
-        // address inside the Arc and is never moved out of the Running stage.
+        // SAFETY: rules 1 and 2 of the module docs: the future lives at a
+        // fixed address inside the Arc and is never moved out of `Running`.
         let future = unsafe { Pin::new_unchecked(future) };
-        let mut cx = Context::from_waker(waker);
+        // SAFETY: `ptr` is the task's `Arc::into_raw` pointer (a `TaskRef`'s),
+        // alive for this call; `WAKER` is this type's waker vtable.
+        let waker = unsafe { WakerRef::new(ptr.as_ptr().cast_const().cast(), &Self::WAKER) };
+        let mut cx = Context::from_waker(&waker);
         match catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx))) {
             Ok(Poll::Pending) => Polled::Pending,
             Ok(Poll::Ready(output)) => {
                 // The future returned: drop it in place (its destructors run
                 // now, as its last act) and keep the output for the handle.
-                let _ = self.drop_future(&mut stage, Stage::Finished(Ok(output)));
+                let _ = replace_running(&mut stage, Stage::Finished(Ok(output)));
                 Polled::Ready
             }
             Err(payload) => {
                 let message = panic_message(&*payload);
-                let error = JoinError::panicked(&self.header, message.clone());
-                let _ = self.drop_future(&mut stage, Stage::Finished(Err(error)));
+                let error = JoinError::panicked(&cell.header, message.clone(), payload);
+                let _ = replace_running(&mut stage, Stage::Finished(Err(Box::new(error))));
                 Polled::Panicked(message)
             }
         }
     }
 
-    fn cancel(&self) -> bool {
-        let Ok(mut stage) = self.stage.try_borrow_mut() else {
-            return false;
-        };
+    unsafe fn drop_future(ptr: NonNull<Header>) -> Option<String> {
+        // SAFETY: the vtable's contract.
+        let cell = unsafe { Self::cell(ptr) };
+        let mut stage = cell.stage.try_borrow_mut().ok()?;
         if !matches!(*stage, Stage::Running(_)) {
-            return false;
+            return None;
         }
-        let error = JoinError::cancelled(&self.header);
-        let _ = self.drop_future(&mut stage, Stage::Finished(Err(error)));
-        true
+        let error = JoinError::cancelled(&cell.header);
+        replace_running(&mut stage, Stage::Finished(Err(Box::new(error))))
     }
 
-    fn unretrieved_failure(&self) -> Option<String> {
-        match &*self.stage.try_borrow().ok()? {
+    unsafe fn failure(ptr: NonNull<Header>) -> Option<String> {
+        // SAFETY: the vtable's contract.
+        let cell = unsafe { Self::cell(ptr) };
+        match &*cell.stage.try_borrow().ok()? {
             Stage::Finished(Err(e)) => e.panic_message().map(str::to_owned),
             _ => None,
         }
     }
-}
 
-impl<F: Future> JoinTask<F::Output> for TaskCell<F> {
-    fn header(&self) -> &Header {
-        &self.header
+    unsafe fn release(ptr: NonNull<Header>) {
+        // SAFETY: the vtable's contract.
+        let cell = unsafe { Self::cell(ptr) };
+        // Whatever is left (a future never finished, an output never
+        // taken) is dropped here, on the loop's thread.
+        if let Ok(mut stage) = cell.stage.try_borrow_mut()
+            && !matches!(*stage, Stage::Consumed)
+        {
+            let _ = replace_running(&mut stage, Stage::Consumed);
+        }
+        cell.header.release();
     }
 
-    fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Option<Result<F::Output, JoinError>>> {
-        let Ok(mut stage) = self.stage.try_borrow_mut() else {
-            // The stage is borrowed only while the task itself is polled:
-            // the task is awaiting its own handle.
-            panic!(
-                "task '{}' ({}) awaited its own JoinHandle; a task cannot wait for itself to finish",
-                self.header.name, self.header.id
-            );
-        };
-        match &*stage {
-            Stage::Running(_) => {
-                self.set_join_waker(cx);
-                Poll::Pending
-            }
-            Stage::Finished(_) => match std::mem::replace(&mut *stage, Stage::Consumed) {
-                Stage::Finished(out) => Poll::Ready(Some(out)),
-                _ => unreachable!("the stage was Finished a line above"),
-            },
-            Stage::Consumed => Poll::Ready(None),
+    unsafe fn drop_arc(ptr: NonNull<Header>) {
+        // SAFETY: `ptr` is the `Arc::into_raw` pointer of a `TaskCell<F, S>`
+        // and the caller owns one strong count of it, given back here once.
+        drop(unsafe { Arc::from_raw(ptr.cast::<TaskCell<F, S>>().as_ptr()) });
+    }
+
+    unsafe fn strong_count(ptr: NonNull<Header>) -> usize {
+        // SAFETY: as `drop_arc`, but the `ManuallyDrop` never gives the
+        // count back: this only looks.
+        let arc =
+            ManuallyDrop::new(unsafe { Arc::from_raw(ptr.cast::<TaskCell<F, S>>().as_ptr()) });
+        Arc::strong_count(&arc)
+    }
+
+    unsafe fn take_output(ptr: NonNull<Header>) -> Option<Result<F::Output, JoinError>> {
+        // SAFETY: the vtable's contract.
+        let cell = unsafe { Self::cell(ptr) };
+        let mut stage = cell.stage.try_borrow_mut().ok()?;
+        if !matches!(*stage, Stage::Finished(_)) {
+            return None;
+        }
+        match std::mem::replace(&mut *stage, Stage::Consumed) {
+            Stage::Finished(out) => Some(out.map_err(|e| *e)),
+            _ => None,
         }
     }
 
-    fn is_finished(&self) -> bool {
-        match self.stage.try_borrow() {
-            Ok(stage) => !matches!(*stage, Stage::Running(_)),
-            Err(_) => false,
-        }
-    }
-
-    fn unretrieved_failure(&self) -> Option<String> {
-        AnyTask::unretrieved_failure(self)
-    }
-
-    fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.is_finished() {
-            return Poll::Ready(());
-        }
-        self.set_join_waker(cx);
-        Poll::Pending
-    }
-
-    fn is_failed(&self) -> bool {
-        self.stage
+    unsafe fn failed(ptr: NonNull<Header>) -> bool {
+        // SAFETY: the vtable's contract.
+        let cell = unsafe { Self::cell(ptr) };
+        cell.stage
             .try_borrow()
             .is_ok_and(|s| matches!(*s, Stage::Finished(Err(_))))
     }
 }
 
-impl<F: Future> TaskCell<F> {
-    fn set_join_waker(&self, cx: &Context<'_>) {
-        let new = cx.waker();
-        let old = self.header.join_waker.take();
-        self.header.join_waker.set(Some(match old {
-            Some(w) if w.will_wake(new) => w,
-            _ => new.clone(),
-        }));
-    }
-}
-
-/// A task whose future returns `Result<T, JoinError>`, seen by its handle as
+/// A task whose future returns `Result<T, JoinError>`, read by its handle as
 /// a task of output `T`: an `Err` it returns is its [`JoinError`]. This is
 /// how a [`TaskGroup`](crate::combinators::TaskGroup) child that returned an
 /// error gives a handle of the child's own success type.
-///
-/// It is the cell itself seen through another type (`repr(transparent)`:
-/// same layout, same allocation), so it costs no allocation of its own.
-#[repr(transparent)]
-pub(crate) struct Flattened<F: Future>(TaskCell<F>);
-
-impl<T: 'static, F: Future<Output = Result<T, JoinError>> + 'static> Flattened<F> {
-    /// The handle's view of `task`, with its `Err` output flattened.
-    pub(crate) fn as_join(task: TaskRef<TaskCell<F>>) -> TaskRef<dyn JoinTask<T>> {
-        // SAFETY: `Flattened<F>` is a transparent wrapper of `TaskCell<F>`:
-        // the cast keeps the allocation and its layout; the rest is unsizing.
-        unsafe { task.unsize(|p| -> NonNull<dyn JoinTask<T>> { p.cast::<Flattened<F>>() }) }
-    }
-}
-
-impl<F: Future> Owned for Flattened<F> {
-    fn local(&self) -> &Cell<u32> {
-        self.0.local()
+impl<T: 'static, F, S> TaskCell<F, S>
+where
+    F: Future<Output = Result<T, JoinError>> + 'static,
+    S: Schedule,
+{
+    /// Like [`spawn`](TaskCell::spawn), with a handle that reads the
+    /// output flattened.
+    pub(crate) fn spawn_flattened(spawn: Spawn, hook: S, future: F) -> Spawned<T> {
+        let task = Self::allocate(spawn, hook, future);
+        let output = OutputRef {
+            task: task.clone(),
+            take: Self::take_flattened,
+            failed: Self::failed_flattened,
+        };
+        Spawned { task, output }
     }
 
-    fn release(&self) {
-        self.0.release();
+    unsafe fn take_flattened(ptr: NonNull<Header>) -> Option<Result<T, JoinError>> {
+        // SAFETY: forwarded contract.
+        unsafe { Self::take_output(ptr) }.map(|r| r.and_then(|inner| inner))
     }
 
-    fn waker_vtable(&self) -> &'static RawWakerVTable {
-        // The data pointer is the cell's: its wakers are the cell's.
-        self.0.waker_vtable()
-    }
-}
-
-impl<T, F: Future<Output = Result<T, JoinError>>> JoinTask<T> for Flattened<F> {
-    fn header(&self) -> &Header {
-        &self.0.header
-    }
-
-    fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
-        self.0
-            .poll_join(cx)
-            .map(|out| out.map(|r| r.and_then(|inner| inner)))
-    }
-
-    fn is_finished(&self) -> bool {
-        self.0.is_finished()
-    }
-
-    fn unretrieved_failure(&self) -> Option<String> {
-        AnyTask::unretrieved_failure(&self.0)
-    }
-
-    fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()> {
-        self.0.poll_finished(cx)
-    }
-
-    fn is_failed(&self) -> bool {
-        self.0
-            .stage
+    unsafe fn failed_flattened(ptr: NonNull<Header>) -> bool {
+        // SAFETY: the vtable's contract.
+        let cell = unsafe { Self::cell(ptr) };
+        cell.stage
             .try_borrow()
             .is_ok_and(|s| matches!(*s, Stage::Finished(Err(_) | Ok(Err(_)))))
     }
 }
 
-/// The text of a panic payload (`&str` or `String`; anything else is named).
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-string payload".to_owned()
+/// A new task: the loop's reference, and the handle's.
+pub(crate) struct Spawned<T> {
+    pub(crate) task: TaskRef,
+    pub(crate) output: OutputRef<T>,
+}
+
+/// A task seen through its output type: what a [`JoinHandle`](super::JoinHandle)
+/// holds. Its two functions are the task's own type's (only `TaskCell`
+/// makes an `OutputRef`), plain or flattened for task group children.
+pub(crate) struct OutputRef<T> {
+    task: TaskRef,
+    /// Takes the output out of a finished task: `Some` once, then `None`.
+    take: unsafe fn(NonNull<Header>) -> Option<Result<T, JoinError>>,
+    /// Finished without an output (panicked, cancelled, or returned an error
+    /// that the handle reports as its `JoinError`).
+    failed: unsafe fn(NonNull<Header>) -> bool,
+}
+
+impl<T> OutputRef<T> {
+    pub(crate) fn task(&self) -> &TaskRef {
+        &self.task
     }
+
+    /// The output, the first time it is asked for after the task finished.
+    pub(crate) fn take(&self) -> Option<Result<T, JoinError>> {
+        // SAFETY: `take` is this task's own type's (see the type's docs),
+        // and our `TaskRef` keeps it alive on its loop's thread.
+        unsafe { (self.take)(self.task.as_ptr()) }
+    }
+
+    /// Finished without an output.
+    pub(crate) fn failed(&self) -> bool {
+        // SAFETY: as `take`.
+        unsafe { (self.failed)(self.task.as_ptr()) }
+    }
+}
+
+/// Replaces the `Running` stage (or a finished one) by `next`, running the
+/// old value's destructor in place. A panicking destructor is caught and
+/// reported as the message.
+fn replace_running<F: Future>(stage: &mut Stage<F>, next: Stage<F>) -> Option<String> {
+    let place: *mut Stage<F> = stage;
+    // SAFETY: `place` comes from a live `&mut Stage<F>`, so it is valid and
+    // aligned. The old value is dropped exactly once, here, and never
+    // touched again: whether or not its destructor panics, the slot is
+    // overwritten with `ptr::write` below without dropping it a second
+    // time. Dropping in place keeps the pinning promise (rule 2).
+    let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(place) }));
+    // SAFETY: the slot's old value was dropped above; writing without
+    // dropping is what a dropped slot needs.
+    unsafe { ptr::write(place, next) };
+    dropped.err().map(|p| panic_message(&*p))
 }

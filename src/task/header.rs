@@ -1,81 +1,131 @@
 //! The part of a task every layer can see: identity, state and counters.
 //!
-//! A header lives inside the task's single allocation (see [`cell`](super::cell)).
-//! Everything in it is a `Cell` so the executor can update counters while a
-//! task is being polled without any borrow of the task table being held.
-//! Only `wake` is ever touched from another thread (see [`waker`](super::waker)).
+//! A header is the first field of the task's single allocation (see
+//! [`cell`](super::cell)), so a pointer to the task *is* a pointer to its
+//! header: that is what the loop's [`TaskRef`](super::TaskRef)s and the
+//! task's wakers hold, whatever the future's type. The [`TaskVTable`]
+//! pointer inside tells them what to do with the rest.
+//!
+//! Two kinds of fields, by who may touch them:
+//!
+//! - `owner`, `key` and `state.queued`: any thread (a waker elsewhere reaches
+//!   them through raw place projections, never a `&Header`);
+//! - everything else: the loop's thread only. They are `Cell`s, so the loop
+//!   updates counters while the task is being polled without any borrow.
 
 use std::cell::Cell;
-use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
-use super::id::{TaskId, TaskName, TaskState, WaitOn, WakeCause};
-use super::waker::WakeState;
-use crate::executor::{Key, Shared};
-use crate::time::Instant;
+use super::owner::ThreadKey;
+use super::state::State;
+use super::vtable::TaskVTable;
+use super::{TaskId, TaskKey, TaskName, WaitOn, WakeCause};
+use crate::clock::Instant;
 
-/// The fields a wake and a poll touch come first, in declaration order
-/// (`repr(C)`): behind the `Arc`'s two counts, what a wake touches fills the
-/// allocation's first 64 bytes and a poll adds the next 24 (`id`, `cause`),
-/// so waking and polling a task whose memory has left the cache costs one
-/// or two cache misses instead of one per field (perf annotate on workload
-/// D1, docs/performance.md). Spawn, finish and snapshots read the rest.
-#[repr(C)]
-pub(crate) struct Header {
-    /// What a waker needs, on any thread: the key, the `queued` flag, the loop.
-    pub(crate) wake: WakeState,
-    /// How many `TaskRef`s hold the task (see [`task_ref`](super::task_ref)).
-    pub(crate) local: Cell<u32>,
-    pub(crate) state: Cell<TaskState>,
-    /// The handle was dropped: nobody will read the result.
-    pub(crate) detached: Cell<bool>,
-    /// `cancel()` was called while the task was being polled (it cancelled
-    /// itself); the future is dropped as soon as that poll returns.
-    pub(crate) cancel_requested: Cell<bool>,
-    pub(crate) wakes: Cell<u64>,
-    pub(crate) polls: Cell<u64>,
+/// What the loop says about a task when it spawns it.
+pub(crate) struct Spawn {
+    /// The loop's thread (where the task is spawned).
+    pub(crate) owner: ThreadKey,
     pub(crate) id: TaskId,
-    pub(crate) cause: Cell<WakeCause>,
-    /// Time spent in polls, in nanoseconds (`u64`: 584 years; half the
-    /// size of a `Duration`, in every task's header).
-    busy_nanos: Cell<u64>,
-    /// Who awaits this task's handle, woken when it finishes.
-    pub(crate) join_waker: Cell<Option<Waker>>,
-    /// What the task waits on, as noted by its last poll (a `Cell`, not a
-    /// `RefCell`: the value is swapped, never borrowed).
-    wait: Cell<Option<WaitOn>>,
+    pub(crate) key: TaskKey,
     pub(crate) name: TaskName,
     pub(crate) parent: Option<TaskId>,
     pub(crate) spawned_at: Instant,
 }
 
+/// The fields a wake and a poll touch come first, in declaration order
+/// (`repr(C)`): behind the `Arc`'s two counts, what a wake touches fills the
+/// allocation's first cache line, so waking and polling a task whose memory
+/// has left the cache costs one or two misses instead of one per field
+/// (perf annotate on workload D1, docs/performance.md). Spawn, finish and
+/// snapshots read the rest.
+#[repr(C)]
+pub(crate) struct Header {
+    /// The thread the task belongs to (any thread reads it).
+    pub(crate) owner: ThreadKey,
+    /// Its slot in the loop's task table (any thread reads it).
+    pub(crate) key: TaskKey,
+    /// The state machine; only `state.queued` is touched off the loop's thread.
+    pub(crate) state: State,
+    /// How many `TaskRef`s hold the task (see [`task_ref`](super::task_ref)).
+    pub(crate) refs: Cell<u32>,
+    /// What to do with the rest of the allocation.
+    pub(crate) vtable: &'static TaskVTable,
+    cause: Cell<WakeCause>,
+    wakes: Cell<u64>,
+    polls: Cell<u64>,
+    pub(crate) id: TaskId,
+    /// Time spent in polls, in nanoseconds (`u64`: 584 years; half the
+    /// size of a `Duration`, in every task's header).
+    busy_nanos: Cell<u64>,
+    /// Who awaits this task's handle, woken when it finishes.
+    join_waker: Cell<Option<Waker>>,
+    /// What the task waits on, as noted by its last poll (a `Cell`, not a
+    /// `RefCell`: the value is swapped, never borrowed).
+    wait: Cell<Option<WaitOn>>,
+    pub(crate) name: TaskName,
+    pub(crate) parent: Option<TaskId>,
+    /// When it was spawned, in nanoseconds of loop time (`u64`: 584 years;
+    /// half an `Instant`).
+    spawned_at: u64,
+}
+
 impl Header {
-    pub(crate) fn new(
-        id: TaskId,
-        name: TaskName,
-        parent: Option<TaskId>,
-        spawned_at: Instant,
-        key: Key,
-        shared: Arc<Shared>,
-    ) -> Header {
+    pub(crate) fn new(spawn: Spawn, vtable: &'static TaskVTable) -> Header {
         Header {
-            wake: WakeState::new(key, shared),
-            local: Cell::new(0),
-            id,
-            name,
-            parent,
-            spawned_at,
-            state: Cell::new(TaskState::Ready),
+            owner: spawn.owner,
+            key: spawn.key,
+            state: State::new(),
+            refs: Cell::new(0),
+            vtable,
             cause: Cell::new(WakeCause::Spawned),
-            wait: Cell::new(None),
-            polls: Cell::new(0),
             wakes: Cell::new(0),
+            polls: Cell::new(0),
+            id: spawn.id,
             busy_nanos: Cell::new(0),
             join_waker: Cell::new(None),
-            detached: Cell::new(false),
-            cancel_requested: Cell::new(false),
+            wait: Cell::new(None),
+            name: spawn.name,
+            parent: spawn.parent,
+            spawned_at: u64::try_from(spawn.spawned_at.since_start().as_nanos())
+                .unwrap_or(u64::MAX),
         }
+    }
+
+    /// When the task was spawned, on the loop's clock.
+    pub(crate) fn spawned_at(&self) -> Instant {
+        Instant::from_start(Duration::from_nanos(self.spawned_at))
+    }
+
+    /// A wake made the task ready: why, and one more for [`wakes`](Header::wakes).
+    /// The same call on every path (a wake on the loop's thread, and the loop
+    /// taking in a wake from another thread), so the count means one thing.
+    pub(crate) fn record_wake(&self, cause: WakeCause) {
+        self.cause.set(cause);
+        self.wakes.set(self.wakes.get() + 1);
+    }
+
+    /// Why the task was last made ready.
+    pub(crate) fn cause(&self) -> WakeCause {
+        self.cause.get()
+    }
+
+    /// How many times a wake made the task ready. A wake of a task that is
+    /// already queued (or running and already woken) changes nothing and is
+    /// not counted, on any thread; nor is the first poll after spawn.
+    pub(crate) fn wakes(&self) -> u64 {
+        self.wakes.get()
+    }
+
+    /// How many times it has been polled.
+    pub(crate) fn polls(&self) -> u64 {
+        self.polls.get()
+    }
+
+    /// A poll begins.
+    pub(crate) fn count_poll(&self) {
+        self.polls.set(self.polls.get() + 1);
     }
 
     pub(crate) fn busy(&self) -> Duration {
@@ -100,9 +150,21 @@ impl Header {
         drop(self.wait.replace(wait));
     }
 
-    /// The task's slot in the task table.
-    pub(crate) fn key(&self) -> Key {
-        self.wake.key
+    /// Keeps `waker` to call when the task finishes (the latest one wins:
+    /// one joiner per task).
+    pub(crate) fn set_join_waker(&self, waker: &Waker) {
+        let old = self.join_waker.take();
+        self.join_waker.set(Some(match old {
+            Some(w) if w.will_wake(waker) => w,
+            _ => waker.clone(),
+        }));
+    }
+
+    /// Wakes whoever awaits the task's handle.
+    pub(crate) fn wake_joiner(&self) {
+        if let Some(w) = self.join_waker.take() {
+            w.wake();
+        }
     }
 
     /// Drops the values that are not `Send` (the noted wait shares a
@@ -111,12 +173,6 @@ impl Header {
     pub(crate) fn release(&self) {
         drop(self.wait.take());
         drop(self.join_waker.take());
-    }
-
-    pub(crate) fn wake_joiner(&self) {
-        if let Some(w) = self.join_waker.take() {
-            w.wake();
-        }
     }
 }
 

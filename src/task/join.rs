@@ -1,18 +1,16 @@
 //! `JoinHandle`: awaiting a task's result, cancelling it, or letting it go.
 
-use std::error::Error;
 use std::fmt;
 use std::future::Future;
-use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Weak;
 use std::task::{Context, Poll};
 
-use super::cell::JoinTask;
-use super::header::Header;
-use super::id::{TaskId, WaitOn};
+use super::cell::OutputRef;
+use super::error::JoinError;
+use super::schedule::Host;
 use super::task_ref::TaskRef;
-use crate::executor::{Core, context};
+use super::{Header, TaskId, WaitOn, current};
 
 /// An owned permission to await a spawned task's result, or to cancel it.
 ///
@@ -27,7 +25,8 @@ use crate::executor::{Core, context};
 /// # Panics
 ///
 /// Polling a handle again after it returned its result panics with a message
-/// saying so: the output has been moved out and cannot be given twice.
+/// saying so: the output has been moved out and cannot be given twice. So
+/// does a task awaiting its own handle (it would wait for itself forever).
 ///
 /// # Examples
 ///
@@ -40,22 +39,17 @@ use crate::executor::{Core, context};
 /// ```
 #[must_use = "dropping a JoinHandle detaches the task: it still runs, but its result and any panic are lost"]
 pub struct JoinHandle<T> {
-    task: TaskRef<dyn JoinTask<T>>,
-    core: Weak<Core>,
-    _not_send: PhantomData<*const ()>,
+    output: OutputRef<T>,
+    host: Weak<dyn Host>,
 }
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(task: TaskRef<dyn JoinTask<T>>, core: Weak<Core>) -> JoinHandle<T> {
-        JoinHandle {
-            task,
-            core,
-            _not_send: PhantomData,
-        }
+    pub(crate) fn new(output: OutputRef<T>, host: Weak<dyn Host>) -> JoinHandle<T> {
+        JoinHandle { output, host }
     }
 
     fn header(&self) -> &Header {
-        self.task.header()
+        self.output.task().header()
     }
 
     /// The task's id.
@@ -70,7 +64,7 @@ impl<T> JoinHandle<T> {
 
     /// True once the task has returned, panicked or been cancelled (asyncio's `done()`).
     pub fn is_finished(&self) -> bool {
-        self.task.is_finished()
+        self.header().state.is_finished()
     }
 
     /// Cancels the task: its future is dropped where it is parked, so every
@@ -80,11 +74,6 @@ impl<T> JoinHandle<T> {
     /// Cancelling a task that already finished changes nothing, and the
     /// returned [`Cancel`] says so. A task that cancels itself is dropped as
     /// soon as its current poll returns.
-    ///
-    /// # Panics
-    ///
-    /// Panics when called outside the thread that owns the task's runtime
-    /// (impossible in safe code: handles are not `Send`).
     ///
     /// # Examples
     ///
@@ -100,9 +89,7 @@ impl<T> JoinHandle<T> {
     /// assert!(rt.block_on(handle).unwrap_err().is_cancelled());
     /// ```
     pub fn cancel(&self) -> Cancel {
-        let core = self.core.upgrade();
-        let _enter = core.as_ref().map(context::enter);
-        context::cancel_task(self.header(), core)
+        cancel(self.output.task(), &self.host)
     }
 
     /// Detaches the task explicitly (the same as dropping the handle).
@@ -113,45 +100,59 @@ impl<T> JoinHandle<T> {
     /// returned an error. What `wait(.., ReturnWhen::FirstException, ..)`
     /// looks for (asyncio's `task.exception() is not None`).
     pub fn is_failed(&self) -> bool {
-        self.task.is_failed()
+        self.output.failed()
     }
 
     /// `Ready` once the task has finished, without taking its output; the
     /// waker is called when it finishes. One waker per task: the last one
     /// registered (by this or by awaiting the handle) is the one called.
     pub(crate) fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()> {
-        self.task.poll_finished(cx)
+        if self.is_finished() {
+            return Poll::Ready(());
+        }
+        self.header().set_join_waker(cx.waker());
+        Poll::Pending
+    }
+
+    /// A handle that can only cancel (for task groups).
+    pub(crate) fn canceller(&self) -> Canceller {
+        Canceller {
+            task: self.output.task().clone(),
+            host: self.host.clone(),
+        }
     }
 }
 
-/// Cancels a task by its slot key (stale keys are harmless: the table's
-/// generations make them miss).
+fn cancel(task: &TaskRef, host: &Weak<dyn Host>) -> Cancel {
+    match host.upgrade() {
+        Some(host) => host.cancel(task.header()),
+        // The loop is gone, and with it every task.
+        None => Cancel::AlreadyFinished,
+    }
+}
+
+/// Cancels a task it keeps a reference to (a task group's record of a child).
 #[derive(Clone)]
 pub(crate) struct Canceller {
-    pub(crate) key: crate::executor::Key,
-    pub(crate) core: Weak<Core>,
+    task: TaskRef,
+    host: Weak<dyn Host>,
 }
 
 impl Canceller {
     pub(crate) fn cancel(&self) -> Cancel {
-        match self.core.upgrade() {
-            Some(core) => {
-                let _enter = context::enter(&core);
-                core.cancel(self.key)
-            }
-            None => Cancel::AlreadyFinished,
-        }
+        cancel(&self.task, &self.host)
     }
 }
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        let header = self.task.header();
-        header.detached.set(true);
-        if let Some(message) = self.task.unretrieved_failure()
-            && let Some(core) = self.core.upgrade()
+        let task = self.output.task();
+        let header = task.header();
+        header.state.detach();
+        if let Some(message) = task.failure()
+            && let Some(host) = self.host.upgrade()
         {
-            core.report_unretrieved(header, message);
+            host.failure_unread(header, message);
         }
     }
 }
@@ -170,18 +171,26 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.task.poll_join(cx) {
-            Poll::Ready(Some(out)) => Poll::Ready(out),
-            Poll::Ready(None) => panic!(
+        let header = self.header();
+        if !header.state.is_finished() {
+            if header.state.is_running() {
+                // Only one task runs at a time: the one awaiting is this one.
+                panic!(
+                    "task '{}' ({}) awaited its own JoinHandle; a task cannot wait for itself to finish",
+                    header.name, header.id
+                );
+            }
+            header.set_join_waker(cx.waker());
+            current::note(WaitOn::Task(header.id));
+            return Poll::Pending;
+        }
+        match self.output.take() {
+            Some(out) => Poll::Ready(out),
+            None => panic!(
                 "the JoinHandle of task '{}' ({}) was polled after it returned its result; \
                  a handle gives its result once: keep the value, or check is_finished() instead",
-                self.header().name,
-                self.header().id
+                header.name, header.id
             ),
-            Poll::Pending => {
-                context::note_wait(WaitOn::Task(self.header().id));
-                Poll::Pending
-            }
         }
     }
 }
@@ -197,114 +206,3 @@ pub enum Cancel {
     /// The task had already finished; nothing changed.
     AlreadyFinished,
 }
-
-/// Why a task produced no output.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JoinError {
-    id: TaskId,
-    name: String,
-    kind: JoinErrorKind,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum JoinErrorKind {
-    Cancelled,
-    Panicked(String),
-    Failed(String),
-}
-
-impl JoinError {
-    pub(crate) fn cancelled(header: &Header) -> JoinError {
-        JoinError {
-            id: header.id,
-            name: header.name.to_string(),
-            kind: JoinErrorKind::Cancelled,
-        }
-    }
-
-    pub(crate) fn panicked(header: &Header, message: String) -> JoinError {
-        JoinError {
-            id: header.id,
-            name: header.name.to_string(),
-            kind: JoinErrorKind::Panicked(message),
-        }
-    }
-
-    /// A task that returned an error as its failure (a
-    /// [`TaskGroup`](crate::combinators::TaskGroup) child returning `Err`).
-    pub(crate) fn failed(id: TaskId, name: String, message: String) -> JoinError {
-        JoinError {
-            id,
-            name,
-            kind: JoinErrorKind::Failed(message),
-        }
-    }
-
-    /// The task returned an error (a [`TaskGroup`](crate::combinators::TaskGroup)
-    /// child whose future returned `Err`).
-    pub fn is_error(&self) -> bool {
-        matches!(self.kind, JoinErrorKind::Failed(_))
-    }
-
-    /// The error's text, if the task returned an error.
-    pub fn error_message(&self) -> Option<&str> {
-        match &self.kind {
-            JoinErrorKind::Failed(m) => Some(m),
-            _ => None,
-        }
-    }
-
-    /// A panic outside a task proper (a `to_thread` job), reported under
-    /// the id of the task that started it and a name saying what ran.
-    pub(crate) fn from_parts(id: TaskId, name: String, message: String) -> JoinError {
-        JoinError {
-            id,
-            name,
-            kind: JoinErrorKind::Panicked(message),
-        }
-    }
-
-    /// The task was cancelled.
-    pub fn is_cancelled(&self) -> bool {
-        self.kind == JoinErrorKind::Cancelled
-    }
-
-    /// The task panicked.
-    pub fn is_panic(&self) -> bool {
-        matches!(self.kind, JoinErrorKind::Panicked(_))
-    }
-
-    /// The panic message, if the task panicked.
-    pub fn panic_message(&self) -> Option<&str> {
-        match &self.kind {
-            JoinErrorKind::Panicked(m) => Some(m),
-            _ => None,
-        }
-    }
-
-    /// The id of the task that failed.
-    pub fn task_id(&self) -> TaskId {
-        self.id
-    }
-
-    /// The name of the task that failed.
-    pub fn task_name(&self) -> &str {
-        &self.name
-    }
-}
-
-impl fmt::Display for JoinError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            JoinErrorKind::Cancelled => {
-                write!(f, "task '{}' ({}) was cancelled", self.name, self.id)
-            }
-            JoinErrorKind::Panicked(m) => {
-                write!(f, "task '{}' ({}) panicked: {m}", self.name, self.id)
-            }
-            JoinErrorKind::Failed(m) => write!(f, "task '{}' ({}) failed: {m}", self.name, self.id),
-        }
-    }
-}
-
-impl Error for JoinError {}

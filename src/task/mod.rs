@@ -1,39 +1,118 @@
 //! Tasks: a future the loop owns, with a name, a state and counters.
 //!
-//! The life of a task, with the function that performs each transition:
+//! This chapter reads on its own after [`clock`](crate::clock): a task
+//! never names the loop that runs it. It carries a *schedule hook*
+//! ([`schedule`](self)) that its waker calls, and that is all it knows.
+//!
+//! # The life of a task
+//!
+//! Every transition the code performs, numbered, with the function that
+//! performs it (all of them are methods of the state machine in `state.rs`,
+//! the only place a task's state changes):
 //!
 //! ```text
-//!            spawn()                 executor pops it            poll → Ready
-//!   (new) ───────────▶ Ready ───────────────────────▶ Running ───────────────▶ Done
-//!                        ▲                             │  │  └── poll panics ──▶ Panicked
-//!                        │ waker.wake()                │  │
-//!                        │ (timer, I/O, other task,    │  └──── poll → Pending
-//!                        │  other thread)              ▼
-//!                        └──────────────────────── Waiting
+//!              ① spawn  (State::new)
+//!                 │
+//!                 ▼       ② start_poll                    ⑤ end_poll(Ready)
+//!   ┌───────▶ Ready ─────────────────────▶ Running ──────────────────────────▶ Done
+//!   │           ▲                           │ │ │ ⑥ end_poll(Panicked)
+//!   │ ⑧ wake    │ ④ end_poll(Pending),      │ │ └─────────────────────────────▶ Panicked
+//!   │ (wake_here│   woken during its poll   │ │
+//!   │  or       └───────────────────────────┘ │ ③ end_poll(Pending)
+//!   │  Queued::wake)                          ▼
+//!   └──────────────────────────────────── Waiting
 //!
-//!   JoinHandle::cancel() from Ready or Waiting ──▶ Cancelled (future dropped in place)
+//!   ⑨ cancel, from Ready or Waiting ───────────────────────────────────────▶ Cancelled
+//!   ⑩ cancel while Running (the task cancels itself): requested, and
+//!      ⑦ end_poll(Pending) then answers CancelNow ──────────────────────────▶ Cancelled
+//!   ⑪ detach (JoinHandle dropped): a flag; the task runs on
 //! ```
 //!
-//! - `cell`: the single allocation holding the header, the future and then
-//!   its output.
-//! - `header`: what the executor and the inspector read: id, name, state,
-//!   counters.
-//! - `task_ref`: the loop's side of a task, counted without atomics.
-//! - `waker`: the waker, a `RawWaker` into the task's own allocation.
-//! - `join`: [`JoinHandle`], [`JoinError`], [`Cancel`].
+//! # Who owns what
+//!
+//! A task is one `Arc` allocation ([`cell`](self)): the header, the hook,
+//! and the future (later its output). Three kinds of holders:
+//!
+//! ```text
+//!                       ┌───────────────── Arc<TaskCell<F, S>> ─────────────────┐
+//!   loop's thread:      │ header (offset 0)  hook: S   stage: future → output   │
+//!   TaskRef ──┐         └───────────────────────────────────────────────────────┘
+//!   TaskRef ──┼─ header.refs (a Cell) ─▶ ONE strong count          ▲
+//!   TaskRef ──┘  (table slot, JoinHandle, the poll in progress)    │
+//!                                                                   │
+//!   any thread:  Waker ──────────────────▶ one strong count each ───┘
+//! ```
+//!
+//! # Safety
+//!
+//! The unsafe code of this layer lives in `cell.rs` (the allocation, the
+//! vtable functions, pinning), `task_ref.rs` (the loop side's count),
+//! `waker.rs` (the `RawWaker`) and `owner.rs` (a value only one thread may
+//! reach). Its soundness rests on four rules, each argued in its file:
+//!
+//! 1. **Fixed place.** A future lives inline in its `Arc` from spawn until it
+//!    is dropped in place; it is never moved (`cell.rs`, rules 1–3).
+//! 2. **One thread for `!Send` values.** Everything but the header's
+//!    `owner`, `key`, `state.queued` and the hook is touched only on the
+//!    task's own thread: `TaskRef`s are neither `Send` nor `Sync`, and a
+//!    waker checks `owner` before it reads more (`waker.rs`, rule 1).
+//! 3. **Release before giving up.** The last `TaskRef` drops every `!Send`
+//!    value on the loop's thread before it gives back the loop side's count,
+//!    so a waker elsewhere that frees the memory frees only `Send` values
+//!    (`task_ref.rs`, `waker.rs` rule 2).
+//! 4. **One vtable per type.** A header's vtable and a handle's output table
+//!    are made only by `TaskCell<F, S>` for its own `F` and `S`, so a
+//!    type-erased call always reaches the right type (`cell.rs`).
+//!
+//! # The files, in reading order
+//!
+//! - `id.rs`, `key.rs`, `name.rs`: who a task is (for people, for the loop).
+//! - `state.rs`: the state machine above, and [`TaskState`].
+//! - `wait.rs`, `cause.rs`: what a task waits on, why it was woken.
+//! - `current.rs`: the task being polled on this thread, and its notes.
+//! - `owner.rs`: the loop's thread, and values only it may touch.
+//! - `schedule.rs`: the hook a waker calls, and what a handle asks the loop.
+//! - `header.rs`, `vtable.rs`, `cell.rs`: the allocation and its parts.
+//! - `task_ref.rs`, `waker.rs`: the loop's holders and the waker.
+//! - `join.rs`, `error.rs`: [`JoinHandle`], [`Cancel`], [`JoinError`].
+//! - `yield_now.rs`: [`yield_now`].
 
+pub(crate) mod cause;
+#[allow(unsafe_code)]
 pub(crate) mod cell;
+pub(crate) mod current;
+mod error;
 pub(crate) mod header;
 mod id;
 mod join;
+mod key;
+mod name;
+#[allow(unsafe_code)]
+pub(crate) mod owner;
+pub(crate) mod schedule;
+mod state;
+#[allow(unsafe_code)]
 pub(crate) mod task_ref;
-pub(crate) mod waker;
+pub(crate) mod vtable;
+mod wait;
+#[allow(unsafe_code)]
+mod waker;
 mod yield_now;
 
-pub(crate) use id::TaskName;
-pub use id::{TaskId, TaskState, WaitOn, WakeCause};
+pub(crate) use cause::Source;
+pub use cause::WakeCause;
+pub use error::JoinError;
+pub(crate) use header::{Header, Spawn};
+pub use id::TaskId;
 pub(crate) use join::Canceller;
-pub use join::{Cancel, JoinError, JoinHandle};
+pub use join::{Cancel, JoinHandle};
+pub(crate) use key::TaskKey;
+pub(crate) use name::TaskName;
+pub use state::TaskState;
+pub(crate) use state::{AfterPoll, CancelStep, StartPoll};
+pub(crate) use task_ref::TaskRef;
+pub(crate) use vtable::{Polled, panic_message};
+pub use wait::WaitOn;
 pub use yield_now::{YieldNow, yield_now};
 
 /// Tells the loop what the task being polled is about to wait on, so that
@@ -58,5 +137,5 @@ pub use yield_now::{YieldNow, yield_now};
 /// assert_eq!(report.waiting_on, Some(WaitOn::Primitive { kind: "door", name: "front".into() }));
 /// ```
 pub fn note_wait(wait: WaitOn) {
-    crate::executor::context::note_wait(wait);
+    current::note(wait);
 }

@@ -15,7 +15,7 @@ use super::failure::FailureKind;
 use super::outcome::TestOutcome;
 use crate::debug::Diagnostic;
 use crate::executor::{Divergence, Policy, Runtime, Schedule, StopReason};
-use crate::task::cell::panic_message;
+use crate::task::panic_message;
 use crate::time::ClockKind;
 
 /// How a trial is set up.

@@ -5,8 +5,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use super::driver;
 use super::{Instant, Sleep, sleep_until};
-use crate::executor::context;
 
 /// A ticker that fires every `period`, the first tick at once.
 ///
@@ -16,11 +16,13 @@ use crate::executor::context;
 /// the next multiple of the period. An interval never fires a burst to
 /// catch up.
 ///
+/// Like [`sleep`](super::sleep), an interval made outside a running loop
+/// starts at its first poll: that is when the first tick fires.
+///
 /// # Panics
 ///
 /// Panics when `period` is zero (an interval of zero would never let other
-/// tasks run; use [`yield_now`](crate::yield_now) in a loop for that), and
-/// when called outside a running loop.
+/// tasks run; use [`yield_now`](crate::yield_now) in a loop for that).
 ///
 /// # Examples
 ///
@@ -44,11 +46,11 @@ pub fn interval(period: Duration) -> Interval {
         !period.is_zero(),
         "evloop::time::interval() needs a period above zero; to let other tasks run between iterations, use yield_now()"
     );
-    let now = context::expect_core("evloop::time::interval()", |core| core.now());
+    let start = driver::current().map(|driver| driver.now());
     Interval {
         period,
-        next: now,
-        sleep: sleep_until(now),
+        next: start,
+        sleep: sleep_until(start.unwrap_or(Instant::START)),
     }
 }
 
@@ -56,7 +58,9 @@ pub fn interval(period: Duration) -> Interval {
 #[derive(Debug)]
 pub struct Interval {
     period: Duration,
-    next: Instant,
+    /// The next tick's scheduled instant (`None` until the first poll, for
+    /// an interval made outside a loop).
+    next: Option<Instant>,
     sleep: Sleep,
 }
 
@@ -67,13 +71,31 @@ impl Interval {
     }
 
     /// Polls for the next tick.
+    ///
+    /// # Panics
+    ///
+    /// When polled outside a running evloop loop.
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
         use std::future::Future;
+        let Some(driver) = driver::current() else {
+            panic!(
+                "an evloop Interval was polled outside a running evloop loop; run it with \
+                 evloop::run or Runtime::block_on"
+            )
+        };
+        let now = driver.now();
+        let tick = match self.next {
+            Some(tick) => tick,
+            None => {
+                // Made outside a loop: the first tick is now.
+                self.next = Some(now);
+                self.sleep.reset(now);
+                now
+            }
+        };
         if Pin::new(&mut self.sleep).poll(cx).is_pending() {
             return Poll::Pending;
         }
-        let tick = self.next;
-        let now = context::expect_core("polling an Interval", |core| core.now());
         let mut next = tick + self.period;
         if next <= now {
             // Skip missed ticks: land on the next multiple of the period.
@@ -85,7 +107,7 @@ impl Interval {
                 .unwrap_or(Duration::MAX);
             next = tick + skip;
         }
-        self.next = next;
+        self.next = Some(next);
         self.sleep.reset(next);
         Poll::Ready(tick)
     }

@@ -1,9 +1,10 @@
-//! Time: the loop's clock and the timer heap behind `sleep`.
+//! Time: timers on the loop's clock, and the futures built on them.
 //!
 //! Every timer of a loop lives in one binary heap of deadlines
-//! ([`heap`](self) module docs show it). When no task is ready, the loop
-//! looks at the earliest deadline and sleeps exactly until then: no ticks,
-//! no busy waiting.
+//! ([`heap`](self) module docs show it), which the *timer driver* owns
+//! together with the [clock](crate::clock) (`driver.rs`). When no task is
+//! ready, the loop asks the driver for the earliest deadline and sleeps
+//! exactly until then: no ticks, no busy waiting.
 //!
 //! # Two clocks
 //!
@@ -17,18 +18,24 @@
 //!
 //! A program that sleeps an hour on the virtual clock finishes at once, and
 //! the times it reads say one hour.
+//!
+//! # The files, in reading order
+//!
+//! - `heap.rs`: the heap of `(deadline, seq)` entries, with lazy deletion.
+//! - `driver.rs`: the heap and the clock as one part, and the driver of the
+//!   loop running on this thread.
+//! - `sleep.rs`, `timeout.rs`, `interval.rs`: the futures.
 
-mod clock;
+mod driver;
 pub(crate) mod heap;
-mod instant;
 mod interval;
 mod sleep;
 mod timeout;
 
-pub(crate) use clock::Clock;
-pub use clock::ClockKind;
+pub use crate::clock::{ClockKind, Instant};
+pub(crate) use driver::TimerDriver;
+pub(crate) use driver::enter as enter_driver;
 pub use heap::TimerInfo;
-pub use instant::Instant;
 pub use interval::{Interval, interval};
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Elapsed, Timeout, timeout, timeout_at};

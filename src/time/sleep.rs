@@ -7,9 +7,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::Instant;
+use super::driver::{self, TimerDriver};
 use super::heap::TimerKey;
-use crate::executor::{Core, context};
-use crate::task::WaitOn;
+use crate::task::{WaitOn, current};
 
 /// Waits until `duration` has passed on the loop's clock (asyncio's
 /// `await asyncio.sleep(d)`).
@@ -41,8 +41,8 @@ use crate::task::WaitOn;
 /// assert_eq!(took, Duration::from_secs(3600));
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    match context::with_core(|core| core.now()) {
-        Some(now) => sleep_until(now + duration),
+    match driver::current() {
+        Some(driver) => sleep_until(driver.now() + duration),
         None => Sleep {
             deadline: Deadline::AfterFirstPoll(duration),
             timer: None,
@@ -76,7 +76,9 @@ enum Deadline {
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Sleep {
     deadline: Deadline,
-    timer: Option<(Rc<Core>, TimerKey)>,
+    /// The driver the timer was set in (a handle to the timers alone, not
+    /// to the loop), and the timer.
+    timer: Option<(Rc<TimerDriver>, TimerKey)>,
 }
 
 impl Sleep {
@@ -98,12 +100,12 @@ impl Sleep {
 
     /// True if the deadline has passed on the running loop's clock.
     pub fn is_elapsed(&self) -> bool {
-        context::with_core(|core| core.now() >= self.deadline()).unwrap_or(false)
+        driver::current().is_some_and(|driver| driver.now() >= self.deadline())
     }
 
     fn cancel_timer(&mut self) {
-        if let Some((core, key)) = self.timer.take() {
-            core.cancel_timer(key);
+        if let Some((driver, key)) = self.timer.take() {
+            driver.cancel(key);
         }
     }
 }
@@ -113,13 +115,18 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        let core = context::expect_core_rc("polling evloop::Sleep");
+        let Some(driver) = driver::current() else {
+            panic!(
+                "an evloop::Sleep was polled outside a running evloop loop (by another executor?); \
+                 evloop's timers need evloop's loop: run the future with evloop::run or Runtime::block_on"
+            )
+        };
         // Keep the timer's waker current; a timer of ours that is no longer
         // pending has fired, which the heap does only once its deadline has
         // passed: done, without reading the clock.
         let registered = match &this.timer {
-            Some((owner, key)) if Rc::ptr_eq(owner, &core) => {
-                if !core.update_timer(*key, cx.waker()) {
+            Some((owner, key)) if Rc::ptr_eq(owner, &driver) => {
+                if !driver.update_waker(*key, cx.waker()) {
                     this.timer = None;
                     return Poll::Ready(());
                 }
@@ -127,7 +134,7 @@ impl Future for Sleep {
             }
             _ => false,
         };
-        let now = core.now();
+        let now = driver.now();
         let deadline = match this.deadline {
             Deadline::At(at) => at,
             Deadline::AfterFirstPoll(d) => {
@@ -141,10 +148,10 @@ impl Future for Sleep {
         }
         if !registered {
             this.cancel_timer();
-            let key = core.insert_timer(deadline, cx.waker().clone());
-            this.timer = Some((core.clone(), key));
+            let key = driver.insert(deadline, cx.waker().clone());
+            this.timer = Some((driver, key));
         }
-        core.note_wait(WaitOn::Timer(deadline));
+        current::note(WaitOn::Timer(deadline));
         Poll::Pending
     }
 }

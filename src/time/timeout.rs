@@ -7,20 +7,20 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::{Instant, Sleep, sleep_until};
-use crate::executor::context;
+use super::{Instant, Sleep, sleep, sleep_until};
 
 /// Runs `future` for at most `duration`: `Ok(output)` if it finishes in time,
-/// `Err(Elapsed)` otherwise, in which case the inner future is dropped
-/// (cancelled) when the `Timeout` is (asyncio's `asyncio.timeout` /
-/// `wait_for`).
+/// `Err(Elapsed)` otherwise (asyncio's `asyncio.timeout` / `wait_for`).
+///
+/// When the deadline passes, the `Timeout` completes with `Err(Elapsed)` and
+/// the inner future is dropped with it, which cancels whatever it was doing
+/// (its destructors run). If the inner future is a
+/// [`JoinHandle`](crate::JoinHandle), dropping it only *detaches* its task,
+/// which runs on: cancel the task yourself if it must stop.
 ///
 /// The inner future is polled first, so a future that is ready at the
-/// deadline wins.
-///
-/// # Panics
-///
-/// Panics when called outside a running loop (see [`sleep`](super::sleep)).
+/// deadline wins. Like [`sleep`](super::sleep), a timeout made outside a
+/// running loop counts from its first poll.
 ///
 /// # Examples
 ///
@@ -33,24 +33,33 @@ use crate::executor::context;
 ///     timeout(Duration::from_secs(1), evloop::sleep(Duration::from_secs(5))).await
 /// });
 /// assert!(slow.is_err());
+///
+/// // Made outside the loop: the second counts from the first poll.
+/// let t = timeout(Duration::from_secs(1), std::future::pending::<()>());
+/// assert!(rt.block_on(t).is_err());
 /// ```
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    let now = context::expect_core("evloop::time::timeout()", |core| core.now());
-    timeout_at(now + duration, future)
+    Timeout {
+        future: Box::pin(future),
+        sleep: sleep(duration),
+    }
 }
 
 /// Like [`timeout`], with an absolute deadline.
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
-        future,
+        future: Box::pin(future),
         sleep: sleep_until(deadline),
     }
 }
 
 /// The future returned by [`timeout`].
+///
+/// The inner future is boxed: that pins it without unsafe code, and a
+/// `Timeout` is `Unpin` whatever it wraps.
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Timeout<F> {
-    future: F,
+    future: Pin<Box<F>>,
     sleep: Sleep,
 }
 
@@ -60,8 +69,9 @@ impl<F> Timeout<F> {
         &self.future
     }
 
-    /// Consumes the timeout, returning the wrapped future.
-    pub fn into_inner(self) -> F {
+    /// Consumes the timeout, returning the wrapped future (pinned, as it was
+    /// polled).
+    pub fn into_inner(self) -> Pin<Box<F>> {
         self.future
     }
 }
@@ -69,24 +79,25 @@ impl<F> Timeout<F> {
 impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: structural pinning of `future`: it is never moved out of a
-        // pinned `Timeout` (no method hands it out by value while pinned;
-        // `into_inner` takes `self` unpinned), `Timeout` has no `Drop` impl
-        // that could move it, and `Unpin` is auto-derived from `F`. `sleep`
-        // is `Unpin` and is not structurally pinned.
-        let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: see above; `this.future` stays where the pin put it.
-        let future = unsafe { Pin::new_unchecked(&mut this.future) };
-        let sleep = &mut this.sleep;
-        if let Poll::Ready(out) = future.poll(cx) {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Poll::Ready(out) = this.future.as_mut().poll(cx) {
             return Poll::Ready(Ok(out));
         }
-        let deadline = sleep.deadline();
-        match Pin::new(sleep).poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(Elapsed { deadline })),
+        match Pin::new(&mut this.sleep).poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(Elapsed {
+                deadline: this.sleep.deadline(),
+            })),
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+impl<F> fmt::Debug for Timeout<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timeout")
+            .field("sleep", &self.sleep)
+            .finish_non_exhaustive()
     }
 }
 

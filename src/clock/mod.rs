@@ -1,13 +1,28 @@
-//! The loop's clock: real, or virtual.
+//! The loop's clock: real or virtual, and [`Instant`], a point on it.
+//!
+//! This chapter comes before tasks and timers because both speak of time: a
+//! task remembers when it was spawned and what deadline it waits for, and a
+//! timer is a deadline on this clock. It knows nothing of either.
 //!
 //! Both kinds count from the runtime's start, so switching kinds while the
 //! loop runs (the REPL's `clock real`) never makes time go backwards: the
 //! clock remembers the time at the switch as its new base.
+//!
+//! ```text
+//!   real:     now = base + (std::time::Instant::now() - origin)
+//!   virtual:  now = base                      (moves only by advance_to)
+//!   switch:   base = now; origin = std now    (time carries over)
+//! ```
+//!
+//! Reading the clock from inside a task ([`Instant::now`]) is the timer
+//! driver's business: see [`crate::time`].
 
 use std::cell::Cell;
 use std::time::Duration;
 
-use super::Instant;
+mod instant;
+
+pub use instant::Instant;
 
 /// Which clock a runtime runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -1,11 +1,11 @@
-//! The part of a loop other threads may touch.
+//! The remote queue: the part of a loop other threads may touch.
 //!
 //! Everything else in a runtime is single-threaded (`Rc`, `RefCell`, `Cell`):
 //! tasks may be `!Send`, and the loop's own wakes take no lock. Other threads
-//! reach the loop only through this struct, which sits behind the `Arc` of
-//! every waker:
+//! reach the loop only through this struct, which every task's schedule
+//! hook holds (see `hook.rs`):
 //!
-//! - `remote`: keys of tasks woken from outside the loop, under a mutex;
+//! - `queue`: keys of tasks woken on other threads, under a mutex;
 //! - `notified`: set by the first remote wake after the loop last looked, so
 //!   that a burst of wakes costs one notification (one write to the poller's
 //!   eventfd / one `EVFILT_USER` trigger) rather than one each;
@@ -18,12 +18,11 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::{self, Thread, ThreadId};
+use std::thread::{self, Thread};
 use std::time::Duration;
 
-use super::Key;
 use crate::sys::Notifier;
-use crate::task::waker::WakeState;
+use crate::task::TaskKey;
 
 /// How a notification reaches the loop's thread while it sleeps.
 pub(crate) enum Wakeup {
@@ -46,47 +45,42 @@ impl Wakeup {
     }
 }
 
-pub(crate) struct Shared {
-    remote: Mutex<Vec<(Key, bool)>>,
-    /// Set with every push to `remote`, cleared when the loop takes it: lets
+pub(crate) struct Remote {
+    queue: Mutex<Vec<TaskKey>>,
+    /// Set with every push to `queue`, cleared when the loop takes it: lets
     /// the loop skip the lock in the common case of no remote wakes.
     remote_pending: AtomicBool,
     notified: AtomicBool,
     closed: AtomicBool,
     interrupted: AtomicBool,
     external: AtomicUsize,
-    loop_thread: ThreadId,
     wakeup: Wakeup,
 }
 
-impl Shared {
-    pub(crate) fn new(wakeup: Wakeup) -> Shared {
-        Shared {
-            remote: Mutex::new(Vec::new()),
+impl Remote {
+    pub(crate) fn new(wakeup: Wakeup) -> Remote {
+        Remote {
+            queue: Mutex::new(Vec::new()),
             remote_pending: AtomicBool::new(false),
             notified: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             interrupted: AtomicBool::new(false),
             external: AtomicUsize::new(0),
-            loop_thread: thread::current().id(),
             wakeup,
         }
     }
 
-    pub(crate) fn loop_thread_id(&self) -> ThreadId {
-        self.loop_thread
-    }
-
-    /// A wake from another thread, or from the loop's thread outside the loop.
-    pub(crate) fn wake_remote(&self, waker: &WakeState) {
-        if self.closed.load(Ordering::Acquire) || !waker.mark_queued() {
+    /// A wake on another thread: the task's key joins the queue, and the
+    /// loop is notified (once, however many wakes come before it looks). A
+    /// runtime that is gone (`closed`) ignores it.
+    pub(crate) fn push(&self, key: TaskKey) {
+        if self.closed.load(Ordering::Acquire) {
             return;
         }
-        let on_loop_thread = thread::current().id() == self.loop_thread_id();
-        self.remote
+        self.queue
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push((waker.key, on_loop_thread));
+            .push(key);
         self.remote_pending.store(true, Ordering::SeqCst);
         self.notify();
     }
@@ -99,12 +93,12 @@ impl Shared {
     }
 
     /// Moves the remote wakes into `into` (which must be empty).
-    pub(crate) fn take_remote(&self, into: &mut Vec<(Key, bool)>) {
+    pub(crate) fn take(&self, into: &mut Vec<TaskKey>) {
         // Cleared before taking: a push racing with us sets it again and is
         // seen next turn, never lost.
         self.remote_pending.store(false, Ordering::Release);
-        let mut remote = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
-        std::mem::swap(&mut *remote, into);
+        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        std::mem::swap(&mut *queue, into);
     }
 
     /// True if wakes from outside may be waiting in `remote` (no lock taken).
@@ -148,7 +142,7 @@ impl Shared {
 
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Release);
-        self.remote
+        self.queue
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
@@ -182,13 +176,13 @@ impl Shared {
 /// with every task intact. The REPL's Ctrl-C uses it.
 #[derive(Clone)]
 pub struct Interrupter {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) remote: Arc<Remote>,
 }
 
 impl Interrupter {
     /// Interrupts the loop at its next turn.
     pub fn interrupt(&self) {
-        self.shared.interrupt();
+        self.remote.interrupt();
     }
 }
 
@@ -231,19 +225,19 @@ impl std::fmt::Debug for Interrupter {
 /// worker.join().unwrap();
 /// ```
 pub struct ExternalWork {
-    shared: Arc<Shared>,
+    remote: Arc<Remote>,
 }
 
 impl ExternalWork {
-    pub(crate) fn new(shared: Arc<Shared>) -> ExternalWork {
-        shared.external_begin();
-        ExternalWork { shared }
+    pub(crate) fn new(remote: Arc<Remote>) -> ExternalWork {
+        remote.external_begin();
+        ExternalWork { remote }
     }
 }
 
 impl Drop for ExternalWork {
     fn drop(&mut self) {
-        self.shared.external_end();
+        self.remote.external_end();
     }
 }
 

@@ -4,13 +4,12 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
 use std::time::Duration;
 
-use crate::executor::context;
-
 /// A point in time on the loop's clock, counted from the moment the runtime
 /// was built (like asyncio's `loop.time()`).
 ///
 /// On the real clock it follows `std::time::Instant`; on the virtual clock it
-/// moves only when the loop lets it (see [`crate::time`]). Arithmetic
+/// moves only when the loop lets it (see [`crate::time`]). Inside a task,
+/// [`Instant::now`] reads the running loop's clock. Arithmetic
 /// saturates: `Instant + Duration::MAX` is [`Instant::FAR_FUTURE`], never a
 /// panic.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -21,16 +20,6 @@ impl Instant {
     pub const START: Instant = Instant(Duration::ZERO);
     /// The latest representable instant; a deadline there never fires.
     pub const FAR_FUTURE: Instant = Instant(Duration::MAX);
-
-    /// The current time on the running loop's clock.
-    ///
-    /// # Panics
-    ///
-    /// Panics when called outside a running loop (there is no clock to read);
-    /// use [`Runtime::now`](crate::Runtime::now) from outside.
-    pub fn now() -> Instant {
-        context::expect_core("evloop::time::Instant::now()", |core| core.now())
-    }
 
     /// The instant `since_start` after the runtime was built.
     pub fn from_start(since_start: Duration) -> Instant {
@@ -45,15 +34,6 @@ impl Instant {
     /// Time from `earlier` to `self`, or zero if `earlier` is later.
     pub fn saturating_duration_since(self, earlier: Instant) -> Duration {
         self.0.saturating_sub(earlier.0)
-    }
-
-    /// Time elapsed since this instant, on the running loop's clock.
-    ///
-    /// # Panics
-    ///
-    /// Panics outside a running loop, as [`Instant::now`] does.
-    pub fn elapsed(self) -> Duration {
-        Instant::now().saturating_duration_since(self)
     }
 
     /// `self + d`, saturating at [`Instant::FAR_FUTURE`].

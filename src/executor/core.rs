@@ -1,0 +1,393 @@
+//! `Core`: the parts of one loop, put together.
+//!
+//! Each part owns its state and is testable on its own; the core only holds
+//! them and runs the turn that composes them (`turn.rs`):
+//!
+//! ```text
+//!   Core
+//!   ├─ tasks:     TaskTable            the live tasks, by key      (tasks.rs)
+//!   ├─ hook:      Arc<Hook>            what every task carries:    (hook.rs)
+//!   │               ├─ ready queue + wake source  (loop's thread)  (ready.rs, policy.rs)
+//!   │               └─ Arc<Remote>     the cross-thread queue      (remote.rs)
+//!   ├─ timers:    Rc<TimerDriver>      the clock and the timer heap (time/)
+//!   ├─ reactor:   Rc<Reactor>          descriptors and the poller  (io/)
+//!   ├─ inspector: Inspector            events, debug mode, finished tasks,
+//!   │                                  primitives                  (inspector.rs)
+//!   └─ pool:      Pool                 to_thread's workers         (pool.rs)
+//! ```
+//!
+//! Borrowing discipline: every part keeps its own `RefCell`s, and no borrow
+//! is held while user code runs (a poll, a waker, a destructor, a listener).
+//! A task is polled through a `TaskRef` cloned out of the table; a finished
+//! task is removed from the table first and dropped after the borrow ends.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::panic::resume_unwind;
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::Duration;
+
+use super::context;
+use super::hook::{Here, Hook};
+use super::inspector::Inspector;
+use super::policy::Policy;
+use super::pool::Pool;
+use super::ready::ReadyQueue;
+use super::remote::{Remote, Wakeup};
+use super::tasks::{Slot, TaskTable};
+use crate::debug::{DebugConfig, Diagnostic, Sink};
+use crate::inspect::EventKind;
+use crate::io::reactor::Reactor;
+use crate::task::cell::TaskCell;
+use crate::task::owner::OnThread;
+use crate::task::schedule::Host;
+use crate::task::{
+    Cancel, Header, JoinError, JoinHandle, Source, Spawn, TaskId, TaskKey, TaskName, TaskRef,
+    WakeCause,
+};
+use crate::time::{ClockKind, Instant, TimerDriver};
+
+pub(crate) struct Core {
+    /// Itself, weakly: what task handles hold (as their `Host`).
+    me: Weak<Core>,
+    /// The loop's thread, where the core lives (it is neither `Send` nor
+    /// `Sync`): the key to the hook's loop-only part.
+    on: OnThread,
+    pub(super) tasks: RefCell<TaskTable>,
+    pub(super) hook: Arc<Hook>,
+    pub(super) timers: Rc<TimerDriver>,
+    pub(super) reactor: Rc<Reactor>,
+    pub(crate) inspector: Inspector,
+    pub(super) pool: Pool,
+    next_id: Cell<u64>,
+    /// The real clock as read at the start of this loop turn (see
+    /// `coarse_now`).
+    pub(super) turn_now: Cell<Instant>,
+    pub(super) poll_budget: Cell<u64>,
+    /// `block_on`'s future: done yet, and the panic it ended with.
+    pub(super) root_done: Cell<bool>,
+    pub(super) root_panic: RefCell<Option<Box<dyn Any + Send>>>,
+    /// True while a `step` collects the tasks its poll makes ready (in
+    /// `step_wakes`).
+    pub(super) collecting: Cell<bool>,
+    pub(super) step_wakes: RefCell<Vec<TaskId>>,
+    /// True while someone watches the wakes (listeners, a step report): the
+    /// ready queue's "taken in" mark is kept only then.
+    pub(super) watching: Cell<bool>,
+    // Buffers kept between turns, so a turn allocates nothing.
+    pub(super) remote_buf: RefCell<Vec<TaskKey>>,
+    pub(super) io_woken: RefCell<Vec<(Waker, WakeCause)>>,
+    pub(super) new_wakes: RefCell<Vec<TaskKey>>,
+}
+
+pub(crate) struct CoreConfig {
+    pub(crate) clock: ClockKind,
+    pub(crate) policy: Policy,
+    pub(crate) debug: DebugConfig,
+    pub(crate) sink: Sink,
+    pub(crate) poll_timing: bool,
+    pub(crate) keep_finished: usize,
+    pub(crate) event_log: Option<usize>,
+    pub(crate) blocking_threads: usize,
+    pub(crate) blocking_keep_alive: Duration,
+}
+
+impl Core {
+    pub(crate) fn new(config: CoreConfig) -> Rc<Core> {
+        let reactor = Rc::new(Reactor::new());
+        let wakeup = match reactor.poller() {
+            Some(poller) => Wakeup::Poller(poller.notifier()),
+            None => Wakeup::Park(std::thread::current()),
+        };
+        let timers = Rc::new(TimerDriver::new(config.clock));
+        let remote = Arc::new(Remote::new(wakeup));
+        let core = Rc::new_cyclic(|me| Core {
+            me: me.clone(),
+            on: OnThread::current(),
+            tasks: RefCell::new(TaskTable::default()),
+            hook: Arc::new(Hook::new(ReadyQueue::new(config.policy), remote)),
+            inspector: Inspector::new(
+                timers.clone(),
+                config.debug,
+                config.sink,
+                config.poll_timing,
+                config.keep_finished,
+            ),
+            timers,
+            reactor,
+            pool: Pool::new(config.blocking_threads, config.blocking_keep_alive),
+            next_id: Cell::new(1),
+            turn_now: Cell::new(Instant::START),
+            poll_budget: Cell::new(u64::MAX),
+            root_done: Cell::new(false),
+            root_panic: RefCell::new(None),
+            collecting: Cell::new(false),
+            step_wakes: RefCell::new(Vec::new()),
+            watching: Cell::new(false),
+            remote_buf: RefCell::new(Vec::new()),
+            io_woken: RefCell::new(Vec::new()),
+            new_wakes: RefCell::new(Vec::new()),
+        });
+        if let Some(capacity) = config.event_log {
+            core.inspector.record_events(capacity);
+        }
+        core
+    }
+
+    /// The loop's own part of the schedule hook: the ready queue, and who is
+    /// calling wakers now.
+    #[inline]
+    pub(super) fn here(&self) -> &Here {
+        self.hook.here(&self.on)
+    }
+
+    pub(crate) fn remote(&self) -> &Arc<Remote> {
+        &self.hook.remote
+    }
+
+    pub(crate) fn timers(&self) -> &Rc<TimerDriver> {
+        &self.timers
+    }
+
+    pub(crate) fn reactor(&self) -> &Rc<Reactor> {
+        &self.reactor
+    }
+
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// This core as its tasks' handles see it.
+    fn host(&self) -> Weak<dyn Host> {
+        self.me.clone()
+    }
+
+    /// This core, counted (for entering its context).
+    pub(super) fn me(&self) -> Option<Rc<Core>> {
+        self.me.upgrade()
+    }
+
+    // ----- the clock ----------------------------------------------------------
+
+    pub(crate) fn now(&self) -> Instant {
+        self.timers.now()
+    }
+
+    /// The time to stamp on a task's spawn and finish. Inside the loop on
+    /// the real clock it is the time read at the start of this turn (at most
+    /// a batch of polls ago): a clock read costs as much as a whole poll, and
+    /// spawning 100,000 tasks should not read the clock 200,000 times.
+    /// Outside the loop, and on the virtual clock, it is exact.
+    pub(super) fn coarse_now(&self) -> Instant {
+        match (self.timers.clock_kind(), self.here().source.get()) {
+            // Clocks switch only between drives, and every drive and step
+            // starts with `collect`, which refreshes `turn_now`.
+            (ClockKind::Real, Source::Task(..)) => self.turn_now.get(),
+            _ => self.now(),
+        }
+    }
+
+    /// `coarse_now` for the loop's own bookkeeping between polls of a turn
+    /// (a task's end): the turn's reading on the real clock.
+    pub(super) fn turn_stamp(&self) -> Instant {
+        match self.timers.clock_kind() {
+            ClockKind::Real => self.turn_now.get(),
+            ClockKind::Virtual => self.now(),
+        }
+    }
+
+    /// Moves the virtual clock forward, telling listeners.
+    pub(super) fn jump_to(&self, to: Instant) {
+        if let Some(from) = self.timers.advance_to(to) {
+            self.inspector
+                .emit(|| EventKind::ClockAdvanced { from, to });
+        }
+    }
+
+    // ----- spawning -----------------------------------------------------------
+
+    /// The task being polled now, if any.
+    pub(crate) fn polling(&self) -> Option<TaskId> {
+        match self.here().source.get() {
+            Source::Task(_, id) => Some(id),
+            Source::Other(_) => None,
+        }
+    }
+
+    fn next_spawn(&self, name: Option<TaskName>) -> Spawn {
+        let id = TaskId(self.next_id.get());
+        self.next_id.set(id.0 + 1);
+        Spawn {
+            owner: self.on.key(),
+            id,
+            key: self.tasks.borrow_mut().reserve(),
+            name: name.unwrap_or(TaskName::Default(id)),
+            parent: self.polling(),
+            spawned_at: self.coarse_now(),
+        }
+    }
+
+    /// Puts a new task in the table and on the ready queue.
+    fn admit(&self, slot: Slot) {
+        let header = slot.header();
+        let (key, id) = (header.key, header.id);
+        let event = self.inspector.listening().then(|| EventKind::Spawned {
+            task: id,
+            name: header.name.to_string(),
+            parent: header.parent,
+        });
+        self.tasks.borrow_mut().fill(key, slot);
+        self.here().ready.borrow_mut().push(key);
+        if let Some(event) = event {
+            self.inspector.emit(|| event);
+        }
+    }
+
+    pub(crate) fn spawn<F>(&self, name: Option<TaskName>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        let spawned = TaskCell::spawn(self.next_spawn(name), self.hook.clone(), future);
+        self.admit(Slot::Task(spawned.task));
+        JoinHandle::new(spawned.output, self.host())
+    }
+
+    /// Spawns a task whose `Err(JoinError)` output its handle gives as its
+    /// own error (a task group's child).
+    pub(crate) fn spawn_flattened<F, T>(&self, name: Option<TaskName>, future: F) -> JoinHandle<T>
+    where
+        F: Future<Output = Result<T, JoinError>> + 'static,
+        T: 'static,
+    {
+        let spawned = TaskCell::spawn_flattened(self.next_spawn(name), self.hook.clone(), future);
+        self.admit(Slot::Task(spawned.task));
+        JoinHandle::new(spawned.output, self.host())
+    }
+
+    /// Puts `block_on`'s root in the table: a task whose own future (never
+    /// polled) stands in for the caller's, which `block_on` polls in place
+    /// with this task's header and waker.
+    pub(super) fn insert_root(&self) -> TaskRef {
+        let spawn = self.next_spawn(Some(TaskName::Static("main")));
+        let spawned = TaskCell::spawn(spawn, self.hook.clone(), std::future::pending::<()>());
+        let root = spawned.task;
+        self.root_done.set(false);
+        self.admit(Slot::Root(root.clone()));
+        root
+    }
+
+    // ----- looking tasks up (commands and reports, not the hot path) ----------
+
+    /// Runs `f` on the live task with this id (a scan of the table).
+    pub(crate) fn with_task<R>(&self, id: TaskId, f: impl FnOnce(&TaskRef) -> R) -> Option<R> {
+        let task = self
+            .tasks
+            .borrow()
+            .iter()
+            .find(|s| s.header().id == id)
+            .map(|s| s.task().clone());
+        task.map(|t| f(&t))
+    }
+
+    pub(crate) fn key_of(&self, id: TaskId) -> Option<TaskKey> {
+        self.with_task(id, |t| t.key)
+    }
+
+    /// The name of a live task.
+    pub(crate) fn task_name(&self, id: TaskId) -> Option<String> {
+        self.with_task(id, |t| t.name.to_string())
+    }
+
+    /// Wakes a task from outside the loop (the REPL's `wake`).
+    pub(crate) fn wake_by_id(&self, id: TaskId) -> bool {
+        // The waker is cloned out: waking runs with the table unborrowed.
+        match self.with_task(id, |t| Waker::clone(&t.waker())) {
+            Some(waker) => {
+                waker.wake();
+                self.take_in();
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn live_tasks(&self) -> usize {
+        self.tasks.borrow().len()
+    }
+
+    // ----- shutdown -----------------------------------------------------------
+
+    /// Drops every task (running their destructors inside the loop's
+    /// context), reporting leaked ones in debug mode.
+    pub(crate) fn shutdown(&self) {
+        let leaked: Vec<_> = {
+            let tasks = self.tasks.borrow();
+            let mut v: Vec<_> = tasks
+                .iter()
+                .map(|s| {
+                    let h = s.header();
+                    (h.id, h.name.to_string(), h.state.get())
+                })
+                .collect();
+            v.sort_by_key(|t| t.0);
+            v
+        };
+        if !leaked.is_empty() && self.inspector.debug().enabled {
+            self.inspector
+                .diagnose(Diagnostic::LeakedTasks { tasks: leaked });
+        }
+        // Destructors may spawn; give them a few rounds, then stop.
+        for _ in 0..16 {
+            let keys: Vec<TaskKey> = self.tasks.borrow().iter().map(|s| s.header().key).collect();
+            if keys.is_empty() {
+                break;
+            }
+            for key in keys {
+                let slot = self.tasks.borrow_mut().remove(key);
+                if let Some(slot) = &slot {
+                    // Out of the table means finished: a stray wake of its
+                    // waker finds it so.
+                    if slot.header().state.cancel() == crate::task::CancelStep::DropFuture {
+                        let _ = slot.task().drop_future();
+                    }
+                }
+                drop(slot);
+            }
+        }
+        self.here().ready.borrow_mut().clear();
+        self.timers.clear();
+        self.reactor.clear_waiters();
+        self.pool.shutdown();
+        self.remote().close();
+        self.inspector.clear_listeners();
+    }
+
+    pub(crate) fn take_root_panic(&self) -> Option<Box<dyn Any + Send>> {
+        self.root_panic.borrow_mut().take()
+    }
+
+    pub(crate) fn resume_root_panic(&self) {
+        if let Some(payload) = self.take_root_panic() {
+            resume_unwind(payload);
+        }
+    }
+}
+
+impl Host for Core {
+    fn cancel(&self, task: &Header) -> Cancel {
+        Core::cancel(self, task.key)
+    }
+
+    fn failure_unread(&self, task: &Header, message: String) {
+        self.inspector.failure_unread(task, message);
+    }
+}
+
+/// Enters `core`'s context for the length of a call (destructors that run
+/// during a cancel may spawn, sleep, read the clock).
+pub(super) fn entered(core: &Core) -> Option<context::Enter> {
+    core.me().map(|me| context::enter(&me))
+}

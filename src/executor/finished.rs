@@ -1,0 +1,113 @@
+//! The finished ring: the last few finished tasks, as snapshots keep showing
+//! them after they left the task table.
+
+use std::time::Duration;
+
+use crate::inspect::TaskInfo;
+use crate::task::{Header, TaskId, TaskName, TaskState, WakeCause};
+use crate::time::Instant;
+
+/// The last `keep` finished tasks, oldest first: a ring that, once full,
+/// overwrites its oldest record in place (no shifting, no reallocation, on
+/// every task's end).
+#[derive(Default)]
+pub(crate) struct FinishedRing {
+    records: Vec<Finished>,
+    /// Where the oldest record is, once the ring is full.
+    oldest: usize,
+}
+
+impl FinishedRing {
+    pub(crate) fn record(&mut self, h: &Header, at: Instant, keep: usize) {
+        if self.records.len() < keep {
+            self.records.push(Finished::of(h, at));
+        } else if let Some(slot) = self.records.get_mut(self.oldest) {
+            *slot = Finished::of(h, at);
+            self.oldest = (self.oldest + 1) % self.records.len();
+        }
+    }
+
+    /// Oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Finished> {
+        let (newer, older) = self.records.split_at(self.oldest);
+        older.iter().chain(newer)
+    }
+
+    /// Forgets all but the newest `n`.
+    pub(crate) fn keep_newest(&mut self, n: usize) {
+        self.records.rotate_left(self.oldest);
+        self.oldest = 0;
+        let excess = self.records.len().saturating_sub(n);
+        self.records.drain(..excess);
+    }
+}
+
+/// A finished task as snapshots keep showing it. Its name stays a cheap
+/// `TaskName` until a snapshot asks for a `String`: recording a finish costs
+/// no allocation.
+pub(crate) struct Finished {
+    id: TaskId,
+    name: TaskName,
+    state: TaskState,
+    last_cause: WakeCause,
+    polls: u64,
+    wakes: u64,
+    busy: Duration,
+    spawned_at: Instant,
+    finished_at: Instant,
+    parent: Option<TaskId>,
+}
+
+impl Finished {
+    pub(crate) fn of(h: &Header, finished_at: Instant) -> Finished {
+        Finished {
+            id: h.id,
+            name: h.name.clone(),
+            state: h.state.get(),
+            last_cause: h.cause(),
+            polls: h.polls(),
+            wakes: h.wakes(),
+            busy: h.busy(),
+            spawned_at: h.spawned_at(),
+            finished_at,
+            parent: h.parent,
+        }
+    }
+
+    pub(crate) fn info(&self) -> TaskInfo {
+        TaskInfo {
+            id: self.id,
+            name: self.name.to_string(),
+            state: self.state,
+            waiting_on: None,
+            last_cause: self.last_cause,
+            polls: self.polls,
+            wakes: self.wakes,
+            busy: self.busy,
+            spawned_at: self.spawned_at,
+            finished_at: Some(self.finished_at),
+            parent: self.parent,
+        }
+    }
+}
+
+/// A live task's header as a snapshot shows it.
+pub(crate) fn task_info(h: &Header, finished_at: Option<Instant>) -> TaskInfo {
+    TaskInfo {
+        id: h.id,
+        name: h.name.to_string(),
+        state: h.state.get(),
+        waiting_on: if h.state.get() == TaskState::Waiting {
+            h.wait()
+        } else {
+            None
+        },
+        last_cause: h.cause(),
+        polls: h.polls(),
+        wakes: h.wakes(),
+        busy: h.busy(),
+        spawned_at: h.spawned_at(),
+        finished_at,
+        parent: h.parent,
+    }
+}

@@ -1,0 +1,83 @@
+//! The loop's side of the schedule hook: where a woken task goes.
+//!
+//! Every task of this loop carries an `Arc<Hook>` (see
+//! [`task::schedule`](crate::task::schedule)); a wake calls it and does
+//! nothing else:
+//!
+//! ```text
+//!   Hook ─┬─ here (the loop's thread only, a LoopBound):
+//!         │     ready: the ready queue          ◀── schedule_here: record the
+//!         │     source: who calls wakers now         cause, push the key
+//!         └─ remote: Arc<Remote> (any thread)   ◀── schedule_remote: lock, push,
+//!                                                    notify the loop once
+//! ```
+//!
+//! Nothing here borrows the rest of the loop, counts anything beyond the
+//! task's own header, or runs user code: the loop takes the wakes in later
+//! (`Core::take_in`) and tells listeners then.
+
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+
+use super::ready::ReadyQueue;
+use super::remote::Remote;
+use crate::task::owner::{LoopBound, OnThread};
+use crate::task::schedule::Schedule;
+use crate::task::{Header, Source, TaskKey, WakeCause};
+
+/// What a wake on the loop's thread may touch.
+pub(crate) struct Here {
+    /// The ready queue.
+    pub(crate) ready: RefCell<ReadyQueue>,
+    /// Who is calling wakers now: how a wake learns its cause.
+    pub(crate) source: Cell<Source>,
+}
+
+/// The schedule hook every task of one loop carries.
+pub(crate) struct Hook {
+    here: LoopBound<Here>,
+    pub(crate) remote: Arc<Remote>,
+}
+
+impl Hook {
+    pub(crate) fn new(ready: ReadyQueue, remote: Arc<Remote>) -> Hook {
+        Hook {
+            here: LoopBound::new(Here {
+                ready: RefCell::new(ready),
+                source: Cell::new(Source::Other(WakeCause::Outside)),
+            }),
+            remote,
+        }
+    }
+
+    /// The loop's own part, to the loop (whose `on` proves where it runs).
+    ///
+    /// # Panics
+    ///
+    /// On any thread but the loop's (the loop's code runs only there: a
+    /// `Runtime` is neither `Send` nor `Sync`).
+    #[inline]
+    pub(crate) fn here(&self, on: &OnThread) -> &Here {
+        self.here
+            .get(on)
+            .expect("the loop's part of the schedule hook is used on the loop's thread only")
+    }
+}
+
+impl Schedule for Arc<Hook> {
+    fn schedule_here(&self, task: &Header, on: &OnThread) {
+        match self.here.get(on) {
+            Some(here) => {
+                task.record_wake(here.source.get().cause_for(task.key));
+                here.ready.borrow_mut().push(task.key);
+            }
+            // A task woken on its own thread belongs to the loop of that
+            // thread; should that ever not hold, the key still gets home.
+            None => self.remote.push(task.key),
+        }
+    }
+
+    fn schedule_remote(&self, key: TaskKey) {
+        self.remote.push(key);
+    }
+}

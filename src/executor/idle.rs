@@ -1,0 +1,142 @@
+//! Step 3 of a turn: nothing is ready. Wait for the world, jump the
+//! virtual clock, or say that nothing ever can make a task ready (a stall).
+//!
+//! ```text
+//!   ready queue empty?
+//!      │
+//!      ├─ a timer pending ──▶ real clock: sleep in the poller until its deadline
+//!      │                      (or until I/O or another thread)
+//!      │                      virtual clock: jump to it (unless the world may
+//!      │                      still wake a task first: then wait for the world)
+//!      ├─ no timer, but outside work or I/O may wake a task ──▶ wait, for real
+//!      └─ nothing at all can wake any task ──▶ stop: a stall, reported
+//! ```
+
+use std::time::Duration;
+
+use super::core::Core;
+use super::report::StallReport;
+use crate::time::{ClockKind, Instant};
+
+pub(super) enum Idle {
+    Progress,
+    TimeReached,
+    Stalled,
+}
+
+impl Core {
+    // ANCHOR: idle
+    /// Nothing is ready: wait for something that can make a task ready.
+    pub(super) fn idle(&self, limit: Option<Instant>) -> Idle {
+        // Before looking at anything that decides the sleep: every wake from
+        // now on pokes the poller (see `Remote::arm`).
+        let may_block = self.remote().arm();
+        let next = self.timers.next_deadline();
+        match self.timers.clock_kind() {
+            ClockKind::Virtual => {
+                if self.remote().external_pending() || self.reactor.has_waiters() {
+                    // The virtual clock rule: a to_thread job or a socket may
+                    // still wake a task, and virtual time must not run ahead
+                    // of it. Wait for the world for real.
+                    self.wait_for_world(may_block, None);
+                    return Idle::Progress;
+                }
+                match (next, limit) {
+                    (Some(d), Some(l)) if d > l => {
+                        self.jump_to(l);
+                        Idle::TimeReached
+                    }
+                    (Some(d), _) => {
+                        self.jump_to(d);
+                        Idle::Progress
+                    }
+                    (None, Some(l)) => {
+                        self.jump_to(l);
+                        Idle::TimeReached
+                    }
+                    (None, None) if self.confirm_stall() => Idle::Stalled,
+                    (None, None) => Idle::Progress,
+                }
+            }
+            ClockKind::Real => {
+                let now = self.now();
+                if limit.is_some_and(|l| now >= l) {
+                    return Idle::TimeReached;
+                }
+                let wake_at = match (next, limit) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                if wake_at.is_none()
+                    && !self.remote().external_pending()
+                    && !self.reactor.has_waiters()
+                    && self.nothing_can_wake()
+                    && self.confirm_stall()
+                {
+                    return Idle::Stalled;
+                }
+                self.wait_for_world(may_block, wake_at.map(|t| t - now));
+                Idle::Progress
+            }
+        }
+    }
+    // ANCHOR_END: idle
+
+    /// The last check before reporting a stall: no wake from another thread
+    /// is waiting in the remote queue.
+    ///
+    /// It must come *after* the checks that found no outside work and no
+    /// outside waker clone. A worker thread wakes its task (pushing on the
+    /// remote queue) and only then drops its `ExternalWork` guard and its
+    /// waker. Having seen the guard or the waker gone (an `Acquire` load, or a
+    /// relaxed count made visible by the fence below), the loop is sure to see
+    /// the push that came before. Looking at the remote queue first, as
+    /// `Remote::arm` does, could miss it, and report a deadlock while the
+    /// wake sits in the queue.
+    pub(super) fn confirm_stall(&self) -> bool {
+        std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
+        !self.remote().has_remote()
+    }
+
+    /// True when no pending task's waker is held by anyone but evloop: with
+    /// no timers and no outside work, nothing can ever wake any of them.
+    pub(super) fn nothing_can_wake(&self) -> bool {
+        self.tasks.borrow().iter().all(|s| s.waker_unreferenced())
+    }
+
+    pub(super) fn stall_report(&self) -> StallReport {
+        let tasks = self.tasks.borrow();
+        let mut waiting: Vec<_> = tasks
+            .iter()
+            .map(|s| {
+                let h = s.header();
+                (h.id, h.name.to_string(), h.wait())
+            })
+            .collect();
+        waiting.sort_by_key(|(id, _, _)| *id);
+        drop(tasks);
+        StallReport {
+            now: self.now(),
+            waiting,
+            primitives: self.inspector.primitives(),
+        }
+    }
+
+    /// Sleeps until readiness, a notification, or `timeout`. `idle` has
+    /// re-armed notifications already (`Remote::arm`); if something was
+    /// already waiting then (`may_block` false), only look.
+    pub(super) fn wait_for_world(&self, may_block: bool, timeout: Option<Duration>) {
+        let timeout = if may_block {
+            timeout
+        } else {
+            Some(Duration::ZERO)
+        };
+        if self.remote().parks() {
+            if may_block {
+                self.remote().park(timeout);
+            }
+        } else {
+            self.poll_io(timeout);
+        }
+    }
+}

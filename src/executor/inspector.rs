@@ -1,0 +1,362 @@
+//! The inspector: everything the loop keeps so that it can be seen inside.
+//!
+//! One part owns it all: the event stream (listeners and the bounded log),
+//! debug mode's settings and sink, the ring of recently finished tasks, and
+//! the registry of synchronization primitives. The loop calls it between
+//! polls; it never runs inside a wake.
+//!
+//! # Listeners may do anything but drive the loop
+//!
+//! A listener is user code, called in the middle of the loop's work, and it
+//! may want to subscribe another listener, unsubscribe itself, start or stop
+//! the log, cancel or wake a task (which raises more events). None of that
+//! may panic or be lost, so:
+//!
+//! ```text
+//!   emit(e) ──▶ pending.push(e) ──▶ already dispatching? return (the outer
+//!                                    dispatch delivers it, in order)
+//!               │ no
+//!               ▼
+//!   loop: pop the oldest pending event
+//!         ├─ push it to the log (borrow ended before any listener runs)
+//!         └─ take the listener list out, call each live listener, put the
+//!            list back, then add the ones subscribed meanwhile
+//! ```
+//!
+//! No `RefCell` of the inspector is borrowed while user code runs, so
+//! every re-entry works; events caused by a listener are delivered after the
+//! one it is handling, never inside it. (`tests/listeners.rs` has a test for
+//! each case.)
+//!
+//! When nobody listens and no log is kept, [`emit`](Inspector::emit) is one
+//! branch: `listening` is false and the event is never even built.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
+use super::finished::FinishedRing;
+use crate::debug::{DebugConfig, Diagnostic, Sink};
+use crate::inspect::{Event, EventKind, EventLog, InspectPrimitive, PrimitiveInfo, TaskInfo};
+use crate::task::Header;
+use crate::time::{Instant, TimerDriver};
+
+/// An event listener given to `subscribe`.
+pub(crate) type Listener = Box<dyn FnMut(&Event)>;
+
+/// Everything the loop keeps to be seen inside (see the module docs).
+pub(crate) struct Inspector {
+    /// The clock that stamps events.
+    clock: Rc<TimerDriver>,
+    /// The one branch paid when nobody listens.
+    listening: Cell<bool>,
+    listeners: RefCell<Vec<(u64, Listener)>>,
+    /// The live subscriptions, in order (a listener taken out for a dispatch
+    /// is still live; one unsubscribed meanwhile is not).
+    subscribed: RefCell<Vec<u64>>,
+    next_listener: Cell<u64>,
+    log: RefCell<Option<EventLog>>,
+    /// Events waiting for delivery, oldest first.
+    pending: RefCell<VecDeque<Event>>,
+    dispatching: Cell<bool>,
+    /// Measure every poll's duration (someone listens, debug mode is on, or
+    /// it was asked for).
+    timing: Cell<bool>,
+    timing_forced: Cell<bool>,
+    debug: Cell<DebugConfig>,
+    /// Taken out while it runs (a sink may replace itself).
+    sink: RefCell<Option<Sink>>,
+    finished: RefCell<FinishedRing>,
+    keep_finished: Cell<usize>,
+    /// Synchronization primitives created in this loop, for snapshots.
+    primitives: RefCell<Vec<Weak<dyn InspectPrimitive>>>,
+    /// The registry's length after its last pruning.
+    primitives_pruned: Cell<usize>,
+}
+
+impl Inspector {
+    pub(crate) fn new(
+        clock: Rc<TimerDriver>,
+        debug: DebugConfig,
+        sink: Sink,
+        poll_timing: bool,
+        keep_finished: usize,
+    ) -> Inspector {
+        let inspector = Inspector {
+            clock,
+            listening: Cell::new(false),
+            listeners: RefCell::new(Vec::new()),
+            subscribed: RefCell::new(Vec::new()),
+            next_listener: Cell::new(0),
+            log: RefCell::new(None),
+            pending: RefCell::new(VecDeque::new()),
+            dispatching: Cell::new(false),
+            timing: Cell::new(false),
+            timing_forced: Cell::new(poll_timing),
+            debug: Cell::new(debug),
+            sink: RefCell::new(Some(sink)),
+            finished: RefCell::new(FinishedRing::default()),
+            keep_finished: Cell::new(keep_finished),
+            primitives: RefCell::new(Vec::new()),
+            primitives_pruned: Cell::new(0),
+        };
+        inspector.update_flags();
+        inspector
+    }
+
+    // ----- the event stream -------------------------------------------------
+
+    /// True while a listener or the log wants events.
+    #[inline]
+    pub(crate) fn listening(&self) -> bool {
+        self.listening.get()
+    }
+
+    /// Emits an event; `make` runs only if someone listens.
+    #[inline]
+    pub(crate) fn emit(&self, make: impl FnOnce() -> EventKind) {
+        if self.listening.get() {
+            self.deliver(Event {
+                at: self.clock.now(),
+                kind: make(),
+            });
+        }
+    }
+
+    fn deliver(&self, event: Event) {
+        self.pending.borrow_mut().push_back(event);
+        if self.dispatching.replace(true) {
+            return; // the dispatch below us delivers it, after the current one
+        }
+        let _done = Dispatching(&self.dispatching);
+        loop {
+            let Some(event) = self.pending.borrow_mut().pop_front() else {
+                break;
+            };
+            if let Some(log) = self.log.borrow_mut().as_mut() {
+                log.push(event.clone());
+            }
+            let mut taken = std::mem::take(&mut *self.listeners.borrow_mut());
+            for (id, listener) in &mut taken {
+                if self.subscribed.borrow().contains(id) {
+                    listener(&event);
+                }
+            }
+            let mut listeners = self.listeners.borrow_mut();
+            let added = std::mem::replace(&mut *listeners, taken);
+            listeners.extend(added);
+            let subscribed = self.subscribed.borrow();
+            listeners.retain(|(id, _)| subscribed.contains(id));
+        }
+    }
+
+    /// Calls `listener` with every event from now on; returns its id.
+    pub(crate) fn subscribe(&self, listener: Listener) -> u64 {
+        let id = self.next_listener.get();
+        self.next_listener.set(id + 1);
+        self.listeners.borrow_mut().push((id, listener));
+        self.subscribed.borrow_mut().push(id);
+        self.update_flags();
+        id
+    }
+
+    /// Stops a listener (at once, even in the middle of a dispatch). False
+    /// if it was already gone.
+    pub(crate) fn unsubscribe(&self, id: u64) -> bool {
+        let removed = {
+            let mut subscribed = self.subscribed.borrow_mut();
+            let before = subscribed.len();
+            subscribed.retain(|i| *i != id);
+            subscribed.len() != before
+        };
+        if removed && !self.dispatching.get() {
+            // Outside a dispatch the listener can be dropped now; inside
+            // one it is dropped when the dispatch puts the list back.
+            let gone: Vec<_> = {
+                let mut listeners = self.listeners.borrow_mut();
+                let (gone, kept) = std::mem::take(&mut *listeners)
+                    .into_iter()
+                    .partition(|(i, _)| *i == id);
+                *listeners = kept;
+                gone
+            };
+            drop(gone);
+        }
+        self.update_flags();
+        removed
+    }
+
+    pub(crate) fn record_events(&self, capacity: usize) {
+        let old = self.log.replace(Some(EventLog::new(capacity)));
+        drop(old);
+        self.update_flags();
+    }
+
+    pub(crate) fn stop_recording(&self) {
+        let old = self.log.replace(None);
+        drop(old);
+        self.update_flags();
+    }
+
+    pub(crate) fn events(&self) -> Vec<Event> {
+        self.log
+            .borrow()
+            .as_ref()
+            .map(|l| l.events.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn take_events(&self) -> Vec<Event> {
+        self.log
+            .borrow_mut()
+            .as_mut()
+            .map(|l| l.events.drain(..).collect())
+            .unwrap_or_default()
+    }
+
+    fn update_flags(&self) {
+        let listening = !self.subscribed.borrow().is_empty() || self.log.borrow().is_some();
+        self.listening.set(listening);
+        self.timing
+            .set(listening || self.timing_forced.get() || self.debug.get().enabled);
+    }
+
+    /// Drops every listener (the loop is shutting down).
+    pub(crate) fn clear_listeners(&self) {
+        self.subscribed.borrow_mut().clear();
+        let listeners = std::mem::take(&mut *self.listeners.borrow_mut());
+        drop(listeners);
+        self.update_flags();
+    }
+
+    // ----- timing and debug mode ---------------------------------------------
+
+    /// True when polls are to be timed.
+    #[inline]
+    pub(crate) fn timing(&self) -> bool {
+        self.timing.get()
+    }
+
+    pub(crate) fn set_poll_timing(&self, on: bool) {
+        self.timing_forced.set(on);
+        self.update_flags();
+    }
+
+    pub(crate) fn debug(&self) -> DebugConfig {
+        self.debug.get()
+    }
+
+    pub(crate) fn set_debug(&self, debug: DebugConfig) {
+        self.debug.set(debug);
+        self.update_flags();
+    }
+
+    pub(crate) fn set_sink(&self, sink: Sink) {
+        let old = self.sink.replace(Some(sink));
+        drop(old);
+    }
+
+    /// Reports a finding of debug mode: to the sink, then as an event.
+    pub(crate) fn diagnose(&self, d: Diagnostic) {
+        let taken = self.sink.borrow_mut().take();
+        if let Some(mut sink) = taken {
+            sink(&d);
+            // Put it back, unless the sink was replaced while it ran.
+            let mut slot = self.sink.borrow_mut();
+            if slot.is_none() {
+                *slot = Some(sink);
+            }
+        }
+        self.emit(|| EventKind::Diagnostic(d));
+    }
+
+    /// A poll took `took`: a slow poll in debug mode?
+    #[inline]
+    pub(crate) fn check_slow_poll(&self, header: &Header, took: Duration) {
+        let debug = self.debug.get();
+        if debug.enabled && took > debug.slow_poll {
+            self.slow_poll(header, took, debug.slow_poll);
+        }
+    }
+
+    #[cold]
+    fn slow_poll(&self, header: &Header, took: Duration, threshold: Duration) {
+        {
+            self.diagnose(Diagnostic::SlowPoll {
+                task: header.id,
+                name: header.name.to_string(),
+                took,
+                threshold,
+            });
+        }
+    }
+
+    /// A task failed and nobody will read it (debug mode reports it).
+    pub(crate) fn failure_unread(&self, header: &Header, message: String) {
+        if self.debug.get().enabled {
+            self.diagnose(Diagnostic::UnretrievedFailure {
+                task: header.id,
+                name: header.name.to_string(),
+                message,
+            });
+        }
+    }
+
+    // ----- finished tasks ------------------------------------------------------
+
+    /// Keeps a finished task for snapshots (if any are kept).
+    pub(crate) fn record_finished(&self, header: &Header, at: Instant) {
+        let keep = self.keep_finished.get();
+        if keep > 0 {
+            self.finished.borrow_mut().record(header, at, keep);
+        }
+    }
+
+    pub(crate) fn finished(&self) -> Vec<TaskInfo> {
+        self.finished.borrow().iter().map(|f| f.info()).collect()
+    }
+
+    pub(crate) fn set_keep_finished(&self, n: usize) {
+        self.keep_finished.set(n);
+        self.finished.borrow_mut().keep_newest(n);
+    }
+
+    // ----- primitives ----------------------------------------------------------
+
+    /// Registers a synchronization primitive so snapshots show it. Dead
+    /// entries are pruned here and in every snapshot.
+    pub(crate) fn register_primitive(&self, primitive: Weak<dyn InspectPrimitive>) {
+        if let Ok(mut list) = self.primitives.try_borrow_mut() {
+            // Prune dead entries only when the list has doubled since the
+            // last prune: registering stays O(1) amortised.
+            if list.len() >= 2 * self.primitives_pruned.get().max(8) {
+                list.retain(|p| p.strong_count() > 0);
+                self.primitives_pruned.set(list.len());
+            }
+            list.push(primitive);
+        }
+    }
+
+    pub(crate) fn primitives(&self) -> Vec<PrimitiveInfo> {
+        let alive: Vec<_> = match self.primitives.try_borrow_mut() {
+            Ok(mut list) => {
+                list.retain(|p| p.strong_count() > 0);
+                list.iter().filter_map(Weak::upgrade).collect()
+            }
+            Err(_) => Vec::new(),
+        };
+        // The borrow has ended: a primitive's `info` may run any code.
+        alive.iter().map(|p| p.info()).collect()
+    }
+}
+
+/// Clears the dispatching flag however the dispatch ends (a listener may
+/// panic; the next event must still be delivered).
+struct Dispatching<'a>(&'a Cell<bool>);
+
+impl Drop for Dispatching<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
+}

@@ -1,0 +1,227 @@
+//! Polling one task: the moment the loop hands its thread to a future, and
+//! the bookkeeping the state machine asks for after it returns (park,
+//! requeue, finish, cancel).
+//!
+//! ```text
+//!   pop a key (policy) ─▶ state.start_poll()  ② ──Finished──▶ skip (it was cancelled)
+//!        │ Run
+//!        ▼
+//!   source = this task; current task = this task; poll the future
+//!        │
+//!        ▼
+//!   "polled" event; take in the wakes the poll made
+//!        │
+//!   state.end_poll(..) ──③ Parked──▶ keep its note; lost-waker check
+//!                      ──④ Requeued─▶ keep its note
+//!                      ──⑤⑥ Done / Panicked──▶ finish
+//!                      ──⑦ CancelNow──▶ drop the future, finish
+//! ```
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use super::core::{Core, entered};
+use super::report::StepReport;
+use super::tasks::Slot;
+use crate::debug::Diagnostic;
+use crate::inspect::{EventKind, PollResult};
+use crate::task::{
+    AfterPoll, Cancel, CancelStep, Polled, Source, StartPoll, TaskKey, TaskState, WaitOn, current,
+    panic_message,
+};
+use crate::time::Instant;
+
+/// `block_on`'s future, polled in place when the root's turn comes.
+pub(crate) type Root<'a> = Option<Pin<&'a mut dyn Future<Output = ()>>>;
+
+impl Core {
+    /// Pops the task the policy chooses, skipping stale keys (tasks
+    /// cancelled while queued, whose slots are gone).
+    fn pop_ready(&self) -> Option<Slot> {
+        loop {
+            let key = self.here().ready.borrow_mut().pop()?;
+            if let Some(slot) = self.tasks.borrow().get(key) {
+                return Some(slot.clone());
+            }
+        }
+    }
+
+    /// Polls one ready task; false if none was ready. `report`, when given,
+    /// receives a [`StepReport`] of the poll (only `step` asks: building one
+    /// costs a clock read and a name string).
+    pub(crate) fn poll_one(
+        &self,
+        root: &mut Root<'_>,
+        report: Option<&mut Option<StepReport>>,
+    ) -> bool {
+        let Some(slot) = self.pop_ready() else {
+            return false;
+        };
+        let header = slot.header();
+        match header.state.start_poll() {
+            StartPoll::Run => {}
+            StartPoll::Finished => return true,
+        }
+        header.count_poll();
+        let want_report = report.is_some();
+        let cause = header.cause();
+        // Clock reads cost ~20 ns each on the real clock: only when asked for.
+        let at = if want_report {
+            self.now()
+        } else {
+            Instant::START
+        };
+        if want_report {
+            self.step_wakes.borrow_mut().clear();
+            self.collecting.set(true);
+        }
+        self.start_watching();
+
+        let here = self.here();
+        let previous = here.source.replace(Source::Task(header.key, header.id));
+        let scope = current::polling(header.id);
+        let start = self.inspector.timing().then(std::time::Instant::now);
+        let polled = match &slot {
+            Slot::Task(task) => task.poll(),
+            Slot::Root(task) => self.poll_root(root, &task.waker()),
+        };
+        let took = start.map(|s| s.elapsed()).unwrap_or_default();
+        let noted = scope.end();
+        here.source.set(previous);
+
+        header.add_busy(took);
+        self.inspector.check_slow_poll(header, took);
+        let result = match &polled {
+            Polled::Pending => PollResult::Pending,
+            Polled::Ready => PollResult::Ready,
+            Polled::Panicked(message) => PollResult::Panicked(message.clone()),
+        };
+        self.inspector.emit(|| EventKind::Polled {
+            task: header.id,
+            result: result.clone(),
+            took,
+        });
+        // The wakes this poll made, after the poll that caused them.
+        self.take_in();
+        let waiting_on = if want_report { noted.clone() } else { None };
+        match header.state.end_poll(polled.end()) {
+            AfterPoll::Parked => self.park(&slot, noted),
+            AfterPoll::Requeued => header.set_wait(Some(noted.unwrap_or(WaitOn::Other))),
+            AfterPoll::Done | AfterPoll::Panicked => self.finish(&slot, self.turn_stamp()),
+            AfterPoll::CancelNow => {
+                let _ = slot.task().drop_future();
+                self.finish(&slot, self.turn_stamp());
+            }
+        }
+        if let Some(report) = report {
+            self.collecting.set(false);
+            let woke = std::mem::take(&mut *self.step_wakes.borrow_mut());
+            *report = Some(StepReport {
+                task: header.id,
+                name: header.name.to_string(),
+                cause,
+                at,
+                result,
+                took,
+                waiting_on,
+                woke,
+            });
+        }
+        true
+    }
+
+    fn poll_root(&self, root: &mut Root<'_>, waker: &Waker) -> Polled {
+        let Some(root) = root.as_mut() else {
+            // The root's owner is not driving (cannot happen: the root slot
+            // exists only during block_on).
+            return Polled::Pending;
+        };
+        let mut cx = Context::from_waker(waker);
+        match catch_unwind(AssertUnwindSafe(|| root.as_mut().poll(&mut cx))) {
+            Ok(Poll::Pending) => Polled::Pending,
+            Ok(Poll::Ready(())) => {
+                self.root_done.set(true);
+                Polled::Ready
+            }
+            Err(payload) => {
+                let message = panic_message(&*payload);
+                *self.root_panic.borrow_mut() = Some(payload);
+                self.root_done.set(true);
+                Polled::Panicked(message)
+            }
+        }
+    }
+
+    /// ③ Waiting: record what the task waits on, and check that something
+    /// can still wake it.
+    fn park(&self, slot: &Slot, noted: Option<WaitOn>) {
+        let header = slot.header();
+        header.set_wait(Some(noted.unwrap_or(WaitOn::Other)));
+        if self.inspector.debug().enabled && slot.waker_unreferenced() {
+            self.inspector.diagnose(Diagnostic::LostWaker {
+                task: header.id,
+                name: header.name.to_string(),
+            });
+        }
+    }
+
+    /// A task's state says it finished: take it out of the table, keep a
+    /// record for snapshots, tell listeners, wake whoever awaits its handle.
+    fn finish(&self, slot: &Slot, at: crate::time::Instant) {
+        let header = slot.header();
+        let removed = self.tasks.borrow_mut().remove(header.key);
+        self.here().ready.borrow_mut().forget(header.key);
+        header.set_wait(None);
+        self.inspector.record_finished(header, at);
+        let id = header.id;
+        match header.state.get() {
+            TaskState::Done => self.inspector.emit(|| EventKind::Completed { task: id }),
+            TaskState::Cancelled => self.inspector.emit(|| EventKind::Cancelled { task: id }),
+            TaskState::Panicked => {
+                let message = match slot {
+                    Slot::Task(task) => task.failure().unwrap_or_default(),
+                    Slot::Root(_) => String::from("(block_on's future panicked)"),
+                };
+                if matches!(slot, Slot::Task(_)) && header.state.is_detached() {
+                    self.inspector.failure_unread(header, message.clone());
+                }
+                self.inspector
+                    .emit(|| EventKind::Panicked { task: id, message });
+            }
+            TaskState::Ready | TaskState::Running | TaskState::Waiting => {}
+        }
+        // Whoever awaits the handle is woken by this task's end.
+        let here = self.here();
+        let previous = here.source.replace(Source::Task(header.key, id));
+        header.wake_joiner();
+        here.source.set(previous);
+        self.take_in();
+        drop(removed);
+    }
+
+    /// Cancels a task: drops its future where it is parked (⑨), or asks a
+    /// running task to stop after its poll (⑩).
+    pub(crate) fn cancel(&self, key: TaskKey) -> Cancel {
+        let slot = self.tasks.borrow().get(key).cloned();
+        let Some(Slot::Task(task)) = &slot else {
+            // Gone, or block_on's own future (not cancellable by handle).
+            return Cancel::AlreadyFinished;
+        };
+        match task.header().state.cancel() {
+            CancelStep::AlreadyFinished => Cancel::AlreadyFinished,
+            CancelStep::Requested => Cancel::Requested,
+            CancelStep::DropFuture => {
+                let _enter = entered(self);
+                let _ = task.drop_future();
+                // The future's destructors may have woken tasks.
+                self.take_in();
+                if let Some(slot) = &slot {
+                    self.finish(slot, self.coarse_now());
+                }
+                Cancel::Cancelled
+            }
+        }
+    }
+}

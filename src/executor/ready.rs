@@ -1,0 +1,331 @@
+//! The ready queue: the tasks whose turn is coming, and the order they get it.
+//!
+//! ```text
+//!   wakes on the loop's thread ──push──▶ ┌───┬───┬───┬───┐ ──pop(policy)──▶ the poll
+//!   (schedule hook), spawns,             │ 4 │ 1 │ 7 │ 2 │   FIFO: the front
+//!   the remote queue taken in            └───┴───┴───┴───┘   LIFO: the back
+//!                                          taken in ─┘ └─ not yet: the loop tells
+//!                                                         listeners about them next
+//! ```
+//!
+//! It holds task *keys* in wake order. Which one runs next is the policy's
+//! choice ([`policy`](super::policy)); the queue can also write down each
+//! choice (a [`Schedule`]) and follow a written one instead, which makes any
+//! run reproducible. A wake pushes a key here directly (through the loop's
+//! schedule hook, no lock); the loop later *takes the wake in* (`take_new`),
+//! which is when listeners hear "#4 ready: woken by …", after the event that
+//! caused it.
+
+use std::collections::VecDeque;
+use std::fmt;
+
+use super::policy::{Chooser, Policy};
+use super::schedule::Schedule;
+use crate::task::TaskKey;
+
+/// A schedule being followed.
+struct Script {
+    choices: Vec<u32>,
+    at: usize,
+}
+
+/// Where a replayed schedule stopped fitting the program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    /// The poll (counted from 0 since the replay began) that did not fit.
+    pub poll: usize,
+    /// The position the schedule asked for.
+    pub wanted: u32,
+    /// How many tasks were ready.
+    pub ready: usize,
+}
+
+impl fmt::Display for Divergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the schedule does not fit this program: poll {} asked for ready task at position {} \
+             but only {} task(s) were ready (was it recorded from a different program or seed?); \
+             the policy took over from there",
+            self.poll, self.wanted, self.ready
+        )
+    }
+}
+
+/// The ready queue: keys of tasks waiting for their turn, in wake order.
+pub(crate) struct ReadyQueue {
+    queue: VecDeque<TaskKey>,
+    /// How many entries, from the front, the loop has taken in.
+    taken_in: usize,
+    chooser: Chooser,
+    script: Option<Script>,
+    divergence: Option<Divergence>,
+    recording: Option<Schedule>,
+}
+
+impl ReadyQueue {
+    pub(crate) fn new(policy: Policy) -> ReadyQueue {
+        ReadyQueue {
+            queue: VecDeque::new(),
+            taken_in: 0,
+            chooser: Chooser::new(policy),
+            script: None,
+            divergence: None,
+            recording: None,
+        }
+    }
+
+    pub(crate) fn set_policy(&mut self, policy: Policy) {
+        self.chooser.set_policy(policy);
+    }
+
+    pub(crate) fn policy(&self) -> Policy {
+        self.chooser.policy()
+    }
+
+    pub(crate) fn set_pct_steps(&mut self, steps: u32) {
+        self.chooser.set_pct_steps(steps);
+    }
+
+    pub(crate) fn pct_steps(&self) -> u32 {
+        self.chooser.pct_steps()
+    }
+
+    pub(crate) fn push(&mut self, key: TaskKey) {
+        self.queue.push_back(key);
+    }
+
+    /// The keys pushed since the loop last looked, oldest first; from now on
+    /// they count as taken in.
+    pub(crate) fn take_new(&mut self, into: &mut Vec<TaskKey>) {
+        into.extend(self.queue.range(self.taken_in..));
+        self.taken_in = self.queue.len();
+    }
+
+    /// Counts every key as taken in, without looking (nobody watches).
+    pub(crate) fn take_all(&mut self) {
+        self.taken_in = self.queue.len();
+    }
+
+    #[inline]
+    pub(crate) fn pop(&mut self) -> Option<TaskKey> {
+        if self.queue.is_empty() {
+            return None;
+        }
+        let scripted = match self.script {
+            Some(_) => self.scripted(),
+            None => None,
+        };
+        let i = scripted.unwrap_or_else(|| self.chooser.choose(&self.queue));
+        if i < self.taken_in {
+            self.taken_in -= 1;
+        }
+        if let Some(schedule) = &mut self.recording {
+            schedule.push(i as u32);
+        }
+        // The ends are the common cases (FIFO, LIFO): take them directly,
+        // `remove` only for a pick from the middle.
+        if i == 0 {
+            self.queue.pop_front()
+        } else if i + 1 == self.queue.len() {
+            self.queue.pop_back()
+        } else {
+            self.queue.remove(i)
+        }
+    }
+
+    /// The next position of a schedule being replayed, if it fits.
+    fn scripted(&mut self) -> Option<usize> {
+        let script = self.script.as_mut()?;
+        let Some(&wanted) = script.choices.get(script.at) else {
+            self.script = None;
+            return None;
+        };
+        if wanted as usize >= self.queue.len() {
+            self.divergence = Some(Divergence {
+                poll: script.at,
+                wanted,
+                ready: self.queue.len(),
+            });
+            self.script = None;
+            return None;
+        }
+        script.at += 1;
+        Some(wanted as usize)
+    }
+
+    /// Forgets a finished task's PCT priority.
+    pub(crate) fn forget(&mut self, key: TaskKey) {
+        self.chooser.forget(key);
+    }
+
+    /// Follows `schedule` for the next pops, then the policy again.
+    pub(crate) fn replay(&mut self, schedule: &Schedule) {
+        self.divergence = None;
+        self.script = Some(Script {
+            choices: schedule.choices().to_vec(),
+            at: 0,
+        });
+    }
+
+    pub(crate) fn divergence(&self) -> Option<Divergence> {
+        self.divergence.clone()
+    }
+
+    /// Starts (afresh) or stops writing down the choices.
+    pub(crate) fn record(&mut self, on: bool) {
+        self.recording = on.then(Schedule::default);
+    }
+
+    pub(crate) fn recorded(&self) -> Schedule {
+        self.recording.clone().unwrap_or_default()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &TaskKey> {
+        self.queue.iter()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.queue.clear();
+        self.taken_in = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(n: u32) -> Vec<TaskKey> {
+        (0..n)
+            .map(|index| TaskKey {
+                index,
+                generation: 0,
+            })
+            .collect()
+    }
+
+    fn drain(q: &mut ReadyQueue) -> Vec<u32> {
+        std::iter::from_fn(|| q.pop()).map(|k| k.index).collect()
+    }
+
+    #[test]
+    fn fifo_and_lifo_orders() {
+        let mut q = ReadyQueue::new(Policy::Fifo);
+        keys(3).into_iter().for_each(|k| q.push(k));
+        assert_eq!(drain(&mut q), [0, 1, 2]);
+        q.set_policy(Policy::Lifo);
+        keys(3).into_iter().for_each(|k| q.push(k));
+        assert_eq!(drain(&mut q), [2, 1, 0]);
+    }
+
+    #[test]
+    fn random_is_a_permutation_and_replays_by_seed() {
+        let run = |seed| {
+            let mut q = ReadyQueue::new(Policy::Random { seed });
+            keys(20).into_iter().for_each(|k| q.push(k));
+            drain(&mut q)
+        };
+        let a = run(7);
+        assert_eq!(a, run(7));
+        assert_ne!(a, run(8));
+        let mut sorted = a.clone();
+        sorted.sort();
+        assert_eq!(sorted, (0..20).collect::<Vec<_>>());
+    }
+
+    fn pct_order(seed: u64, depth: u32, steps: u32) -> Vec<u32> {
+        let mut q = ReadyQueue::new(Policy::Fifo);
+        q.set_pct_steps(steps);
+        q.set_policy(Policy::Pct { seed, depth });
+        keys(6).into_iter().for_each(|k| q.push(k));
+        // Each popped task is pushed back (it yields) until 30 polls ran.
+        (0..30)
+            .map(|_| {
+                let k = q.pop().unwrap();
+                q.push(k);
+                k.index
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pct_without_change_points_runs_one_task_forever() {
+        // Depth 1: fixed priorities; the highest-priority task always wins.
+        let order = pct_order(3, 1, 30);
+        assert!(order.iter().all(|i| *i == order[0]), "{order:?}");
+        assert_eq!(order, pct_order(3, 1, 30));
+    }
+
+    #[test]
+    fn pct_depth_zero_is_depth_one() {
+        for seed in 0..5 {
+            assert_eq!(pct_order(seed, 0, 30), pct_order(seed, 1, 30));
+        }
+    }
+
+    #[test]
+    fn pct_change_points_hand_the_loop_to_other_tasks() {
+        // Depth 3: two drops within 30 polls: exactly three runs of one task.
+        for seed in 0..20 {
+            let order = pct_order(seed, 3, 30);
+            let switches = order.windows(2).filter(|w| w[0] != w[1]).count();
+            assert!(switches <= 2, "seed {seed}: {order:?}");
+            assert_eq!(order, pct_order(seed, 3, 30));
+        }
+        let distinct: std::collections::HashSet<_> =
+            (0..20).map(|seed| pct_order(seed, 3, 30)).collect();
+        assert!(distinct.len() > 5, "seeds give different schedules");
+    }
+
+    #[test]
+    fn recording_and_replay_reproduce_the_choices() {
+        let mut q = ReadyQueue::new(Policy::Random { seed: 9 });
+        q.record(true);
+        keys(8).into_iter().for_each(|k| q.push(k));
+        let first = drain(&mut q);
+        let schedule = q.recorded();
+        assert_eq!(schedule.len(), 8);
+
+        let mut r = ReadyQueue::new(Policy::Fifo);
+        r.replay(&schedule);
+        keys(8).into_iter().for_each(|k| r.push(k));
+        assert_eq!(drain(&mut r), first);
+        assert_eq!(r.divergence(), None);
+    }
+
+    #[test]
+    fn a_schedule_that_does_not_fit_is_reported_and_the_policy_takes_over() {
+        let mut q = ReadyQueue::new(Policy::Fifo);
+        q.replay(&Schedule::new(vec![1, 5, 0]));
+        keys(3).into_iter().for_each(|k| q.push(k));
+        assert_eq!(drain(&mut q), [1, 0, 2]);
+        let d = q.divergence().unwrap();
+        assert_eq!((d.poll, d.wanted, d.ready), (1, 5, 2));
+        assert!(d.to_string().contains("does not fit"));
+    }
+
+    #[test]
+    fn wakes_are_taken_in_once_in_order() {
+        let mut q = ReadyQueue::new(Policy::Fifo);
+        let k = keys(4);
+        q.push(k[0]);
+        q.push(k[1]);
+        let mut seen = vec![];
+        q.take_new(&mut seen);
+        assert_eq!(seen, [k[0], k[1]]);
+        q.push(k[2]);
+        assert_eq!(q.pop(), Some(k[0]));
+        q.push(k[3]);
+        seen.clear();
+        q.take_new(&mut seen);
+        assert_eq!(seen, [k[2], k[3]], "only the new ones, after a pop");
+        q.take_all();
+        seen.clear();
+        q.take_new(&mut seen);
+        assert!(seen.is_empty());
+    }
+}

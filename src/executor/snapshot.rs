@@ -1,0 +1,56 @@
+//! A snapshot: every part of the loop asked for its state, at one moment.
+
+use super::core::Core;
+use super::finished::task_info;
+use crate::inspect::{IoInfo, Snapshot, TaskInfo};
+use crate::task::TaskId;
+
+impl Core {
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        let mut tasks: Vec<TaskInfo> = {
+            let table = self.tasks.borrow();
+            table.iter().map(|s| task_info(s.header(), None)).collect()
+        };
+        tasks.extend(self.inspector.finished());
+        tasks.sort_by_key(|t| t.id);
+        let ready = {
+            let table = self.tasks.borrow();
+            self.here()
+                .ready
+                .borrow()
+                .iter()
+                .filter_map(|k| table.get(*k).map(|s| s.header().id))
+                .collect()
+        };
+        Snapshot {
+            now: self.now(),
+            clock: self.timers.clock_kind(),
+            tasks,
+            ready,
+            timers: self.timers.pending(),
+            primitives: self.inspector.primitives(),
+            io: self.io_infos(),
+        }
+    }
+
+    fn io_infos(&self) -> Vec<IoInfo> {
+        let named = |ids: Vec<TaskId>| -> Vec<(TaskId, String)> {
+            ids.into_iter()
+                .map(|id| (id, self.task_name(id).unwrap_or_default()))
+                .collect()
+        };
+        self.reactor
+            .infos()
+            .into_iter()
+            .map(|r| IoInfo {
+                fd: r.fd,
+                readable_interest: r.interest.readable,
+                writable_interest: r.interest.writable,
+                ready_readable: r.ready_readable,
+                ready_writable: r.ready_writable,
+                readers: named(r.readers),
+                writers: named(r.writers),
+            })
+            .collect()
+    }
+}

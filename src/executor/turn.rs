@@ -1,0 +1,268 @@
+//! One turn of the loop, and driving the loop turn after turn.
+//!
+//! ```text
+//!   ┌──────────────────────────────────────────────────────────────────┐
+//!   │ 1. collect: take in the wakes other threads sent; ask the poller  │
+//!   │             (without waiting) if descriptors are registered; fire │
+//!   │             every timer whose deadline has passed                 │
+//!   │ 2. poll:    pop a ready task (by policy) and poll it, at most     │
+//!   │             BATCH times before going back to 1, so a task that    │
+//!   │             keeps waking itself cannot starve timers and threads  │
+//!   │ 3. idle:    nothing ready? wait for the world (idle.rs): block in │
+//!   │             the poller until I/O, a wake from another thread, or  │
+//!   │             the earliest deadline; on the virtual clock, jump to  │
+//!   │             that deadline instead                                 │
+//!   └──────────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! Between the steps the loop *takes in* the wakes made since it last
+//! looked (`take_in`): a wake itself only queues a key, and this is where
+//! listeners hear of it, right after the event that caused it (the poll
+//! that woke it, the timer that fired).
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use super::core::Core;
+use super::idle::Idle;
+use super::poll::Root;
+use super::report::{RunReport, StepReport, StopReason};
+use super::tasks::Slot;
+use crate::inspect::EventKind;
+use crate::task::{CancelStep, Source, TaskRef, WakeCause};
+use crate::time::Instant;
+
+/// Polls per turn before the loop looks at timers and other threads again
+/// (tokio's current-thread scheduler uses the same number for I/O).
+const BATCH: usize = 61;
+
+/// What a driving loop runs until.
+pub(crate) enum Goal<'a> {
+    /// Until nothing is ready at the current time.
+    Idle,
+    /// Until `block_on`'s root future finishes.
+    Root,
+    /// Until the closure says so (a handle finished).
+    Until(&'a dyn Fn() -> bool),
+    /// Until no task is left.
+    AllDone,
+    /// Until the clock reads this instant, and nothing is ready.
+    Time(Instant),
+}
+
+impl Core {
+    // ANCHOR: turn
+    /// Runs the loop until `goal`, the poll budget, an interrupt or a stall.
+    pub(crate) fn drive(&self, goal: Goal<'_>, mut root: Root<'_>) -> RunReport {
+        let mut polls = 0u64;
+        let budget = self.poll_budget.get();
+        let limit = match goal {
+            Goal::Time(t) => Some(t),
+            _ => None,
+        };
+        let stop = loop {
+            if self.remote().take_interrupt() {
+                break StopReason::Interrupted;
+            }
+            if self.goal_reached(&goal) {
+                break StopReason::Finished;
+            }
+            // 1. collect
+            self.collect();
+            // 2. poll, at most BATCH tasks
+            if !self.here().ready.borrow().is_empty() {
+                for _ in 0..BATCH {
+                    if !self.poll_one(&mut root, None) {
+                        break;
+                    }
+                    polls += 1;
+                    if polls >= budget || self.goal_reached(&goal) {
+                        break;
+                    }
+                }
+                if polls >= budget && !self.goal_reached(&goal) {
+                    break StopReason::BudgetExhausted;
+                }
+                continue;
+            }
+            // 3. idle
+            if matches!(goal, Goal::Idle) {
+                break StopReason::Idle;
+            }
+            match self.idle(limit) {
+                Idle::Progress => {}
+                Idle::TimeReached => break StopReason::TimeReached,
+                Idle::Stalled => break StopReason::Stalled(self.stall_report()),
+            }
+        };
+        RunReport { polls, stop }
+    }
+    // ANCHOR_END: turn
+
+    fn goal_reached(&self, goal: &Goal<'_>) -> bool {
+        match goal {
+            Goal::Idle | Goal::Time(_) => false,
+            Goal::Root => self.root_done.get(),
+            Goal::Until(done) => done(),
+            Goal::AllDone => self.tasks.borrow().len() == 0,
+        }
+    }
+
+    /// Step 1 of a turn. The clock is read once: that time stamps the
+    /// turn's spawns and finishes (`coarse_now`) and decides which timers
+    /// are due. (A deadline passing during the turn fires next turn.)
+    pub(super) fn collect(&self) {
+        let now = self.now();
+        self.turn_now.set(now);
+        self.collect_remote();
+        if self.reactor.has_registrations() {
+            self.poll_io(Some(Duration::ZERO));
+        }
+        self.fire_timers(now);
+    }
+
+    // ANCHOR: collect_remote
+    /// Takes in the wakes other threads sent: each key still in the table is
+    /// made ready, with the cause "woken by another thread".
+    fn collect_remote(&self) {
+        if !self.remote().has_remote() {
+            return;
+        }
+        let mut keys = self.remote_buf.take();
+        self.remote().take(&mut keys);
+        for key in keys.drain(..) {
+            let tasks = self.tasks.borrow();
+            if let Some(slot) = tasks.get(key) {
+                slot.header().record_wake(WakeCause::Thread);
+                self.here().ready.borrow_mut().push(key);
+            }
+        }
+        *self.remote_buf.borrow_mut() = keys;
+        self.take_in();
+    }
+    // ANCHOR_END: collect_remote
+
+    // ANCHOR: fire_timers
+    /// Fires every timer due at `now`, in deadline order: tells listeners
+    /// "timer fired", then calls its waker, then takes the wake in.
+    fn fire_timers(&self, now: Instant) {
+        if self.timers.is_empty() {
+            return;
+        }
+        while let Some(fired) = self.timers.fire_next(now) {
+            self.inspector.emit(|| EventKind::TimerFired {
+                owner: fired.owner,
+                deadline: fired.deadline,
+            });
+            self.wake_as(WakeCause::Timer, || fired.waker.wake());
+        }
+    }
+    // ANCHOR_END: fire_timers
+
+    /// Asks the poller for readiness (waiting up to `timeout`) and wakes the
+    /// tasks waiting for each direction that became ready, with the cause
+    /// "woken by I/O (fd N readable)".
+    pub(super) fn poll_io(&self, timeout: Option<Duration>) {
+        let mut woken = self.io_woken.take();
+        // An error means a broken poller (EBADF), which nothing here can
+        // repair; the wakes already collected are still delivered.
+        let _ = self.reactor.poll(timeout, &mut woken);
+        for (waker, cause) in woken.drain(..) {
+            self.wake_as(cause, || waker.wake());
+        }
+        *self.io_woken.borrow_mut() = woken;
+    }
+
+    /// Calls wakers (in `wake`) as `cause`, then takes the wakes in.
+    fn wake_as(&self, cause: WakeCause, wake: impl FnOnce()) {
+        let here = self.here();
+        let previous = here.source.replace(Source::Other(cause));
+        wake();
+        here.source.set(previous);
+        self.take_in();
+    }
+
+    // ANCHOR: take_in
+    /// Takes in the wakes made since the loop last looked: listeners hear
+    /// "#N ready: woken by …" for each (after the event that caused it), and
+    /// a step report learns whom its poll woke. Nobody watching, it is one
+    /// look at a flag.
+    #[inline]
+    pub(crate) fn take_in(&self) {
+        if self.start_watching() {
+            self.take_in_watched();
+        }
+    }
+
+    /// Keeps the ready queue's "taken in" mark while someone watches; true
+    /// if someone does. When watching starts, what was queued before is not
+    /// news (called before each poll, so a step's own wakes are).
+    #[inline]
+    pub(super) fn start_watching(&self) -> bool {
+        let watched = self.inspector.listening() || self.collecting.get();
+        if watched != self.watching.replace(watched) && watched {
+            self.here().ready.borrow_mut().take_all();
+        }
+        watched
+    }
+
+    #[inline(never)]
+    fn take_in_watched(&self) {
+        let here = self.here();
+        if let Source::Task(..) = here.source.get() {
+            // Inside a poll (a task cancelled another): the poll's own
+            // take-in, after its "polled" event, tells of these wakes.
+            return;
+        }
+        let mut keys = self.new_wakes.take();
+        here.ready.borrow_mut().take_new(&mut keys);
+        for key in keys.drain(..) {
+            let woken = self.tasks.borrow().get(key).map(|slot| {
+                let h = slot.header();
+                (h.id, h.cause())
+            });
+            // A task just spawned is queued, not woken.
+            let Some((task, cause)) = woken.filter(|(_, c)| *c != WakeCause::Spawned) else {
+                continue;
+            };
+            if self.collecting.get() {
+                self.step_wakes.borrow_mut().push(task);
+            }
+            self.inspector.emit(|| EventKind::Woken { task, cause });
+        }
+        *self.new_wakes.borrow_mut() = keys;
+    }
+    // ANCHOR_END: take_in
+
+    /// Polls exactly one ready task (after collecting).
+    pub(crate) fn step(&self) -> Option<StepReport> {
+        self.collect();
+        let mut report = None;
+        self.poll_one(&mut None, Some(&mut report));
+        report
+    }
+
+    /// `block_on`: spawn the root, drive until it is done, remove it.
+    pub(crate) fn run_root(
+        &self,
+        root: Pin<&mut dyn std::future::Future<Output = ()>>,
+    ) -> RunReport {
+        let task = self.insert_root();
+        let report = self.drive(Goal::Root, Some(root));
+        if !self.root_done.get() {
+            // Interrupted or stalled: the root leaves the table, finished (a
+            // stray wake of its waker finds it so).
+            self.remove_root(&task);
+        }
+        report
+    }
+
+    fn remove_root(&self, task: &TaskRef) {
+        let slot = self.tasks.borrow_mut().remove(task.key);
+        if task.state.cancel() == CancelStep::DropFuture {
+            let _ = task.drop_future();
+        }
+        debug_assert!(matches!(slot, Some(Slot::Root(_)) | None));
+        drop(slot);
+    }
+}

@@ -1,0 +1,87 @@
+//! `WakeCause`: why a task was put back on the ready queue, and how the loop
+//! knows it.
+//!
+//! A waker does not say who called it. The loop knows who is calling wakers
+//! *right now* instead (the [`Source`]): while task #3 is polled, every wake
+//! on the loop's thread is "by task #3" (or "yielded", when #3 woke itself);
+//! while timers fire, every wake is "by timer"; a wake that arrives through
+//! the remote queue came from another thread.
+
+use std::fmt;
+
+use super::wait::direction;
+use super::{TaskId, TaskKey};
+
+/// Why a task was put in the ready queue: what woke it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WakeCause {
+    /// Just spawned: the first poll.
+    Spawned,
+    /// The task woke itself while being polled (as [`yield_now`](crate::yield_now) does).
+    Yield,
+    /// Another task woke it while being polled (it sent, released, finished…).
+    Task(TaskId),
+    /// A timer it waited on fired.
+    Timer,
+    /// A file descriptor it waited on became ready.
+    Io {
+        /// The file descriptor.
+        fd: i32,
+        /// It became readable.
+        readable: bool,
+        /// It became writable.
+        writable: bool,
+    },
+    /// A waker was called on another thread (a worker thread, a user thread).
+    Thread,
+    /// A waker was called on the loop's thread, outside any task (for example
+    /// between two `step`s, or by a plain callback).
+    Outside,
+}
+
+impl fmt::Display for WakeCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WakeCause::Spawned => f.write_str("first poll"),
+            WakeCause::Yield => f.write_str("yielded"),
+            WakeCause::Task(id) => write!(f, "woken by task {id}"),
+            WakeCause::Timer => f.write_str("woken by timer"),
+            WakeCause::Io {
+                fd,
+                readable,
+                writable,
+            } => write!(
+                f,
+                "woken by I/O (fd {fd} {})",
+                direction(*readable, *writable)
+            ),
+            WakeCause::Thread => f.write_str("woken by another thread"),
+            WakeCause::Outside => f.write_str("woken from outside the loop"),
+        }
+    }
+}
+
+/// Who is calling wakers on the loop's thread right now: how a wake learns
+/// its cause. The loop sets it around each poll and each batch of timer or
+/// I/O wakes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Source {
+    /// The task with this key and id is being polled: its wakes are "by
+    /// task X", or "yielded" when it wakes itself.
+    Task(TaskKey, TaskId),
+    /// Anyone else calling wakers gives every wake the same cause: the timer
+    /// driver firing (`Timer`), the reactor dispatching readiness (`Io`), or
+    /// code outside any task (`Outside`).
+    Other(WakeCause),
+}
+
+impl Source {
+    /// The cause of a wake of the task at `key` made now.
+    pub(crate) fn cause_for(self, key: TaskKey) -> WakeCause {
+        match self {
+            Source::Task(k, _) if k == key => WakeCause::Yield,
+            Source::Task(_, id) => WakeCause::Task(id),
+            Source::Other(cause) => cause,
+        }
+    }
+}

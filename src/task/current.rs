@@ -1,0 +1,96 @@
+//! The task being polled on this thread, and what it says it waits on.
+//!
+//! The loop marks a task as "the one being polled" for the length of each
+//! poll ([`polling`]). Code running inside the poll reads it without any
+//! handle: a timer records which task set it, a semaphore which task waits
+//! in its line, `to_thread` which task started a job. And a leaf future
+//! about to return `Pending` notes here what it waits on
+//! ([`note_wait`](super::note_wait)); the loop takes the note when the poll
+//! returns.
+
+use std::cell::Cell;
+
+use super::{TaskId, WaitOn};
+
+/// Plain values only (no destructor): reading and writing this costs one
+/// thread-local access, with no lazy registration, on every poll.
+struct Polling {
+    task: Cell<Option<TaskId>>,
+    /// True once the poll in progress noted a wait (so a poll of a future
+    /// that notes nothing, a `yield_now`, never touches `NOTED`).
+    noted: Cell<bool>,
+}
+
+thread_local! {
+    static POLLING: Polling = const {
+        Polling {
+            task: Cell::new(None),
+            noted: Cell::new(false),
+        }
+    };
+    static NOTED: Cell<Option<WaitOn>> = const { Cell::new(None) };
+}
+
+/// The task being polled on this thread, if a poll is in progress.
+pub(crate) fn task() -> Option<TaskId> {
+    POLLING.with(|p| p.task.get())
+}
+
+/// Notes `wait` for the task being polled (outside a poll it is dropped).
+pub(crate) fn note(wait: WaitOn) {
+    if POLLING.with(|p| {
+        let polling = p.task.get().is_some();
+        p.noted.set(p.noted.get() || polling);
+        polling
+    }) {
+        let _ = NOTED.try_with(|n| drop(n.replace(Some(wait))));
+    }
+}
+
+/// Marks `task` as being polled until [`PollScope::end`].
+pub(crate) fn polling(task: TaskId) -> PollScope {
+    let previous = POLLING.with(|p| {
+        p.noted.set(false);
+        p.task.replace(Some(task))
+    });
+    PollScope { previous }
+}
+
+/// One poll in progress; ending it gives the note the poll left.
+#[must_use = "end the scope to take the task's note"]
+pub(crate) struct PollScope {
+    previous: Option<TaskId>,
+}
+
+impl PollScope {
+    /// The poll returned: what the task said it waits on (its last note).
+    pub(crate) fn end(self) -> Option<WaitOn> {
+        let noted = POLLING.with(|p| {
+            p.task.set(self.previous);
+            p.noted.replace(false)
+        });
+        if noted {
+            NOTED.try_with(Cell::take).ok().flatten()
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_outside_a_poll_is_dropped_and_the_last_note_wins() {
+        note(WaitOn::Thread);
+        assert_eq!(task(), None);
+        let scope = polling(TaskId(7));
+        assert_eq!(task(), Some(TaskId(7)));
+        note(WaitOn::Thread);
+        note(WaitOn::Other);
+        assert_eq!(scope.end(), Some(WaitOn::Other));
+        assert_eq!(task(), None);
+        assert_eq!(polling(TaskId(8)).end(), None, "nothing noted");
+    }
+}

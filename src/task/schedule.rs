@@ -1,0 +1,45 @@
+//! The schedule hook: the one thing a task knows about whoever runs it.
+//!
+//! A task never names its loop. Like async-task's `schedule` function, it is
+//! given a *hook* at spawn and carries it in its allocation; its waker calls
+//! the hook and nothing else. The executor implements the hook (see
+//! `executor/remote.rs`); this layer only calls it:
+//!
+//! ```text
+//!   waker.wake()
+//!     │ state.wake(): already queued? ──▶ nothing to do
+//!     ▼
+//!   on the loop's thread? ──yes──▶ hook.schedule_here(header)   push on the ready queue
+//!     │no                                                       (no lock, no syscall)
+//!     ▼
+//!   hook.schedule_remote(key)                                   push on the remote queue,
+//!                                                               notify the loop once
+//! ```
+//!
+//! A task's [`JoinHandle`](super::JoinHandle) needs one more thing from the
+//! loop, on the loop's thread only: to cancel the task (the loop takes it
+//! out of its table) and to say when a failure will never be read. That is
+//! the [`Host`] trait, which the handle holds weakly.
+
+use super::owner::OnThread;
+use super::{Cancel, Header, TaskKey};
+
+/// How a woken task gets back on its loop's ready queue. Called by the
+/// task's waker, at most once per wake that found the task not queued.
+pub(crate) trait Schedule: Send + Sync + 'static {
+    /// A wake on the loop's own thread (`on` proves it): the task's header
+    /// may be read, and the hook records the wake's cause in it.
+    fn schedule_here(&self, task: &Header, on: &OnThread);
+
+    /// A wake on any other thread: only the key travels.
+    fn schedule_remote(&self, key: TaskKey);
+}
+
+/// What a task's handle may ask of the loop that runs it (loop's thread only).
+pub(crate) trait Host {
+    /// Cancels the task: drops its future where it is parked.
+    fn cancel(&self, task: &Header) -> Cancel;
+
+    /// The handle went away while the task's failure was never read.
+    fn failure_unread(&self, task: &Header, message: String);
+}

@@ -1,0 +1,226 @@
+//! Listeners may do anything but drive the loop, at any moment: subscribe,
+//! unsubscribe, start or stop the log, cancel and wake tasks, even while
+//! handling an event that a wake or a spawn inside a task raised.
+
+mod util;
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
+use evloop::inspect::{Event, EventKind};
+use evloop::{Runtime, TaskId};
+use util::virtual_rt;
+
+/// A runtime behind an `Rc`, and a weak handle a listener can hold.
+fn shared_rt() -> (Rc<Runtime>, Weak<Runtime>) {
+    let (rt, _) = virtual_rt();
+    let rt = Rc::new(rt);
+    let weak = Rc::downgrade(&rt);
+    (rt, weak)
+}
+
+#[test]
+fn a_listener_can_unsubscribe_itself() {
+    let (rt, weak) = shared_rt();
+    let me = Rc::new(RefCell::new(None));
+    let seen = Rc::new(RefCell::new(0));
+    let (me2, seen2) = (me.clone(), seen.clone());
+    let sub = rt.subscribe(move |_: &Event| {
+        *seen2.borrow_mut() += 1;
+        if let (Some(rt), Some(sub)) = (weak.upgrade(), me2.borrow_mut().take()) {
+            assert!(rt.unsubscribe(sub), "the listener was subscribed");
+        }
+    });
+    *me.borrow_mut() = Some(sub);
+    let _t = rt.spawn(async { evloop::yield_now().await });
+    rt.run();
+    assert_eq!(*seen.borrow(), 1, "it saw the first event, then left");
+}
+
+#[test]
+fn a_listener_can_subscribe_another() {
+    let (rt, weak) = shared_rt();
+    let second = Rc::new(RefCell::new(Vec::new()));
+    let done = Rc::new(RefCell::new(false));
+    let (second2, done2) = (second.clone(), done.clone());
+    rt.subscribe(move |_: &Event| {
+        if !done2.replace(true)
+            && let Some(rt) = weak.upgrade()
+        {
+            let second3 = second2.clone();
+            rt.subscribe(move |e: &Event| second3.borrow_mut().push(e.clone()));
+        }
+    });
+    let _t = rt.spawn(async { evloop::yield_now().await });
+    rt.run();
+    assert!(
+        !second.borrow().is_empty(),
+        "the listener subscribed from inside a listener hears later events"
+    );
+}
+
+#[test]
+fn a_listener_can_start_and_stop_the_event_log() {
+    let (rt, weak) = shared_rt();
+    let count = Rc::new(RefCell::new(0));
+    let count2 = count.clone();
+    rt.subscribe(move |_: &Event| {
+        let n = {
+            let mut c = count2.borrow_mut();
+            *c += 1;
+            *c
+        };
+        if let Some(rt) = weak.upgrade() {
+            match n {
+                1 => rt.record_events(100),
+                4 => rt.stop_recording(),
+                6 => rt.record_events(100),
+                _ => {}
+            }
+        }
+    });
+    let _t = rt.spawn(async {
+        for _ in 0..5 {
+            evloop::yield_now().await;
+        }
+    });
+    rt.run();
+    assert!(*count.borrow() > 6);
+    assert!(
+        !rt.events().is_empty(),
+        "the log restarted by the listener records"
+    );
+}
+
+#[test]
+fn a_listener_can_cancel_a_task_while_handling_a_wake_raised_inside_a_task() {
+    let (rt, weak) = shared_rt();
+    let victim: Rc<RefCell<Option<TaskId>>> = Rc::default();
+    let victim2 = victim.clone();
+    let cancelled = Rc::new(RefCell::new(None));
+    let cancelled2 = cancelled.clone();
+    rt.subscribe(move |e: &Event| {
+        // A wake made inside the waker task's poll: cancel the woken task.
+        if let EventKind::Woken { task, .. } = e.kind
+            && Some(task) == *victim2.borrow()
+            && cancelled2.borrow().is_none()
+            && let Some(rt) = weak.upgrade()
+        {
+            *cancelled2.borrow_mut() = Some(rt.cancel(task));
+        }
+    });
+    let gate = evloop::sync::Event::new();
+    let gate2 = gate.clone();
+    let sleeper = rt.spawn_named("sleeper", async move { gate2.wait().await });
+    *victim.borrow_mut() = Some(sleeper.id());
+    let _t = rt.spawn_named("waker", async move { gate.set() });
+    rt.run();
+    assert!(cancelled.borrow().is_some(), "the listener ran");
+    assert!(rt.block_on(sleeper).unwrap_err().is_cancelled());
+}
+
+#[test]
+fn a_listener_can_wake_a_task_while_handling_a_spawn_inside_a_task() {
+    let (rt, weak) = shared_rt();
+    let parked: Rc<RefCell<Option<TaskId>>> = Rc::default();
+    let parked2 = parked.clone();
+    rt.subscribe(move |e: &Event| {
+        if let EventKind::Spawned { name, .. } = &e.kind
+            && name == "child"
+            && let (Some(rt), Some(id)) = (weak.upgrade(), *parked2.borrow())
+        {
+            rt.wake(id).expect("the parked task is live");
+        }
+    });
+    let h = rt.spawn_named("parked", async {
+        // Pending once, then done at the next poll, whoever wakes it.
+        let mut first = true;
+        std::future::poll_fn(move |cx| {
+            if std::mem::take(&mut first) {
+                std::mem::forget(cx.waker().clone());
+                std::task::Poll::Pending
+            } else {
+                std::task::Poll::Ready(())
+            }
+        })
+        .await
+    });
+    *parked.borrow_mut() = Some(h.id());
+    rt.run_until_idle();
+    let _t = rt.spawn_named("parent", async {
+        evloop::spawn_named("child", async {}).await.unwrap();
+    });
+    rt.run();
+    assert!(
+        h.is_finished(),
+        "the listener's wake reached the parked task"
+    );
+}
+
+#[test]
+fn a_timer_fires_before_the_task_it_wakes_is_reported_ready() {
+    let (rt, _) = virtual_rt();
+    rt.record_events(1000);
+    let h = rt.spawn_named("sleeper", evloop::sleep(Duration::from_secs(1)));
+    rt.run();
+    let id = h.id();
+    let events = rt.events();
+    let fired = events
+        .iter()
+        .position(|e| matches!(e.kind, EventKind::TimerFired { owner: Some(o), .. } if o == id))
+        .expect("the timer fired");
+    let woken = events
+        .iter()
+        .position(
+            |e| matches!(e.kind, EventKind::Woken { task, cause: evloop::WakeCause::Timer } if task == id),
+        )
+        .expect("the task was woken by its timer");
+    assert!(
+        fired < woken,
+        "the cause comes before its effect: {:?}",
+        util::lines(&events)
+    );
+}
+
+#[test]
+fn wakes_are_counted_the_same_from_the_loop_and_from_other_threads() {
+    let count = |remote: bool| {
+        let (rt, _) = virtual_rt();
+        let slot: Rc<RefCell<Option<std::task::Waker>>> = Rc::default();
+        let slot2 = slot.clone();
+        let h = rt.spawn_named("t", async move {
+            std::future::poll_fn(|cx| {
+                if slot2.borrow().is_some() {
+                    return std::task::Poll::Ready(());
+                }
+                *slot2.borrow_mut() = Some(cx.waker().clone());
+                std::task::Poll::Pending
+            })
+            .await
+        });
+        rt.run_until_idle();
+        let waker = slot.borrow().clone().unwrap();
+        let guard = rt.external_work();
+        if remote {
+            std::thread::spawn(move || {
+                waker.wake_by_ref();
+                waker.wake_by_ref(); // a duplicate: the task is queued already
+                drop(guard);
+            })
+            .join()
+            .unwrap();
+        } else {
+            // From another task of the loop, inside its poll.
+            let _t = rt.spawn(async move {
+                waker.wake_by_ref();
+                waker.wake_by_ref(); // a duplicate: the task is queued already
+                drop(guard);
+            });
+        }
+        rt.run();
+        assert!(h.is_finished());
+        rt.snapshot().task(h.id()).unwrap().wakes
+    };
+    assert_eq!(count(false), count(true));
+}
