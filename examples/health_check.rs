@@ -20,7 +20,10 @@ async fn check_server_health(server: &'static str, wait_time: f64, roll: u32) ->
     println!("[{server}] checking… (expected {wait_time} s)");
     evloop::sleep(common::secs(wait_time)).await; // the network wait
     println!("[{server}] answered at {}", common::at());
-    let status = if roll % 5 != 0 { "OK" } else { "Warning" };
+    let status = match roll % 5 {
+        0 => "Warning",
+        _ => "OK",
+    };
     Report {
         server,
         status,

@@ -677,10 +677,10 @@ impl<'a> Args<'a> {
         token: &Token<'_>,
         choices: &[&'static str],
     ) -> Result<&'static str, ParseError> {
-        if let Token::Word(w) = token {
-            if let Some(choice) = choices.iter().find(|c| *c == w) {
-                return Ok(choice);
-            }
+        if let Token::Word(w) = token
+            && let Some(choice) = choices.iter().find(|c| *c == w)
+        {
+            return Ok(choice);
         }
         let near = match token {
             Token::Word(w) => {

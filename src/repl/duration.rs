@@ -102,7 +102,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, ParseError> {
     } else {
         fraction.parse().map_err(|_| too_fine())?
     };
-    if (fraction * unit_ns) % scale != 0 {
+    if !(fraction * unit_ns).is_multiple_of(scale) {
         return Err(too_fine());
     }
     let nanos = whole
@@ -123,10 +123,10 @@ pub fn format_duration(d: Duration) -> String {
     if ns == 0 {
         return "0s".into();
     }
-    if ns % H == 0 {
+    if ns.is_multiple_of(H) {
         return format!("{}h", ns / H);
     }
-    if ns % M == 0 {
+    if ns.is_multiple_of(M) {
         return format!("{}m", ns / M);
     }
     if ns >= S {
@@ -139,7 +139,7 @@ pub fn format_duration(d: Duration) -> String {
         };
     }
     for (unit, size) in [("ms", MS), ("us", US)] {
-        if ns % size == 0 {
+        if ns.is_multiple_of(size) {
             return format!("{}{unit}", ns / size);
         }
     }

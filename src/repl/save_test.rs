@@ -328,11 +328,11 @@ fn value(v: &Value) -> String {
 /// A `Duration` expression.
 fn dur(d: Duration) -> String {
     let n = d.as_nanos();
-    if n % 1_000_000_000 == 0 {
+    if n.is_multiple_of(1_000_000_000) {
         format!("Duration::from_secs({})", n / 1_000_000_000)
-    } else if n % 1_000_000 == 0 {
+    } else if n.is_multiple_of(1_000_000) {
         format!("Duration::from_millis({})", n / 1_000_000)
-    } else if n % 1_000 == 0 {
+    } else if n.is_multiple_of(1_000) {
         format!("Duration::from_micros({})", n / 1_000)
     } else {
         format!("Duration::from_nanos({n})")

@@ -17,26 +17,57 @@
 //! A wait with a finite, non-zero timeout arms the timerfd and then waits
 //! *without* a timeout: the kernel would let a timeout given to
 //! `epoll_wait` run up to the thread's timer slack (50 µs) late, the timerfd
-//! fires on time (`timerfd.rs` says why and how). A zero timeout is a plain
-//! non-blocking `epoll_wait(0)`; `None` waits forever. Where the timerfd is
-//! missing, the timeout goes to `epoll_pwait2` or `epoll_wait` as it is.
+//! fires on time (`timerfd.rs` says why and how). A zero timeout only looks
+//! (a kernel wait with a zero timeout); `None` waits forever. Where the
+//! timerfd is missing, the timeout goes to `epoll_pwait2` or `epoll_wait` as
+//! it is.
+//!
+//! # Three ways to time a wait, chosen once
+//!
+//! Each is one file under `epoll/` defining the same `Timing`, with the
+//! same methods (`new`, `arm`, `fired`, `wait_once`). The `cfg`'d
+//! `mod … ; use … as timing;` lines below pick the one a target starts
+//! with, and nothing else in this file knows which it got. Each falls back
+//! at run time on the next, which it holds:
+//!
+//! ```text
+//!   file          a timed wait's kernel call, who keeps time   a target starts here if
+//!   timerfd.rs    untimed, a timerfd fires at the deadline     64-bit, not Miri
+//!     │ timerfd_create or epoll_ctl refused: every wait as ▼
+//!   pwait2.rs     epoll_pwait2(timespec): ns + timer slack     (never: only as above)
+//!     │ ENOSYS (Linux < 5.11): from then on as ▼
+//!   millis.rs     epoll_wait(ms): rounded up, + timer slack    32-bit, or Miri
+//! ```
+//!
+//! 32-bit targets start at `millis` because `epoll_pwait2` and the timerfd
+//! take a `struct timespec`, of which 32-bit glibc has two; Miri, because
+//! it emulates no timerfd, and `epoll_wait` is the wait its epoll emulation
+//! is known to take.
 //!
 //! Man pages: epoll(7), epoll_create1(2), epoll_ctl(2), epoll_wait(2),
 //! eventfd(2), timerfd_create(2).
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::ffi::{c_int, c_uint, c_void};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{Event, Interest, NOTIFY_TOKEN, TIMER_TOKEN, check_token, cvt, cvt_r, timeout_millis};
+use super::{Event, Interest, NOTIFY_TOKEN, TIMER_TOKEN, check_token, cvt, cvt_r};
 
+// The timing, chosen here and nowhere else (see the module doc). `millis`
+// is every chain's last fallback, so it is always compiled.
+mod millis;
+#[cfg(all(target_pointer_width = "64", not(miri)))]
+mod pwait2;
 #[cfg(all(target_pointer_width = "64", not(miri)))]
 mod timerfd;
+
+#[cfg(not(all(target_pointer_width = "64", not(miri))))]
+use millis as timing;
 #[cfg(all(target_pointer_width = "64", not(miri)))]
-use timerfd::Timer;
+use timerfd as timing;
 
 /// How many raw events one `wait` can return. More ready descriptors are not
 /// lost: the kernel keeps them and the next `wait` returns them.
@@ -57,9 +88,6 @@ const EPOLLET: u32 = 1 << 31;
 // EPOLL_CLOEXEC and EFD_CLOEXEC are O_CLOEXEC (octal 02000000), EFD_NONBLOCK
 // is O_NONBLOCK (octal 04000), on the architectures `sys::fcntl` admits.
 const EPOLL_CLOEXEC: c_int = 0o2000000;
-/// errno for "no such system call" (every architecture this module supports).
-#[cfg(all(target_pointer_width = "64", not(miri)))]
-const ENOSYS: i32 = 38;
 const EFD_CLOEXEC: c_int = 0o2000000;
 const EFD_NONBLOCK: c_int = 0o4000;
 
@@ -96,31 +124,10 @@ const _: () = {
     assert!(std::mem::offset_of!(EpollEvent, data) == 8);
 };
 
-/// `struct timespec` on 64-bit Linux: `time_t` and `long` are both 64 bits.
-/// (32-bit targets have two `timespec`s in glibc, 32- and 64-bit `time_t`;
-/// evloop uses `epoll_wait` there rather than guess which one a symbol takes.)
-#[cfg(all(target_pointer_width = "64", not(miri)))]
-#[repr(C)]
-struct Timespec {
-    tv_sec: i64,
-    tv_nsec: i64,
-}
-
-#[cfg(all(target_pointer_width = "64", not(miri)))]
-const _: () = assert!(size_of::<Timespec>() == 16);
-
+// The kernel waits themselves are declared by the timings that make them.
 unsafe extern "C" {
     fn epoll_create1(flags: c_int) -> c_int;
     fn epoll_ctl(epfd: c_int, op: c_int, fd: c_int, event: *mut EpollEvent) -> c_int;
-    fn epoll_wait(epfd: c_int, events: *mut EpollEvent, maxevents: c_int, timeout: c_int) -> c_int;
-    #[cfg(all(target_pointer_width = "64", not(miri)))]
-    fn epoll_pwait2(
-        epfd: c_int,
-        events: *mut EpollEvent,
-        maxevents: c_int,
-        timeout: *const Timespec,
-        sigmask: *const c_void,
-    ) -> c_int;
     fn eventfd(initval: c_uint, flags: c_int) -> c_int;
     fn read(fd: c_int, buf: *mut c_void, count: usize) -> isize;
     fn write(fd: c_int, buf: *const c_void, count: usize) -> isize;
@@ -147,24 +154,12 @@ unsafe fn own(fd: RawFd) -> OwnedFd {
 pub(crate) struct Poller {
     epoll: OwnedFd,
     eventfd: Arc<OwnedFd>,
-    /// The buffer `epoll_wait` fills, reused across waits.
+    /// The buffer the kernel wait fills, reused across waits.
     raw: RefCell<Vec<EpollEvent>>,
-    /// Whether `epoll_pwait2` (nanosecond timeouts, Linux 5.11+) works here.
-    /// `epoll_wait` counts its timeout in whole milliseconds, so a sleep
-    /// would wake up to a millisecond late; set to false at the first
-    /// `ENOSYS`, after which `epoll_wait` serves. (Always false where
-    /// `epoll_pwait2` is not used at all: 32-bit targets and Miri.)
-    #[cfg_attr(not(all(target_pointer_width = "64", not(miri))), allow(dead_code))]
-    precise: Cell<bool>,
-    /// The timerfd that times waits without the thread's timer slack (see
-    /// `timerfd.rs`), registered under `TIMER_TOKEN`. `None` where
-    /// `timerfd_create` failed (a pre-2.6.25 kernel, a seccomp filter): then
-    /// timed waits pass their timeout to `epoll_pwait2`/`epoll_wait` as
-    /// before, and wake up to the slack (50 µs) late. Not compiled at all on
-    /// 32-bit targets (no `timespec` declared there) and under Miri, which
-    /// does not emulate timerfds.
-    #[cfg(all(target_pointer_width = "64", not(miri)))]
-    timer: Option<Timer>,
+    /// How waits are timed, and the kernel wait that `wait` makes: a
+    /// timerfd with its fallbacks, or millisecond `epoll_wait` (the choice
+    /// is in the module doc).
+    timing: timing::Timing,
 }
 
 /// Wakes a [`Poller`] from any thread by writing to its eventfd.
@@ -188,31 +183,21 @@ impl Poller {
         let fd = cvt(unsafe { eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) })?;
         // SAFETY: as above, a fresh descriptor that only we hold.
         let eventfd = Arc::new(unsafe { own(fd) });
-        let poller = Poller {
-            epoll,
-            eventfd,
-            raw: RefCell::new(vec![EpollEvent { events: 0, data: 0 }; EVENTS_CAPACITY]),
-            precise: Cell::new(cfg!(all(target_pointer_width = "64", not(miri)))),
-            #[cfg(all(target_pointer_width = "64", not(miri)))]
-            timer: None,
-        };
-        poller.ctl(
+        ctl(
+            epoll.as_raw_fd(),
             EPOLL_CTL_ADD,
-            poller.eventfd.as_raw_fd(),
+            eventfd.as_raw_fd(),
             EPOLLIN | EPOLLET,
             NOTIFY_TOKEN,
         )?;
-        #[cfg(all(target_pointer_width = "64", not(miri)))]
-        let poller = Poller {
-            // Silently without it if the kernel refuses (see the field).
-            timer: Timer::new().ok().filter(|timer| {
-                poller
-                    .ctl(EPOLL_CTL_ADD, timer.fd(), EPOLLIN | EPOLLET, TIMER_TOKEN)
-                    .is_ok()
-            }),
-            ..poller
-        };
-        Ok(poller)
+        // Never fails: a timing the kernel refuses falls back on the next.
+        let timing = timing::Timing::new(epoll.as_raw_fd());
+        Ok(Poller {
+            epoll,
+            eventfd,
+            raw: RefCell::new(vec![EpollEvent { events: 0, data: 0 }; EVENTS_CAPACITY]),
+            timing,
+        })
     }
 
     /// Starts watching `fd` for `interest`, reporting `token`.
@@ -255,12 +240,13 @@ impl Poller {
     /// `Some(Duration::ZERO)`: just look). Clears `events`, then fills it.
     ///
     /// Returns `Ok(true)` if a notify was consumed by this wait. The timeout
-    /// is clamped to `sys::MAX_WAIT`, then timed by the timerfd (exact), or
-    /// without one by `epoll_pwait2` (nanoseconds plus the thread's timer
-    /// slack) or `epoll_wait` (rounded up to whole milliseconds). On `EINTR`
-    /// the wait restarts with the time that is left. The timer's own event
-    /// never shows in `events`: when it is left over from an earlier wait,
-    /// it is swallowed and the wait goes on.
+    /// is clamped to `sys::MAX_WAIT`, then timed by the timing (see the
+    /// module doc): the timerfd (exact), or without one `epoll_pwait2`
+    /// (nanoseconds plus the thread's timer slack) or `epoll_wait` (rounded
+    /// up to whole milliseconds). On `EINTR` the wait restarts with the time
+    /// that is left. The timer's own event never shows in `events`: when it
+    /// is left over from an earlier wait, it is swallowed and the wait goes
+    /// on.
     ///
     /// # Errors
     ///
@@ -275,10 +261,8 @@ impl Poller {
         let mut raw = self.raw.borrow_mut();
         let just_look = timeout == Some(Duration::ZERO);
         // With the timer armed at the deadline, the kernel wait is untimed.
-        let (timeout, timed_by_timer) = match self.arm_timer(timeout) {
-            Some(()) => (None, true),
-            None => (timeout, false),
-        };
+        let timed_by_timer = self.timing.arm(timeout);
+        let timeout = if timed_by_timer { None } else { timeout };
         let deadline = match timeout {
             Some(t) if !t.is_zero() => Instant::now().checked_add(t.min(super::MAX_WAIT)),
             _ => None,
@@ -290,7 +274,8 @@ impl Poller {
                     Some(d) => Some(d.saturating_duration_since(Instant::now())),
                     None => timeout,
                 };
-                self.wait_once(&mut raw, left)
+                self.timing
+                    .wait_once(self.epoll.as_raw_fd(), &mut raw, left)
             })?;
 
             let mut notified = false;
@@ -311,7 +296,7 @@ impl Poller {
                 }
             }
             if timer_fired {
-                self.timer_fired();
+                self.timing.fired();
             }
             // The timer alone ends the wait it was armed for. Left over from
             // an earlier wait (disarming is lazy), it is not this wait's
@@ -323,76 +308,6 @@ impl Poller {
         }
     }
 
-    /// Arms the timerfd for a finite, non-zero `timeout` and returns
-    /// `Some(())` if the wait is now timed by it. `None`: time the wait with
-    /// the kernel call's own timeout (no timer here, zero or no timeout, or
-    /// the clock or `timerfd_settime` refused, which does not happen in
-    /// practice).
-    #[cfg(all(target_pointer_width = "64", not(miri)))]
-    fn arm_timer(&self, timeout: Option<Duration>) -> Option<()> {
-        let timer = self.timer.as_ref()?;
-        let t = timeout.filter(|t| !t.is_zero())?.min(super::MAX_WAIT);
-        Timer::deadline_after(t).and_then(|d| timer.arm(d)).ok()
-    }
-
-    #[cfg(not(all(target_pointer_width = "64", not(miri))))]
-    fn arm_timer(&self, _timeout: Option<Duration>) -> Option<()> {
-        None
-    }
-
-    /// The timer's event was reported: note that it is disarmed.
-    fn timer_fired(&self) {
-        #[cfg(all(target_pointer_width = "64", not(miri)))]
-        if let Some(timer) = &self.timer {
-            timer.fired();
-        }
-    }
-
-    /// One `epoll_pwait2` (or `epoll_wait`) call, returning the raw result.
-    fn wait_once(&self, raw: &mut [EpollEvent], timeout: Option<Duration>) -> c_int {
-        #[cfg(all(target_pointer_width = "64", not(miri)))]
-        if self.precise.get() {
-            let spec = timeout.map(|t| {
-                let t = t.min(super::MAX_WAIT);
-                Timespec {
-                    tv_sec: t.as_secs() as i64, // MAX_WAIT keeps it small.
-                    tv_nsec: i64::from(t.subsec_nanos()),
-                }
-            });
-            let spec_ptr = spec
-                .as_ref()
-                .map_or(std::ptr::null(), |t| t as *const Timespec);
-            // SAFETY: `raw` is a live, exclusively borrowed buffer of
-            // `raw.len()` `EpollEvent`s, the layout asserted above; the kernel
-            // writes at most `maxevents` of them. `spec_ptr` is null (wait
-            // forever) or points at a `Timespec` alive until the call returns;
-            // a null sigmask leaves the signal mask alone.
-            let n = unsafe {
-                epoll_pwait2(
-                    self.epoll.as_raw_fd(),
-                    raw.as_mut_ptr(),
-                    raw.len() as c_int,
-                    spec_ptr,
-                    std::ptr::null(),
-                )
-            };
-            if n >= 0 || io::Error::last_os_error().raw_os_error() != Some(ENOSYS) {
-                return n;
-            }
-            // An older kernel: fall back to millisecond timeouts for good.
-            self.precise.set(false);
-        }
-        // SAFETY: as above, for `epoll_wait`.
-        unsafe {
-            epoll_wait(
-                self.epoll.as_raw_fd(),
-                raw.as_mut_ptr(),
-                raw.len() as c_int,
-                timeout_millis(timeout),
-            )
-        }
-    }
-
     /// A handle that can wake this poller from any thread.
     pub fn notifier(&self) -> Notifier {
         Notifier {
@@ -401,15 +316,22 @@ impl Poller {
     }
 
     fn ctl(&self, op: c_int, fd: RawFd, events: u32, token: usize) -> io::Result<()> {
-        let mut event = EpollEvent {
-            events,
-            data: token as u64, // usize is at most 64 bits on every target.
-        };
-        // SAFETY: `event` is a valid `EpollEvent` that outlives the call; the
-        // kernel only reads it. A bad `fd` gives EBADF, not UB.
-        cvt(unsafe { epoll_ctl(self.epoll.as_raw_fd(), op, fd, &mut event) })?;
-        Ok(())
+        ctl(self.epoll.as_raw_fd(), op, fd, events, token)
     }
+}
+
+/// Adds, changes or removes (`op`) the watch of `epoll` on `fd`. Also a free
+/// function, because the timerfd timing adds its timer with it before the
+/// `Poller` exists.
+fn ctl(epoll: RawFd, op: c_int, fd: RawFd, events: u32, token: usize) -> io::Result<()> {
+    let mut event = EpollEvent {
+        events,
+        data: token as u64, // usize is at most 64 bits on every target.
+    };
+    // SAFETY: `event` is a valid `EpollEvent` that outlives the call; the
+    // kernel only reads it. A bad `epoll` or `fd` gives EBADF, not UB.
+    cvt(unsafe { epoll_ctl(epoll, op, fd, &mut event) })?;
+    Ok(())
 }
 
 impl Notifier {
@@ -561,7 +483,7 @@ mod tests {
 
     /// One `wait(Some(t))` with nothing to report: it times out, no earlier
     /// than `t`, with no events and no notify.
-    fn times_out_after(poller: &Poller, t: Duration) {
+    pub(super) fn times_out_after(poller: &Poller, t: Duration) {
         let mut events = Vec::new();
         let start = Instant::now();
         assert!(!poller.wait(&mut events, Some(t)).unwrap());
@@ -572,23 +494,7 @@ mod tests {
     /// The deadline the poller's timer is armed at; `None` where there is no
     /// timer at all (32-bit, Miri), which the tests treat as disarmed.
     fn armed(poller: &Poller) -> Option<u64> {
-        #[cfg(all(target_pointer_width = "64", not(miri)))]
-        return poller.timer.as_ref().and_then(Timer::armed);
-        #[cfg(not(all(target_pointer_width = "64", not(miri))))]
-        {
-            let _ = poller;
-            None
-        }
-    }
-
-    #[test]
-    fn the_timer_is_used_where_the_kernel_has_it() {
-        let poller = Poller::new().unwrap();
-        // Linux 2.6.25+ and no seccomp filter in the test environment.
-        #[cfg(all(target_pointer_width = "64", not(miri)))]
-        assert!(poller.timer.is_some());
-        times_out_after(&poller, Duration::from_millis(2));
-        assert_eq!(armed(&poller), None, "the one-shot fired, ending the wait");
+        poller.timing.armed()
     }
 
     #[test]
@@ -678,18 +584,7 @@ mod tests {
         assert_eq!(events, [readable]);
     }
 
-    /// Without a timerfd (refused by the kernel), waits are timed by
-    /// `epoll_pwait2`/`epoll_wait` and keep every promise.
-    #[cfg(all(target_pointer_width = "64", not(miri)))]
-    #[test]
-    fn without_a_timer_waits_are_timed_by_the_kernel_call() {
-        let mut poller = Poller::new().unwrap();
-        poller.timer = None;
-        times_out_after(&poller, Duration::from_millis(5));
-        poller.notifier().notify().unwrap();
-        let mut events = Vec::new();
-        assert!(poller.wait(&mut events, Some(Duration::MAX)).unwrap());
-    }
+    // Tests of one timing alone are in its file (timerfd.rs, pwait2.rs).
 
     #[test]
     fn flags_are_edge_triggered_with_rdhup() {

@@ -120,7 +120,10 @@
 //!   Where there is no timerfd (`timerfd_create` refused, 32-bit targets,
 //!   Miri), the timeout goes to `epoll_pwait2` (nanoseconds plus the slack;
 //!   Linux 5.11+, 64-bit) or to `epoll_wait` (whole milliseconds, rounded up
-//!   so that a 1 µs wait becomes 1 ms rather than a 0 ms busy-poll).
+//!   so that a 1 µs wait becomes 1 ms rather than a 0 ms busy-poll). These
+//!   three are three files under `epoll/` with the same names, and which
+//!   one a target starts with is chosen in one place, as the backend is
+//!   here (`use … as timing`; the table is in `epoll`'s module doc).
 //! * **kqueue**: `kevent`'s own timeout, in nanoseconds. It has slack of its
 //!   own: FreeBSD lets it end up to `kern.timecounter.alloweddeviation` (5 %
 //!   by default) of the timeout late, and macOS may coalesce timers. An

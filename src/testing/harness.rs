@@ -177,7 +177,7 @@ impl Harness {
 
     /// The policy a seed stands for: even seeds are `Random`, odd ones `Pct`.
     pub fn policy_of_seed(&self, seed: u64) -> Policy {
-        if seed % 2 == 0 {
+        if seed.is_multiple_of(2) {
             Policy::Random { seed }
         } else {
             Policy::Pct {

@@ -1,5 +1,8 @@
 //! The precise timer: a `timerfd` in the epoll set, so a timed wait ends
-//! when the deadline comes rather than up to 50 µs later.
+//! when the deadline comes rather than up to 50 µs later. The timing of
+//! 64-bit Linux outside Miri (see the choice in the parent); where the
+//! kernel refuses a timerfd (`timerfd_create` missing before 2.6.25, or
+//! forbidden by a seccomp filter), `pwait2` times the waits instead.
 //!
 //! # Why not the timeout argument
 //!
@@ -21,7 +24,11 @@
 //!   fired:          one-shot: now disarmed; nothing to read (see below)
 //!   wait(None/0):   the timer is left armed (lazy); if it fires there, the
 //!                   poller swallows the event and, for None, waits on
+//!   no timerfd:     every wait as in pwait2.rs (epoll_pwait2's timeout)
 //! ```
+//!
+//! The timer's events come under the reserved `TIMER_TOKEN`; `Poller::wait`
+//! never hands them out, and calls `Timing::fired` instead.
 //!
 //! The deadline is absolute (`TFD_TIMER_ABSTIME`), computed once per `wait`,
 //! so a wait restarted after `EINTR` keeps its deadline without arithmetic.
@@ -44,8 +51,9 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
-use super::{Timespec, own};
-use crate::sys::cvt;
+use super::pwait2::{self, Timespec};
+use super::{EPOLL_CTL_ADD, EPOLLET, EPOLLIN, EpollEvent, ctl, own};
+use crate::sys::{MAX_WAIT, TIMER_TOKEN, cvt};
 
 /// `CLOCK_MONOTONIC` in <linux/time.h>: the clock `Instant` also reads.
 const CLOCK_MONOTONIC: c_int = 1;
@@ -88,9 +96,85 @@ unsafe extern "C" {
     fn clock_gettime(clockid: c_int, tp: *mut Timespec) -> c_int;
 }
 
+/// Times each finite, non-zero wait with the timer; untimed and zero waits,
+/// and every wait where there is no timer, as `pwait2` does.
+#[derive(Debug)]
+pub(super) struct Timing {
+    /// The timerfd, registered under `TIMER_TOKEN`. `None` where
+    /// `timerfd_create` or `epoll_ctl` failed (a pre-2.6.25 kernel, a
+    /// seccomp filter): then timed waits pass their timeout to
+    /// `epoll_pwait2`/`epoll_wait`, and wake up to the slack (50 µs) late.
+    timer: Option<Timer>,
+    /// The fallback, and the kernel call that every wait makes.
+    pwait2: pwait2::Timing,
+}
+
+impl Timing {
+    /// Creates the timer and adds it to `epoll`, or silently does without
+    /// it if the kernel refuses (see the field).
+    pub(super) fn new(epoll: RawFd) -> Timing {
+        Timing {
+            timer: Timer::new().ok().filter(|timer| {
+                ctl(
+                    epoll,
+                    EPOLL_CTL_ADD,
+                    timer.fd(),
+                    EPOLLIN | EPOLLET,
+                    TIMER_TOKEN,
+                )
+                .is_ok()
+            }),
+            pwait2: pwait2::Timing::new(epoll),
+        }
+    }
+
+    /// Arms the timer for a finite, non-zero `timeout` and returns true if
+    /// the wait is now timed by it: the kernel call is to wait without a
+    /// timeout. False (time the wait with the kernel call's own timeout, as
+    /// `pwait2`) for a zero or no timeout, without a timer, or if the clock
+    /// or `timerfd_settime` refused, which does not happen in practice.
+    pub(super) fn arm(&self, timeout: Option<Duration>) -> bool {
+        self.arm_timer(timeout).is_some() || self.pwait2.arm(timeout)
+    }
+
+    fn arm_timer(&self, timeout: Option<Duration>) -> Option<()> {
+        let timer = self.timer.as_ref()?;
+        let t = timeout.filter(|t| !t.is_zero())?.min(MAX_WAIT);
+        Timer::deadline_after(t).and_then(|d| timer.arm(d)).ok()
+    }
+
+    /// The timer's event was reported: note that it is disarmed.
+    pub(super) fn fired(&self) {
+        match &self.timer {
+            Some(timer) => timer.fired(),
+            None => self.pwait2.fired(),
+        }
+    }
+
+    /// One kernel wait on `epoll`, filling `raw`: always `pwait2`'s, with
+    /// `None` when `arm` said the timer times this wait.
+    pub(super) fn wait_once(
+        &self,
+        epoll: RawFd,
+        raw: &mut [EpollEvent],
+        timeout: Option<Duration>,
+    ) -> c_int {
+        self.pwait2.wait_once(epoll, raw, timeout)
+    }
+
+    /// The deadline the timer is armed at (tests look).
+    #[cfg(test)]
+    pub(super) fn armed(&self) -> Option<u64> {
+        match &self.timer {
+            Some(timer) => timer.armed(),
+            None => self.pwait2.armed(),
+        }
+    }
+}
+
 /// A one-shot timerfd on `CLOCK_MONOTONIC`, and the deadline it is armed at.
 #[derive(Debug)]
-pub(super) struct Timer {
+struct Timer {
     fd: OwnedFd,
     /// Nanoseconds on `CLOCK_MONOTONIC` the timer will fire at, or `None`
     /// when it is disarmed or has fired.
@@ -103,9 +187,9 @@ impl Timer {
     /// # Errors
     ///
     /// Whatever `timerfd_create` says: `ENOSYS` on kernels before 2.6.25,
-    /// `EPERM` under a seccomp filter that forbids it, `EMFILE`. The poller
-    /// then times its waits with the epoll timeout instead.
-    pub(super) fn new() -> io::Result<Timer> {
+    /// `EPERM` under a seccomp filter that forbids it, `EMFILE`. `Timing`
+    /// then times its waits as `pwait2` does.
+    fn new() -> io::Result<Timer> {
         // SAFETY: timerfd_create takes a clock id and flags and returns a
         // new descriptor or -1.
         let fd = cvt(unsafe { timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC) })?;
@@ -116,7 +200,7 @@ impl Timer {
         })
     }
 
-    pub(super) fn fd(&self) -> RawFd {
+    fn fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }
 
@@ -127,12 +211,12 @@ impl Timer {
     ///
     /// None in practice: `clock_gettime(CLOCK_MONOTONIC)` cannot fail with
     /// a valid pointer.
-    pub(super) fn deadline_after(t: Duration) -> io::Result<u64> {
+    fn deadline_after(t: Duration) -> io::Result<u64> {
         let mut now = Timespec {
             tv_sec: 0,
             tv_nsec: 0,
         };
-        // SAFETY: writes one `Timespec` (layout asserted in the parent) into
+        // SAFETY: writes one `Timespec` (layout asserted in pwait2.rs) into
         // `now`, which is live and exclusively borrowed for the call.
         cvt(unsafe { clock_gettime(CLOCK_MONOTONIC, &raw mut now) })?;
         // The monotonic clock counts from boot: never negative.
@@ -150,7 +234,7 @@ impl Timer {
     ///
     /// Whatever `timerfd_settime` says; `EINVAL` only for a malformed
     /// `itimerspec`, which this never builds.
-    pub(super) fn arm(&self, deadline: u64) -> io::Result<()> {
+    fn arm(&self, deadline: u64) -> io::Result<()> {
         if self
             .armed
             .get()
@@ -187,13 +271,13 @@ impl Timer {
     /// The timer's event was reported: it is a one-shot, so it is disarmed
     /// now and the next `arm` must call the kernel even for the same
     /// deadline.
-    pub(super) fn fired(&self) {
+    fn fired(&self) {
         self.armed.set(None);
     }
 
     /// The deadline the timer is armed at (tests look).
     #[cfg(test)]
-    pub(super) fn armed(&self) -> Option<u64> {
+    fn armed(&self) -> Option<u64> {
         self.armed.get()
     }
 }
@@ -201,6 +285,33 @@ impl Timer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::Poller;
+    use crate::sys::epoll::tests::times_out_after;
+
+    #[test]
+    fn the_timer_is_used_where_the_kernel_has_it() {
+        let poller = Poller::new().unwrap();
+        // Linux 2.6.25+ and no seccomp filter in the test environment.
+        assert!(poller.timing.timer.is_some());
+        times_out_after(&poller, Duration::from_millis(2));
+        assert_eq!(
+            poller.timing.armed(),
+            None,
+            "the one-shot fired, ending the wait"
+        );
+    }
+
+    /// Without a timerfd (refused by the kernel), waits are timed by
+    /// `epoll_pwait2`/`epoll_wait` and keep every promise.
+    #[test]
+    fn without_a_timer_waits_are_timed_by_the_kernel_call() {
+        let mut poller = Poller::new().unwrap();
+        poller.timing.timer = None;
+        times_out_after(&poller, Duration::from_millis(5));
+        poller.notifier().notify().unwrap();
+        let mut events = Vec::new();
+        assert!(poller.wait(&mut events, Some(Duration::MAX)).unwrap());
+    }
 
     #[test]
     fn itimerspec_layout() {
