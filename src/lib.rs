@@ -27,39 +27,76 @@
 //! });
 //! ```
 //!
-//! The tour of the source follows the chapters of `docs/`:
-//! [`task`] (what a task is), [`executor`] (the loop), [`time`] (timers and
-//! clocks), [`io`] (the reactor and async I/O), [`net`] (sockets),
-//! [`blocking`] (`to_thread`), [`inspect`] (seeing inside), [`debug`] (what
-//! debug mode catches), and the asyncio toolkit: [`combinators`] (gather,
-//! wait, TaskGroup…), [`sync`] (Semaphore, Queue, Event, Lock), [`stream`]
-//! (async generators), [`callback`] (call_soon, call_later, create_future).
+//! # The tour of the source, in reading order
+//!
+//! Each module reads on its own after the ones above it, and never names
+//! the ones below it (the chapter `docs/event-loop.md` walks through them):
+//!
+//! 1. `sys` (private) — the OS contract, epoll or kqueue, declared by hand.
+//! 2. `current` (private) — "the loop running on this thread", one slot per
+//!    layer.
+//! 3. `clock` (private; [`time::Instant`] and [`time::ClockKind`] are its
+//!    public names): the loop's clock, real or virtual.
+//! 4. [`task`] — what a task is: its state machine, its waker, its handle.
+//!    A task carries a schedule hook and never names the loop.
+//! 5. [`time`] — the timer heap and driver; `sleep`, `timeout`, `interval`.
+//! 6. [`io`] — the reactor and async I/O (`Async`).
+//! 7. [`debug`] — what debug mode reports.
+//! 8. [`inspect`] — what the loop shows: events, snapshots, primitives.
+//! 9. [`executor`] — the loop itself, parts that own their state composed by
+//!    one turn; [`Runtime`].
+//! 10. [`blocking`] — `to_thread`.
+//! 11. [`sync`] — Semaphore, Queue, Event, Lock, oneshot.
+//! 12. [`combinators`] — gather, wait, as_completed, TaskGroup, timeout, shield.
+//! 13. [`stream`] — async generators.
+//! 14. [`callback`] — call_soon, call_later, create_future.
+//! 15. [`net`] — TCP, UDP and Unix sockets.
+//! 16. [`testing`] — the harness: virtual time, explored schedules, replay.
+//!
+//! (The REPL, `src/repl/`, is a binary on the public API alone.)
 
-pub mod blocking;
-pub mod callback;
-pub(crate) mod clock;
-pub mod combinators;
-pub(crate) mod current;
-pub mod debug;
-pub mod executor;
-pub mod inspect;
-pub mod io;
-pub mod net;
-pub mod stream;
-pub mod sync;
+// The modules in reading order (the tour above); rustfmt keeps each group.
 #[allow(unsafe_code)]
 pub(crate) mod sys;
+
+pub(crate) mod current;
+
+pub(crate) mod clock;
+
+// Its unsafe code is allowed file by file (cell, owner, task_ref, waker).
 pub mod task;
-pub mod testing;
+
 pub mod time;
+
+pub mod io;
+
+pub mod debug;
+
+pub mod inspect;
+
+pub mod executor;
+
+pub mod blocking;
+
+pub mod sync;
+
+pub mod combinators;
+
+pub mod stream;
+
+pub mod callback;
+
+pub mod net;
+
+pub mod testing;
 
 pub use blocking::{spawn_blocking, to_thread};
 pub use executor::EnterGuard;
 pub use executor::interrupt_on_ctrl_c;
 pub use executor::{
-    Builder, ClockError, Divergence, ExternalWork, Interrupter, Policy, RunReport, Runtime,
-    Schedule, ScheduleError, StallReport, StepReport, StopReason, Subscription, UnknownTask, run,
-    spawn, spawn_named,
+    Builder, DebugMode, Divergence, Events, ExternalWork, Interrupter, Policy, RunError,
+    RunErrorKind, RunReport, Runtime, Schedule, ScheduleError, Scheduler, StallReport, StepReport,
+    Stop, Subscription, UnknownTask, run, spawn, spawn_named,
 };
 pub use task::{Cancel, JoinError, JoinHandle, TaskId, TaskState, WaitOn, WakeCause, yield_now};
 pub use time::{sleep, timeout};

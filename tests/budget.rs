@@ -2,7 +2,7 @@
 
 mod util;
 
-use evloop::StopReason;
+use evloop::{RunErrorKind, Stop};
 
 #[test]
 fn run_counts_every_poll() {
@@ -13,8 +13,8 @@ fn run_counts_every_poll() {
         })
         .detach();
     }
-    let report = rt.run();
-    assert_eq!(report.stop, StopReason::Finished);
+    let report = rt.run_until_done().unwrap();
+    assert_eq!(report.stop, Stop::Finished);
     assert_eq!(report.polls, 6, "three tasks, polled twice each");
 }
 
@@ -27,10 +27,13 @@ fn a_task_that_never_ends_exhausts_the_budget_and_stays_intact() {
         }
     });
     rt.set_poll_budget(10);
-    let report = rt.run();
-    assert_eq!(report.stop, StopReason::BudgetExhausted);
-    assert_eq!(report.polls, 10);
+    let stopped = rt.run_until_done().unwrap_err();
+    assert_eq!(stopped.kind, RunErrorKind::BudgetExhausted);
+    assert_eq!(stopped.polls, 10);
     assert!(!spinner.is_finished());
-    let again = rt.run();
-    assert_eq!((again.polls, again.stop), (10, StopReason::BudgetExhausted));
+    let again = rt.run_until_done().unwrap_err();
+    assert_eq!(
+        (again.polls, again.kind),
+        (10, RunErrorKind::BudgetExhausted)
+    );
 }

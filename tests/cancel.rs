@@ -24,7 +24,7 @@ fn cancel_runs_destructors_at_the_await_point() {
         evloop::sleep(Duration::from_secs(10)).await;
         t.push("never");
     });
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     assert_eq!(h.cancel(), Cancel::Cancelled);
     assert_eq!(trace.take(), ["sleeping", "drop guard"]);
     let err = rt.block_on(h).unwrap_err();
@@ -40,7 +40,7 @@ fn cancel_runs_destructors_at_the_await_point() {
 fn cancelling_a_finished_task_changes_nothing_and_says_so() {
     let (rt, _) = virtual_rt();
     let h = rt.spawn(async { 5 });
-    rt.run();
+    rt.run_until_done().unwrap();
     assert_eq!(h.cancel(), Cancel::AlreadyFinished);
     assert_eq!(rt.block_on(h).unwrap(), 5);
 }
@@ -52,7 +52,7 @@ fn cancel_before_first_poll() {
     let t = trace.clone();
     let h = rt.spawn(async move { t.push("ran") });
     assert_eq!(h.cancel(), Cancel::Cancelled);
-    rt.run();
+    rt.run_until_done().unwrap();
     assert!(
         trace.take().is_empty(),
         "a task cancelled while queued is never polled"
@@ -77,7 +77,7 @@ fn a_task_cancelling_itself_is_dropped_after_its_poll() {
     });
     let id = h.id();
     *slot.borrow_mut() = Some(h);
-    rt.run();
+    rt.run_until_done().unwrap();
     assert_eq!(trace.take(), ["Requested", "drop self"]);
     assert_eq!(rt.snapshot().task(id).unwrap().state, TaskState::Cancelled);
 }

@@ -4,8 +4,8 @@ mod util;
 use std::time::Duration;
 
 use evloop::combinators::{
-    Either, FailureKind, ReturnWhen, TaskGroup, as_completed, gather, gather_all, race, select,
-    shield, wait,
+    ChildFailureKind, Either, ReturnWhen, TaskGroup, as_completed, gather, gather_all, race,
+    select, shield, wait,
 };
 use evloop::stream::StreamExt;
 use evloop::{TaskState, sleep, time::Instant, timeout};
@@ -64,7 +64,7 @@ fn gather_returns_the_first_error_at_once_and_the_other_tasks_keep_running() {
         TaskState::Waiting,
         "not cancelled by gather"
     );
-    rt.run();
+    rt.run_until_done().unwrap();
     assert_eq!(trace.take(), ["slow finished"]);
 }
 
@@ -306,7 +306,10 @@ fn task_group_first_failure_cancels_the_rest_and_join_lists_every_failure() {
     assert!(slow.unwrap_err().is_cancelled());
     assert_eq!(err.failures().len(), 1);
     let f = &err.failures()[0];
-    assert_eq!((f.name.as_str(), f.kind), ("writer", FailureKind::Error));
+    assert_eq!(
+        (f.name.as_str(), f.kind),
+        ("writer", ChildFailureKind::Error)
+    );
     assert_eq!(f.downcast_ref::<DiskFull>(), Some(&DiskFull));
     assert!(
         err.to_string()
@@ -333,7 +336,7 @@ fn task_group_child_panic_is_a_failure() {
         });
         g.join().await.unwrap_err()
     });
-    assert_eq!(err.failures()[0].kind, FailureKind::Panicked);
+    assert_eq!(err.failures()[0].kind, ChildFailureKind::Panicked);
     assert_eq!(err.failures()[0].message, "oops");
     assert_eq!(
         rt.snapshot().task_named("p").unwrap().state,
@@ -362,7 +365,7 @@ fn dropping_a_group_or_timing_out_its_join_cancels_every_child() {
         (timeout(secs(1), g.join()).await.is_err(), ids)
     });
     assert!(timed_out);
-    rt.run();
+    rt.run_until_done().unwrap();
     assert!(trace.take().is_empty(), "no child outlived the group");
     let snap = rt.snapshot();
     assert!(
@@ -418,7 +421,7 @@ fn shield_survives_cancellation_of_the_outer_task() {
     });
     rt.advance(secs(1)).unwrap();
     outer.cancel();
-    rt.run();
+    rt.run_until_done().unwrap();
     assert_eq!(trace.take(), ["inner finished"]);
 }
 

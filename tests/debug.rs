@@ -12,14 +12,14 @@ use util::virtual_rt;
 #[test]
 fn a_slow_poll_is_reported_with_the_task_name() {
     let (rt, found) = virtual_rt();
-    rt.set_slow_poll_threshold(Duration::from_millis(5));
+    rt.debug().set_slow_poll_threshold(Duration::from_millis(5));
     drop(rt.spawn_named("hog", async {
         let start = std::time::Instant::now();
         while start.elapsed() < Duration::from_millis(10) {
             std::hint::spin_loop();
         }
     }));
-    rt.run();
+    rt.run_until_done().unwrap();
     let found = found.borrow();
     assert!(
         matches!(&found[..], [Diagnostic::SlowPoll { name, took, .. }] if name == "hog" && *took >= Duration::from_millis(10)),
@@ -32,7 +32,7 @@ fn a_slow_poll_is_reported_with_the_task_name() {
 fn a_lost_waker_is_reported_at_once() {
     let (rt, found) = virtual_rt();
     let h = rt.spawn_named("forgetful", poll_fn(|_cx| Poll::<()>::Pending));
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     assert_eq!(
         *found.borrow(),
         [Diagnostic::LostWaker {
@@ -55,7 +55,7 @@ fn a_stored_waker_is_not_lost() {
     let _y = rt.spawn(async {
         evloop::yield_now().await;
     });
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     assert!(found.borrow().is_empty(), "{:?}", found.borrow());
 }
 
@@ -64,7 +64,7 @@ fn a_failure_nobody_awaits_is_reported() {
     let (rt, found) = virtual_rt();
     drop(rt.spawn_named("doomed", async { panic!("disk on fire") }));
     let h = rt.spawn_named("dropped-later", async { panic!("late") });
-    rt.run();
+    rt.run_until_done().unwrap();
     drop(h);
     let found = found.borrow();
     assert_eq!(found.len(), 2, "{found:?}");
@@ -82,7 +82,7 @@ fn tasks_pending_at_drop_are_listed() {
     let (rt, found) = virtual_rt();
     let _a = rt.spawn_named("a", evloop::sleep(Duration::from_secs(1)));
     let _b = rt.spawn_named("b", async {});
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     let _c = rt.spawn_named("c", async {});
     drop(rt);
     let found = found.borrow();
@@ -106,7 +106,7 @@ fn debug_off_reports_nothing() {
         .build();
     drop(rt.spawn(poll_fn(|_| Poll::<()>::Pending)));
     drop(rt.spawn(async { panic!("x") }));
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     drop(rt);
     assert!(found.borrow().is_empty());
 }

@@ -1,33 +1,107 @@
 //! The code shown in docs/ is the code that runs.
+//!
+//! The chapter `docs/event-loop.md` quotes evloop's own functions. Each
+//! quote is marked `<!-- quote PATH#NAME -->` and followed by a code block
+//! that must be, verbatim (but for a common indentation), the region between
+//! `// ANCHOR: NAME` and `// ANCHOR_END: NAME` in that file (the async
+//! book's way of keeping a book's code true).
+
+use std::path::Path;
 
 /// The region between `// ANCHOR: name` and `// ANCHOR_END: name` in `source`.
-fn anchor<'a>(source: &'a str, name: &str) -> &'a str {
+fn anchor<'a>(source: &'a str, name: &str, file: &str) -> &'a str {
     let start = format!("// ANCHOR: {name}\n");
     let end = format!("// ANCHOR_END: {name}\n");
-    let from = source.find(&start).expect("anchor start") + start.len();
-    let to = source[from..].find(&end).expect("anchor end") + from;
-    &source[from..to]
+    let from = source
+        .find(&start)
+        .unwrap_or_else(|| panic!("{file} has no `// ANCHOR: {name}`"))
+        + start.len();
+    let to = source[from..]
+        .find(&end)
+        .unwrap_or_else(|| panic!("{file} has no `// ANCHOR_END: {name}`"))
+        + from;
+    // The end marker's own indentation belongs to its line, not the region.
+    source[from..to].trim_end_matches([' ', '\t'])
+}
+
+/// `text` without the indentation all its non-blank lines share.
+fn dedent(text: &str) -> String {
+    let indent = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    text.lines()
+        .map(|l| l.get(indent..).unwrap_or("").trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim_end()
+        .to_string()
+}
+
+/// Every `<!-- quote PATH#NAME -->` of `chapter`, with the code block after it.
+fn quotes(chapter: &str) -> Vec<(String, String, String)> {
+    let mut found = Vec::new();
+    let mut rest = chapter;
+    while let Some(at) = rest.find("<!-- quote ") {
+        rest = &rest[at + "<!-- quote ".len()..];
+        let close = rest.find(" -->").expect("a quote marker ends with -->");
+        let (path, name) = rest[..close]
+            .split_once('#')
+            .expect("a quote marker names PATH#NAME");
+        let fence = rest
+            .find("```")
+            .expect("a code block follows a quote marker");
+        let body_start = rest[fence..].find('\n').unwrap() + fence + 1;
+        let body_end = rest[body_start..].find("```").unwrap() + body_start;
+        found.push((
+            path.to_string(),
+            name.to_string(),
+            rest[body_start..body_end].to_string(),
+        ));
+        rest = &rest[body_end..];
+    }
+    found
 }
 
 #[test]
-fn the_smallest_loop_in_the_chapter_is_the_example_that_runs() {
-    let example = include_str!("../examples/smallest_loop.rs");
+fn every_quote_in_the_chapter_is_the_code_that_runs() {
     let chapter = include_str!("../docs/event-loop.md");
-    assert!(
-        chapter.contains(anchor(example, "loop")),
-        "docs/event-loop.md must show examples/smallest_loop.rs's loop verbatim"
-    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let quotes = quotes(chapter);
+    assert!(quotes.len() >= 8, "the chapter quotes the loop's functions");
+    for (path, name, shown) in quotes {
+        let source = std::fs::read_to_string(root.join(&path))
+            .unwrap_or_else(|e| panic!("docs/event-loop.md quotes {path}: {e}"));
+        let real = dedent(anchor(&source, &name, &path));
+        assert_eq!(
+            dedent(&shown),
+            real,
+            "docs/event-loop.md quotes {path}#{name}, which now reads:\n{real}"
+        );
+    }
 }
 
 #[test]
 fn the_chapter_names_files_that_exist() {
     let chapter = include_str!("../docs/event-loop.md");
-    let root = env!("CARGO_MANIFEST_DIR");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for part in chapter.split("](../").skip(1) {
         let path = &part[..part.find(')').unwrap()];
         assert!(
-            std::path::Path::new(root).join(path).exists(),
+            root.join(path).exists(),
             "docs/event-loop.md links to {path}, which does not exist"
         );
     }
+}
+
+#[test]
+fn a_changed_quote_is_caught() {
+    let source = "fn a() {\n    // ANCHOR: x\n    let y = 1;\n    // ANCHOR_END: x\n}\n";
+    assert_eq!(dedent(anchor(source, "x", "test")), "let y = 1;");
+    let chapter = "<!-- quote f.rs#x -->\n```rust,ignore\nlet y = 2;\n```\n";
+    let q = quotes(chapter);
+    assert_eq!(q.len(), 1);
+    assert_ne!(dedent(&q[0].2), dedent(anchor(source, "x", "test")));
 }

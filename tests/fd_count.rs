@@ -39,7 +39,7 @@ fn the_open_descriptor_count_returns_to_where_it_started() {
         }
         server.cancel(); // drops the listener
     });
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     // Server-side streams close when their tasks see EOF; give them a turn.
     for _ in 0..100 {
         if util::open_fds() == Some(before) {

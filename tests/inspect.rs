@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use evloop::inspect::PollResult;
-use evloop::{StopReason, TaskState, WaitOn, WakeCause};
+use evloop::{TaskState, WaitOn, WakeCause};
 use util::{lines, virtual_rt};
 
 #[test]
@@ -45,7 +45,7 @@ fn waiting_on_another_task_is_visible() {
     let child = rt.spawn_named("child", evloop::sleep(Duration::from_secs(1)));
     let child_id = child.id();
     let parent = rt.spawn_named("parent", async move { child.await.unwrap() });
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     let snap = rt.snapshot();
     assert_eq!(
         snap.task(parent.id()).unwrap().waiting_on,
@@ -88,12 +88,12 @@ fn step_report_names_the_tasks_a_poll_woke() {
 #[test]
 fn events_tell_the_whole_story_in_order() {
     let (rt, _) = virtual_rt();
-    rt.record_events(100);
+    rt.events().record(100);
     rt.block_on(async {
         let h = evloop::spawn_named("nap", evloop::sleep(Duration::from_secs(1)));
         h.await.unwrap();
     });
-    let story = lines(&rt.events());
+    let story = lines(&rt.events().recorded());
     assert_eq!(
         story,
         [
@@ -118,11 +118,11 @@ fn subscribers_see_events_and_can_leave() {
     let (rt, _) = virtual_rt();
     let seen = Rc::new(RefCell::new(0));
     let s = seen.clone();
-    let sub = rt.subscribe(move |_| *s.borrow_mut() += 1);
+    let sub = rt.events().subscribe(move |_| *s.borrow_mut() += 1);
     rt.block_on(async {});
     let n = *seen.borrow();
     assert!(n >= 3);
-    assert!(rt.unsubscribe(sub));
+    assert!(rt.events().unsubscribe(sub));
     rt.block_on(async {});
     assert_eq!(*seen.borrow(), n);
 }
@@ -130,13 +130,13 @@ fn subscribers_see_events_and_can_leave() {
 #[test]
 fn the_event_log_is_bounded() {
     let (rt, _) = virtual_rt();
-    rt.record_events(10);
+    rt.events().record(10);
     rt.block_on(async {
         for _ in 0..100 {
             evloop::yield_now().await;
         }
     });
-    assert_eq!(rt.events().len(), 10);
+    assert_eq!(rt.events().recorded().len(), 10);
 }
 
 #[test]
@@ -157,9 +157,9 @@ fn a_deadlock_on_the_virtual_clock_is_reported_not_hung() {
     let (ida, idb) = (ha.id(), hb.id());
     *a.borrow_mut() = Some(ha);
     *b.borrow_mut() = Some(hb);
-    let report = rt.run();
-    let StopReason::Stalled(stall) = report.stop else {
-        panic!("{report:?}")
+    let stopped = rt.run_until_done().unwrap_err();
+    let Some(stall) = stopped.stall() else {
+        panic!("{stopped}")
     };
     assert_eq!(
         stall.waiting,
@@ -192,8 +192,8 @@ fn block_on_a_deadlock_panics_with_the_report() {
 fn the_same_seed_replays_the_same_event_stream() {
     let run = |seed| {
         let (rt, _) = util::virtual_builder();
-        rt.set_policy(evloop::Policy::Random { seed });
-        rt.record_events(100_000);
+        rt.scheduler().set_policy(evloop::Policy::Random { seed });
+        rt.events().record(100_000);
         for i in 0..8u64 {
             drop(rt.spawn_named(format!("t{i}"), async move {
                 for j in 0..(i % 3 + 1) {
@@ -202,8 +202,8 @@ fn the_same_seed_replays_the_same_event_stream() {
                 }
             }));
         }
-        rt.run();
-        lines(&rt.events())
+        rt.run_until_done().unwrap();
+        lines(&rt.events().recorded())
     };
     assert_eq!(run(3), run(3));
     assert_ne!(
@@ -251,7 +251,7 @@ fn snapshot_lists_live_and_finished_tasks_by_id() {
     let (rt, _) = virtual_rt();
     let quick = rt.spawn_named("quick", async {});
     let slow = rt.spawn_named("slow", evloop::sleep(Duration::from_secs(5)));
-    rt.run_until_idle(); // "quick" (#1) finishes while "slow" (#2) still sleeps
+    rt.run_until_idle().unwrap(); // "quick" (#1) finishes while "slow" (#2) still sleeps
     let ids: Vec<_> = rt.snapshot().tasks.iter().map(|t| t.id).collect();
     assert_eq!(ids, [quick.id(), slow.id()], "finished #1 before live #2");
     assert_eq!(rt.snapshot().tasks[0].state, TaskState::Done);
@@ -265,7 +265,7 @@ fn snapshots_keep_the_newest_finished_tasks_oldest_first() {
         .build();
     for i in 0..7u64 {
         rt.spawn(async move { i }).detach();
-        rt.run_until_idle();
+        rt.run_until_idle().unwrap();
     }
     let ids = |rt: &evloop::Runtime| -> Vec<u64> {
         rt.snapshot().tasks.iter().map(|t| t.id.as_u64()).collect()
@@ -275,15 +275,15 @@ fn snapshots_keep_the_newest_finished_tasks_oldest_first() {
         [5, 6, 7],
         "the ring wrapped twice; the newest three stay"
     );
-    rt.set_keep_finished(2);
+    rt.debug().set_keep_finished(2);
     assert_eq!(ids(&rt), [6, 7]);
     rt.spawn(async {}).detach();
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     assert_eq!(ids(&rt), [7, 8]);
-    rt.set_keep_finished(4);
+    rt.debug().set_keep_finished(4);
     for _ in 0..3 {
         rt.spawn(async {}).detach();
-        rt.run_until_idle();
+        rt.run_until_idle().unwrap();
     }
     assert_eq!(ids(&rt), [8, 9, 10, 11]);
 }

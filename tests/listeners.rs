@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
-use evloop::inspect::{Event, EventKind};
+use evloop::inspect::{LoopEvent, LoopEventKind};
 use evloop::{Runtime, TaskId};
 use util::virtual_rt;
 
@@ -26,15 +26,15 @@ fn a_listener_can_unsubscribe_itself() {
     let me = Rc::new(RefCell::new(None));
     let seen = Rc::new(RefCell::new(0));
     let (me2, seen2) = (me.clone(), seen.clone());
-    let sub = rt.subscribe(move |_: &Event| {
+    let sub = rt.events().subscribe(move |_: &LoopEvent| {
         *seen2.borrow_mut() += 1;
         if let (Some(rt), Some(sub)) = (weak.upgrade(), me2.borrow_mut().take()) {
-            assert!(rt.unsubscribe(sub), "the listener was subscribed");
+            assert!(rt.events().unsubscribe(sub), "the listener was subscribed");
         }
     });
     *me.borrow_mut() = Some(sub);
     let _t = rt.spawn(async { evloop::yield_now().await });
-    rt.run();
+    rt.run_until_done().unwrap();
     assert_eq!(*seen.borrow(), 1, "it saw the first event, then left");
 }
 
@@ -44,16 +44,17 @@ fn a_listener_can_subscribe_another() {
     let second = Rc::new(RefCell::new(Vec::new()));
     let done = Rc::new(RefCell::new(false));
     let (second2, done2) = (second.clone(), done.clone());
-    rt.subscribe(move |_: &Event| {
+    rt.events().subscribe(move |_: &LoopEvent| {
         if !done2.replace(true)
             && let Some(rt) = weak.upgrade()
         {
             let second3 = second2.clone();
-            rt.subscribe(move |e: &Event| second3.borrow_mut().push(e.clone()));
+            rt.events()
+                .subscribe(move |e: &LoopEvent| second3.borrow_mut().push(e.clone()));
         }
     });
     let _t = rt.spawn(async { evloop::yield_now().await });
-    rt.run();
+    rt.run_until_done().unwrap();
     assert!(
         !second.borrow().is_empty(),
         "the listener subscribed from inside a listener hears later events"
@@ -65,7 +66,7 @@ fn a_listener_can_start_and_stop_the_event_log() {
     let (rt, weak) = shared_rt();
     let count = Rc::new(RefCell::new(0));
     let count2 = count.clone();
-    rt.subscribe(move |_: &Event| {
+    rt.events().subscribe(move |_: &LoopEvent| {
         let n = {
             let mut c = count2.borrow_mut();
             *c += 1;
@@ -73,9 +74,9 @@ fn a_listener_can_start_and_stop_the_event_log() {
         };
         if let Some(rt) = weak.upgrade() {
             match n {
-                1 => rt.record_events(100),
-                4 => rt.stop_recording(),
-                6 => rt.record_events(100),
+                1 => rt.events().record(100),
+                4 => rt.events().stop_recording(),
+                6 => rt.events().record(100),
                 _ => {}
             }
         }
@@ -85,10 +86,10 @@ fn a_listener_can_start_and_stop_the_event_log() {
             evloop::yield_now().await;
         }
     });
-    rt.run();
+    rt.run_until_done().unwrap();
     assert!(*count.borrow() > 6);
     assert!(
-        !rt.events().is_empty(),
+        !rt.events().recorded().is_empty(),
         "the log restarted by the listener records"
     );
 }
@@ -100,9 +101,9 @@ fn a_listener_can_cancel_a_task_while_handling_a_wake_raised_inside_a_task() {
     let victim2 = victim.clone();
     let cancelled = Rc::new(RefCell::new(None));
     let cancelled2 = cancelled.clone();
-    rt.subscribe(move |e: &Event| {
+    rt.events().subscribe(move |e: &LoopEvent| {
         // A wake made inside the waker task's poll: cancel the woken task.
-        if let EventKind::Woken { task, .. } = e.kind
+        if let LoopEventKind::Woken { task, .. } = e.kind
             && Some(task) == *victim2.borrow()
             && cancelled2.borrow().is_none()
             && let Some(rt) = weak.upgrade()
@@ -115,7 +116,7 @@ fn a_listener_can_cancel_a_task_while_handling_a_wake_raised_inside_a_task() {
     let sleeper = rt.spawn_named("sleeper", async move { gate2.wait().await });
     *victim.borrow_mut() = Some(sleeper.id());
     let _t = rt.spawn_named("waker", async move { gate.set() });
-    rt.run();
+    rt.run_until_done().unwrap();
     assert!(cancelled.borrow().is_some(), "the listener ran");
     assert!(rt.block_on(sleeper).unwrap_err().is_cancelled());
 }
@@ -125,8 +126,8 @@ fn a_listener_can_wake_a_task_while_handling_a_spawn_inside_a_task() {
     let (rt, weak) = shared_rt();
     let parked: Rc<RefCell<Option<TaskId>>> = Rc::default();
     let parked2 = parked.clone();
-    rt.subscribe(move |e: &Event| {
-        if let EventKind::Spawned { name, .. } = &e.kind
+    rt.events().subscribe(move |e: &LoopEvent| {
+        if let LoopEventKind::Spawned { name, .. } = &e.kind
             && name == "child"
             && let (Some(rt), Some(id)) = (weak.upgrade(), *parked2.borrow())
         {
@@ -147,11 +148,11 @@ fn a_listener_can_wake_a_task_while_handling_a_spawn_inside_a_task() {
         .await
     });
     *parked.borrow_mut() = Some(h.id());
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     let _t = rt.spawn_named("parent", async {
         evloop::spawn_named("child", async {}).await.unwrap();
     });
-    rt.run();
+    rt.run_until_done().unwrap();
     assert!(
         h.is_finished(),
         "the listener's wake reached the parked task"
@@ -161,19 +162,19 @@ fn a_listener_can_wake_a_task_while_handling_a_spawn_inside_a_task() {
 #[test]
 fn a_timer_fires_before_the_task_it_wakes_is_reported_ready() {
     let (rt, _) = virtual_rt();
-    rt.record_events(1000);
+    rt.events().record(1000);
     let h = rt.spawn_named("sleeper", evloop::sleep(Duration::from_secs(1)));
-    rt.run();
+    rt.run_until_done().unwrap();
     let id = h.id();
-    let events = rt.events();
+    let events = rt.events().recorded();
     let fired = events
         .iter()
-        .position(|e| matches!(e.kind, EventKind::TimerFired { owner: Some(o), .. } if o == id))
+        .position(|e| matches!(e.kind, LoopEventKind::TimerFired { owner: Some(o), .. } if o == id))
         .expect("the timer fired");
     let woken = events
         .iter()
         .position(
-            |e| matches!(e.kind, EventKind::Woken { task, cause: evloop::WakeCause::Timer } if task == id),
+            |e| matches!(e.kind, LoopEventKind::Woken { task, cause: evloop::WakeCause::Timer } if task == id),
         )
         .expect("the task was woken by its timer");
     assert!(
@@ -199,7 +200,7 @@ fn wakes_are_counted_the_same_from_the_loop_and_from_other_threads() {
             })
             .await
         });
-        rt.run_until_idle();
+        rt.run_until_idle().unwrap();
         let waker = slot.borrow().clone().unwrap();
         let guard = rt.external_work();
         if remote {
@@ -218,7 +219,7 @@ fn wakes_are_counted_the_same_from_the_loop_and_from_other_threads() {
                 drop(guard);
             });
         }
-        rt.run();
+        rt.run_until_done().unwrap();
         assert!(h.is_finished());
         rt.snapshot().task(h.id()).unwrap().wakes
     };

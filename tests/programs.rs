@@ -19,7 +19,7 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use evloop::inspect::{Event, EventKind};
+use evloop::inspect::{LoopEvent, LoopEventKind};
 use evloop::{JoinHandle, Policy, Runtime, TaskId, WakeCause};
 use proptest::prelude::*;
 
@@ -121,7 +121,7 @@ async fn task(index: usize, ops: Vec<Op>, handles: Handles, board: Board) -> usi
 }
 
 struct Outcome {
-    events: Vec<Event>,
+    events: Vec<LoopEvent>,
     results: Vec<Option<Result<usize, evloop::JoinError>>>,
 }
 
@@ -145,7 +145,7 @@ fn run(program: &[Vec<Op>], policy: Policy) -> Outcome {
         .debug(false)
         .keep_finished(0)
         .build();
-    rt.record_events(1_000_000);
+    rt.events().record(1_000_000);
     let handles: Handles = Rc::new(RefCell::new(Vec::new()));
     let board: Board = Rc::default();
     for (i, ops) in program.iter().enumerate() {
@@ -155,21 +155,26 @@ fn run(program: &[Vec<Op>], policy: Policy) -> Outcome {
         );
         handles.borrow_mut().push(Some(h));
     }
-    let report = rt.run();
+    let report = rt.run_until_done();
     board.borrow_mut().clear();
-    assert_eq!(report.stop, evloop::StopReason::Finished, "{report:?}");
+    assert!(
+        report
+            .as_ref()
+            .is_ok_and(|r| r.stop == evloop::Stop::Finished),
+        "{report:?}"
+    );
     let left: Vec<_> = handles.borrow_mut().drain(..).collect();
     let results = left
         .into_iter()
         .map(|h| h.map(|h| rt.block_on(h)))
         .collect();
     Outcome {
-        events: rt.events(),
+        events: rt.events().recorded(),
         results,
     }
 }
 
-fn check_invariants(events: &[Event]) {
+fn check_invariants(events: &[LoopEvent]) {
     let mut ended: HashSet<TaskId> = HashSet::new();
     let mut queued: HashMap<TaskId, bool> = HashMap::new();
     // The loop reports a wake when it takes it in, after the poll that made
@@ -180,10 +185,10 @@ fn check_invariants(events: &[Event]) {
     let mut last_polled: Option<TaskId> = None;
     for e in events {
         match &e.kind {
-            EventKind::Spawned { task, .. } => {
+            LoopEventKind::Spawned { task, .. } => {
                 queued.insert(*task, true);
             }
-            EventKind::Woken { task, cause } => {
+            LoopEventKind::Woken { task, cause } => {
                 assert!(!ended.contains(task), "woke finished task {task}");
                 assert_ne!(*cause, WakeCause::Spawned, "a spawn is not a wake");
                 match cause {
@@ -204,19 +209,19 @@ fn check_invariants(events: &[Event]) {
                 assert!(!*q, "{task} made ready twice without a poll between");
                 *q = true;
             }
-            EventKind::Polled { task, .. } => {
+            LoopEventKind::Polled { task, .. } => {
                 last_polled = Some(*task);
                 assert!(!ended.contains(task), "polled {task} after it finished");
                 let q = queued.entry(*task).or_insert(false);
                 assert!(*q, "polled {task} without it being ready");
                 *q = false;
             }
-            EventKind::Completed { task }
-            | EventKind::Cancelled { task }
-            | EventKind::Panicked { task, .. } => {
+            LoopEventKind::Completed { task }
+            | LoopEventKind::Cancelled { task }
+            | LoopEventKind::Panicked { task, .. } => {
                 assert!(ended.insert(*task), "{task} ended twice");
             }
-            EventKind::TimerFired { deadline, owner } => {
+            LoopEventKind::TimerFired { deadline, owner } => {
                 fired_for = *owner;
                 assert!(e.at >= *deadline, "timer fired early");
                 if let Some(prev) = last_fired {
@@ -230,7 +235,7 @@ fn check_invariants(events: &[Event]) {
     let spawned: HashSet<TaskId> = events
         .iter()
         .filter_map(|e| match e.kind {
-            EventKind::Spawned { task, .. } => Some(task),
+            LoopEventKind::Spawned { task, .. } => Some(task),
             _ => None,
         })
         .collect();

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
-use evloop::inspect::EventKind;
+use evloop::inspect::LoopEventKind;
 use evloop::io::Async;
 use evloop::{Runtime, WakeCause};
 use util::Trace;
@@ -48,7 +48,7 @@ fn readiness_wakes_only_the_task_waiting_for_that_direction() {
         o.writable().await.unwrap();
         t.push("writer woke");
     });
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
 
     let snap = rt.snapshot();
     let reg = snap.io.iter().find(|r| r.fd == fd).expect("registered");
@@ -71,9 +71,10 @@ fn readiness_wakes_only_the_task_waiting_for_that_direction() {
 
     let causes: Vec<(u64, WakeCause)> = rt
         .events()
+        .recorded()
         .iter()
         .filter_map(|e| match e.kind {
-            EventKind::Woken { task, cause } if task == reader.id() || task == writer.id() => {
+            LoopEventKind::Woken { task, cause } if task == reader.id() || task == writer.id() => {
                 Some((task.as_u64(), cause))
             }
             _ => None,
@@ -197,7 +198,7 @@ fn a_cancelled_reader_leaves_no_waiter_behind() {
         let mut buf = [0; 1];
         a.read(&mut buf).await
     });
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     let readers = |rt: &Runtime| -> Vec<String> {
         let snap = rt.snapshot();
         snap.io

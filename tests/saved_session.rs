@@ -261,8 +261,9 @@ fn spin(d: Duration) {
 fn repl_session() {
     let rt = Runtime::builder().virtual_clock().build();
     let schedule = "103210*9";
-    rt.record_schedule(true);
-    rt.replay(schedule.parse().expect("the schedule save test wrote"));
+    let scheduler = rt.scheduler();
+    scheduler.record(true);
+    scheduler.replay(schedule.parse().expect("the schedule save test wrote"));
     let w = World::new();
 
     // > # The session behind tests/saved_session.rs (regenerated and compared by tests/transcripts.rs).
@@ -317,7 +318,7 @@ fn repl_session() {
     });
 
     // > policy random 7
-    rt.set_policy(evloop::Policy::Random { seed: 7 });
+    scheduler.set_policy(evloop::Policy::Random { seed: 7 });
 
     // > step 5
     for _ in 0..5 {
@@ -328,8 +329,8 @@ fn repl_session() {
     let _ = rt.run_for(Duration::from_secs(1));
 
     // What the session saw.
-    assert_eq!(rt.replay_divergence(), None);
-    assert_eq!(rt.schedule().to_string(), schedule);
+    assert_eq!(scheduler.divergence(), None);
+    assert_eq!(scheduler.recorded().to_string(), schedule);
     assert_eq!(rt.now().to_string(), "1.000000s");
     assert_eq!(
         w.prints(),

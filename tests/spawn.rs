@@ -62,7 +62,7 @@ fn detached_task_still_runs() {
         evloop::sleep(Duration::from_secs(1)).await;
         r.set(true);
     }));
-    rt.run();
+    rt.run_until_done().unwrap();
     assert!(ran.get(), "the loop keeps a detached task alive");
 }
 
@@ -87,7 +87,7 @@ fn a_panicking_task_does_not_take_the_loop_down() {
     let (rt, found) = virtual_rt();
     let bad = rt.spawn_named("bad", async { panic!("boom") });
     let good = rt.spawn_named("good", async { 1 });
-    rt.run();
+    rt.run_until_done().unwrap();
     let err = rt.block_on(bad).unwrap_err();
     assert!(err.is_panic());
     assert_eq!(err.panic_message(), Some("boom"));
@@ -116,7 +116,7 @@ fn polling_a_handle_twice_panics_with_a_clear_message() {
     use std::task::Context;
     let (rt, _) = virtual_rt();
     let h = rt.spawn(async { 1 });
-    rt.run();
+    rt.run_until_done().unwrap();
     let mut h = pin!(h);
     let mut cx = Context::from_waker(std::task::Waker::noop());
     assert!(h.as_mut().poll(&mut cx).is_ready());
@@ -144,7 +144,7 @@ fn nested_block_on_panics_inside_the_task_with_a_clear_message() {
     let (rt, _) = virtual_rt();
     let inner = Runtime::new();
     let h = rt.spawn(async move { inner.block_on(async {}) });
-    rt.run();
+    rt.run_until_done().unwrap();
     let err = rt.block_on(h).unwrap_err();
     assert!(
         err.panic_message()
@@ -167,7 +167,7 @@ fn awaiting_your_own_handle_is_an_error_not_a_hang() {
     });
     let id = h.id();
     slot.set(Some(h));
-    rt.run();
+    rt.run_until_done().unwrap();
     let info = rt.snapshot().task(id).cloned().unwrap();
     assert_eq!(info.state, TaskState::Panicked);
 }

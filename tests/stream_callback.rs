@@ -130,7 +130,7 @@ fn call_later_fires_at_its_time_and_can_be_cancelled() {
         (keep, gone.cancel())
     });
     assert!(cancelled);
-    rt.run();
+    rt.run_until_done().unwrap();
     assert_eq!(trace.take(), ["fired @2"]);
     assert!(keep.is_finished());
     assert!(!keep.cancel(), "cancelling a callback that ran says so");

@@ -24,7 +24,7 @@ fn semaphore_is_fifo_and_limits_concurrency() {
         })
         .detach();
     }
-    rt.run();
+    rt.run_until_done().unwrap();
     assert_eq!(
         trace.take(),
         ["in 0 @0", "in 1 @0", "in 2 @1", "in 3 @1", "in 4 @2"]
@@ -40,10 +40,10 @@ fn a_granted_but_cancelled_acquire_passes_the_permit_on() {
     let (s1, s2) = (sem.clone(), sem.clone());
     let first = rt.spawn_named("first", async move { s1.acquire().await.holder() });
     let second = rt.spawn_named("second", async move { s2.acquire().await.holder() });
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     drop(holder); // grants the permit to "first", which has not run yet
     first.cancel(); // dropped while granted
-    rt.run();
+    rt.run_until_done().unwrap();
     let second_id = second.id();
     assert_eq!(
         rt.block_on(second).unwrap(),
@@ -81,7 +81,7 @@ fn snapshot_shows_primitives_with_waiters_and_holders() {
     let waiter = rt.spawn_named("waiter", async move {
         let _p = s.acquire().await;
     });
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     let snap = rt.snapshot();
     let db = snap
         .primitive_named("db")
@@ -100,7 +100,7 @@ fn snapshot_shows_primitives_with_waiters_and_holders() {
     assert_eq!(snap.primitive_named("config").unwrap().state, "unlocked");
     assert!(db.to_string().contains("held by"), "{db}");
     drop(lock);
-    rt.run();
+    rt.run_until_done().unwrap();
     assert!(
         rt.snapshot().primitive_named("config").is_none(),
         "dropped primitives leave the snapshot"
@@ -120,7 +120,7 @@ fn queue_backpressure_fifo_and_close() {
         }
         pq.close();
     });
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     assert_eq!(
         trace.take(),
         ["put 0", "put 1"],
@@ -184,10 +184,10 @@ fn a_granted_but_cancelled_get_leaves_the_item_for_the_next_getter() {
     let (q1, q2) = (q.clone(), q.clone());
     let first = rt.spawn(async move { q1.get().await });
     let second = rt.spawn(async move { q2.get().await });
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     q.try_put(7).unwrap(); // granted to `first`
     first.cancel();
-    rt.run();
+    rt.run_until_done().unwrap();
     assert_eq!(rt.block_on(second).unwrap(), Ok(7));
 }
 
@@ -199,10 +199,10 @@ fn a_granted_but_cancelled_put_frees_its_slot_for_the_next_putter() {
     let (q1, q2) = (q.clone(), q.clone());
     let first = rt.spawn(async move { q1.put(1).await });
     let second = rt.spawn(async move { q2.put(2).await });
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     assert_eq!(q.try_get(), Ok(0)); // the slot goes to `first`
     first.cancel();
-    rt.run();
+    rt.run_until_done().unwrap();
     assert!(rt.block_on(second).unwrap().is_ok());
     assert_eq!(
         q.try_get(),
@@ -222,14 +222,14 @@ fn event_wakes_every_waiter_even_if_cleared() {
             rt.spawn(async move { ev.wait().await })
         })
         .collect();
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     assert_eq!(
         rt.snapshot().primitive_named("go").unwrap().waiters.len(),
         3
     );
     ev.set();
     ev.clear();
-    rt.run();
+    rt.run_until_done().unwrap();
     assert!(waiters.iter().all(|w| w.is_finished()));
     assert!(!ev.is_set());
 }
@@ -248,7 +248,7 @@ fn lock_serialises_and_try_lock_explains() {
         })
         .detach();
     }
-    rt.run();
+    rt.run_until_done().unwrap();
     let g = lock.try_lock().unwrap();
     assert_eq!(*g, 10);
     let err = lock.try_lock().unwrap_err();

@@ -54,7 +54,7 @@ fn spawn_parked(rt: &evloop::Runtime) -> Parked {
         *slot.borrow_mut() = Some(cx.waker().clone());
         Poll::Pending
     }));
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     let waker = out.borrow_mut().take().expect("the task stored its waker");
     Parked {
         handle,
@@ -82,7 +82,7 @@ fn a_cancelled_tasks_future_is_dropped_on_the_loop_thread_even_if_a_waker_lives_
     })
     .join()
     .unwrap();
-    assert_eq!(rt.run_until_idle().polls, 0);
+    assert_eq!(rt.run_until_idle().unwrap().polls, 0);
 }
 
 #[test]
@@ -96,7 +96,7 @@ fn an_output_nobody_took_is_dropped_when_its_handle_is_even_if_a_waker_lives_on(
         *out.borrow_mut() = Some(cx.waker().clone());
         Poll::Ready(probe.take())
     }));
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     assert!(h.is_finished());
     assert_eq!(
         *dropped_on.borrow(),
@@ -115,7 +115,7 @@ fn a_detached_tasks_output_is_dropped_when_it_finishes() {
     let (probe, dropped_on) = probe();
     rt.spawn(async move { probe }).detach();
     assert_eq!(*dropped_on.borrow(), None);
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     assert_eq!(*dropped_on.borrow(), Some(thread::current().id()));
 }
 
@@ -128,7 +128,7 @@ fn a_waker_keeps_the_memory_not_the_future() {
     parked.handle.cancel();
     assert!(parked.dropped_on.borrow().is_some());
     parked.waker.wake(); // a stale wake: nothing to poll
-    assert_eq!(rt.run_until_idle().polls, 0);
+    assert_eq!(rt.run_until_idle().unwrap().polls, 0);
 }
 
 #[test]
@@ -165,7 +165,11 @@ fn many_threads_clone_and_drop_one_tasks_waker() {
     for t in threads {
         t.join().unwrap();
     }
-    assert_eq!(rt.run_until_idle().polls, 1, "four wakes, one poll");
+    assert_eq!(
+        rt.run_until_idle().unwrap().polls,
+        1,
+        "four wakes, one poll"
+    );
     handle.cancel();
     drop(w);
 }
@@ -180,7 +184,7 @@ fn a_finished_future_is_dropped_at_once_while_its_handle_keeps_the_output() {
         let _held = in_future;
         in_output
     });
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     assert!(future_weak.upgrade().is_none(), "the future is gone");
     assert!(
         output_weak.upgrade().is_some(),
@@ -200,16 +204,16 @@ fn a_finished_tasks_waker_wakes_nothing() {
     } = spawn_parked(&rt);
     let id = handle.id();
     handle.cancel();
-    rt.record_events(16);
+    rt.events().record(16);
     let w2 = w.clone();
     rt.block_on(async move { w.wake() }); // on the loop: straight to the header
     w2.wake(); // from outside: through the remote queue and the table
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     assert!(
-        rt.events().iter().all(
-            |e| !matches!(e.kind, evloop::inspect::EventKind::Woken { task, .. } if task == id)
+        rt.events().recorded().iter().all(
+            |e| !matches!(e.kind, evloop::inspect::LoopEventKind::Woken { task, .. } if task == id)
         ),
         "{:?}",
-        rt.events()
+        rt.events().recorded()
     );
 }

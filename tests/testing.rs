@@ -13,7 +13,7 @@ use std::time::Duration;
 use evloop::debug::Diagnostic;
 use evloop::sync::{Event, Lock, Semaphore};
 use evloop::testing::{FailureKind, Harness};
-use evloop::{Policy, Runtime, Schedule, StopReason, yield_now};
+use evloop::{Policy, RunErrorKind, Runtime, Schedule, yield_now};
 use util::lines;
 
 /// Three tasks interleaving on shared state: many distinct schedules.
@@ -89,7 +89,7 @@ fn the_same_seed_gives_the_same_event_stream() {
                 .build();
             let log = Rc::new(RefCell::new(Vec::new()));
             rt.block_on(three_writers(log.clone()));
-            (lines(&rt.events()), log.take())
+            (lines(&rt.events().recorded()), log.take())
         };
         let (events, order) = run(policy);
         assert_eq!(run(policy), (events.clone(), order.clone()), "{policy}");
@@ -112,8 +112,8 @@ fn replaying_a_schedule_reproduces_the_event_stream_exactly() {
         .event_log(10_000)
         .build();
     record.block_on(three_writers(Rc::default()));
-    let schedule: Schedule = record.schedule().to_string().parse().unwrap();
-    assert_eq!(schedule, record.schedule());
+    let schedule: Schedule = record.scheduler().recorded().to_string().parse().unwrap();
+    assert_eq!(schedule, record.scheduler().recorded());
 
     let replay = Runtime::builder()
         .virtual_clock()
@@ -122,9 +122,12 @@ fn replaying_a_schedule_reproduces_the_event_stream_exactly() {
         .event_log(10_000)
         .build();
     replay.block_on(three_writers(Rc::default()));
-    assert_eq!(lines(&replay.events()), lines(&record.events()));
-    assert_eq!(replay.schedule(), schedule);
-    assert_eq!(replay.replay_divergence(), None);
+    assert_eq!(
+        lines(&replay.events().recorded()),
+        lines(&record.events().recorded())
+    );
+    assert_eq!(replay.scheduler().recorded(), schedule);
+    assert_eq!(replay.scheduler().divergence(), None);
 }
 
 #[test]
@@ -169,7 +172,7 @@ fn a_deadlock_report_names_waiters_holders_and_the_cycle() {
             holder.await.unwrap();
         })
         .unwrap_err();
-    let StopReason::Stalled(report) = stop else {
+    let Some(report) = stop.stall() else {
         panic!("{stop}");
     };
     let text = report.to_string();
@@ -206,9 +209,9 @@ fn the_poll_budget_stops_a_task_that_never_gives_way() {
             yield_now().await;
         }
     });
-    let report = rt.run();
-    assert_eq!(report.stop, StopReason::BudgetExhausted);
-    assert_eq!(report.polls, 500);
+    let stopped = rt.run_until_done().unwrap_err();
+    assert_eq!(stopped.kind, RunErrorKind::BudgetExhausted);
+    assert_eq!(stopped.polls, 500);
     assert!(!flag.get());
 }
 

@@ -3,9 +3,9 @@ mod util;
 
 use std::time::Duration;
 
-use evloop::inspect::EventKind;
+use evloop::inspect::LoopEventKind;
 use evloop::time::{Instant, interval, sleep_until, timeout};
-use evloop::{Runtime, StopReason};
+use evloop::{Runtime, Stop};
 use util::{Trace, virtual_rt};
 
 fn secs(s: u64) -> Duration {
@@ -58,7 +58,7 @@ fn advance_on_the_real_clock_is_an_error_that_says_what_to_do() {
 #[test]
 fn timers_fire_in_deadline_order_never_early() {
     let (rt, _) = virtual_rt();
-    rt.record_events(10_000);
+    rt.events().record(10_000);
     let deadlines = [5u64, 1, 4, 1, 3, 2, 5, 0];
     for (i, d) in deadlines.into_iter().enumerate() {
         drop(rt.spawn_named(format!("t{i}"), async move {
@@ -67,12 +67,13 @@ fn timers_fire_in_deadline_order_never_early() {
             assert!(Instant::now() >= at, "woke early");
         }));
     }
-    rt.run();
+    rt.run_until_done().unwrap();
     let fired: Vec<Instant> = rt
         .events()
+        .recorded()
         .iter()
         .filter_map(|e| match e.kind {
-            EventKind::TimerFired { deadline, .. } => {
+            LoopEventKind::TimerFired { deadline, .. } => {
                 assert!(e.at >= deadline);
                 Some(deadline)
             }
@@ -99,9 +100,9 @@ fn zero_past_and_huge_deadlines_do_not_panic() {
         assert!(timeout(Duration::MAX, async { 1 }).await.is_ok());
     });
     let forever = rt.spawn_named("forever", evloop::sleep(Duration::MAX));
-    let report = rt.run();
+    let report = rt.run_until_done();
     assert!(
-        matches!(report.stop, StopReason::Stalled(_)),
+        report.as_ref().is_err_and(|e| e.stall().is_some()),
         "a Duration::MAX sleep never fires, and the virtual clock does not jump to the end of time: {report:?}"
     );
     assert!(!forever.is_finished());
@@ -200,8 +201,8 @@ fn switching_clocks_keeps_time_monotonic() {
 fn run_for_on_the_virtual_clock_stops_at_the_end_of_the_span() {
     let (rt, _) = virtual_rt();
     let h = rt.spawn(evloop::sleep(secs(10)));
-    let r = rt.run_for(secs(4));
-    assert_eq!(r.stop, StopReason::TimeReached);
+    let r = rt.run_for(secs(4)).unwrap();
+    assert_eq!(r.stop, Stop::TimeReached);
     assert_eq!(rt.now().since_start(), secs(4));
     assert!(!h.is_finished());
 }
@@ -212,7 +213,7 @@ fn a_sleep_made_outside_the_loop_counts_from_its_first_poll() {
     let nap = evloop::sleep(secs(1)); // no loop running: no clock to count from yet
     rt.block_on(evloop::sleep(secs(10)));
     let h = rt.spawn(nap); // first polled at 10 s
-    rt.run();
+    rt.run_until_done().unwrap();
     assert!(h.is_finished());
     assert_eq!(
         rt.now().since_start(),

@@ -55,7 +55,7 @@ proptest! {
                 h.detach();
             }
         }
-        rt.run();
+        rt.run_until_done().unwrap();
         prop_assert!(worst.get() <= permits, "{} holders for {} permits", worst.get(), permits);
         prop_assert_eq!(sem.available_permits(), permits, "a permit was lost");
         prop_assert_eq!(sem.waiters(), 0);
@@ -147,7 +147,7 @@ proptest! {
             j.set(true);
             ids
         });
-        rt.run();
+        rt.run_until_done().unwrap();
         prop_assert!(!late.get(), "a child ran after join returned");
         let snap = rt.snapshot();
         for id in ids {

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use evloop::inspect::EventKind;
+use evloop::inspect::LoopEventKind;
 use evloop::{Runtime, WakeCause};
 use util::virtual_rt;
 
@@ -24,12 +24,12 @@ fn many_wakes_before_a_poll_give_one_poll() {
         *s.lock().unwrap() = Some(cx.waker().clone());
         Poll::Pending
     }));
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     let w = stash.lock().unwrap().take().unwrap();
     for _ in 0..100 {
         w.wake_by_ref();
     }
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     assert_eq!(rt.block_on(h).unwrap(), 2);
     let info = rt
         .snapshot()
@@ -43,7 +43,7 @@ fn many_wakes_before_a_poll_give_one_poll() {
 #[test]
 fn wake_causes_are_reported() {
     let (rt, _) = virtual_rt();
-    rt.record_events(1000);
+    rt.events().record(1000);
     rt.block_on(async {
         let sleeper = evloop::spawn_named("sleeper", evloop::sleep(Duration::from_secs(1)));
         evloop::yield_now().await;
@@ -51,9 +51,10 @@ fn wake_causes_are_reported() {
     });
     let causes: Vec<_> = rt
         .events()
+        .recorded()
         .into_iter()
         .filter_map(|e| match e.kind {
-            EventKind::Woken { cause, .. } => Some(cause),
+            LoopEventKind::Woken { cause, .. } => Some(cause),
             _ => None,
         })
         .collect();
@@ -157,7 +158,7 @@ fn a_waker_that_outlives_its_runtime_is_harmless() {
             *s.lock().unwrap() = Some(cx.waker().clone());
             Poll::<()>::Pending
         }));
-        rt.run_until_idle();
+        rt.run_until_idle().unwrap();
     }
     let w = stash.lock().unwrap().take().unwrap();
     w.wake_by_ref();
@@ -168,7 +169,7 @@ fn a_waker_that_outlives_its_runtime_is_harmless() {
 fn runtime_wake_is_a_spurious_wake_from_outside() {
     let (rt, _) = virtual_rt();
     let h = rt.spawn_named("s", evloop::sleep(Duration::from_secs(5)));
-    rt.run_until_idle();
+    rt.run_until_idle().unwrap();
     rt.wake(h.id()).unwrap();
     let report = rt.step().unwrap();
     assert_eq!(report.cause, WakeCause::Outside);

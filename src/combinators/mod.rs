@@ -53,7 +53,7 @@ pub use gather::{GatherTuple, MaybeDone};
 pub use race::{EmptyRace, Race, race};
 pub use select::{Either, Select, select};
 pub use shield::{Shield, shield};
-pub use task_group::{ChildFailure, FailureKind, GroupError, GroupJoin, TaskGroup};
+pub use task_group::{ChildFailure, ChildFailureKind, GroupError, GroupJoin, TaskGroup};
 pub use wait::{ReturnWhen, Wait, Waited, wait};
 
 /// The chapter `docs/asyncio.md`, whose code blocks run as doctests.

@@ -217,7 +217,13 @@ impl GroupState {
         }
     }
 
-    fn fail(&self, index: usize, kind: FailureKind, message: String, error: Option<Box<dyn Any>>) {
+    fn fail(
+        &self,
+        index: usize,
+        kind: ChildFailureKind,
+        message: String,
+        error: Option<Box<dyn Any>>,
+    ) {
         let (id, name) = {
             let children = self.children.borrow();
             (children[index].id, children[index].name.clone())
@@ -288,7 +294,7 @@ where
                 let message = e.to_string();
                 self.group.fail(
                     self.index,
-                    FailureKind::Error,
+                    ChildFailureKind::Error,
                     message.clone(),
                     Some(Box::new(e)),
                 );
@@ -302,7 +308,7 @@ where
             Err(payload) => {
                 let message = panic_message(&*payload);
                 self.group
-                    .fail(self.index, FailureKind::Panicked, message, None);
+                    .fail(self.index, ChildFailureKind::Panicked, message, None);
                 // Let the loop see the panic as this task's own.
                 resume_unwind(payload)
             }
@@ -355,7 +361,7 @@ impl Future for GroupJoin {
 
 /// How a child failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FailureKind {
+pub enum ChildFailureKind {
     /// Its future returned `Err`.
     Error,
     /// It panicked.
@@ -369,7 +375,7 @@ pub struct ChildFailure {
     /// The child's name.
     pub name: String,
     /// Error or panic.
-    pub kind: FailureKind,
+    pub kind: ChildFailureKind,
     /// The error's `Display` text, or the panic message.
     pub message: String,
     error: Option<Box<dyn Any>>,
@@ -397,8 +403,8 @@ impl fmt::Debug for ChildFailure {
 impl fmt::Display for ChildFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
-            FailureKind::Error => write!(f, "'{}' ({}): {}", self.name, self.id, self.message),
-            FailureKind::Panicked => write!(
+            ChildFailureKind::Error => write!(f, "'{}' ({}): {}", self.name, self.id, self.message),
+            ChildFailureKind::Panicked => write!(
                 f,
                 "'{}' ({}) panicked: {}",
                 self.name, self.id, self.message

@@ -27,7 +27,7 @@ const DEFAULT_BLOCKING_THREADS: NonZeroUsize = NonZeroUsize::new(16).unwrap();
 ///     .debug(true)
 ///     .slow_poll_threshold(Duration::from_millis(10))
 ///     .build();
-/// assert_eq!(rt.policy(), Policy::Random { seed: 42 });
+/// assert_eq!(rt.scheduler().policy(), Policy::Random { seed: 42 });
 /// ```
 #[must_use = "a Builder does nothing until .build() is called"]
 pub struct Builder {
@@ -154,14 +154,14 @@ impl Builder {
     }
 
     /// Write down the loop's choices from the start (see
-    /// [`Runtime::schedule`]).
+    /// [`Scheduler::recorded`](crate::Scheduler::recorded)).
     pub fn record_schedule(mut self, on: bool) -> Builder {
         self.record_schedule = on;
         self
     }
 
     /// Follow `schedule` from the first poll, then the policy (see
-    /// [`Runtime::replay`]).
+    /// [`Scheduler::replay`](crate::Scheduler::replay)).
     pub fn replay(mut self, schedule: Schedule) -> Builder {
         self.replay = Some(schedule);
         self
@@ -184,10 +184,11 @@ impl Builder {
         let (pct_steps, record, replay) =
             (self.pct_steps, self.record_schedule, self.replay.clone());
         let rt = self.build_core();
-        rt.set_pct_steps(pct_steps);
-        rt.record_schedule(record);
+        let scheduler = rt.scheduler();
+        scheduler.set_pct_steps(pct_steps);
+        scheduler.record(record);
         if let Some(schedule) = replay {
-            rt.replay(schedule);
+            scheduler.replay(schedule);
         }
         rt
     }

@@ -39,7 +39,7 @@ use super::ready::ReadyQueue;
 use super::remote::{Remote, Wakeup};
 use super::tasks::{Slot, TaskTable};
 use crate::debug::{DebugConfig, Diagnostic, Sink};
-use crate::inspect::EventKind;
+use crate::inspect::LoopEventKind;
 use crate::io::reactor::Reactor;
 use crate::task::cell::TaskCell;
 use crate::task::owner::OnThread;
@@ -203,7 +203,7 @@ impl Core {
     pub(super) fn jump_to(&self, to: Instant) {
         if let Some(from) = self.timers.advance_to(to) {
             self.inspector
-                .emit(|| EventKind::ClockAdvanced { from, to });
+                .emit(|| LoopEventKind::ClockAdvanced { from, to });
         }
     }
 
@@ -234,7 +234,7 @@ impl Core {
     fn admit(&self, slot: Slot) {
         let header = slot.header();
         let (key, id) = (header.key, header.id);
-        let event = self.inspector.listening().then(|| EventKind::Spawned {
+        let event = self.inspector.listening().then(|| LoopEventKind::Spawned {
             task: id,
             name: header.name.to_string(),
             parent: header.parent,

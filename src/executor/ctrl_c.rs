@@ -27,7 +27,7 @@ static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
 
 /// From now on, Ctrl-C (`SIGINT`) interrupts the loop of `interrupter`
 /// instead of ending the process: its current `run`, `run_until`,
-/// `block_on`… returns [`StopReason::Interrupted`](crate::StopReason::Interrupted)
+/// `block_on`… returns [`RunErrorKind::Interrupted`](crate::RunErrorKind::Interrupted)
 /// (or, for `block_on`, panics saying so). A later call moves Ctrl-C to
 /// another loop. The handler is process-wide and stays installed.
 ///
@@ -41,7 +41,7 @@ static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
 /// ```no_run
 /// let rt = evloop::Runtime::new();
 /// evloop::interrupt_on_ctrl_c(rt.interrupter()).expect("Ctrl-C handler");
-/// let report = rt.run(); // Ctrl-C here returns StopReason::Interrupted
+/// let result = rt.run_until_done(); // Ctrl-C here: Err, with RunErrorKind::Interrupted
 /// ```
 pub fn interrupt_on_ctrl_c(interrupter: Interrupter) -> io::Result<()> {
     *TARGET.lock().unwrap_or_else(PoisonError::into_inner) = Some(interrupter);

@@ -64,6 +64,7 @@ impl Hook {
     }
 }
 
+// ANCHOR: schedule
 impl Schedule for Arc<Hook> {
     fn schedule_here(&self, task: &Header, on: &OnThread) {
         match self.here.get(on) {
@@ -81,3 +82,4 @@ impl Schedule for Arc<Hook> {
         self.remote.push(key);
     }
 }
+// ANCHOR_END: schedule

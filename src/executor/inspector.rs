@@ -38,12 +38,14 @@ use std::time::Duration;
 
 use super::finished::FinishedRing;
 use crate::debug::{DebugConfig, Diagnostic, Sink};
-use crate::inspect::{Event, EventKind, EventLog, InspectPrimitive, PrimitiveInfo, TaskInfo};
+use crate::inspect::{
+    EventLog, InspectPrimitive, LoopEvent, LoopEventKind, PrimitiveInfo, TaskInfo,
+};
 use crate::task::Header;
 use crate::time::{Instant, TimerDriver};
 
 /// An event listener given to `subscribe`.
-pub(crate) type Listener = Box<dyn FnMut(&Event)>;
+pub(crate) type Listener = Box<dyn FnMut(&LoopEvent)>;
 
 /// Everything the loop keeps to be seen inside (see the module docs).
 pub(crate) struct Inspector {
@@ -58,7 +60,7 @@ pub(crate) struct Inspector {
     next_listener: Cell<u64>,
     log: RefCell<Option<EventLog>>,
     /// Events waiting for delivery, oldest first.
-    pending: RefCell<VecDeque<Event>>,
+    pending: RefCell<VecDeque<LoopEvent>>,
     dispatching: Cell<bool>,
     /// Measure every poll's duration (someone listens, debug mode is on, or
     /// it was asked for).
@@ -115,16 +117,16 @@ impl Inspector {
 
     /// Emits an event; `make` runs only if someone listens.
     #[inline]
-    pub(crate) fn emit(&self, make: impl FnOnce() -> EventKind) {
+    pub(crate) fn emit(&self, make: impl FnOnce() -> LoopEventKind) {
         if self.listening.get() {
-            self.deliver(Event {
+            self.deliver(LoopEvent {
                 at: self.clock.now(),
                 kind: make(),
             });
         }
     }
 
-    fn deliver(&self, event: Event) {
+    fn deliver(&self, event: LoopEvent) {
         self.pending.borrow_mut().push_back(event);
         if self.dispatching.replace(true) {
             return; // the dispatch below us delivers it, after the current one
@@ -199,7 +201,7 @@ impl Inspector {
         self.update_flags();
     }
 
-    pub(crate) fn events(&self) -> Vec<Event> {
+    pub(crate) fn events(&self) -> Vec<LoopEvent> {
         self.log
             .borrow()
             .as_ref()
@@ -207,7 +209,7 @@ impl Inspector {
             .unwrap_or_default()
     }
 
-    pub(crate) fn take_events(&self) -> Vec<Event> {
+    pub(crate) fn take_events(&self) -> Vec<LoopEvent> {
         self.log
             .borrow_mut()
             .as_mut()
@@ -268,7 +270,7 @@ impl Inspector {
                 *slot = Some(sink);
             }
         }
-        self.emit(|| EventKind::Diagnostic(d));
+        self.emit(|| LoopEventKind::Diagnostic(d));
     }
 
     /// A poll took `took`: a slow poll in debug mode?
@@ -327,24 +329,21 @@ impl Inspector {
     /// Registers a synchronization primitive so snapshots show it. Dead
     /// entries are pruned here and in every snapshot.
     pub(crate) fn register_primitive(&self, primitive: Weak<dyn InspectPrimitive>) {
-        if let Ok(mut list) = self.primitives.try_borrow_mut() {
-            // Prune dead entries only when the list has doubled since the
-            // last prune: registering stays O(1) amortised.
-            if list.len() >= 2 * self.primitives_pruned.get().max(8) {
-                list.retain(|p| p.strong_count() > 0);
-                self.primitives_pruned.set(list.len());
-            }
-            list.push(primitive);
+        let mut list = self.primitives.borrow_mut();
+        // Prune dead entries only when the list has doubled since the last
+        // prune: registering stays O(1) amortised.
+        if list.len() >= 2 * self.primitives_pruned.get().max(8) {
+            list.retain(|p| p.strong_count() > 0);
+            self.primitives_pruned.set(list.len());
         }
+        list.push(primitive);
     }
 
     pub(crate) fn primitives(&self) -> Vec<PrimitiveInfo> {
-        let alive: Vec<_> = match self.primitives.try_borrow_mut() {
-            Ok(mut list) => {
-                list.retain(|p| p.strong_count() > 0);
-                list.iter().filter_map(Weak::upgrade).collect()
-            }
-            Err(_) => Vec::new(),
+        let alive: Vec<_> = {
+            let mut list = self.primitives.borrow_mut();
+            list.retain(|p| p.strong_count() > 0);
+            list.iter().filter_map(Weak::upgrade).collect()
         };
         // The borrow has ended: a primitive's `info` may run any code.
         alive.iter().map(|p| p.info()).collect()

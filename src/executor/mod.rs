@@ -32,11 +32,13 @@
 //! - `snapshot.rs`: the whole loop as plain data;
 //! - `context.rs`: which loop is running on this thread;
 //! - `report.rs`: what `step` and `run` tell you;
-//! - `runtime.rs`, `builder.rs`: the public face;
+//! - `runtime.rs`, `controls.rs`, `spawn.rs`, `builder.rs`: the public face
+//!   (the runtime, its three handles, the free functions, its settings);
 //! - `ctrl_c.rs`: Ctrl-C interrupts the loop instead of killing the process.
 
 mod builder;
 pub(crate) mod context;
+mod controls;
 mod core;
 mod ctrl_c;
 mod finished;
@@ -52,16 +54,18 @@ mod report;
 mod runtime;
 mod schedule;
 mod snapshot;
+mod spawn;
 mod tasks;
 mod turn;
 
 pub use builder::Builder;
+pub use controls::{DebugMode, Events, Scheduler, Subscription};
 pub use ctrl_c::interrupt_on_ctrl_c;
 pub(crate) use policy::DEFAULT_PCT_STEPS;
 pub use policy::Policy;
 pub use ready::Divergence;
 pub use remote::{ExternalWork, Interrupter};
-pub use report::{RunReport, StallReport, StepReport, StopReason};
-pub use runtime::EnterGuard;
-pub use runtime::{ClockError, Runtime, Subscription, UnknownTask, run, spawn, spawn_named};
+pub use report::{RunError, RunErrorKind, RunReport, StallReport, StepReport, Stop};
+pub use runtime::{EnterGuard, Runtime, UnknownTask};
 pub use schedule::{Schedule, ScheduleError};
+pub use spawn::{run, spawn, spawn_named};

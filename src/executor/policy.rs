@@ -228,7 +228,7 @@ impl Chooser {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{Policy, Rng};
 
     #[test]
     fn rng_below_stays_in_range() {

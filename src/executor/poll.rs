@@ -26,7 +26,7 @@ use super::core::{Core, entered};
 use super::report::StepReport;
 use super::tasks::Slot;
 use crate::debug::Diagnostic;
-use crate::inspect::{EventKind, PollResult};
+use crate::inspect::{LoopEventKind, PollResult};
 use crate::task::{
     AfterPoll, Cancel, CancelStep, Polled, Source, StartPoll, TaskKey, TaskState, WaitOn, current,
     panic_message,
@@ -98,7 +98,7 @@ impl Core {
             Polled::Ready => PollResult::Ready,
             Polled::Panicked(message) => PollResult::Panicked(message.clone()),
         };
-        self.inspector.emit(|| EventKind::Polled {
+        self.inspector.emit(|| LoopEventKind::Polled {
             task: header.id,
             result: result.clone(),
             took,
@@ -177,8 +177,12 @@ impl Core {
         self.inspector.record_finished(header, at);
         let id = header.id;
         match header.state.get() {
-            TaskState::Done => self.inspector.emit(|| EventKind::Completed { task: id }),
-            TaskState::Cancelled => self.inspector.emit(|| EventKind::Cancelled { task: id }),
+            TaskState::Done => self
+                .inspector
+                .emit(|| LoopEventKind::Completed { task: id }),
+            TaskState::Cancelled => self
+                .inspector
+                .emit(|| LoopEventKind::Cancelled { task: id }),
             TaskState::Panicked => {
                 let message = match slot {
                     Slot::Task(task) => task.failure().unwrap_or_default(),
@@ -188,7 +192,7 @@ impl Core {
                     self.inspector.failure_unread(header, message.clone());
                 }
                 self.inspector
-                    .emit(|| EventKind::Panicked { task: id, message });
+                    .emit(|| LoopEventKind::Panicked { task: id, message });
             }
             TaskState::Ready | TaskState::Running | TaskState::Waiting => {}
         }

@@ -144,9 +144,10 @@ fn work(inner: Arc<Inner>) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use std::sync::mpsc;
-    use std::time::Instant;
+    use super::Pool;
+    use std::sync::{Arc, Condvar, Mutex, mpsc};
+    use std::thread;
+    use std::time::{Duration, Instant};
 
     #[test]
     fn idle_workers_exit_after_keep_alive() {

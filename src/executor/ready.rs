@@ -197,7 +197,7 @@ impl ReadyQueue {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{Policy, ReadyQueue, Schedule, TaskKey};
 
     fn keys(n: u32) -> Vec<TaskKey> {
         (0..n)

@@ -70,6 +70,7 @@ impl Remote {
         }
     }
 
+    // ANCHOR: push
     /// A wake on another thread: the task's key joins the queue, and the
     /// loop is notified (once, however many wakes come before it looks). A
     /// runtime that is gone (`closed`) ignores it.
@@ -91,6 +92,7 @@ impl Remote {
             self.wakeup.wake();
         }
     }
+    // ANCHOR_END: push
 
     /// Moves the remote wakes into `into` (which must be empty).
     pub(crate) fn take(&self, into: &mut Vec<TaskKey>) {
@@ -172,7 +174,7 @@ impl Remote {
 }
 
 /// Stops a running loop from another thread (or a signal handler's thread):
-/// the current `run`, `block_on`… returns [`StopReason::Interrupted`](crate::StopReason::Interrupted)
+/// the current `run`, `block_on`… returns [`RunErrorKind::Interrupted`](crate::RunErrorKind::Interrupted)
 /// with every task intact. The REPL's Ctrl-C uses it.
 #[derive(Clone)]
 pub struct Interrupter {

@@ -47,44 +47,101 @@ impl fmt::Display for StepReport {
     }
 }
 
-/// How a driving call ([`Runtime::run`](crate::Runtime::run) and friends) ended.
-#[derive(Clone, Debug, PartialEq)]
+/// How a driving call ([`Runtime::run_until_done`](crate::Runtime::run_until_done)
+/// and friends) reached its goal.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunReport {
     /// How many polls it made.
     pub polls: u64,
-    /// Why it stopped.
-    pub stop: StopReason,
+    /// Which goal it reached.
+    pub stop: Stop,
 }
 
-/// Why a driving call stopped.
-#[derive(Clone, Debug, PartialEq)]
-pub enum StopReason {
-    /// It reached its goal (the task finished, all tasks finished).
+/// The normal ways a driving call ends. The others are a [`RunError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// It reached its goal: the task finished, or every task did.
     Finished,
     /// Nothing is ready at the current time (`run_until_idle`).
     Idle,
     /// The clock reached the end of the span (`advance`, `run_for`).
     TimeReached,
-    /// Tasks are pending and nothing can ever wake them.
-    Stalled(StallReport),
-    /// [`Interrupter::interrupt`](crate::Interrupter::interrupt) was called.
-    Interrupted,
-    /// The poll budget ran out (a task may be spinning); every task is intact.
-    BudgetExhausted,
 }
 
-impl fmt::Display for StopReason {
+impl fmt::Display for Stop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StopReason::Finished => f.write_str("finished"),
-            StopReason::Idle => f.write_str("idle: no task is ready"),
-            StopReason::TimeReached => f.write_str("reached the end of the time span"),
-            StopReason::Stalled(r) => write!(f, "{r}"),
-            StopReason::Interrupted => f.write_str("interrupted"),
-            StopReason::BudgetExhausted => f.write_str("stopped after the poll budget ran out"),
+            Stop::Finished => f.write_str("finished"),
+            Stop::Idle => f.write_str("idle: no task is ready"),
+            Stop::TimeReached => f.write_str("reached the end of the time span"),
         }
     }
 }
+
+/// A driving call that stopped before its goal: its tasks are all still
+/// there, as they were, and the loop can be driven again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunError {
+    /// How many polls it made before it stopped.
+    pub polls: u64,
+    /// Why it stopped.
+    pub kind: RunErrorKind,
+}
+
+/// Why a driving call stopped before its goal.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunErrorKind {
+    /// Tasks are pending and nothing can ever wake them (a deadlock).
+    Stalled(StallReport),
+    /// [`Interrupter::interrupt`](crate::Interrupter::interrupt) was called
+    /// (Ctrl-C, with [`interrupt_on_ctrl_c`](crate::interrupt_on_ctrl_c)).
+    Interrupted,
+    /// The poll budget ran out (a task may be spinning); see
+    /// [`Runtime::set_poll_budget`](crate::Runtime::set_poll_budget).
+    BudgetExhausted,
+    /// [`advance`](crate::Runtime::advance) was called on the real clock,
+    /// which cannot be moved.
+    RealClock,
+}
+
+impl RunError {
+    pub(crate) fn new(polls: u64, kind: RunErrorKind) -> RunError {
+        RunError { polls, kind }
+    }
+
+    /// The deadlock report, if the loop stalled.
+    pub fn stall(&self) -> Option<&StallReport> {
+        match &self.kind {
+            RunErrorKind::Stalled(report) => Some(report),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            RunErrorKind::Stalled(report) => write!(f, "deadlock — {report}"),
+            RunErrorKind::Interrupted => write!(
+                f,
+                "interrupted after {} poll(s); every task is intact",
+                self.polls
+            ),
+            RunErrorKind::BudgetExhausted => write!(
+                f,
+                "the poll budget ran out after {} poll(s) (a task may never stop); every task is \
+                 intact: raise it with Runtime::set_poll_budget, or cancel the spinning task",
+                self.polls
+            ),
+            RunErrorKind::RealClock => f.write_str(
+                "advance() moves the virtual clock, but this loop runs on the real clock; \
+                 switch with set_clock(ClockKind::Virtual), or use run_for() to run for a span of real time",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
 
 /// The tasks of a loop that can no longer make progress, what each waits
 /// on, and who holds what they wait for.

@@ -1,22 +1,25 @@
 //! `Runtime`: the public face of one event loop.
+//!
+//! A runtime drives the loop, spawns onto it, owns its clock, steps it and
+//! snapshots it. Everything else has one handle of its own:
+//! [`scheduler`](Runtime::scheduler) (the order polls run in: policies,
+//! recorded and replayed schedules), [`events`](Runtime::events) (the event
+//! stream) and [`debug`](Runtime::debug) (debug mode), so this page stays
+//! about running a loop.
 
 use std::future::Future;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::builder::Builder;
 use super::context::{self, enter, start_driving};
+use super::controls::{DebugMode, Events, Scheduler};
 use super::core::Core;
-use super::policy::Policy;
-use super::ready::Divergence;
 use super::remote::{ExternalWork, Interrupter};
-use super::report::{RunReport, StepReport, StopReason};
-use super::schedule::Schedule;
+use super::report::{RunError, RunErrorKind, RunReport, StepReport};
 use super::turn::Goal;
-use crate::debug::Diagnostic;
-use crate::inspect::{Event, Snapshot};
+use crate::inspect::Snapshot;
 use crate::task::{Cancel, JoinHandle, TaskId, TaskName};
 use crate::time::{ClockKind, Instant};
 
@@ -24,9 +27,10 @@ use crate::time::{ClockKind, Instant};
 ///
 /// A runtime owns its tasks, its timers and its clock. It is driven from the
 /// thread that built it, either all at once ([`block_on`](Runtime::block_on),
-/// [`run`](Runtime::run)) or a piece at a time ([`step`](Runtime::step),
-/// [`run_until_idle`](Runtime::run_until_idle), [`advance`](Runtime::advance)),
-/// and it can be looked at between any two steps ([`snapshot`](Runtime::snapshot)).
+/// [`run_until_done`](Runtime::run_until_done)) or a piece at a time
+/// ([`step`](Runtime::step), [`run_until_idle`](Runtime::run_until_idle),
+/// [`advance`](Runtime::advance)), and it can be looked at between any two
+/// steps ([`snapshot`](Runtime::snapshot)).
 ///
 /// # Examples
 ///
@@ -39,7 +43,7 @@ use crate::time::{ClockKind, Instant};
 /// let b = rt.spawn_named("b", async { evloop::sleep(Duration::from_secs(1)).await; 'b' });
 /// let first = rt.step().unwrap();            // polls "a": it sleeps
 /// assert_eq!(first.name, "a");
-/// rt.run();                                  // jumps the clock to 2 s, both finish
+/// rt.run_until_done().unwrap();              // jumps the clock to 2 s, both finish
 /// assert_eq!(rt.now().since_start(), Duration::from_secs(2));
 /// assert_eq!((rt.block_on(a).unwrap(), rt.block_on(b).unwrap()), ('a', 'b'));
 /// ```
@@ -68,20 +72,23 @@ impl Runtime {
         Runtime { core }
     }
 
+    // ----- driving ------------------------------------------------------------
+
     /// Runs `future` to completion on this loop, running every other task
     /// meanwhile, and returns its output (asyncio's `loop.run_until_complete`).
     ///
     /// Tasks still pending when it returns stay in the runtime: a later call
-    /// (or `run`) continues them.
+    /// (or `run_until_done`) continues them.
     ///
     /// # Panics
     ///
     /// - If `future` panics, the panic continues out of `block_on`.
     /// - When called from inside a task or another driving call (nesting would
     ///   block the loop that runs the caller): await the future instead.
-    /// - On the virtual clock, when the loop stalls: tasks pending, nothing can
-    ///   wake them (a deadlock); the message lists what each task waits on.
-    /// - When interrupted by an [`Interrupter`] before `future` finished.
+    /// - When the loop stops before `future` finishes (see
+    ///   [`try_block_on`](Runtime::try_block_on)): on the virtual clock, a
+    ///   deadlock (the message lists what each task waits on); an interrupt;
+    ///   the poll budget.
     ///
     /// # Examples
     ///
@@ -92,8 +99,7 @@ impl Runtime {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self.try_block_on(future) {
             Ok(out) => out,
-            Err(StopReason::Stalled(stall)) => panic!("Runtime::block_on: deadlock — {stall}"),
-            Err(other) => panic!("Runtime::block_on stopped before its future finished: {other}"),
+            Err(e) => panic!("Runtime::block_on stopped before its future finished: {e}"),
         }
     }
 
@@ -102,8 +108,8 @@ impl Runtime {
     ///
     /// # Errors
     ///
-    /// The [`StopReason`] when the loop stopped first: `Stalled` (a deadlock:
-    /// the report names each task, what it waits on and who holds it),
+    /// A [`RunError`] when the loop stopped first: `Stalled` (a deadlock: the
+    /// report names each task, what it waits on and who holds it),
     /// `Interrupted`, or `BudgetExhausted` (see
     /// [`set_poll_budget`](Runtime::set_poll_budget)).
     ///
@@ -115,28 +121,31 @@ impl Runtime {
     /// # Examples
     ///
     /// ```
-    /// use evloop::{Runtime, StopReason, sync::Event};
+    /// use evloop::{Runtime, sync::Event};
     ///
     /// let rt = Runtime::builder().virtual_clock().build();
     /// let never = Event::named("never");
-    /// let stop = rt.try_block_on(async { never.wait().await }).unwrap_err();
-    /// let StopReason::Stalled(report) = stop else { panic!("{stop}") };
+    /// let err = rt.try_block_on(async { never.wait().await }).unwrap_err();
+    /// let report = err.stall().expect("a deadlock");
     /// assert!(report.to_string().contains("'main' (#1) waits on event never"));
     /// ```
-    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, StopReason> {
+    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, RunError> {
         let _driving = start_driving("Runtime::block_on");
         let _enter = enter(&self.core);
         let mut output = None;
         let report = {
-            let mut root = pin!(Root {
-                future,
-                output: &mut output
-            });
-            let root: Pin<&mut dyn Future<Output = ()>> = root.as_mut();
+            // The caller's future, wrapped to keep its output: pinned on this
+            // stack, and polled in place by the loop when the root's turn
+            // comes.
+            let root = pin!(async { output = Some(future.await) });
             self.core.run_root(root)
         };
         self.core.resume_root_panic();
-        output.ok_or(report.stop)
+        match (output, report) {
+            (Some(out), _) => Ok(out),
+            (None, Err(e)) => Err(e),
+            (None, Ok(_)) => unreachable!("the root's goal is its future's end"),
+        }
     }
 
     /// Spawns a task from outside the loop; it runs when the loop is driven.
@@ -157,7 +166,7 @@ impl Runtime {
         self.core.spawn(Some(TaskName::Owned(name.into())), future)
     }
 
-    fn drive(&self, what: &str, goal: Goal<'_>) -> RunReport {
+    fn drive(&self, what: &str, goal: Goal<'_>) -> Result<RunReport, RunError> {
         let _driving = start_driving(what);
         let _enter = enter(&self.core);
         self.core.drive(goal, None)
@@ -166,7 +175,7 @@ impl Runtime {
     /// Polls exactly one ready task (after moving due timers and other
     /// threads' wakes onto the ready queue) and reports what happened.
     /// `None` when no task is ready: time does not move in a step; use
-    /// [`advance`](Runtime::advance) or [`run`](Runtime::run).
+    /// [`advance`](Runtime::advance) or [`run_until_done`](Runtime::run_until_done).
     ///
     /// # Panics
     ///
@@ -180,20 +189,29 @@ impl Runtime {
     /// Polls ready tasks until none is ready at the current time. Time does
     /// not move.
     ///
+    /// # Errors
+    ///
+    /// `Interrupted`, or `BudgetExhausted` if tasks keep waking each other
+    /// for longer than the poll budget.
+    ///
     /// # Panics
     ///
     /// When called from inside a task.
-    pub fn run_until_idle(&self) -> RunReport {
+    pub fn run_until_idle(&self) -> Result<RunReport, RunError> {
         self.drive("Runtime::run_until_idle", Goal::Idle)
     }
 
     /// Runs the loop until `handle`'s task finishes (without taking its
     /// result: await the handle, or `block_on` it, afterwards).
     ///
+    /// # Errors
+    ///
+    /// A [`RunError`] if the loop stops first (stall, interrupt, budget).
+    ///
     /// # Panics
     ///
     /// When called from inside a task.
-    pub fn run_until<T>(&self, handle: &JoinHandle<T>) -> RunReport {
+    pub fn run_until<T>(&self, handle: &JoinHandle<T>) -> Result<RunReport, RunError> {
         let done = || handle.is_finished();
         self.drive("Runtime::run_until", Goal::Until(&done))
     }
@@ -201,20 +219,31 @@ impl Runtime {
     /// Runs the loop until every task has finished, moving the clock as
     /// needed (sleeping on the real clock, jumping on the virtual one).
     ///
+    /// ([`evloop::run`](crate::run) is something else: asyncio's
+    /// `asyncio.run`, a new runtime for one future.)
+    ///
+    /// # Errors
+    ///
+    /// A [`RunError`] if the loop stops first (stall, interrupt, budget).
+    ///
     /// # Panics
     ///
     /// When called from inside a task.
-    pub fn run(&self) -> RunReport {
-        self.drive("Runtime::run", Goal::AllDone)
+    pub fn run_until_done(&self) -> Result<RunReport, RunError> {
+        self.drive("Runtime::run_until_done", Goal::AllDone)
     }
 
     /// Runs the loop for `span` of clock time: on the virtual clock this is
     /// [`advance`](Runtime::advance); on the real clock it runs for that long.
     ///
+    /// # Errors
+    ///
+    /// `Interrupted`, or `BudgetExhausted`.
+    ///
     /// # Panics
     ///
     /// When called from inside a task.
-    pub fn run_for(&self, span: Duration) -> RunReport {
+    pub fn run_for(&self, span: Duration) -> Result<RunReport, RunError> {
         let until = self.now() + span;
         self.drive("Runtime::run_for", Goal::Time(until))
     }
@@ -225,8 +254,9 @@ impl Runtime {
     ///
     /// # Errors
     ///
-    /// On the real clock, which cannot be moved: switch with
-    /// [`set_clock`](Runtime::set_clock) or use [`run_for`](Runtime::run_for).
+    /// `RealClock` on the real clock, which cannot be moved: switch with
+    /// [`set_clock`](Runtime::set_clock) or use [`run_for`](Runtime::run_for);
+    /// otherwise as [`run_for`](Runtime::run_for).
     ///
     /// # Panics
     ///
@@ -244,12 +274,25 @@ impl Runtime {
     /// assert!(h.is_finished());
     /// assert_eq!(rt.now().since_start(), Duration::from_secs(2));
     /// ```
-    pub fn advance(&self, span: Duration) -> Result<RunReport, ClockError> {
-        if self.core.timers().clock_kind() == ClockKind::Real {
-            return Err(ClockError);
+    pub fn advance(&self, span: Duration) -> Result<RunReport, RunError> {
+        if self.clock() == ClockKind::Real {
+            return Err(RunError::new(0, RunErrorKind::RealClock));
         }
-        Ok(self.run_for(span))
+        self.run_for(span)
     }
+
+    /// The most polls one driving call makes before it returns
+    /// [`RunErrorKind::BudgetExhausted`] (unlimited by default; 0 is taken as 1).
+    pub fn set_poll_budget(&self, polls: u64) {
+        self.core.poll_budget.set(polls.max(1));
+    }
+
+    /// The current poll budget.
+    pub fn poll_budget(&self) -> u64 {
+        self.core.poll_budget.get()
+    }
+
+    // ----- the clock ----------------------------------------------------------
 
     /// The current time on the loop's clock.
     pub fn now(&self) -> Instant {
@@ -266,83 +309,12 @@ impl Runtime {
         self.core.timers().set_clock(clock);
     }
 
-    /// The scheduling policy.
-    pub fn policy(&self) -> Policy {
-        self.core.here().ready.borrow().policy()
+    /// The earliest pending timer deadline.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.core.timers().next_deadline()
     }
 
-    /// Changes the scheduling policy (a random policy restarts from its seed).
-    pub fn set_policy(&self, policy: Policy) {
-        self.core.here().ready.borrow_mut().set_policy(policy);
-    }
-
-    /// Starts writing down the loop's choices afresh (`true`), or stops
-    /// (`false`). See [`Schedule`].
-    pub fn record_schedule(&self, on: bool) {
-        self.core.here().ready.borrow_mut().record(on);
-    }
-
-    /// The choices written down since recording started (empty when not
-    /// recording): the ready-queue position of each task polled, in order.
-    /// Given to [`replay`](Runtime::replay) on a fresh runtime running the
-    /// same program, it reproduces this run exactly.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use evloop::{Policy, Runtime};
-    ///
-    /// let program = |rt: &Runtime| {
-    ///     let order = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-    ///     for name in ["a", "b", "c"] {
-    ///         let order = order.clone();
-    ///         rt.spawn(async move {
-    ///             order.borrow_mut().push(name);
-    ///             evloop::yield_now().await;
-    ///             order.borrow_mut().push(name);
-    ///         });
-    ///     }
-    ///     rt.run();
-    ///     order.take()
-    /// };
-    /// let rt = Runtime::builder().virtual_clock().policy(Policy::Random { seed: 5 }).build();
-    /// rt.record_schedule(true);
-    /// let seen = program(&rt);
-    /// let schedule = rt.schedule();
-    ///
-    /// let again = Runtime::builder().virtual_clock().build(); // FIFO, but…
-    /// again.replay(schedule.to_string().parse().unwrap());     // …told what to pick
-    /// assert_eq!(program(&again), seen);
-    /// assert_eq!(again.replay_divergence(), None);
-    /// ```
-    pub fn schedule(&self) -> Schedule {
-        self.core.here().ready.borrow().recorded()
-    }
-
-    /// Follows `schedule` for the next polls, then the policy again.
-    /// Replaying on a fresh runtime with the same program (same spawns, same
-    /// virtual clock, no other threads) reproduces the recorded run exactly.
-    pub fn replay(&self, schedule: Schedule) {
-        self.core.here().ready.borrow_mut().replay(&schedule);
-    }
-
-    /// Where the last replayed schedule stopped fitting the program (a
-    /// position past the end of the ready queue), if it did.
-    pub fn replay_divergence(&self) -> Option<Divergence> {
-        self.core.here().ready.borrow().divergence()
-    }
-
-    /// Sets PCT's k, the number of polls its priority changes are spread
-    /// over (64 by default; see [`Policy::Pct`]). A PCT policy restarts
-    /// from its seed.
-    pub fn set_pct_steps(&self, steps: u32) {
-        self.core.here().ready.borrow_mut().set_pct_steps(steps);
-    }
-
-    /// PCT's k.
-    pub fn pct_steps(&self) -> u32 {
-        self.core.here().ready.borrow().pct_steps()
-    }
+    // ----- looking inside -------------------------------------------------------
 
     /// The whole loop as plain data. See [`Snapshot`].
     pub fn snapshot(&self) -> Snapshot {
@@ -354,118 +326,23 @@ impl Runtime {
         self.core.live_tasks()
     }
 
-    /// The earliest pending timer deadline.
-    pub fn next_deadline(&self) -> Option<Instant> {
-        self.core.timers().next_deadline()
+    /// The order the loop polls ready tasks in, and schedules to record and
+    /// replay: see [`Scheduler`].
+    pub fn scheduler(&self) -> Scheduler<'_> {
+        Scheduler::new(&self.core)
     }
 
-    /// Calls `listener` with every event from now on; returns an id for
-    /// [`unsubscribe`](Runtime::unsubscribe). A listener must not drive the
-    /// loop; events it causes while running are not delivered to it.
-    pub fn subscribe(&self, listener: impl FnMut(&Event) + 'static) -> Subscription {
-        Subscription(self.core.inspector.subscribe(Box::new(listener)))
+    /// The event stream: listeners and the event log. See [`Events`].
+    pub fn events(&self) -> Events<'_> {
+        Events::new(&self.core)
     }
 
-    /// Stops a listener. False if it was already gone.
-    pub fn unsubscribe(&self, subscription: Subscription) -> bool {
-        self.core.inspector.unsubscribe(subscription.0)
+    /// Debug mode and its reports. See [`DebugMode`].
+    pub fn debug(&self) -> DebugMode<'_> {
+        DebugMode::new(&self.core)
     }
 
-    /// Starts keeping the last `capacity` events in a log (replacing any log).
-    pub fn record_events(&self, capacity: usize) {
-        self.core.inspector.record_events(capacity);
-    }
-
-    /// Stops the event log and forgets its events.
-    pub fn stop_recording(&self) {
-        self.core.inspector.stop_recording();
-    }
-
-    /// The events in the log, oldest first.
-    pub fn events(&self) -> Vec<Event> {
-        self.core.inspector.events()
-    }
-
-    /// Takes the events out of the log.
-    pub fn take_events(&self) -> Vec<Event> {
-        self.core.inspector.take_events()
-    }
-
-    /// Sends debug reports to `sink` instead of stderr.
-    pub fn set_diagnostics(&self, sink: impl FnMut(&Diagnostic) + 'static) {
-        self.core.inspector.set_sink(Box::new(sink));
-    }
-
-    /// Turns debug mode on or off.
-    pub fn set_debug(&self, on: bool) {
-        let mut debug = self.core.inspector.debug();
-        debug.enabled = on;
-        self.core.inspector.set_debug(debug);
-    }
-
-    /// True if debug mode is on.
-    pub fn is_debug(&self) -> bool {
-        self.core.inspector.debug().enabled
-    }
-
-    /// Sets the slow-poll threshold of debug mode.
-    pub fn set_slow_poll_threshold(&self, threshold: Duration) {
-        let mut debug = self.core.inspector.debug();
-        debug.slow_poll = threshold;
-        self.core.inspector.set_debug(debug);
-    }
-
-    /// Measure every poll's duration even with debug mode off.
-    pub fn set_poll_timing(&self, on: bool) {
-        self.core.inspector.set_poll_timing(on);
-    }
-
-    /// How many finished tasks snapshots keep showing.
-    pub fn set_keep_finished(&self, n: usize) {
-        self.core.inspector.set_keep_finished(n);
-    }
-
-    /// The most polls one driving call makes before it returns
-    /// [`StopReason::BudgetExhausted`] (unlimited by default).
-    pub fn set_poll_budget(&self, polls: u64) {
-        self.core.poll_budget.set(polls.max(1));
-    }
-
-    /// The current poll budget.
-    pub fn poll_budget(&self) -> u64 {
-        self.core.poll_budget.get()
-    }
-
-    /// A handle that interrupts this loop from any thread.
-    pub fn interrupter(&self) -> Interrupter {
-        Interrupter {
-            remote: self.core.remote().clone(),
-        }
-    }
-
-    /// Clears an interrupt that arrived while no driving call was running
-    /// (it would otherwise stop the next one at its first turn); true if
-    /// there was one. A REPL calls it before each command, so a Ctrl-C
-    /// pressed at the prompt does not cut short the next `run`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use evloop::{Runtime, StopReason};
-    /// let rt = Runtime::new();
-    /// rt.interrupter().interrupt(); // nobody was running
-    /// assert!(rt.take_interrupt());
-    /// assert_eq!(rt.run().stop, StopReason::Finished); // not interrupted
-    /// ```
-    pub fn take_interrupt(&self) -> bool {
-        self.core.remote().take_interrupt()
-    }
-
-    /// A guard promising that a thread of yours may still wake a task; see
-    /// [`ExternalWork`].
-    pub fn external_work(&self) -> ExternalWork {
-        ExternalWork::new(self.core.remote().clone())
-    }
+    // ----- tasks by id, and the world outside -----------------------------------
 
     /// Wakes a task by id, as if its waker were called from outside the loop
     /// (a spurious wake, if it was not waiting for one).
@@ -494,9 +371,38 @@ impl Runtime {
             None => Err(UnknownTask(task)),
         }
     }
-}
 
-impl Runtime {
+    /// A handle that interrupts this loop from any thread.
+    pub fn interrupter(&self) -> Interrupter {
+        Interrupter {
+            remote: self.core.remote().clone(),
+        }
+    }
+
+    /// Clears an interrupt that arrived while no driving call was running
+    /// (it would otherwise stop the next one at its first turn); true if
+    /// there was one. A REPL calls it before each command, so a Ctrl-C
+    /// pressed at the prompt does not cut short the next `run`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::{Runtime, Stop};
+    /// let rt = Runtime::new();
+    /// rt.interrupter().interrupt(); // nobody was running
+    /// assert!(rt.take_interrupt());
+    /// assert_eq!(rt.run_until_done().unwrap().stop, Stop::Finished); // not interrupted
+    /// ```
+    pub fn take_interrupt(&self) -> bool {
+        self.core.remote().take_interrupt()
+    }
+
+    /// A guard promising that a thread of yours may still wake a task; see
+    /// [`ExternalWork`].
+    pub fn external_work(&self) -> ExternalWork {
+        ExternalWork::new(self.core.remote().clone())
+    }
+
     /// Makes this runtime the thread's current loop until the guard drops,
     /// without running anything (tokio's `Runtime::enter`).
     ///
@@ -555,30 +461,11 @@ impl std::fmt::Debug for Runtime {
         f.debug_struct("Runtime")
             .field("now", &self.now())
             .field("clock", &self.clock())
-            .field("policy", &self.policy())
+            .field("policy", &self.scheduler().policy())
             .field("live_tasks", &self.live_tasks())
             .finish()
     }
 }
-
-/// Names an event listener, for [`Runtime::unsubscribe`].
-#[derive(Debug, PartialEq, Eq)]
-pub struct Subscription(u64);
-
-/// [`Runtime::advance`] was called on the real clock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClockError;
-
-impl std::fmt::Display for ClockError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(
-            "advance() moves the virtual clock, but this loop runs on the real clock; \
-             switch with set_clock(ClockKind::Virtual), or use run_for() to run for a span of real time",
-        )
-    }
-}
-
-impl std::error::Error for ClockError {}
 
 /// No live task has this id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -595,98 +482,3 @@ impl std::fmt::Display for UnknownTask {
 }
 
 impl std::error::Error for UnknownTask {}
-
-/// `block_on`'s future: the caller's future plus where to put its output.
-struct Root<'a, F: Future> {
-    future: F,
-    output: &'a mut Option<F::Output>,
-}
-
-impl<F: Future> Future for Root<'_, F> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = project_root(self);
-        match this.0.poll(cx) {
-            Poll::Ready(v) => {
-                *this.1 = Some(v);
-                Poll::Ready(())
-            }
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
-#[allow(unsafe_code)]
-fn project_root<'s, 'a, F: Future>(
-    root: Pin<&'s mut Root<'a, F>>,
-) -> (Pin<&'s mut F>, &'s mut Option<F::Output>) {
-    // SAFETY: `future` is structurally pinned: `Root` is private, has no
-    // `Drop` impl, never moves `future` after pinning, and is itself pinned
-    // on `block_on`'s stack for its whole life. `output` is not pinned.
-    let this = unsafe { root.get_unchecked_mut() };
-    // SAFETY: see above.
-    let future = unsafe { Pin::new_unchecked(&mut this.future) };
-    (future, &mut *this.output)
-}
-
-/// Spawns a task on the running loop (asyncio's `asyncio.create_task`).
-///
-/// The future need not be `Send`: it runs on the loop's thread.
-///
-/// # Panics
-///
-/// When called outside a running loop (there is no loop to spawn on); from
-/// outside, use [`Runtime::spawn`].
-///
-/// # Examples
-///
-/// ```
-/// use std::rc::Rc;
-/// let out = evloop::run(async {
-///     let shared = Rc::new(5); // !Send is fine
-///     let s = shared.clone();
-///     evloop::spawn(async move { *s * 2 }).await.unwrap()
-/// });
-/// assert_eq!(out, 10);
-/// ```
-pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-{
-    context::expect_core("evloop::spawn()", |core| core.spawn(None, future))
-}
-
-/// Spawns a named task on the running loop. Names show in snapshots, events,
-/// errors and the REPL.
-///
-/// # Panics
-///
-/// When called outside a running loop.
-pub fn spawn_named<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-{
-    let name: String = name.into();
-    context::expect_core("evloop::spawn_named()", |core| {
-        core.spawn(Some(TaskName::Owned(name.into())), future)
-    })
-}
-
-/// Runs `future` on a new runtime with default settings and returns its
-/// output (asyncio's `asyncio.run`). Tasks still pending at the end are
-/// dropped (and listed, in debug mode).
-///
-/// # Panics
-///
-/// As [`Runtime::block_on`].
-///
-/// # Examples
-///
-/// ```
-/// let answer = evloop::run(async { 42 });
-/// assert_eq!(answer, 42);
-/// ```
-pub fn run<F: Future>(future: F) -> F::Output {
-    Runtime::new().block_on(future)
-}

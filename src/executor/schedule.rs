@@ -35,8 +35,8 @@ use std::str::FromStr;
 /// The sequence of ready-queue positions a loop chose, one per poll.
 ///
 /// Record one with [`Builder::record_schedule`](crate::Builder::record_schedule)
-/// and [`Runtime::schedule`](crate::Runtime::schedule); follow one with
-/// [`Runtime::replay`](crate::Runtime::replay) or
+/// and [`Scheduler::recorded`](crate::Scheduler::recorded); follow one with
+/// [`Scheduler::replay`](crate::Scheduler::replay) or
 /// [`testing::replay`](crate::testing::replay).
 ///
 /// # Examples
@@ -238,7 +238,7 @@ impl FromStr for Schedule {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::Schedule;
 
     #[test]
     fn round_trips_runs_and_large_numbers() {

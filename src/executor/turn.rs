@@ -26,9 +26,9 @@ use std::time::Duration;
 use super::core::Core;
 use super::idle::Idle;
 use super::poll::Root;
-use super::report::{RunReport, StepReport, StopReason};
+use super::report::{RunError, RunErrorKind, RunReport, StepReport, Stop};
 use super::tasks::Slot;
-use crate::inspect::EventKind;
+use crate::inspect::LoopEventKind;
 use crate::task::{CancelStep, Source, TaskRef, WakeCause};
 use crate::time::Instant;
 
@@ -53,7 +53,7 @@ pub(crate) enum Goal<'a> {
 impl Core {
     // ANCHOR: turn
     /// Runs the loop until `goal`, the poll budget, an interrupt or a stall.
-    pub(crate) fn drive(&self, goal: Goal<'_>, mut root: Root<'_>) -> RunReport {
+    pub(crate) fn drive(&self, goal: Goal<'_>, mut root: Root<'_>) -> Result<RunReport, RunError> {
         let mut polls = 0u64;
         let budget = self.poll_budget.get();
         let limit = match goal {
@@ -62,10 +62,10 @@ impl Core {
         };
         let stop = loop {
             if self.remote().take_interrupt() {
-                break StopReason::Interrupted;
+                break Err(RunErrorKind::Interrupted);
             }
             if self.goal_reached(&goal) {
-                break StopReason::Finished;
+                break Ok(Stop::Finished);
             }
             // 1. collect
             self.collect();
@@ -81,21 +81,24 @@ impl Core {
                     }
                 }
                 if polls >= budget && !self.goal_reached(&goal) {
-                    break StopReason::BudgetExhausted;
+                    break Err(RunErrorKind::BudgetExhausted);
                 }
                 continue;
             }
             // 3. idle
             if matches!(goal, Goal::Idle) {
-                break StopReason::Idle;
+                break Ok(Stop::Idle);
             }
             match self.idle(limit) {
                 Idle::Progress => {}
-                Idle::TimeReached => break StopReason::TimeReached,
-                Idle::Stalled => break StopReason::Stalled(self.stall_report()),
+                Idle::TimeReached => break Ok(Stop::TimeReached),
+                Idle::Stalled => break Err(RunErrorKind::Stalled(self.stall_report())),
             }
         };
-        RunReport { polls, stop }
+        match stop {
+            Ok(stop) => Ok(RunReport { polls, stop }),
+            Err(kind) => Err(RunError::new(polls, kind)),
+        }
     }
     // ANCHOR_END: turn
 
@@ -150,7 +153,7 @@ impl Core {
             return;
         }
         while let Some(fired) = self.timers.fire_next(now) {
-            self.inspector.emit(|| EventKind::TimerFired {
+            self.inspector.emit(|| LoopEventKind::TimerFired {
                 owner: fired.owner,
                 deadline: fired.deadline,
             });
@@ -228,7 +231,7 @@ impl Core {
             if self.collecting.get() {
                 self.step_wakes.borrow_mut().push(task);
             }
-            self.inspector.emit(|| EventKind::Woken { task, cause });
+            self.inspector.emit(|| LoopEventKind::Woken { task, cause });
         }
         *self.new_wakes.borrow_mut() = keys;
     }
@@ -246,7 +249,7 @@ impl Core {
     pub(crate) fn run_root(
         &self,
         root: Pin<&mut dyn std::future::Future<Output = ()>>,
-    ) -> RunReport {
+    ) -> Result<RunReport, RunError> {
         let task = self.insert_root();
         let report = self.drive(Goal::Root, Some(root));
         if !self.root_done.get() {

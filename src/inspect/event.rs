@@ -10,11 +10,11 @@ use crate::time::Instant;
 
 /// One thing the loop did, at a time on its clock.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Event {
+pub struct LoopEvent {
     /// The loop's clock when it happened.
     pub at: Instant,
     /// What happened.
-    pub kind: EventKind,
+    pub kind: LoopEventKind,
 }
 
 /// What a poll returned, as events and step reports tell it.
@@ -38,9 +38,9 @@ impl fmt::Display for PollResult {
     }
 }
 
-/// The kinds of [`Event`].
+/// The kinds of [`LoopEvent`].
 #[derive(Clone, Debug, PartialEq)]
-pub enum EventKind {
+pub enum LoopEventKind {
     /// A task was spawned (by `parent`, if spawned from inside a task).
     Spawned {
         /// The new task.
@@ -101,42 +101,42 @@ pub enum EventKind {
     Diagnostic(Diagnostic),
 }
 
-impl Event {
+impl LoopEvent {
     /// The same event with every real-time duration set to zero. Two runs of
     /// the same program under the same seed give the same stream of these.
-    pub fn without_timing(&self) -> Event {
+    pub fn without_timing(&self) -> LoopEvent {
         let mut e = self.clone();
-        if let EventKind::Polled { took, .. } = &mut e.kind {
+        if let LoopEventKind::Polled { took, .. } = &mut e.kind {
             *took = Duration::ZERO;
         }
-        if let EventKind::Diagnostic(Diagnostic::SlowPoll { took, .. }) = &mut e.kind {
+        if let LoopEventKind::Diagnostic(Diagnostic::SlowPoll { took, .. }) = &mut e.kind {
             *took = Duration::ZERO;
         }
         e
     }
 }
 
-impl fmt::Display for Event {
+impl fmt::Display for LoopEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[{}] ", self.at)?;
         match &self.kind {
-            EventKind::Spawned { task, name, parent } => match parent {
+            LoopEventKind::Spawned { task, name, parent } => match parent {
                 Some(p) => write!(f, "spawned {task} '{name}' (by {p})"),
                 None => write!(f, "spawned {task} '{name}'"),
             },
-            EventKind::Woken { task, cause } => write!(f, "{task} ready: {cause}"),
-            EventKind::Polled { task, result, took } => {
+            LoopEventKind::Woken { task, cause } => write!(f, "{task} ready: {cause}"),
+            LoopEventKind::Polled { task, result, took } => {
                 write!(f, "polled {task} → {result} in {took:?}")
             }
-            EventKind::TimerFired { owner, deadline } => match owner {
+            LoopEventKind::TimerFired { owner, deadline } => match owner {
                 Some(o) => write!(f, "timer @{deadline} of {o} fired"),
                 None => write!(f, "timer @{deadline} fired"),
             },
-            EventKind::ClockAdvanced { from, to } => write!(f, "clock {from} → {to}"),
-            EventKind::Completed { task } => write!(f, "{task} done"),
-            EventKind::Cancelled { task } => write!(f, "{task} cancelled"),
-            EventKind::Panicked { task, message } => write!(f, "{task} panicked: {message}"),
-            EventKind::Diagnostic(d) => write!(f, "warning: {d}"),
+            LoopEventKind::ClockAdvanced { from, to } => write!(f, "clock {from} → {to}"),
+            LoopEventKind::Completed { task } => write!(f, "{task} done"),
+            LoopEventKind::Cancelled { task } => write!(f, "{task} cancelled"),
+            LoopEventKind::Panicked { task, message } => write!(f, "{task} panicked: {message}"),
+            LoopEventKind::Diagnostic(d) => write!(f, "warning: {d}"),
         }
     }
 }
@@ -144,7 +144,7 @@ impl fmt::Display for Event {
 /// A bounded log of the most recent events (the oldest fall off).
 #[derive(Debug)]
 pub(crate) struct EventLog {
-    pub(crate) events: VecDeque<Event>,
+    pub(crate) events: VecDeque<LoopEvent>,
     pub(crate) capacity: usize,
     pub(crate) dropped: u64,
 }
@@ -158,7 +158,7 @@ impl EventLog {
         }
     }
 
-    pub(crate) fn push(&mut self, event: Event) {
+    pub(crate) fn push(&mut self, event: LoopEvent) {
         if self.capacity == 0 {
             self.dropped += 1;
             return;

@@ -4,7 +4,7 @@
 //!
 //! - a [`Snapshot`] is the state at one moment (what the REPL prints after
 //!   each step);
-//! - the [`Event`] stream is every change, as it happens, with its clock time
+//! - the [`LoopEvent`] stream is every change, as it happens, with its clock time
 //!   (what the REPL's `trace` and `timeline` are built from);
 //! - a [`StepReport`](crate::StepReport) tells what one poll did.
 //!
@@ -17,7 +17,7 @@ mod primitive;
 mod snapshot;
 
 pub(crate) use event::EventLog;
-pub use event::{Event, EventKind, PollResult};
+pub use event::{LoopEvent, LoopEventKind, PollResult};
 pub(crate) use primitive::InspectPrimitive;
 pub use primitive::PrimitiveInfo;
 pub use snapshot::{IoInfo, Snapshot, TaskInfo};

@@ -232,9 +232,7 @@ impl Reactor {
     /// Stops watching the descriptor of `token`. Must run before the
     /// descriptor is closed (the poller needs it to be open to remove it).
     pub(crate) fn deregister(&self, token: usize) {
-        let Ok(mut slab) = self.slab.try_borrow_mut() else {
-            return;
-        };
+        let mut slab = self.slab.borrow_mut();
         let Some(reg) = slab.get_mut(token).and_then(Option::take) else {
             return;
         };
@@ -301,9 +299,7 @@ impl Reactor {
 
     /// Removes a waiter whose future was dropped before it became ready.
     pub(crate) fn cancel_wait(&self, token: usize, dir: Direction, waiter: u64) {
-        let Ok(mut slab) = self.slab.try_borrow_mut() else {
-            return;
-        };
+        let mut slab = self.slab.borrow_mut();
         let Some(reg) = slab.get_mut(token).and_then(Option::as_mut) else {
             return;
         };

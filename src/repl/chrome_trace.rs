@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use evloop::TaskId;
-use evloop::inspect::EventKind;
+use evloop::inspect::LoopEventKind;
 
 use super::views::View;
 
@@ -28,7 +28,7 @@ pub fn export(v: &View<'_>) -> String {
     for e in v.events.iter() {
         let ts = us(e.at);
         match &e.kind {
-            EventKind::Spawned { task, name, .. } => {
+            LoopEventKind::Spawned { task, name, .. } => {
                 spawned.insert(*task, ts);
                 items.push(format!(
                     r#"{{"name":"thread_name","ph":"M","pid":1,"tid":{},"args":{{"name":{}}}}}"#,
@@ -36,29 +36,29 @@ pub fn export(v: &View<'_>) -> String {
                     json_string(&format!("{name} ({task})"))
                 ));
             }
-            EventKind::Polled { task, result, took } => items.push(format!(
+            LoopEventKind::Polled { task, result, took } => items.push(format!(
                 r#"{{"name":"poll","cat":"poll","ph":"X","pid":1,"tid":{},"ts":{ts},"dur":{},"args":{{"result":{}}}}}"#,
                 task.as_u64(),
                 took.as_micros().max(1),
                 json_string(&super::describe::poll_result(result))
             )),
-            EventKind::Woken { task, cause } => items.push(instant(
+            LoopEventKind::Woken { task, cause } => items.push(instant(
                 task.as_u64(),
                 ts,
                 &format!("ready: {}", d.cause(cause)),
             )),
-            EventKind::TimerFired { owner, deadline } => items.push(instant(
+            LoopEventKind::TimerFired { owner, deadline } => items.push(instant(
                 owner.map_or(0, TaskId::as_u64),
                 ts,
                 &format!("timer @{deadline} fired"),
             )),
-            EventKind::Completed { task }
-            | EventKind::Cancelled { task }
-            | EventKind::Panicked { task, .. } => {
+            LoopEventKind::Completed { task }
+            | LoopEventKind::Cancelled { task }
+            | LoopEventKind::Panicked { task, .. } => {
                 let end = match &e.kind {
-                    EventKind::Completed { .. } => "done".to_string(),
-                    EventKind::Cancelled { .. } => "cancelled".to_string(),
-                    EventKind::Panicked { message, .. } => format!("panicked: {message}"),
+                    LoopEventKind::Completed { .. } => "done".to_string(),
+                    LoopEventKind::Cancelled { .. } => "cancelled".to_string(),
+                    LoopEventKind::Panicked { message, .. } => format!("panicked: {message}"),
                     _ => unreachable!(),
                 };
                 let start = spawned.remove(task).unwrap_or(ts);
@@ -70,8 +70,8 @@ pub fn export(v: &View<'_>) -> String {
                     json_string(&end)
                 ));
             }
-            EventKind::Diagnostic(w) => items.push(instant(0, ts, &d.warning(w).text())),
-            EventKind::ClockAdvanced { .. } => {}
+            LoopEventKind::Diagnostic(w) => items.push(instant(0, ts, &d.warning(w).text())),
+            LoopEventKind::ClockAdvanced { .. } => {}
         }
     }
     // Tasks still alive: their span runs to now.

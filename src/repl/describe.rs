@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use evloop::debug::Diagnostic;
-use evloop::inspect::{Event, EventKind, PollResult};
+use evloop::inspect::{LoopEvent, LoopEventKind, PollResult};
 use evloop::{TaskId, TaskState, WaitOn, WakeCause};
 
 use super::duration::format_duration;
@@ -91,10 +91,10 @@ impl Describe<'_> {
     }
 
     /// One event, as `trace on` and `show` print it.
-    pub fn event(&self, e: &Event) -> Line {
+    pub fn event(&self, e: &LoopEvent) -> Line {
         let at = Line::new(Style::Dim, format!("[{}] ", e.at));
         let (style, text) = match &e.kind {
-            EventKind::Spawned { task, parent, .. } => (
+            LoopEventKind::Spawned { task, parent, .. } => (
                 Style::Plain,
                 match parent {
                     Some(p) => {
@@ -103,11 +103,11 @@ impl Describe<'_> {
                     None => format!("spawned {} ({task})", self.task(*task)),
                 },
             ),
-            EventKind::Woken { task, cause } => (
+            LoopEventKind::Woken { task, cause } => (
                 Style::Ready,
                 format!("{} ready: {}", self.task(*task), self.cause(cause)),
             ),
-            EventKind::Polled { task, result, took } => {
+            LoopEventKind::Polled { task, result, took } => {
                 let took = if self.deterministic {
                     String::new()
                 } else {
@@ -122,23 +122,27 @@ impl Describe<'_> {
                     ),
                 )
             }
-            EventKind::TimerFired { owner, deadline } => (
+            LoopEventKind::TimerFired { owner, deadline } => (
                 Style::Plain,
                 match owner {
                     Some(o) => format!("timer @{deadline} of {} fired", self.task(*o)),
                     None => format!("timer @{deadline} fired"),
                 },
             ),
-            EventKind::ClockAdvanced { from, to } => (Style::Dim, format!("clock {from} → {to}")),
-            EventKind::Completed { task } => (Style::Done, format!("{} done", self.task(*task))),
-            EventKind::Cancelled { task } => {
+            LoopEventKind::ClockAdvanced { from, to } => {
+                (Style::Dim, format!("clock {from} → {to}"))
+            }
+            LoopEventKind::Completed { task } => {
+                (Style::Done, format!("{} done", self.task(*task)))
+            }
+            LoopEventKind::Cancelled { task } => {
                 (Style::Cancelled, format!("{} cancelled", self.task(*task)))
             }
-            EventKind::Panicked { task, message } => (
+            LoopEventKind::Panicked { task, message } => (
                 Style::Failed,
                 format!("{} panicked: {message}", self.task(*task)),
             ),
-            EventKind::Diagnostic(d) => {
+            LoopEventKind::Diagnostic(d) => {
                 let w = self.warning(d);
                 return at.with(Style::Warning, w.text());
             }

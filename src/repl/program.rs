@@ -47,7 +47,7 @@ use std::rc::{Rc, Weak};
 use std::task::Poll;
 use std::time::Duration;
 
-use evloop::inspect::Event;
+use evloop::inspect::LoopEvent;
 use evloop::time::Instant;
 use evloop::{JoinHandle, TaskId, WaitOn};
 
@@ -71,7 +71,7 @@ pub enum Feed {
         text: String,
     },
     /// An event (only while `trace on`).
-    Event(Event),
+    Event(LoopEvent),
 }
 
 /// One task the session spawned.

@@ -6,9 +6,9 @@
 //! recorded*. Then it asserts what the session saw:
 //!
 //! ```text
-//!   session log ──▶ rt.spawn_named / rt.step / rt.run_for / h.cancel …   (same calls)
-//!   rt.schedule()──▶ rt.replay(SCHEDULE)                                  (same choices)
-//!   prints, outcomes, clock, schedule ──▶ assert_eq!                      (same result)
+//!   session log ───────────────▶ rt.spawn_named / rt.step / rt.run_for / h.cancel …  (same calls)
+//!   rt.scheduler().recorded() ──▶ scheduler.replay(SCHEDULE)                         (same choices)
+//!   prints, outcomes, clock, schedule ──▶ assert_eq!                                 (same result)
 //! ```
 //!
 //! So the test passes exactly while the program still behaves as it did in
@@ -22,7 +22,12 @@
 //! Why not `evloop::testing::replay(SCHEDULE, || async { … })`? That runs
 //! the session as the *main task* of a loop: it adds that task's polls to
 //! the schedule, and `step N` or `run 2s` have no counterpart inside a task.
-//! `Runtime::replay` is the same machinery without the main task.
+//! `Scheduler::replay` (`rt.scheduler().replay(..)`) is the same machinery
+//! without the main task.
+//!
+//! A driving call that stops early (a stall, the poll budget) is an
+//! `Err(RunError)` the test ignores, as the session only printed it: what
+//! the test asserts is the state the loop was left in.
 //!
 //! What the generator refuses, naming it: `finally` blocks and `shield`
 //! (their cleanup tasks and inner tasks would need the REPL's drop guards),
@@ -78,13 +83,16 @@ pub fn generate(seen: &Seen<'_>, test_name: &str) -> Result<String, String> {
     let _ = writeln!(src, "\n#[test]\nfn {test_name}() {{");
     src.push_str("    let rt = Runtime::builder().virtual_clock().build();\n");
     let _ = writeln!(src, "    let schedule = {:?};", seen.schedule);
-    src.push_str("    rt.record_schedule(true);\n");
-    src.push_str("    rt.replay(schedule.parse().expect(\"the schedule save test wrote\"));\n");
+    src.push_str("    let scheduler = rt.scheduler();\n");
+    src.push_str("    scheduler.record(true);\n");
+    src.push_str(
+        "    scheduler.replay(schedule.parse().expect(\"the schedule save test wrote\"));\n",
+    );
     src.push_str("    let w = World::new();\n");
     src.push_str(&g.code);
     src.push_str("\n    // What the session saw.\n");
-    src.push_str("    assert_eq!(rt.replay_divergence(), None);\n");
-    src.push_str("    assert_eq!(rt.schedule().to_string(), schedule);\n");
+    src.push_str("    assert_eq!(scheduler.divergence(), None);\n");
+    src.push_str("    assert_eq!(scheduler.recorded().to_string(), schedule);\n");
     let _ = writeln!(src, "    assert_eq!(rt.now().to_string(), {:?});", seen.now);
     src.push_str("    assert_eq!(\n        w.prints(),\n        [\n");
     for p in seen.prints {
@@ -214,17 +222,15 @@ impl Gen {
                 self.line(2, "let _ = rt.step();");
                 self.line(1, "}");
             }
-            Command::Run { limit: None } => self.line(1, "let _ = rt.run();"),
+            Command::Run { limit: None } => self.line(1, "let _ = rt.run_until_done();"),
             Command::Run { limit: Some(d) } => {
                 self.line(1, &format!("let _ = rt.run_for({});", dur(*d)));
             }
-            Command::Advance { by } => self.line(
-                1,
-                &format!(
-                    "let _ = rt.advance({}).expect(\"the virtual clock\");",
-                    dur(*by)
-                ),
-            ),
+            // The test's loop runs on the virtual clock (`clock real` is
+            // refused), so `advance` fails only as `run` would.
+            Command::Advance { by } => {
+                self.line(1, &format!("let _ = rt.advance({});", dur(*by)));
+            }
             Command::Policy(p) => {
                 let p = match p {
                     Policy::Fifo => "evloop::Policy::Fifo".to_string(),
@@ -235,7 +241,7 @@ impl Gen {
                         depth.map_or(3, |d| d.get())
                     ),
                 };
-                self.line(1, &format!("rt.set_policy({p});"));
+                self.line(1, &format!("scheduler.set_policy({p});"));
             }
             Command::Budget { polls: Some(n) } => {
                 self.line(1, &format!("rt.set_poll_budget({n});"));

@@ -8,19 +8,23 @@
 //!                 and, if the loop ran, the status block
 //! ```
 //!
-//! The session uses only evloop's public API: `Runtime` (spawn, step, run,
-//! advance, snapshot, subscribe, cancel, wake), `JoinHandle`, the event
-//! stream and the diagnostics sink. It keeps the commands that changed
-//! something in a log, which `save` writes out and `back` replays.
+//! The session uses only evloop's public API: `Runtime` (spawn, step,
+//! run_until_done, advance, snapshot, cancel, wake, and its `scheduler()`
+//! and `events()` handles), `JoinHandle`, the event stream and the
+//! diagnostics sink. It keeps the commands that changed something in a
+//! log, which `save` writes out and `back` replays.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use evloop::debug::Diagnostic;
-use evloop::inspect::{Event, EventKind};
+use evloop::inspect::{LoopEvent, LoopEventKind};
 use evloop::time::{ClockKind, Instant};
-use evloop::{Builder, Interrupter, RunReport, Runtime, Schedule, StepReport, StopReason, TaskId};
+use evloop::{
+    Builder, Interrupter, RunError, RunErrorKind, RunReport, Runtime, Schedule, StepReport, Stop,
+    TaskId,
+};
 
 use super::body::Body;
 use super::command::{ClockMode, Command, Policy};
@@ -85,7 +89,7 @@ pub struct Session {
     options: Options,
     warnings: Rc<RefCell<Vec<Diagnostic>>>,
     warnings_shown: usize,
-    events: Rc<RefCell<VecDeque<Event>>>,
+    events: Rc<RefCell<VecDeque<LoopEvent>>>,
     names: Rc<RefCell<HashMap<TaskId, String>>>,
     trace: Rc<Cell<bool>>,
     log: Vec<String>,
@@ -114,17 +118,17 @@ impl Session {
         rt.set_poll_budget(options.budget);
         // Every choice of the ready queue is written down from the start:
         // `schedule` prints it, `save test` replays it.
-        rt.record_schedule(true);
+        rt.scheduler().record(true);
         let rt = Rc::new(rt);
         *env.runtime.borrow_mut() = Rc::downgrade(&rt);
-        let events: Rc<RefCell<VecDeque<Event>>> = Rc::default();
+        let events: Rc<RefCell<VecDeque<LoopEvent>>> = Rc::default();
         let names: Rc<RefCell<HashMap<TaskId, String>>> = Rc::default();
         let trace = Rc::new(Cell::new(false));
         {
             let (events, names, trace, env) =
                 (events.clone(), names.clone(), trace.clone(), env.clone());
-            let _subscription = rt.subscribe(move |e| {
-                if let EventKind::Spawned { task, name, .. } = &e.kind {
+            let _subscription = rt.events().subscribe(move |e| {
+                if let LoopEventKind::Spawned { task, name, .. } = &e.kind {
                     names.borrow_mut().insert(*task, name.clone());
                 }
                 if trace.get() {
@@ -452,17 +456,20 @@ impl Session {
             Command::Step { count } => self.step(count.get()),
             Command::Run { limit } => {
                 let report = match limit {
-                    None => self.rt.run(),
+                    None => self.rt.run_until_done(),
                     Some(d) => self.rt.run_for(d),
                 };
                 Ok(Action::Ran(self.run_report(&report, limit.is_some())))
             }
             Command::Advance { by } => match self.rt.advance(by) {
-                Ok(report) => Ok(Action::Ran(self.run_report(&report, true))),
-                Err(_) => Err(Failure::line(
+                Err(RunError {
+                    kind: RunErrorKind::RealClock,
+                    ..
+                }) => Err(Failure::line(
                     "advance moves the virtual clock, and this session runs on the real clock — \
                      clock virtual to switch, or run DUR to run for a span of real time",
                 )),
+                report => Ok(Action::Ran(self.run_report(&report, true))),
             },
             Command::Clock { mode } => {
                 if let Some(mode) = mode {
@@ -492,7 +499,7 @@ impl Session {
                         depth: depth.map_or(3, std::num::NonZeroU32::get),
                     },
                 };
-                self.rt.set_policy(policy);
+                self.rt.scheduler().set_policy(policy);
                 Ok(Action::Show(vec![Line::plain(format!(
                     "policy {policy}: {}",
                     match policy {
@@ -618,18 +625,21 @@ impl Session {
                 Some(handle) => self.rt.run_until(handle),
                 None => return Err(Failure::line(toolkit::held_elsewhere(task))),
             };
-            polls += report.polls;
-            if !matches!(report.stop, StopReason::Finished) {
-                let mut out = self.stop_lines(&report.stop);
-                out.insert(
-                    0,
-                    error_line(format!(
-                        "await {} did not finish after {polls} poll(s):",
-                        task.name
-                    )),
-                );
-                out.extend(self.status());
-                return Err(Failure(out));
+            match report {
+                Ok(finished) => polls += finished.polls,
+                Err(stopped) => {
+                    polls += stopped.polls;
+                    let mut out = self.stop_lines(&stopped);
+                    out.insert(
+                        0,
+                        error_line(format!(
+                            "await {} did not finish after {polls} poll(s):",
+                            task.name
+                        )),
+                    );
+                    out.extend(self.status());
+                    return Err(Failure(out));
+                }
             }
         }
         for task in &tasks {
@@ -650,17 +660,16 @@ impl Session {
         future: impl std::future::Future<Output = ()> + 'static,
     ) -> Result<Action, Failure> {
         let driver = self.rt.spawn_named(what, future);
-        let report = self.rt.run_until(&driver);
-        if matches!(report.stop, StopReason::Finished) {
+        let Err(stopped) = self.rt.run_until(&driver) else {
             return Ok(Action::Ran(Vec::new()));
-        }
+        };
         driver.detach();
         let mut out = self.drain_feed();
         out.push(error_line(format!(
             "{what} did not finish after {} poll(s):",
-            report.polls
+            stopped.polls
         )));
-        out.extend(self.stop_lines(&report.stop));
+        out.extend(self.stop_lines(&stopped));
         out.push(Line::new(
             Style::Dim,
             format!("  ({what} is still waiting in its task; it answers when the loop runs again)"),
@@ -803,39 +812,41 @@ impl Session {
         line
     }
 
-    fn run_report(&self, r: &RunReport, span: bool) -> Styled {
-        let what = match (&r.stop, span) {
-            (StopReason::TimeReached, _) | (StopReason::Idle, true) => {
-                format!(
-                    "ran {} poll(s); the clock is now {}",
-                    r.polls,
-                    self.rt.now()
-                )
+    /// What a `run`, `run DUR` or `advance` did; `span` when it ran for a
+    /// span of time (then reaching idle means the span is over). A loop
+    /// that stopped early prints its polls too, then why.
+    fn run_report(&self, report: &Result<RunReport, RunError>, span: bool) -> Styled {
+        let r = match report {
+            Ok(r) => r,
+            Err(stopped) => {
+                let mut lines = vec![Line::plain(format!(
+                    "ran {} poll(s), then stopped:",
+                    stopped.polls
+                ))];
+                lines.extend(self.stop_lines(stopped));
+                return lines;
             }
-            (StopReason::Finished, _) => {
-                format!("ran {} poll(s); every task has finished", r.polls)
-            }
-            (StopReason::Idle, false) => format!("ran {} poll(s); nothing is ready", r.polls),
-            _ => format!("ran {} poll(s), then stopped:", r.polls),
         };
-        let mut lines = vec![Line::plain(what)];
-        if !matches!(
-            r.stop,
-            StopReason::Finished | StopReason::TimeReached | StopReason::Idle
-        ) {
-            lines.extend(self.stop_lines(&r.stop));
-        }
-        lines
+        let polls = r.polls;
+        let what = match (r.stop, span) {
+            (Stop::TimeReached, _) | (Stop::Idle, true) => {
+                format!("ran {polls} poll(s); the clock is now {}", self.rt.now())
+            }
+            (Stop::Finished, _) => format!("ran {polls} poll(s); every task has finished"),
+            (Stop::Idle, false) => format!("ran {polls} poll(s); nothing is ready"),
+        };
+        vec![Line::plain(what)]
     }
 
-    fn stop_lines(&self, stop: &StopReason) -> Styled {
+    /// Why a driving command stopped before its goal, indented under it.
+    fn stop_lines(&self, stopped: &RunError) -> Styled {
         let names = self.names.borrow();
         let d = Describe {
             names: &names,
             deterministic: self.options.deterministic,
         };
-        match stop {
-            StopReason::Stalled(stall) => {
+        match &stopped.kind {
+            RunErrorKind::Stalled(stall) => {
                 let mut lines = vec![Line::new(
                     Style::Warning,
                     format!(
@@ -855,7 +866,7 @@ impl Session {
                 }
                 lines
             }
-            StopReason::BudgetExhausted => vec![Line::new(
+            RunErrorKind::BudgetExhausted => vec![Line::new(
                 Style::Warning,
                 format!(
                     "  the poll budget ({} polls) ran out: a task may never stop (forever {{ yield }}); \
@@ -863,11 +874,11 @@ impl Session {
                     self.options.budget
                 ),
             )],
-            StopReason::Interrupted => vec![Line::new(
+            RunErrorKind::Interrupted => vec![Line::new(
                 Style::Warning,
                 "  interrupted (Ctrl-C); every task is intact",
             )],
-            other => vec![Line::plain(format!("  {other}"))],
+            RunErrorKind::RealClock => vec![Line::plain(format!("  {stopped}"))],
         }
     }
 
@@ -930,7 +941,7 @@ impl Session {
         let replayed = self.replayed.take();
         self.restart();
         if let Some(schedule) = replayed {
-            self.rt.replay(schedule.clone());
+            self.rt.scheduler().replay(schedule.clone());
             self.replayed = Some(schedule);
         }
         for line in &replay {
@@ -964,7 +975,7 @@ impl Session {
     /// `schedule`: the choices the loop made so far, as a string `replay`
     /// (and `EVLOOP_SCHEDULE`, and `testing::replay`) accept.
     fn schedule_lines(&self) -> Styled {
-        let schedule = self.rt.schedule();
+        let schedule = self.rt.scheduler().recorded();
         if schedule.is_empty() {
             return vec![Line::plain(
                 "schedule: empty — the loop has polled no task yet (step or run first)",
@@ -985,7 +996,7 @@ impl Session {
 
     /// `save test FILE`: the session as a Rust test (see `save_test.rs`).
     fn save_test(&mut self, file: &str) -> Result<Action, Failure> {
-        let schedule = self.rt.schedule().to_string();
+        let schedule = self.rt.scheduler().recorded().to_string();
         let outcomes = self
             .env
             .tasks
@@ -1031,7 +1042,7 @@ impl Session {
             .map_err(|e: evloop::ScheduleError| Failure::line(e.to_string()))?;
         let log = self.log.clone();
         self.restart();
-        self.rt.replay(schedule.clone());
+        self.rt.scheduler().replay(schedule.clone());
         self.replayed = Some(schedule.clone());
         let mut out = vec![Line::plain(format!(
             "replaying {} command(s) on a fresh loop that follows the schedule ({} choice(s)):",
@@ -1045,8 +1056,8 @@ impl Session {
                 Reply::Quit => break,
             }
         }
-        let used = self.rt.schedule().len();
-        out.push(match self.rt.replay_divergence() {
+        let used = self.rt.scheduler().recorded().len();
+        out.push(match self.rt.scheduler().divergence() {
             Some(d) => Line::new(Style::Warning, format!("diverged: {d}")),
             None if used < schedule.len() => Line::plain(format!(
                 "followed {used} of {} choice(s); the other {} steer the next polls, then the policy does",

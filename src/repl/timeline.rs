@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use evloop::TaskId;
-use evloop::inspect::{EventKind, PollResult};
+use evloop::inspect::{LoopEventKind, PollResult};
 
 use super::outcome::Outcome;
 use super::styled::{Line, Style, Styled};
@@ -108,7 +108,7 @@ pub fn draw(v: &View<'_>) -> Styled {
     for e in v.events.iter() {
         let col = col_of(e.at.since_start());
         let task = match &e.kind {
-            EventKind::Spawned { task, .. } => {
+            LoopEventKind::Spawned { task, .. } => {
                 index.insert(*task, rows.len());
                 rows.push(Row {
                     id: *task,
@@ -118,29 +118,31 @@ pub fn draw(v: &View<'_>) -> Styled {
                 });
                 *task
             }
-            EventKind::Woken { task, .. }
-            | EventKind::Polled { task, .. }
-            | EventKind::Completed { task }
-            | EventKind::Cancelled { task }
-            | EventKind::Panicked { task, .. } => *task,
+            LoopEventKind::Woken { task, .. }
+            | LoopEventKind::Polled { task, .. }
+            | LoopEventKind::Completed { task }
+            | LoopEventKind::Cancelled { task }
+            | LoopEventKind::Panicked { task, .. } => *task,
             _ => continue,
         };
         let Some(&i) = index.get(&task) else { continue };
         let row = &mut rows[i];
         row.fill_to(col);
         match &e.kind {
-            EventKind::Spawned { .. } | EventKind::Woken { .. } => {
+            // A wake during a poll (a yield) comes after that poll's event,
+            // so the task is left ready.
+            LoopEventKind::Spawned { .. } | LoopEventKind::Woken { .. } => {
                 row.state = Between::Ready;
                 row.put(col, Mark::Ready);
             }
-            EventKind::Polled { result, .. } => {
+            LoopEventKind::Polled { result, .. } => {
                 row.put(col, Mark::Polled);
                 row.state = match result {
                     PollResult::Pending if row.state != Between::Gone => Between::Waiting,
                     _ => Between::Gone,
                 };
             }
-            EventKind::Completed { .. } => {
+            LoopEventKind::Completed { .. } => {
                 let failed = v
                     .repl_task(task)
                     .and_then(|t| t.slot.outcome())
@@ -148,19 +150,15 @@ pub fn draw(v: &View<'_>) -> Styled {
                 row.put(col, Mark::End(if failed { 'F' } else { 'D' }));
                 row.state = Between::Gone;
             }
-            EventKind::Cancelled { .. } => {
+            LoopEventKind::Cancelled { .. } => {
                 row.put(col, Mark::End('X'));
                 row.state = Between::Gone;
             }
-            EventKind::Panicked { .. } => {
+            LoopEventKind::Panicked { .. } => {
                 row.put(col, Mark::End('!'));
                 row.state = Between::Gone;
             }
             _ => {}
-        }
-        // A wake during the poll (yield) leaves the task ready afterwards.
-        if let EventKind::Woken { .. } = e.kind {
-            row.state = Between::Ready;
         }
     }
     if rows.is_empty() {

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use evloop::TaskId;
-use evloop::inspect::{Event, EventKind, Snapshot, TaskInfo};
+use evloop::inspect::{LoopEvent, LoopEventKind, Snapshot, TaskInfo};
 
 use super::describe::{Describe, outcome_style, state_word};
 use super::duration::format_duration;
@@ -20,7 +20,7 @@ pub struct View<'a> {
     /// The session's tasks.
     pub env: &'a Env,
     /// The events so far (the most recent ones, if there were very many).
-    pub events: Ref<'a, VecDeque<Event>>,
+    pub events: Ref<'a, VecDeque<LoopEvent>>,
     /// Task names by id.
     pub names: Ref<'a, HashMap<TaskId, String>>,
     /// Leave out real time.
@@ -180,17 +180,17 @@ pub fn show(v: &View<'_>, task: &ReplTask) -> Styled {
 }
 
 /// Whether an event is about `task` (as the subject, or a timer it set).
-pub fn involves(e: &Event, task: TaskId) -> bool {
+pub fn involves(e: &LoopEvent, task: TaskId) -> bool {
     match &e.kind {
-        EventKind::Spawned { task: t, .. }
-        | EventKind::Woken { task: t, .. }
-        | EventKind::Polled { task: t, .. }
-        | EventKind::Completed { task: t }
-        | EventKind::Cancelled { task: t }
-        | EventKind::Panicked { task: t, .. } => *t == task,
-        EventKind::TimerFired { owner, .. } => *owner == Some(task),
-        EventKind::ClockAdvanced { .. } => false,
-        EventKind::Diagnostic(diag) => diag.to_string().contains(&format!("({task})")),
+        LoopEventKind::Spawned { task: t, .. }
+        | LoopEventKind::Woken { task: t, .. }
+        | LoopEventKind::Polled { task: t, .. }
+        | LoopEventKind::Completed { task: t }
+        | LoopEventKind::Cancelled { task: t }
+        | LoopEventKind::Panicked { task: t, .. } => *t == task,
+        LoopEventKind::TimerFired { owner, .. } => *owner == Some(task),
+        LoopEventKind::ClockAdvanced { .. } => false,
+        LoopEventKind::Diagnostic(diag) => diag.to_string().contains(&format!("({task})")),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Tasks: a future the loop owns, with a name, a state and counters.
 //!
-//! This chapter reads on its own after [`clock`](crate::clock): a task
+//! This chapter reads on its own after the clock's (`src/clock/`): a task
 //! never names the loop that runs it. It carries a *schedule hook*
 //! ([`schedule`](self)) that its waker calls, and that is all it knows.
 //!

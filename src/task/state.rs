@@ -165,6 +165,7 @@ pub(crate) enum CancelStep {
     AlreadyFinished,
 }
 
+// ANCHOR: queued
 impl Queued {
     /// ⑧ from any thread: only the flag can be looked at. A wake of a task
     /// that has finished says `Schedule` too; the loop finds its key stale.
@@ -180,6 +181,7 @@ impl Queued {
         self.0.load(Ordering::Acquire)
     }
 }
+// ANCHOR_END: queued
 
 impl State {
     /// ① A new task: `Ready` (spawn queues it).
@@ -217,6 +219,7 @@ impl State {
         StartPoll::Run
     }
 
+    // ANCHOR: end_poll
     /// ③–⑦: how the poll ended decides where the task goes.
     pub(crate) fn end_poll(&self, end: PollEnd) -> AfterPoll {
         let cancel = self.life.get() == Life::CancelRequested;
@@ -230,6 +233,7 @@ impl State {
         self.life.set(life);
         after
     }
+    // ANCHOR_END: end_poll
 
     /// ⑨, ⑩: cancelling.
     pub(crate) fn cancel(&self) -> CancelStep {

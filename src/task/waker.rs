@@ -94,6 +94,7 @@ unsafe fn wake<F: Future + 'static, S: Schedule>(data: *const ()) {
     }
 }
 
+// ANCHOR: wake
 unsafe fn wake_by_ref<F: Future + 'static, S: Schedule>(data: *const ()) {
     let cell = data.cast::<TaskCell<F, S>>();
     // SAFETY: `cell` is alive (the waker's count); `owner` is a constant
@@ -119,6 +120,7 @@ unsafe fn wake_by_ref<F: Future + 'static, S: Schedule>(data: *const ()) {
         }
     }
 }
+// ANCHOR_END: wake
 
 unsafe fn drop_waker<F: Future + 'static, S: Schedule>(data: *const ()) {
     // SAFETY: the waker owned one strong count of this `Arc`; giving it

@@ -4,7 +4,7 @@ use std::fmt;
 
 use super::env::{SCHEDULE_VAR, SEED_VAR};
 use crate::debug::Diagnostic;
-use crate::executor::{Divergence, Policy, Schedule, StallReport, StopReason};
+use crate::executor::{Divergence, Policy, RunError, Schedule, StallReport};
 
 /// Why a run failed.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,7 +25,7 @@ pub enum FailureKind {
         polls: u64,
     },
     /// The loop stopped for another reason (an interrupt).
-    Stopped(StopReason),
+    Stopped(RunError),
     /// Strict mode: debug mode found a mistake.
     Strict(Diagnostic),
     /// A replayed schedule did not fit the program.

@@ -385,7 +385,7 @@ where
 }
 
 /// Runs `body` once, following `schedule` (a string printed by a failing
-/// exploration or by [`Runtime::schedule`](crate::Runtime::schedule)).
+/// exploration or by [`Scheduler::recorded`](crate::Scheduler::recorded)).
 ///
 /// # Errors
 ///

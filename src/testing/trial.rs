@@ -14,7 +14,7 @@ use std::time::Duration;
 use super::failure::FailureKind;
 use super::outcome::TestOutcome;
 use crate::debug::Diagnostic;
-use crate::executor::{Divergence, Policy, Runtime, Schedule, StopReason};
+use crate::executor::{Divergence, Policy, RunErrorKind, Runtime, Schedule};
 use crate::task::panic_message;
 use crate::time::ClockKind;
 
@@ -66,18 +66,20 @@ where
     rt.set_poll_budget(config.poll_budget);
 
     let ran = catch_unwind(AssertUnwindSafe(|| rt.try_block_on(body())));
-    let schedule = rt.schedule();
-    let divergence = rt.replay_divergence();
+    let schedule = rt.scheduler().recorded();
+    let divergence = rt.scheduler().divergence();
     drop(rt); // reports leaked tasks and unretrieved failures to the sink
     let found = found.take();
 
     let mut result = match ran {
         Err(payload) => Err(FailureKind::Panicked(panic_message(&*payload))),
-        Ok(Err(StopReason::Stalled(report))) => Err(FailureKind::Deadlock(report)),
-        Ok(Err(StopReason::BudgetExhausted)) => Err(FailureKind::NoProgress {
-            polls: config.poll_budget,
-        }),
-        Ok(Err(other)) => Err(FailureKind::Stopped(other)),
+        Ok(Err(e)) => match e.kind {
+            RunErrorKind::Stalled(report) => Err(FailureKind::Deadlock(report)),
+            RunErrorKind::BudgetExhausted => Err(FailureKind::NoProgress {
+                polls: config.poll_budget,
+            }),
+            _ => Err(FailureKind::Stopped(e)),
+        },
         Ok(Ok(out)) => out.into_result().map_err(FailureKind::Failed),
     };
     let mut warnings = Vec::new();

@@ -105,11 +105,7 @@ impl TimerDriver {
     /// Forgets a timer that has not fired (its waker is dropped after the
     /// heap is let go of).
     pub(crate) fn cancel(&self, key: TimerKey) {
-        let waker = self
-            .heap
-            .try_borrow_mut()
-            .ok()
-            .and_then(|mut heap| heap.cancel(key));
+        let waker = self.heap.borrow_mut().cancel(key);
         drop(waker);
     }
 
@@ -122,11 +118,13 @@ impl TimerDriver {
             .filter(|d| *d != Instant::FAR_FUTURE)
     }
 
+    // ANCHOR: fire_next
     /// Takes out the earliest timer due at `now`, if any. The caller calls
     /// its waker (the heap is not borrowed by then).
     pub(crate) fn fire_next(&self, now: Instant) -> Option<Fired> {
         self.heap.borrow_mut().pop_due(now)
     }
+    // ANCHOR_END: fire_next
 
     /// True when no timer, live or stale, is left: a turn can skip firing.
     pub(crate) fn is_empty(&self) -> bool {

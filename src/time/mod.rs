@@ -2,7 +2,7 @@
 //!
 //! Every timer of a loop lives in one binary heap of deadlines
 //! ([`heap`](self) module docs show it), which the *timer driver* owns
-//! together with the [clock](crate::clock) (`driver.rs`). When no task is
+//! together with the clock (`src/clock/`; `driver.rs`). When no task is
 //! ready, the loop asks the driver for the earliest deadline and sleeps
 //! exactly until then: no ticks, no busy waiting.
 //!

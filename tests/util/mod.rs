@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use evloop::debug::Diagnostic;
-use evloop::inspect::{Event, EventKind};
+use evloop::inspect::{LoopEvent, LoopEventKind};
 use evloop::testing::{Explored, Failure, Harness};
 use evloop::{Builder, Runtime};
 
@@ -45,18 +45,18 @@ impl Trace {
 }
 
 /// The event stream as lines without timing, for comparing runs.
-pub fn lines(events: &[Event]) -> Vec<String> {
+pub fn lines(events: &[LoopEvent]) -> Vec<String> {
     events
         .iter()
         .map(|e| e.without_timing().to_string())
         .collect()
 }
 
-pub fn polled_ids(events: &[Event]) -> Vec<u64> {
+pub fn polled_ids(events: &[LoopEvent]) -> Vec<u64> {
     events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Polled { task, .. } => Some(task.as_u64()),
+            LoopEventKind::Polled { task, .. } => Some(task.as_u64()),
             _ => None,
         })
         .collect()

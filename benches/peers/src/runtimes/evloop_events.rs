@@ -15,7 +15,7 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     let runtime = super::evloop::runtime();
     let seen = Rc::new(Cell::new(0u64));
     let counter = seen.clone();
-    runtime.subscribe(move |event| {
+    runtime.events().subscribe(move |event| {
         black_box(event);
         counter.set(counter.get() + 1);
     });
