@@ -134,12 +134,15 @@ fn a_listener_can_wake_a_task_while_handling_a_spawn_inside_a_task() {
             rt.wake(id).expect("the parked task is live");
         }
     });
-    let h = rt.spawn_named("parked", async {
-        // Pending once, then done at the next poll, whoever wakes it.
+    let kept: Rc<RefCell<Option<std::task::Waker>>> = Rc::default();
+    let keep = kept.clone();
+    let h = rt.spawn_named("parked", async move {
+        // Pending once (its waker kept where nobody calls it), then done at
+        // the next poll, whoever wakes it.
         let mut first = true;
         std::future::poll_fn(move |cx| {
             if std::mem::take(&mut first) {
-                std::mem::forget(cx.waker().clone());
+                *keep.borrow_mut() = Some(cx.waker().clone());
                 std::task::Poll::Pending
             } else {
                 std::task::Poll::Ready(())

@@ -91,23 +91,13 @@ impl Finished {
     }
 }
 
-/// A live task's header as a snapshot shows it.
-pub(crate) fn task_info(h: &Header, finished_at: Option<Instant>) -> TaskInfo {
-    TaskInfo {
-        id: h.id,
-        name: h.name.to_string(),
-        state: h.state.get(),
-        waiting_on: if h.state.get() == TaskState::Waiting {
-            h.wait()
-        } else {
-            None
-        },
-        last_cause: h.cause(),
-        polls: h.polls(),
-        wakes: h.wakes(),
-        busy: h.busy(),
-        spawned_at: h.spawned_at(),
-        finished_at,
-        parent: h.parent,
+/// A live task's header as a snapshot shows it: its record, as if it
+/// finished now, with what it waits on and no end.
+pub(crate) fn task_info(h: &Header) -> TaskInfo {
+    let mut info = Finished::of(h, Instant::START).info();
+    info.finished_at = None;
+    if info.state == TaskState::Waiting {
+        info.waiting_on = h.wait();
     }
+    info
 }

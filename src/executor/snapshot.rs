@@ -9,7 +9,7 @@ impl Core {
     pub(crate) fn snapshot(&self) -> Snapshot {
         let mut tasks: Vec<TaskInfo> = {
             let table = self.tasks.borrow();
-            table.iter().map(|s| task_info(s.header(), None)).collect()
+            table.iter().map(|s| task_info(s.header())).collect()
         };
         tasks.extend(self.inspector.finished());
         tasks.sort_by_key(|t| t.id);

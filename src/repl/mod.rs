@@ -2,8 +2,9 @@
 //!
 //! ```text
 //!   "spawn a sleep 1s" ──parse_line──▶ Command ──Session::execute──▶ evloop's public API
-//!        lex.rs, command.rs, body.rs,            session.rs, program.rs (task bodies)
-//!        duration.rs, name.rs                                 │
+//!        lex.rs, command.rs + command/,          session.rs + session/,
+//!        body.rs, duration.rs, name.rs           program.rs (task bodies)
+//!                                                             │
 //!                                                             ▼
 //!                      Styled lines (styled.rs) ──render.rs──▶ ANSI or plain text
 //!                      views.rs (tasks, show, queue, help), timeline.rs, chrome_trace.rs
@@ -11,6 +12,9 @@
 //!
 //! Parsing is pure and testable without a terminal; the session uses only
 //! evloop's public API; output is data until `render` turns it into bytes.
+//! `command/` and `session/` split the commands into the same families —
+//! tasks, primitives, driving, inspect, history — so `command/tasks.rs`
+//! parses what `session/tasks.rs` runs.
 //! Two front ends drive a session: `terminal.rs` (rustyline, the only file
 //! that knows about it) and `script.rs` (pipes, `--script`, transcripts).
 //! `help.rs` holds the table of commands and steps that `help`, the

@@ -84,13 +84,11 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     /// Makes the task's allocation (the only way a `TaskCell` is made: rule
     /// 1): the loop's reference to it, and the handle's typed one.
     pub(crate) fn spawn(spawn: Spawn, hook: S, future: F) -> Spawned<F::Output> {
-        let task = Self::allocate(spawn, hook, future);
-        let output = OutputRef {
-            task: task.clone(),
-            take: Self::take_output,
-            failed: Self::failed,
-        };
-        Spawned { task, output }
+        Spawned::new(
+            Self::allocate(spawn, hook, future),
+            Self::take_output,
+            Self::failed,
+        )
     }
 
     fn allocate(spawn: Spawn, hook: S, future: F) -> TaskRef {
@@ -236,13 +234,11 @@ where
     /// Like [`spawn`](TaskCell::spawn), with a handle that reads the
     /// output flattened.
     pub(crate) fn spawn_flattened(spawn: Spawn, hook: S, future: F) -> Spawned<T> {
-        let task = Self::allocate(spawn, hook, future);
-        let output = OutputRef {
-            task: task.clone(),
-            take: Self::take_flattened,
-            failed: Self::failed_flattened,
-        };
-        Spawned { task, output }
+        Spawned::new(
+            Self::allocate(spawn, hook, future),
+            Self::take_flattened,
+            Self::failed_flattened,
+        )
     }
 
     unsafe fn take_flattened(ptr: NonNull<Header>) -> Option<Result<T, JoinError>> {
@@ -263,6 +259,23 @@ where
 pub(crate) struct Spawned<T> {
     pub(crate) task: TaskRef,
     pub(crate) output: OutputRef<T>,
+}
+
+impl<T> Spawned<T> {
+    /// `take` and `failed` must be the functions of `task`'s own type (only
+    /// `TaskCell` calls this).
+    fn new(
+        task: TaskRef,
+        take: unsafe fn(NonNull<Header>) -> Option<Result<T, JoinError>>,
+        failed: unsafe fn(NonNull<Header>) -> bool,
+    ) -> Spawned<T> {
+        let output = OutputRef {
+            task: task.clone(),
+            take,
+            failed,
+        };
+        Spawned { task, output }
+    }
 }
 
 /// A task seen through its output type: what a [`JoinHandle`](super::JoinHandle)

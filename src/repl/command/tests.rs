@@ -3,6 +3,8 @@
 use super::*;
 use crate::repl::body::tests::{duration, name, step, text};
 use crate::repl::body::{Step, Value};
+use crate::repl::error::ParseError;
+use crate::repl::help;
 use crate::repl::lex::MAX_LINE_BYTES;
 use proptest::prelude::*;
 

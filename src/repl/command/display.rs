@@ -1,0 +1,108 @@
+//! A command as canonical text: what `save` writes, what `back` replays, and what parses back to
+//! the same command.
+
+use std::fmt;
+
+use super::{ClockMode, Command, Policy, ReturnWhen};
+use crate::repl::duration::format_duration;
+use crate::repl::lex::word_or_quoted;
+
+fn names(names: &[String]) -> String {
+    names.join(" ")
+}
+
+/// The canonical text of the command: `parse_line(&command.to_string()) == Ok(command)`.
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Command::Blank => Ok(()),
+            Command::Comment(text) => write!(f, "#{text}"),
+            Command::Spawn { name, body } => write!(f, "spawn {name} {body}"),
+            Command::Await { names: n } => write!(f, "await {}", names(n)),
+            Command::Cancel { name } => write!(f, "cancel {name}"),
+            Command::Gather {
+                names: n,
+                return_exceptions,
+            } => {
+                write!(f, "gather {}", names(n))?;
+                if *return_exceptions {
+                    f.write_str(" --return-exceptions")?;
+                }
+                Ok(())
+            }
+            Command::Wait {
+                names: n,
+                return_when,
+                timeout,
+            } => {
+                write!(f, "wait {}", names(n))?;
+                match return_when {
+                    ReturnWhen::FirstCompleted => f.write_str(" --first-completed")?,
+                    ReturnWhen::FirstException => f.write_str(" --first-exception")?,
+                    ReturnWhen::AllCompleted => {}
+                }
+                if let Some(t) = timeout {
+                    write!(f, " --timeout {}", format_duration(*t))?;
+                }
+                Ok(())
+            }
+            Command::AsCompleted { names: n } => write!(f, "as-completed {}", names(n)),
+            Command::Timeout { limit, name } => {
+                write!(f, "timeout {} {name}", format_duration(*limit))
+            }
+            Command::Group { names: n } => write!(f, "group {}", names(n)),
+            Command::Wake { name } => write!(f, "wake {name}"),
+            Command::NewSemaphore { name, permits } => write!(f, "new semaphore {name} {permits}"),
+            Command::NewQueue {
+                name,
+                capacity: None,
+            } => write!(f, "new queue {name}"),
+            Command::NewQueue {
+                name,
+                capacity: Some(c),
+            } => write!(f, "new queue {name} {c}"),
+            Command::NewEvent { name } => write!(f, "new event {name}"),
+            Command::Step { count } if count.get() == 1 => f.write_str("step"),
+            Command::Step { count } => write!(f, "step {count}"),
+            Command::Run { limit: None } => f.write_str("run"),
+            Command::Run { limit: Some(d) } => write!(f, "run {}", format_duration(*d)),
+            Command::Advance { by } => write!(f, "advance {}", format_duration(*by)),
+            Command::Clock { mode: None } => f.write_str("clock"),
+            Command::Clock {
+                mode: Some(ClockMode::Real),
+            } => f.write_str("clock real"),
+            Command::Clock {
+                mode: Some(ClockMode::Virtual),
+            } => f.write_str("clock virtual"),
+            Command::Policy(Policy::Fifo) => f.write_str("policy fifo"),
+            Command::Policy(Policy::Lifo) => f.write_str("policy lifo"),
+            Command::Policy(Policy::Random { seed }) => write!(f, "policy random {seed}"),
+            Command::Policy(Policy::Pct { seed, depth: None }) => write!(f, "policy pct {seed}"),
+            Command::Policy(Policy::Pct {
+                seed,
+                depth: Some(d),
+            }) => write!(f, "policy pct {seed} {d}"),
+            Command::Budget { polls: None } => f.write_str("budget"),
+            Command::Budget { polls: Some(n) } => write!(f, "budget {n}"),
+            Command::Tasks => f.write_str("tasks"),
+            Command::Show { name } => write!(f, "show {name}"),
+            Command::Queue => f.write_str("queue"),
+            Command::Timeline => f.write_str("timeline"),
+            Command::Trace { on } => f.write_str(if *on { "trace on" } else { "trace off" }),
+            Command::Warnings => f.write_str("warnings"),
+            Command::ExportTrace { file } => write!(f, "export-trace {}", word_or_quoted(file)),
+            Command::Reset => f.write_str("reset"),
+            Command::Source { file } => write!(f, "source {}", word_or_quoted(file)),
+            // A bare `test` would read as `save test FILE`.
+            Command::Save { file } if file == "test" => f.write_str("save \"test\""),
+            Command::Save { file } => write!(f, "save {}", word_or_quoted(file)),
+            Command::SaveTest { file } => write!(f, "save test {}", word_or_quoted(file)),
+            Command::Schedule => f.write_str("schedule"),
+            Command::Replay { schedule } => write!(f, "replay {}", word_or_quoted(schedule)),
+            Command::Back { count } => write!(f, "back {count}"),
+            Command::Help { topic: None } => f.write_str("help"),
+            Command::Help { topic: Some(t) } => write!(f, "help {t}"),
+            Command::Quit => f.write_str("quit"),
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Parsing the commands that drive the loop — `step`, `run`, `advance` — and set how it runs —
+//! `clock`, `policy`, `budget`.
+
+use std::num::NonZeroU64;
+
+use super::args::Args;
+use super::{ClockMode, Command, Policy};
+use crate::repl::error::ParseError;
+
+/// A driving or setting command, from its arguments.
+pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
+    match args.help.name {
+        "step" => {
+            let [count] = args.optional()?;
+            Ok(Command::Step {
+                count: count.map_or(Ok(NonZeroU64::MIN), |n| args.number(n, "step count"))?,
+            })
+        }
+        "run" => {
+            let [limit] = args.optional()?;
+            Ok(Command::Run {
+                limit: limit.map(|d| args.duration(d)).transpose()?,
+            })
+        }
+        "advance" => Ok(Command::Advance {
+            by: args.duration(args.exact(&["duration"])?[0])?,
+        }),
+        "clock" => {
+            let [mode] = args.optional()?;
+            let mode = mode
+                .map(|m| args.choice(m, &["real", "virtual"]))
+                .transpose()?;
+            Ok(Command::Clock {
+                mode: mode.map(|m| {
+                    if m == "real" {
+                        ClockMode::Real
+                    } else {
+                        ClockMode::Virtual
+                    }
+                }),
+            })
+        }
+        "policy" => policy(args),
+        "budget" => {
+            let [polls] = args.optional()?;
+            Ok(Command::Budget {
+                polls: polls.map(|n| args.number(n, "poll budget")).transpose()?,
+            })
+        }
+        name => unreachable!("{name} is not a driving command"),
+    }
+}
+
+fn policy(args: Args<'_>) -> Result<Command, ParseError> {
+    let Some(kind) = args.list.first() else {
+        return Err(ParseError::invalid(
+            "policy is missing fifo, lifo, random or pct",
+            args.help.usage_hint(),
+        ));
+    };
+    let kind = args.choice(kind, &["fifo", "lifo", "random", "pct"])?;
+    let rest = Args {
+        list: args.list[1..].to_vec(),
+        help: args.help,
+    };
+    let policy = match kind {
+        "fifo" => rest.none(Policy::Fifo)?,
+        "lifo" => rest.none(Policy::Lifo)?,
+        "random" => Policy::Random {
+            seed: rest.number(rest.exact(&["seed"])?[0], "seed")?,
+        },
+        _ => {
+            let (seed, depth) = rest.exact_then_optional(&["seed"])?;
+            Policy::Pct {
+                seed: rest.number(seed, "seed")?,
+                depth: depth.map(|d| rest.number(d, "depth")).transpose()?,
+            }
+        }
+    };
+    Ok(Command::Policy(policy))
+}

@@ -1,0 +1,70 @@
+//! Parsing `new semaphore NAME PERMITS`, `new queue NAME [CAPACITY]` and `new event NAME`.
+
+use std::num::NonZeroUsize;
+
+use super::Command;
+use super::args::Args;
+use crate::repl::error::ParseError;
+use crate::repl::lex::Token;
+use crate::repl::suggest::nearest;
+
+/// `new KIND …`, from its arguments.
+pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
+    const KINDS: [&str; 3] = ["semaphore", "queue", "event"];
+    let kind = match args.list.first() {
+        None => {
+            return Err(ParseError::invalid(
+                "new is missing what to create",
+                args.help.usage_hint(),
+            ));
+        }
+        Some(Token::Word(w)) if KINDS.contains(w) => *w,
+        Some(other) => {
+            let near = match other {
+                Token::Word(w) => nearest(w, KINDS).map(|k| format!("did you mean {k:?}? ")),
+                _ => None,
+            };
+            return Err(ParseError::invalid(
+                format!("can't create {other}"),
+                format!("{}{}", near.unwrap_or_default(), args.help.usage_hint()),
+            ));
+        }
+    };
+    let hint = args.help.form_hint(&format!("new {kind}"));
+    let rest = Args {
+        list: args.list[1..].to_vec(),
+        help: args.help,
+    };
+    let wrong = |e: ParseError| match e {
+        ParseError::Invalid { message, .. } => ParseError::invalid(message, hint.clone()),
+        other => other,
+    };
+    match kind {
+        "semaphore" => {
+            let [name, permits] = rest
+                .exact(&["semaphore name", "permit count"])
+                .map_err(wrong)?;
+            Ok(Command::NewSemaphore {
+                name: rest.name(name, "semaphore name")?,
+                permits: rest.number(permits, "permit count").map_err(wrong)?,
+            })
+        }
+        "queue" => {
+            let (name, capacity) = rest.exact_then_optional(&["queue name"]).map_err(wrong)?;
+            let capacity: Option<usize> = capacity
+                .map(|c| rest.number(c, "queue capacity"))
+                .transpose()
+                .map_err(wrong)?;
+            Ok(Command::NewQueue {
+                name: rest.name(name, "queue name")?,
+                capacity: capacity.and_then(NonZeroUsize::new),
+            })
+        }
+        _ => {
+            let [name] = rest.exact(&["event name"]).map_err(wrong)?;
+            Ok(Command::NewEvent {
+                name: rest.name(name, "event name")?,
+            })
+        }
+    }
+}

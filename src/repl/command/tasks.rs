@@ -1,0 +1,106 @@
+//! Parsing the task commands — `spawn`, `await`, `cancel`, `wake` — and the combinators over
+//! tasks — `gather`, `wait`, `as-completed`, `timeout`, `group`.
+
+use super::args::Args;
+use super::{Command, ReturnWhen};
+use crate::repl::body::body_from;
+use crate::repl::error::ParseError;
+use crate::repl::help::CommandHelp;
+use crate::repl::lex::Cursor;
+use crate::repl::name::name_from;
+
+/// A task command other than `spawn`, from its arguments.
+pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
+    match args.help.name {
+        "await" => Ok(Command::Await {
+            names: args.names_with_flags(&[])?.0,
+        }),
+        "cancel" => Ok(Command::Cancel {
+            name: args.one_name("task name")?,
+        }),
+        "gather" => {
+            let (names, flags) = args.names_with_flags(&["--return-exceptions"])?;
+            Ok(Command::Gather {
+                names,
+                return_exceptions: !flags.is_empty(),
+            })
+        }
+        "wait" => wait(args),
+        "as-completed" => Ok(Command::AsCompleted {
+            names: args.names_with_flags(&[])?.0,
+        }),
+        "timeout" => {
+            let [limit, name] = args.exact(&["duration", "task name"])?;
+            Ok(Command::Timeout {
+                limit: args.duration(limit)?,
+                name: args.name(name, "task name")?,
+            })
+        }
+        "group" => Ok(Command::Group {
+            names: args.names_with_flags(&[])?.0,
+        }),
+        "wake" => Ok(Command::Wake {
+            name: args.one_name("task name")?,
+        }),
+        name => unreachable!("{name} is not a task command"),
+    }
+}
+
+/// `spawn NAME BODY`: the rest of the line goes to the body parser, where `{ … }` and `;` mean
+/// something.
+pub(super) fn spawn(c: &mut Cursor<'_>, help: &CommandHelp) -> Result<Command, ParseError> {
+    let name = match c.next_token() {
+        None => {
+            return Err(ParseError::invalid(
+                "spawn is missing a task name",
+                help.usage_hint(),
+            ));
+        }
+        Some(token) => name_from(&token, "task name", &help.usage_hint())?,
+    };
+    Ok(Command::Spawn {
+        name,
+        body: body_from(c)?,
+    })
+}
+
+fn wait(args: Args<'_>) -> Result<Command, ParseError> {
+    const MODES: [(&str, ReturnWhen); 3] = [
+        ("--first-completed", ReturnWhen::FirstCompleted),
+        ("--first-exception", ReturnWhen::FirstException),
+        ("--all", ReturnWhen::AllCompleted),
+    ];
+    let (names, flags) = args.names_with_flags(&[
+        "--first-completed",
+        "--first-exception",
+        "--all",
+        "--timeout",
+    ])?;
+    let mut return_when = None;
+    let mut timeout = None;
+    for (flag, value) in flags {
+        if flag == "--timeout" {
+            let Some(value) = value else {
+                return Err(ParseError::invalid(
+                    "--timeout is missing a duration",
+                    args.help.usage_hint(),
+                ));
+            };
+            timeout = Some(args.duration(&value)?);
+        } else {
+            let mode = MODES.iter().find(|(f, _)| *f == flag).map(|(_, m)| *m);
+            if let Some((previous, _)) = return_when {
+                return Err(ParseError::invalid(
+                    format!("conflicting flags {previous} and {flag}"),
+                    "give one of --first-completed, --first-exception, --all",
+                ));
+            }
+            return_when = mode.map(|m| (flag, m));
+        }
+    }
+    Ok(Command::Wait {
+        names,
+        return_when: return_when.map(|(_, m)| m).unwrap_or_default(),
+        timeout,
+    })
+}

@@ -1,0 +1,241 @@
+//! Driving the loop — `step`, `run`, `advance` — and its settings —
+//! `clock`, `policy`, `budget` — with how a drive is reported: one line
+//! per poll for `step`, a summary for `run` and `advance`, and, when a
+//! drive stops before its goal (a stall, the poll budget, Ctrl-C), why.
+
+use std::num::{NonZeroU32, NonZeroU64};
+use std::time::Duration;
+
+use evloop::time::ClockKind;
+use evloop::{RunError, RunErrorKind, RunReport, StepReport, Stop};
+
+use super::{Action, Failure, Session};
+use crate::repl::command::{ClockMode, Policy};
+use crate::repl::describe::{Describe, format_real, outcome_style, poll_result};
+use crate::repl::styled::{Line, Style, Styled};
+
+impl Session {
+    /// `step [N]`: polls up to `count` ready tasks, one line per poll.
+    pub(super) fn step(&mut self, count: u64) -> Result<Action, Failure> {
+        let mut lines = Vec::new();
+        for _ in 0..count {
+            // Each report's feed (prints, trace) goes right before it.
+            match self.rt.step() {
+                Some(report) => {
+                    let line = self.step_line(&report);
+                    lines.extend(self.drain_feed());
+                    lines.push(line);
+                }
+                None => {
+                    let next = self.rt.next_deadline();
+                    let hint = match next {
+                        Some(at) => format!(
+                            "the next timer is due at {at}: run or advance moves the clock there"
+                        ),
+                        None if self.rt.live_tasks() > 0 => {
+                            "no timer either: the waiting tasks need a wake (see queue)".to_string()
+                        }
+                        None => "every task has finished".to_string(),
+                    };
+                    lines.push(Line::new(
+                        Style::Dim,
+                        format!("nothing is ready at {} — {hint}", self.rt.now()),
+                    ));
+                    break;
+                }
+            }
+        }
+        Ok(Action::Ran(lines))
+    }
+
+    /// `run [DUR]`.
+    pub(super) fn run(&mut self, limit: Option<Duration>) -> Result<Action, Failure> {
+        let report = match limit {
+            None => self.rt.run_until_done(),
+            Some(d) => self.rt.run_for(d),
+        };
+        Ok(Action::Ran(self.run_report(&report, limit.is_some())))
+    }
+
+    /// `advance DUR`.
+    pub(super) fn advance(&mut self, by: Duration) -> Result<Action, Failure> {
+        match self.rt.advance(by) {
+            Err(RunError {
+                kind: RunErrorKind::RealClock,
+                ..
+            }) => Err(Failure::line(
+                "advance moves the virtual clock, and this session runs on the real clock — \
+                 clock virtual to switch, or run DUR to run for a span of real time",
+            )),
+            report => Ok(Action::Ran(self.run_report(&report, true))),
+        }
+    }
+
+    /// `clock [real|virtual]`.
+    pub(super) fn clock(&mut self, mode: Option<ClockMode>) -> Result<Action, Failure> {
+        if let Some(mode) = mode {
+            self.rt.set_clock(match mode {
+                ClockMode::Real => ClockKind::Real,
+                ClockMode::Virtual => ClockKind::Virtual,
+            });
+        }
+        let kind = match self.rt.clock() {
+            ClockKind::Real => "real: timers wait for wall-clock time",
+            ClockKind::Virtual => "virtual: when nothing is ready, time jumps to the next timer",
+        };
+        Ok(Action::Show(vec![Line::plain(format!(
+            "clock {} ({kind})",
+            self.rt.now()
+        ))]))
+    }
+
+    /// `policy fifo|lifo|random SEED|pct SEED [DEPTH]`.
+    pub(super) fn policy(&mut self, policy: Policy) -> Result<Action, Failure> {
+        let policy = match policy {
+            Policy::Fifo => evloop::Policy::Fifo,
+            Policy::Lifo => evloop::Policy::Lifo,
+            Policy::Random { seed } => evloop::Policy::Random { seed },
+            Policy::Pct { seed, depth } => evloop::Policy::Pct {
+                seed,
+                depth: depth.map_or(3, NonZeroU32::get),
+            },
+        };
+        self.rt.scheduler().set_policy(policy);
+        Ok(Action::Show(vec![Line::plain(format!(
+            "policy {policy}: {}",
+            match policy {
+                evloop::Policy::Fifo => "the first task woken is polled first (asyncio's order)",
+                evloop::Policy::Lifo => "the last task woken is polled first",
+                evloop::Policy::Random { .. } =>
+                    "a ready task picked at random from the seed; the same seed replays the same order",
+                evloop::Policy::Pct { .. } =>
+                    "random priorities, lowered at a few random points (PCT): finds ordering bugs of few steps; the same seed replays",
+            }
+        ))]))
+    }
+
+    /// `budget [N]`.
+    pub(super) fn budget(&mut self, polls: Option<NonZeroU64>) -> Result<Action, Failure> {
+        if let Some(n) = polls {
+            self.options.budget = n.get();
+            self.rt.set_poll_budget(n.get());
+        }
+        Ok(Action::Show(vec![Line::plain(format!(
+            "budget: a run or await stops after {} polls",
+            self.options.budget
+        ))]))
+    }
+
+    /// One poll, as `step` shows it.
+    fn step_line(&self, r: &StepReport) -> Line {
+        let names = self.names.borrow();
+        let d = Describe {
+            names: &names,
+            deterministic: self.options.deterministic,
+        };
+        let mut line = Line::new(Style::Dim, format!("[{}] ", r.at));
+        line.push(Style::Heading, format!("poll {}", d.task(r.task)));
+        line.push(Style::Dim, format!(" ({})", d.cause(&r.cause)));
+        line.push(Style::Plain, " → ");
+        let result = poll_result(&r.result);
+        match &r.result {
+            evloop::inspect::PollResult::Pending => {
+                line.push(Style::Waiting, result);
+            }
+            evloop::inspect::PollResult::Ready => {
+                let outcome = self
+                    .env
+                    .task(&d.task(r.task))
+                    .and_then(|t| t.slot.outcome());
+                match outcome {
+                    Some(o) => line.push(outcome_style(&o), format!("Ready: {o}")),
+                    None => line.push(Style::Done, result),
+                };
+            }
+            evloop::inspect::PollResult::Panicked(_) => {
+                line.push(Style::Failed, result);
+            }
+        }
+        if let Some(w) = &r.waiting_on {
+            line.push(Style::Plain, format!(", waits on {}", d.wait(w)));
+        }
+        if !r.woke.is_empty() {
+            let woke: Vec<String> = r.woke.iter().map(|t| d.task(*t)).collect();
+            line.push(Style::Ready, format!("; woke {}", woke.join(", ")));
+        }
+        if !self.options.deterministic {
+            line.push(Style::Dim, format!(" (took {})", format_real(r.took)));
+        }
+        line
+    }
+
+    /// What a `run`, `run DUR` or `advance` did; `span` when it ran for a
+    /// span of time (then reaching idle means the span is over). A loop
+    /// that stopped early prints its polls too, then why.
+    fn run_report(&self, report: &Result<RunReport, RunError>, span: bool) -> Styled {
+        let r = match report {
+            Ok(r) => r,
+            Err(stopped) => {
+                let mut lines = vec![Line::plain(format!(
+                    "ran {} poll(s), then stopped:",
+                    stopped.polls
+                ))];
+                lines.extend(self.stop_lines(stopped));
+                return lines;
+            }
+        };
+        let polls = r.polls;
+        let what = match (r.stop, span) {
+            (Stop::TimeReached, _) | (Stop::Idle, true) => {
+                format!("ran {polls} poll(s); the clock is now {}", self.rt.now())
+            }
+            (Stop::Finished, _) => format!("ran {polls} poll(s); every task has finished"),
+            (Stop::Idle, false) => format!("ran {polls} poll(s); nothing is ready"),
+        };
+        vec![Line::plain(what)]
+    }
+
+    /// Why a driving command stopped before its goal, indented under it.
+    pub(super) fn stop_lines(&self, stopped: &RunError) -> Styled {
+        let names = self.names.borrow();
+        let d = Describe {
+            names: &names,
+            deterministic: self.options.deterministic,
+        };
+        match &stopped.kind {
+            RunErrorKind::Stalled(stall) => {
+                let mut lines = vec![Line::new(
+                    Style::Warning,
+                    format!(
+                        "  stalled at {}: {} task(s) wait and nothing can wake them (no timer, no I/O, no thread)",
+                        stall.now,
+                        stall.waiting.len()
+                    ),
+                )];
+                for (id, _, wait) in &stall.waiting {
+                    let why = wait.as_ref().map_or("was never polled".to_string(), |w| {
+                        format!("waits on {}", d.wait(w))
+                    });
+                    lines.push(Line::new(
+                        Style::Waiting,
+                        format!("    {} {why}", d.task(*id)),
+                    ));
+                }
+                lines
+            }
+            RunErrorKind::BudgetExhausted => vec![Line::new(
+                Style::Warning,
+                format!(
+                    "  the poll budget ({} polls) ran out: a task may never stop (forever {{ yield }}); \
+                     every task is intact — budget N raises it, cancel NAME stops one",
+                    self.options.budget
+                ),
+            )],
+            RunErrorKind::Interrupted => vec![Line::new(
+                Style::Warning,
+                "  interrupted (Ctrl-C); every task is intact",
+            )],
+            RunErrorKind::RealClock => vec![Line::plain(format!("  {stopped}"))],
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! The inspection commands — `tasks`, `show`, `queue`, `timeline`,
+//! `trace`, `warnings`, `export-trace` — which look at the loop without
+//! running it: each hands a [`View`] (a snapshot plus the session's
+//! memory) to the file that renders it.
+
+use super::{Action, Failure, Session};
+use crate::repl::chrome_trace;
+use crate::repl::describe::Describe;
+use crate::repl::styled::{Line, Styled};
+use crate::repl::timeline;
+use crate::repl::views::{self, View};
+
+impl Session {
+    /// `tasks`.
+    pub(super) fn show_tasks(&self) -> Result<Action, Failure> {
+        Ok(Action::Show(views::tasks(&self.view())))
+    }
+
+    /// `show NAME`.
+    pub(super) fn show(&self, name: &str) -> Result<Action, Failure> {
+        let task = self.task(name)?;
+        Ok(Action::Show(views::show(&self.view(), &task)))
+    }
+
+    /// `queue`.
+    pub(super) fn show_queue(&self) -> Result<Action, Failure> {
+        Ok(Action::Show(views::queue(&self.view())))
+    }
+
+    /// `timeline`.
+    pub(super) fn show_timeline(&self) -> Result<Action, Failure> {
+        Ok(Action::Show(timeline::draw(&self.view())))
+    }
+
+    /// `trace on|off`.
+    pub(super) fn trace(&mut self, on: bool) -> Result<Action, Failure> {
+        self.trace.set(on);
+        Ok(Action::Show(vec![Line::plain(if on {
+            "trace on: every event is printed as it happens"
+        } else {
+            "trace off"
+        })]))
+    }
+
+    /// `warnings`: every warning so far.
+    pub(super) fn show_warnings(&self) -> Result<Action, Failure> {
+        let warnings = self.warnings.borrow();
+        let names = self.names.borrow();
+        let d = Describe {
+            names: &names,
+            deterministic: self.options.deterministic,
+        };
+        let mut lines: Styled = warnings.iter().map(|w| d.warning(w)).collect();
+        if lines.is_empty() {
+            lines.push(Line::plain("no warnings"));
+        }
+        Ok(Action::Show(lines))
+    }
+
+    /// `export-trace FILE`.
+    pub(super) fn export_trace(&self, file: &str) -> Result<Action, Failure> {
+        let json = chrome_trace::export(&self.view());
+        std::fs::write(file, json)
+            .map_err(|e| Failure::line(format!("can't write {file}: {e}")))?;
+        Ok(Action::Show(vec![Line::plain(format!(
+            "wrote {} events to {file} (Chrome trace-event JSON: open it in https://ui.perfetto.dev or chrome://tracing)",
+            self.events.borrow().len()
+        ))]))
+    }
+
+    /// What the views read: a snapshot of the loop and the session's memory.
+    fn view(&self) -> View<'_> {
+        View {
+            snapshot: self.rt.snapshot(),
+            env: &self.env,
+            events: self.events.borrow(),
+            names: self.names.borrow(),
+            deterministic: self.options.deterministic,
+        }
+    }
+}
