@@ -102,6 +102,10 @@ pub enum RunErrorKind {
     /// [`advance`](crate::Runtime::advance) was called on the real clock,
     /// which cannot be moved.
     RealClock,
+    /// `block_on`'s own future (the task named `main`) was cancelled
+    /// ([`Runtime::cancel`](crate::Runtime::cancel)): `block_on` ends without
+    /// its output, as `asyncio.run` raises `CancelledError`.
+    Cancelled,
 }
 
 impl RunError {
@@ -132,6 +136,9 @@ impl fmt::Display for RunError {
                 "the poll budget ran out after {} poll(s) (a task may never stop); every task is \
                  intact: raise it with Runtime::set_poll_budget, or cancel the spinning task",
                 self.polls
+            ),
+            RunErrorKind::Cancelled => f.write_str(
+                "block_on's future (the task 'main') was cancelled; its future was dropped where it was parked",
             ),
             RunErrorKind::RealClock => f.write_str(
                 "advance() moves the virtual clock, but this loop runs on the real clock; \

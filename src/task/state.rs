@@ -16,6 +16,10 @@
 //!   ⑩ cancel while Running (the task cancels itself): requested, and
 //!      ⑦ end_poll(Pending) then answers CancelNow ──────────────────────────▶ Cancelled
 //!   ⑪ detach: the JoinHandle is gone (a flag; the life goes on)
+//!   ⑫ cleanup_panicked: a cancelled task's cleanup (a destructor of its
+//!      future) panicked: Cancelled ──────────────────────────────────────▶ Panicked
+//!   ⑬ mark_retrieved: someone else took the failure (a task group, a
+//!      gather): a flag; debug mode will not call it unretrieved
 //! ```
 //!
 //! Each transition is a method of [`State`] that returns a `#[must_use]`
@@ -103,6 +107,7 @@ pub(crate) struct State {
     pub(super) queued: Queued,
     life: Cell<Life>,
     detached: Cell<bool>,
+    retrieved: Cell<bool>,
 }
 
 /// The part of the state a wake on any thread may touch.
@@ -190,6 +195,7 @@ impl State {
             queued: Queued(AtomicBool::new(true)),
             life: Cell::new(Life::Idle),
             detached: Cell::new(false),
+            retrieved: Cell::new(false),
         }
     }
 
@@ -255,8 +261,29 @@ impl State {
         self.detached.set(true);
     }
 
-    pub(crate) fn is_detached(&self) -> bool {
-        self.detached.get()
+    /// ⑫ A cancelled task's cleanup panicked: that panic is its end.
+    pub(crate) fn cleanup_panicked(&self) {
+        if self.life.get() == Life::Cancelled {
+            self.life.set(Life::Panicked);
+        }
+    }
+
+    /// ⑬ Someone took the task's failure (a task group keeps it in its
+    /// `GroupError`; a gather gave up on it): it is not unretrieved.
+    pub(crate) fn mark_retrieved(&self) {
+        self.retrieved.set(true);
+    }
+
+    /// True when a failure of the task will never be read: its handle is
+    /// gone and nobody else took it.
+    pub(crate) fn is_unretrieved(&self) -> bool {
+        self.detached.get() && !self.retrieved.get()
+    }
+
+    /// True when the task is queued (a wake came in). After a fence, this is
+    /// what a wake on another thread did before it let its waker go.
+    pub(crate) fn is_queued(&self) -> bool {
+        self.queued.get()
     }
 
     /// Done, cancelled or panicked: it will never be polled again.
@@ -347,8 +374,10 @@ mod tests {
         assert_eq!(s.end_poll(PollEnd::Panicked), AfterPoll::Panicked);
         assert!(s.is_finished());
         assert_eq!(s.get(), TaskState::Panicked);
-        assert!(!s.is_detached());
+        assert!(!s.is_unretrieved(), "its handle is still there");
         s.detach();
-        assert!(s.is_detached());
+        assert!(s.is_unretrieved());
+        s.mark_retrieved();
+        assert!(!s.is_unretrieved(), "a task group or a gather took it");
     }
 }
