@@ -497,3 +497,24 @@ fn cancel_on_drop_handles_are_cancelled_when_a_race_select_or_timeout_gives_up()
         "asyncio's wait_for(task) cancels the task"
     );
 }
+
+/// Item 5 of issue 17: a task group child that returned `Err` is `failed`,
+/// not `done`, in snapshots and the event stream.
+#[test]
+fn a_task_group_child_that_returned_an_error_is_failed() {
+    let (rt, _) = virtual_rt();
+    rt.events().record(1000);
+    let id = rt.block_on(async {
+        let group = TaskGroup::new();
+        let h = group.spawn_named("broken", async { Err::<(), _>("disk full") });
+        let id = h.id();
+        assert!(group.join().await.is_err());
+        assert!(h.is_failed());
+        id
+    });
+    assert_eq!(rt.snapshot().task(id).unwrap().state, TaskState::Failed);
+    assert!(rt.events().recorded().iter().any(|e| matches!(
+        &e.kind,
+        evloop::inspect::LoopEventKind::Failed { task, message } if *task == id && message == "disk full"
+    )));
+}

@@ -96,7 +96,8 @@ impl Core {
         self.inspector.check_slow_poll(header, took, usage);
         let result = match &polled {
             Polled::Pending => PollResult::Pending,
-            Polled::Ready => PollResult::Ready,
+            // A task group child that returned Err: its future returned.
+            Polled::Ready | Polled::Failed(_) => PollResult::Ready,
             Polled::Panicked(message) => PollResult::Panicked(message.clone()),
         };
         self.inspector.emit(|| LoopEventKind::Polled {
@@ -110,7 +111,9 @@ impl Core {
         match header.state.end_poll(polled.end()) {
             AfterPoll::Parked => self.park(&slot, noted),
             AfterPoll::Requeued => header.set_wait(Some(noted.unwrap_or(WaitOn::Other))),
-            AfterPoll::Done | AfterPoll::Panicked => self.finish(&slot, self.turn_stamp()),
+            AfterPoll::Done | AfterPoll::Failed | AfterPoll::Panicked => {
+                self.finish(&slot, self.turn_stamp())
+            }
             AfterPoll::CancelNow => {
                 self.drop_cancelled(&slot);
                 self.finish(&slot, self.turn_stamp());
@@ -212,6 +215,14 @@ impl Core {
                 }
                 self.inspector
                     .emit_at(at, || LoopEventKind::Panicked { task: id, message });
+            }
+            TaskState::Failed => {
+                let message = match slot {
+                    Slot::Task(task) => task.failure().unwrap_or_default(),
+                    Slot::Root(_) => String::new(),
+                };
+                self.inspector
+                    .emit_at(at, || LoopEventKind::Failed { task: id, message });
             }
             TaskState::Ready | TaskState::Running | TaskState::Waiting => {}
         }

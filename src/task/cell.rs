@@ -87,15 +87,17 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     /// 1): the loop's reference to it, and the handle's typed one.
     pub(crate) fn spawn(spawn: Spawn, hook: S, future: F) -> Spawned<F::Output> {
         Spawned::new(
-            Self::allocate(spawn, hook, future),
+            Self::allocate(spawn, hook, future, &Self::VTABLE),
             Self::take_output,
             Self::failed,
         )
     }
 
-    fn allocate(spawn: Spawn, hook: S, future: F) -> TaskRef {
+    /// `vtable` is this type's own (`VTABLE`, or `FLAT_VTABLE`: rule 4 of
+    /// the module docs of `task`).
+    fn allocate(spawn: Spawn, hook: S, future: F, vtable: &'static TaskVTable) -> TaskRef {
         let cell = Arc::new(TaskCell {
-            header: Header::new(spawn, &Self::VTABLE),
+            header: Header::new(spawn, vtable),
             hook,
             stage: RefCell::new(Stage::Running(future)),
         });
@@ -261,10 +263,50 @@ where
     /// output flattened.
     pub(crate) fn spawn_flattened(spawn: Spawn, hook: S, future: F) -> Spawned<T> {
         Spawned::new(
-            Self::allocate(spawn, hook, future),
+            Self::allocate(spawn, hook, future, &Self::FLAT_VTABLE),
             Self::take_flattened,
             Self::failed_flattened,
         )
+    }
+
+    /// A flattened task's vtable: its poll says `Failed` when the future
+    /// returned an error.
+    const FLAT_VTABLE: TaskVTable = TaskVTable {
+        poll: Self::poll_flattened,
+        failure: Self::failure_flattened,
+        ..Self::VTABLE
+    };
+
+    /// The failure's text, for an error returned as well as for a panic.
+    unsafe fn failure_flattened(ptr: NonNull<Header>) -> Option<String> {
+        // SAFETY: the vtable's contract.
+        let cell = unsafe { Self::cell(ptr) };
+        match &*cell.stage.try_borrow().ok()? {
+            Stage::Finished(Ok(Err(e))) => Some(
+                e.error_message()
+                    .map_or_else(|| e.to_string(), str::to_owned),
+            ),
+            // SAFETY: forwarded contract.
+            _ => unsafe { Self::failure(ptr) },
+        }
+    }
+
+    unsafe fn poll_flattened(ptr: NonNull<Header>) -> Polled {
+        // SAFETY: forwarded contract.
+        let polled = unsafe { Self::poll(ptr) };
+        if polled != Polled::Ready {
+            return polled;
+        }
+        // SAFETY: the vtable's contract.
+        let cell = unsafe { Self::cell(ptr) };
+        let message = match &*cell.stage.borrow() {
+            Stage::Finished(Ok(Err(e))) => Some(
+                e.error_message()
+                    .map_or_else(|| e.to_string(), str::to_owned),
+            ),
+            _ => None,
+        };
+        message.map_or(Polled::Ready, Polled::Failed)
     }
 
     unsafe fn take_flattened(ptr: NonNull<Header>) -> Option<Result<T, JoinError>> {

@@ -5,6 +5,7 @@
 //!                 │
 //!                 ▼       ② start_poll                    ⑤ end_poll(Ready)
 //!   ┌───────▶ Ready ─────────────────────▶ Running ──────────────────────────▶ Done
+//!   │           ▲                           │ │ │ ⑤b end_poll(Failed) ─────────▶ Failed
 //!   │           ▲                           │ │ │ ⑥ end_poll(Panicked)
 //!   │ ⑧ wake    │ ④ end_poll(Pending),      │ │ └─────────────────────────────▶ Panicked
 //!   │ (any      │   woken during its poll   │ │
@@ -58,6 +59,9 @@ pub enum TaskState {
     Cancelled,
     /// Panicked while being polled.
     Panicked,
+    /// Returned an error that its handle reports as its [`JoinError`](crate::JoinError)
+    /// (a [`TaskGroup`](crate::combinators::TaskGroup) child returning `Err`).
+    Failed,
 }
 
 impl TaskState {
@@ -65,7 +69,7 @@ impl TaskState {
     pub fn is_finished(self) -> bool {
         matches!(
             self,
-            TaskState::Done | TaskState::Cancelled | TaskState::Panicked
+            TaskState::Done | TaskState::Cancelled | TaskState::Panicked | TaskState::Failed
         )
     }
 
@@ -78,6 +82,7 @@ impl TaskState {
             TaskState::Done => "done",
             TaskState::Cancelled => "cancelled",
             TaskState::Panicked => "panicked",
+            TaskState::Failed => "failed",
         }
     }
 }
@@ -100,6 +105,7 @@ enum Life {
     Done,
     Cancelled,
     Panicked,
+    Failed,
 }
 
 /// A task's state (see the module docs): the only place it changes.
@@ -140,6 +146,8 @@ pub(crate) enum PollEnd {
     Pending,
     Ready,
     Panicked,
+    /// Ready, with an error its handle reports as a failure.
+    Failed,
 }
 
 /// What the loop must do after a poll (③–⑦).
@@ -154,6 +162,8 @@ pub(crate) enum AfterPoll {
     Done,
     /// ⑥ Panicked: its `JoinError` is in the stage.
     Panicked,
+    /// ⑤b Failed: it returned an error its handle reports as a failure.
+    Failed,
     /// ⑦ Cancelled itself during the poll: drop its future now.
     CancelNow,
 }
@@ -232,6 +242,7 @@ impl State {
         let (life, after) = match end {
             PollEnd::Ready => (Life::Done, AfterPoll::Done),
             PollEnd::Panicked => (Life::Panicked, AfterPoll::Panicked),
+            PollEnd::Failed => (Life::Failed, AfterPoll::Failed),
             PollEnd::Pending if cancel => (Life::Cancelled, AfterPoll::CancelNow),
             PollEnd::Pending if self.queued.get() => (Life::Idle, AfterPoll::Requeued),
             PollEnd::Pending => (Life::Idle, AfterPoll::Parked),
@@ -252,7 +263,9 @@ impl State {
                 self.life.set(Life::CancelRequested);
                 CancelStep::Requested
             }
-            Life::Done | Life::Cancelled | Life::Panicked => CancelStep::AlreadyFinished,
+            Life::Done | Life::Cancelled | Life::Panicked | Life::Failed => {
+                CancelStep::AlreadyFinished
+            }
         }
     }
 
@@ -290,7 +303,7 @@ impl State {
     pub(crate) fn is_finished(&self) -> bool {
         matches!(
             self.life.get(),
-            Life::Done | Life::Cancelled | Life::Panicked
+            Life::Done | Life::Cancelled | Life::Panicked | Life::Failed
         )
     }
 
@@ -308,6 +321,7 @@ impl State {
             Life::Done => TaskState::Done,
             Life::Cancelled => TaskState::Cancelled,
             Life::Panicked => TaskState::Panicked,
+            Life::Failed => TaskState::Failed,
         }
     }
 }
