@@ -49,3 +49,65 @@ fn an_interrupt_from_another_thread_wakes_a_sleeping_loop() {
     assert_eq!(err.kind, RunErrorKind::Interrupted);
     thread.join().unwrap();
 }
+
+/// Interrupts `rt` after `after`, from another thread: a test that would
+/// hang fails instead (with `Interrupted` rather than the answer it wants).
+fn watchdog(rt: &evloop::Runtime, after: std::time::Duration) -> std::thread::JoinHandle<()> {
+    let ctrl_c = rt.interrupter();
+    std::thread::spawn(move || {
+        std::thread::sleep(after);
+        ctrl_c.interrupt();
+    })
+}
+
+/// Items 23 and 29 of issue 17: on the real clock, a task waiting on an
+/// event nobody can set (no timer, no I/O, no thread in flight) is a stall,
+/// reported as on the virtual clock, not a hang.
+#[test]
+fn on_the_real_clock_a_wait_only_this_loop_could_end_is_a_stall() {
+    let rt = evloop::Runtime::new();
+    let never = evloop::sync::Event::named("never");
+    let waiter = rt.spawn_named("waiter", {
+        let never = never.clone();
+        async move { never.wait().await }
+    });
+    let _dog = watchdog(&rt, std::time::Duration::from_secs(5));
+    let err = rt.run_until(&waiter).unwrap_err();
+    let stall = err.stall().unwrap_or_else(|| panic!("not a stall: {err}"));
+    assert!(stall.to_string().contains("'waiter'"), "{stall}");
+}
+
+/// Item 29 of issue 17: a waker held by another runtime's task on this
+/// thread cannot fire while this thread runs this loop: a stall too.
+#[test]
+fn on_the_real_clock_a_wait_on_another_runtime_of_this_thread_is_a_stall() {
+    let other = evloop::Runtime::new();
+    let never = evloop::sync::Event::named("never");
+    let theirs = other.spawn_named("theirs", {
+        let never = never.clone();
+        async move { never.wait().await }
+    });
+    other.run_until_idle().unwrap();
+    let rt = evloop::Runtime::new();
+    let ours = rt.spawn_named("ours", async move { theirs.await.ok() });
+    let _dog = watchdog(&rt, std::time::Duration::from_secs(5));
+    let err = rt.run_until(&ours).unwrap_err();
+    assert!(err.stall().is_some(), "{err}");
+}
+
+/// And a waker another thread holds may still fire: the loop waits.
+#[test]
+fn on_the_real_clock_a_waker_held_by_another_thread_is_waited_for() {
+    use std::sync::{Arc, Mutex};
+    let rt = evloop::Runtime::new();
+    let slot: Arc<Mutex<Option<std::task::Waker>>> = Arc::default();
+    let theirs = slot.clone();
+    let parked = rt.spawn(std::future::poll_fn(move |cx| {
+        *theirs.lock().unwrap() = Some(cx.waker().clone());
+        std::task::Poll::<()>::Pending
+    }));
+    let _dog = watchdog(&rt, std::time::Duration::from_millis(100));
+    let err = rt.run_until(&parked).unwrap_err();
+    assert_eq!(err.kind, RunErrorKind::Interrupted, "{err}");
+    drop(slot);
+}

@@ -136,6 +136,7 @@ impl Core {
         if let Some(capacity) = config.event_log {
             core.inspector.record_events(capacity);
         }
+        context::register_loop(&core);
         core
     }
 

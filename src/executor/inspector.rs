@@ -34,6 +34,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
+use std::task::Waker;
 use std::time::Duration;
 
 use super::finished::FinishedRing;
@@ -376,6 +377,19 @@ impl Inspector {
             self.primitives_pruned.set(list.len());
         }
         list.push(primitive);
+    }
+
+    /// Shows `visit` every waker the live primitives hold.
+    pub(crate) fn held_wakers(&self, visit: &mut dyn FnMut(&Waker)) {
+        let alive: Vec<_> = self
+            .primitives
+            .borrow()
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
+        for primitive in alive {
+            primitive.held_wakers(visit);
+        }
     }
 
     pub(crate) fn primitives(&self) -> Vec<PrimitiveInfo> {

@@ -203,6 +203,10 @@ impl SemInner {
 }
 
 impl InspectPrimitive for SemInner {
+    fn held_wakers(&self, visit: &mut dyn FnMut(&std::task::Waker)) {
+        self.state.borrow().line.held_wakers(visit);
+    }
+
     fn info(&self) -> PrimitiveInfo {
         let s = self.state.borrow();
         let state = if self.meta.kind == "lock" {
