@@ -73,17 +73,27 @@ fn child() {
         drop(held);
     });
 
-    // A runtime built while no descriptor is free has no poller: it parks
-    // its thread instead, timers and cross-thread wakes still work, and
-    // sockets say why they cannot be made.
-    let held = exhaust();
+    // A runtime is built without a descriptor (its poller comes at its
+    // first need). One that needs its poller while no descriptor is free
+    // does without: it parks its thread instead, timers and cross-thread
+    // wakes still work, and sockets say why they cannot be watched. Once
+    // descriptors are free again, the next need makes the poller.
     let rt = evloop::Runtime::new();
-    drop(held);
+    let mut held = exhaust();
+    held.pop(); // room for a socket, none for the poller
     rt.block_on(async {
         evloop::sleep(Duration::from_millis(1)).await;
         assert_eq!(evloop::to_thread(|| 5).await.unwrap(), 5);
         let err = TcpListener::bind("127.0.0.1:0").unwrap_err();
         assert!(err.to_string().contains("no I/O poller"), "{err}");
+    });
+    drop(held);
+    rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a poller now");
+        let addr = listener.local_addr().unwrap();
+        let client = std::net::TcpStream::connect(addr).unwrap();
+        let (_stream, _) = listener.accept().await.unwrap();
+        drop(client);
     });
     println!("child: done");
 }

@@ -9,9 +9,9 @@
 //! clock remembers the time at the switch as its new base.
 //!
 //! ```text
-//!   real:     now = base + (std::time::Instant::now() - origin)
+//!   real:     now = base + (monotonic nanoseconds - origin)
 //!   virtual:  now = base                      (moves only by advance_to)
-//!   switch:   base = now; origin = std now    (time carries over)
+//!   switch:   base = now; origin = monotonic  (time carries over)
 //! ```
 //!
 //! Reading the clock from inside a task ([`Instant::now`]) is the timer
@@ -19,6 +19,8 @@
 
 use std::cell::Cell;
 use std::time::Duration;
+
+use crate::sys::monotonic;
 
 mod instant;
 
@@ -39,8 +41,9 @@ pub(crate) struct Clock {
     kind: Cell<ClockKind>,
     /// Loop time at the last switch (or at start).
     base: Cell<Duration>,
-    /// Real time at the last switch, for the real clock.
-    origin: Cell<std::time::Instant>,
+    /// The monotonic clock's reading at the last switch (nanoseconds; see
+    /// `sys::monotonic`), for the real clock.
+    origin: Cell<u64>,
 }
 
 impl Clock {
@@ -48,7 +51,7 @@ impl Clock {
         Clock {
             kind: Cell::new(kind),
             base: Cell::new(Duration::ZERO),
-            origin: Cell::new(std::time::Instant::now()),
+            origin: Cell::new(monotonic::now_nanos()),
         }
     }
 
@@ -59,7 +62,20 @@ impl Clock {
     pub(crate) fn now(&self) -> Instant {
         match self.kind.get() {
             ClockKind::Virtual => Instant(self.base.get()),
-            ClockKind::Real => Instant(self.base.get().saturating_add(self.origin.get().elapsed())),
+            ClockKind::Real => self.at(monotonic::now_nanos()),
+        }
+    }
+
+    /// The loop time a reading of the monotonic clock stands for (on the
+    /// virtual clock, the clock's own time): lets a poll's timing reading
+    /// stamp the events it causes without reading the clock again.
+    #[inline]
+    pub(crate) fn at(&self, reading: u64) -> Instant {
+        match self.kind.get() {
+            ClockKind::Virtual => Instant(self.base.get()),
+            ClockKind::Real => Instant(self.base.get().saturating_add(Duration::from_nanos(
+                reading.saturating_sub(self.origin.get()),
+            ))),
         }
     }
 
@@ -67,7 +83,7 @@ impl Clock {
     pub(crate) fn set_kind(&self, kind: ClockKind) {
         let now = self.now();
         self.base.set(now.0);
-        self.origin.set(std::time::Instant::now());
+        self.origin.set(monotonic::now_nanos());
         self.kind.set(kind);
     }
 

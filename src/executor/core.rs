@@ -36,7 +36,7 @@ use super::inspector::Inspector;
 use super::policy::Policy;
 use super::pool::Pool;
 use super::ready::ReadyQueue;
-use super::remote::{Remote, Wakeup};
+use super::remote::Remote;
 use super::tasks::{Slot, TaskTable};
 use crate::debug::{DebugConfig, Diagnostic, Sink};
 use crate::inspect::LoopEventKind;
@@ -82,6 +82,9 @@ pub(crate) struct Core {
     pub(super) remote_buf: RefCell<Vec<TaskKey>>,
     pub(super) io_woken: RefCell<Vec<(Waker, WakeCause)>>,
     pub(super) new_wakes: RefCell<Vec<TaskKey>>,
+    /// How the loop sleeps this time: in the poller, or in `thread::park`
+    /// (see `Core::choose_sleep`).
+    pub(super) sleeps_in_poller: Cell<bool>,
 }
 
 pub(crate) struct CoreConfig {
@@ -99,12 +102,8 @@ pub(crate) struct CoreConfig {
 impl Core {
     pub(crate) fn new(config: CoreConfig) -> Rc<Core> {
         let reactor = Rc::new(Reactor::new());
-        let wakeup = match reactor.poller() {
-            Some(poller) => Wakeup::Poller(poller.notifier()),
-            None => Wakeup::Park(std::thread::current()),
-        };
         let timers = Rc::new(TimerDriver::new(config.clock));
-        let remote = Arc::new(Remote::new(wakeup));
+        let remote = Arc::new(Remote::new());
         let core = Rc::new_cyclic(|me| Core {
             me: me.clone(),
             on: OnThread::current(),
@@ -132,6 +131,7 @@ impl Core {
             remote_buf: RefCell::new(Vec::new()),
             io_woken: RefCell::new(Vec::new()),
             new_wakes: RefCell::new(Vec::new()),
+            sleeps_in_poller: Cell::new(false),
         });
         if let Some(capacity) = config.event_log {
             core.inspector.record_events(capacity);

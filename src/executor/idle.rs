@@ -31,10 +31,14 @@ impl Core {
     // ANCHOR: idle
     /// Nothing is ready: wait for something that can make a task ready.
     pub(super) fn idle(&self, limit: Option<Instant>) -> Idle {
-        // Before looking at anything that decides the sleep: every wake from
-        // now on pokes the poller (see `Remote::arm`).
-        let may_block = self.remote().arm();
         let next = self.timers.next_deadline();
+        // How the loop will sleep, said before arming: a wake from another
+        // thread must know whether to unpark the thread or poke the poller.
+        let real = self.timers.clock_kind() == ClockKind::Real;
+        self.choose_sleep(real && (next.is_some() || limit.is_some()));
+        // Before looking at anything else that decides the sleep: every wake
+        // from now on reaches the loop (see `Remote::arm`).
+        let may_block = self.remote().arm();
         match self.timers.clock_kind() {
             ClockKind::Virtual => {
                 if self.remote().external_pending() || self.reactor.has_waiters() {
@@ -166,21 +170,36 @@ impl Core {
         }
     }
 
-    /// Sleeps until readiness, a notification, or `timeout`. `idle` has
-    /// re-armed notifications already (`Remote::arm`); if something was
-    /// already waiting then (`may_block` false), only look.
+    /// Chooses how the coming sleep is done. With a descriptor registered,
+    /// or a deadline to keep on the real clock (a `timerfd` in the poller
+    /// keeps it to the microsecond; `park_timeout` has the thread's timer
+    /// slack), in the poller, made now if this is its first need. Waiting
+    /// only for other threads, in `thread::park`: a wake is then a futex
+    /// wake, and a runtime that never needs more opens no descriptor at all.
+    fn choose_sleep(&self, timed: bool) {
+        let poller = if timed || self.reactor.has_registrations() {
+            self.reactor.poller()
+        } else {
+            None
+        };
+        self.sleeps_in_poller.set(poller.is_some());
+        self.remote().sleep_in(poller);
+    }
+
+    /// Sleeps until readiness, a notification, or `timeout`, the way
+    /// `choose_sleep` chose. `idle` has re-armed notifications already
+    /// (`Remote::arm`); if something was already waiting then (`may_block`
+    /// false), only look.
     pub(super) fn wait_for_world(&self, may_block: bool, timeout: Option<Duration>) {
         let timeout = if may_block {
             timeout
         } else {
             Some(Duration::ZERO)
         };
-        if self.remote().parks() {
-            if may_block {
-                self.remote().park(timeout);
-            }
-        } else {
+        if self.sleeps_in_poller.get() {
             self.poll_io(timeout);
+        } else if may_block {
+            self.remote().park(timeout);
         }
     }
 }

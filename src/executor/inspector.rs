@@ -64,6 +64,13 @@ pub(crate) struct Inspector {
     /// Events waiting for delivery, oldest first.
     pending: RefCell<VecDeque<LoopEvent>>,
     dispatching: Cell<bool>,
+    has_pending: Cell<bool>,
+    has_log: Cell<bool>,
+    /// Set when the listener list changes while a dispatch has it out.
+    changed: Cell<bool>,
+    /// The time to stamp events with while the loop finishes a poll (the
+    /// poll's own clock reading: one read serves them all).
+    stamp: Cell<Option<Instant>>,
     /// Measure every poll's duration (someone listens, debug mode is on, or
     /// it was asked for).
     timing: Cell<bool>,
@@ -96,6 +103,10 @@ impl Inspector {
             log: RefCell::new(None),
             pending: RefCell::new(VecDeque::new()),
             dispatching: Cell::new(false),
+            has_pending: Cell::new(false),
+            has_log: Cell::new(false),
+            changed: Cell::new(false),
+            stamp: Cell::new(None),
             timing: Cell::new(false),
             timing_forced: Cell::new(poll_timing),
             debug: Cell::new(debug),
@@ -121,11 +132,16 @@ impl Inspector {
     #[inline]
     pub(crate) fn emit(&self, make: impl FnOnce() -> LoopEventKind) {
         if self.listening.get() {
-            self.deliver(LoopEvent {
-                at: self.clock.now(),
-                kind: make(),
-            });
+            let at = self.stamp.get().unwrap_or_else(|| self.clock.now());
+            self.deliver(LoopEvent { at, kind: make() });
         }
+    }
+
+    /// Stamps the events emitted until `None` with `at` (the clock read
+    /// when a poll ended), instead of reading the clock for each.
+    #[inline]
+    pub(crate) fn set_stamp(&self, at: Option<Instant>) {
+        self.stamp.set(at);
     }
 
     /// Emits an event stamped `at` (a time the loop also records elsewhere,
@@ -138,29 +154,54 @@ impl Inspector {
     }
 
     fn deliver(&self, event: LoopEvent) {
-        self.pending.borrow_mut().push_back(event);
         if self.dispatching.replace(true) {
-            return; // the dispatch below us delivers it, after the current one
+            // A listener caused it: the dispatch below us delivers it, after
+            // the event it is handling.
+            self.pending.borrow_mut().push_back(event);
+            self.has_pending.set(true);
+            return;
         }
         let _done = Dispatching(&self.dispatching);
-        loop {
-            let Some(event) = self.pending.borrow_mut().pop_front() else {
-                break;
+        self.dispatch(&event);
+        drop(event);
+        while self.has_pending.get() {
+            let next = {
+                let mut pending = self.pending.borrow_mut();
+                let next = pending.pop_front();
+                self.has_pending.set(!pending.is_empty());
+                next
             };
-            if let Some(log) = self.log.borrow_mut().as_mut() {
-                log.push(event.clone());
+            if let Some(event) = next {
+                self.dispatch(&event);
             }
-            let mut taken = std::mem::take(&mut *self.listeners.borrow_mut());
-            for (id, listener) in &mut taken {
-                if self.subscribed.borrow().contains(id) {
-                    listener(&event);
-                }
+        }
+    }
+
+    /// Logs `event` and calls every listener with it.
+    fn dispatch(&self, event: &LoopEvent) {
+        if self.has_log.get()
+            && let Some(log) = self.log.borrow_mut().as_mut()
+        {
+            log.push(event.clone());
+        }
+        // The list is taken out while listeners run (they may subscribe or
+        // unsubscribe); `changed` says whether it must be merged back or
+        // can simply be put back, the common case.
+        self.changed.set(false);
+        let mut taken = std::mem::take(&mut *self.listeners.borrow_mut());
+        for (id, listener) in &mut taken {
+            if !self.changed.get() || self.subscribed.borrow().contains(id) {
+                listener(event);
             }
-            let mut listeners = self.listeners.borrow_mut();
+        }
+        let mut listeners = self.listeners.borrow_mut();
+        if self.changed.get() {
             let added = std::mem::replace(&mut *listeners, taken);
             listeners.extend(added);
             let subscribed = self.subscribed.borrow();
             listeners.retain(|(id, _)| subscribed.contains(id));
+        } else {
+            *listeners = taken;
         }
     }
 
@@ -170,6 +211,7 @@ impl Inspector {
         self.next_listener.set(id + 1);
         self.listeners.borrow_mut().push((id, listener));
         self.subscribed.borrow_mut().push(id);
+        self.changed.set(true);
         self.update_flags();
         id
     }
@@ -183,6 +225,7 @@ impl Inspector {
             subscribed.retain(|i| *i != id);
             subscribed.len() != before
         };
+        self.changed.set(true);
         if removed && !self.dispatching.get() {
             // Outside a dispatch the listener can be dropped now; inside
             // one it is dropped when the dispatch puts the list back.
@@ -229,7 +272,8 @@ impl Inspector {
     }
 
     fn update_flags(&self) {
-        let listening = !self.subscribed.borrow().is_empty() || self.log.borrow().is_some();
+        self.has_log.set(self.log.borrow().is_some());
+        let listening = !self.subscribed.borrow().is_empty() || self.has_log.get();
         self.listening.set(listening);
         self.timing
             .set(listening || self.timing_forced.get() || self.debug.get().enabled);
@@ -295,12 +339,13 @@ impl Inspector {
         }
     }
 
-    /// A poll took `took` (wall time), starting from `before`: a slow poll
-    /// in debug mode?
+    /// A poll took `took_nanos` (wall time), starting from `before`: a slow
+    /// poll in debug mode?
     #[inline]
-    pub(crate) fn check_slow_poll(&self, header: &Header, took: Duration, before: Option<Usage>) {
+    pub(crate) fn check_slow_poll(&self, header: &Header, took_nanos: u64, before: Option<Usage>) {
         let debug = self.debug.get();
-        if debug.enabled && took > debug.slow_poll {
+        if debug.enabled && u128::from(took_nanos) > debug.slow_poll.as_nanos() {
+            let took = Duration::from_nanos(took_nanos);
             self.slow_poll(header, took, debug.slow_poll, before);
         }
     }

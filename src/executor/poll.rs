@@ -21,12 +21,14 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use super::core::{Core, entered};
 use super::report::StepReport;
 use super::tasks::Slot;
 use crate::debug::Diagnostic;
 use crate::inspect::{LoopEventKind, PollResult};
+use crate::sys::monotonic;
 use crate::task::{
     AfterPoll, Cancel, CancelStep, Polled, Source, StartPoll, TaskKey, TaskState, WaitOn, current,
     panic_message,
@@ -83,17 +85,23 @@ impl Core {
         let previous = here.source.replace(Source::Task(header.key, header.id));
         let scope = current::polling(header.id);
         let usage = self.inspector.poll_usage();
-        let start = self.inspector.timing().then(std::time::Instant::now);
+        let start = self.inspector.timing().then(monotonic::now_nanos);
         let polled = match &slot {
             Slot::Task(task) => task.poll(),
             Slot::Root(task) => self.poll_root(root, &task.waker()),
         };
-        let took = start.map(|s| s.elapsed()).unwrap_or_default();
+        // One clock reading ends the poll: its duration, and the time of
+        // every event and stamp that follows from it.
+        let end = start.map(|s| (s, monotonic::now_nanos()));
+        // Nanoseconds until an event or a report needs a `Duration`.
+        let took_nanos = end.map_or(0, |(s, e)| e.saturating_sub(s));
+        let end_at = end.map(|(_, e)| self.timers.at(e));
+        self.inspector.set_stamp(end_at);
         let noted = scope.end();
         here.source.set(previous);
 
-        header.add_busy(took);
-        self.inspector.check_slow_poll(header, took, usage);
+        header.add_busy(took_nanos);
+        self.inspector.check_slow_poll(header, took_nanos, usage);
         let result = match &polled {
             Polled::Pending => PollResult::Pending,
             // A task group child that returned Err: its future returned.
@@ -103,7 +111,7 @@ impl Core {
         self.inspector.emit(|| LoopEventKind::Polled {
             task: header.id,
             result: result.clone(),
-            took,
+            took: Duration::from_nanos(took_nanos),
         });
         // The wakes this poll made, after the poll that caused them.
         self.take_in();
@@ -112,13 +120,14 @@ impl Core {
             AfterPoll::Parked => self.park(&slot, noted),
             AfterPoll::Requeued => header.set_wait(Some(noted.unwrap_or(WaitOn::Other))),
             AfterPoll::Done | AfterPoll::Failed | AfterPoll::Panicked => {
-                self.finish(&slot, self.turn_stamp())
+                self.finish(&slot, end_at.unwrap_or_else(|| self.turn_stamp()))
             }
             AfterPoll::CancelNow => {
                 self.drop_cancelled(&slot);
-                self.finish(&slot, self.turn_stamp());
+                self.finish(&slot, end_at.unwrap_or_else(|| self.turn_stamp()));
             }
         }
+        self.inspector.set_stamp(None);
         if let Some(report) = report {
             self.collecting.set(false);
             let woke = std::mem::take(&mut *self.step_wakes.borrow_mut());
@@ -128,7 +137,7 @@ impl Core {
                 cause,
                 at,
                 result,
-                took,
+                took: Duration::from_nanos(took_nanos),
                 waiting_on,
                 woke,
             });

@@ -9,38 +9,53 @@
 //! - `notified`: set by the first remote wake after the loop last looked, so
 //!   that a burst of wakes costs one notification (one write to the poller's
 //!   eventfd / one `EVFILT_USER` trigger) rather than one each;
-//! - `wakeup`: how a notification reaches a sleeping loop: the poller's
-//!   [`Notifier`] (the loop sleeps in `epoll_wait`/`kevent`), or, when no
-//!   poller could be created, the loop thread's park token;
+//! - `wakeup`: how a notification reaches a sleeping loop. A loop that waits
+//!   for nothing but other threads (no descriptor registered, no timer)
+//!   sleeps in `thread::park`, and a notification is an `unpark` (a futex
+//!   wake, and nothing at all if the loop is not asleep). A loop that also
+//!   waits for I/O or a timer sleeps in the poller, and a notification is a
+//!   write to its [`Notifier`]. The loop says which before it sleeps;
 //! - `external`: how many pieces of outside work (`to_thread` jobs,
 //!   [`ExternalWork`] guards) may still wake a task. The virtual clock
 //!   will not jump ahead while any is pending.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::{self, Thread};
 use std::time::Duration;
 
-use crate::sys::Notifier;
+use crate::sys::{Notifier, Poller};
 use crate::task::TaskKey;
 
-/// How a notification reaches the loop's thread while it sleeps.
-pub(crate) enum Wakeup {
-    /// The loop sleeps in the poller; poke its notifier.
-    Poller(Notifier),
-    /// No poller (creating it failed): the loop sleeps in `thread::park`.
-    Park(Thread),
+/// How a notification reaches the loop's thread while it sleeps: the
+/// thread's park token, or the poller's notifier, as the loop chose.
+pub(crate) struct Wakeup {
+    thread: Thread,
+    /// The poller's notifier, once the loop has made its poller.
+    notifier: OnceLock<Notifier>,
+    /// True while the loop sleeps (or is about to sleep) in the poller.
+    polling: AtomicBool,
 }
 
 impl Wakeup {
+    /// Wakes the loop's thread out of the sleep it chose.
     fn wake(&self) {
-        match self {
+        if self.polling.load(Ordering::SeqCst) {
             // A failed notify means the counter is full: a wake is already
             // pending, which is all we wanted.
-            Wakeup::Poller(n) => {
+            if let Some(n) = self.notifier.get() {
                 let _ = n.notify();
             }
-            Wakeup::Park(t) => t.unpark(),
+        } else {
+            self.thread.unpark();
+        }
+    }
+
+    /// Wakes the loop's thread whichever way it sleeps (an interrupt).
+    fn wake_both(&self) {
+        self.thread.unpark();
+        if let Some(n) = self.notifier.get() {
+            let _ = n.notify();
         }
     }
 }
@@ -58,7 +73,13 @@ pub(crate) struct Remote {
 }
 
 impl Remote {
-    pub(crate) fn new(wakeup: Wakeup) -> Remote {
+    /// The remote queue of a loop running on this thread.
+    pub(crate) fn new() -> Remote {
+        let wakeup = Wakeup {
+            thread: thread::current(),
+            notifier: OnceLock::new(),
+            polling: AtomicBool::new(false),
+        };
         Remote {
             queue: Mutex::new(Vec::new()),
             remote_pending: AtomicBool::new(false),
@@ -129,17 +150,27 @@ impl Remote {
         !(self.has_remote() || self.interrupted.load(Ordering::SeqCst))
     }
 
-    /// The fallback sleep when there is no poller: park the thread.
+    /// Says how the loop is about to sleep: in `poller` (whose notifier it
+    /// then keeps), or in `thread::park` (`None`). Called before `arm`:
+    /// a waker that finds `notified` cleared is then sure to see the choice
+    /// (both `SeqCst`, the order `arm`'s argument relies on).
+    pub(crate) fn sleep_in(&self, poller: Option<&Poller>) {
+        if let Some(p) = poller
+            && self.wakeup.notifier.get().is_none()
+        {
+            let _ = self.wakeup.notifier.set(p.notifier());
+        }
+        self.wakeup
+            .polling
+            .store(poller.is_some(), Ordering::SeqCst);
+    }
+
+    /// The sleep without a poller: park the thread.
     pub(crate) fn park(&self, timeout: Option<Duration>) {
         match timeout {
             Some(t) => thread::park_timeout(t),
             None => thread::park(),
         }
-    }
-
-    /// True when the loop sleeps in `thread::park` rather than the poller.
-    pub(crate) fn parks(&self) -> bool {
-        matches!(self.wakeup, Wakeup::Park(_))
     }
 
     pub(crate) fn close(&self) {
@@ -152,7 +183,7 @@ impl Remote {
 
     pub(crate) fn interrupt(&self) {
         self.interrupted.store(true, Ordering::SeqCst);
-        self.wakeup.wake();
+        self.wakeup.wake_both();
     }
 
     pub(crate) fn take_interrupt(&self) -> bool {

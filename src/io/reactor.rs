@@ -50,7 +50,7 @@
 //! entry, so neither waker displaces the other; readiness wakes them all, and
 //! each retries its syscall.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::io;
 use std::os::fd::RawFd;
 use std::rc::Rc;
@@ -143,9 +143,12 @@ pub(crate) enum Check {
 }
 
 pub(crate) struct Reactor {
-    poller: Option<Poller>,
-    /// Why there is no poller, if there is none.
-    unavailable: Option<(io::ErrorKind, String)>,
+    /// Made at the first need (a descriptor registered, a timed wait on the
+    /// real clock): a runtime that does neither never opens a descriptor.
+    poller: OnceCell<Poller>,
+    /// Why the OS refused the poller at the last try (the loop then parks
+    /// its thread; the next need tries again).
+    refused: RefCell<Option<io::Error>>,
     slab: RefCell<Vec<Option<Registration>>>,
     free: RefCell<Vec<usize>>,
     live: Cell<usize>,
@@ -156,17 +159,13 @@ pub(crate) struct Reactor {
 }
 
 impl Reactor {
-    /// A reactor with a fresh poller, or (if the OS refuses one, e.g. out of
-    /// descriptors) a reactor without one: the loop then parks its thread to
-    /// sleep, and registering I/O fails with the reason.
+    /// A reactor; its poller comes at the first need. If the OS refuses one
+    /// then (e.g. out of descriptors) the reactor stays without: the loop
+    /// parks its thread to sleep, and registering I/O fails with the reason.
     pub(crate) fn new() -> Reactor {
-        let (poller, unavailable) = match Poller::new() {
-            Ok(p) => (Some(p), None),
-            Err(e) => (None, Some((e.kind(), e.to_string()))),
-        };
         Reactor {
-            poller,
-            unavailable,
+            poller: OnceCell::new(),
+            refused: RefCell::new(None),
             slab: RefCell::new(Vec::new()),
             free: RefCell::new(Vec::new()),
             live: Cell::new(0),
@@ -176,8 +175,28 @@ impl Reactor {
         }
     }
 
+    /// The poller, made now if this is the first need of one; `None` if the
+    /// OS refuses it (why is kept for the error `register` returns, and the
+    /// next need tries again: descriptors may have been freed meanwhile).
     pub(crate) fn poller(&self) -> Option<&Poller> {
-        self.poller.as_ref()
+        if let Some(poller) = self.poller.get() {
+            return Some(poller);
+        }
+        match Poller::new() {
+            Ok(poller) => {
+                self.refused.replace(None);
+                Some(self.poller.get_or_init(|| poller))
+            }
+            Err(e) => {
+                self.refused.replace(Some(e));
+                None
+            }
+        }
+    }
+
+    /// The poller, if one was made (without making one).
+    fn existing_poller(&self) -> Option<&Poller> {
+        self.poller.get()
     }
 
     /// True while any task waits for any descriptor.
@@ -197,16 +216,17 @@ impl Reactor {
     /// When this loop has no poller (creating it failed), or the OS refuses
     /// the registration (`EBADF`, `EPERM` for a regular file, `ENOMEM`).
     pub(crate) fn register(&self, fd: RawFd, interest: Interest) -> io::Result<usize> {
-        let Some(poller) = &self.poller else {
-            let (kind, why) = self
-                .unavailable
-                .clone()
-                .unwrap_or((io::ErrorKind::Unsupported, "unknown error".into()));
+        let Some(poller) = self.poller() else {
+            let refused = self.refused.borrow();
+            let (kind, why) = match refused.as_ref() {
+                Some(e) => (e.kind(), e.to_string()),
+                None => (io::ErrorKind::Other, "unknown error".into()),
+            };
             return Err(io::Error::new(
                 kind,
                 format!(
-                    "this evloop runtime has no I/O poller (creating it failed: {why}); \
-                     free some file descriptors and build a new runtime"
+                    "this evloop runtime has no I/O poller (the OS refused one: {why}); \
+                     free some file descriptors and try again"
                 ),
             ));
         };
@@ -240,7 +260,7 @@ impl Reactor {
         let stale = reg.read.waiters.len() + reg.write.waiters.len();
         self.waiting.set(self.waiting.get() - stale);
         self.live.set(self.live.get() - 1);
-        if let Some(poller) = &self.poller {
+        if let Some(poller) = self.existing_poller() {
             // Only fails for a descriptor that is already closed, in which
             // case the kernel has forgotten it anyway.
             let _ = poller.deregister(reg.fd);
@@ -336,7 +356,7 @@ impl Reactor {
         timeout: Option<Duration>,
         woken: &mut Vec<(Waker, WakeCause)>,
     ) -> io::Result<bool> {
-        let Some(poller) = &self.poller else {
+        let Some(poller) = self.existing_poller() else {
             return Ok(false);
         };
         let mut events = self.events.borrow_mut();

@@ -148,6 +148,7 @@ use std::io;
 use std::os::fd::RawFd;
 use std::time::Duration;
 
+pub(crate) mod monotonic;
 pub(crate) mod signal;
 pub(crate) mod usage;
 

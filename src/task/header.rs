@@ -132,10 +132,10 @@ impl Header {
         Duration::from_nanos(self.busy_nanos.get())
     }
 
-    pub(crate) fn add_busy(&self, took: Duration) {
-        let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+    /// A poll took `nanos` nanoseconds.
+    pub(crate) fn add_busy(&self, nanos: u64) {
         self.busy_nanos
-            .set(self.busy_nanos.get().saturating_add(took));
+            .set(self.busy_nanos.get().saturating_add(nanos));
     }
 
     /// What the task waits on (a copy).

@@ -71,6 +71,12 @@ impl TimerDriver {
         self.clock.now()
     }
 
+    /// The loop time of a reading of the monotonic clock (see `Clock::at`).
+    #[inline]
+    pub(crate) fn at(&self, reading: u64) -> Instant {
+        self.clock.at(reading)
+    }
+
     pub(crate) fn clock_kind(&self) -> ClockKind {
         self.clock.kind()
     }
