@@ -16,13 +16,15 @@
 //! tasks, primitives, driving, inspect, history — so `command/tasks.rs`
 //! parses what `session/tasks.rs` runs.
 //! Two front ends drive a session: `terminal.rs` (rustyline, the only file
-//! that knows about it) and `script.rs` (pipes, `--script`, transcripts).
+//! that knows about it, with Tab completion and hints from `complete.rs`)
+//! and `script.rs` (pipes, `--script`, transcripts).
 //! `help.rs` holds the table of commands and steps that `help`, the
 //! completer and the parser's error hints are all drawn from.
 
 pub mod body;
 pub mod chrome_trace;
 pub mod command;
+pub mod complete;
 pub mod describe;
 pub mod duration;
 pub mod error;
