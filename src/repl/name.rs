@@ -1,7 +1,14 @@
 //! Names of tasks, semaphores, queues and events.
 //!
-//! A name is `[A-Za-z_][A-Za-z0-9_.-]*`, at most [`MAX_NAME_LEN`] characters, and not one of the
-//! [`RESERVED`] words. Names are never quoted, and can't start with `-`, so `--all` is always a flag.
+//! A name is a Unicode identifier: a letter (of any script: `worker`, `tâche`, `ñame`, `日本語`)
+//! or `_`, then letters, digits, `_`, `.` and `-`; at most [`MAX_NAME_LEN`] characters, and not
+//! one of the [`RESERVED`] words. Names are never quoted, and can't start with `-`, so `--all` is
+//! always a flag.
+//!
+//! "Letter" and "digit" are Unicode's `Alphabetic` and `Numeric` properties (std's
+//! [`char::is_alphabetic`] and [`char::is_alphanumeric`]), which cover the letters of every script
+//! and the marks that combine with them; punctuation, symbols, emoji and spaces of any script are
+//! not name characters.
 
 use super::error::ParseError;
 use super::lex::Token;
@@ -17,8 +24,8 @@ pub const MAX_NAME_LEN: usize = 64;
 ///   adding them later doesn't change the meaning of existing scripts.
 pub const RESERVED: &[&str] = &["all", "none", "finally"];
 
-const NAME_FORM: &str =
-    "names start with a letter or _ and go on with letters, digits, _ . -: worker_1";
+const NAME_FORM: &str = "names start with a letter (of any script) or _ and go on with letters, \
+     digits, _ . -: worker_1, tâche, 日本語";
 
 /// Checks that `word` is a valid name.
 ///
@@ -27,15 +34,16 @@ const NAME_FORM: &str =
 /// `Invalid`, saying which rule the word breaks.
 pub fn check_name(word: &str) -> Result<(), ParseError> {
     let mut chars = word.chars();
-    let first_ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+    let first_ok = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_');
+    if !first_ok
+        || !chars.all(|c| c.is_alphanumeric() || is_combining(c) || matches!(c, '_' | '.' | '-'))
+    {
         return Err(ParseError::invalid(format!("bad name {word:?}"), NAME_FORM));
     }
-    if word.len() > MAX_NAME_LEN {
+    let length = word.chars().count();
+    if length > MAX_NAME_LEN {
         return Err(ParseError::invalid(
-            format!("name too long ({} characters)", word.len()),
+            format!("name too long ({length} characters)"),
             format!("names have at most {MAX_NAME_LEN} characters"),
         ));
     }
@@ -49,6 +57,13 @@ pub fn check_name(word: &str) -> Result<(), ParseError> {
         ));
     }
     Ok(())
+}
+
+/// Whether `c` is a combining mark of the main blocks (`e` + U+0301 is `é` typed in two
+/// characters): a name may carry them after its first letter.
+fn is_combining(c: char) -> bool {
+    matches!(c, '\u{300}'..='\u{36f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}'
+        | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}' | '\u{3099}'..='\u{309a}')
 }
 
 /// The name in `token`, or why it isn't one. `what` says what the name is for ("task name").
@@ -94,6 +109,14 @@ mod tests {
             "long-name",
             "A9",
             &"x".repeat(MAX_NAME_LEN),
+            // Issue 17 item 11: names are Unicode identifiers.
+            "日本語",
+            "ñame",
+            "tâche",
+            "ta\u{302}che",
+            "Σ_2",
+            "задача-1",
+            &"é".repeat(MAX_NAME_LEN),
         ] {
             assert_eq!(check_name(name), Ok(()), "{name}");
         }
@@ -104,7 +127,11 @@ mod tests {
         assert!(message("1a").contains("bad name"));
         assert!(message("-a").contains("bad name"));
         assert!(message("a b").contains("bad name"));
-        assert!(message("é").contains("bad name"));
+        assert!(message("1é").contains("bad name"));
+        assert!(message("a\u{a0}b").contains("bad name"));
+        assert!(message("🙂").contains("bad name"));
+        assert!(message("a🙂").contains("bad name"));
+        assert!(message("a·b").contains("bad name"));
         assert!(message("").contains("bad name"));
         assert!(message(&"x".repeat(MAX_NAME_LEN + 1)).contains("too long"));
         assert!(message("finally").contains("reserved"));

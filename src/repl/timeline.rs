@@ -167,7 +167,7 @@ pub fn draw(v: &View<'_>) -> Styled {
     let d = v.describe();
     let label_width = rows
         .iter()
-        .map(|r| d.task(r.id).chars().count())
+        .map(|r| super::styled::width(&d.task(r.id)))
         .max()
         .unwrap_or(0)
         .max(4);
@@ -192,7 +192,8 @@ pub fn draw(v: &View<'_>) -> Styled {
     for mut row in rows {
         row.fill_to(WIDTH);
         let name = d.task(row.id);
-        let mut line = Line::new(Style::Heading, format!("{name:<label_width$} "));
+        let pad = " ".repeat(label_width - super::styled::width(&name) + 1);
+        let mut line = Line::new(Style::Heading, format!("{name}{pad}"));
         line.push(Style::Dim, "|");
         let mut run = String::new();
         let mut run_style = Style::Plain;

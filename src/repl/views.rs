@@ -50,7 +50,7 @@ impl View<'_> {
 
 /// Pads `text` to `width` characters.
 fn pad(text: &str, width: usize) -> String {
-    let n = text.chars().count();
+    let n = super::styled::width(text);
     if n >= width {
         format!("{text} ")
     } else {
@@ -98,7 +98,7 @@ pub fn tasks(v: &View<'_>) -> Styled {
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in &rows {
         for (i, (_, cell)) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
+            widths[i] = widths[i].max(super::styled::width(cell));
         }
     }
     let mut out = Vec::new();

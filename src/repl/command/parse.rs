@@ -24,6 +24,8 @@ use crate::repl::suggest::nearest;
 /// ```
 pub fn parse_line(line: &str) -> Result<Command, ParseError> {
     check_input(line)?;
+    let unpasted = strip_pasted_prompt(line);
+    let line = unpasted.as_ref();
     let trimmed = line.trim();
     if trimmed.is_empty() {
         return Ok(Command::Blank);
@@ -68,6 +70,35 @@ pub fn parse_line(line: &str) -> Result<Command, ParseError> {
         "quit" => args.none(Command::Quit),
         name => unreachable!("command {name} is in the help table but not in the parser"),
     }
+}
+
+/// A line copied from a session shown in the docs or a transcript keeps its
+/// echo: `> spawn a sleep 1s` (or `>> ` for a sourced command), with `. `
+/// before each continuation line of a body. That prefix is not part of the
+/// command, so it is dropped: a pasted session line runs as it was typed.
+fn strip_pasted_prompt(line: &str) -> std::borrow::Cow<'_, str> {
+    let start = line.trim_start();
+    let Some(rest) = start
+        .strip_prefix(">> ")
+        .or_else(|| start.strip_prefix("> "))
+        .or_else(|| (start == ">" || start == ">>").then_some(""))
+    else {
+        return line.into();
+    };
+    if !rest.contains('\n') {
+        return rest.into();
+    }
+    let mut lines = rest.split('\n');
+    let mut out = lines.next().unwrap_or_default().to_string();
+    for l in lines {
+        out.push('\n');
+        out.push_str(
+            l.strip_prefix(".. ")
+                .or_else(|| l.strip_prefix(". "))
+                .unwrap_or(l),
+        );
+    }
+    out.into()
 }
 
 fn unknown_command(word: &str) -> ParseError {

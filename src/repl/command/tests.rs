@@ -310,6 +310,48 @@ fn spawn_takes_a_full_body_across_lines() {
     );
 }
 
+/// Issue 17 item 11: a line pasted from a session in the docs keeps its
+/// `> ` echo (and `. ` before continuation lines); it runs as typed.
+#[test]
+fn a_pasted_session_line_runs_as_typed() {
+    assert_eq!(parse("> cancel a"), Command::Cancel { name: s("a") });
+    assert_eq!(parse("  > cancel a"), Command::Cancel { name: s("a") });
+    assert_eq!(parse(">> cancel a"), Command::Cancel { name: s("a") });
+    assert_eq!(parse(">"), Command::Blank);
+    assert_eq!(parse("> # note"), Command::Comment(s(" note")));
+    assert_eq!(
+        parse_line("> spawn w forever {\n. yield"),
+        Err(ParseError::Incomplete)
+    );
+    assert_eq!(
+        parse("> spawn w forever {\n. yield\n. }"),
+        parse("spawn w forever {\nyield\n}")
+    );
+    // Only the echo's prefix: `>x` is not a command.
+    assert!(invalid(">x").0.contains("unknown command"));
+}
+
+/// Issue 17 item 11: names are Unicode identifiers.
+#[test]
+fn names_of_any_script() {
+    for name in ["日本語", "ñame", "tâche"] {
+        assert_eq!(
+            parse(&format!("spawn {name} sleep 1s")),
+            Command::Spawn {
+                name: s(name),
+                body: Body {
+                    steps: vec![Step::Sleep(Duration::from_secs(1))],
+                    finally: vec![],
+                },
+            }
+        );
+        assert_eq!(
+            parse(&format!("cancel {name}")),
+            Command::Cancel { name: s(name) }
+        );
+    }
+}
+
 #[test]
 fn unknown_commands_suggest_the_nearest() {
     assert_eq!(
