@@ -200,18 +200,45 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
         return Err(unknown_step(word));
     };
     let args = c.arguments();
+    if c.peek() == Some(&Token::Open) && !matches!(help.name, "repeat" | "forever") {
+        // `return {server: A}`: a brace is no value, and no block follows this step.
+        let hint = match help.name {
+            "return" | "put" => format!(
+                "a value is a number, a word or a quoted string; quote text with braces: {} \"{{server: A, status: OK}}\"",
+                if help.name == "put" {
+                    "put jobs"
+                } else {
+                    "return"
+                }
+            ),
+            _ => "a block opens only after repeat N or forever: repeat 3 { yield }".to_string(),
+        };
+        return Err(ParseError::invalid(
+            format!("unexpected \"{{\" after {}", help.name),
+            hint,
+        ));
+    }
     let step = match help.name {
         "repeat" => {
             let [count] = arity(&args, &["count"], help)?;
             let count = match count {
-                Token::Word(w) if w.bytes().all(|b| b.is_ascii_digit()) => w.parse().ok(),
-                _ => None,
-            };
-            let Some(count) = count else {
-                return Err(ParseError::invalid(
-                    format!("bad repeat count {}", args[0]),
-                    "repeat takes a whole number: repeat 3 { yield }",
-                ));
+                Token::Word(w) if !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()) => {
+                    w.parse().map_err(|_| {
+                        ParseError::invalid(
+                            format!("repeat count {} is too large", args[0]),
+                            format!(
+                                "repeat runs a block at most {} times: repeat 3 {{ yield }}",
+                                u64::MAX
+                            ),
+                        )
+                    })?
+                }
+                _ => {
+                    return Err(ParseError::invalid(
+                        format!("bad repeat count {}", args[0]),
+                        "repeat takes a whole number: repeat 3 { yield }",
+                    ));
+                }
             };
             Step::Repeat(count, block(c, help)?)
         }

@@ -150,9 +150,16 @@ impl<'a> Args<'a> {
         what: &str,
     ) -> Result<T, ParseError> {
         match token {
-            Token::Word(w) if w.bytes().all(|b| b.is_ascii_digit()) => w
-                .parse()
-                .map_err(|_| self.error(format!("bad {what} {token} (zero or too large)"))),
+            Token::Word(w) if !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()) => {
+                w.parse().map_err(|_| {
+                    let why = if w.bytes().all(|b| b == b'0') {
+                        "it must be at least 1".to_string()
+                    } else {
+                        format!("too large (at most {})", u64::MAX)
+                    };
+                    self.error(format!("bad {what} {token}: {why}"))
+                })
+            }
             other => Err(self.error(format!("bad {what} {other}: expected a whole number"))),
         }
     }

@@ -30,6 +30,10 @@ pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
             names: args.names_with_flags(&[])?.0,
         }),
         "timeout" => {
+            // `timeout x`: the duration is what is wrong, not a missing name.
+            if let Some(first) = args.list.first() {
+                args.duration(first)?;
+            }
             let [limit, name] = args.exact(&["duration", "task name"])?;
             Ok(Command::Timeout {
                 limit: args.duration(limit)?,

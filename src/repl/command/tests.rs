@@ -502,7 +502,7 @@ fn errors_name_the_fault_and_show_the_right_form() {
         // Bad values.
         (
             "step 0",
-            "bad step count \"0\" (zero or too large)",
+            "bad step count \"0\": it must be at least 1",
             "usage: step [N]",
         ),
         (
@@ -514,9 +514,12 @@ fn errors_name_the_fault_and_show_the_right_form() {
         ("back 0", "bad count \"0\"", "usage: back N"),
         (
             "step 99999999999999999999999",
-            "zero or too large",
+            "bad step count \"99999999999999999999999\": too large (at most 18446744073709551615)",
             "usage: step",
         ),
+        // Issue 17 item 14: the first wrong argument is named, not a missing one.
+        ("timeout x", "bad duration \"x\"", "3s, 250ms"),
+        ("timeout x worker", "bad duration \"x\"", "3s, 250ms"),
         (
             "new semaphore s many",
             "bad permit count \"many\"",
