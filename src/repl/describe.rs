@@ -8,7 +8,7 @@ use evloop::debug::Diagnostic;
 use evloop::inspect::{LoopEvent, LoopEventKind, PollResult};
 use evloop::{TaskId, TaskState, WaitOn, WakeCause};
 
-use super::duration::format_duration;
+use super::duration::{format_duration, format_measured};
 use super::outcome::Outcome;
 use super::styled::{Line, Style};
 
@@ -51,7 +51,7 @@ impl Describe<'_> {
         if self.deterministic {
             "-".to_string()
         } else {
-            format_real(d)
+            format_measured(d)
         }
     }
 
@@ -69,7 +69,7 @@ impl Describe<'_> {
                 } else {
                     format!(
                         "{} (threshold {})",
-                        format_real(*took),
+                        format_measured(*took),
                         format_duration(*threshold)
                     )
                 };
@@ -111,7 +111,7 @@ impl Describe<'_> {
                 let took = if self.deterministic {
                     String::new()
                 } else {
-                    format!(" in {}", format_real(*took))
+                    format!(" in {}", format_measured(*took))
                 };
                 (
                     Style::Running,
@@ -157,17 +157,6 @@ pub fn poll_result(r: &PollResult) -> String {
         PollResult::Pending => "Pending".into(),
         PollResult::Ready => "Ready".into(),
         PollResult::Panicked(m) => format!("panicked: {m}"),
-    }
-}
-
-/// A measured real duration, rounded for reading: `312.4ms`, `15µs`.
-pub fn format_real(d: Duration) -> String {
-    if d >= Duration::from_secs(1) {
-        format!("{:.2}s", d.as_secs_f64())
-    } else if d >= Duration::from_millis(1) {
-        format!("{:.1}ms", d.as_secs_f64() * 1e3)
-    } else {
-        format!("{}µs", d.as_micros())
     }
 }
 

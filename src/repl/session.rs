@@ -353,3 +353,6 @@ pub fn error_line(text: impl Into<String>) -> Line {
 pub fn echo(line: &str) -> Line {
     Line::new(Style::Dim, "> ").with(Style::Command, line.to_string())
 }
+
+#[cfg(test)]
+mod tests;

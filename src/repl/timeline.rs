@@ -20,6 +20,7 @@ use std::time::Duration;
 use evloop::TaskId;
 use evloop::inspect::{LoopEventKind, PollResult};
 
+use super::duration::format_measured;
 use super::outcome::Outcome;
 use super::styled::{Line, Style, Styled};
 use super::views::View;
@@ -176,10 +177,9 @@ pub fn draw(v: &View<'_>) -> Styled {
             .to_string()
     } else {
         format!(
-            // A scale to read, not to type back: rounded (33.3ms, not 33333333ns).
-            "timeline 0s → {}, one column ≈ {:.1?}",
+            "timeline 0s → {}, one column ≈ {}",
             v.snapshot.now,
-            column.max(Duration::from_micros(1))
+            format_measured(column.max(Duration::from_micros(1)))
         )
     };
     let mut out = vec![

@@ -8,7 +8,7 @@ use evloop::TaskId;
 use evloop::inspect::{LoopEvent, LoopEventKind, Snapshot, TaskInfo};
 
 use super::describe::{Describe, outcome_style, state_word};
-use super::duration::format_duration;
+use super::duration::format_measured;
 use super::help;
 use super::program::{Env, ReplTask};
 use super::styled::{Line, Style, Styled};
@@ -91,7 +91,7 @@ pub fn tasks(v: &View<'_>) -> Styled {
                 (Style::Plain, t.polls.to_string()),
                 (Style::Plain, t.wakes.to_string()),
                 (Style::Plain, d.real(t.busy)),
-                (Style::Plain, format_duration(t.age(v.snapshot.now))),
+                (Style::Plain, format_measured(t.age(v.snapshot.now))),
             ]
         })
         .collect();
@@ -221,7 +221,7 @@ pub fn queue(v: &View<'_>) -> Styled {
         out.push(Line::plain(format!(
             "  @{}  {owner}  (in {})",
             t.deadline,
-            format_duration(left)
+            format_measured(left)
         )));
     }
     if s.io.is_empty() {

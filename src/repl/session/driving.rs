@@ -11,7 +11,8 @@ use evloop::{RunError, RunErrorKind, RunReport, StepReport, Stop};
 
 use super::{Action, Failure, Session};
 use crate::repl::command::{ClockMode, Policy};
-use crate::repl::describe::{Describe, format_real, outcome_style, poll_result};
+use crate::repl::describe::{Describe, outcome_style, poll_result};
+use crate::repl::duration::format_measured;
 use crate::repl::styled::{Line, Style, Styled};
 
 impl Session {
@@ -164,7 +165,7 @@ impl Session {
             line.push(Style::Ready, format!("; woke {}", woke.join(", ")));
         }
         if !self.options.deterministic {
-            line.push(Style::Dim, format!(" (took {})", format_real(r.took)));
+            line.push(Style::Dim, format!(" (took {})", format_measured(r.took)));
         }
         line
     }
