@@ -25,7 +25,7 @@ usage: evloop [--script FILE] [--bail] [--no-color] [--no-history] [--budget N]
   --bail          in a script, stop at the first command that fails
   --no-color      no colours (also: NO_COLOR set, TERM=dumb, output not a terminal)
   --no-history    don't read or write the history file
-  --budget N      a run or await stops after N polls (default 100000)
+  --budget N      a run, await or step N stops after N polls (default 100000)
 
 Exit status in script mode: 0 if every command succeeded, 1 if any failed, 2 for bad flags.";
 
@@ -92,9 +92,16 @@ fn main() -> ExitCode {
         budget: cli.budget,
         deterministic: !interactive,
     });
-    if let Err(e) = evloop::interrupt_on_ctrl_c(session.interrupter()) {
-        eprintln!("evloop: Ctrl-C will not interrupt a run ({e}); budget N still bounds it");
-    }
+    // Ctrl-C interrupts the running loop, also after reset, back or replay
+    // replaced it; the handler is installed once, and told of each new loop.
+    let warned = std::cell::Cell::new(false);
+    session.on_new_loop(move |interrupter| {
+        if let Err(e) = evloop::interrupt_on_ctrl_c(interrupter)
+            && !warned.replace(true)
+        {
+            eprintln!("evloop: Ctrl-C will not interrupt a run ({e}); budget N still bounds it");
+        }
+    });
     let result = if interactive {
         let color = ColorChoice::detect(cli.no_color);
         repl::terminal::run(&mut session, color, !cli.no_history).map(|()| ScriptEnd::AllOk)

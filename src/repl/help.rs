@@ -170,7 +170,7 @@ pub static COMMANDS: &[CommandHelp] = &[
         "budget",
         [],
         ["budget [N]"],
-        "show or set how many polls one run or await may make before it stops (a spinning task can't hang the REPL)",
+        "show or set how many polls one run, await or step N may make before it stops (a spinning task can't hang the REPL)",
         "budget 1000"
     ),
     command!(

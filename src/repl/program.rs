@@ -577,8 +577,10 @@ fn cost(steps: &[Step]) -> Cost {
                     // A suspension every round: at most two rounds' stretch joins up.
                     inner_cost.add(inner_cost)
                 } else {
+                    // Each round is a step of its own, even of an empty block:
+                    // `repeat 18446744073709551615 { }` is 2^64 rounds in one poll.
                     Cost {
-                        steps: inner_cost.steps.saturating_mul(u128::from(*n)),
+                        steps: (inner_cost.steps + 1).saturating_mul(u128::from(*n)),
                         spin: inner_cost
                             .spin
                             .saturating_mul(u32::try_from(*n).unwrap_or(u32::MAX)),

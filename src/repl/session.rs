@@ -114,6 +114,9 @@ pub struct Session {
     prints: Vec<String>,
     seen: Seen,
     source_depth: usize,
+    /// Told the interrupter of every new loop (`reset`, `back`, `replay`
+    /// make one), so Ctrl-C always reaches the loop that runs.
+    on_new_loop: Option<Rc<dyn Fn(Interrupter)>>,
 }
 
 impl Session {
@@ -168,12 +171,16 @@ impl Session {
             prints: Vec::new(),
             seen: Seen::default(),
             source_depth: 0,
+            on_new_loop: None,
         }
     }
 
-    /// Stops a `run` or `await` in progress from another thread (Ctrl-C).
-    pub fn interrupter(&self) -> Interrupter {
-        self.rt.interrupter()
+    /// Calls `hook` with the interrupter of the session's loop now, and of
+    /// every loop that replaces it later (`reset`, `back`, `replay`): what
+    /// `main.rs` uses to keep Ctrl-C pointed at the running loop.
+    pub fn on_new_loop(&mut self, hook: impl Fn(Interrupter) + 'static) {
+        hook(self.rt.interrupter());
+        self.on_new_loop = Some(Rc::new(hook));
     }
 
     /// The loop's clock.

@@ -19,7 +19,18 @@ impl Session {
     /// `step [N]`: polls up to `count` ready tasks, one line per poll.
     pub(super) fn step(&mut self, count: u64) -> Result<Action, Failure> {
         let mut lines = Vec::new();
-        for _ in 0..count {
+        for polled in 0..count {
+            // `step N` is a driving command like `run`: the poll budget bounds it.
+            if polled == self.options.budget {
+                lines.push(Line::plain(format!(
+                    "stepped {polled} poll(s), then stopped:"
+                )));
+                lines.extend(self.stop_lines(&RunError {
+                    polls: polled,
+                    kind: RunErrorKind::BudgetExhausted,
+                }));
+                break;
+            }
             // Each report's feed (prints, trace) goes right before it.
             match self.rt.step() {
                 Some(report) => {
@@ -122,7 +133,7 @@ impl Session {
             self.rt.set_poll_budget(n.get());
         }
         Ok(Action::Show(vec![Line::plain(format!(
-            "budget: a run or await stops after {} polls",
+            "budget: a run, await or step N stops after {} polls",
             self.options.budget
         ))]))
     }

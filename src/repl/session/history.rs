@@ -20,6 +20,31 @@ use crate::repl::styled::{Line, Style, Styled};
 /// How deep `source` may nest.
 const MAX_SOURCE_DEPTH: usize = 8;
 
+/// The largest file `source` reads: a REPL script of thousands of commands
+/// is far smaller; `source /dev/zero` is refused after this much, instead
+/// of being read whole.
+pub const MAX_SOURCE_BYTES: u64 = 1024 * 1024;
+
+/// The first `limit` bytes of `file`, or why not: it can't be read, or it
+/// is longer.
+fn read_capped(file: &str, limit: u64) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    let cant = |e: std::io::Error| Failure::line(format!("can't read {file}: {e}"));
+    let mut text = Vec::new();
+    std::fs::File::open(file)
+        .map_err(cant)?
+        .take(limit + 1)
+        .read_to_end(&mut text)
+        .map_err(cant)?;
+    if text.len() as u64 > limit {
+        return Err(Failure::line(format!(
+            "{file} is larger than {} KiB, so it is no REPL script; source reads at most that much",
+            limit / 1024
+        )));
+    }
+    Ok(text)
+}
+
 /// Whether a command goes in the log that `save` writes and `back` replays:
 /// those that change the loop or the session's settings.
 pub(super) fn logs(command: &Command) -> bool {
@@ -62,8 +87,7 @@ impl Session {
                 "source nests more than {MAX_SOURCE_DEPTH} files deep — does {file} source itself?"
             )));
         }
-        let text =
-            std::fs::read(file).map_err(|e| Failure::line(format!("can't read {file}: {e}")))?;
+        let text = read_capped(file, MAX_SOURCE_BYTES)?;
         let Ok(text) = String::from_utf8(text) else {
             return Err(Failure::line(format!(
                 "{file} is not UTF-8 text; source reads REPL scripts"
@@ -159,8 +183,13 @@ impl Session {
     /// A fresh session with the same options, in place of this one.
     fn restart(&mut self) {
         let options = self.options;
+        let hook = self.on_new_loop.take();
         self.shutdown();
         *self = Session::new(options);
+        if let Some(hook) = hook {
+            hook(self.rt.interrupter());
+            self.on_new_loop = Some(hook);
+        }
     }
 
     /// `schedule`: the choices the loop made so far, as a string `replay`
