@@ -11,7 +11,7 @@
 
 mod repl;
 
-use std::io::{self, BufReader, IsTerminal};
+use std::io::{self, BufReader, IsTerminal, Write};
 use std::process::ExitCode;
 
 use repl::render::ColorChoice;
@@ -91,6 +91,7 @@ fn main() -> ExitCode {
     let mut session = Session::new(Options {
         budget: cli.budget,
         deterministic: !interactive,
+        ..Options::default()
     });
     // Ctrl-C interrupts the running loop, also after reset, back or replay
     // replaced it; the handler is installed once, and told of each new loop.
@@ -102,8 +103,22 @@ fn main() -> ExitCode {
             eprintln!("evloop: Ctrl-C will not interrupt a run ({e}); budget N still bounds it");
         }
     });
+    // What a command shows goes out as it happens: a print during a long
+    // `run` on the real clock appears when it is printed.
+    let color = if interactive {
+        ColorChoice::detect(cli.no_color)
+    } else {
+        ColorChoice::Plain
+    };
+    session.set_live_output(Box::new(move |lines| {
+        let mut out = io::stdout().lock();
+        for line in lines {
+            // A closed pipe ends the script at its next echo.
+            let _ = writeln!(out, "{}", repl::render::line(line, color));
+        }
+        let _ = out.flush();
+    }));
     let result = if interactive {
-        let color = ColorChoice::detect(cli.no_color);
         repl::terminal::run(&mut session, color, !cli.no_history).map(|()| ScriptEnd::AllOk)
     } else {
         let mut out = io::stdout().lock();

@@ -109,9 +109,12 @@ pub enum Command {
         mode: Option<ClockMode>,
     },
     Policy(Policy),
-    /// `polls: None` shows the budget.
+    /// Without either, shows the budgets.
     Budget {
+        /// How many polls one driving command may make.
         polls: Option<NonZeroU64>,
+        /// How much real time its polls may take together.
+        time: Option<Duration>,
     },
     Tasks,
     Show {

@@ -150,6 +150,7 @@ fn session() -> Session {
     Session::new(Options {
         budget: 2_000,
         deterministic: true,
+        ..Options::default()
     })
 }
 

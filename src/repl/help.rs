@@ -169,9 +169,9 @@ pub static COMMANDS: &[CommandHelp] = &[
     command!(
         "budget",
         [],
-        ["budget [N]"],
-        "show or set how many polls one run, await or step N may make before it stops (a spinning task can't hang the REPL)",
-        "budget 1000"
+        ["budget [N] [DUR]"],
+        "show or set how many polls one run, await or step N may make, and how much real time they may take together, before it stops (a spinning task can't hang the REPL)",
+        "budget 1000 30s"
     ),
     command!(
         "tasks",

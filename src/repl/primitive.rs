@@ -133,7 +133,7 @@ pub(super) async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
             }
         }
         (Step::Get(_), Primitive::Queue(queue)) => match queue.get().await {
-            Ok(value) => me.env.say(&me.name, format!("got {value} from {name}")),
+            Ok(value) => me.env.say(&me.name, &format!("got {value} from {name}")),
             Err(closed) => return Flow::Fail(format!("get {name}: {closed}")),
         },
         (Step::Set(_), Primitive::Event(event)) => event.set(),

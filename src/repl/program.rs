@@ -126,6 +126,22 @@ impl ReplTask {
 /// What task bodies share with the session.
 #[derive(Default)]
 pub struct Env {
+    /// Every line a `print` step (or a `get`) made, as shown: what `save
+    /// test` asserts; at most `prints_limit`, then only counted.
+    pub prints: RefCell<Vec<String>>,
+    prints_limit: usize,
+    /// Prints not kept in `prints`.
+    pub prints_dropped: Cell<u64>,
+    /// What the current command may still show: lines and bytes of
+    /// prints and steps (see [`Limits`](super::session::Limits)).
+    room: Cell<(usize, usize)>,
+    /// Lines of prints and steps the current command did not show.
+    pub left_out: Cell<u64>,
+    limits: super::session::Limits,
+    /// The real time the polls of the current command may still take.
+    poll_time_left: Cell<Duration>,
+    /// Set when the current command ran out of it (and interrupted the loop).
+    pub out_of_time: Cell<bool>,
     /// The session's tasks, in spawn order.
     pub tasks: RefCell<Vec<Rc<ReplTask>>>,
     /// What happened while the loop ran, not yet shown.
@@ -153,8 +169,96 @@ impl Env {
             .cloned()
     }
 
+    /// An environment within `limits`.
+    pub fn with_limits(limits: super::session::Limits) -> Env {
+        Env {
+            prints_limit: limits.prints,
+            room: Cell::new((limits.lines_per_command, limits.bytes_per_command)),
+            limits,
+            ..Env::default()
+        }
+    }
+
+    /// Whether the current command may show one more line of `bytes`
+    /// bytes; counts it either way. A command shows at most so much of
+    /// prints and steps, however much it prints: the rest is counted.
+    pub fn take_room(&self, bytes: usize) -> bool {
+        let (lines, left) = self.room.get();
+        if lines == 0 || bytes > left {
+            self.left_out.set(self.left_out.get() + 1);
+            return false;
+        }
+        self.room.set((lines - 1, left - bytes));
+        true
+    }
+
+    /// Keeps a printed line for `save test`, if there is room.
+    pub fn record_print(&self, line: String) {
+        let mut prints = self.prints.borrow_mut();
+        if prints.len() < self.prints_limit {
+            prints.push(line);
+        } else {
+            self.prints_dropped.set(self.prints_dropped.get() + 1);
+        }
+    }
+
+    /// A command starts: its polls may take `budget` of real time.
+    pub fn start_command(&self, budget: Duration) {
+        self.poll_time_left.set(budget);
+        self.out_of_time.set(false);
+        self.room
+            .set((self.limits.lines_per_command, self.limits.bytes_per_command));
+        self.left_out.set(0);
+    }
+
+    /// A poll took `took`: once the command's time is spent, the loop is
+    /// interrupted (after the poll in progress).
+    pub fn spend_poll_time(&self, took: Duration) {
+        let left = self.poll_time_left.get().saturating_sub(took);
+        self.poll_time_left.set(left);
+        if left.is_zero() {
+            self.time_out();
+        }
+    }
+
+    /// Stops the loop: the command's time is spent.
+    fn time_out(&self) {
+        if !self.out_of_time.replace(true)
+            && let Some(rt) = self.runtime.borrow().upgrade()
+        {
+            rt.interrupter().interrupt();
+        }
+    }
+
+    /// Whether an interrupt is waiting (Ctrl-C): a long `spin` ends early
+    /// then, so the loop can stop after the poll in progress.
+    fn interrupt_pending(&self) -> bool {
+        let Some(rt) = self.runtime.borrow().upgrade() else {
+            return true;
+        };
+        // Peek: take it, and put it back for the loop to see.
+        if rt.take_interrupt() {
+            rt.interrupter().interrupt();
+            return true;
+        }
+        false
+    }
+
     /// A line in the session's output, as `print` makes, from `who`.
-    pub fn say(&self, who: &str, text: String) {
+    ///
+    /// Within the command's room (see [`Env::take_room`]): a print left
+    /// out is not kept for `save test` either, which then refuses.
+    pub fn say(&self, who: &str, text: &str) {
+        if !self.take_room(text.len() + who.len()) {
+            self.prints_dropped.set(self.prints_dropped.get() + 1);
+            return;
+        }
+        self.answer(who, text.to_string());
+    }
+
+    /// A line in the session's output from a command's own task (the
+    /// answer of `gather`, `wait`…): always shown.
+    pub fn answer(&self, who: &str, text: String) {
         self.feed.borrow_mut().push(Feed::Print {
             task: who.to_string(),
             at: Instant::now(),
@@ -319,12 +423,8 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
     match step {
         Step::Sleep(d) => evloop::sleep(*d).await,
         Step::Yield => evloop::yield_now().await,
-        Step::Spin(d) => spin(*d),
-        Step::Print(text) => me.env.feed.borrow_mut().push(Feed::Print {
-            task: me.name.clone(),
-            at: Instant::now(),
-            text: text.clone(),
-        }),
+        Step::Spin(d) => spin(&me.env, *d),
+        Step::Print(text) => me.env.say(&me.name, text),
         Step::Return(v) => return Flow::Return(v.clone()),
         Step::Fail(text) => return Flow::Fail(text.clone()),
         Step::Panic(text) => {
@@ -370,9 +470,23 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
 }
 
 /// Burns real CPU time on the loop's thread: every other task waits.
-fn spin(d: Duration) {
+///
+/// It ends early when Ctrl-C is pressed or the command's time budget runs
+/// out: then the loop stops after this poll, with every task intact.
+fn spin(env: &Env, d: Duration) {
     let start = std::time::Instant::now();
+    let left = env.poll_time_left.get();
+    let mut checked = 0u32;
     while start.elapsed() < d {
+        if start.elapsed() >= left {
+            env.time_out();
+            return;
+        }
+        // An interrupt is an atomic swap: look every few hundred rounds.
+        checked = checked.wrapping_add(1);
+        if checked.is_multiple_of(256) && env.interrupt_pending() {
+            return;
+        }
         std::hint::spin_loop();
     }
 }

@@ -248,7 +248,8 @@ impl Gen {
                 };
                 self.line(1, &format!("scheduler.set_policy({p});"));
             }
-            Command::Budget { polls: Some(n) } => {
+            // The time budget bounds the REPL's spins; a test has its own timeout.
+            Command::Budget { polls: Some(n), .. } => {
                 self.line(1, &format!("rt.set_poll_budget({n});"));
             }
             _ => {}

@@ -31,55 +31,109 @@
 //!                          schedule, reset
 //! ```
 //!
-//! and two files build what every reply carries besides its answer:
-//! `session/feed.rs` (what the loop printed meanwhile, new warnings) and
-//! `session/status.rs` (the status block after a command that ran the loop).
+//! and three files build what every reply carries besides its answer:
+//! `session/output.rs` (what the loop printed meanwhile, shown as it
+//! happens or held, within bounds), `session/warnings.rs` (debug mode's
+//! reports, folded) and `session/status.rs` (the status block after a
+//! command that ran the loop).
+//!
+//! # Bounds
+//!
+//! Nothing a session keeps grows without limit (see [`Limits`]): the events
+//! (`show`, `timeline`), the prints (`save test`), the warnings, the log
+//! (`save`, `back`), and what one command shows. A driving command stops
+//! after its poll budget *and* after its time budget: the real time spent
+//! inside polls, so a `spin` cannot hold the REPL for long either.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
+use std::time::Duration;
 
-use evloop::debug::Diagnostic;
 use evloop::inspect::{LoopEvent, LoopEventKind};
 use evloop::time::Instant;
 use evloop::{Builder, Interrupter, Runtime, Schedule, TaskId};
 
 use super::command::Command;
+use super::describe::Describe;
 use super::error::ParseError;
 use super::program::{self, Env, Feed, ReplTask};
 use super::styled::{Line, Style, Styled};
 use super::views;
 
 mod driving;
-mod feed;
 mod history;
 mod inspect;
+mod output;
 mod primitives;
 mod status;
 mod tasks;
+mod warnings;
+
+pub use output::Sink;
 
 use history::logs;
+use output::Output;
 use status::Seen;
+use warnings::{Warning, Warnings};
 
 /// The default poll budget of one driving command.
 pub const DEFAULT_BUDGET: u64 = 100_000;
-/// How many events the session keeps for `show`, `timeline` and `export-trace`.
-pub const EVENT_MEMORY: usize = 200_000;
+/// The default time budget of one driving command: real time spent in polls.
+pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(60);
 
 /// How a session was started.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
     /// Poll budget of each driving command.
     pub budget: u64,
+    /// Time budget of each driving command: the real time its polls may
+    /// take together (a `spin` counts; a `sleep` does not).
+    pub time_budget: Duration,
     /// Leave real-time measurements out of the output (scripts, transcripts).
     pub deterministic: bool,
+    /// How much the session keeps.
+    pub limits: Limits,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             budget: DEFAULT_BUDGET,
+            time_budget: DEFAULT_TIME_BUDGET,
             deterministic: false,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// How much a session keeps: every store it has is bounded.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Events kept for `show`, `timeline` and `export-trace` (the oldest go).
+    pub events: usize,
+    /// Printed lines kept for `save test` (past it, `save test` refuses).
+    pub prints: usize,
+    /// Distinct warnings kept (repeats are counted, not kept).
+    pub warnings: usize,
+    /// Bytes of logged commands kept for `save`, `back` and `replay` (past
+    /// it, those refuse: the session can no longer be rebuilt).
+    pub log_bytes: usize,
+    /// Lines of prints and steps one command shows.
+    pub lines_per_command: usize,
+    /// Bytes of prints and steps one command shows.
+    pub bytes_per_command: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            events: 200_000,
+            prints: 100_000,
+            warnings: 1_000,
+            log_bytes: 16 << 20,
+            lines_per_command: 10_000,
+            bytes_per_command: 1 << 20,
         }
     }
 }
@@ -100,18 +154,21 @@ pub struct Session {
     rt: Rc<Runtime>,
     env: Rc<Env>,
     options: Options,
-    warnings: Rc<RefCell<Vec<Diagnostic>>>,
-    warnings_shown: usize,
+    warnings: Rc<RefCell<Warnings>>,
+    output: Rc<Output>,
+    /// How many commands are running: `source` runs commands inside one.
+    depth: usize,
     events: Rc<RefCell<VecDeque<LoopEvent>>>,
     names: Rc<RefCell<HashMap<TaskId, String>>>,
     trace: Rc<Cell<bool>>,
     log: Vec<String>,
+    /// The bytes in `log`; past `Limits::log_bytes` nothing more is logged
+    /// and `log_full` is set.
+    log_bytes: usize,
+    log_full: bool,
     /// The schedule the last `replay` followed from the start: `back`
     /// follows it again, so going back after a replay stays exact.
     replayed: Option<Schedule>,
-    /// Every line a `print` step (or a `get`) made, as shown: what `save
-    /// test` asserts.
-    prints: Vec<String>,
     seen: Seen,
     source_depth: usize,
     /// Told the interrupter of every new loop (`reset`, `back`, `replay`
@@ -122,14 +179,21 @@ pub struct Session {
 impl Session {
     /// A new session: a virtual-clock runtime in debug mode.
     pub fn new(options: Options) -> Session {
-        let env = Rc::new(Env::default());
-        let warnings: Rc<RefCell<Vec<Diagnostic>>> = Rc::default();
+        let output = Rc::new(Output::new(options.deterministic));
+        Session::with_output(options, output)
+    }
+
+    /// A new session writing to `output` (which `reset`, `back` and `replay`
+    /// keep: they replace the loop in the middle of a command).
+    fn with_output(options: Options, output: Rc<Output>) -> Session {
+        let env = Rc::new(Env::with_limits(options.limits));
+        let warnings = Rc::new(RefCell::new(Warnings::new(options.limits.warnings)));
         let sink = warnings.clone();
         let rt = Builder::new()
             .virtual_clock()
             .debug(true)
             .poll_timing(true)
-            .diagnostics(move |d| sink.borrow_mut().push(d.clone()))
+            .diagnostics(move |d| sink.borrow_mut().add(Warning::Loop(d.clone())))
             .build();
         rt.set_poll_budget(options.budget);
         // Every choice of the ready queue is written down from the start:
@@ -141,20 +205,36 @@ impl Session {
         let names: Rc<RefCell<HashMap<TaskId, String>>> = Rc::default();
         let trace = Rc::new(Cell::new(false));
         {
-            let (events, names, trace, env) =
-                (events.clone(), names.clone(), trace.clone(), env.clone());
+            let (events, names, trace, env, output) = (
+                events.clone(),
+                names.clone(),
+                trace.clone(),
+                env.clone(),
+                output.clone(),
+            );
+            let memory = options.limits.events;
             let _subscription = rt.events().subscribe(move |e| {
-                if let LoopEventKind::Spawned { task, name, .. } = &e.kind {
-                    names.borrow_mut().insert(*task, name.clone());
+                match &e.kind {
+                    LoopEventKind::Spawned { task, name, .. } => {
+                        names.borrow_mut().insert(*task, name.clone());
+                    }
+                    LoopEventKind::Polled { took, .. } => env.spend_poll_time(*took),
+                    _ => {}
                 }
                 if trace.get() {
                     env.feed.borrow_mut().push(Feed::Event(e.clone()));
                 }
-                let mut events = events.borrow_mut();
-                if events.len() == EVENT_MEMORY {
-                    events.pop_front();
+                {
+                    let mut events = events.borrow_mut();
+                    if events.len() >= memory {
+                        events.pop_front();
+                    }
+                    events.push_back(e.clone());
                 }
-                events.push_back(e.clone());
+                // What the loop wrote goes out as it happens.
+                if output.is_live() {
+                    output.flush_feed(&env, &names.borrow());
+                }
             });
         }
         Session {
@@ -162,17 +242,27 @@ impl Session {
             env,
             options,
             warnings,
-            warnings_shown: 0,
+            output,
+            depth: 0,
             events,
             names,
             trace,
             log: Vec::new(),
+            log_bytes: 0,
+            log_full: false,
             replayed: None,
-            prints: Vec::new(),
             seen: Seen::default(),
             source_depth: 0,
             on_new_loop: None,
         }
+    }
+
+    /// From now on, what commands show goes to `sink` as it happens (a
+    /// print during a long `run` on the real clock appears at once); the
+    /// replies then carry nothing more. Without a sink, replies carry
+    /// everything.
+    pub fn set_live_output(&mut self, sink: Sink) {
+        self.output.set_live(sink);
     }
 
     /// Calls `hook` with the interrupter of the session's loop now, and of
@@ -214,35 +304,103 @@ impl Session {
     /// Runs one command against the runtime.
     pub fn execute(&mut self, command: Command) -> Reply {
         let logged = logs(&command).then(|| command.to_string());
-        // A Ctrl-C pressed at the prompt, not during a run, is not meant
-        // for the next run.
-        self.rt.take_interrupt();
+        self.depth += 1;
+        if self.depth == 1 {
+            // A Ctrl-C pressed at the prompt, not during a run, is not meant
+            // for the next run.
+            self.rt.take_interrupt();
+        }
+        self.env.start_command(self.options.time_budget);
         let result = self.dispatch(command);
         program::forget_panic_text();
-        let mut out = self.drain_feed();
-        let reply = match result {
-            Ok(Action::Quit) => return Reply::Quit,
+        self.flush();
+        let output = self.output.clone();
+        let done = match result {
+            Ok(Action::Quit) => {
+                self.depth -= 1;
+                return Reply::Quit;
+            }
             Ok(Action::Show(lines)) => {
-                out.extend(lines);
-                if let Some(entry) = logged {
-                    self.log.push(entry);
-                }
-                Reply::Done(out)
+                output.show(lines);
+                self.log_command(logged);
+                true
             }
             Ok(Action::Ran(lines)) => {
-                out.extend(lines);
-                out.extend(self.status());
-                if let Some(entry) = logged {
-                    self.log.push(entry);
-                }
-                Reply::Done(out)
+                output.show(lines);
+                output.show(self.status());
+                self.log_command(logged);
+                true
             }
             Err(Failure(lines)) => {
-                out.extend(lines);
-                Reply::Failed(out)
+                output.show(lines);
+                false
             }
         };
-        self.append_new_warnings(reply)
+        output.show(self.left_out_line().into_iter().collect());
+        output.show(self.new_warnings());
+        self.depth -= 1;
+        let lines = if self.depth == 0 {
+            output.take_held()
+        } else {
+            Vec::new()
+        };
+        if done {
+            Reply::Done(lines)
+        } else {
+            Reply::Failed(lines)
+        }
+    }
+
+    /// Shows what the loop wrote since the last flush.
+    fn flush(&self) {
+        self.output.flush_feed(&self.env, &self.names.borrow());
+    }
+
+    /// The line saying how much of its prints and steps this command left
+    /// out, if it left out any.
+    fn left_out_line(&self) -> Option<Line> {
+        let n = self.env.left_out.get();
+        let limits = self.options.limits;
+        (n > 0).then(|| {
+            Line::new(
+                Style::Warning,
+                format!(
+                    "… {n} more line(s) not shown: one command shows at most {} lines and {} KiB of \
+                     prints and steps (tasks, show and timeline show where things stand)",
+                    limits.lines_per_command,
+                    limits.bytes_per_command / 1024
+                ),
+            )
+        })
+    }
+
+    /// Shows the line of one poll, if the command has room for it.
+    fn show_step(&self, line: Line) {
+        let bytes = line.0.iter().map(|(_, t)| t.len()).sum();
+        if self.env.take_room(bytes) {
+            self.output.show(vec![line]);
+        }
+    }
+
+    /// Adds a command to the log, unless the log is full.
+    fn log_command(&mut self, entry: Option<String>) {
+        let Some(entry) = entry else { return };
+        if self.log_full || self.log_bytes + entry.len() > self.options.limits.log_bytes {
+            self.log_full = true;
+            return;
+        }
+        self.log_bytes += entry.len();
+        self.log.push(entry);
+    }
+
+    /// The new warnings since the last reply, repeats folded.
+    fn new_warnings(&self) -> Styled {
+        let names = self.names.borrow();
+        let d = Describe {
+            names: &names,
+            deterministic: self.options.deterministic,
+        };
+        self.warnings.borrow_mut().take_fresh(&d)
     }
 
     /// The session's task called `name`; if there is none, an error that
@@ -298,7 +456,7 @@ impl Session {
             Command::Advance { by } => self.advance(by),
             Command::Clock { mode } => self.clock(mode),
             Command::Policy(policy) => self.policy(policy),
-            Command::Budget { polls } => self.budget(polls),
+            Command::Budget { polls, time } => self.budget(polls, time),
             // inspect.rs
             Command::Tasks => self.show_tasks(),
             Command::Show { name } => self.show(&name),

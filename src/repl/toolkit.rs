@@ -86,7 +86,7 @@ pub async fn gather_tasks(env: Rc<Env>, tasks: Vec<Rc<ReplTask>>, return_excepti
             ),
         }
     };
-    env.say("gather", text);
+    env.answer("gather", text);
 }
 
 /// Lends the tasks' handles (all or none).
@@ -181,7 +181,7 @@ pub async fn wait_tasks(
             t.give_back(h);
         }
     }
-    env.say("wait", text);
+    env.answer("wait", text);
 }
 
 /// `as-completed NAME…`: one line per task, as each ends.
@@ -201,7 +201,7 @@ pub async fn as_completed_tasks(
             }
             Err(_) => Outcome::Cancelled,
         });
-        env.say("as-completed", format!("{} {outcome}", t.name));
+        env.answer("as-completed", format!("{} {outcome}", t.name));
     }
 }
 
@@ -216,7 +216,7 @@ pub async fn timeout_task(env: Rc<Env>, limit: Duration, task: Rc<ReplTask>) {
             task.name
         ),
     };
-    env.say("timeout", text);
+    env.answer("timeout", text);
 }
 
 /// `group NAME…`: a [`TaskGroup`] of `group/NAME` children.
@@ -238,10 +238,10 @@ pub async fn group_tasks(env: Rc<Env>, tasks: Vec<Rc<ReplTask>>) {
         Ok(()) => "every task succeeded".to_string(),
         Err(e) => e.to_string(),
     };
-    env.say("group", text);
+    env.answer("group", text);
     for t in &tasks {
         let outcome = t.slot.outcome().map_or("running".into(), |o| o.to_string());
-        env.say("group", format!("  {}: {outcome}", t.name));
+        env.answer("group", format!("  {}: {outcome}", t.name));
     }
 }
 

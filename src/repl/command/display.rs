@@ -82,8 +82,16 @@ impl fmt::Display for Command {
                 seed,
                 depth: Some(d),
             }) => write!(f, "policy pct {seed} {d}"),
-            Command::Budget { polls: None } => f.write_str("budget"),
-            Command::Budget { polls: Some(n) } => write!(f, "budget {n}"),
+            Command::Budget { polls, time } => {
+                f.write_str("budget")?;
+                if let Some(n) = polls {
+                    write!(f, " {n}")?;
+                }
+                if let Some(t) = time {
+                    write!(f, " {}", format_duration(*t))?;
+                }
+                Ok(())
+            }
             Command::Tasks => f.write_str("tasks"),
             Command::Show { name } => write!(f, "show {name}"),
             Command::Queue => f.write_str("queue"),

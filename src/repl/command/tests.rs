@@ -902,7 +902,14 @@ fn command() -> impl Strategy<Value = Command> {
         prop::option::of(prop_oneof![Just(ClockMode::Real), Just(ClockMode::Virtual)])
             .prop_map(|mode| Command::Clock { mode }),
         policy.prop_map(Command::Policy),
-        prop::option::of(any::<NonZeroU64>()).prop_map(|polls| Command::Budget { polls }),
+        (
+            prop::option::of(any::<NonZeroU64>()),
+            prop::option::of(
+                (0..=crate::repl::duration::MAX_DURATION.as_nanos() as u64)
+                    .prop_map(Duration::from_nanos)
+            )
+        )
+            .prop_map(|(polls, time)| Command::Budget { polls, time }),
         Just(Command::Tasks),
         name().prop_map(|name| Command::Show { name }),
         Just(Command::Queue),

@@ -12,7 +12,7 @@ use evloop::{RunError, RunErrorKind, RunReport, StepReport, Stop};
 use super::{Action, Failure, Session};
 use crate::repl::command::{ClockMode, Policy};
 use crate::repl::describe::{Describe, outcome_style, poll_result};
-use crate::repl::duration::format_measured;
+use crate::repl::duration::{format_duration, format_measured};
 use crate::repl::styled::{Line, Style, Styled};
 
 impl Session {
@@ -20,23 +20,32 @@ impl Session {
     pub(super) fn step(&mut self, count: u64) -> Result<Action, Failure> {
         let mut lines = Vec::new();
         for polled in 0..count {
-            // `step N` is a driving command like `run`: the poll budget bounds it.
-            if polled == self.options.budget {
+            // `step N` is a driving command like `run`: its budgets bound it,
+            // and Ctrl-C stops it.
+            let stop = if polled == self.options.budget {
+                Some(RunErrorKind::BudgetExhausted)
+            } else if self.rt.take_interrupt() {
+                Some(RunErrorKind::Interrupted)
+            } else {
+                None
+            };
+            if let Some(kind) = stop {
                 lines.push(Line::plain(format!(
                     "stepped {polled} poll(s), then stopped:"
                 )));
                 lines.extend(self.stop_lines(&RunError {
                     polls: polled,
-                    kind: RunErrorKind::BudgetExhausted,
+                    kind,
                 }));
                 break;
             }
-            // Each report's feed (prints, trace) goes right before it.
+            // Each report's feed (prints, trace) goes right before it, and
+            // each line goes out as it happens.
             match self.rt.step() {
                 Some(report) => {
                     let line = self.step_line(&report);
-                    lines.extend(self.drain_feed());
-                    lines.push(line);
+                    self.flush();
+                    self.show_step(line);
                 }
                 None => {
                     let next = self.rt.next_deadline();
@@ -126,15 +135,23 @@ impl Session {
         ))]))
     }
 
-    /// `budget [N]`.
-    pub(super) fn budget(&mut self, polls: Option<NonZeroU64>) -> Result<Action, Failure> {
+    /// `budget [N] [DUR]`.
+    pub(super) fn budget(
+        &mut self,
+        polls: Option<NonZeroU64>,
+        time: Option<Duration>,
+    ) -> Result<Action, Failure> {
         if let Some(n) = polls {
             self.options.budget = n.get();
             self.rt.set_poll_budget(n.get());
         }
+        if let Some(t) = time {
+            self.options.time_budget = t;
+        }
         Ok(Action::Show(vec![Line::plain(format!(
-            "budget: a run, await or step N stops after {} polls",
-            self.options.budget
+            "budget: a run, await or step N stops after {} polls, or once its polls took {} of real time",
+            self.options.budget,
+            format_duration(self.options.time_budget)
         ))]))
     }
 
@@ -241,6 +258,14 @@ impl Session {
                     "  the poll budget ({} polls) ran out: a task may never stop (forever {{ yield }}); \
                      every task is intact — budget N raises it, cancel NAME stops one",
                     self.options.budget
+                ),
+            )],
+            RunErrorKind::Interrupted if self.env.out_of_time.get() => vec![Line::new(
+                Style::Warning,
+                format!(
+                    "  the time budget ({} of real time in polls) ran out: a task blocks the loop \
+                     (spin); every task is intact — budget N DUR raises it, cancel NAME stops one",
+                    format_duration(self.options.time_budget)
                 ),
             )],
             RunErrorKind::Interrupted => vec![Line::new(

@@ -6,7 +6,7 @@
 use super::{Action, Failure, Session};
 use crate::repl::chrome_trace;
 use crate::repl::describe::Describe;
-use crate::repl::styled::{Line, Styled};
+use crate::repl::styled::Line;
 use crate::repl::timeline;
 use crate::repl::views::{self, View};
 
@@ -44,13 +44,12 @@ impl Session {
 
     /// `warnings`: every warning so far.
     pub(super) fn show_warnings(&self) -> Result<Action, Failure> {
-        let warnings = self.warnings.borrow();
         let names = self.names.borrow();
         let d = Describe {
             names: &names,
             deterministic: self.options.deterministic,
         };
-        let mut lines: Styled = warnings.iter().map(|w| d.warning(w)).collect();
+        let mut lines = self.warnings.borrow().all(&d);
         if lines.is_empty() {
             lines.push(Line::plain("no warnings"));
         }

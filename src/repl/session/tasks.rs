@@ -172,11 +172,11 @@ impl Session {
             return Ok(Action::Ran(Vec::new()));
         };
         driver.detach();
-        let mut out = self.drain_feed();
-        out.push(error_line(format!(
+        self.flush();
+        let mut out = vec![error_line(format!(
             "{what} did not finish after {} poll(s):",
             stopped.polls
-        )));
+        ))];
         out.extend(self.stop_lines(&stopped));
         out.push(Line::new(
             Style::Dim,
