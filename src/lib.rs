@@ -98,7 +98,9 @@ pub use executor::{
     RunErrorKind, RunReport, Runtime, Schedule, ScheduleError, Scheduler, StallReport, StepReport,
     Stop, Subscription, UnknownTask, run, spawn, spawn_named,
 };
-pub use task::{Cancel, JoinError, JoinHandle, TaskId, TaskState, WaitOn, WakeCause, yield_now};
+pub use task::{
+    Cancel, CancelOnDrop, JoinError, JoinHandle, TaskId, TaskState, WaitOn, WakeCause, yield_now,
+};
 pub use time::{sleep, timeout};
 
 pub use callback::{call_later, call_soon, create_future};

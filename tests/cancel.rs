@@ -102,3 +102,83 @@ fn runtime_cancel_by_id_and_unknown_ids() {
     let err = rt.cancel(h.id()).unwrap_err();
     assert!(err.to_string().contains("no live task has id"), "{err}");
 }
+
+/// Item 19 of issue 17: a panic in cleanup code during `cancel()` is the
+/// task's failure (asyncio makes it the task's exception), not lost.
+#[test]
+fn a_panic_in_cleanup_during_cancel_is_the_tasks_failure() {
+    struct Panicky;
+    impl Drop for Panicky {
+        fn drop(&mut self) {
+            panic!("cleanup failed");
+        }
+    }
+    let (rt, found) = virtual_rt();
+    let h = rt.spawn_named("worker", async {
+        let _cleanup = Panicky;
+        evloop::sleep(Duration::from_secs(10)).await;
+    });
+    let id = h.id();
+    rt.run_until_idle().unwrap();
+    assert_eq!(h.cancel(), Cancel::Cancelled, "the future was dropped");
+    assert_eq!(rt.snapshot().task(id).unwrap().state, TaskState::Panicked);
+    let err = rt.block_on(h).unwrap_err();
+    assert!(err.is_panic() && !err.is_cancelled(), "{err}");
+    assert_eq!(err.panic_message(), Some("cleanup failed"));
+    assert!(
+        err.to_string()
+            .contains("was being cancelled, and its cleanup panicked"),
+        "{err}"
+    );
+    assert!(
+        found.borrow().is_empty(),
+        "retrieved through the handle: {:?}",
+        found.borrow()
+    );
+
+    // Nobody reads it: debug mode says so.
+    let h = rt.spawn_named("worker2", async {
+        let _cleanup = Panicky;
+        evloop::sleep(Duration::from_secs(10)).await;
+    });
+    rt.run_until_idle().unwrap();
+    h.cancel();
+    drop(h);
+    assert!(
+        matches!(&found.borrow()[..], [evloop::debug::Diagnostic::UnretrievedFailure { message, .. }] if message == "cleanup failed"),
+        "{:?}",
+        found.borrow()
+    );
+}
+
+/// Item 17 of issue 17: cancelling `block_on`'s own future says what really
+/// happened: it is cancelled, and `block_on` ends with `Cancelled`.
+#[test]
+fn cancelling_block_on_s_own_future_ends_block_on() {
+    use std::rc::Rc;
+    let (rt, _) = virtual_rt();
+    let rt = Rc::new(rt);
+    let weak = Rc::downgrade(&rt);
+    let answer = Rc::new(std::cell::Cell::new(None));
+    let answer2 = answer.clone();
+    let err = rt
+        .try_block_on(async move {
+            let _canceller = evloop::spawn(async move {
+                let rt = weak.upgrade().unwrap();
+                let main = rt.snapshot().task_named("main").unwrap().id;
+                answer2.set(Some(rt.cancel(main).unwrap()));
+            });
+            evloop::sleep(Duration::from_secs(10)).await;
+            "never"
+        })
+        .unwrap_err();
+    assert_eq!(answer.get(), Some(Cancel::Cancelled));
+    assert_eq!(err.kind, evloop::RunErrorKind::Cancelled, "{err}");
+    let main = rt
+        .snapshot()
+        .tasks
+        .into_iter()
+        .find(|t| t.name == "main")
+        .unwrap();
+    assert_eq!(main.state, TaskState::Cancelled);
+}

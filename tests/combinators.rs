@@ -446,3 +446,75 @@ fn timeout_composes_with_gather_wait_and_race() {
         assert_eq!(Instant::now().since_start(), secs(4));
     });
 }
+
+/// Item 16 of issue 17: one obvious way to cancel the tasks a race, a select
+/// or a timeout gives up on: handles made with `cancel_on_drop`.
+#[test]
+fn cancel_on_drop_handles_are_cancelled_when_a_race_select_or_timeout_gives_up() {
+    let (rt, _) = virtual_rt();
+    let state = |id| rt.snapshot().task(id).unwrap().state;
+    let (a, b) = rt.block_on(async {
+        let slow = evloop::spawn(sleep(Duration::from_secs(9)));
+        let fast = evloop::spawn(async {
+            sleep(Duration::from_secs(1)).await;
+            7
+        });
+        let ids = (slow.id(), fast.id());
+        let out = select(slow.cancel_on_drop(), fast.cancel_on_drop()).await;
+        assert!(matches!(out, Either::Right(Ok(7))));
+        ids
+    });
+    assert_eq!(
+        (state(a), state(b)),
+        (TaskState::Cancelled, TaskState::Done)
+    );
+
+    let ids = rt.block_on(async {
+        let tasks: Vec<_> = [3, 1, 2]
+            .into_iter()
+            .map(|s| evloop::spawn(async move { sleep(Duration::from_secs(s)).await }))
+            .collect();
+        let ids: Vec<_> = tasks.iter().map(|t| t.id()).collect();
+        let (_, winner) = race(tasks.into_iter().map(|t| t.cancel_on_drop()))
+            .await
+            .unwrap();
+        winner.unwrap();
+        ids
+    });
+    let states: Vec<_> = ids.iter().map(|id| state(*id)).collect();
+    assert_eq!(
+        states,
+        [TaskState::Cancelled, TaskState::Done, TaskState::Cancelled]
+    );
+
+    let slow = rt.spawn(sleep(Duration::from_secs(60)));
+    let id = slow.id();
+    let out = rt.block_on(timeout(Duration::from_secs(1), slow.cancel_on_drop()));
+    assert!(out.is_err());
+    assert_eq!(
+        state(id),
+        TaskState::Cancelled,
+        "asyncio's wait_for(task) cancels the task"
+    );
+}
+
+/// Item 5 of issue 17: a task group child that returned `Err` is `failed`,
+/// not `done`, in snapshots and the event stream.
+#[test]
+fn a_task_group_child_that_returned_an_error_is_failed() {
+    let (rt, _) = virtual_rt();
+    rt.events().record(1000);
+    let id = rt.block_on(async {
+        let group = TaskGroup::new();
+        let h = group.spawn_named("broken", async { Err::<(), _>("disk full") });
+        let id = h.id();
+        assert!(group.join().await.is_err());
+        assert!(h.is_failed());
+        id
+    });
+    assert_eq!(rt.snapshot().task(id).unwrap().state, TaskState::Failed);
+    assert!(rt.events().recorded().iter().any(|e| matches!(
+        &e.kind,
+        evloop::inspect::LoopEventKind::Failed { task, message } if *task == id && message == "disk full"
+    )));
+}

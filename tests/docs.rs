@@ -4,7 +4,8 @@
 //! quote is marked `<!-- quote PATH#NAME -->` and followed by a code block
 //! that must be, verbatim (but for a common indentation), the region between
 //! `// ANCHOR: NAME` and `// ANCHOR_END: NAME` in that file (the async
-//! book's way of keeping a book's code true).
+//! book's way of keeping a book's code true). `EVLOOP_BLESS=1 cargo test
+//! --test docs` rewrites the quotes from the sources (review the diff).
 
 use std::path::Path;
 
@@ -65,10 +66,38 @@ fn quotes(chapter: &str) -> Vec<(String, String, String)> {
     found
 }
 
+/// The chapter with every quote rewritten from its source.
+fn blessed(chapter: &str, root: &Path) -> String {
+    let mut out = String::new();
+    let mut rest = chapter;
+    while let Some(at) = rest.find("<!-- quote ") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let close = rest.find(" -->").unwrap();
+        let (path, name) = rest["<!-- quote ".len()..close].split_once('#').unwrap();
+        let fence = rest.find("```").unwrap();
+        let body_start = rest[fence..].find('\n').unwrap() + fence + 1;
+        let body_end = rest[body_start..].find("```").unwrap() + body_start;
+        let source = std::fs::read_to_string(root.join(path)).unwrap();
+        out.push_str(&rest[..body_start]);
+        out.push_str(&dedent(anchor(&source, name, path)));
+        out.push('\n');
+        rest = &rest[body_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[test]
 fn every_quote_in_the_chapter_is_the_code_that_runs() {
-    let chapter = include_str!("../docs/event-loop.md");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if std::env::var_os("EVLOOP_BLESS").is_some() {
+        let path = root.join("docs/event-loop.md");
+        let chapter = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, blessed(&chapter, root)).unwrap();
+        return;
+    }
+    let chapter = include_str!("../docs/event-loop.md");
     let quotes = quotes(chapter);
     assert!(quotes.len() >= 8, "the chapter quotes the loop's functions");
     for (path, name, shown) in quotes {

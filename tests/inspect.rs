@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use evloop::inspect::PollResult;
+use evloop::inspect::{LoopEventKind, PollResult};
 use evloop::{TaskState, WaitOn, WakeCause};
 use util::{lines, virtual_rt};
 
@@ -286,4 +286,28 @@ fn snapshots_keep_the_newest_finished_tasks_oldest_first() {
         rt.run_until_idle().unwrap();
     }
     assert_eq!(ids(&rt), [8, 9, 10, 11]);
+}
+
+/// Item 9 of issue 17: on the real clock, a snapshot and the event stream
+/// agree on when a task finished (and was spawned).
+#[test]
+fn snapshot_and_events_agree_on_spawn_and_finish_times_on_the_real_clock() {
+    let rt = evloop::Runtime::new();
+    rt.events().record(1000);
+    let h = rt.spawn_named("t", async {
+        let start = std::time::Instant::now();
+        while start.elapsed() < Duration::from_millis(3) {
+            std::hint::spin_loop();
+        }
+    });
+    let id = h.id();
+    rt.run_until_done().unwrap();
+    let events = rt.events().recorded();
+    let at =
+        |pred: &dyn Fn(&LoopEventKind) -> bool| events.iter().find(|e| pred(&e.kind)).unwrap().at;
+    let spawned = at(&|k| matches!(k, LoopEventKind::Spawned { task, .. } if *task == id));
+    let done = at(&|k| matches!(k, LoopEventKind::Completed { task } if *task == id));
+    let info = rt.snapshot().task(id).cloned().unwrap();
+    assert_eq!(info.spawned_at, spawned);
+    assert_eq!(info.finished_at, Some(done));
 }

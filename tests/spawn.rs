@@ -171,3 +171,25 @@ fn awaiting_your_own_handle_is_an_error_not_a_hang() {
     let info = rt.snapshot().task(id).cloned().unwrap();
     assert_eq!(info.state, TaskState::Panicked);
 }
+
+/// Item 19b of issue 17: a runtime kept in a `thread_local!` (one per
+/// thread, reused by every `block_on` on it) is dropped while the thread is
+/// torn down, after evloop's own thread-locals may be gone: that must work,
+/// not abort the process.
+#[test]
+fn a_runtime_in_a_thread_local_is_dropped_with_its_thread() {
+    thread_local! {
+        static RT: evloop::Runtime = evloop::Runtime::new();
+    }
+    let out = std::thread::spawn(|| {
+        RT.with(|rt| {
+            let h = rt.spawn(async { evloop::sleep(Duration::from_secs(3600)).await });
+            let n = rt.block_on(async { 1 + 1 });
+            drop(h); // still pending: the runtime drops it at thread exit
+            n
+        })
+    })
+    .join()
+    .expect("the thread ends normally");
+    assert_eq!(out, 2);
+}

@@ -268,3 +268,24 @@ fn oneshot_send_receive_and_dropped_sender() {
     drop(rx);
     assert_eq!(tx.send(1), Err(1));
 }
+
+/// Item 28 of issue 17: count-taking APIs cost O(waiters), not O(count).
+#[test]
+fn adding_a_huge_number_of_permits_returns_at_once() {
+    let (rt, _) = virtual_rt();
+    let sem = Semaphore::new(0);
+    let waiter = {
+        let sem = sem.clone();
+        rt.spawn(async move {
+            let _permit = sem.acquire().await;
+        })
+    };
+    rt.run_until_idle().unwrap();
+    sem.add_permits(usize::MAX); // one for the waiter, the rest to the pool
+    assert_eq!(sem.available_permits(), usize::MAX - 1);
+    rt.run_until_done().unwrap();
+    assert!(waiter.is_finished());
+    assert_eq!(sem.available_permits(), usize::MAX, "its permit came back");
+    sem.add_permits(usize::MAX);
+    assert_eq!(sem.available_permits(), usize::MAX, "saturates");
+}

@@ -221,3 +221,18 @@ fn a_sleep_made_outside_the_loop_counts_from_its_first_poll() {
         "1 s after its first poll, not at 1 s"
     );
 }
+
+/// Item 18 of issue 17: `Instant::FAR_FUTURE` is the deadline that never
+/// comes, even after `advance(Duration::MAX)`.
+#[test]
+fn advancing_by_duration_max_never_reaches_the_deadline_that_never_comes() {
+    let rt = evloop::Runtime::builder().virtual_clock().build();
+    let never = rt.spawn(evloop::sleep(Duration::MAX));
+    let report = rt.advance(Duration::MAX).unwrap();
+    assert_eq!(report.stop, evloop::Stop::TimeReached);
+    assert!(!never.is_finished(), "sleep(Duration::MAX) fired");
+    assert!(rt.now() < evloop::time::Instant::FAR_FUTURE);
+    let again = rt.advance(Duration::from_secs(1)).unwrap();
+    assert_eq!(again.stop, evloop::Stop::TimeReached);
+    assert!(!never.is_finished());
+}

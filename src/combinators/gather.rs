@@ -97,7 +97,8 @@ impl<F: Future> MaybeDone<F> {
     /// Polls if still running; true once done.
     pub fn poll_done(&mut self, cx: &mut Context<'_>) -> bool {
         if let MaybeDone::Running(f) = self {
-            match f.as_mut().poll(cx) {
+            // A task handle polled by a gather counts its failure retrieved.
+            match crate::task::current::gathering(|| f.as_mut().poll(cx)) {
                 Poll::Ready(out) => *self = MaybeDone::Done(Some(out)),
                 Poll::Pending => return false,
             }

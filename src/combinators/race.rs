@@ -6,8 +6,13 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// Polls every future; the first to finish gives `(its index, its output)`
-/// and the others are dropped, which cancels them (what asyncio programs
-/// write as `wait(FIRST_COMPLETED)` followed by cancelling the pending set).
+/// and the others are dropped. Dropping a plain future cancels it (its
+/// destructors run where it was parked), which is what asyncio programs
+/// write as `wait(FIRST_COMPLETED)` followed by cancelling the pending set.
+///
+/// A [`JoinHandle`](crate::JoinHandle) is different: dropping one only
+/// *detaches* its task, which runs on. To cancel the losing tasks, race
+/// their handles made with [`JoinHandle::cancel_on_drop`](crate::JoinHandle::cancel_on_drop) (second example).
 ///
 /// Futures are polled in order at each wake, so when two finish at the same
 /// wake the one given first wins.
@@ -29,6 +34,27 @@ use std::task::{Context, Poll};
 ///     race(mirrors).await
 /// });
 /// assert_eq!(winner, Ok((1, 1))); // index 1 finished first, after 1 s
+/// ```
+///
+/// With tasks: the first result wins, the rest are cancelled (the chapter's
+/// "first result wins, cancel the rest").
+///
+/// ```
+/// use std::time::Duration;
+/// use evloop::{TaskState, combinators::race, sleep};
+///
+/// let rt = evloop::Runtime::builder().virtual_clock().build();
+/// let winner = rt.block_on(async {
+///     let mirrors: Vec<_> = [3, 1, 2]
+///         .into_iter()
+///         .map(|s| evloop::spawn(async move { sleep(Duration::from_secs(s)).await; s }).cancel_on_drop())
+///         .collect();
+///     race(mirrors).await
+/// });
+/// assert_eq!(winner.unwrap().1.unwrap(), 1);
+/// let states: Vec<_> = rt.snapshot().tasks.iter().skip(1).map(|t| t.state).collect();
+/// assert_eq!(states, [TaskState::Cancelled, TaskState::Done, TaskState::Cancelled]);
+/// assert_eq!(rt.now().since_start(), Duration::from_secs(1)); // nobody waited for the losers
 /// ```
 pub fn race<I, F>(futures: I) -> Race<F>
 where

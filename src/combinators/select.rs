@@ -14,7 +14,10 @@ pub enum Either<A, B> {
 }
 
 /// Awaits two futures; the first to finish wins and the other is dropped
-/// (cancelled). `a` is polled first, so it wins a tie.
+/// (cancelled, for a plain future). `a` is polled first, so it wins a tie.
+///
+/// A [`JoinHandle`](crate::JoinHandle) that loses is only *detached*: its
+/// task runs on. Select on [`JoinHandle::cancel_on_drop`](crate::JoinHandle::cancel_on_drop) to cancel it.
 ///
 /// # Examples
 ///

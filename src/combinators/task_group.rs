@@ -226,7 +226,12 @@ impl GroupState {
     ) {
         let (id, name) = {
             let children = self.children.borrow();
-            (children[index].id, children[index].name.clone())
+            let child = &children[index];
+            // The group keeps the failure: it is retrieved (join returns it).
+            if let Some(canceller) = &child.canceller {
+                canceller.mark_retrieved();
+            }
+            (child.id, child.name.clone())
         };
         self.failures.borrow_mut().push(ChildFailure {
             id,

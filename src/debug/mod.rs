@@ -31,10 +31,14 @@ pub enum Diagnostic {
         task: TaskId,
         /// Its name.
         name: String,
-        /// How long the poll took.
+        /// How long the poll took (wall time).
         took: Duration,
         /// The threshold it exceeded.
         threshold: Duration,
+        /// How much of it the thread spent on the CPU, where the OS tells
+        /// (Linux). Below the threshold, the rest was spent in a blocking
+        /// call: a poll that was only preempted by the OS is not reported.
+        cpu: Option<Duration>,
     },
     /// A task returned `Pending` without leaving its waker anywhere.
     LostWaker {
@@ -79,11 +83,25 @@ impl fmt::Display for Diagnostic {
                 name,
                 took,
                 threshold,
-            } => write!(
-                f,
-                "task '{name}' ({task}) blocked the loop for {took:?} in one poll (threshold {threshold:?}); \
-                 move blocking work to to_thread() or add awaits"
-            ),
+                cpu,
+            } => {
+                write!(
+                    f,
+                    "task '{name}' ({task}) blocked the loop for {took:?} in one poll (threshold {threshold:?})"
+                )?;
+                match cpu {
+                    Some(cpu) if cpu < threshold => write!(
+                        f,
+                        ", only {cpu:?} of it on the CPU: it waited in a blocking call (a sleep, a \
+                         blocking read, a lock); await instead, or move it to to_thread()"
+                    ),
+                    Some(cpu) => write!(
+                        f,
+                        ", {cpu:?} of it computing on the CPU; move the work to to_thread() or add awaits"
+                    ),
+                    None => f.write_str("; move blocking work to to_thread() or add awaits"),
+                }
+            }
             Diagnostic::LostWaker { task, name } => write!(
                 f,
                 "task '{name}' ({task}) returned Pending but kept no waker: nothing can ever wake it \

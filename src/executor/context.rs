@@ -9,7 +9,7 @@
 //! loop's own here, the timer driver's in `time/`, the reactor's in `io/`.
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use super::core::Core;
 use crate::current::{Current, Entered};
@@ -19,6 +19,26 @@ use crate::time::{self, TimerDriver};
 thread_local! {
     static CORE: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
     static DRIVING: Cell<bool> = const { Cell::new(false) };
+    /// Every loop built on this thread (weakly): while one runs, the others
+    /// cannot, so a waker one of them holds can only fire when this thread
+    /// lets it (see `Core::only_this_thread_can_wake`).
+    static LOOPS: RefCell<Vec<Weak<Core>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Notes a new loop of this thread.
+pub(crate) fn register_loop(core: &Rc<Core>) {
+    let _ = LOOPS.try_with(|loops| {
+        let mut loops = loops.borrow_mut();
+        loops.retain(|l| l.strong_count() > 0);
+        loops.push(Rc::downgrade(core));
+    });
+}
+
+/// The loops built on this thread that are still alive.
+pub(crate) fn loops_on_this_thread() -> Vec<Rc<Core>> {
+    LOOPS
+        .try_with(|loops| loops.borrow().iter().filter_map(Weak::upgrade).collect())
+        .unwrap_or_default()
 }
 const CURRENT: Current<Core> = Current::new(&CORE);
 

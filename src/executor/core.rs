@@ -67,8 +67,9 @@ pub(crate) struct Core {
     /// `coarse_now`).
     pub(super) turn_now: Cell<Instant>,
     pub(super) poll_budget: Cell<u64>,
-    /// `block_on`'s future: done yet, and the panic it ended with.
+    /// `block_on`'s future: done yet, cancelled, and the panic it ended with.
     pub(super) root_done: Cell<bool>,
+    pub(super) root_cancelled: Cell<bool>,
     pub(super) root_panic: RefCell<Option<Box<dyn Any + Send>>>,
     /// True while a `step` collects the tasks its poll makes ready (in
     /// `step_wakes`).
@@ -123,6 +124,7 @@ impl Core {
             turn_now: Cell::new(Instant::START),
             poll_budget: Cell::new(u64::MAX),
             root_done: Cell::new(false),
+            root_cancelled: Cell::new(false),
             root_panic: RefCell::new(None),
             collecting: Cell::new(false),
             step_wakes: RefCell::new(Vec::new()),
@@ -134,6 +136,7 @@ impl Core {
         if let Some(capacity) = config.event_log {
             core.inspector.record_events(capacity);
         }
+        context::register_loop(&core);
         core
     }
 
@@ -180,22 +183,25 @@ impl Core {
     /// the real clock it is the time read at the start of this turn (at most
     /// a batch of polls ago): a clock read costs as much as a whole poll, and
     /// spawning 100,000 tasks should not read the clock 200,000 times.
-    /// Outside the loop, and on the virtual clock, it is exact.
+    /// Outside the loop, on the virtual clock, and whenever polls are timed
+    /// (someone listens, debug mode), it is exact: then events carry exact
+    /// times, and a snapshot's spawn and finish times must agree with them.
     pub(super) fn coarse_now(&self) -> Instant {
         match (self.timers.clock_kind(), self.here().source.get()) {
             // Clocks switch only between drives, and every drive and step
             // starts with `collect`, which refreshes `turn_now`.
-            (ClockKind::Real, Source::Task(..)) => self.turn_now.get(),
+            (ClockKind::Real, Source::Task(..)) if !self.inspector.timing() => self.turn_now.get(),
             _ => self.now(),
         }
     }
 
     /// `coarse_now` for the loop's own bookkeeping between polls of a turn
-    /// (a task's end): the turn's reading on the real clock.
+    /// (a task's end): the turn's reading on the real clock, unless polls
+    /// are timed.
     pub(super) fn turn_stamp(&self) -> Instant {
         match self.timers.clock_kind() {
-            ClockKind::Real => self.turn_now.get(),
-            ClockKind::Virtual => self.now(),
+            ClockKind::Real if !self.inspector.timing() => self.turn_now.get(),
+            _ => self.now(),
         }
     }
 
@@ -233,7 +239,7 @@ impl Core {
     /// Puts a new task in the table and on the ready queue.
     fn admit(&self, slot: Slot) {
         let header = slot.header();
-        let (key, id) = (header.key, header.id);
+        let (key, id, at) = (header.key, header.id, header.spawned_at());
         let event = self.inspector.listening().then(|| LoopEventKind::Spawned {
             task: id,
             name: header.name.to_string(),
@@ -242,7 +248,7 @@ impl Core {
         self.tasks.borrow_mut().fill(key, slot);
         self.here().ready.borrow_mut().push(key);
         if let Some(event) = event {
-            self.inspector.emit(|| event);
+            self.inspector.emit_at(at, || event);
         }
     }
 
@@ -275,6 +281,7 @@ impl Core {
         let spawned = TaskCell::spawn(spawn, self.hook.clone(), std::future::pending::<()>());
         let root = spawned.task;
         self.root_done.set(false);
+        self.root_cancelled.set(false);
         self.admit(Slot::Root(root.clone()));
         root
     }

@@ -12,8 +12,11 @@
 //!      └─ nothing at all can wake any task ──▶ stop: a stall, reported
 //! ```
 
+use std::collections::HashMap;
+use std::task::Waker;
 use std::time::Duration;
 
+use super::context;
 use super::core::Core;
 use super::report::StallReport;
 use crate::time::{ClockKind, Instant};
@@ -70,7 +73,7 @@ impl Core {
                 if wake_at.is_none()
                     && !self.remote().external_pending()
                     && !self.reactor.has_waiters()
-                    && self.nothing_can_wake()
+                    && self.only_this_thread_can_wake()
                     && self.confirm_stall()
                 {
                     return Idle::Stalled;
@@ -98,10 +101,51 @@ impl Core {
         !self.remote().has_remote()
     }
 
-    /// True when no pending task's waker is held by anyone but evloop: with
-    /// no timers and no outside work, nothing can ever wake any of them.
-    pub(super) fn nothing_can_wake(&self) -> bool {
-        self.tasks.borrow().iter().all(|s| s.waker_unreferenced())
+    /// True when every waker of every pending task is held where only this
+    /// thread can call it: nowhere at all, or in a primitive of a loop of
+    /// this thread (a semaphore's line, a queue's, an event's), or by a
+    /// task of such a loop awaiting another's handle. This thread is about
+    /// to block in this loop, so none of them can fire: a deadlock, as
+    /// certain as on the virtual clock. A waker anywhere else (another
+    /// thread, a structure evloop cannot see) may still fire: then the loop
+    /// waits, as asyncio would.
+    ///
+    /// It is counted only when the loop is about to block with no timer,
+    /// no I/O and no outside work: it costs nothing on the way.
+    pub(super) fn only_this_thread_can_wake(&self) -> bool {
+        let held: Vec<(*const (), usize)> = self
+            .tasks
+            .borrow()
+            .iter()
+            .map(|s| {
+                (
+                    s.task().as_ptr().as_ptr().cast_const().cast(),
+                    s.task().wakers_out(),
+                )
+            })
+            .filter(|(_, out)| *out > 0)
+            .collect();
+        if held.is_empty() {
+            return true;
+        }
+        // A task's waker points to its header: count, by that pointer, the
+        // wakers this thread's loops hold.
+        let mut local: HashMap<*const (), usize> = HashMap::new();
+        let mut count = |w: &Waker| *local.entry(w.data()).or_default() += 1;
+        for core in context::loops_on_this_thread() {
+            core.inspector.held_wakers(&mut count);
+            let tasks: Vec<_> = core
+                .tasks
+                .borrow()
+                .iter()
+                .map(|s| s.task().clone())
+                .collect();
+            for task in tasks {
+                task.visit_join_waker(&mut count);
+            }
+        }
+        held.iter()
+            .all(|(ptr, out)| local.get(ptr).is_some_and(|n| n >= out))
     }
 
     pub(super) fn stall_report(&self) -> StallReport {

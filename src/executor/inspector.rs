@@ -34,6 +34,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
+use std::task::Waker;
 use std::time::Duration;
 
 use super::finished::FinishedRing;
@@ -41,6 +42,7 @@ use crate::debug::{DebugConfig, Diagnostic, Sink};
 use crate::inspect::{
     EventLog, InspectPrimitive, LoopEvent, LoopEventKind, PrimitiveInfo, TaskInfo,
 };
+use crate::sys::usage::{self, Usage};
 use crate::task::Header;
 use crate::time::{Instant, TimerDriver};
 
@@ -115,7 +117,7 @@ impl Inspector {
         self.listening.get()
     }
 
-    /// Emits an event; `make` runs only if someone listens.
+    /// Emits an event, stamped now; `make` runs only if someone listens.
     #[inline]
     pub(crate) fn emit(&self, make: impl FnOnce() -> LoopEventKind) {
         if self.listening.get() {
@@ -123,6 +125,15 @@ impl Inspector {
                 at: self.clock.now(),
                 kind: make(),
             });
+        }
+    }
+
+    /// Emits an event stamped `at` (a time the loop also records elsewhere,
+    /// so that a snapshot and the event stream agree).
+    #[inline]
+    pub(crate) fn emit_at(&self, at: Instant, make: impl FnOnce() -> LoopEventKind) {
+        if self.listening.get() {
+            self.deliver(LoopEvent { at, kind: make() });
         }
     }
 
@@ -273,23 +284,52 @@ impl Inspector {
         self.emit(|| LoopEventKind::Diagnostic(d));
     }
 
-    /// A poll took `took`: a slow poll in debug mode?
+    /// What a poll starts from, in debug mode: the thread's CPU time and
+    /// context switches, to tell a slow poll from a preempted one.
     #[inline]
-    pub(crate) fn check_slow_poll(&self, header: &Header, took: Duration) {
+    pub(crate) fn poll_usage(&self) -> Option<Usage> {
+        if self.debug.get().enabled {
+            usage::thread_usage()
+        } else {
+            None
+        }
+    }
+
+    /// A poll took `took` (wall time), starting from `before`: a slow poll
+    /// in debug mode?
+    #[inline]
+    pub(crate) fn check_slow_poll(&self, header: &Header, took: Duration, before: Option<Usage>) {
         let debug = self.debug.get();
         if debug.enabled && took > debug.slow_poll {
-            self.slow_poll(header, took, debug.slow_poll);
+            self.slow_poll(header, took, debug.slow_poll, before);
         }
     }
 
     #[cold]
-    fn slow_poll(&self, header: &Header, took: Duration, threshold: Duration) {
+    fn slow_poll(
+        &self,
+        header: &Header,
+        took: Duration,
+        threshold: Duration,
+        before: Option<Usage>,
+    ) {
+        let spent = before.and_then(|b| usage::thread_usage().map(|a| b.until(a)));
+        // Preempted, not slow: its own CPU time was under the threshold and
+        // it never gave the CPU up itself. A report must never be false.
+        if let Some(spent) = spent
+            && spent.cpu < threshold
+            && spent.involuntary > 0
+            && spent.voluntary == 0
+        {
+            return;
+        }
         {
             self.diagnose(Diagnostic::SlowPoll {
                 task: header.id,
                 name: header.name.to_string(),
                 took,
                 threshold,
+                cpu: spent.map(|s| s.cpu),
             });
         }
     }
@@ -337,6 +377,19 @@ impl Inspector {
             self.primitives_pruned.set(list.len());
         }
         list.push(primitive);
+    }
+
+    /// Shows `visit` every waker the live primitives hold.
+    pub(crate) fn held_wakers(&self, visit: &mut dyn FnMut(&Waker)) {
+        let alive: Vec<_> = self
+            .primitives
+            .borrow()
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
+        for primitive in alive {
+            primitive.held_wakers(visit);
+        }
     }
 
     pub(crate) fn primitives(&self) -> Vec<PrimitiveInfo> {

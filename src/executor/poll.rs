@@ -82,6 +82,7 @@ impl Core {
         let here = self.here();
         let previous = here.source.replace(Source::Task(header.key, header.id));
         let scope = current::polling(header.id);
+        let usage = self.inspector.poll_usage();
         let start = self.inspector.timing().then(std::time::Instant::now);
         let polled = match &slot {
             Slot::Task(task) => task.poll(),
@@ -92,10 +93,11 @@ impl Core {
         here.source.set(previous);
 
         header.add_busy(took);
-        self.inspector.check_slow_poll(header, took);
+        self.inspector.check_slow_poll(header, took, usage);
         let result = match &polled {
             Polled::Pending => PollResult::Pending,
-            Polled::Ready => PollResult::Ready,
+            // A task group child that returned Err: its future returned.
+            Polled::Ready | Polled::Failed(_) => PollResult::Ready,
             Polled::Panicked(message) => PollResult::Panicked(message.clone()),
         };
         self.inspector.emit(|| LoopEventKind::Polled {
@@ -109,9 +111,11 @@ impl Core {
         match header.state.end_poll(polled.end()) {
             AfterPoll::Parked => self.park(&slot, noted),
             AfterPoll::Requeued => header.set_wait(Some(noted.unwrap_or(WaitOn::Other))),
-            AfterPoll::Done | AfterPoll::Panicked => self.finish(&slot, self.turn_stamp()),
+            AfterPoll::Done | AfterPoll::Failed | AfterPoll::Panicked => {
+                self.finish(&slot, self.turn_stamp())
+            }
             AfterPoll::CancelNow => {
-                let _ = slot.task().drop_future();
+                self.drop_cancelled(&slot);
                 self.finish(&slot, self.turn_stamp());
             }
         }
@@ -159,7 +163,7 @@ impl Core {
     fn park(&self, slot: &Slot, noted: Option<WaitOn>) {
         let header = slot.header();
         header.set_wait(Some(noted.unwrap_or(WaitOn::Other)));
-        if self.inspector.debug().enabled && slot.waker_unreferenced() {
+        if self.inspector.debug().enabled && self.is_lost(slot) {
             self.inspector.diagnose(Diagnostic::LostWaker {
                 task: header.id,
                 name: header.name.to_string(),
@@ -167,9 +171,27 @@ impl Core {
         }
     }
 
+    /// True when nothing can ever wake the task: no waker of it is stored
+    /// anywhere, and no wake is on its way.
+    ///
+    /// The order matters, because another thread may be waking the task
+    /// right now: a wake sets `queued` and only then lets its waker go (the
+    /// `Arc`'s `Release` decrement). So the count is read first, then an
+    /// `Acquire` fence, then `queued`: if the count no longer includes that
+    /// waker, the fence makes its `queued` visible, and the task is not
+    /// lost. (Reading `queued` first, as `end_poll` does, and the count
+    /// after, could see neither the flag nor the waker.)
+    fn is_lost(&self, slot: &Slot) -> bool {
+        if !slot.waker_unreferenced() {
+            return false;
+        }
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+        !slot.header().state.is_queued()
+    }
+
     /// A task's state says it finished: take it out of the table, keep a
     /// record for snapshots, tell listeners, wake whoever awaits its handle.
-    fn finish(&self, slot: &Slot, at: crate::time::Instant) {
+    fn finish(&self, slot: &Slot, at: Instant) {
         let header = slot.header();
         let removed = self.tasks.borrow_mut().remove(header.key);
         self.here().ready.borrow_mut().forget(header.key);
@@ -179,20 +201,28 @@ impl Core {
         match header.state.get() {
             TaskState::Done => self
                 .inspector
-                .emit(|| LoopEventKind::Completed { task: id }),
+                .emit_at(at, || LoopEventKind::Completed { task: id }),
             TaskState::Cancelled => self
                 .inspector
-                .emit(|| LoopEventKind::Cancelled { task: id }),
+                .emit_at(at, || LoopEventKind::Cancelled { task: id }),
             TaskState::Panicked => {
                 let message = match slot {
                     Slot::Task(task) => task.failure().unwrap_or_default(),
                     Slot::Root(_) => String::from("(block_on's future panicked)"),
                 };
-                if matches!(slot, Slot::Task(_)) && header.state.is_detached() {
+                if matches!(slot, Slot::Task(_)) && header.state.is_unretrieved() {
                     self.inspector.failure_unread(header, message.clone());
                 }
                 self.inspector
-                    .emit(|| LoopEventKind::Panicked { task: id, message });
+                    .emit_at(at, || LoopEventKind::Panicked { task: id, message });
+            }
+            TaskState::Failed => {
+                let message = match slot {
+                    Slot::Task(task) => task.failure().unwrap_or_default(),
+                    Slot::Root(_) => String::new(),
+                };
+                self.inspector
+                    .emit_at(at, || LoopEventKind::Failed { task: id, message });
             }
             TaskState::Ready | TaskState::Running | TaskState::Waiting => {}
         }
@@ -206,26 +236,38 @@ impl Core {
     }
 
     /// Cancels a task: drops its future where it is parked (⑨), or asks a
-    /// running task to stop after its poll (⑩).
+    /// running task to stop after its poll (⑩). Cancelling `block_on`'s own
+    /// future (the task named `main`) makes `block_on` end with
+    /// `RunErrorKind::Cancelled`, its future dropped as it returns.
     pub(crate) fn cancel(&self, key: TaskKey) -> Cancel {
-        let slot = self.tasks.borrow().get(key).cloned();
-        let Some(Slot::Task(task)) = &slot else {
-            // Gone, or block_on's own future (not cancellable by handle).
+        let Some(slot) = self.tasks.borrow().get(key).cloned() else {
             return Cancel::AlreadyFinished;
         };
-        match task.header().state.cancel() {
+        match slot.header().state.cancel() {
             CancelStep::AlreadyFinished => Cancel::AlreadyFinished,
             CancelStep::Requested => Cancel::Requested,
             CancelStep::DropFuture => {
                 let _enter = entered(self);
-                let _ = task.drop_future();
+                self.drop_cancelled(&slot);
                 // The future's destructors may have woken tasks.
                 self.take_in();
-                if let Some(slot) = &slot {
-                    self.finish(slot, self.coarse_now());
-                }
+                self.finish(&slot, self.coarse_now());
                 Cancel::Cancelled
             }
+        }
+    }
+
+    /// Drops a cancelled task's future (⑨, ⑦). If its cleanup panics, that
+    /// panic becomes the task's end (⑫). The root's own future is on
+    /// `block_on`'s stack: the loop stops, and `block_on` drops it.
+    fn drop_cancelled(&self, slot: &Slot) {
+        match slot {
+            Slot::Task(task) => {
+                if task.drop_future().is_some() {
+                    task.state.cleanup_panicked();
+                }
+            }
+            Slot::Root(_) => self.root_cancelled.set(true),
         }
     }
 }

@@ -159,6 +159,13 @@ impl Remote {
         self.interrupted.swap(false, Ordering::SeqCst)
     }
 
+    /// True while an interrupt waits to be taken (a plain load: the loop
+    /// looks after every poll).
+    #[inline]
+    pub(crate) fn interrupt_pending(&self) -> bool {
+        self.interrupted.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn external_pending(&self) -> bool {
         self.external.load(Ordering::Acquire) > 0
     }
@@ -182,9 +189,31 @@ pub struct Interrupter {
 }
 
 impl Interrupter {
-    /// Interrupts the loop at its next turn.
+    /// Interrupts the loop: its current driving call returns as soon as the
+    /// poll in progress (if any) returns. Called while no driving call runs,
+    /// it stops the next one at its start (see
+    /// [`Runtime::take_interrupt`](crate::Runtime::take_interrupt)).
     pub fn interrupt(&self) {
         self.remote.interrupt();
+    }
+
+    /// True while an interrupt is pending (asked for, not yet taken by the
+    /// loop). Code that blocks the loop on purpose (the REPL's `spin`, a
+    /// long computation in a test) can look at it to stop early.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new();
+    /// let ctrl_c = rt.interrupter();
+    /// assert!(!ctrl_c.is_interrupted());
+    /// ctrl_c.interrupt();
+    /// assert!(ctrl_c.is_interrupted());
+    /// assert!(rt.take_interrupt());
+    /// assert!(!ctrl_c.is_interrupted());
+    /// ```
+    pub fn is_interrupted(&self) -> bool {
+        self.remote.interrupt_pending()
     }
 }
 

@@ -102,6 +102,10 @@ pub enum RunErrorKind {
     /// [`advance`](crate::Runtime::advance) was called on the real clock,
     /// which cannot be moved.
     RealClock,
+    /// `block_on`'s own future (the task named `main`) was cancelled
+    /// ([`Runtime::cancel`](crate::Runtime::cancel)): `block_on` ends without
+    /// its output, as `asyncio.run` raises `CancelledError`.
+    Cancelled,
 }
 
 impl RunError {
@@ -133,6 +137,9 @@ impl fmt::Display for RunError {
                  intact: raise it with Runtime::set_poll_budget, or cancel the spinning task",
                 self.polls
             ),
+            RunErrorKind::Cancelled => f.write_str(
+                "block_on's future (the task 'main') was cancelled; its future was dropped where it was parked",
+            ),
             RunErrorKind::RealClock => f.write_str(
                 "advance() moves the virtual clock, but this loop runs on the real clock; \
                  switch with set_clock(ClockKind::Virtual), or use run_for() to run for a span of real time",
@@ -159,12 +166,16 @@ impl std::error::Error for RunError {}
 ///
 /// On the virtual clock, whenever nothing is ready, no timer is pending and
 /// no [`ExternalWork`](crate::ExternalWork) guard is alive: then nothing can
-/// ever make a task ready, so the loop stops instead of hanging. On the real
-/// clock the loop cannot know whether some thread holds a clone of a task's
-/// waker, so it stalls only when no waker clone exists anywhere (counted by
-/// reference); while any clone is held (a task parked on a
-/// [`Lock`](crate::sync::Lock) holds one, inside the lock) it waits, as
-/// asyncio would. Deadlock detection is a virtual-clock feature.
+/// ever make a task ready, so the loop stops instead of hanging.
+///
+/// On the real clock, also when no timer, I/O wait or outside work is
+/// pending, and every waker of every pending task is held where only this
+/// thread can call it: nowhere, in a primitive of a loop of this thread (a
+/// [`Lock`](crate::sync::Lock)'s line, a queue's, an event's), or by a task
+/// of such a loop awaiting another's handle. This thread is about to block
+/// in this loop, so none of them can fire. A waker held anywhere else (by
+/// another thread, or in a structure evloop cannot see into) may still fire,
+/// so the loop waits for it, as asyncio would.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StallReport {
     /// The clock at the stall.

@@ -361,6 +361,12 @@ impl Runtime {
 
     /// Cancels a live task by id (see [`JoinHandle::cancel`]).
     ///
+    /// Cancelling `block_on`'s own future (the task named `main`) makes that
+    /// `block_on` end: `try_block_on` returns [`RunErrorKind::Cancelled`] and
+    /// `block_on` panics saying so, as `asyncio.run` raises
+    /// `CancelledError` when its main task is cancelled. The future is
+    /// dropped where it was parked when `block_on` returns.
+    ///
     /// # Errors
     ///
     /// When no live task has this id.

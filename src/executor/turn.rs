@@ -76,7 +76,11 @@ impl Core {
                         break;
                     }
                     polls += 1;
-                    if polls >= budget || self.goal_reached(&goal) {
+                    // An interrupt takes effect after the poll in progress.
+                    if polls >= budget
+                        || self.goal_reached(&goal)
+                        || self.remote().interrupt_pending()
+                    {
                         break;
                     }
                 }
@@ -105,7 +109,7 @@ impl Core {
     fn goal_reached(&self, goal: &Goal<'_>) -> bool {
         match goal {
             Goal::Idle | Goal::Time(_) => false,
-            Goal::Root => self.root_done.get(),
+            Goal::Root => self.root_done.get() || self.root_cancelled.get(),
             Goal::Until(done) => done(),
             Goal::AllDone => self.tasks.borrow().len() == 0,
         }
@@ -252,6 +256,10 @@ impl Core {
     ) -> Result<RunReport, RunError> {
         let task = self.insert_root();
         let report = self.drive(Goal::Root, Some(root));
+        if self.root_cancelled.get() {
+            let polls = report.as_ref().map_or_else(|e| e.polls, |r| r.polls);
+            return Err(RunError::new(polls, RunErrorKind::Cancelled));
+        }
         if !self.root_done.get() {
             // Interrupted or stalled: the root leaves the table, finished (a
             // stray wake of its waker finds it so).

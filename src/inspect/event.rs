@@ -90,6 +90,14 @@ pub enum LoopEventKind {
         /// The task.
         task: TaskId,
     },
+    /// A task returned an error its handle reports as a failure (a
+    /// [`TaskGroup`](crate::combinators::TaskGroup) child returning `Err`).
+    Failed {
+        /// The task.
+        task: TaskId,
+        /// The error's text.
+        message: String,
+    },
     /// A task panicked.
     Panicked {
         /// The task.
@@ -136,6 +144,7 @@ impl fmt::Display for LoopEvent {
             LoopEventKind::Completed { task } => write!(f, "{task} done"),
             LoopEventKind::Cancelled { task } => write!(f, "{task} cancelled"),
             LoopEventKind::Panicked { task, message } => write!(f, "{task} panicked: {message}"),
+            LoopEventKind::Failed { task, message } => write!(f, "{task} failed: {message}"),
             LoopEventKind::Diagnostic(d) => write!(f, "warning: {d}"),
         }
     }

@@ -7,6 +7,7 @@
 //! report needs: task A waits on lock L, held by task B, which waits on…
 
 use std::fmt;
+use std::task::Waker;
 
 use crate::task::TaskId;
 
@@ -47,4 +48,12 @@ impl fmt::Display for PrimitiveInfo {
 /// Implemented by the shared state of every primitive.
 pub(crate) trait InspectPrimitive {
     fn info(&self) -> PrimitiveInfo;
+
+    /// Shows `visit` every waker the primitive holds (its waiting lines).
+    /// A waker held here can only be called by code on the loop's thread:
+    /// the loop uses this to tell a deadlock on the real clock from a wait
+    /// for another thread.
+    fn held_wakers(&self, visit: &mut dyn FnMut(&Waker)) {
+        let _ = visit;
+    }
 }

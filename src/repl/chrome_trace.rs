@@ -54,11 +54,13 @@ pub fn export(v: &View<'_>) -> String {
             )),
             LoopEventKind::Completed { task }
             | LoopEventKind::Cancelled { task }
+            | LoopEventKind::Failed { task, .. }
             | LoopEventKind::Panicked { task, .. } => {
                 let end = match &e.kind {
                     LoopEventKind::Completed { .. } => "done".to_string(),
                     LoopEventKind::Cancelled { .. } => "cancelled".to_string(),
                     LoopEventKind::Panicked { message, .. } => format!("panicked: {message}"),
+                    LoopEventKind::Failed { message, .. } => format!("failed: {message}"),
                     _ => unreachable!(),
                 };
                 let start = spawned.remove(task).unwrap_or(ts);

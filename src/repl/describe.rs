@@ -142,6 +142,10 @@ impl Describe<'_> {
                 Style::Failed,
                 format!("{} panicked: {message}", self.task(*task)),
             ),
+            LoopEventKind::Failed { task, message } => (
+                Style::Failed,
+                format!("{} failed: {message}", self.task(*task)),
+            ),
             LoopEventKind::Diagnostic(d) => {
                 let w = self.warning(d);
                 return at.with(Style::Warning, w.text());
@@ -170,6 +174,7 @@ pub fn state_word(state: TaskState, outcome: Option<&Outcome>) -> (Style, &'stat
         (TaskState::Done, _) => (Style::Done, "done"),
         (TaskState::Cancelled, _) => (Style::Cancelled, "cancelled"),
         (TaskState::Panicked, _) => (Style::Failed, "panicked"),
+        (TaskState::Failed, _) => (Style::Failed, "failed"),
     }
 }
 

@@ -119,7 +119,8 @@ pub fn quote(s: &str) -> String {
 
 /// `s` as one token: bare if it is a word, quoted otherwise.
 pub fn word_or_quoted(s: &str) -> String {
-    if is_bare_word(s) {
+    // A value starting with `--` would read back as a flag: quote it.
+    if is_bare_word(s) && !s.starts_with("--") {
         s.to_string()
     } else {
         quote(s)

@@ -187,6 +187,7 @@ pub fn involves(e: &LoopEvent, task: TaskId) -> bool {
         | LoopEventKind::Polled { task: t, .. }
         | LoopEventKind::Completed { task: t }
         | LoopEventKind::Cancelled { task: t }
+        | LoopEventKind::Failed { task: t, .. }
         | LoopEventKind::Panicked { task: t, .. } => *t == task,
         LoopEventKind::TimerFired { owner, .. } => *owner == Some(task),
         LoopEventKind::ClockAdvanced { .. } => false,

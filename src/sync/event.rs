@@ -112,6 +112,10 @@ impl Event {
 }
 
 impl InspectPrimitive for EventInner {
+    fn held_wakers(&self, visit: &mut dyn FnMut(&std::task::Waker)) {
+        self.state.borrow().line.held_wakers(visit);
+    }
+
     fn info(&self) -> PrimitiveInfo {
         let s = self.state.borrow();
         PrimitiveInfo {

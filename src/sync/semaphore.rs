@@ -14,7 +14,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::meta::Meta;
-use super::waiters::{WaitList, Waiter};
+use super::waiters::{WaitList, Waiter, wake_all};
 use crate::inspect::{InspectPrimitive, PrimitiveInfo};
 use crate::task::TaskId;
 
@@ -130,11 +130,35 @@ impl Semaphore {
     }
 
     /// Adds `n` permits (handing them to waiters first, in line order).
+    /// The counts saturate at `usize::MAX`; the work is proportional to the
+    /// number of waiters, not to `n`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = evloop::sync::Semaphore::new(1);
+    /// sem.add_permits(usize::MAX); // instant: no loop over the permits
+    /// assert_eq!(sem.available_permits(), usize::MAX);
+    /// ```
     pub fn add_permits(&self, n: usize) {
-        self.inner.state.borrow_mut().total += n;
-        for _ in 0..n {
-            self.inner.release_one();
-        }
+        let woken = {
+            let mut s = self.inner.state.borrow_mut();
+            s.total = s.total.saturating_add(n);
+            let mut woken = Vec::new();
+            let mut left = n;
+            while left > 0 {
+                match s.line.grant_next() {
+                    Some(waker) => {
+                        woken.extend(waker);
+                        left -= 1;
+                    }
+                    None => break,
+                }
+            }
+            s.available = s.available.saturating_add(left);
+            woken
+        };
+        wake_all(woken);
     }
 
     /// The semaphore's name.
@@ -179,6 +203,10 @@ impl SemInner {
 }
 
 impl InspectPrimitive for SemInner {
+    fn held_wakers(&self, visit: &mut dyn FnMut(&std::task::Waker)) {
+        self.state.borrow().line.held_wakers(visit);
+    }
+
     fn info(&self) -> PrimitiveInfo {
         let s = self.state.borrow();
         let state = if self.meta.kind == "lock" {

@@ -96,6 +96,15 @@ impl WaitList {
         self.line.len()
     }
 
+    /// Shows `visit` the waker of everyone in line.
+    pub(crate) fn held_wakers(&self, visit: &mut dyn FnMut(&Waker)) {
+        for waiter in &self.line {
+            if let Some(waker) = waiter.waker.borrow().as_ref() {
+                visit(waker);
+            }
+        }
+    }
+
     /// The waiting tasks, front of the line first.
     pub(crate) fn tasks(&self) -> impl Iterator<Item = TaskId> + '_ {
         self.line.iter().filter_map(|w| w.task)

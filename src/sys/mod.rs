@@ -149,6 +149,7 @@ use std::os::fd::RawFd;
 use std::time::Duration;
 
 pub(crate) mod signal;
+pub(crate) mod usage;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll;

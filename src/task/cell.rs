@@ -33,11 +33,13 @@
 //!    from spawn until the allocation is freed.
 //! 2. While the stage is `Running`, the future is never moved: it is polled
 //!    through `Pin::new_unchecked` and leaves the `Running` stage only by
-//!    being dropped in place (`replace_running`).
-//! 3. `replace_running` runs the future's destructor with
-//!    `ptr::drop_in_place` and then writes the new stage with `ptr::write`,
-//!    so a destructor that panics can never cause a double drop.
+//!    being dropped in place (`drop_running`).
+//! 3. `drop_running` runs the future's destructor with
+//!    `ptr::drop_in_place` and then writes `Consumed` with `ptr::write`, so a
+//!    destructor that panics can never cause a double drop; the next stage
+//!    is assigned over `Consumed`, which has nothing to drop.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -85,15 +87,17 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     /// 1): the loop's reference to it, and the handle's typed one.
     pub(crate) fn spawn(spawn: Spawn, hook: S, future: F) -> Spawned<F::Output> {
         Spawned::new(
-            Self::allocate(spawn, hook, future),
+            Self::allocate(spawn, hook, future, &Self::VTABLE),
             Self::take_output,
             Self::failed,
         )
     }
 
-    fn allocate(spawn: Spawn, hook: S, future: F) -> TaskRef {
+    /// `vtable` is this type's own (`VTABLE`, or `FLAT_VTABLE`: rule 4 of
+    /// the module docs of `task`).
+    fn allocate(spawn: Spawn, hook: S, future: F, vtable: &'static TaskVTable) -> TaskRef {
         let cell = Arc::new(TaskCell {
-            header: Header::new(spawn, &Self::VTABLE),
+            header: Header::new(spawn, vtable),
             hook,
             stage: RefCell::new(Stage::Running(future)),
         });
@@ -136,21 +140,33 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         // alive for this call; `WAKER` is this type's waker vtable.
         let waker = unsafe { WakerRef::new(ptr.as_ptr().cast_const().cast(), &Self::WAKER) };
         let mut cx = Context::from_waker(&waker);
-        match catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx))) {
-            Ok(Poll::Pending) => Polled::Pending,
-            Ok(Poll::Ready(output)) => {
-                // The future returned: drop it in place (its destructors run
-                // now, as its last act) and keep the output for the handle.
-                let _ = replace_running(&mut stage, Stage::Finished(Ok(output)));
-                Polled::Ready
-            }
+        let payload = match catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx))) {
+            Ok(Poll::Pending) => return Polled::Pending,
+            // The future returned: drop it in place (its destructors run now,
+            // as its last act), then keep the output for the handle.
+            Ok(Poll::Ready(output)) => match drop_running(&mut stage) {
+                None => {
+                    *stage = Stage::Finished(Ok(output));
+                    return Polled::Ready;
+                }
+                // A destructor panicked after the future returned: the task
+                // failed after all.
+                Some(payload) => {
+                    let _ = catch_unwind(AssertUnwindSafe(|| drop(output)));
+                    payload
+                }
+            },
             Err(payload) => {
-                let message = panic_message(&*payload);
-                let error = JoinError::panicked(&cell.header, message.clone(), payload);
-                let _ = replace_running(&mut stage, Stage::Finished(Err(Box::new(error))));
-                Polled::Panicked(message)
+                // A destructor panicking while the panic's future is dropped
+                // is lost: the first panic is the task's failure.
+                let _ = drop_running(&mut stage);
+                payload
             }
-        }
+        };
+        let message = panic_message(&*payload);
+        let error = JoinError::panicked(&cell.header, message.clone(), payload);
+        *stage = Stage::Finished(Err(Box::new(error)));
+        Polled::Panicked(message)
     }
 
     unsafe fn drop_future(ptr: NonNull<Header>) -> Option<String> {
@@ -160,8 +176,20 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         if !matches!(*stage, Stage::Running(_)) {
             return None;
         }
-        let error = JoinError::cancelled(&cell.header);
-        replace_running(&mut stage, Stage::Finished(Err(Box::new(error))))
+        match drop_running(&mut stage) {
+            None => {
+                *stage = Stage::Finished(Err(Box::new(JoinError::cancelled(&cell.header))));
+                None
+            }
+            // Its cleanup panicked: that panic is the task's failure
+            // (asyncio's "the exception raised while handling CancelledError").
+            Some(payload) => {
+                let message = panic_message(&*payload);
+                let error = JoinError::cleanup_panicked(&cell.header, message.clone(), payload);
+                *stage = Stage::Finished(Err(Box::new(error)));
+                Some(message)
+            }
+        }
     }
 
     unsafe fn failure(ptr: NonNull<Header>) -> Option<String> {
@@ -181,7 +209,7 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         if let Ok(mut stage) = cell.stage.try_borrow_mut()
             && !matches!(*stage, Stage::Consumed)
         {
-            let _ = replace_running(&mut stage, Stage::Consumed);
+            let _ = drop_running(&mut stage);
         }
         cell.header.release();
     }
@@ -235,10 +263,50 @@ where
     /// output flattened.
     pub(crate) fn spawn_flattened(spawn: Spawn, hook: S, future: F) -> Spawned<T> {
         Spawned::new(
-            Self::allocate(spawn, hook, future),
+            Self::allocate(spawn, hook, future, &Self::FLAT_VTABLE),
             Self::take_flattened,
             Self::failed_flattened,
         )
+    }
+
+    /// A flattened task's vtable: its poll says `Failed` when the future
+    /// returned an error.
+    const FLAT_VTABLE: TaskVTable = TaskVTable {
+        poll: Self::poll_flattened,
+        failure: Self::failure_flattened,
+        ..Self::VTABLE
+    };
+
+    /// The failure's text, for an error returned as well as for a panic.
+    unsafe fn failure_flattened(ptr: NonNull<Header>) -> Option<String> {
+        // SAFETY: the vtable's contract.
+        let cell = unsafe { Self::cell(ptr) };
+        match &*cell.stage.try_borrow().ok()? {
+            Stage::Finished(Ok(Err(e))) => Some(
+                e.error_message()
+                    .map_or_else(|| e.to_string(), str::to_owned),
+            ),
+            // SAFETY: forwarded contract.
+            _ => unsafe { Self::failure(ptr) },
+        }
+    }
+
+    unsafe fn poll_flattened(ptr: NonNull<Header>) -> Polled {
+        // SAFETY: forwarded contract.
+        let polled = unsafe { Self::poll(ptr) };
+        if polled != Polled::Ready {
+            return polled;
+        }
+        // SAFETY: the vtable's contract.
+        let cell = unsafe { Self::cell(ptr) };
+        let message = match &*cell.stage.borrow() {
+            Stage::Finished(Ok(Err(e))) => Some(
+                e.error_message()
+                    .map_or_else(|| e.to_string(), str::to_owned),
+            ),
+            _ => None,
+        };
+        message.map_or(Polled::Ready, Polled::Failed)
     }
 
     unsafe fn take_flattened(ptr: NonNull<Header>) -> Option<Result<T, JoinError>> {
@@ -309,10 +377,9 @@ impl<T> OutputRef<T> {
     }
 }
 
-/// Replaces the `Running` stage (or a finished one) by `next`, running the
-/// old value's destructor in place. A panicking destructor is caught and
-/// reported as the message.
-fn replace_running<F: Future>(stage: &mut Stage<F>, next: Stage<F>) -> Option<String> {
+/// Drops what the stage holds (the future, or an output nobody took) in
+/// place and leaves it `Consumed`. The payload if a destructor panicked.
+fn drop_running<F: Future>(stage: &mut Stage<F>) -> Option<Box<dyn Any + Send>> {
     let place: *mut Stage<F> = stage;
     // SAFETY: `place` comes from a live `&mut Stage<F>`, so it is valid and
     // aligned. The old value is dropped exactly once, here, and never
@@ -322,6 +389,6 @@ fn replace_running<F: Future>(stage: &mut Stage<F>, next: Stage<F>) -> Option<St
     let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(place) }));
     // SAFETY: the slot's old value was dropped above; writing without
     // dropping is what a dropped slot needs.
-    unsafe { ptr::write(place, next) };
-    dropped.err().map(|p| panic_message(&*p))
+    unsafe { ptr::write(place, Stage::Consumed) };
+    dropped.err()
 }

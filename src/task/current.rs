@@ -16,6 +16,8 @@ use super::{TaskId, WaitOn};
 /// thread-local access, with no lazy registration, on every poll.
 struct Polling {
     task: Cell<Option<TaskId>>,
+    /// True while a gather polls its inputs (see [`gathering`]).
+    gathering: Cell<bool>,
     /// True once the poll in progress noted a wait (so a poll of a future
     /// that notes nothing, a `yield_now`, never touches `NOTED`).
     noted: Cell<bool>,
@@ -25,6 +27,7 @@ thread_local! {
     static POLLING: Polling = const {
         Polling {
             task: Cell::new(None),
+            gathering: Cell::new(false),
             noted: Cell::new(false),
         }
     };
@@ -45,6 +48,22 @@ pub(crate) fn note(wait: WaitOn) {
     }) {
         let _ = NOTED.try_with(|n| drop(n.replace(Some(wait))));
     }
+}
+
+/// Runs `poll` as a gather polling its inputs: a task handle polled there
+/// counts its task's failure as retrieved, whatever the gather then does
+/// with it (asyncio's gather marks the exception of a child that fails after
+/// the gather returned as retrieved, too).
+pub(crate) fn gathering<R>(poll: impl FnOnce() -> R) -> R {
+    let outer = POLLING.with(|p| p.gathering.replace(true));
+    let out = poll();
+    POLLING.with(|p| p.gathering.set(outer));
+    out
+}
+
+/// True while a gather polls its inputs.
+pub(crate) fn in_gather() -> bool {
+    POLLING.with(|p| p.gathering.get())
 }
 
 /// Marks `task` as being polled until [`PollScope::end`].

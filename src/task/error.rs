@@ -19,6 +19,9 @@ enum JoinErrorKind {
         message: String,
         /// The value the task panicked with, for `resume_unwind`.
         payload: Option<Box<dyn Any + Send>>,
+        /// The panic came from the task's cleanup, while it was being
+        /// cancelled.
+        in_cleanup: bool,
     },
     Failed(String),
 }
@@ -43,6 +46,26 @@ impl JoinError {
             kind: JoinErrorKind::Panicked {
                 message,
                 payload: Some(payload),
+                in_cleanup: false,
+            },
+        }
+    }
+
+    /// The task was being cancelled and its cleanup (a destructor of its
+    /// future) panicked: the panic is its failure, as asyncio makes an
+    /// exception raised while handling `CancelledError` the task's.
+    pub(crate) fn cleanup_panicked(
+        header: &Header,
+        message: String,
+        payload: Box<dyn Any + Send>,
+    ) -> JoinError {
+        JoinError {
+            id: header.id,
+            name: header.name.to_string(),
+            kind: JoinErrorKind::Panicked {
+                message,
+                payload: Some(payload),
+                in_cleanup: true,
             },
         }
     }
@@ -82,7 +105,11 @@ impl JoinError {
         JoinError {
             id,
             name,
-            kind: JoinErrorKind::Panicked { message, payload },
+            kind: JoinErrorKind::Panicked {
+                message,
+                payload,
+                in_cleanup: false,
+            },
         }
     }
 
@@ -91,7 +118,9 @@ impl JoinError {
         matches!(self.kind, JoinErrorKind::Cancelled)
     }
 
-    /// The task panicked.
+    /// The task panicked (in its own code, or in its cleanup while it was
+    /// being cancelled: then [`is_cancelled`](JoinError::is_cancelled) is
+    /// false, as asyncio's `cancelled()` is once the cleanup raised).
     pub fn is_panic(&self) -> bool {
         matches!(self.kind, JoinErrorKind::Panicked { .. })
     }
@@ -150,9 +179,20 @@ impl fmt::Display for JoinError {
             JoinErrorKind::Cancelled => {
                 write!(f, "task '{}' ({}) was cancelled", self.name, self.id)
             }
-            JoinErrorKind::Panicked { message, .. } => {
-                write!(f, "task '{}' ({}) panicked: {message}", self.name, self.id)
-            }
+            JoinErrorKind::Panicked {
+                message,
+                in_cleanup: false,
+                ..
+            } => write!(f, "task '{}' ({}) panicked: {message}", self.name, self.id),
+            JoinErrorKind::Panicked {
+                message,
+                in_cleanup: true,
+                ..
+            } => write!(
+                f,
+                "task '{}' ({}) was being cancelled, and its cleanup panicked: {message}",
+                self.name, self.id
+            ),
             JoinErrorKind::Failed(m) => write!(f, "task '{}' ({}) failed: {m}", self.name, self.id),
         }
     }

@@ -160,6 +160,15 @@ impl Header {
         }));
     }
 
+    /// Shows `visit` the waker of whoever awaits the task's handle.
+    pub(crate) fn visit_join_waker(&self, visit: &mut dyn FnMut(&Waker)) {
+        let waker = self.join_waker.take();
+        if let Some(w) = &waker {
+            visit(w);
+        }
+        self.join_waker.set(waker);
+    }
+
     /// Wakes whoever awaits the task's handle.
     pub(crate) fn wake_joiner(&self) {
         if let Some(w) = self.join_waker.take() {

@@ -95,6 +95,29 @@ impl<T> JoinHandle<T> {
     /// Detaches the task explicitly (the same as dropping the handle).
     pub fn detach(self) {}
 
+    /// This handle, made to cancel its task if dropped before the task
+    /// finished (tokio's `AbortOnDrop`). The one obvious way to cancel the
+    /// losers of a [`race`](crate::race) or [`select`](crate::select), or a
+    /// task a [`timeout`](crate::timeout) gave up on: asyncio's
+    /// `wait_for(task)` and "first result wins, cancel the rest".
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use evloop::TaskState;
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// let task = rt.spawn(evloop::sleep(Duration::from_secs(10))).cancel_on_drop();
+    /// let id = task.id();
+    /// drop(task);
+    /// assert_eq!(rt.snapshot().task(id).unwrap().state, TaskState::Cancelled);
+    /// ```
+    #[doc(alias = "abort_on_drop")]
+    pub fn cancel_on_drop(self) -> CancelOnDrop<T> {
+        CancelOnDrop { handle: Some(self) }
+    }
+
     /// True once the task finished without an output: it panicked, was
     /// cancelled, or (a [`TaskGroup`](crate::combinators::TaskGroup) child)
     /// returned an error. What `wait(.., ReturnWhen::FirstException, ..)`
@@ -142,6 +165,13 @@ impl Canceller {
     pub(crate) fn cancel(&self) -> Cancel {
         cancel(&self.task, &self.host)
     }
+
+    /// The task's failure was taken by whoever holds this (a task group
+    /// keeps it in its `GroupError`): debug mode must not call it
+    /// unretrieved.
+    pub(crate) fn mark_retrieved(&self) {
+        self.task.state.mark_retrieved();
+    }
 }
 
 impl<T> Drop for JoinHandle<T> {
@@ -149,7 +179,8 @@ impl<T> Drop for JoinHandle<T> {
         let task = self.output.task();
         let header = task.header();
         header.state.detach();
-        if let Some(message) = task.failure()
+        if header.state.is_unretrieved()
+            && let Some(message) = task.failure()
             && let Some(host) = self.host.upgrade()
         {
             host.failure_unread(header, message);
@@ -172,6 +203,9 @@ impl<T> Future for JoinHandle<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let header = self.header();
+        if current::in_gather() {
+            header.state.mark_retrieved();
+        }
         if !header.state.is_finished() {
             if header.state.is_running() {
                 // Only one task runs at a time: the one awaiting is this one.
@@ -192,6 +226,73 @@ impl<T> Future for JoinHandle<T> {
                 header.name, header.id
             ),
         }
+    }
+}
+
+/// A [`JoinHandle`] that cancels its task when dropped before the task
+/// finished: see [`JoinHandle::cancel_on_drop`]. Awaiting it is awaiting the
+/// handle.
+#[must_use = "dropping a CancelOnDrop cancels its task"]
+pub struct CancelOnDrop<T> {
+    /// Always `Some` until `into_handle` or `drop` takes it.
+    handle: Option<JoinHandle<T>>,
+}
+
+impl<T> CancelOnDrop<T> {
+    fn handle(&self) -> &JoinHandle<T> {
+        self.handle
+            .as_ref()
+            .expect("a CancelOnDrop holds its handle until it is dropped")
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.handle().id()
+    }
+
+    /// True once the task has finished.
+    pub fn is_finished(&self) -> bool {
+        self.handle().is_finished()
+    }
+
+    /// Cancels the task now (see [`JoinHandle::cancel`]).
+    pub fn cancel(&self) -> Cancel {
+        self.handle().cancel()
+    }
+
+    /// The plain handle back: dropping it then detaches the task.
+    pub fn into_handle(mut self) -> JoinHandle<T> {
+        self.handle
+            .take()
+            .expect("a CancelOnDrop holds its handle until it is dropped")
+    }
+}
+
+impl<T> Future for CancelOnDrop<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let handle = self
+            .handle
+            .as_mut()
+            .expect("a CancelOnDrop holds its handle until it is dropped");
+        Pin::new(handle).poll(cx)
+    }
+}
+
+impl<T> Drop for CancelOnDrop<T> {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take()
+            && !handle.is_finished()
+        {
+            handle.cancel();
+        }
+    }
+}
+
+impl<T> fmt::Debug for CancelOnDrop<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("CancelOnDrop").field(&self.handle).finish()
     }
 }
 

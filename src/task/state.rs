@@ -5,6 +5,7 @@
 //!                 │
 //!                 ▼       ② start_poll                    ⑤ end_poll(Ready)
 //!   ┌───────▶ Ready ─────────────────────▶ Running ──────────────────────────▶ Done
+//!   │           ▲                           │ │ │ ⑤b end_poll(Failed) ─────────▶ Failed
 //!   │           ▲                           │ │ │ ⑥ end_poll(Panicked)
 //!   │ ⑧ wake    │ ④ end_poll(Pending),      │ │ └─────────────────────────────▶ Panicked
 //!   │ (any      │   woken during its poll   │ │
@@ -16,6 +17,10 @@
 //!   ⑩ cancel while Running (the task cancels itself): requested, and
 //!      ⑦ end_poll(Pending) then answers CancelNow ──────────────────────────▶ Cancelled
 //!   ⑪ detach: the JoinHandle is gone (a flag; the life goes on)
+//!   ⑫ cleanup_panicked: a cancelled task's cleanup (a destructor of its
+//!      future) panicked: Cancelled ──────────────────────────────────────▶ Panicked
+//!   ⑬ mark_retrieved: someone else took the failure (a task group, a
+//!      gather): a flag; debug mode will not call it unretrieved
 //! ```
 //!
 //! Each transition is a method of [`State`] that returns a `#[must_use]`
@@ -54,6 +59,9 @@ pub enum TaskState {
     Cancelled,
     /// Panicked while being polled.
     Panicked,
+    /// Returned an error that its handle reports as its [`JoinError`](crate::JoinError)
+    /// (a [`TaskGroup`](crate::combinators::TaskGroup) child returning `Err`).
+    Failed,
 }
 
 impl TaskState {
@@ -61,7 +69,7 @@ impl TaskState {
     pub fn is_finished(self) -> bool {
         matches!(
             self,
-            TaskState::Done | TaskState::Cancelled | TaskState::Panicked
+            TaskState::Done | TaskState::Cancelled | TaskState::Panicked | TaskState::Failed
         )
     }
 
@@ -74,6 +82,7 @@ impl TaskState {
             TaskState::Done => "done",
             TaskState::Cancelled => "cancelled",
             TaskState::Panicked => "panicked",
+            TaskState::Failed => "failed",
         }
     }
 }
@@ -96,6 +105,7 @@ enum Life {
     Done,
     Cancelled,
     Panicked,
+    Failed,
 }
 
 /// A task's state (see the module docs): the only place it changes.
@@ -103,6 +113,7 @@ pub(crate) struct State {
     pub(super) queued: Queued,
     life: Cell<Life>,
     detached: Cell<bool>,
+    retrieved: Cell<bool>,
 }
 
 /// The part of the state a wake on any thread may touch.
@@ -135,6 +146,8 @@ pub(crate) enum PollEnd {
     Pending,
     Ready,
     Panicked,
+    /// Ready, with an error its handle reports as a failure.
+    Failed,
 }
 
 /// What the loop must do after a poll (③–⑦).
@@ -149,6 +162,8 @@ pub(crate) enum AfterPoll {
     Done,
     /// ⑥ Panicked: its `JoinError` is in the stage.
     Panicked,
+    /// ⑤b Failed: it returned an error its handle reports as a failure.
+    Failed,
     /// ⑦ Cancelled itself during the poll: drop its future now.
     CancelNow,
 }
@@ -190,6 +205,7 @@ impl State {
             queued: Queued(AtomicBool::new(true)),
             life: Cell::new(Life::Idle),
             detached: Cell::new(false),
+            retrieved: Cell::new(false),
         }
     }
 
@@ -226,6 +242,7 @@ impl State {
         let (life, after) = match end {
             PollEnd::Ready => (Life::Done, AfterPoll::Done),
             PollEnd::Panicked => (Life::Panicked, AfterPoll::Panicked),
+            PollEnd::Failed => (Life::Failed, AfterPoll::Failed),
             PollEnd::Pending if cancel => (Life::Cancelled, AfterPoll::CancelNow),
             PollEnd::Pending if self.queued.get() => (Life::Idle, AfterPoll::Requeued),
             PollEnd::Pending => (Life::Idle, AfterPoll::Parked),
@@ -246,7 +263,9 @@ impl State {
                 self.life.set(Life::CancelRequested);
                 CancelStep::Requested
             }
-            Life::Done | Life::Cancelled | Life::Panicked => CancelStep::AlreadyFinished,
+            Life::Done | Life::Cancelled | Life::Panicked | Life::Failed => {
+                CancelStep::AlreadyFinished
+            }
         }
     }
 
@@ -255,15 +274,36 @@ impl State {
         self.detached.set(true);
     }
 
-    pub(crate) fn is_detached(&self) -> bool {
-        self.detached.get()
+    /// ⑫ A cancelled task's cleanup panicked: that panic is its end.
+    pub(crate) fn cleanup_panicked(&self) {
+        if self.life.get() == Life::Cancelled {
+            self.life.set(Life::Panicked);
+        }
+    }
+
+    /// ⑬ Someone took the task's failure (a task group keeps it in its
+    /// `GroupError`; a gather gave up on it): it is not unretrieved.
+    pub(crate) fn mark_retrieved(&self) {
+        self.retrieved.set(true);
+    }
+
+    /// True when a failure of the task will never be read: its handle is
+    /// gone and nobody else took it.
+    pub(crate) fn is_unretrieved(&self) -> bool {
+        self.detached.get() && !self.retrieved.get()
+    }
+
+    /// True when the task is queued (a wake came in). After a fence, this is
+    /// what a wake on another thread did before it let its waker go.
+    pub(crate) fn is_queued(&self) -> bool {
+        self.queued.get()
     }
 
     /// Done, cancelled or panicked: it will never be polled again.
     pub(crate) fn is_finished(&self) -> bool {
         matches!(
             self.life.get(),
-            Life::Done | Life::Cancelled | Life::Panicked
+            Life::Done | Life::Cancelled | Life::Panicked | Life::Failed
         )
     }
 
@@ -281,6 +321,7 @@ impl State {
             Life::Done => TaskState::Done,
             Life::Cancelled => TaskState::Cancelled,
             Life::Panicked => TaskState::Panicked,
+            Life::Failed => TaskState::Failed,
         }
     }
 }
@@ -347,8 +388,10 @@ mod tests {
         assert_eq!(s.end_poll(PollEnd::Panicked), AfterPoll::Panicked);
         assert!(s.is_finished());
         assert_eq!(s.get(), TaskState::Panicked);
-        assert!(!s.is_detached());
+        assert!(!s.is_unretrieved(), "its handle is still there");
         s.detach();
-        assert!(s.is_detached());
+        assert!(s.is_unretrieved());
+        s.mark_retrieved();
+        assert!(!s.is_unretrieved(), "a task group or a gather took it");
     }
 }

@@ -34,7 +34,8 @@ pub(crate) struct TaskVTable {
     /// "cancelled" error for the handle. `Some(message)` if a destructor
     /// panicked. Loop's thread.
     pub(crate) drop_future: unsafe fn(NonNull<Header>) -> Option<String>,
-    /// The panic message of a failure nobody has taken out yet. Loop's thread.
+    /// The text of a failure nobody has taken out yet (a panic's message;
+    /// for a task group child, also the error it returned). Loop's thread.
     pub(crate) failure: unsafe fn(NonNull<Header>) -> Option<String>,
     /// Drops every value of the task that is not `Send` (what is left of the
     /// future or output, the header's loop-side values): the last `TaskRef`
@@ -54,6 +55,9 @@ pub(crate) enum Polled {
     Pending,
     Ready,
     Panicked(String),
+    /// Ready with an error its handle reports as a failure (a task group
+    /// child returning `Err`): the error's text.
+    Failed(String),
 }
 
 impl Polled {
@@ -64,6 +68,7 @@ impl Polled {
             Polled::Pending => PollEnd::Pending,
             Polled::Ready => PollEnd::Ready,
             Polled::Panicked(_) => PollEnd::Panicked,
+            Polled::Failed(_) => PollEnd::Failed,
         }
     }
 }

@@ -32,6 +32,10 @@ use crate::clock::Clock;
 use crate::current::{Current, Entered};
 use crate::task::current;
 
+/// The latest instant the clock can read: one nanosecond before
+/// [`Instant::FAR_FUTURE`], so that a deadline there never comes.
+const LATEST: Instant = Instant(Duration::MAX.saturating_sub(Duration::from_nanos(1)));
+
 /// The clock and the timers of one loop.
 pub(crate) struct TimerDriver {
     clock: Clock,
@@ -77,8 +81,11 @@ impl TimerDriver {
     }
 
     /// Moves the virtual clock forward to `to`; returns where it was, if it
-    /// moved.
+    /// moved. The clock stops short of [`Instant::FAR_FUTURE`], the deadline
+    /// that never comes: `advance(Duration::MAX)` leaves it one nanosecond
+    /// before.
     pub(crate) fn advance_to(&self, to: Instant) -> Option<Instant> {
+        let to = to.min(LATEST);
         let from = self.now();
         if to <= from {
             return None;

@@ -181,7 +181,8 @@ impl TimerHeap {
     pub(crate) fn pop_due(&mut self, now: Instant) -> Option<Fired> {
         self.purge_top();
         let Reverse(top) = *self.heap.peek()?;
-        if top.deadline > now {
+        // A deadline at FAR_FUTURE never comes, whatever the clock reads.
+        if top.deadline > now || top.deadline == Instant::FAR_FUTURE {
             return None;
         }
         self.heap.pop();

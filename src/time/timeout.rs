@@ -16,7 +16,20 @@ use super::{Instant, Sleep, sleep, sleep_until};
 /// the inner future is dropped with it, which cancels whatever it was doing
 /// (its destructors run). If the inner future is a
 /// [`JoinHandle`](crate::JoinHandle), dropping it only *detaches* its task,
-/// which runs on: cancel the task yourself if it must stop.
+/// which runs on; asyncio's `wait_for(task)` cancels the task, and so does a
+/// timeout around [`JoinHandle::cancel_on_drop`](crate::JoinHandle::cancel_on_drop):
+///
+/// ```
+/// use std::time::Duration;
+/// use evloop::{TaskState, sleep, time::timeout};
+///
+/// let rt = evloop::Runtime::builder().virtual_clock().build();
+/// let slow = rt.spawn(sleep(Duration::from_secs(10)));
+/// let id = slow.id();
+/// let out = rt.block_on(timeout(Duration::from_secs(1), slow.cancel_on_drop()));
+/// assert!(out.is_err());
+/// assert_eq!(rt.snapshot().task(id).unwrap().state, TaskState::Cancelled);
+/// ```
 ///
 /// The inner future is polled first, so a future that is ready at the
 /// deadline wins. Like [`sleep`](super::sleep), a timeout made outside a

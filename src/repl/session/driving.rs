@@ -272,7 +272,9 @@ impl Session {
                 Style::Warning,
                 "  interrupted (Ctrl-C); every task is intact",
             )],
-            RunErrorKind::RealClock => vec![Line::plain(format!("  {stopped}"))],
+            RunErrorKind::RealClock | RunErrorKind::Cancelled => {
+                vec![Line::plain(format!("  {stopped}"))]
+            }
         }
     }
 }

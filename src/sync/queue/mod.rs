@@ -329,6 +329,13 @@ impl<T> Queue<T> {
 }
 
 impl<T> InspectPrimitive for QueueInner<T> {
+    fn held_wakers(&self, visit: &mut dyn FnMut(&Waker)) {
+        let s = self.state.borrow();
+        s.putters.held_wakers(visit);
+        s.getters.held_wakers(visit);
+        s.joiners.held_wakers(visit);
+    }
+
     fn info(&self) -> PrimitiveInfo {
         let s = self.state.borrow();
         let mut state = match s.capacity {
