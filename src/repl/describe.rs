@@ -62,16 +62,33 @@ impl Describe<'_> {
                 task,
                 took,
                 threshold,
+                cpu,
                 ..
             } => {
-                let took = if self.deterministic {
-                    format!("longer than {}", format_duration(*threshold))
-                } else {
-                    format!(
+                // Where the OS says how much of the poll was on the CPU, say
+                // which it was: computing, or waiting in a blocking call.
+                // (Transcripts leave it out, as every real-time measurement.)
+                let took = match cpu {
+                    _ if self.deterministic => {
+                        format!("longer than {}", format_duration(*threshold))
+                    }
+                    Some(cpu) if cpu < threshold => format!(
+                        "{} (threshold {}), only {} of it on the CPU: it waited in a blocking call,",
+                        format_measured(*took),
+                        format_duration(*threshold),
+                        format_measured(*cpu)
+                    ),
+                    Some(cpu) => format!(
+                        "{} (threshold {}), {} of it computing on the CPU,",
+                        format_measured(*took),
+                        format_duration(*threshold),
+                        format_measured(*cpu)
+                    ),
+                    None => format!(
                         "{} (threshold {})",
                         format_measured(*took),
                         format_duration(*threshold)
-                    )
+                    ),
                 };
                 format!(
                     "slow poll: {} blocked the loop for {took} in one poll; every other task waited — \

@@ -85,6 +85,9 @@ pub struct ReplTask {
     /// `as_completed` take handles by value), and after `as-completed` took
     /// its output.
     pub handle: RefCell<Option<JoinHandle<TaskOutput>>>,
+    /// The command that took the task's result from its handle, if one did
+    /// (`as-completed`, `timeout`): the handle is gone for good then.
+    pub taken_by: Cell<Option<&'static str>>,
     /// Its outcome, for everyone.
     pub slot: Rc<Slot>,
 }
@@ -142,6 +145,9 @@ pub struct Env {
     poll_time_left: Cell<Duration>,
     /// Set when the current command ran out of it (and interrupted the loop).
     pub out_of_time: Cell<bool>,
+    /// The loop's interrupter: a long `spin` looks at it (Ctrl-C), and the
+    /// time budget uses it to stop the loop.
+    pub interrupter: RefCell<Option<evloop::Interrupter>>,
     /// The session's tasks, in spawn order.
     pub tasks: RefCell<Vec<Rc<ReplTask>>>,
     /// What happened while the loop ran, not yet shown.
@@ -224,24 +230,19 @@ impl Env {
     /// Stops the loop: the command's time is spent.
     fn time_out(&self) {
         if !self.out_of_time.replace(true)
-            && let Some(rt) = self.runtime.borrow().upgrade()
+            && let Some(i) = &*self.interrupter.borrow()
         {
-            rt.interrupter().interrupt();
+            i.interrupt();
         }
     }
 
     /// Whether an interrupt is waiting (Ctrl-C): a long `spin` ends early
-    /// then, so the loop can stop after the poll in progress.
+    /// then, and the loop stops after the poll in progress.
     fn interrupt_pending(&self) -> bool {
-        let Some(rt) = self.runtime.borrow().upgrade() else {
-            return true;
-        };
-        // Peek: take it, and put it back for the loop to see.
-        if rt.take_interrupt() {
-            rt.interrupter().interrupt();
-            return true;
-        }
-        false
+        self.interrupter
+            .borrow()
+            .as_ref()
+            .is_some_and(evloop::Interrupter::is_interrupted)
     }
 
     /// A line in the session's output, as `print` makes, from `who`.
@@ -476,15 +477,12 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
 fn spin(env: &Env, d: Duration) {
     let start = std::time::Instant::now();
     let left = env.poll_time_left.get();
-    let mut checked = 0u32;
     while start.elapsed() < d {
         if start.elapsed() >= left {
             env.time_out();
             return;
         }
-        // An interrupt is an atomic swap: look every few hundred rounds.
-        checked = checked.wrapping_add(1);
-        if checked.is_multiple_of(256) && env.interrupt_pending() {
+        if env.interrupt_pending() {
             return;
         }
         std::hint::spin_loop();

@@ -201,6 +201,7 @@ impl Session {
         rt.scheduler().record(true);
         let rt = Rc::new(rt);
         *env.runtime.borrow_mut() = Rc::downgrade(&rt);
+        *env.interrupter.borrow_mut() = Some(rt.interrupter());
         let events: Rc<RefCell<VecDeque<LoopEvent>>> = Rc::default();
         let names: Rc<RefCell<HashMap<TaskId, String>>> = Rc::default();
         let trace = Rc::new(Cell::new(false));

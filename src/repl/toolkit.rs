@@ -17,11 +17,13 @@
 //!
 //! What each combinator is given:
 //!
-//! - `gather`, `timeout`: the library's [`gather`], [`gather_all`] and
-//!   [`timeout`](evloop::timeout) take any futures; each task is watched
-//!   through its outcome ([`watch`]), so `fail` is the `Err` that makes
-//!   `gather` fail. `timeout` cancels the task when time runs out, as
-//!   `asyncio.wait_for` does.
+//! - `gather`: the library's [`gather`] and [`gather_all`] take any
+//!   futures; each task is watched through its outcome ([`watch`]), so
+//!   `fail` is the `Err` that makes `gather` fail.
+//! - `timeout`: the library's [`timeout`](evloop::timeout) around the task's
+//!   handle made [`cancel_on_drop`](JoinHandle::cancel_on_drop): when time
+//!   runs out the handle is dropped, which cancels the task, as
+//!   `asyncio.wait_for` does (a plain handle dropped would only detach it).
 //! - `wait`, `as-completed`: the library's [`wait`] and [`as_completed`] take
 //!   the tasks' `JoinHandle`s by value; the command lends them and `wait`
 //!   gives them back. The library's `ReturnWhen::FirstException` counts
@@ -106,8 +108,9 @@ pub fn lend(tasks: &[Rc<ReplTask>]) -> Result<Vec<JoinHandle<TaskOutput>>, Strin
 pub fn held_elsewhere(t: &ReplTask) -> String {
     if t.slot.outcome().is_some() {
         format!(
-            "{} has finished and as-completed already took its result ({}); gather, await or show it instead",
+            "{} has finished and {} already took its result ({}); gather, await or show it instead",
             t.name,
+            t.taken_by.get().unwrap_or("as-completed"),
             t.slot.outcome().map(|o| o.to_string()).unwrap_or_default()
         )
     } else {
@@ -193,6 +196,7 @@ pub async fn as_completed_tasks(
     let mut stream = as_completed(handles);
     while let Some((id, result)) = stream.next().await {
         let Some(t) = find(&tasks, id) else { continue };
+        t.taken_by.set(Some("as-completed"));
         let outcome = t.slot.outcome().unwrap_or_else(|| match result {
             Ok(Ok(v)) => Outcome::Returned(v),
             Ok(Err(e)) => Outcome::Failed(e),
@@ -205,10 +209,24 @@ pub async fn as_completed_tasks(
     }
 }
 
-/// `timeout DUR NAME` (asyncio's `wait_for(task, DUR)`).
-pub async fn timeout_task(env: Rc<Env>, limit: Duration, task: Rc<ReplTask>) {
-    let text = match evloop::timeout(limit, watch(env.clone(), task.clone(), true)).await {
-        Ok(outcome) => format!("{} {outcome} in time", task.name),
+/// `timeout DUR NAME` (asyncio's `wait_for(task, DUR)`): the library's
+/// [`timeout`](evloop::timeout) around the task's handle made
+/// [`cancel_on_drop`](JoinHandle::cancel_on_drop): at the deadline the
+/// handle is dropped, and that cancels the task. (A plain `JoinHandle`
+/// dropped would only detach it: the task would run on.) In time, the
+/// command takes the task's result, as asyncio's `wait_for` does.
+pub async fn timeout_task(
+    env: Rc<Env>,
+    limit: Duration,
+    task: Rc<ReplTask>,
+    handle: JoinHandle<TaskOutput>,
+) {
+    let text = match evloop::timeout(limit, handle.cancel_on_drop()).await {
+        Ok(_) => {
+            task.taken_by.set(Some("timeout"));
+            let outcome = task.slot.outcome().unwrap_or(Outcome::Cancelled);
+            format!("{} {outcome} in time", task.name)
+        }
         Err(_) => format!(
             "{} did not finish within {}: TimeoutError, and {} was cancelled",
             task.name,

@@ -3,7 +3,7 @@
 //! `group` — each of which runs as a task of its own (see `toolkit.rs`)
 //! that the session drives until it answers.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
@@ -34,6 +34,7 @@ impl Session {
             name: name.clone(),
             id,
             handle: RefCell::new(Some(handle)),
+            taken_by: Cell::new(None),
             slot,
         }));
         Ok(Action::Show(vec![Line::plain(format!(
@@ -149,7 +150,8 @@ impl Session {
     /// `timeout DUR NAME`.
     pub(super) fn timeout(&mut self, limit: Duration, name: &str) -> Result<Action, Failure> {
         let task = self.task(name)?;
-        let future = toolkit::timeout_task(self.env.clone(), limit, task);
+        let mut handles = toolkit::lend(std::slice::from_ref(&task)).map_err(Failure::line)?;
+        let future = toolkit::timeout_task(self.env.clone(), limit, task, handles.remove(0));
         self.drive("timeout", future)
     }
 

@@ -167,6 +167,7 @@ mod tests {
             name: "hog".into(),
             took: Duration::from_millis(150),
             threshold: Duration::from_millis(100),
+            cpu: None,
         })
     }
 
