@@ -3,7 +3,10 @@
 //! ```text
 //!   "spawn a sleep 1s" ──parse_line──▶ Command ──Session::execute──▶ evloop's public API
 //!        lex.rs, command.rs + command/,          session.rs + session/,
-//!        body.rs, duration.rs, name.rs           program.rs (task bodies)
+//!        body.rs, duration.rs, name.rs           check.rs (what a body may do),
+//!                                                program.rs (task bodies),
+//!                                                task.rs, env.rs (what they share),
+//!                                                toolkit.rs, primitive.rs
 //!                                                             │
 //!                                                             ▼
 //!                      Styled lines (styled.rs) ──render.rs──▶ ANSI or plain text
@@ -22,11 +25,13 @@
 //! completer and the parser's error hints are all drawn from.
 
 pub mod body;
+pub mod check;
 pub mod chrome_trace;
 pub mod command;
 pub mod complete;
 pub mod describe;
 pub mod duration;
+pub mod env;
 pub mod error;
 pub mod help;
 mod lex;
@@ -40,6 +45,7 @@ pub mod script;
 pub mod session;
 pub mod styled;
 mod suggest;
+pub mod task;
 pub mod terminal;
 pub mod timeline;
 pub mod toolkit;

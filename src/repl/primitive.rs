@@ -30,7 +30,8 @@ use std::rc::Rc;
 use evloop::sync::{Event, Queue, Semaphore, SemaphorePermit};
 
 use super::body::{Step, Value};
-use super::program::{Env, Flow, Me};
+use super::env::Env;
+use super::program::{Flow, Me};
 
 /// One named primitive of the session.
 #[derive(Clone)]

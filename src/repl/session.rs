@@ -56,9 +56,11 @@ use evloop::{Builder, Interrupter, Runtime, Schedule, TaskId};
 
 use super::command::Command;
 use super::describe::Describe;
+use super::env::{Env, Feed};
 use super::error::ParseError;
-use super::program::{self, Env, Feed, ReplTask};
+use super::program;
 use super::styled::{Line, Style, Styled};
+use super::task::ReplTask;
 use super::views;
 
 mod driving;

@@ -45,8 +45,9 @@ use evloop::{JoinHandle, TaskId};
 
 use super::command::ReturnWhen;
 use super::duration::format_duration;
+use super::env::Env;
 use super::outcome::Outcome;
-use super::program::{Env, ReplTask, TaskOutput, watch};
+use super::task::{ReplTask, TaskOutput, watch};
 
 /// The value part of a result list: `A`, `None`, `failed: x`.
 fn result_word(outcome: &Outcome) -> String {

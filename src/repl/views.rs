@@ -9,9 +9,10 @@ use evloop::inspect::{LoopEvent, LoopEventKind, Snapshot, TaskInfo};
 
 use super::describe::{Describe, outcome_style, state_word};
 use super::duration::format_measured;
+use super::env::Env;
 use super::help;
-use super::program::{Env, ReplTask};
 use super::styled::{Line, Style, Styled};
+use super::task::ReplTask;
 
 /// What the views read: one snapshot plus the session's memory.
 pub struct View<'a> {

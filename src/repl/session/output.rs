@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use evloop::TaskId;
 
 use crate::repl::describe::Describe;
-use crate::repl::program::{Env, Feed};
+use crate::repl::env::{Env, Feed};
 use crate::repl::styled::{Line, Style, Styled};
 
 /// Where lines go as they happen.

@@ -10,11 +10,13 @@ use std::time::Duration;
 
 use super::{Action, Failure, Session, error_line};
 use crate::repl::body::Body;
+use crate::repl::check::check_body;
 use crate::repl::command::ReturnWhen;
 use crate::repl::describe::outcome_style;
 use crate::repl::outcome::{Outcome, Slot};
-use crate::repl::program::{self, ReplTask};
+use crate::repl::program;
 use crate::repl::styled::{Line, Style};
+use crate::repl::task::ReplTask;
 use crate::repl::toolkit;
 
 impl Session {
@@ -25,7 +27,7 @@ impl Session {
                 "a task named {name} already exists — pick another name, or reset to start over"
             )));
         }
-        program::check_body(&body, &self.env).map_err(Failure::line)?;
+        check_body(&body, &self.env).map_err(Failure::line)?;
         let slot = Rc::new(Slot::default());
         let future = program::task_main(self.env.clone(), name.clone(), slot.clone(), body);
         let handle = self.rt.spawn_named(name.clone(), future);

@@ -1,0 +1,140 @@
+//! What a body may do in one poll, checked before it is spawned.
+//!
+//! A poll runs until the task awaits something. `forever { print x }` never
+//! does, so no poll budget or Ctrl-C could stop it: [`check_body`] refuses
+//! it, and bounds the work (steps and `spin` time) any body can do in one
+//! poll, counting each round of a `repeat` as a step (an empty block
+//! repeated 2^64 times is 2^64 steps). It also checks that the tasks and
+//! primitives a body names exist.
+
+use std::time::Duration;
+
+use super::body::{Body, Step};
+use super::env::Env;
+
+/// The longest `spin` time one poll may burn.
+pub const MAX_SPIN_PER_POLL: Duration = Duration::from_secs(10);
+/// The most steps one poll may run.
+pub const MAX_STEPS_PER_POLL: u128 = 1_000_000;
+
+/// Why a body can't be spawned in this session (`None`: it can).
+///
+/// `known` says whether a task name exists.
+pub fn check_body(body: &Body, env: &Env) -> Result<(), String> {
+    let known = |n: &str| env.task(n).is_some();
+    for steps in [&body.steps, &body.finally] {
+        check_steps(steps, &known, env)?;
+        let cost = cost(steps);
+        if cost.steps > MAX_STEPS_PER_POLL || cost.spin > MAX_SPIN_PER_POLL {
+            return Err(format!(
+                "this body could run {} steps and spin {} without awaiting anything, blocking the REPL; \
+                 one poll may run at most {MAX_STEPS_PER_POLL} steps and spin at most {}s — add a yield or sleep",
+                cost.steps,
+                super::duration::format_duration(cost.spin.min(Duration::from_secs(u64::MAX / 2))),
+                MAX_SPIN_PER_POLL.as_secs()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_steps(steps: &[Step], known: &dyn Fn(&str) -> bool, env: &Env) -> Result<(), String> {
+    for step in steps {
+        match step {
+            Step::Await(n) | Step::Shield(n) if !known(n) => {
+                return Err(format!(
+                    "no task named {n} — spawn it before a task that awaits it"
+                ));
+            }
+            Step::Forever(inner) => {
+                if !inner.iter().any(always_suspends) {
+                    return Err(
+                        "forever { … } must contain yield, sleep or lose-waker at its top level, \
+                         or it never gives the loop back: forever { print tick; sleep 1s }"
+                            .into(),
+                    );
+                }
+                check_steps(inner, known, env)?;
+            }
+            Step::Repeat(_, inner) => check_steps(inner, known, env)?,
+            Step::Acquire(_)
+            | Step::Release(_)
+            | Step::Put(..)
+            | Step::Get(_)
+            | Step::Set(_)
+            | Step::WaitEvent(_) => super::primitive::check_step(step, env)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A step that returns `Pending` at least once every time it runs.
+fn always_suspends(step: &Step) -> bool {
+    match step {
+        Step::Yield | Step::LoseWaker => true,
+        Step::Sleep(d) => !d.is_zero(),
+        _ => false,
+    }
+}
+
+/// The most work a stretch of steps can do without suspending.
+#[derive(Clone, Copy, Default)]
+struct Cost {
+    steps: u128,
+    spin: Duration,
+}
+
+impl Cost {
+    fn add(self, other: Cost) -> Cost {
+        Cost {
+            steps: self.steps.saturating_add(other.steps),
+            spin: self.spin.saturating_add(other.spin),
+        }
+    }
+    fn max(self, other: Cost) -> Cost {
+        Cost {
+            steps: self.steps.max(other.steps),
+            spin: self.spin.max(other.spin),
+        }
+    }
+}
+
+/// A conservative bound of the longest stretch without a suspension.
+fn cost(steps: &[Step]) -> Cost {
+    let mut worst = Cost::default();
+    let mut run = Cost::default();
+    for step in steps {
+        if always_suspends(step) {
+            worst = worst.max(run);
+            run = Cost::default();
+            continue;
+        }
+        let here = match step {
+            Step::Spin(d) => Cost { steps: 1, spin: *d },
+            Step::Repeat(n, inner) => {
+                let inner_cost = cost(inner);
+                if inner.iter().any(always_suspends) {
+                    // A suspension every round: at most two rounds' stretch joins up.
+                    inner_cost.add(inner_cost)
+                } else {
+                    // Each round is a step of its own, even of an empty block:
+                    // `repeat 18446744073709551615 { }` is 2^64 rounds in one poll.
+                    Cost {
+                        steps: (inner_cost.steps + 1).saturating_mul(u128::from(*n)),
+                        spin: inner_cost
+                            .spin
+                            .saturating_mul(u32::try_from(*n).unwrap_or(u32::MAX)),
+                    }
+                }
+            }
+            Step::Forever(inner) => cost(inner).add(cost(inner)),
+            _ => Cost {
+                steps: 1,
+                spin: Duration::ZERO,
+            },
+        };
+        run = run.add(here);
+    }
+    worst.max(run)
+}

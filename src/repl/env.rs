@@ -1,0 +1,173 @@
+//! What task bodies share with the session: the tasks and primitives by
+//! name, the feed of lines printed while the loop runs, and the bounds of
+//! the command in progress (how much it may show, how long its polls may
+//! take).
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
+use evloop::inspect::LoopEvent;
+use evloop::time::Instant;
+
+use super::primitive::Primitive;
+use super::session::Limits;
+use super::task::ReplTask;
+
+/// Something that happened while the loop ran, in order.
+#[derive(Clone, Debug)]
+pub enum Feed {
+    /// A `print` step.
+    Print {
+        /// The printing task.
+        task: String,
+        /// The loop's clock.
+        at: Instant,
+        /// What it printed.
+        text: String,
+    },
+    /// An event (only while `trace on`).
+    Event(LoopEvent),
+}
+
+/// What task bodies share with the session.
+#[derive(Default)]
+pub struct Env {
+    /// Every line a `print` step (or a `get`) made, as shown: what `save
+    /// test` asserts; at most `prints_limit`, then only counted.
+    pub prints: RefCell<Vec<String>>,
+    prints_limit: usize,
+    /// Prints not kept in `prints`.
+    pub prints_dropped: Cell<u64>,
+    /// What the current command may still show: lines and bytes of
+    /// prints and steps (see [`Limits`](Limits)).
+    room: Cell<(usize, usize)>,
+    /// Lines of prints and steps the current command did not show.
+    pub left_out: Cell<u64>,
+    limits: Limits,
+    /// The real time the polls of the current command may still take.
+    pub poll_time_left: Cell<Duration>,
+    /// Set when the current command ran out of it (and interrupted the loop).
+    pub out_of_time: Cell<bool>,
+    /// The loop's interrupter: a long `spin` looks at it (Ctrl-C), and the
+    /// time budget uses it to stop the loop.
+    pub interrupter: RefCell<Option<evloop::Interrupter>>,
+    /// The session's tasks, in spawn order.
+    pub tasks: RefCell<Vec<Rc<ReplTask>>>,
+    /// What happened while the loop ran, not yet shown.
+    pub feed: RefCell<Vec<Feed>>,
+    /// Set while the runtime is being dropped: guards must not spawn or cancel.
+    pub closing: Cell<bool>,
+    /// The session's semaphores, queues and events, in creation order.
+    pub primitives: RefCell<Vec<Primitive>>,
+    /// The runtime, to cancel a task by id while a command holds its handle.
+    pub runtime: RefCell<Weak<evloop::Runtime>>,
+}
+
+impl Env {
+    /// The task called `name`.
+    pub fn task(&self, name: &str) -> Option<Rc<ReplTask>> {
+        self.tasks.borrow().iter().find(|t| t.name == name).cloned()
+    }
+
+    /// The primitive called `name`.
+    pub fn primitive(&self, name: &str) -> Option<Primitive> {
+        self.primitives
+            .borrow()
+            .iter()
+            .find(|p| p.name() == name)
+            .cloned()
+    }
+
+    /// An environment within `limits`.
+    pub fn with_limits(limits: Limits) -> Env {
+        Env {
+            prints_limit: limits.prints,
+            room: Cell::new((limits.lines_per_command, limits.bytes_per_command)),
+            limits,
+            ..Env::default()
+        }
+    }
+
+    /// Whether the current command may show one more line of `bytes`
+    /// bytes; counts it either way. A command shows at most so much of
+    /// prints and steps, however much it prints: the rest is counted.
+    pub fn take_room(&self, bytes: usize) -> bool {
+        let (lines, left) = self.room.get();
+        if lines == 0 || bytes > left {
+            self.left_out.set(self.left_out.get() + 1);
+            return false;
+        }
+        self.room.set((lines - 1, left - bytes));
+        true
+    }
+
+    /// Keeps a printed line for `save test`, if there is room.
+    pub fn record_print(&self, line: String) {
+        let mut prints = self.prints.borrow_mut();
+        if prints.len() < self.prints_limit {
+            prints.push(line);
+        } else {
+            self.prints_dropped.set(self.prints_dropped.get() + 1);
+        }
+    }
+
+    /// A command starts: its polls may take `budget` of real time.
+    pub fn start_command(&self, budget: Duration) {
+        self.poll_time_left.set(budget);
+        self.out_of_time.set(false);
+        self.room
+            .set((self.limits.lines_per_command, self.limits.bytes_per_command));
+        self.left_out.set(0);
+    }
+
+    /// A poll took `took`: once the command's time is spent, the loop is
+    /// interrupted (after the poll in progress).
+    pub fn spend_poll_time(&self, took: Duration) {
+        let left = self.poll_time_left.get().saturating_sub(took);
+        self.poll_time_left.set(left);
+        if left.is_zero() {
+            self.time_out();
+        }
+    }
+
+    /// Stops the loop: the command's time is spent.
+    pub fn time_out(&self) {
+        if !self.out_of_time.replace(true)
+            && let Some(i) = &*self.interrupter.borrow()
+        {
+            i.interrupt();
+        }
+    }
+
+    /// Whether an interrupt is waiting (Ctrl-C): a long `spin` ends early
+    /// then, and the loop stops after the poll in progress.
+    pub fn interrupt_pending(&self) -> bool {
+        self.interrupter
+            .borrow()
+            .as_ref()
+            .is_some_and(evloop::Interrupter::is_interrupted)
+    }
+
+    /// A line in the session's output, as `print` makes, from `who`.
+    ///
+    /// Within the command's room (see [`Env::take_room`]): a print left
+    /// out is not kept for `save test` either, which then refuses.
+    pub fn say(&self, who: &str, text: &str) {
+        if !self.take_room(text.len() + who.len()) {
+            self.prints_dropped.set(self.prints_dropped.get() + 1);
+            return;
+        }
+        self.answer(who, text.to_string());
+    }
+
+    /// A line in the session's output from a command's own task (the
+    /// answer of `gather`, `wait`…): always shown.
+    pub fn answer(&self, who: &str, text: String) {
+        self.feed.borrow_mut().push(Feed::Print {
+            task: who.to_string(),
+            at: Instant::now(),
+            text,
+        });
+    }
+}
