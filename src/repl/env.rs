@@ -4,6 +4,7 @@
 //! take).
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
@@ -52,8 +53,11 @@ pub struct Env {
     /// The loop's interrupter: a long `spin` looks at it (Ctrl-C), and the
     /// time budget uses it to stop the loop.
     pub interrupter: RefCell<Option<evloop::Interrupter>>,
-    /// The session's tasks, in spawn order.
+    /// The session's tasks, in spawn order: the user's and the REPL's own
+    /// (see [`task`](super::task)).
     pub tasks: RefCell<Vec<Rc<ReplTask>>>,
+    /// The same, by name.
+    by_name: RefCell<HashMap<String, Rc<ReplTask>>>,
     /// What happened while the loop ran, not yet shown.
     pub feed: RefCell<Vec<Feed>>,
     /// Set while the runtime is being dropped: guards must not spawn or cancel.
@@ -67,7 +71,37 @@ pub struct Env {
 impl Env {
     /// The task called `name`.
     pub fn task(&self, name: &str) -> Option<Rc<ReplTask>> {
-        self.tasks.borrow().iter().find(|t| t.name == name).cloned()
+        if let Some(id) = name.strip_prefix('#') {
+            return self
+                .tasks
+                .borrow()
+                .iter()
+                .find(|t| t.id.as_u64().to_string() == id)
+                .cloned();
+        }
+        self.by_name.borrow().get(name).cloned()
+    }
+
+    /// Adds a task to the session's (its name must be free).
+    pub fn register(&self, task: ReplTask) -> Rc<ReplTask> {
+        let task = Rc::new(task);
+        self.tasks.borrow_mut().push(task.clone());
+        self.by_name
+            .borrow_mut()
+            .insert(task.name.clone(), task.clone());
+        task
+    }
+
+    /// `base` if no task has that name, else the first free of `base-2`,
+    /// `base-3`…: the names of the REPL's own tasks, so each can be named.
+    pub fn unique_name(&self, base: &str) -> String {
+        if self.task(base).is_none() {
+            return base.to_string();
+        }
+        (2..)
+            .map(|n| format!("{base}-{n}"))
+            .find(|name| self.task(name).is_none())
+            .expect("some number is free")
     }
 
     /// The primitive called `name`.

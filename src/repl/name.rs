@@ -66,14 +66,60 @@ fn is_combining(c: char) -> bool {
         | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}' | '\u{3099}'..='\u{309a}')
 }
 
+/// Checks that `word` names something that may exist: a name, a name of
+/// one of the REPL's own tasks (`group/fetch`, `worker/finally`: names
+/// joined by `/`), or a task id (`#4`), which tells apart tasks of the
+/// same name.
+///
+/// # Errors
+///
+/// `Invalid`, saying which rule the word breaks.
+pub fn check_reference(word: &str) -> Result<(), ParseError> {
+    if let Some(id) = word.strip_prefix('#') {
+        return if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && id.len() < 20 {
+            Ok(())
+        } else {
+            Err(ParseError::invalid(
+                format!("bad task id {word:?}"),
+                "a task id is # and its number, as tasks lists it: show #4",
+            ))
+        };
+    }
+    let mut parts = word.split('/');
+    check_name(parts.next().unwrap_or_default())?;
+    for part in parts {
+        // `finally` is reserved for new names, not in `worker/finally`.
+        if part != "finally" {
+            check_name(part)?;
+        }
+    }
+    Ok(())
+}
+
+/// The name of something new in `token` (a task to spawn, a primitive):
+/// a plain name, not a reference (`/` and `#` are kept for the REPL's own
+/// tasks and for ids).
+pub fn new_name_from(token: &Token<'_>, what: &str, usage: &str) -> Result<String, ParseError> {
+    let name = name_from(token, what, usage)?;
+    if name.contains('/') || name.starts_with('#') {
+        return Err(ParseError::invalid(
+            format!("bad name {name:?} for a new {what}"),
+            "/ and # are kept for the tasks the REPL makes (group/NAME, NAME/finally) and for ids (#4); \
+             a new name is a plain one: worker_1",
+        ));
+    }
+    Ok(name)
+}
+
 /// The name in `token`, or why it isn't one. `what` says what the name is for ("task name").
+/// It may be a [reference](check_reference) to something that exists.
 pub fn name_from(token: &Token<'_>, what: &str, usage: &str) -> Result<String, ParseError> {
     match token {
         Token::Word(w) if w.starts_with("--") => Err(ParseError::invalid(
             format!("unknown flag {w:?}"),
             usage.to_string(),
         )),
-        Token::Word(w) => check_name(w).map(|()| w.to_string()),
+        Token::Word(w) => check_reference(w).map(|()| w.to_string()),
         Token::Quoted(s) => Err(ParseError::invalid(
             format!("{what} {} is quoted", token),
             format!(

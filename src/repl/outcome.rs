@@ -47,11 +47,28 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// What became of a cancelled (or panicked) task's `finally` block.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Cleanup {
+    /// It did not end that way, or has not ended.
+    #[default]
+    Unknown,
+    /// It was cancelled before its first poll: it never ran, so there is
+    /// nothing to clean up (as a Python coroutine that never started).
+    NeverStarted,
+    /// It has no `finally` block.
+    Nothing,
+    /// Its `finally` block was spawned as this task, which runs when the
+    /// loop does.
+    Queued(String),
+}
+
 /// Where a task's outcome lands.
 #[derive(Debug, Default)]
 pub struct Slot {
     outcome: RefCell<Option<Outcome>>,
     waiters: RefCell<Vec<Waker>>,
+    cleanup: RefCell<Cleanup>,
 }
 
 impl Slot {
@@ -66,6 +83,16 @@ impl Slot {
         }
         let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
         waiters.into_iter().for_each(Waker::wake);
+    }
+
+    /// Says what became of the task's cleanup.
+    pub fn set_cleanup(&self, cleanup: Cleanup) {
+        *self.cleanup.borrow_mut() = cleanup;
+    }
+
+    /// What became of the task's cleanup.
+    pub fn cleanup(&self) -> Cleanup {
+        self.cleanup.borrow().clone()
     }
 
     /// The outcome, once the task has ended.

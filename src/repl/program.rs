@@ -49,9 +49,9 @@ use evloop::WaitOn;
 
 use super::body::{Body, Step, Value};
 use super::env::Env;
-use super::outcome::{Outcome, Slot};
+use super::outcome::{Cleanup, Outcome, Slot};
 use super::primitive::Held;
-use super::task::{TaskOutput, watch};
+use super::task::{ReplTask, TaskOutput, tracked, watch};
 
 thread_local! {
     /// The text of the `panic` step being raised, so the panic hook stays quiet
@@ -154,6 +154,7 @@ impl Drop for EndGuard {
         }
         if !self.started {
             self.slot.finish(Outcome::Cancelled);
+            self.slot.set_cleanup(Cleanup::NeverStarted);
             return;
         }
         let outcome = if std::thread::panicking() {
@@ -166,19 +167,27 @@ impl Drop for EndGuard {
         if self.env.closing.get() {
             return;
         }
-        if let Some(finally) = self.finally.take()
-            && !finally.is_empty()
-        {
-            let me = Rc::new(Me {
-                env: self.env.clone(),
-                name: format!("{}/finally", self.name),
-                held: Held::default(),
-            });
-            let name = me.name.clone();
-            evloop::spawn_named(name, async move {
-                run_block(me, finally.into()).await;
-            })
-            .detach();
+        match self.finally.take() {
+            Some(finally) if !finally.is_empty() => {
+                let name = self.env.unique_name(&format!("{}/finally", self.name));
+                let me = Rc::new(Me {
+                    env: self.env.clone(),
+                    name: name.clone(),
+                    held: Held::default(),
+                });
+                let (slot, cleanup) = tracked(async move {
+                    match run_block(me, finally.into()).await {
+                        Flow::Next => Ok(None),
+                        Flow::Return(v) => Ok(Some(v)),
+                        Flow::Fail(e) => Err(e),
+                    }
+                });
+                let handle = evloop::spawn_named(name.clone(), cleanup);
+                self.env
+                    .register(ReplTask::new(name.clone(), handle, slot, Some("finally")));
+                self.slot.set_cleanup(Cleanup::Queued(name));
+            }
+            _ => self.slot.set_cleanup(Cleanup::Nothing),
         }
     }
 }

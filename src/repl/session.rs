@@ -410,7 +410,14 @@ impl Session {
     /// suggests the nearest name.
     fn task(&self, name: &str) -> Result<Rc<ReplTask>, Failure> {
         self.env.task(name).ok_or_else(|| {
-            let known = self.task_names();
+            let known: Vec<String> = self
+                .env
+                .tasks
+                .borrow()
+                .iter()
+                .filter(|t| t.is_users())
+                .map(|t| t.name.clone())
+                .collect();
             let hint = match super::suggest::nearest(name, known.iter().map(String::as_str)) {
                 Some(near) => format!("did you mean {near}?"),
                 None if known.is_empty() => {
@@ -420,6 +427,43 @@ impl Session {
             };
             Failure::line(format!("no task named {name} — {hint}"))
         })
+    }
+
+    /// The task called `name` (or `#ID`): one of the session's, or one the
+    /// library made that the session never registered (the inner task of
+    /// a `shield`, a `call_later` callback), found in the loop. Tasks of the
+    /// same name are told apart by id.
+    fn target(&self, name: &str) -> Result<Target, Failure> {
+        if let Some(task) = self.env.task(name) {
+            return Ok(Target::Repl(task));
+        }
+        let names = self.names.borrow();
+        let mut found: Vec<(TaskId, String)> = names
+            .iter()
+            .filter(|(id, n)| match name.strip_prefix('#') {
+                Some(number) => id.as_u64().to_string() == number,
+                None => n.as_str() == name,
+            })
+            .map(|(id, n)| (*id, n.clone()))
+            .collect();
+        drop(names);
+        found.sort();
+        match found.len() {
+            0 => Err(self.task(name).err().expect("no task of that name")),
+            1 => {
+                let (id, name) = found.remove(0);
+                Ok(Target::Loop(id, name))
+            }
+            n => Err(Failure::line(format!(
+                "{n} tasks are named {name}: {} — name one by its id, as tasks lists it: show {}",
+                found
+                    .iter()
+                    .map(|(id, _)| id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                found[0].0
+            ))),
+        }
     }
 
     /// The session's tasks called `names`, or the error for the first unknown one.
@@ -490,6 +534,23 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+/// A task a command names (see [`Session::target`]).
+enum Target {
+    /// One of the session's tasks.
+    Repl(Rc<ReplTask>),
+    /// A task the library made, known only to the loop: its id and name.
+    Loop(TaskId, String),
+}
+
+impl Target {
+    fn id(&self) -> TaskId {
+        match self {
+            Target::Repl(t) => t.id,
+            Target::Loop(id, _) => *id,
+        }
     }
 }
 

@@ -46,8 +46,8 @@ use evloop::{JoinHandle, TaskId};
 use super::command::ReturnWhen;
 use super::duration::format_duration;
 use super::env::Env;
-use super::outcome::Outcome;
-use super::task::{ReplTask, TaskOutput, watch};
+use super::outcome::{Cleanup, Outcome};
+use super::task::{ReplTask, TaskOutput, tracked, watch};
 
 /// The value part of a result list: `A`, `None`, `failed: x`.
 fn result_word(outcome: &Outcome) -> String {
@@ -59,7 +59,12 @@ fn result_word(outcome: &Outcome) -> String {
 }
 
 /// `gather NAME… [--return-exceptions]`.
-pub async fn gather_tasks(env: Rc<Env>, tasks: Vec<Rc<ReplTask>>, return_exceptions: bool) {
+pub async fn gather_tasks(
+    env: Rc<Env>,
+    me: String,
+    tasks: Vec<Rc<ReplTask>>,
+    return_exceptions: bool,
+) {
     let watches = tasks.iter().map(|t| {
         let (env, t) = (env.clone(), t.clone());
         async move {
@@ -89,7 +94,7 @@ pub async fn gather_tasks(env: Rc<Env>, tasks: Vec<Rc<ReplTask>>, return_excepti
             ),
         }
     };
-    env.answer("gather", text);
+    env.answer(&me, text);
 }
 
 /// Lends the tasks' handles (all or none).
@@ -99,7 +104,7 @@ pub async fn gather_tasks(env: Rc<Env>, tasks: Vec<Rc<ReplTask>>, return_excepti
 /// When a handle is held elsewhere: by a `wait` still in progress, or used
 /// up by `as-completed`.
 pub fn lend(tasks: &[Rc<ReplTask>]) -> Result<Vec<JoinHandle<TaskOutput>>, String> {
-    if let Some(t) = tasks.iter().find(|t| t.handle.borrow().is_none()) {
+    if let Some(t) = tasks.iter().find(|t| !t.can_lend()) {
         return Err(held_elsewhere(t));
     }
     Ok(tasks.iter().filter_map(|t| t.lend()).collect())
@@ -107,6 +112,12 @@ pub fn lend(tasks: &[Rc<ReplTask>]) -> Result<Vec<JoinHandle<TaskOutput>>, Strin
 
 /// Why a task's handle is not there.
 pub fn held_elsewhere(t: &ReplTask) -> String {
+    if t.handle.borrow().is_some() {
+        return format!(
+            "{} is a task group's child: its result goes to its group (await or show it instead)",
+            t.name
+        );
+    }
     if t.slot.outcome().is_some() {
         format!(
             "{} has finished and {} already took its result ({}); gather, await or show it instead",
@@ -125,6 +136,7 @@ pub fn held_elsewhere(t: &ReplTask) -> String {
 /// `wait NAME… [--first-completed|--first-exception|--all] [--timeout DUR]`.
 pub async fn wait_tasks(
     env: Rc<Env>,
+    me: String,
     tasks: Vec<Rc<ReplTask>>,
     handles: Vec<JoinHandle<TaskOutput>>,
     when: ReturnWhen,
@@ -185,12 +197,13 @@ pub async fn wait_tasks(
             t.give_back(h);
         }
     }
-    env.answer("wait", text);
+    env.answer(&me, text);
 }
 
 /// `as-completed NAME…`: one line per task, as each ends.
 pub async fn as_completed_tasks(
     env: Rc<Env>,
+    me: String,
     tasks: Vec<Rc<ReplTask>>,
     handles: Vec<JoinHandle<TaskOutput>>,
 ) {
@@ -206,7 +219,7 @@ pub async fn as_completed_tasks(
             }
             Err(_) => Outcome::Cancelled,
         });
-        env.answer("as-completed", format!("{} {outcome}", t.name));
+        env.answer(&me, format!("{} {outcome}", t.name));
     }
 }
 
@@ -218,6 +231,7 @@ pub async fn as_completed_tasks(
 /// command takes the task's result, as asyncio's `wait_for` does.
 pub async fn timeout_task(
     env: Rc<Env>,
+    me: String,
     limit: Duration,
     task: Rc<ReplTask>,
     handle: JoinHandle<TaskOutput>,
@@ -228,39 +242,50 @@ pub async fn timeout_task(
             let outcome = task.slot.outcome().unwrap_or(Outcome::Cancelled);
             format!("{} {outcome} in time", task.name)
         }
-        Err(_) => format!(
-            "{} did not finish within {}: TimeoutError, and {} was cancelled",
-            task.name,
-            format_duration(limit),
-            task.name
-        ),
+        Err(_) => {
+            // asyncio's wait_for waits for the cancelled task's cleanup; here
+            // it is a task of its own, which the loop runs next (issue 17 item 20).
+            let cleanup = match task.slot.cleanup() {
+                Cleanup::Queued(c) => format!("; its finally block runs next, as {c}"),
+                _ => String::new(),
+            };
+            format!(
+                "{} did not finish within {}: TimeoutError, and {} was cancelled{cleanup}",
+                task.name,
+                format_duration(limit),
+                task.name
+            )
+        }
     };
-    env.answer("timeout", text);
+    env.answer(&me, text);
 }
 
 /// `group NAME…`: a [`TaskGroup`] of `group/NAME` children.
-pub async fn group_tasks(env: Rc<Env>, tasks: Vec<Rc<ReplTask>>) {
+pub async fn group_tasks(env: Rc<Env>, me: String, tasks: Vec<Rc<ReplTask>>) {
     let group = TaskGroup::new();
     for t in &tasks {
         let watching = watch(env.clone(), t.clone(), true);
-        group
-            .spawn_named(format!("group/{}", t.name), async move {
-                match watching.await {
-                    Outcome::Failed(e) => Err(e),
-                    Outcome::Panicked(m) => Err(format!("panicked: {m}")),
-                    other => Ok(other),
-                }
-            })
-            .detach();
+        let (slot, child) = tracked(async move {
+            match watching.await {
+                Outcome::Failed(e) => Err(e),
+                Outcome::Panicked(m) => Err(format!("panicked: {m}")),
+                Outcome::Returned(v) => Ok(v),
+                // Cancelled: its wrapper was cancelled with it.
+                Outcome::Cancelled => Ok(None),
+            }
+        });
+        let name = env.unique_name(&format!("group/{}", t.name));
+        let handle = group.spawn_named(name.clone(), child);
+        env.register(ReplTask::new(name, handle, slot, Some("group")));
     }
     let text = match group.join().await {
         Ok(()) => "every task succeeded".to_string(),
         Err(e) => e.to_string(),
     };
-    env.answer("group", text);
+    env.answer(&me, text);
     for t in &tasks {
         let outcome = t.slot.outcome().map_or("running".into(), |o| o.to_string());
-        env.answer("group", format!("  {}: {outcome}", t.name));
+        env.answer(&me, format!("  {}: {outcome}", t.name));
     }
 }
 

@@ -127,14 +127,15 @@ fn trim(mut line: Line) -> Line {
     line
 }
 
-/// `show NAME`: one task in full, with its history.
-pub fn show(v: &View<'_>, task: &ReplTask) -> Styled {
+/// `show NAME`: one task in full, with its history (`task` is the
+/// session's record of it, if it is one of the session's).
+pub fn show(v: &View<'_>, id: TaskId, task: Option<&ReplTask>) -> Styled {
     let d = v.describe();
     let mut out = Vec::new();
-    let Some(info) = v.snapshot.task(task.id) else {
+    let Some(info) = v.snapshot.task(id) else {
         out.push(Line::plain(format!(
-            "{} ({}) finished long ago; the loop no longer keeps its record",
-            task.name, task.id
+            "{} ({id}) finished long ago; the loop no longer keeps its record",
+            d.task(id)
         )));
         return out;
     };
@@ -147,8 +148,19 @@ pub fn show(v: &View<'_>, task: &ReplTask) -> Styled {
     if let Some(w) = &info.waiting_on {
         out.push(Line::plain(format!("  waiting on  {}", d.wait(w))));
     }
-    if let Some(outcome) = task.slot.outcome() {
+    if let Some(outcome) = task.and_then(|t| t.slot.outcome()) {
         out.push(Line::plain("  outcome     ").with(outcome_style(&outcome), outcome.to_string()));
+    }
+    if let Some(maker) = task.and_then(|t| t.made_by) {
+        out.push(Line::new(
+            Style::Dim,
+            format!("  made by     the REPL's {maker} (not spawned by you)"),
+        ));
+    } else if task.is_none() {
+        out.push(Line::new(
+            Style::Dim,
+            "  made by     the library (a shield's or a callback's task)",
+        ));
     }
     out.push(Line::plain(format!(
         "  last woken  {}",
@@ -168,7 +180,7 @@ pub fn show(v: &View<'_>, task: &ReplTask) -> Styled {
     )));
     out.push(Line::new(Style::Heading, "  history:"));
     let mut any = false;
-    for e in v.events.iter().filter(|e| involves(e, task.id)) {
+    for e in v.events.iter().filter(|e| involves(e, id)) {
         any = true;
         let mut line = Line::plain("    ");
         line.0.extend(d.event(e).0);
@@ -178,6 +190,37 @@ pub fn show(v: &View<'_>, task: &ReplTask) -> Styled {
         out.push(Line::new(Style::Dim, "    (no events kept)"));
     }
     out
+}
+
+/// `show NAME` of a semaphore, queue or event: its state, who holds it
+/// and who waits on it, as the loop sees it now.
+pub fn show_primitive(v: &View<'_>, name: &str) -> Styled {
+    let d = v.describe();
+    let Some(p) = v.snapshot.primitives.iter().find(|p| p.name == name) else {
+        return vec![Line::plain(format!(
+            "{name}: the loop no longer lists it (nothing refers to it)"
+        ))];
+    };
+    let list = |ids: &[TaskId]| {
+        if ids.is_empty() {
+            "nobody".to_string()
+        } else {
+            ids.iter()
+                .map(|t| d.task(*t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    vec![
+        Line::new(Style::Heading, format!("{} {}", p.kind, p.name))
+            .with(Style::Plain, " — ")
+            .with(Style::Plain, p.state.clone()),
+        Line::new(Style::Ready, format!("  held by     {}", list(&p.holders))),
+        Line::new(
+            Style::Waiting,
+            format!("  waiting     {}", list(&p.waiters)),
+        ),
+    ]
 }
 
 /// Whether an event is about `task` (as the subject, or a timer it set).

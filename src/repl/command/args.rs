@@ -9,7 +9,7 @@ use crate::repl::duration::parse_duration;
 use crate::repl::error::{ParseError, a};
 use crate::repl::help::CommandHelp;
 use crate::repl::lex::Token;
-use crate::repl::name::name_from;
+use crate::repl::name::{name_from, new_name_from};
 use crate::repl::suggest::nearest;
 
 /// A command's arguments (words and quoted strings), with the help row that gives its usage.
@@ -90,6 +90,11 @@ impl<'a> Args<'a> {
 
     pub(super) fn name(&self, token: &Token<'_>, what: &str) -> Result<String, ParseError> {
         name_from(token, what, &self.help.usage_hint())
+    }
+
+    /// The name of something new (a primitive): a plain name.
+    pub(super) fn new_name(&self, token: &Token<'_>, what: &str) -> Result<String, ParseError> {
+        new_name_from(token, what, &self.help.usage_hint())
     }
 
     /// One or more names, and the flags among them (each allowed once, from `allowed`).

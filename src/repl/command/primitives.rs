@@ -45,7 +45,7 @@ pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
                 .exact(&["semaphore name", "permit count"])
                 .map_err(wrong)?;
             Ok(Command::NewSemaphore {
-                name: rest.name(name, "semaphore name")?,
+                name: rest.new_name(name, "semaphore name")?,
                 permits: rest.number(permits, "permit count").map_err(wrong)?,
             })
         }
@@ -56,14 +56,14 @@ pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
                 .transpose()
                 .map_err(wrong)?;
             Ok(Command::NewQueue {
-                name: rest.name(name, "queue name")?,
+                name: rest.new_name(name, "queue name")?,
                 capacity: capacity.and_then(NonZeroUsize::new),
             })
         }
         _ => {
             let [name] = rest.exact(&["event name"]).map_err(wrong)?;
             Ok(Command::NewEvent {
-                name: rest.name(name, "event name")?,
+                name: rest.new_name(name, "event name")?,
             })
         }
     }

@@ -7,7 +7,7 @@ use crate::repl::body::body_from;
 use crate::repl::error::ParseError;
 use crate::repl::help::CommandHelp;
 use crate::repl::lex::Cursor;
-use crate::repl::name::name_from;
+use crate::repl::name::new_name_from;
 
 /// A task command other than `spawn`, from its arguments.
 pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
@@ -60,7 +60,7 @@ pub(super) fn spawn(c: &mut Cursor<'_>, help: &CommandHelp) -> Result<Command, P
                 help.usage_hint(),
             ));
         }
-        Some(token) => name_from(&token, "task name", &help.usage_hint())?,
+        Some(token) => new_name_from(&token, "task name", &help.usage_hint())?,
     };
     Ok(Command::Spawn {
         name,

@@ -261,6 +261,7 @@ impl Session {
             .tasks
             .borrow()
             .iter()
+            .filter(|t| t.is_users())
             .map(|t| (t.name.clone(), t.slot.outcome().map(|o| o.to_string())))
             .collect();
         let seen = save_test::Seen {

@@ -3,7 +3,7 @@
 //! running it: each hands a [`View`] (a snapshot plus the session's
 //! memory) to the file that renders it.
 
-use super::{Action, Failure, Session};
+use super::{Action, Failure, Session, Target};
 use crate::repl::chrome_trace;
 use crate::repl::describe::Describe;
 use crate::repl::styled::Line;
@@ -17,9 +17,24 @@ impl Session {
     }
 
     /// `show NAME`.
+    ///
+    /// A task (the session's or the library's, by name or `#ID`), or else a
+    /// semaphore, queue or event.
     pub(super) fn show(&self, name: &str) -> Result<Action, Failure> {
-        let task = self.task(name)?;
-        Ok(Action::Show(views::show(&self.view(), &task)))
+        let target = match self.target(name) {
+            Ok(target) => target,
+            Err(no_task) => {
+                return match self.env.primitive(name) {
+                    Some(_) => Ok(Action::Show(views::show_primitive(&self.view(), name))),
+                    None => Err(no_task),
+                };
+            }
+        };
+        let (id, task) = match &target {
+            Target::Repl(task) => (task.id, Some(&**task)),
+            Target::Loop(id, _) => (*id, None),
+        };
+        Ok(Action::Show(views::show(&self.view(), id, task)))
     }
 
     /// `queue`.

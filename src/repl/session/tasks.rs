@@ -3,20 +3,19 @@
 //! `group` — each of which runs as a task of its own (see `toolkit.rs`)
 //! that the session drives until it answers.
 
-use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
 
-use super::{Action, Failure, Session, error_line};
+use super::{Action, Failure, Session, Target, error_line};
 use crate::repl::body::Body;
 use crate::repl::check::check_body;
 use crate::repl::command::ReturnWhen;
 use crate::repl::describe::outcome_style;
-use crate::repl::outcome::{Outcome, Slot};
+use crate::repl::outcome::{Cleanup, Outcome, Slot};
 use crate::repl::program;
 use crate::repl::styled::{Line, Style};
-use crate::repl::task::ReplTask;
+use crate::repl::task::{ReplTask, tracked};
 use crate::repl::toolkit;
 
 impl Session {
@@ -32,13 +31,8 @@ impl Session {
         let future = program::task_main(self.env.clone(), name.clone(), slot.clone(), body);
         let handle = self.rt.spawn_named(name.clone(), future);
         let id = handle.id();
-        self.env.tasks.borrow_mut().push(Rc::new(ReplTask {
-            name: name.clone(),
-            id,
-            handle: RefCell::new(Some(handle)),
-            taken_by: Cell::new(None),
-            slot,
-        }));
+        self.env
+            .register(ReplTask::new(name.clone(), handle, slot, None));
         Ok(Action::Show(vec![Line::plain(format!(
             "spawned {name} ({id}): ready, it runs when the loop does (step, run, await)"
         ))]))
@@ -53,9 +47,8 @@ impl Session {
             if task.is_finished() {
                 continue;
             }
-            let report = match &*task.handle.borrow() {
-                Some(handle) => self.rt.run_until(handle),
-                None => return Err(Failure::line(toolkit::held_elsewhere(task))),
+            let Some(report) = task.run_until(&self.rt) else {
+                return Err(Failure::line(toolkit::held_elsewhere(task)));
             };
             match report {
                 Ok(finished) => polls += finished.polls,
@@ -85,13 +78,56 @@ impl Session {
     }
 
     /// `cancel NAME`.
+    ///
+    /// Says what really happened: a task never polled had nothing to clean
+    /// up; a `finally` block is *queued* as a task of its own (it runs when
+    /// the loop does); and the tasks cancelled along with this one (the
+    /// tasks it awaited, a gather's children) are named.
     pub(super) fn cancel(&mut self, name: &str) -> Result<Action, Failure> {
-        let task = self.task(name)?;
+        let target = self.target(name)?;
+        let task = match target {
+            Target::Repl(task) => task,
+            Target::Loop(id, ref name) => {
+                return match self.rt.cancel(id) {
+                    Ok(evloop::Cancel::Cancelled) => Ok(Action::Show(vec![Line::new(
+                        Style::Cancelled,
+                        format!(
+                            "cancelled {name} ({id}): its future was dropped where it was parked"
+                        ),
+                    )])),
+                    Ok(evloop::Cancel::Requested) => Ok(Action::Show(vec![Line::plain(format!(
+                        "cancel of {name} ({id}) requested: it ends when its poll returns"
+                    ))])),
+                    _ => Err(Failure::line(format!(
+                        "{name} ({id}) has already finished; there is nothing to cancel"
+                    ))),
+                };
+            }
+        };
+        let live: Vec<Rc<ReplTask>> = self
+            .env
+            .tasks
+            .borrow()
+            .iter()
+            .filter(|t| t.id != task.id && t.slot.outcome().is_none())
+            .cloned()
+            .collect();
         let text = match task.cancel(&self.env) {
-            evloop::Cancel::Cancelled => format!(
-                "cancelled {name}: its future was dropped where it was parked, and its cleanup ran"
-            ),
-            evloop::Cancel::Requested => format!("cancel of {name} requested"),
+            evloop::Cancel::Cancelled => match task.slot.cleanup() {
+                Cleanup::NeverStarted => format!(
+                    "cancelled {name} before its first poll: it never ran, so it had nothing to clean up"
+                ),
+                Cleanup::Queued(cleanup) => format!(
+                    "cancelled {name}: its future was dropped where it was parked; its finally block \
+                     is queued as {cleanup}, which runs when the loop does (step, run)"
+                ),
+                Cleanup::Nothing | Cleanup::Unknown => format!(
+                    "cancelled {name}: its future was dropped where it was parked; it has no finally block"
+                ),
+            },
+            evloop::Cancel::Requested => {
+                format!("cancel of {name} requested: it ends when its poll returns")
+            }
             evloop::Cancel::AlreadyFinished => {
                 return Err(Failure::line(format!(
                     "{name} has already finished ({}); there is nothing to cancel",
@@ -101,13 +137,28 @@ impl Session {
                 )));
             }
         };
-        Ok(Action::Show(vec![Line::new(Style::Cancelled, text)]))
+        let mut lines = vec![Line::new(Style::Cancelled, text)];
+        let also: Vec<&str> = live
+            .iter()
+            .filter(|t| t.slot.outcome() == Some(Outcome::Cancelled))
+            .map(|t| t.name.as_str())
+            .collect();
+        if !also.is_empty() {
+            lines.push(Line::new(
+                Style::Cancelled,
+                format!(
+                    "  cancelled with it: {} (what a task awaits is cancelled with it, as in asyncio)",
+                    also.join(", ")
+                ),
+            ));
+        }
+        Ok(Action::Show(lines))
     }
 
     /// `wake NAME`: puts a task in the ready queue by hand.
     pub(super) fn wake(&mut self, name: &str) -> Result<Action, Failure> {
-        let task = self.task(name)?;
-        match self.rt.wake(task.id) {
+        let task = self.target(name)?;
+        match self.rt.wake(task.id()) {
             Ok(()) => Ok(Action::Show(vec![Line::plain(format!(
                 "woke {name} by hand: it is in the ready queue, and will be polled at the next step"
             ))])),
@@ -124,8 +175,9 @@ impl Session {
         return_exceptions: bool,
     ) -> Result<Action, Failure> {
         let tasks = self.tasks(names)?;
-        let future = toolkit::gather_tasks(self.env.clone(), tasks, return_exceptions);
-        self.drive("gather", future)
+        let me = self.env.unique_name("gather");
+        let future = toolkit::gather_tasks(self.env.clone(), me.clone(), tasks, return_exceptions);
+        self.drive("gather", me, future)
     }
 
     /// `wait NAME… [--first-completed|--first-exception|--all] [--timeout DUR]`.
@@ -137,46 +189,70 @@ impl Session {
     ) -> Result<Action, Failure> {
         let tasks = self.tasks(names)?;
         let handles = toolkit::lend(&tasks).map_err(Failure::line)?;
-        let future = toolkit::wait_tasks(self.env.clone(), tasks, handles, return_when, timeout);
-        self.drive("wait", future)
+        let me = self.env.unique_name("wait");
+        let future = toolkit::wait_tasks(
+            self.env.clone(),
+            me.clone(),
+            tasks,
+            handles,
+            return_when,
+            timeout,
+        );
+        self.drive("wait", me, future)
     }
 
     /// `as-completed NAME…`.
     pub(super) fn as_completed(&mut self, names: &[String]) -> Result<Action, Failure> {
         let tasks = self.tasks(names)?;
         let handles = toolkit::lend(&tasks).map_err(Failure::line)?;
-        let future = toolkit::as_completed_tasks(self.env.clone(), tasks, handles);
-        self.drive("as-completed", future)
+        let me = self.env.unique_name("as-completed");
+        let future = toolkit::as_completed_tasks(self.env.clone(), me.clone(), tasks, handles);
+        self.drive("as-completed", me, future)
     }
 
     /// `timeout DUR NAME`.
     pub(super) fn timeout(&mut self, limit: Duration, name: &str) -> Result<Action, Failure> {
         let task = self.task(name)?;
         let mut handles = toolkit::lend(std::slice::from_ref(&task)).map_err(Failure::line)?;
-        let future = toolkit::timeout_task(self.env.clone(), limit, task, handles.remove(0));
-        self.drive("timeout", future)
+        let me = self.env.unique_name("timeout");
+        let future =
+            toolkit::timeout_task(self.env.clone(), me.clone(), limit, task, handles.remove(0));
+        self.drive("timeout", me, future)
     }
 
     /// `group NAME…`.
     pub(super) fn group(&mut self, names: &[String]) -> Result<Action, Failure> {
         let tasks = self.tasks(names)?;
-        let future = toolkit::group_tasks(self.env.clone(), tasks);
-        self.drive("group", future)
+        let me = self.env.unique_name("group");
+        let future = toolkit::group_tasks(self.env.clone(), me.clone(), tasks);
+        self.drive("group", me, future)
     }
 
-    /// Runs a combinator command's task until it ends; what it prints is
-    /// its answer. If the loop stops first, the task stays and prints later.
+    /// Runs a combinator command's task, named `me`, until it ends; what it
+    /// prints is its answer. If the loop stops first, the task stays (and
+    /// can be named: show, cancel, await) and prints when it ends.
     fn drive(
         &mut self,
-        what: &str,
+        what: &'static str,
+        me: String,
         future: impl Future<Output = ()> + 'static,
     ) -> Result<Action, Failure> {
-        let driver = self.rt.spawn_named(what, future);
-        let Err(stopped) = self.rt.run_until(&driver) else {
+        let (slot, future) = tracked(async move {
+            future.await;
+            Ok(None)
+        });
+        let handle = self.rt.spawn_named(me.clone(), future);
+        let driver = self
+            .env
+            .register(ReplTask::new(me.clone(), handle, slot, Some(what)));
+        let report = driver
+            .run_until(&self.rt)
+            .expect("a command's task keeps its handle");
+        let Err(stopped) = report else {
             return Ok(Action::Ran(Vec::new()));
         };
-        driver.detach();
         self.flush();
+        let what = me;
         let mut out = vec![error_line(format!(
             "{what} did not finish after {} poll(s):",
             stopped.polls
