@@ -11,6 +11,7 @@ use std::time::Duration;
 use evloop::inspect::LoopEvent;
 use evloop::time::Instant;
 
+use super::outcome::{Outcome, Slot};
 use super::primitive::Primitive;
 use super::session::Limits;
 use super::task::ReplTask;
@@ -29,6 +30,15 @@ pub enum Feed {
     },
     /// An event (only while `trace on`).
     Event(LoopEvent),
+    /// A user's task ended badly and nothing awaited it.
+    Unretrieved {
+        /// The task.
+        task: String,
+        /// How it ended.
+        outcome: Outcome,
+        /// When.
+        at: Instant,
+    },
 }
 
 /// What task bodies share with the session.
@@ -46,6 +56,9 @@ pub struct Env {
     /// Lines of prints and steps the current command did not show.
     pub left_out: Cell<u64>,
     limits: Limits,
+    /// Failures nothing has read yet (see [`Env::may_go_unseen`]).
+    unseen: RefCell<Vec<Feed>>,
+    unseen_slots: RefCell<Vec<Rc<Slot>>>,
     /// The real time the polls of the current command may still take.
     pub poll_time_left: Cell<Duration>,
     /// Set when the current command ran out of it (and interrupted the loop).
@@ -181,6 +194,31 @@ impl Env {
             .borrow()
             .as_ref()
             .is_some_and(evloop::Interrupter::is_interrupted)
+    }
+
+    /// A user's task ended badly while nothing awaited it: unless
+    /// something reads its outcome before the clock moves on (a task group
+    /// or a gather over it, later in the same instant), it is reported
+    /// where it happened (see [`Env::report_unseen`]).
+    pub fn may_go_unseen(&self, task: &str, slot: Rc<Slot>, outcome: Outcome) {
+        self.unseen.borrow_mut().push(Feed::Unretrieved {
+            task: task.to_string(),
+            outcome,
+            at: Instant::now(),
+        });
+        self.unseen_slots.borrow_mut().push(slot);
+    }
+
+    /// Reports the failures that nothing read, in the feed: called when the
+    /// clock moves on and when a command ends.
+    pub fn report_unseen(&self) {
+        let reports = std::mem::take(&mut *self.unseen.borrow_mut());
+        let slots = std::mem::take(&mut *self.unseen_slots.borrow_mut());
+        for (report, slot) in reports.into_iter().zip(slots) {
+            if !slot.is_watched() {
+                self.feed.borrow_mut().push(report);
+            }
+        }
     }
 
     /// A line in the session's output, as `print` makes, from `who`.

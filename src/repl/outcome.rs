@@ -12,7 +12,7 @@
 //!   task panics (unwinding) ────┘        (first call wins)
 //! ```
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -69,6 +69,9 @@ pub struct Slot {
     outcome: RefCell<Option<Outcome>>,
     waiters: RefCell<Vec<Waker>>,
     cleanup: RefCell<Cleanup>,
+    /// Someone will see the outcome: the session awaits the task, or a
+    /// command took its handle.
+    watched: Cell<bool>,
 }
 
 impl Slot {
@@ -83,6 +86,18 @@ impl Slot {
         }
         let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
         waiters.into_iter().for_each(Waker::wake);
+    }
+
+    /// Says that someone will see the outcome (the session's `await`, a
+    /// command holding the handle).
+    pub fn watch(&self) {
+        self.watched.set(true);
+    }
+
+    /// Whether someone will see the outcome: a future waits on it (an
+    /// `await` step, `gather`, a group), or [`Slot::watch`] said so.
+    pub fn is_watched(&self) -> bool {
+        self.watched.get() || !self.waiters.borrow().is_empty()
     }
 
     /// Says what became of the task's cleanup.
@@ -117,6 +132,8 @@ impl Future for SlotWait<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
         if let Some(outcome) = self.slot.outcome() {
+            // Read: someone sees it.
+            self.slot.watch();
             return Poll::Ready(outcome);
         }
         let mut waiters = self.slot.waiters.borrow_mut();

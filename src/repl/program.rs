@@ -109,8 +109,8 @@ async fn run_body(
 ) -> TaskOutput {
     guard.started = true;
     let me = Rc::new(Me {
-        env,
-        name,
+        env: env.clone(),
+        name: name.clone(),
         held: Held::default(),
     });
     let mut flow = run_block(me.clone(), steps.into()).await;
@@ -128,11 +128,22 @@ async fn run_body(
         Flow::Fail(e) => Outcome::Failed(e),
     };
     guard.done = true;
-    slot.finish(outcome.clone());
+    finish(&env, &name, &slot, outcome.clone());
     match outcome {
         Outcome::Returned(v) => Ok(v),
         Outcome::Failed(e) => Err(e),
         Outcome::Panicked(_) | Outcome::Cancelled => unreachable!("set only by the guard"),
+    }
+}
+
+/// Records how a user's task ended; a failure that nothing awaits may go
+/// unseen (asyncio's "Task exception was never retrieved"): the session
+/// reports it unless something reads it before the clock moves on.
+fn finish(env: &Env, name: &str, slot: &Rc<Slot>, outcome: Outcome) {
+    let watched = slot.is_watched();
+    slot.finish(outcome.clone());
+    if !watched && matches!(outcome, Outcome::Failed(_) | Outcome::Panicked(_)) {
+        env.may_go_unseen(name, slot.clone(), outcome);
     }
 }
 
@@ -163,7 +174,7 @@ impl Drop for EndGuard {
         } else {
             Outcome::Cancelled
         };
-        self.slot.finish(outcome);
+        finish(&self.env, &self.name, &self.slot, outcome);
         if self.env.closing.get() {
             return;
         }

@@ -208,12 +208,13 @@ impl Session {
         let names: Rc<RefCell<HashMap<TaskId, String>>> = Rc::default();
         let trace = Rc::new(Cell::new(false));
         {
-            let (events, names, trace, env, output) = (
+            let (events, names, trace, env, output, warnings) = (
                 events.clone(),
                 names.clone(),
                 trace.clone(),
                 env.clone(),
                 output.clone(),
+                warnings.clone(),
             );
             let memory = options.limits.events;
             let _subscription = rt.events().subscribe(move |e| {
@@ -222,6 +223,10 @@ impl Session {
                         names.borrow_mut().insert(*task, name.clone());
                     }
                     LoopEventKind::Polled { took, .. } => env.spend_poll_time(*took),
+                    // The instant is over: a failure nothing read is unseen.
+                    LoopEventKind::ClockAdvanced { .. } | LoopEventKind::TimerFired { .. } => {
+                        env.report_unseen();
+                    }
                     _ => {}
                 }
                 if trace.get() {
@@ -236,7 +241,7 @@ impl Session {
                 }
                 // What the loop wrote goes out as it happens.
                 if output.is_live() {
-                    output.flush_feed(&env, &names.borrow());
+                    output.flush_feed(&env, &names.borrow(), &warnings);
                 }
             });
         }
@@ -316,6 +321,7 @@ impl Session {
         self.env.start_command(self.options.time_budget);
         let result = self.dispatch(command);
         program::forget_panic_text();
+        self.env.report_unseen();
         self.flush();
         let output = self.output.clone();
         let done = match result {
@@ -356,7 +362,8 @@ impl Session {
 
     /// Shows what the loop wrote since the last flush.
     fn flush(&self) {
-        self.output.flush_feed(&self.env, &self.names.borrow());
+        self.output
+            .flush_feed(&self.env, &self.names.borrow(), &self.warnings);
     }
 
     /// The line saying how much of its prints and steps this command left

@@ -99,11 +99,13 @@ impl ReplTask {
         }
     }
 
-    /// The handle, taken out to give to a library combinator.
+    /// The handle, taken out to give to a library combinator (which will
+    /// see the outcome).
     pub fn lend(&self) -> Option<JoinHandle<TaskOutput>> {
         if !self.can_lend() {
             return None;
         }
+        self.slot.watch();
         match self.handle.borrow_mut().take() {
             Some(Handle::Task(h)) => Some(h),
             _ => None,

@@ -24,6 +24,7 @@ use std::collections::HashMap;
 
 use evloop::TaskId;
 
+use super::warnings::{Warning, Warnings};
 use crate::repl::describe::Describe;
 use crate::repl::env::{Env, Feed};
 use crate::repl::styled::{Line, Style, Styled};
@@ -73,7 +74,12 @@ impl Output {
 
     /// Renders and shows what the loop wrote since the last flush; each
     /// `print` is also recorded in `env` for `save test`.
-    pub(super) fn flush_feed(&self, env: &Env, names: &HashMap<TaskId, String>) {
+    pub(super) fn flush_feed(
+        &self,
+        env: &Env,
+        names: &HashMap<TaskId, String>,
+        warnings: &RefCell<Warnings>,
+    ) {
         let feed = std::mem::take(&mut *env.feed.borrow_mut());
         if feed.is_empty() {
             return;
@@ -93,6 +99,12 @@ impl Output {
                 }
                 Feed::Event(e) => {
                     Line::new(Style::Dim, "trace ").with(Style::Plain, d.event(&e).text())
+                }
+                Feed::Unretrieved { task, outcome, at } => {
+                    let warning = Warning::Unretrieved { task, outcome, at };
+                    let line = warning.line(&d);
+                    warnings.borrow_mut().add_shown(warning);
+                    line
                 }
             })
             .collect();

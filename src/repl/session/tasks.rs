@@ -47,6 +47,7 @@ impl Session {
             if task.is_finished() {
                 continue;
             }
+            task.slot.watch();
             let Some(report) = task.run_until(&self.rt) else {
                 return Err(Failure::line(toolkit::held_elsewhere(task)));
             };

@@ -1,5 +1,6 @@
 //! The session's warnings: debug mode's reports (slow polls, lost wakers,
-//! failures nobody retrieved), folded and bounded.
+//! failures nobody retrieved) and the REPL's own (a task that failed while
+//! nothing awaited it), folded and bounded.
 //!
 //! A task that blocks the loop 61 times in one `run` is one finding, not
 //! 61 lines: repeats of a warning (the same kind, the same task) are
@@ -11,8 +12,10 @@
 use std::collections::HashMap;
 
 use evloop::debug::Diagnostic;
+use evloop::time::Instant;
 
 use crate::repl::describe::Describe;
+use crate::repl::outcome::Outcome;
 use crate::repl::styled::{Line, Style, Styled};
 
 /// One warning.
@@ -20,6 +23,16 @@ use crate::repl::styled::{Line, Style, Styled};
 pub enum Warning {
     /// A report of the loop's debug mode.
     Loop(Diagnostic),
+    /// A user's task ended badly and nothing awaited it: nobody will see
+    /// it unless asked (asyncio: "Task exception was never retrieved").
+    Unretrieved {
+        /// The task's name.
+        task: String,
+        /// How it ended.
+        outcome: Outcome,
+        /// When.
+        at: Instant,
+    },
 }
 
 impl Warning {
@@ -32,6 +45,7 @@ impl Warning {
                 | Diagnostic::UnretrievedFailure { task, .. } => format!("{} {task}", d.kind()),
                 other => other.to_string(),
             },
+            Warning::Unretrieved { task, .. } => format!("unretrieved {task}"),
         }
     }
 
@@ -39,6 +53,14 @@ impl Warning {
     pub fn line(&self, d: &Describe<'_>) -> Line {
         match self {
             Warning::Loop(diagnostic) => d.warning(diagnostic),
+            Warning::Unretrieved { task, outcome, at } => Line::new(
+                Style::Warning,
+                format!(
+                    "warning: never retrieved: {task} {outcome} at {at}, and nothing awaited it \
+                     (asyncio: \"Task exception was never retrieved\") — await {task} shows it; \
+                     await, gather or group a task to handle its failure"
+                ),
+            ),
         }
     }
 }
@@ -96,6 +118,15 @@ impl Warnings {
             Some((_, n)) => *n += 1,
             None => self.fresh.push((i, 1)),
         }
+    }
+
+    /// Counts a warning that was shown already, where it happened.
+    pub fn add_shown(&mut self, warning: Warning) {
+        let fresh = self.fresh.len();
+        let dropped = self.fresh_dropped;
+        self.add(warning);
+        self.fresh.truncate(fresh);
+        self.fresh_dropped = dropped;
     }
 
     /// Forgets what is fresh (`back` replays silently).
