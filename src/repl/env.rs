@@ -59,6 +59,9 @@ pub struct Env {
     /// Failures nothing has read yet (see [`Env::may_go_unseen`]).
     unseen: RefCell<Vec<Feed>>,
     unseen_slots: RefCell<Vec<Rc<Slot>>>,
+    /// Whether the loop runs on the real clock (the session says so when
+    /// it switches).
+    pub real_clock: Cell<bool>,
     /// The real time the polls of the current command may still take.
     pub poll_time_left: Cell<Duration>,
     /// Set when the current command ran out of it (and interrupted the loop).

@@ -39,6 +39,7 @@ mod name;
 pub mod outcome;
 pub mod primitive;
 pub mod program;
+pub mod record;
 pub mod render;
 pub mod save_test;
 pub mod script;

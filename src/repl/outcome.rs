@@ -141,6 +141,7 @@ impl Future for SlotWait<'_> {
             waiters.push(cx.waker().clone());
         }
         evloop::task::note_wait(WaitOn::Task(self.task));
+        super::record::note(super::record::Wait::Task);
         Poll::Pending
     }
 }

@@ -32,6 +32,7 @@ use evloop::sync::{Event, Queue, Semaphore, SemaphorePermit};
 use super::body::{Step, Value};
 use super::env::Env;
 use super::program::{Flow, Me};
+use super::record::{Wait, noting};
 
 /// One named primitive of the session.
 #[derive(Clone)]
@@ -114,7 +115,7 @@ pub(super) async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
     };
     match (step, primitive) {
         (Step::Acquire(_), Primitive::Semaphore(sem)) => {
-            let permit = sem.acquire().await;
+            let permit = noting(Wait::Primitive, sem.acquire()).await;
             me.held.0.borrow_mut().push((name.to_string(), permit));
         }
         (Step::Release(_), Primitive::Semaphore(_)) => {
@@ -129,16 +130,19 @@ pub(super) async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
             drop(permit);
         }
         (Step::Put(_, value), Primitive::Queue(queue)) => {
-            if let Err(closed) = queue.put(value.clone()).await {
+            if let Err(closed) = noting(Wait::Primitive, queue.put(value.clone())).await {
                 return Flow::Fail(format!("put {name}: {closed}"));
             }
         }
-        (Step::Get(_), Primitive::Queue(queue)) => match queue.get().await {
+        (Step::Get(_), Primitive::Queue(queue)) => match noting(Wait::Primitive, queue.get()).await
+        {
             Ok(value) => me.env.say(&me.name, &format!("got {value} from {name}")),
             Err(closed) => return Flow::Fail(format!("get {name}: {closed}")),
         },
         (Step::Set(_), Primitive::Event(event)) => event.set(),
-        (Step::WaitEvent(_), Primitive::Event(event)) => event.wait().await,
+        (Step::WaitEvent(_), Primitive::Event(event)) => {
+            noting(Wait::Primitive, event.wait()).await;
+        }
         (step, p) => {
             return Flow::Fail(format!(
                 "{name} is a {}, and {} needs another kind",

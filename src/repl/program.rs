@@ -51,6 +51,7 @@ use super::body::{Body, Step, Value};
 use super::env::Env;
 use super::outcome::{Cleanup, Outcome, Slot};
 use super::primitive::Held;
+use super::record::{Wait, clear_note, noting};
 use super::task::{ReplTask, TaskOutput, tracked, watch};
 
 thread_local! {
@@ -227,8 +228,11 @@ fn run_block(me: Rc<Me>, steps: Rc<[Step]>) -> BoxFlow {
 
 async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
     match step {
-        Step::Sleep(d) => evloop::sleep(*d).await,
-        Step::Yield => evloop::yield_now().await,
+        Step::Sleep(d) => noting(Wait::Timer, evloop::sleep(*d)).await,
+        Step::Yield => {
+            clear_note();
+            evloop::yield_now().await;
+        }
         Step::Spin(d) => spin(&me.env, *d),
         Step::Print(text) => me.env.say(&me.name, text),
         Step::Return(v) => return Flow::Return(v.clone()),
@@ -257,7 +261,7 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
                 }
             }
         }
-        Step::LoseWaker => lose_waker().await,
+        Step::LoseWaker => noting(Wait::Nothing, lose_waker()).await,
         Step::Acquire(_)
         | Step::Release(_)
         | Step::Put(..)
@@ -267,7 +271,8 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
         Step::Thread(d) => {
             let d = *d;
             // A blocking sleep, on a worker thread: the loop runs other tasks meanwhile.
-            if let Err(e) = evloop::to_thread(move || std::thread::sleep(d)).await {
+            let worker = evloop::to_thread(move || std::thread::sleep(d));
+            if let Err(e) = noting(Wait::Thread, worker).await {
                 return Flow::Fail(format!("thread: {e}"));
             }
         }

@@ -50,7 +50,7 @@ use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::time::Duration;
 
-use evloop::inspect::{LoopEvent, LoopEventKind};
+use evloop::inspect::{LoopEventKind, PollResult};
 use evloop::time::Instant;
 use evloop::{Builder, Interrupter, Runtime, Schedule, TaskId};
 
@@ -59,6 +59,7 @@ use super::describe::Describe;
 use super::env::{Env, Feed};
 use super::error::ParseError;
 use super::program;
+use super::record::{self, Recorded};
 use super::styled::{Line, Style, Styled};
 use super::task::ReplTask;
 use super::views;
@@ -160,7 +161,9 @@ pub struct Session {
     output: Rc<Output>,
     /// How many commands are running: `source` runs commands inside one.
     depth: usize,
-    events: Rc<RefCell<VecDeque<LoopEvent>>>,
+    events: Rc<RefCell<VecDeque<Recorded>>>,
+    /// Events the bounded memory let go of (the oldest).
+    events_dropped: Rc<Cell<u64>>,
     names: Rc<RefCell<HashMap<TaskId, String>>>,
     trace: Rc<Cell<bool>>,
     log: Vec<String>,
@@ -204,12 +207,14 @@ impl Session {
         let rt = Rc::new(rt);
         *env.runtime.borrow_mut() = Rc::downgrade(&rt);
         *env.interrupter.borrow_mut() = Some(rt.interrupter());
-        let events: Rc<RefCell<VecDeque<LoopEvent>>> = Rc::default();
+        let events: Rc<RefCell<VecDeque<Recorded>>> = Rc::default();
+        let events_dropped: Rc<Cell<u64>> = Rc::default();
         let names: Rc<RefCell<HashMap<TaskId, String>>> = Rc::default();
         let trace = Rc::new(Cell::new(false));
         {
-            let (events, names, trace, env, output, warnings) = (
+            let (events, dropped, names, trace, env, output, warnings) = (
                 events.clone(),
+                events_dropped.clone(),
                 names.clone(),
                 trace.clone(),
                 env.clone(),
@@ -232,12 +237,25 @@ impl Session {
                 if trace.get() {
                     env.feed.borrow_mut().push(Feed::Event(e.clone()));
                 }
+                // What the task went on to wait for, as its poll noted.
+                let wait = match &e.kind {
+                    LoopEventKind::Polled { result, .. } => {
+                        let noted = record::take_note();
+                        noted.filter(|_| *result == PollResult::Pending)
+                    }
+                    _ => None,
+                };
                 {
                     let mut events = events.borrow_mut();
                     if events.len() >= memory {
                         events.pop_front();
+                        dropped.set(dropped.get() + 1);
                     }
-                    events.push_back(e.clone());
+                    events.push_back(Recorded {
+                        event: e.clone(),
+                        wait,
+                        real: env.real_clock.get(),
+                    });
                 }
                 // What the loop wrote goes out as it happens.
                 if output.is_live() {
@@ -253,6 +271,7 @@ impl Session {
             output,
             depth: 0,
             events,
+            events_dropped,
             names,
             trace,
             log: Vec::new(),

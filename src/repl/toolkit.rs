@@ -47,6 +47,7 @@ use super::command::ReturnWhen;
 use super::duration::format_duration;
 use super::env::Env;
 use super::outcome::{Cleanup, Outcome};
+use super::record::{Wait, noting};
 use super::task::{ReplTask, TaskOutput, tracked, watch};
 
 /// The value part of a result list: `A`, `None`, `failed: x`.
@@ -154,7 +155,7 @@ pub async fn wait_tasks(
             } else {
                 combinators::ReturnWhen::AllCompleted
             };
-            let w = combinators::wait(handles, when, timeout).await;
+            let w = noting(Wait::Task, combinators::wait(handles, when, timeout)).await;
             (w.done, w.pending)
         }
         ReturnWhen::FirstException => {
@@ -162,8 +163,8 @@ pub async fn wait_tasks(
             let (mut done, mut pending) = (Vec::new(), handles);
             loop {
                 let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-                let w =
-                    combinators::wait(pending, combinators::ReturnWhen::FirstCompleted, left).await;
+                let w = combinators::wait(pending, combinators::ReturnWhen::FirstCompleted, left);
+                let w = noting(Wait::Task, w).await;
                 let progressed = !w.done.is_empty();
                 done.extend(w.done);
                 pending = w.pending;
@@ -208,7 +209,7 @@ pub async fn as_completed_tasks(
     handles: Vec<JoinHandle<TaskOutput>>,
 ) {
     let mut stream = as_completed(handles);
-    while let Some((id, result)) = stream.next().await {
+    while let Some((id, result)) = noting(Wait::Task, stream.next()).await {
         let Some(t) = find(&tasks, id) else { continue };
         t.taken_by.set(Some("as-completed"));
         let outcome = t.slot.outcome().unwrap_or_else(|| match result {
@@ -236,7 +237,7 @@ pub async fn timeout_task(
     task: Rc<ReplTask>,
     handle: JoinHandle<TaskOutput>,
 ) {
-    let text = match evloop::timeout(limit, handle.cancel_on_drop()).await {
+    let text = match noting(Wait::Task, evloop::timeout(limit, handle.cancel_on_drop())).await {
         Ok(_) => {
             task.taken_by.set(Some("timeout"));
             let outcome = task.slot.outcome().unwrap_or(Outcome::Cancelled);
@@ -278,7 +279,7 @@ pub async fn group_tasks(env: Rc<Env>, me: String, tasks: Vec<Rc<ReplTask>>) {
         let handle = group.spawn_named(name.clone(), child);
         env.register(ReplTask::new(name, handle, slot, Some("group")));
     }
-    let text = match group.join().await {
+    let text = match noting(Wait::Task, group.join()).await {
         Ok(()) => "every task succeeded".to_string(),
         Err(e) => e.to_string(),
     };

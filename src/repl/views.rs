@@ -11,6 +11,7 @@ use super::describe::{Describe, outcome_style, state_word};
 use super::duration::format_measured;
 use super::env::Env;
 use super::help;
+use super::record::Recorded;
 use super::styled::{Line, Style, Styled};
 use super::task::ReplTask;
 
@@ -21,7 +22,9 @@ pub struct View<'a> {
     /// The session's tasks.
     pub env: &'a Env,
     /// The events so far (the most recent ones, if there were very many).
-    pub events: Ref<'a, VecDeque<LoopEvent>>,
+    pub events: Ref<'a, VecDeque<Recorded>>,
+    /// How many of the oldest events are gone.
+    pub events_dropped: u64,
     /// Task names by id.
     pub names: Ref<'a, HashMap<TaskId, String>>,
     /// Leave out real time.
@@ -180,7 +183,12 @@ pub fn show(v: &View<'_>, id: TaskId, task: Option<&ReplTask>) -> Styled {
     )));
     out.push(Line::new(Style::Heading, "  history:"));
     let mut any = false;
-    for e in v.events.iter().filter(|e| involves(e, id)) {
+    for e in v
+        .events
+        .iter()
+        .map(|r| &r.event)
+        .filter(|e| involves(e, id))
+    {
         any = true;
         let mut line = Line::plain("    ");
         line.0.extend(d.event(e).0);

@@ -99,6 +99,7 @@ impl Session {
                 ClockMode::Real => ClockKind::Real,
                 ClockMode::Virtual => ClockKind::Virtual,
             });
+            self.env.real_clock.set(mode == ClockMode::Real);
         }
         let kind = match self.rt.clock() {
             ClockKind::Real => "real: timers wait for wall-clock time",

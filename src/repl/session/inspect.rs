@@ -88,6 +88,7 @@ impl Session {
             snapshot: self.rt.snapshot(),
             env: &self.env,
             events: self.events.borrow(),
+            events_dropped: self.events_dropped.get(),
             names: self.names.borrow(),
             deterministic: self.options.deterministic,
         }

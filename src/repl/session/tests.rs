@@ -245,3 +245,82 @@ fn repeated_slow_polls_are_one_line() {
     let all = ok(&mut s, "warnings");
     assert_eq!(all.lines().count(), 1, "{all}");
 }
+
+/// The row of `task` in a timeline, between its bars.
+fn row<'t>(timeline: &'t str, task: &str) -> &'t str {
+    let line = timeline
+        .lines()
+        .find(|l| l.starts_with(&format!("{task} ")))
+        .unwrap_or_else(|| panic!("no row {task} in\n{timeline}"));
+    let start = line.find('|').unwrap() + 1;
+    &line[start..line.len() - 1]
+}
+
+/// The columns where a row shows `c`, as (first, last).
+fn span_of(row: &str, c: char) -> (usize, usize) {
+    let cols: Vec<usize> = row
+        .chars()
+        .enumerate()
+        .filter(|(_, x)| *x == c)
+        .map(|(i, _)| i)
+        .collect();
+    (*cols.first().unwrap(), *cols.last().unwrap())
+}
+
+/// Issue 17 item 4: on the real clock a long blocking poll was drawn as
+/// ready (`rrrr`) and never as polled. Three `spin 300ms` tasks under
+/// `gather` draw the staircase of code that never yields: each runs while
+/// the others wait, one after the other.
+#[test]
+fn the_timeline_draws_blocking_polls_as_a_staircase() {
+    let mut s = Session::new(Options {
+        deterministic: true,
+        ..Options::default()
+    });
+    ok(&mut s, "clock real");
+    for t in ["a", "b", "c"] {
+        ok(&mut s, &format!("spawn {t} spin 300ms"));
+    }
+    ok(&mut s, "gather a b c");
+    let timeline = ok(&mut s, "timeline");
+    let (a, b, c) = (
+        row(&timeline, "a"),
+        row(&timeline, "b"),
+        row(&timeline, "c"),
+    );
+    let (a0, a1) = span_of(a, '#');
+    let (b0, b1) = span_of(b, '#');
+    let (c0, c1) = span_of(c, '#');
+    // Each poll is a third of the picture, wide: polled, not ready.
+    for (first, last) in [(a0, a1), (b0, b1), (c0, c1)] {
+        assert!(last - first >= 12, "{timeline}");
+    }
+    // A staircase: each starts where the one before ended.
+    assert!(
+        a0 <= 2 && b0 + 1 >= a1 && c0 + 1 >= b1 && c1 >= 55,
+        "{timeline}"
+    );
+    // Before its poll, each was ready, waiting its turn.
+    assert!(b[..b0].chars().all(|x| x == 'r'), "{timeline}");
+    assert!(c[..c0].chars().all(|x| x == 'r'), "{timeline}");
+}
+
+/// Issue 17 item 10: once the bounded event memory let go of the spawns,
+/// `timeline` said "no tasks yet". Rows start at the first event kept.
+#[test]
+fn the_timeline_survives_a_full_event_memory() {
+    let mut s = Session::new(Options {
+        deterministic: true,
+        limits: Limits {
+            events: 50,
+            ..Limits::default()
+        },
+        ..Options::default()
+    });
+    ok(&mut s, "spawn t repeat 100 { sleep 1s }");
+    ok(&mut s, "run");
+    let timeline = ok(&mut s, "timeline");
+    assert!(!timeline.contains("no tasks yet"), "{timeline}");
+    assert!(timeline.contains("events are no longer kept"), "{timeline}");
+    assert!(row(&timeline, "t").ends_with('D'), "{timeline}");
+}
