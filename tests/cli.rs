@@ -164,3 +164,36 @@ fn ctrl_c_interrupts_a_run_after_reset_back_and_replay() {
         assert_eq!(status.code(), Some(0), "after {before:?}:\n{out}");
     }
 }
+
+/// The CLI conventions of issue 17: `--version`, and `evloop FILE` runs a
+/// script as stdin does.
+#[test]
+fn version_and_a_script_file_as_argument() {
+    let scratch = Scratch::new("conventions");
+    let run = Running::start(evloop(&scratch, &["--version"]), "");
+    let (status, out) = run.finish(Duration::from_secs(20));
+    assert!(status.success());
+    assert_eq!(out, format!("evloop {}\n", env!("CARGO_PKG_VERSION")));
+
+    let file = scratch.0.join("demo.evl");
+    std::fs::write(&file, "spawn a sleep 1s; print hi\nrun\n").unwrap();
+    let run = Running::start(evloop(&scratch, &[file.to_str().unwrap()]), "");
+    let (status, out) = run.finish(Duration::from_secs(20));
+    assert!(status.success(), "{out}");
+    assert!(out.contains("> spawn a sleep 1s; print hi\n"), "{out}");
+    assert!(out.contains("[1.000000s] a: hi"), "{out}");
+
+    // A failing command: exit 1, as with --script or stdin.
+    std::fs::write(&file, "cancel nobody\n").unwrap();
+    let run = Running::start(evloop(&scratch, &[file.to_str().unwrap()]), "");
+    let (status, _) = run.finish(Duration::from_secs(20));
+    assert_eq!(status.code(), Some(1));
+
+    // Two scripts, or an unknown flag: exit 2, saying why.
+    let run = Running::start(evloop(&scratch, &["a.evl", "b.evl"]), "");
+    let (status, _) = run.finish(Duration::from_secs(20));
+    assert_eq!(status.code(), Some(2));
+    let out = evloop(&scratch, &["--frobnicate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown flag \"--frobnicate\""));
+}

@@ -1,7 +1,8 @@
 //! Interactive mode: the only file that talks to rustyline.
 //!
-//! - **History** is kept in `$XDG_DATA_HOME/evloop/history` (or
-//!   `~/.local/share/evloop/history`); `--no-history` keeps none.
+//! - **History** is kept in `$XDG_STATE_HOME/evloop/history` (or
+//!   `~/.local/state/evloop/history`: history is state, in the XDG Base
+//!   Directory terms, not data); `--no-history` keeps none.
 //! - **Completion** (Tab) and **hints** (grey, after the cursor): what
 //!   `complete.rs` computes from the line, handed to rustyline here.
 //! - **Highlighting**: a known command word is coloured.
@@ -12,6 +13,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -109,14 +111,20 @@ impl Validator for ReplHelper {
 
 impl Helper for ReplHelper {}
 
-/// Where history is kept: `$XDG_DATA_HOME/evloop/history`, else
-/// `$HOME/.local/share/evloop/history`.
+/// Where history is kept: `$XDG_STATE_HOME/evloop/history`, else
+/// `$HOME/.local/state/evloop/history`.
 pub fn history_path() -> Option<PathBuf> {
-    let base = match std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?)
+    history_path_in(std::env::var_os("XDG_STATE_HOME"), std::env::var_os("HOME"))
+}
+
+/// [`history_path`] given the two variables. An empty or relative
+/// `XDG_STATE_HOME` is ignored, as the XDG Base Directory spec says.
+fn history_path_in(state: Option<OsString>, home: Option<OsString>) -> Option<PathBuf> {
+    let base = match state.map(PathBuf::from).filter(|d| d.is_absolute()) {
+        Some(d) => d,
+        None => PathBuf::from(home.filter(|v| !v.is_empty())?)
             .join(".local")
-            .join("share"),
+            .join("state"),
     };
     Some(base.join("evloop").join("history"))
 }
@@ -189,4 +197,35 @@ pub fn run(session: &mut Session, color: ColorChoice, history: bool) -> io::Resu
         let _ = editor.save_history(path);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 17: history is state, so it lives under `$XDG_STATE_HOME`, not
+    /// `$XDG_DATA_HOME`.
+    #[test]
+    fn history_lives_under_xdg_state_home() {
+        let p = |state: Option<&str>, home: Option<&str>| {
+            history_path_in(state.map(Into::into), home.map(Into::into))
+        };
+        assert_eq!(
+            p(Some("/s"), Some("/h")),
+            Some(PathBuf::from("/s/evloop/history"))
+        );
+        assert_eq!(
+            p(None, Some("/h")),
+            Some(PathBuf::from("/h/.local/state/evloop/history"))
+        );
+        assert_eq!(
+            p(Some(""), Some("/h")),
+            Some(PathBuf::from("/h/.local/state/evloop/history"))
+        );
+        assert_eq!(
+            p(Some("relative"), Some("/h")),
+            Some(PathBuf::from("/h/.local/state/evloop/history"))
+        );
+        assert_eq!(p(None, None), None);
+    }
 }
