@@ -59,6 +59,9 @@ pub struct Env {
     /// Failures nothing has read yet (see [`Env::may_go_unseen`]).
     unseen: RefCell<Vec<Feed>>,
     unseen_slots: RefCell<Vec<Rc<Slot>>>,
+    /// Set while a `step` jumps the clock: the loop is interrupted as soon
+    /// as the clock moves.
+    pub stop_at_clock_move: Cell<bool>,
     /// Whether the loop runs on the real clock (the session says so when
     /// it switches).
     pub real_clock: Cell<bool>,

@@ -135,7 +135,7 @@ pub static COMMANDS: &[CommandHelp] = &[
         "step",
         ["s"],
         ["step [N]"],
-        "poll the next N ready tasks (default 1) and show what happened",
+        "poll the next N ready tasks (default 1) and show what happened; when none is ready, jump the virtual clock to the next timer first",
         "step 3"
     ),
     command!(

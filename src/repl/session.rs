@@ -231,6 +231,11 @@ impl Session {
                     // The instant is over: a failure nothing read is unseen.
                     LoopEventKind::ClockAdvanced { .. } | LoopEventKind::TimerFired { .. } => {
                         env.report_unseen();
+                        if env.stop_at_clock_move.get()
+                            && let Some(i) = &*env.interrupter.borrow()
+                        {
+                            i.interrupt();
+                        }
                     }
                     _ => {}
                 }

@@ -17,9 +17,15 @@ use crate::repl::styled::{Line, Style, Styled};
 
 impl Session {
     /// `step [N]`: polls up to `count` ready tasks, one line per poll.
+    ///
+    /// On the virtual clock, when nothing is ready but a timer is pending,
+    /// a step first jumps the clock to it, shown as a line of its own
+    /// (`idle: clock 0s → 1s, fired c's timer`): stepping never stalls
+    /// while a timer can make progress.
     pub(super) fn step(&mut self, count: u64) -> Result<Action, Failure> {
         let mut lines = Vec::new();
-        for polled in 0..count {
+        let mut polled = 0;
+        while polled < count {
             // `step N` is a driving command like `run`: its budgets bound it,
             // and Ctrl-C stops it.
             let stop = if polled == self.options.budget {
@@ -43,15 +49,17 @@ impl Session {
             // each line goes out as it happens.
             match self.rt.step() {
                 Some(report) => {
+                    polled += 1;
                     let line = self.step_line(&report);
                     self.flush();
                     self.show_step(line);
                 }
+                None if self.jump_to_next_timer() => {}
                 None => {
                     let next = self.rt.next_deadline();
                     let hint = match next {
                         Some(at) => format!(
-                            "the next timer is due at {at}: run or advance moves the clock there"
+                            "the next timer is due at {at}: run waits for it (the real clock does not jump)"
                         ),
                         None if self.rt.live_tasks() > 0 => {
                             "no timer either: the waiting tasks need a wake (see queue)".to_string()
@@ -67,6 +75,52 @@ impl Session {
             }
         }
         Ok(Action::Ran(lines))
+    }
+
+    /// The idle part of a step: on the virtual clock, moves the clock to the
+    /// next timer (the timers due there fire at the next poll), and shows it
+    /// as its own line. False when there is no timer to go to, or the clock
+    /// is real (which a step does not wait for).
+    fn jump_to_next_timer(&mut self) -> bool {
+        let Some(next) = self.rt.next_deadline() else {
+            return false;
+        };
+        if self.rt.clock() != ClockKind::Virtual {
+            return false;
+        }
+        let from = self.rt.now();
+        let snap = self.rt.snapshot();
+        let owners: Vec<String> = {
+            let names = self.names.borrow();
+            let d = Describe {
+                names: &names,
+                deterministic: self.options.deterministic,
+            };
+            snap.timers
+                .iter()
+                .filter(|t| t.deadline == next)
+                .map(|t| {
+                    t.owner
+                        .map_or("a callback".to_string(), |o| format!("{}'s", d.task(o)))
+                })
+                .collect()
+        };
+        // The loop's own idle step jumps the clock; stopping it right there
+        // (before the timers fire and their tasks run) leaves the poll to
+        // this step.
+        self.env.stop_at_clock_move.set(true);
+        let _ = self.rt.run_for(next - from);
+        self.env.stop_at_clock_move.set(false);
+        self.rt.take_interrupt();
+        let timers = if owners.len() == 1 { "timer" } else { "timers" };
+        self.show_step(Line::new(
+            Style::Dim,
+            format!(
+                "[{next}] idle: clock {from} → {next}, fired {} {timers}",
+                owners.join(", ")
+            ),
+        ));
+        true
     }
 
     /// `run [DUR]`.
