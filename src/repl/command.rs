@@ -108,7 +108,14 @@ pub enum Command {
     Clock {
         mode: Option<ClockMode>,
     },
-    Policy(Policy),
+    /// `None` shows the policy.
+    Policy(Option<Policy>),
+    /// `debug [on|off] [THRESHOLD]`: `on: None` shows debug mode.
+    Debug {
+        on: Option<bool>,
+        /// The slow-poll threshold.
+        threshold: Option<Duration>,
+    },
     /// Without either, shows the budgets.
     Budget {
         /// How many polls one driving command may make.

@@ -89,7 +89,7 @@ fn candidates(before: &str, word: &str, tasks: &[String]) -> Vec<String> {
             .collect(),
         "clock" => words_of(&["real", "virtual"]),
         "policy" => words_of(&["fifo", "lifo", "random", "pct"]),
-        "trace" => words_of(&["on", "off"]),
+        "trace" | "debug" => words_of(&["on", "off"]),
         "new" if words.len() == 1 => words_of(&["semaphore", "queue", "event"]),
         _ => tasks.to_vec(),
     }

@@ -162,9 +162,16 @@ pub static COMMANDS: &[CommandHelp] = &[
     command!(
         "policy",
         [],
-        ["policy fifo|lifo|random SEED|pct SEED [DEPTH]"],
-        "choose which ready task runs next: in order, newest first, seeded random, or PCT",
+        ["policy [fifo|lifo|random SEED|pct SEED [DEPTH]]"],
+        "show or choose which ready task runs next: in order, newest first, seeded random, or PCT",
         "policy random 42"
+    ),
+    command!(
+        "debug",
+        [],
+        ["debug [on|off] [THRESHOLD]"],
+        "show, or turn on or off, debug mode (asyncio's debug=True): warnings for polls longer than THRESHOLD (100ms), lost wakers, failures nobody retrieved",
+        "debug on 50ms"
     ),
     command!(
         "budget",

@@ -236,7 +236,7 @@ impl Gen {
             Command::Advance { by } => {
                 self.line(1, &format!("let _ = rt.advance({});", dur(*by)));
             }
-            Command::Policy(p) => {
+            Command::Policy(Some(p)) => {
                 let p = match p {
                     Policy::Fifo => "evloop::Policy::Fifo".to_string(),
                     Policy::Lifo => "evloop::Policy::Lifo".to_string(),

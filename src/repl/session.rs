@@ -534,6 +534,7 @@ impl Session {
             Command::Advance { by } => self.advance(by),
             Command::Clock { mode } => self.clock(mode),
             Command::Policy(policy) => self.policy(policy),
+            Command::Debug { on, threshold } => self.debug(on, threshold),
             Command::Budget { polls, time } => self.budget(polls, time),
             // inspect.rs
             Command::Tasks => self.show_tasks(),

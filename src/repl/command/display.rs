@@ -74,14 +74,29 @@ impl fmt::Display for Command {
             Command::Clock {
                 mode: Some(ClockMode::Virtual),
             } => f.write_str("clock virtual"),
-            Command::Policy(Policy::Fifo) => f.write_str("policy fifo"),
-            Command::Policy(Policy::Lifo) => f.write_str("policy lifo"),
-            Command::Policy(Policy::Random { seed }) => write!(f, "policy random {seed}"),
-            Command::Policy(Policy::Pct { seed, depth: None }) => write!(f, "policy pct {seed}"),
-            Command::Policy(Policy::Pct {
+            Command::Policy(None) => f.write_str("policy"),
+            Command::Policy(Some(Policy::Fifo)) => f.write_str("policy fifo"),
+            Command::Policy(Some(Policy::Lifo)) => f.write_str("policy lifo"),
+            Command::Policy(Some(Policy::Random { seed })) => write!(f, "policy random {seed}"),
+            Command::Policy(Some(Policy::Pct { seed, depth: None })) => {
+                write!(f, "policy pct {seed}")
+            }
+            Command::Policy(Some(Policy::Pct {
                 seed,
                 depth: Some(d),
-            }) => write!(f, "policy pct {seed} {d}"),
+            })) => write!(f, "policy pct {seed} {d}"),
+            Command::Debug { on, threshold } => {
+                f.write_str("debug")?;
+                match on {
+                    Some(true) => f.write_str(" on")?,
+                    Some(false) => f.write_str(" off")?,
+                    None => {}
+                }
+                if let Some(t) = threshold {
+                    write!(f, " {}", format_duration(*t))?;
+                }
+                Ok(())
+            }
             Command::Budget { polls, time } => {
                 f.write_str("budget")?;
                 if let Some(n) = polls {

@@ -43,6 +43,7 @@ pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
         }
         "policy" => policy(args),
         "budget" => budget(args),
+        "debug" => debug(args),
         name => unreachable!("{name} is not a driving command"),
     }
 }
@@ -91,10 +92,7 @@ fn budget(args: Args<'_>) -> Result<Command, ParseError> {
 
 fn policy(args: Args<'_>) -> Result<Command, ParseError> {
     let Some(kind) = args.list.first() else {
-        return Err(ParseError::invalid(
-            "policy is missing fifo, lifo, random or pct",
-            args.help.usage_hint(),
-        ));
+        return Ok(Command::Policy(None));
     };
     let kind = args.choice(kind, &["fifo", "lifo", "random", "pct"])?;
     let rest = Args {
@@ -115,5 +113,33 @@ fn policy(args: Args<'_>) -> Result<Command, ParseError> {
             }
         }
     };
-    Ok(Command::Policy(policy))
+    Ok(Command::Policy(Some(policy)))
+}
+
+/// `debug [on|off] [THRESHOLD]`.
+fn debug(args: Args<'_>) -> Result<Command, ParseError> {
+    let (on, threshold) = match args.list.as_slice() {
+        [] => (None, None),
+        [setting] => (Some(args.choice(setting, &["on", "off"])?), None),
+        [setting, threshold] => {
+            let on = args.choice(setting, &["on", "off"])?;
+            if on == "off" {
+                return Err(ParseError::invalid(
+                    format!("unexpected {threshold} after debug off"),
+                    "a threshold goes with on: debug on 50ms",
+                ));
+            }
+            (Some(on), Some(args.duration(threshold)?))
+        }
+        [_, _, extra, ..] => {
+            return Err(ParseError::invalid(
+                format!("unexpected {extra} after debug"),
+                args.help.usage_hint(),
+            ));
+        }
+    };
+    Ok(Command::Debug {
+        on: on.map(|o| o == "on"),
+        threshold,
+    })
 }

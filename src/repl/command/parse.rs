@@ -57,7 +57,9 @@ pub fn parse_line(line: &str) -> Result<Command, ParseError> {
             tasks::parse(args)
         }
         "new" => primitives::parse(args),
-        "step" | "run" | "advance" | "clock" | "policy" | "budget" => driving::parse(args),
+        "step" | "run" | "advance" | "clock" | "policy" | "budget" | "debug" => {
+            driving::parse(args)
+        }
         "tasks" | "show" | "queue" | "timeline" | "trace" | "warnings" | "export-trace" => {
             inspect::parse(args)
         }

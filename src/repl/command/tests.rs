@@ -189,25 +189,47 @@ fn every_command_form() {
                 mode: Some(ClockMode::Virtual),
             },
         ),
-        ("policy fifo", Command::Policy(Policy::Fifo)),
-        ("policy lifo", Command::Policy(Policy::Lifo)),
+        ("policy fifo", Command::Policy(Some(Policy::Fifo))),
+        ("policy lifo", Command::Policy(Some(Policy::Lifo))),
         (
             "policy random 42",
-            Command::Policy(Policy::Random { seed: 42 }),
+            Command::Policy(Some(Policy::Random { seed: 42 })),
         ),
         (
             "policy pct 7",
-            Command::Policy(Policy::Pct {
+            Command::Policy(Some(Policy::Pct {
                 seed: 7,
                 depth: None,
-            }),
+            })),
         ),
         (
             "policy pct 7 3",
-            Command::Policy(Policy::Pct {
+            Command::Policy(Some(Policy::Pct {
                 seed: 7,
                 depth: NonZeroU32::new(3),
-            }),
+            })),
+        ),
+        ("policy", Command::Policy(None)),
+        (
+            "debug",
+            Command::Debug {
+                on: None,
+                threshold: None,
+            },
+        ),
+        (
+            "debug off",
+            Command::Debug {
+                on: Some(false),
+                threshold: None,
+            },
+        ),
+        (
+            "debug on 50ms",
+            Command::Debug {
+                on: Some(true),
+                threshold: Some(Duration::from_millis(50)),
+            },
         ),
         ("tasks", Command::Tasks),
         ("ls", Command::Tasks),
@@ -443,9 +465,14 @@ fn errors_name_the_fault_and_show_the_right_form() {
             "usage: new event NAME",
         ),
         (
-            "policy",
-            "policy is missing fifo, lifo, random or pct",
-            "usage: policy",
+            "debug maybe",
+            "unexpected \"maybe\" after debug",
+            "usage: debug [on|off]",
+        ),
+        (
+            "debug off 5ms",
+            "unexpected \"5ms\" after debug off",
+            "debug on 50ms",
         ),
         ("policy random", "policy is missing a seed", "usage: policy"),
         ("policy pct", "policy is missing a seed", "usage: policy"),
@@ -901,7 +928,7 @@ fn command() -> impl Strategy<Value = Command> {
         duration().prop_map(|by| Command::Advance { by }),
         prop::option::of(prop_oneof![Just(ClockMode::Real), Just(ClockMode::Virtual)])
             .prop_map(|mode| Command::Clock { mode }),
-        policy.prop_map(Command::Policy),
+        prop::option::of(policy).prop_map(Command::Policy),
         (
             prop::option::of(any::<NonZeroU64>()),
             prop::option::of(

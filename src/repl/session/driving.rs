@@ -166,17 +166,23 @@ impl Session {
     }
 
     /// `policy fifo|lifo|random SEED|pct SEED [DEPTH]`.
-    pub(super) fn policy(&mut self, policy: Policy) -> Result<Action, Failure> {
+    ///
+    /// Without an argument, shows the policy (as `clock` shows the clock).
+    pub(super) fn policy(&mut self, policy: Option<Policy>) -> Result<Action, Failure> {
+        let shown = policy.is_none();
         let policy = match policy {
-            Policy::Fifo => evloop::Policy::Fifo,
-            Policy::Lifo => evloop::Policy::Lifo,
-            Policy::Random { seed } => evloop::Policy::Random { seed },
-            Policy::Pct { seed, depth } => evloop::Policy::Pct {
+            None => self.rt.scheduler().policy(),
+            Some(Policy::Fifo) => evloop::Policy::Fifo,
+            Some(Policy::Lifo) => evloop::Policy::Lifo,
+            Some(Policy::Random { seed }) => evloop::Policy::Random { seed },
+            Some(Policy::Pct { seed, depth }) => evloop::Policy::Pct {
                 seed,
                 depth: depth.map_or(3, NonZeroU32::get),
             },
         };
-        self.rt.scheduler().set_policy(policy);
+        if !shown {
+            self.rt.scheduler().set_policy(policy);
+        }
         Ok(Action::Show(vec![Line::plain(format!(
             "policy {policy}: {}",
             match policy {
@@ -188,6 +194,34 @@ impl Session {
                     "random priorities, lowered at a few random points (PCT): finds ordering bugs of few steps; the same seed replays",
             }
         ))]))
+    }
+
+    /// `debug [on|off] [THRESHOLD]`: debug mode, as `asyncio.run(main(),
+    /// debug=True)` turns it on (the REPL starts with it on).
+    pub(super) fn debug(
+        &mut self,
+        on: Option<bool>,
+        threshold: Option<Duration>,
+    ) -> Result<Action, Failure> {
+        let debug = self.rt.debug();
+        if let Some(on) = on {
+            debug.set_on(on);
+        }
+        if let Some(t) = threshold {
+            debug.set_slow_poll_threshold(t);
+        }
+        let text = if debug.is_on() {
+            format!(
+                "debug on: a poll longer than {} (a task that blocks the loop), a task that \
+                 kept no waker, and a failure nobody retrieved are reported — debug off to compare",
+                format_duration(debug.slow_poll_threshold())
+            )
+        } else {
+            "debug off: no check runs (as asyncio without debug=True); a failure nobody awaited \
+             is still reported — debug on to compare"
+                .to_string()
+        };
+        Ok(Action::Show(vec![Line::plain(text)]))
     }
 
     /// `budget [N] [DUR]`.

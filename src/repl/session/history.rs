@@ -58,6 +58,11 @@ pub(super) fn logs(command: &Command) -> bool {
             | Command::Warnings
             | Command::ExportTrace { .. }
             | Command::Clock { mode: None }
+            | Command::Policy(None)
+            | Command::Debug {
+                on: None,
+                threshold: None
+            }
             | Command::Budget {
                 polls: None,
                 time: None
