@@ -49,6 +49,8 @@ pub enum Step {
     Panic(String),
     Await(String),
     Shield(String),
+    /// `gather NAME… [--return-exceptions]`: the tasks' results, in a task.
+    Gather(Vec<String>, bool),
     Acquire(String),
     Release(String),
     Put(String, Value),
@@ -255,6 +257,24 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
         "fail" => Step::Fail(text(&args, help)?),
         "panic" => Step::Panic(text(&args, help)?),
         "return" => Step::Return(value(arity(&args, &["value"], help)?)?),
+        "gather" => {
+            let mut names = Vec::new();
+            let mut return_exceptions = false;
+            for arg in &args {
+                if arg.is_word("--return-exceptions") {
+                    return_exceptions = true;
+                } else {
+                    names.push(name_from(arg, "task name", &help.usage_hint())?);
+                }
+            }
+            if names.is_empty() {
+                return Err(ParseError::invalid(
+                    "gather is missing a task name",
+                    help.usage_hint(),
+                ));
+            }
+            Step::Gather(names, return_exceptions)
+        }
         "put" => {
             let [queue, v] = arity(&args, &["queue name", "value"], help)?;
             Step::Put(
@@ -456,6 +476,13 @@ impl fmt::Display for Step {
             }
             Step::Await(n) => write!(f, "await {n}"),
             Step::Shield(n) => write!(f, "shield {n}"),
+            Step::Gather(names, return_exceptions) => {
+                write!(f, "gather {}", names.join(" "))?;
+                if *return_exceptions {
+                    f.write_str(" --return-exceptions")?;
+                }
+                Ok(())
+            }
             Step::Acquire(n) => write!(f, "acquire {n}"),
             Step::Release(n) => write!(f, "release {n}"),
             Step::Put(q, v) => write!(f, "put {q} {v}"),

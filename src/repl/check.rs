@@ -46,6 +46,13 @@ fn check_steps(steps: &[Step], known: &dyn Fn(&str) -> bool, env: &Env) -> Resul
                     "no task named {n} — spawn it before a task that awaits it"
                 ));
             }
+            Step::Gather(names, _) => {
+                if let Some(n) = names.iter().find(|n| !known(n)) {
+                    return Err(format!(
+                        "no task named {n} — spawn it before a task that gathers it"
+                    ));
+                }
+            }
             Step::Forever(inner) => {
                 if !inner.iter().any(always_suspends) {
                     return Err(

@@ -349,6 +349,12 @@ pub static STEPS: &[StepHelp] = &[
         "await worker"
     ),
     step!(
+        "gather",
+        "gather NAME… [--return-exceptions]",
+        "await the tasks together (asyncio.gather): cancelling this task cancels them too",
+        "gather a b c"
+    ),
+    step!(
         "shield",
         "shield NAME",
         "await a task; cancelling this one does not cancel it (asyncio.shield)",

@@ -243,6 +243,16 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
         }
         Step::Await(name) => return await_task(me, name, true).await,
         Step::Shield(name) => return shield_task(me, name).await,
+        Step::Gather(names, return_exceptions) => {
+            let tasks: Vec<_> = names.iter().filter_map(|n| me.env.task(n)).collect();
+            return match super::toolkit::gather(me.env.clone(), tasks, *return_exceptions).await {
+                Ok(text) => {
+                    me.env.say(&me.name, &format!("gathered {text}"));
+                    Flow::Next
+                }
+                Err(raised) => Flow::Fail(raised),
+            };
+        }
         Step::Repeat(n, steps) => {
             let steps: Rc<[Step]> = steps.as_slice().into();
             for _ in 0..*n {

@@ -143,7 +143,9 @@ fn refuse(commands: &[Command]) -> Result<(), String> {
                          in a task of its own); save FILE keeps the session as a script instead"
                     ));
                 }
-                if let Some(step) = find(&body.steps, &|s| matches!(s, Step::Shield(_))) {
+                if let Some(step) = find(&body.steps, &|s| {
+                    matches!(s, Step::Shield(_) | Step::Gather(..))
+                }) {
                     return Err(format!(
                         "save test can't express the step `{step}` of {name} yet; save FILE keeps the session as a script instead"
                     ));
@@ -326,7 +328,7 @@ impl Gen {
                 self.line(i, "}");
                 return;
             }
-            Step::Shield(_) => unreachable!("refused before generating"),
+            Step::Shield(_) | Step::Gather(..) => unreachable!("refused before generating"),
         };
         self.line(i, &text);
     }

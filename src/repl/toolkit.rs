@@ -38,7 +38,7 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use evloop::combinators::{self, TaskGroup, as_completed, gather, gather_all};
+use evloop::combinators::{self, TaskGroup, as_completed};
 use evloop::stream::StreamExt;
 use evloop::time::Instant;
 use evloop::{JoinHandle, TaskId};
@@ -59,13 +59,41 @@ fn result_word(outcome: &Outcome) -> String {
     }
 }
 
-/// `gather NAME… [--return-exceptions]`.
+/// `gather NAME… [--return-exceptions]`, the command: a task that gathers
+/// and says what it got.
 pub async fn gather_tasks(
     env: Rc<Env>,
     me: String,
     tasks: Vec<Rc<ReplTask>>,
     return_exceptions: bool,
 ) {
+    let text = match gather(env.clone(), tasks, return_exceptions).await {
+        Ok(results) => format!("→ {results}"),
+        Err(raised) => format!(
+            "raised: {raised} — the other tasks keep running (asyncio's gather leaves them too)"
+        ),
+    };
+    env.answer(&me, text);
+}
+
+/// The library's [`gather`](combinators::gather) (or
+/// [`gather_all`](combinators::gather_all)) over the tasks' outcomes: the
+/// results in the order given (`[A, B, C]`, repeats folded: `[None ×100]`),
+/// or the first failure, as `NAME failed: …`.
+///
+/// As asyncio's: a failure returns at once and the other tasks keep
+/// running; but if the gather itself is cancelled (the task running it is),
+/// it cancels every task it still waits for.
+pub async fn gather(
+    env: Rc<Env>,
+    tasks: Vec<Rc<ReplTask>>,
+    return_exceptions: bool,
+) -> Result<String, String> {
+    let mut children = CancelChildren {
+        env: env.clone(),
+        tasks: tasks.clone(),
+        armed: true,
+    };
     let watches = tasks.iter().map(|t| {
         let (env, t) = (env.clone(), t.clone());
         async move {
@@ -75,27 +103,61 @@ pub async fn gather_tasks(
             }
         }
     });
-    let text = if return_exceptions {
-        let all: Vec<String> = gather_all(watches)
+    let result = if return_exceptions {
+        let all: Vec<String> = combinators::gather_all(watches)
             .await
             .into_iter()
             .map(|r| match r {
                 Ok(o) | Err((_, o)) => result_word(&o),
             })
             .collect();
-        format!("→ [{}]", all.join(", "))
+        Ok(list(&all))
     } else {
-        match gather(watches).await {
-            Ok(values) => {
-                let values: Vec<String> = values.iter().map(result_word).collect();
-                format!("→ [{}]", values.join(", "))
-            }
-            Err((name, outcome)) => format!(
-                "raised: {name} {outcome} — the other tasks keep running (asyncio's gather leaves them too)"
-            ),
+        match combinators::gather(watches).await {
+            Ok(values) => Ok(list(&values.iter().map(result_word).collect::<Vec<_>>())),
+            Err((name, outcome)) => Err(format!("{name} {outcome}")),
         }
     };
-    env.answer(&me, text);
+    children.armed = false;
+    result
+}
+
+/// `[A, B, C]`, with runs of one value folded: `[None ×100]`.
+fn list(values: &[String]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < values.len() {
+        let run = values[i..].iter().take_while(|v| **v == values[i]).count();
+        parts.push(if run > 4 {
+            format!("{} ×{run}", values[i])
+        } else {
+            values[i..i + run].join(", ")
+        });
+        i += run;
+    }
+    format!("[{}]", parts.join(", "))
+}
+
+/// Cancels the tasks a gather still waits for, when the gather is dropped
+/// before it ended (its task was cancelled): asyncio's "cancelling a
+/// gather cancels its children".
+struct CancelChildren {
+    env: Rc<Env>,
+    tasks: Vec<Rc<ReplTask>>,
+    armed: bool,
+}
+
+impl Drop for CancelChildren {
+    fn drop(&mut self) {
+        if !self.armed || self.env.closing.get() || std::thread::panicking() {
+            return;
+        }
+        for t in &self.tasks {
+            if !t.is_finished() {
+                let _ = t.cancel(&self.env);
+            }
+        }
+    }
 }
 
 /// Lends the tasks' handles (all or none).

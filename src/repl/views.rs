@@ -384,7 +384,8 @@ pub fn help(topic: Option<&'static str>) -> Styled {
                     out.push(Line::plain(format!("  also: {}", c.aliases.join(", "))));
                 }
                 out.push(Line::new(Style::Dim, "  e.g. ").with(Style::Plain, c.example));
-            } else if let Some(s) = help::find_step(name) {
+            }
+            if let Some(s) = help::find_step(name) {
                 out.push(Line::new(
                     Style::Command,
                     format!("  {}   (a task body step)", s.usage),
