@@ -57,6 +57,13 @@ pub enum Step {
     Get(String),
     Set(String),
     WaitEvent(String),
+    /// `task-done QUEUE`: `queue.task_done()`.
+    TaskDone(String),
+    /// `join QUEUE`: `await queue.join()`.
+    Join(String),
+    /// `break-on VALUE`: leaves the innermost loop if the last value the
+    /// task received is VALUE.
+    BreakOn(Value),
     Repeat(u64, Vec<Step>),
     Forever(Vec<Step>),
     LoseWaker,
@@ -257,6 +264,7 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
         "fail" => Step::Fail(text(&args, help)?),
         "panic" => Step::Panic(text(&args, help)?),
         "return" => Step::Return(value(arity(&args, &["value"], help)?)?),
+        "break-on" => Step::BreakOn(value(arity(&args, &["value"], help)?)?),
         "gather" => {
             let mut names = Vec::new();
             let mut return_exceptions = false;
@@ -285,7 +293,7 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
         name => {
             let what = match name {
                 "acquire" | "release" => "semaphore name",
-                "get" => "queue name",
+                "get" | "task-done" | "join" => "queue name",
                 "set" | "wait-event" => "event name",
                 _ => "task name",
             };
@@ -297,6 +305,8 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
                 "acquire" => Step::Acquire(arg),
                 "release" => Step::Release(arg),
                 "get" => Step::Get(arg),
+                "task-done" => Step::TaskDone(arg),
+                "join" => Step::Join(arg),
                 "set" => Step::Set(arg),
                 "wait-event" => Step::WaitEvent(arg),
                 _ => unreachable!("step {name} is in the help table but not in the parser"),
@@ -487,6 +497,9 @@ impl fmt::Display for Step {
             Step::Release(n) => write!(f, "release {n}"),
             Step::Put(q, v) => write!(f, "put {q} {v}"),
             Step::Get(q) => write!(f, "get {q}"),
+            Step::TaskDone(q) => write!(f, "task-done {q}"),
+            Step::Join(q) => write!(f, "join {q}"),
+            Step::BreakOn(v) => write!(f, "break-on {v}"),
             Step::Set(e) => write!(f, "set {e}"),
             Step::WaitEvent(e) => write!(f, "wait-event {e}"),
             Step::Repeat(n, steps) => {

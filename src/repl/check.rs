@@ -15,7 +15,7 @@ use super::env::Env;
 /// The longest `spin` time one poll may burn.
 pub const MAX_SPIN_PER_POLL: Duration = Duration::from_secs(10);
 /// The most steps one poll may run.
-pub const MAX_STEPS_PER_POLL: u128 = 1_000_000;
+pub const MAX_STEPS_PER_POLL: u128 = 100_000;
 
 /// Why a body can't be spawned in this session (`None`: it can).
 ///
@@ -23,7 +23,7 @@ pub const MAX_STEPS_PER_POLL: u128 = 1_000_000;
 pub fn check_body(body: &Body, env: &Env) -> Result<(), String> {
     let known = |n: &str| env.task(n).is_some();
     for steps in [&body.steps, &body.finally] {
-        check_steps(steps, &known, env)?;
+        check_steps(steps, &known, env, false)?;
         let cost = cost(steps);
         if cost.steps > MAX_STEPS_PER_POLL || cost.spin > MAX_SPIN_PER_POLL {
             return Err(format!(
@@ -38,9 +38,21 @@ pub fn check_body(body: &Body, env: &Env) -> Result<(), String> {
     Ok(())
 }
 
-fn check_steps(steps: &[Step], known: &dyn Fn(&str) -> bool, env: &Env) -> Result<(), String> {
+fn check_steps(
+    steps: &[Step],
+    known: &dyn Fn(&str) -> bool,
+    env: &Env,
+    in_loop: bool,
+) -> Result<(), String> {
     for step in steps {
         match step {
+            Step::BreakOn(_) if !in_loop => {
+                return Err(
+                    "break-on leaves a repeat, forever or for block, and this one is in none: \
+                     forever { get jobs; break-on None; task-done jobs }"
+                        .into(),
+                );
+            }
             Step::Await(n) | Step::Shield(n) if !known(n) => {
                 return Err(format!(
                     "no task named {n} — spawn it before a task that awaits it"
@@ -54,26 +66,47 @@ fn check_steps(steps: &[Step], known: &dyn Fn(&str) -> bool, env: &Env) -> Resul
                 }
             }
             Step::Forever(inner) => {
-                if !inner.iter().any(always_suspends) {
+                if !inner.iter().any(may_wait) {
                     return Err(
-                        "forever { … } must contain yield, sleep or lose-waker at its top level, \
-                         or it never gives the loop back: forever { print tick; sleep 1s }"
+                        "forever { … } must contain a step that waits (yield, sleep, get, put, acquire, \
+                         await…) at its top level, or it never gives the loop back: forever { print tick; sleep 1s }"
                             .into(),
                     );
                 }
-                check_steps(inner, known, env)?;
+                check_steps(inner, known, env, true)?;
             }
-            Step::Repeat(_, inner) => check_steps(inner, known, env)?,
+            Step::Repeat(_, inner) => check_steps(inner, known, env, true)?,
             Step::Acquire(_)
             | Step::Release(_)
             | Step::Put(..)
             | Step::Get(_)
+            | Step::TaskDone(_)
+            | Step::Join(_)
             | Step::Set(_)
             | Step::WaitEvent(_) => super::primitive::check_step(step, env)?,
             _ => {}
         }
     }
     Ok(())
+}
+
+/// A step that may return `Pending` (wait for something). A loop made only
+/// of these may still never wait (a queue that is never empty): one poll
+/// is bounded at run time too (see `Env::count_step`).
+fn may_wait(step: &Step) -> bool {
+    always_suspends(step)
+        || matches!(
+            step,
+            Step::Thread(_)
+                | Step::Await(_)
+                | Step::Shield(_)
+                | Step::Gather(..)
+                | Step::Acquire(_)
+                | Step::Put(..)
+                | Step::Get(_)
+                | Step::Join(_)
+                | Step::WaitEvent(_)
+        )
 }
 
 /// A step that returns `Pending` at least once every time it runs.

@@ -59,6 +59,8 @@ pub struct Env {
     /// Failures nothing has read yet (see [`Env::may_go_unseen`]).
     unseen: RefCell<Vec<Feed>>,
     unseen_slots: RefCell<Vec<Rc<Slot>>>,
+    /// Steps run by the poll in progress (see [`Env::count_step`]).
+    steps_in_poll: Cell<u128>,
     /// Set while a `step` jumps the clock: the loop is interrupted as soon
     /// as the clock moves.
     pub stop_at_clock_move: Cell<bool>,
@@ -174,9 +176,23 @@ impl Env {
         self.left_out.set(0);
     }
 
+    /// Counts a step of the poll in progress; true once the poll has run
+    /// [`MAX_STEPS_PER_POLL`](super::check::MAX_STEPS_PER_POLL) of them,
+    /// when the task must give the loop back (the count starts over).
+    pub fn count_step(&self) -> bool {
+        let n = self.steps_in_poll.get() + 1;
+        if n > super::check::MAX_STEPS_PER_POLL {
+            self.steps_in_poll.set(0);
+            return true;
+        }
+        self.steps_in_poll.set(n);
+        false
+    }
+
     /// A poll took `took`: once the command's time is spent, the loop is
     /// interrupted (after the poll in progress).
     pub fn spend_poll_time(&self, took: Duration) {
+        self.steps_in_poll.set(0);
         let left = self.poll_time_left.get().saturating_sub(took);
         self.poll_time_left.set(left);
         if left.is_zero() {

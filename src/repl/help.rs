@@ -385,6 +385,24 @@ pub static STEPS: &[StepHelp] = &[
         "get jobs"
     ),
     step!(
+        "task-done",
+        "task-done QUEUE",
+        "say one item taken from the queue is processed (queue.task_done())",
+        "task-done jobs"
+    ),
+    step!(
+        "join",
+        "join QUEUE",
+        "wait until every item put on the queue is processed (await queue.join())",
+        "join jobs"
+    ),
+    step!(
+        "break-on",
+        "break-on VALUE",
+        "leave the innermost repeat, forever or for block if the last value received (get, for, await) is VALUE: a sentinel",
+        "forever { get jobs; break-on None; task-done jobs }"
+    ),
+    step!(
         "set",
         "set EVENT",
         "set an event, waking every task waiting for it",
@@ -479,7 +497,16 @@ mod tests {
         }
         for s in STEPS {
             assert!(s.usage.starts_with(s.name), "{}", s.usage);
-            assert!(s.example.starts_with(s.name), "{}", s.example);
+            // A step that only means something inside a block (break-on)
+            // shows its block.
+            let inside = format!("{{ {}", s.name);
+            assert!(
+                s.example.starts_with(s.name)
+                    || s.example.contains(&format!("; {}", s.name))
+                    || s.example.contains(&inside),
+                "{}",
+                s.example
+            );
         }
     }
 

@@ -70,7 +70,9 @@ pub struct Held(RefCell<Vec<(String, SemaphorePermit)>>);
 fn needs(step: &Step) -> Option<(&str, &'static str, &'static str)> {
     match step {
         Step::Acquire(n) | Step::Release(n) => Some((n, "semaphore", "new semaphore NAME 2")),
-        Step::Put(n, _) | Step::Get(n) => Some((n, "queue", "new queue NAME 3")),
+        Step::Put(n, _) | Step::Get(n) | Step::TaskDone(n) | Step::Join(n) => {
+            Some((n, "queue", "new queue NAME 3"))
+        }
         Step::Set(n) | Step::WaitEvent(n) => Some((n, "event", "new event NAME")),
         _ => None,
     }
@@ -134,11 +136,23 @@ pub(super) async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
                 return Flow::Fail(format!("put {name}: {closed}"));
             }
         }
-        (Step::Get(_), Primitive::Queue(queue)) => match noting(Wait::Primitive, queue.get()).await
-        {
-            Ok(value) => me.env.say(&me.name, &format!("got {value} from {name}")),
-            Err(closed) => return Flow::Fail(format!("get {name}: {closed}")),
-        },
+        (Step::Get(_), Primitive::Queue(queue)) => {
+            match noting(Wait::Primitive, queue.get()).await {
+                Ok(value) => {
+                    me.env.say(&me.name, &format!("got {value} from {name}"));
+                    me.received(value);
+                }
+                Err(closed) => return Flow::Fail(format!("get {name}: {closed}")),
+            }
+        }
+        (Step::TaskDone(_), Primitive::Queue(queue)) => {
+            if let Err(e) = queue.task_done() {
+                return Flow::Fail(format!("task-done {name}: {e}"));
+            }
+        }
+        (Step::Join(_), Primitive::Queue(queue)) => {
+            noting(Wait::Primitive, queue.join()).await;
+        }
         (Step::Set(_), Primitive::Event(event)) => event.set(),
         (Step::WaitEvent(_), Primitive::Event(event)) => {
             noting(Wait::Primitive, event.wait()).await;

@@ -75,6 +75,8 @@ pub fn forget_panic_text() {
 /// How a block of steps ended.
 pub(super) enum Flow {
     Next,
+    /// `break-on` matched: leave the innermost loop.
+    Break,
     Return(Value),
     Fail(String),
 }
@@ -109,11 +111,7 @@ async fn run_body(
     steps: Vec<Step>,
 ) -> TaskOutput {
     guard.started = true;
-    let me = Rc::new(Me {
-        env: env.clone(),
-        name: name.clone(),
-        held: Held::default(),
-    });
+    let me = Rc::new(Me::new(env.clone(), name.clone()));
     let mut flow = run_block(me.clone(), steps.into()).await;
     if let Some(finally) = guard.finally.take()
         && !finally.is_empty()
@@ -124,7 +122,8 @@ async fn run_body(
         }
     }
     let outcome = match flow {
-        Flow::Next => Outcome::Returned(None),
+        // `break-on` outside a loop is refused before spawning.
+        Flow::Next | Flow::Break => Outcome::Returned(None),
         Flow::Return(v) => Outcome::Returned(Some(v)),
         Flow::Fail(e) => Outcome::Failed(e),
     };
@@ -182,14 +181,10 @@ impl Drop for EndGuard {
         match self.finally.take() {
             Some(finally) if !finally.is_empty() => {
                 let name = self.env.unique_name(&format!("{}/finally", self.name));
-                let me = Rc::new(Me {
-                    env: self.env.clone(),
-                    name: name.clone(),
-                    held: Held::default(),
-                });
+                let me = Rc::new(Me::new(self.env.clone(), name.clone()));
                 let (slot, cleanup) = tracked(async move {
                     match run_block(me, finally.into()).await {
-                        Flow::Next => Ok(None),
+                        Flow::Next | Flow::Break => Ok(None),
                         Flow::Return(v) => Ok(Some(v)),
                         Flow::Fail(e) => Err(e),
                     }
@@ -210,6 +205,25 @@ pub(super) struct Me {
     pub(super) name: String,
     /// The semaphore permits it holds (`acquire` without `release` yet).
     pub(super) held: Held,
+    /// The last value it received (`get`, `for`, `await`): what `break-on`
+    /// compares with.
+    pub(super) last: RefCell<Option<Value>>,
+}
+
+impl Me {
+    pub(super) fn new(env: Rc<Env>, name: String) -> Me {
+        Me {
+            env,
+            name,
+            held: Held::default(),
+            last: RefCell::new(None),
+        }
+    }
+
+    /// Remembers a value received, for `break-on`.
+    pub(super) fn received(&self, value: Value) {
+        *self.last.borrow_mut() = Some(value);
+    }
 }
 
 type BoxFlow = Pin<Box<dyn Future<Output = Flow>>>;
@@ -217,6 +231,13 @@ type BoxFlow = Pin<Box<dyn Future<Output = Flow>>>;
 fn run_block(me: Rc<Me>, steps: Rc<[Step]>) -> BoxFlow {
     Box::pin(async move {
         for step in steps.iter() {
+            // However a body is written, one poll runs a bounded number of
+            // steps: past it, the task gives the loop back (the budget then
+            // sees it), as if it had yielded.
+            if me.env.count_step() {
+                clear_note();
+                evloop::yield_now().await;
+            }
             match run_step(&me, step).await {
                 Flow::Next => {}
                 end => return end,
@@ -258,6 +279,7 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
             for _ in 0..*n {
                 match run_block(me.clone(), steps.clone()).await {
                     Flow::Next => {}
+                    Flow::Break => break,
                     end => return end,
                 }
             }
@@ -267,8 +289,14 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
             loop {
                 match run_block(me.clone(), steps.clone()).await {
                     Flow::Next => {}
+                    Flow::Break => break,
                     end => return end,
                 }
+            }
+        }
+        Step::BreakOn(v) => {
+            if me.last.borrow().as_ref() == Some(v) {
+                return Flow::Break;
             }
         }
         Step::LoseWaker => noting(Wait::Nothing, lose_waker()).await,
@@ -276,6 +304,8 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
         | Step::Release(_)
         | Step::Put(..)
         | Step::Get(_)
+        | Step::TaskDone(_)
+        | Step::Join(_)
         | Step::Set(_)
         | Step::WaitEvent(_) => return super::primitive::run_step(me, step).await,
         Step::Thread(d) => {
@@ -346,7 +376,12 @@ async fn shield_task(me: &Rc<Me>, name: &str) -> Flow {
 /// What the awaiting task does with the awaited one's outcome.
 async fn flow_of(me: &Rc<Me>, name: &str, outcome: Outcome) -> Flow {
     match outcome {
-        Outcome::Returned(_) => Flow::Next,
+        Outcome::Returned(v) => {
+            if let Some(v) = v {
+                me.received(v);
+            }
+            Flow::Next
+        }
         Outcome::Failed(e) => Flow::Fail(e),
         Outcome::Panicked(m) => Flow::Fail(format!("{name} panicked: {m}")),
         Outcome::Cancelled => match me.env.task(&me.name) {

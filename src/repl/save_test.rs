@@ -144,7 +144,14 @@ fn refuse(commands: &[Command]) -> Result<(), String> {
                     ));
                 }
                 if let Some(step) = find(&body.steps, &|s| {
-                    matches!(s, Step::Shield(_) | Step::Gather(..))
+                    matches!(
+                        s,
+                        Step::Shield(_)
+                            | Step::Gather(..)
+                            | Step::TaskDone(_)
+                            | Step::Join(_)
+                            | Step::BreakOn(_)
+                    )
                 }) {
                     return Err(format!(
                         "save test can't express the step `{step}` of {name} yet; save FILE keeps the session as a script instead"
@@ -328,7 +335,11 @@ impl Gen {
                 self.line(i, "}");
                 return;
             }
-            Step::Shield(_) | Step::Gather(..) => unreachable!("refused before generating"),
+            Step::Shield(_)
+            | Step::Gather(..)
+            | Step::TaskDone(_)
+            | Step::Join(_)
+            | Step::BreakOn(_) => unreachable!("refused before generating"),
         };
         self.line(i, &text);
     }

@@ -116,7 +116,7 @@ fn one_command_shows_a_bounded_amount() {
     let text = "x".repeat(4000);
     ok(
         &mut s,
-        &format!("spawn p repeat 400000 {{ print {text} }}; print end"),
+        &format!("spawn p repeat 49000 {{ print {text} }}; print end"),
     );
     let reply = ok(&mut s, "step");
     assert!(reply.len() < 2 << 20, "{} bytes", reply.len());
