@@ -57,6 +57,10 @@ pub enum Step {
     Get(String),
     Set(String),
     WaitEvent(String),
+    /// `set-result FUT VALUE`: `fut.set_result(VALUE)`.
+    SetResult(String, Value),
+    /// `set-exception FUT TEXT`: `fut.set_exception(Exception(TEXT))`.
+    SetException(String, String),
     /// `task-done QUEUE`: `queue.task_done()`.
     TaskDone(String),
     /// `join QUEUE`: `await queue.join()`.
@@ -283,6 +287,25 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
             }
             Step::Gather(names, return_exceptions)
         }
+        "set-result" => {
+            let [future, v] = arity(&args, &["future name", "value"], help)?;
+            Step::SetResult(
+                name_from(future, "future name", &help.usage_hint())?,
+                value([v])?,
+            )
+        }
+        "set-exception" => {
+            let Some((future, rest)) = args.split_first() else {
+                return Err(ParseError::invalid(
+                    "set-exception is missing a future name",
+                    help.usage_hint(),
+                ));
+            };
+            Step::SetException(
+                name_from(future, "future name", &help.usage_hint())?,
+                text(rest, help)?,
+            )
+        }
         "put" => {
             let [queue, v] = arity(&args, &["queue name", "value"], help)?;
             Step::Put(
@@ -502,6 +525,11 @@ impl fmt::Display for Step {
             Step::BreakOn(v) => write!(f, "break-on {v}"),
             Step::Set(e) => write!(f, "set {e}"),
             Step::WaitEvent(e) => write!(f, "wait-event {e}"),
+            Step::SetResult(n, v) => write!(f, "set-result {n} {v}"),
+            Step::SetException(n, t) => {
+                write!(f, "set-exception {n} ")?;
+                write_text(f, t)
+            }
             Step::Repeat(n, steps) => {
                 write!(f, "repeat {n} ")?;
                 write_block(f, steps)

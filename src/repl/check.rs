@@ -21,7 +21,14 @@ pub const MAX_STEPS_PER_POLL: u128 = 100_000;
 ///
 /// `known` says whether a task name exists.
 pub fn check_body(body: &Body, env: &Env) -> Result<(), String> {
-    let known = |n: &str| env.task(n).is_some();
+    // Something to await: a task, or a bare future.
+    let known = |n: &str| {
+        env.task(n).is_some()
+            || matches!(
+                env.primitive(n),
+                Some(super::primitive::Primitive::Future(_))
+            )
+    };
     for steps in [&body.steps, &body.finally] {
         check_steps(steps, &known, env, false)?;
         let cost = cost(steps);
@@ -83,7 +90,9 @@ fn check_steps(
             | Step::TaskDone(_)
             | Step::Join(_)
             | Step::Set(_)
-            | Step::WaitEvent(_) => super::primitive::check_step(step, env)?,
+            | Step::WaitEvent(_)
+            | Step::SetResult(..)
+            | Step::SetException(..) => super::primitive::check_step(step, env)?,
             _ => {}
         }
     }

@@ -29,7 +29,7 @@
 use std::num::{NonZeroU32, NonZeroU64, NonZeroUsize};
 use std::time::Duration;
 
-use super::body::Body;
+use super::body::{Body, Step};
 
 mod args;
 mod display;
@@ -93,6 +93,15 @@ pub enum Command {
     },
     NewEvent {
         name: String,
+    },
+    /// `new future NAME`.
+    NewFuture {
+        name: String,
+    },
+    /// `call-soon STEP` (`delay: None`) and `call-later DUR STEP`.
+    Call {
+        delay: Option<Duration>,
+        step: Step,
     },
     Step {
         count: NonZeroU64,

@@ -126,10 +126,25 @@ pub static COMMANDS: &[CommandHelp] = &[
         [
             "new semaphore NAME PERMITS",
             "new queue NAME [CAPACITY]",
-            "new event NAME"
+            "new event NAME",
+            "new future NAME"
         ],
-        "create a semaphore, a queue (no CAPACITY or 0: unbounded, as asyncio.Queue) or an event",
+        "create a semaphore, a queue (no CAPACITY or 0: unbounded, as asyncio.Queue), an event, or a bare future that a step or callback fills in (loop.create_future())",
         "new queue jobs 2"
+    ),
+    command!(
+        "call-soon",
+        [],
+        ["call-soon STEP"],
+        "run one step (set-result, set-exception, set, print) in a callback at the loop's next turn (loop.call_soon)",
+        "call-soon print hello"
+    ),
+    command!(
+        "call-later",
+        [],
+        ["call-later DUR STEP"],
+        "run one step (set-result, set-exception, set, print) in a callback after DUR (loop.call_later)",
+        "call-later 1s set-result fut done"
     ),
     command!(
         "step",
@@ -345,7 +360,7 @@ pub static STEPS: &[StepHelp] = &[
     step!(
         "await",
         "await NAME",
-        "wait for another task to finish",
+        "wait for another task to finish, or for a bare future's result",
         "await worker"
     ),
     step!(
@@ -401,6 +416,18 @@ pub static STEPS: &[StepHelp] = &[
         "break-on VALUE",
         "leave the innermost repeat, forever or for block if the last value received (get, for, await) is VALUE: a sentinel",
         "forever { get jobs; break-on None; task-done jobs }"
+    ),
+    step!(
+        "set-result",
+        "set-result FUT VALUE",
+        "fill in a bare future (new future): every task awaiting it wakes (fut.set_result)",
+        "set-result fut done"
+    ),
+    step!(
+        "set-exception",
+        "set-exception FUT TEXT",
+        "fail a bare future: every task awaiting it fails with TEXT (fut.set_exception)",
+        "set-exception fut no such user"
     ),
     step!(
         "set",

@@ -115,16 +115,37 @@ impl Slot {
         self.outcome.borrow().clone()
     }
 
-    /// A future that waits for the outcome, showing `WaitOn::Task(task)` meanwhile.
+    /// A future that waits for the outcome of `task`, showing
+    /// `WaitOn::Task(task)` meanwhile.
     pub fn wait(&self, task: TaskId) -> SlotWait<'_> {
-        SlotWait { slot: self, task }
+        SlotWait {
+            slot: self,
+            on: WaitOn::Task(task),
+        }
+    }
+
+    /// A future that waits for the outcome of a bare future (`new future`),
+    /// showing it as a primitive named `name` meanwhile.
+    pub fn wait_future(&self, name: &str) -> SlotWait<'_> {
+        SlotWait {
+            slot: self,
+            on: WaitOn::Primitive {
+                kind: "future",
+                name: name.into(),
+            },
+        }
+    }
+
+    /// Whether a future waits on it now.
+    pub fn has_waiters(&self) -> bool {
+        !self.waiters.borrow().is_empty()
     }
 }
 
-/// The future of [`Slot::wait`].
+/// The future of [`Slot::wait`] and [`Slot::wait_future`].
 pub struct SlotWait<'a> {
     slot: &'a Slot,
-    task: TaskId,
+    on: WaitOn,
 }
 
 impl Future for SlotWait<'_> {
@@ -140,8 +161,11 @@ impl Future for SlotWait<'_> {
         if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
             waiters.push(cx.waker().clone());
         }
-        evloop::task::note_wait(WaitOn::Task(self.task));
-        super::record::note(super::record::Wait::Task);
+        super::record::note(match &self.on {
+            WaitOn::Task(_) => super::record::Wait::Task,
+            _ => super::record::Wait::Primitive,
+        });
+        evloop::task::note_wait(self.on.clone());
         Poll::Pending
     }
 }

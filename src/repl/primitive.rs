@@ -31,6 +31,7 @@ use evloop::sync::{Event, Queue, Semaphore, SemaphorePermit};
 
 use super::body::{Step, Value};
 use super::env::Env;
+use super::outcome::{Outcome, Slot};
 use super::program::{Flow, Me};
 use super::record::{Wait, noting};
 
@@ -40,6 +41,42 @@ pub enum Primitive {
     Semaphore(Semaphore),
     Queue(Queue<Value>),
     Event(Event),
+    /// A bare future (`new future`): see [`BareFuture`].
+    Future(Rc<BareFuture>),
+}
+
+/// A future that no coroutine fills in: asyncio's `loop.create_future()`.
+/// A step or a callback sets its result (`set-result`), and every task
+/// that awaits it wakes. It is the same cell a task's outcome lands in (a
+/// [`Slot`]): a task *is* a future that its own body fills in, which is
+/// the chapter's point (`Task` is a subclass of `Future`). In Rust,
+/// `evloop::create_future()` splits it into a `Promise` and a
+/// `PromiseFuture`.
+pub struct BareFuture {
+    /// Its name.
+    pub name: String,
+    /// Its result, once set.
+    pub slot: Slot,
+}
+
+impl BareFuture {
+    /// Its state in words: `pending`, `result done`, `exception: …`, `cancelled`.
+    pub fn state(&self) -> String {
+        match self.slot.outcome() {
+            None => "pending".into(),
+            Some(o) => future_outcome(&o),
+        }
+    }
+}
+
+/// A future's outcome in words: `result done`, `exception: boom`, `cancelled`.
+pub fn future_outcome(o: &Outcome) -> String {
+    match o {
+        Outcome::Returned(Some(v)) => format!("result {v}"),
+        Outcome::Returned(None) => "result None".into(),
+        Outcome::Failed(e) | Outcome::Panicked(e) => format!("exception: {e}"),
+        Outcome::Cancelled => "cancelled".into(),
+    }
 }
 
 impl Primitive {
@@ -49,15 +86,17 @@ impl Primitive {
             Primitive::Semaphore(s) => s.name(),
             Primitive::Queue(q) => q.name(),
             Primitive::Event(e) => e.name(),
+            Primitive::Future(f) => &f.name,
         }
     }
 
-    /// `"semaphore"`, `"queue"` or `"event"`.
+    /// `"semaphore"`, `"queue"`, `"event"` or `"future"`.
     pub fn kind(&self) -> &'static str {
         match self {
             Primitive::Semaphore(_) => "semaphore",
             Primitive::Queue(_) => "queue",
             Primitive::Event(_) => "event",
+            Primitive::Future(_) => "future",
         }
     }
 }
@@ -74,6 +113,7 @@ fn needs(step: &Step) -> Option<(&str, &'static str, &'static str)> {
             Some((n, "queue", "new queue NAME 3"))
         }
         Step::Set(n) | Step::WaitEvent(n) => Some((n, "event", "new event NAME")),
+        Step::SetResult(n, _) | Step::SetException(n, _) => Some((n, "future", "new future NAME")),
         _ => None,
     }
 }
@@ -154,6 +194,11 @@ pub(super) async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
             noting(Wait::Primitive, queue.join()).await;
         }
         (Step::Set(_), Primitive::Event(event)) => event.set(),
+        (Step::SetResult(..) | Step::SetException(..), Primitive::Future(future)) => {
+            if let Err(e) = settle(&future, step) {
+                return Flow::Fail(e);
+            }
+        }
         (Step::WaitEvent(_), Primitive::Event(event)) => {
             noting(Wait::Primitive, event.wait()).await;
         }
@@ -168,6 +213,56 @@ pub(super) async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
     Flow::Next
 }
 
+/// Sets a bare future's result or exception.
+///
+/// # Errors
+///
+/// When it is done already (asyncio raises `InvalidStateError`).
+fn settle(future: &BareFuture, step: &Step) -> Result<(), String> {
+    if let Some(o) = future.slot.outcome() {
+        return Err(format!(
+            "{}: {} already has {} (asyncio: InvalidStateError)",
+            step_word(step),
+            future.name,
+            future_outcome(&o)
+        ));
+    }
+    future.slot.finish(match step {
+        Step::SetResult(_, v) => Outcome::Returned(Some(v.clone())),
+        Step::SetException(_, text) => Outcome::Failed(text.clone()),
+        _ => unreachable!("settle gets set-result and set-exception"),
+    });
+    Ok(())
+}
+
+/// The steps a callback (`call-soon`, `call-later`) may run: plain
+/// functions, which don't await.
+pub fn is_callback_step(step: &Step) -> bool {
+    matches!(
+        step,
+        Step::SetResult(..) | Step::SetException(..) | Step::Set(_) | Step::Print(_)
+    )
+}
+
+/// Runs a callback's step, on the loop, in the callback's task (`who`).
+/// What goes wrong is said in the output: a callback has no awaiter.
+pub fn run_callback(env: &Env, who: &str, step: &Step) {
+    let primitive = needs(step).and_then(|(name, ..)| env.primitive(name));
+    match (step, primitive) {
+        (Step::Print(text), _) => env.say(who, text),
+        (Step::Set(_), Some(Primitive::Event(event))) => event.set(),
+        (Step::SetResult(..) | Step::SetException(..), Some(Primitive::Future(future))) => {
+            if let Err(e) = settle(&future, step) {
+                env.answer(who, format!("error: {e}"));
+            }
+        }
+        (step, _) => env.answer(
+            who,
+            format!("error: {step} has nothing to act on (after a reset?)"),
+        ),
+    }
+}
+
 /// Makes a primitive for `new …`, inside the runtime's context so the
 /// snapshot lists it at once.
 ///
@@ -176,7 +271,10 @@ pub(super) async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
 /// When the name is taken by another primitive.
 pub fn create(env: &Env, rt: &evloop::Runtime, make: NewPrimitive) -> Result<Primitive, String> {
     let name = match &make {
-        NewPrimitive::Semaphore(n, _) | NewPrimitive::Queue(n, _) | NewPrimitive::Event(n) => n,
+        NewPrimitive::Semaphore(n, _)
+        | NewPrimitive::Queue(n, _)
+        | NewPrimitive::Event(n)
+        | NewPrimitive::Future(n) => n,
     };
     if let Some(p) = env.primitive(name) {
         return Err(format!(
@@ -189,6 +287,10 @@ pub fn create(env: &Env, rt: &evloop::Runtime, make: NewPrimitive) -> Result<Pri
         NewPrimitive::Semaphore(n, permits) => Primitive::Semaphore(Semaphore::named(n, permits)),
         NewPrimitive::Queue(n, capacity) => Primitive::Queue(Queue::named(n, capacity)),
         NewPrimitive::Event(n) => Primitive::Event(Event::named(n)),
+        NewPrimitive::Future(name) => Primitive::Future(Rc::new(BareFuture {
+            name,
+            slot: Slot::default(),
+        })),
     };
     env.primitives.borrow_mut().push(p.clone());
     Ok(p)
@@ -202,4 +304,6 @@ pub enum NewPrimitive {
     Queue(String, usize),
     /// Name.
     Event(String),
+    /// Name.
+    Future(String),
 }

@@ -50,7 +50,7 @@ use evloop::WaitOn;
 use super::body::{Body, Step, Value};
 use super::env::Env;
 use super::outcome::{Cleanup, Outcome, Slot};
-use super::primitive::Held;
+use super::primitive::{Held, Primitive};
 use super::record::{Wait, clear_note, noting};
 use super::task::{ReplTask, TaskOutput, tracked, watch};
 
@@ -307,7 +307,9 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
         | Step::TaskDone(_)
         | Step::Join(_)
         | Step::Set(_)
-        | Step::WaitEvent(_) => return super::primitive::run_step(me, step).await,
+        | Step::WaitEvent(_)
+        | Step::SetResult(..)
+        | Step::SetException(..) => return super::primitive::run_step(me, step).await,
         Step::Thread(d) => {
             let d = *d;
             // A blocking sleep, on a worker thread: the loop runs other tasks meanwhile.
@@ -349,9 +351,14 @@ async fn lose_waker() {
     .await;
 }
 
-/// `await NAME` (`propagate`: cancelling the awaiter cancels NAME).
+/// `await NAME` (`propagate`: cancelling the awaiter cancels NAME). NAME
+/// may be a bare future, whose result is awaited as a task's.
 async fn await_task(me: &Rc<Me>, name: &str, propagate: bool) -> Flow {
     let Some(target) = me.env.task(name) else {
+        if let Some(Primitive::Future(future)) = me.env.primitive(name) {
+            let outcome = future.slot.wait_future(&future.name).await;
+            return flow_of(me, name, outcome).await;
+        }
         return Flow::Fail(format!("no task named {name}"));
     };
     let outcome = watch(me.env.clone(), target, propagate).await;

@@ -124,6 +124,8 @@ fn refuse(commands: &[Command]) -> Result<(), String> {
             Command::AsCompleted { .. } => Some("as-completed"),
             Command::Timeout { .. } => Some("timeout"),
             Command::Group { .. } => Some("group"),
+            Command::NewFuture { .. } => Some("new future"),
+            Command::Call { .. } => Some("call-soon / call-later"),
             Command::Clock {
                 mode: Some(ClockMode::Real),
             } => Some("clock real"),
@@ -143,16 +145,7 @@ fn refuse(commands: &[Command]) -> Result<(), String> {
                          in a task of its own); save FILE keeps the session as a script instead"
                     ));
                 }
-                if let Some(step) = find(&body.steps, &|s| {
-                    matches!(
-                        s,
-                        Step::Shield(_)
-                            | Step::Gather(..)
-                            | Step::TaskDone(_)
-                            | Step::Join(_)
-                            | Step::BreakOn(_)
-                    )
-                }) {
+                if let Some(step) = find(&body.steps, &|s| !expressible(s)) {
                     return Err(format!(
                         "save test can't express the step `{step}` of {name} yet; save FILE keeps the session as a script instead"
                     ));
@@ -171,6 +164,32 @@ fn refuse(commands: &[Command]) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// Whether the test can express a step (the others run the REPL's own
+/// machinery: a shield's task, a gather, a generator, a bare future…).
+fn expressible(step: &Step) -> bool {
+    matches!(
+        step,
+        Step::Sleep(_)
+            | Step::Yield
+            | Step::Spin(_)
+            | Step::Thread(_)
+            | Step::Print(_)
+            | Step::Return(_)
+            | Step::Fail(_)
+            | Step::Panic(_)
+            | Step::Await(_)
+            | Step::Acquire(_)
+            | Step::Release(_)
+            | Step::Put(..)
+            | Step::Get(_)
+            | Step::Set(_)
+            | Step::WaitEvent(_)
+            | Step::LoseWaker
+            | Step::Repeat(..)
+            | Step::Forever(_)
+    )
 }
 
 fn find<'s>(steps: &'s [Step], pred: &dyn Fn(&Step) -> bool) -> Option<&'s Step> {
@@ -335,11 +354,7 @@ impl Gen {
                 self.line(i, "}");
                 return;
             }
-            Step::Shield(_)
-            | Step::Gather(..)
-            | Step::TaskDone(_)
-            | Step::Join(_)
-            | Step::BreakOn(_) => unreachable!("refused before generating"),
+            _ => unreachable!("refused before generating"),
         };
         self.line(i, &text);
     }

@@ -528,6 +528,8 @@ impl Session {
             Command::NewSemaphore { name, permits } => self.new_semaphore(name, permits),
             Command::NewQueue { name, capacity } => self.new_queue(name, capacity),
             Command::NewEvent { name } => self.new_event(name),
+            Command::NewFuture { name } => self.new_future(name),
+            Command::Call { delay, step } => self.call(delay, step),
             // driving.rs
             Command::Step { count } => self.step(count.get()),
             Command::Run { limit } => self.run(limit),

@@ -11,6 +11,7 @@ use super::describe::{Describe, outcome_style, state_word};
 use super::duration::format_measured;
 use super::env::Env;
 use super::help;
+use super::primitive::{BareFuture, Primitive};
 use super::record::Recorded;
 use super::styled::{Line, Style, Styled};
 use super::task::ReplTask;
@@ -231,6 +232,25 @@ pub fn show_primitive(v: &View<'_>, name: &str) -> Styled {
     ]
 }
 
+/// `show NAME` of a bare future: its state, and whether tasks await it.
+pub fn show_future(future: &BareFuture) -> Styled {
+    let waiting = if future.slot.has_waiters() {
+        "some task awaits it"
+    } else {
+        "no task awaits it"
+    };
+    vec![
+        Line::new(Style::Heading, format!("future {}", future.name))
+            .with(Style::Plain, " — ")
+            .with(Style::Plain, future.state()),
+        Line::plain(format!("  waiting     {waiting}")),
+        Line::new(
+            Style::Dim,
+            "  a future no coroutine fills in: set-result or set-exception does (a step, or a callback)",
+        ),
+    ]
+}
+
 /// Whether an event is about `task` (as the subject, or a timer it set).
 pub fn involves(e: &LoopEvent, task: TaskId) -> bool {
     match &e.kind {
@@ -319,6 +339,20 @@ pub fn queue(v: &View<'_>) -> Styled {
             line.push(Style::Waiting, format!("; waiting: {}", list(&p.waiters)));
         }
         out.push(line);
+    }
+    let futures: Vec<String> = v
+        .env
+        .primitives
+        .borrow()
+        .iter()
+        .filter_map(|p| match p {
+            Primitive::Future(f) => Some(format!("  future {}: {}", f.name, f.state())),
+            _ => None,
+        })
+        .collect();
+    if !futures.is_empty() {
+        out.push(Line::new(Style::Heading, "futures:"));
+        out.extend(futures.into_iter().map(Line::plain));
     }
     let parked: Vec<&TaskInfo> = s
         .tasks

@@ -62,6 +62,12 @@ impl fmt::Display for Command {
                 capacity: Some(c),
             } => write!(f, "new queue {name} {c}"),
             Command::NewEvent { name } => write!(f, "new event {name}"),
+            Command::NewFuture { name } => write!(f, "new future {name}"),
+            Command::Call { delay: None, step } => write!(f, "call-soon {step}"),
+            Command::Call {
+                delay: Some(d),
+                step,
+            } => write!(f, "call-later {} {step}", format_duration(*d)),
             Command::Step { count } if count.get() == 1 => f.write_str("step"),
             Command::Step { count } => write!(f, "step {count}"),
             Command::Run { limit: None } => f.write_str("run"),

@@ -50,6 +50,9 @@ pub fn parse_line(line: &str) -> Result<Command, ParseError> {
     if help.name == "spawn" {
         return tasks::spawn(&mut c, help);
     }
+    if help.name == "call-soon" || help.name == "call-later" {
+        return tasks::call(&mut c, help);
+    }
     let args = arguments(&mut c, help)?;
     let args = Args { list: args, help };
     match help.name {

@@ -10,7 +10,7 @@ use crate::repl::suggest::nearest;
 
 /// `new KIND …`, from its arguments.
 pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
-    const KINDS: [&str; 3] = ["semaphore", "queue", "event"];
+    const KINDS: [&str; 4] = ["semaphore", "queue", "event", "future"];
     let kind = match args.list.first() {
         None => {
             return Err(ParseError::invalid(
@@ -60,10 +60,16 @@ pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
                 capacity: capacity.and_then(NonZeroUsize::new),
             })
         }
-        _ => {
+        "event" => {
             let [name] = rest.exact(&["event name"]).map_err(wrong)?;
             Ok(Command::NewEvent {
                 name: rest.new_name(name, "event name")?,
+            })
+        }
+        _ => {
+            let [name] = rest.exact(&["future name"]).map_err(wrong)?;
+            Ok(Command::NewFuture {
+                name: rest.new_name(name, "future name")?,
             })
         }
     }

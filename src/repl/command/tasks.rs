@@ -4,9 +4,10 @@
 use super::args::Args;
 use super::{Command, ReturnWhen};
 use crate::repl::body::body_from;
+use crate::repl::duration::parse_duration;
 use crate::repl::error::ParseError;
 use crate::repl::help::CommandHelp;
-use crate::repl::lex::Cursor;
+use crate::repl::lex::{Cursor, Token};
 use crate::repl::name::new_name_from;
 
 /// A task command other than `spawn`, from its arguments.
@@ -47,6 +48,50 @@ pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
             name: args.one_name("task name")?,
         }),
         name => unreachable!("{name} is not a task command"),
+    }
+}
+
+/// `call-soon STEP` and `call-later DUR STEP`: the step after the delay is
+/// parsed as a body's step.
+pub(super) fn call(c: &mut Cursor<'_>, help: &CommandHelp) -> Result<Command, ParseError> {
+    let delay = if help.name == "call-later" {
+        let duration = match c.next_token() {
+            None => {
+                return Err(ParseError::invalid(
+                    "call-later is missing a duration",
+                    help.usage_hint(),
+                ));
+            }
+            Some(Token::Word(w)) => parse_duration(w)?,
+            Some(other) => {
+                return Err(ParseError::invalid(
+                    format!("bad duration {other}"),
+                    help.usage_hint(),
+                ));
+            }
+        };
+        Some(duration)
+    } else {
+        None
+    };
+    let body = body_from(c).map_err(|e| match e {
+        ParseError::Invalid { message, .. } if message == "missing task body" => {
+            ParseError::invalid(
+                format!("{} is missing its step", help.name),
+                help.usage_hint(),
+            )
+        }
+        other => other,
+    })?;
+    match (body.steps.as_slice(), body.finally.is_empty()) {
+        ([step], true) => Ok(Command::Call {
+            delay,
+            step: step.clone(),
+        }),
+        _ => Err(ParseError::invalid(
+            format!("{} runs one step", help.name),
+            help.usage_hint(),
+        )),
     }
 }
 

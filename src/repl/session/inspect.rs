@@ -6,6 +6,7 @@
 use super::{Action, Failure, Session, Target};
 use crate::repl::chrome_trace;
 use crate::repl::describe::Describe;
+use crate::repl::primitive::Primitive;
 use crate::repl::styled::Line;
 use crate::repl::timeline;
 use crate::repl::views::{self, View};
@@ -25,6 +26,9 @@ impl Session {
             Ok(target) => target,
             Err(no_task) => {
                 return match self.env.primitive(name) {
+                    Some(Primitive::Future(future)) => {
+                        Ok(Action::Show(views::show_future(&future)))
+                    }
                     Some(_) => Ok(Action::Show(views::show_primitive(&self.view(), name))),
                     None => Err(no_task),
                 };

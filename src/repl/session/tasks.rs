@@ -13,6 +13,7 @@ use crate::repl::check::check_body;
 use crate::repl::command::ReturnWhen;
 use crate::repl::describe::outcome_style;
 use crate::repl::outcome::{Cleanup, Outcome, Slot};
+use crate::repl::primitive::{self, BareFuture, Primitive};
 use crate::repl::program;
 use crate::repl::styled::{Line, Style};
 use crate::repl::task::{ReplTask, tracked};
@@ -39,8 +40,25 @@ impl Session {
     }
 
     /// `await NAME…`: runs the loop until each task has finished, then shows how each ended.
+    ///
+    /// A name may be a bare future (`new future`): the session awaits it as
+    /// asyncio's `result = await fut` does, through a task of its own
+    /// (`await/NAME`), since the session is outside the loop.
     pub(super) fn await_tasks(&mut self, names: &[String]) -> Result<Action, Failure> {
-        let tasks = self.tasks(names)?;
+        let mut tasks = Vec::new();
+        let mut futures = Vec::new();
+        for name in names {
+            match (self.env.task(name), self.env.primitive(name)) {
+                (None, Some(Primitive::Future(future))) => {
+                    tasks.push(self.future_waiter(&future));
+                    futures.push(Some(future));
+                }
+                _ => {
+                    tasks.push(self.task(name)?);
+                    futures.push(None);
+                }
+            }
+        }
         let mut lines = Vec::new();
         let mut polls = 0;
         for task in &tasks {
@@ -68,14 +86,38 @@ impl Session {
                 }
             }
         }
-        for task in &tasks {
+        for (task, future) in tasks.iter().zip(futures) {
             let outcome = task.slot.outcome().unwrap_or(Outcome::Cancelled);
+            let (name, text) = match future {
+                Some(f) => (f.name.clone(), primitive::future_outcome(&outcome)),
+                None => (task.name.clone(), outcome.to_string()),
+            };
             lines.push(
-                Line::new(Style::Heading, format!("{}: ", task.name))
-                    .with(outcome_style(&outcome), outcome.to_string()),
+                Line::new(Style::Heading, format!("{name}: ")).with(outcome_style(&outcome), text),
             );
         }
         Ok(Action::Ran(lines))
+    }
+
+    /// A task of the REPL's (`await/NAME`) that awaits a bare future and
+    /// ends as it does.
+    fn future_waiter(&mut self, future: &Rc<BareFuture>) -> Rc<ReplTask> {
+        let name = self.env.unique_name(&format!("await/{}", future.name));
+        let watched = future.clone();
+        let (slot, waiting) = tracked(async move {
+            match watched.slot.wait_future(&watched.name).await {
+                Outcome::Returned(v) => Ok(v),
+                Outcome::Failed(e) | Outcome::Panicked(e) => Err(e),
+                Outcome::Cancelled => Err("cancelled".into()),
+            }
+        });
+        let handle = self.rt.spawn_named(name.clone(), waiting);
+        let task = self
+            .env
+            .register(ReplTask::new(name, handle, slot, Some("await")));
+        // Its outcome is the future's, which the session shows.
+        task.slot.watch();
+        task
     }
 
     /// `cancel NAME`.
@@ -85,7 +127,27 @@ impl Session {
     /// the loop does); and the tasks cancelled along with this one (the
     /// tasks it awaited, a gather's children) are named.
     pub(super) fn cancel(&mut self, name: &str) -> Result<Action, Failure> {
-        let target = self.target(name)?;
+        let target = match self.target(name) {
+            Ok(target) => target,
+            Err(no_task) => {
+                let Some(Primitive::Future(future)) = self.env.primitive(name) else {
+                    return Err(no_task);
+                };
+                if future.slot.outcome().is_some() {
+                    return Err(Failure::line(format!(
+                        "future {name} is done ({}); there is nothing to cancel",
+                        future.state()
+                    )));
+                }
+                future.slot.finish(Outcome::Cancelled);
+                return Ok(Action::Show(vec![Line::new(
+                    Style::Cancelled,
+                    format!(
+                        "cancelled future {name}: every task awaiting it is cancelled (fut.cancel())"
+                    ),
+                )]));
+            }
+        };
         let task = match target {
             Target::Repl(task) => task,
             Target::Loop(id, ref name) => {
