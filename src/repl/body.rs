@@ -68,6 +68,11 @@ pub enum Step {
     /// `break-on VALUE`: leaves the innermost loop if the last value the
     /// task received is VALUE.
     BreakOn(Value),
+    /// `emit VALUE`, in a generator's body: hands VALUE to its consumer.
+    Emit(Value),
+    /// `for GEN { STEPS }`: the block once per value of a fresh run of the
+    /// generator GEN.
+    For(String, Vec<Step>),
     Repeat(u64, Vec<Step>),
     Forever(Vec<Step>),
     LoseWaker,
@@ -213,7 +218,7 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
         return Err(unknown_step(word));
     };
     let args = c.arguments();
-    if c.peek() == Some(&Token::Open) && !matches!(help.name, "repeat" | "forever") {
+    if c.peek() == Some(&Token::Open) && !matches!(help.name, "repeat" | "forever" | "for") {
         // `return {server: A}`: a brace is no value, and no block follows this step.
         let hint = match help.name {
             "return" | "put" => format!(
@@ -259,6 +264,12 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
             let [] = arity(&args, &[], help)?;
             Step::Forever(block(c, help)?)
         }
+        "for" => {
+            let [generator] = arity(&args, &["generator name"], help)?;
+            let generator = name_from(generator, "generator name", &help.usage_hint())?;
+            Step::For(generator, block(c, help)?)
+        }
+        "emit" => Step::Emit(value(arity(&args, &["value"], help)?)?),
         "sleep" => Step::Sleep(duration(arity(&args, &["duration"], help)?)?),
         "spin" => Step::Spin(duration(arity(&args, &["duration"], help)?)?),
         "thread" => Step::Thread(duration(arity(&args, &["duration"], help)?)?),
@@ -538,6 +549,11 @@ impl fmt::Display for Step {
                 f.write_str("forever ")?;
                 write_block(f, steps)
             }
+            Step::For(g, steps) => {
+                write!(f, "for {g} ")?;
+                write_block(f, steps)
+            }
+            Step::Emit(v) => write!(f, "emit {v}"),
             Step::LoseWaker => f.write_str("lose-waker"),
         }
     }

@@ -17,10 +17,35 @@ pub const MAX_SPIN_PER_POLL: Duration = Duration::from_secs(10);
 /// The most steps one poll may run.
 pub const MAX_STEPS_PER_POLL: u128 = 100_000;
 
-/// Why a body can't be spawned in this session (`None`: it can).
-///
-/// `known` says whether a task name exists.
+/// Why a task's body can't be spawned in this session (`None`: it can).
 pub fn check_body(body: &Body, env: &Env) -> Result<(), String> {
+    if let Some(Step::Emit(_)) = find_step(&body.steps, &|s| matches!(s, Step::Emit(_))) {
+        return Err(
+            "emit hands a value out of a generator, and this is a task: \
+             new generator NAME sleep 1s; emit 1 — then a task iterates it: spawn t for NAME { print got one }"
+                .into(),
+        );
+    }
+    check_any_body(body, env)
+}
+
+/// Why a generator's body can't be defined (`emit` is allowed).
+pub fn check_generator(body: &Body, env: &Env) -> Result<(), String> {
+    check_any_body(body, env)
+}
+
+/// The first step of `steps`, in blocks too, for which `pred` holds.
+fn find_step<'s>(steps: &'s [Step], pred: &dyn Fn(&Step) -> bool) -> Option<&'s Step> {
+    steps.iter().find_map(|s| match s {
+        s if pred(s) => Some(s),
+        Step::Repeat(_, inner) | Step::Forever(inner) | Step::For(_, inner) => {
+            find_step(inner, pred)
+        }
+        _ => None,
+    })
+}
+
+fn check_any_body(body: &Body, env: &Env) -> Result<(), String> {
     // Something to await: a task, or a bare future.
     let known = |n: &str| {
         env.task(n).is_some()
@@ -83,6 +108,14 @@ fn check_steps(
                 check_steps(inner, known, env, true)?;
             }
             Step::Repeat(_, inner) => check_steps(inner, known, env, true)?,
+            Step::For(generator, inner) => {
+                if env.generator(generator).is_none() {
+                    return Err(format!(
+                        "no generator named {generator} — define it first: new generator {generator} sleep 1s; emit 1"
+                    ));
+                }
+                check_steps(inner, known, env, true)?;
+            }
             Step::Acquire(_)
             | Step::Release(_)
             | Step::Put(..)
@@ -115,6 +148,8 @@ fn may_wait(step: &Step) -> bool {
                 | Step::Get(_)
                 | Step::Join(_)
                 | Step::WaitEvent(_)
+                | Step::For(..)
+                | Step::Emit(_)
         )
 }
 
@@ -178,6 +213,12 @@ fn cost(steps: &[Step]) -> Cost {
                 }
             }
             Step::Forever(inner) => cost(inner).add(cost(inner)),
+            // A round waits for the generator, which may not wait: a
+            // round's steps, a round at a time (and the run-time bound).
+            Step::For(_, inner) => cost(inner).add(Cost {
+                steps: 1,
+                spin: Duration::ZERO,
+            }),
             _ => Cost {
                 steps: 1,
                 spin: Duration::ZERO,

@@ -98,6 +98,11 @@ pub enum Command {
     NewFuture {
         name: String,
     },
+    /// `new generator NAME BODY`.
+    NewGenerator {
+        name: String,
+        body: Body,
+    },
     /// `call-soon STEP` (`delay: None`) and `call-later DUR STEP`.
     Call {
         delay: Option<Duration>,

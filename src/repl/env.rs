@@ -83,6 +83,8 @@ pub struct Env {
     pub feed: RefCell<Vec<Feed>>,
     /// Set while the runtime is being dropped: guards must not spawn or cancel.
     pub closing: Cell<bool>,
+    /// The session's generators (`new generator`), by name.
+    pub generators: RefCell<Vec<(String, Rc<super::body::Body>)>>,
     /// The session's semaphores, queues and events, in creation order.
     pub primitives: RefCell<Vec<Primitive>>,
     /// The runtime, to cancel a task by id while a command holds its handle.
@@ -123,6 +125,15 @@ impl Env {
             .map(|n| format!("{base}-{n}"))
             .find(|name| self.task(name).is_none())
             .expect("some number is free")
+    }
+
+    /// The generator called `name`.
+    pub fn generator(&self, name: &str) -> Option<Rc<super::body::Body>> {
+        self.generators
+            .borrow()
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.clone())
     }
 
     /// The primitive called `name`.

@@ -127,9 +127,10 @@ pub static COMMANDS: &[CommandHelp] = &[
             "new semaphore NAME PERMITS",
             "new queue NAME [CAPACITY]",
             "new event NAME",
-            "new future NAME"
+            "new future NAME",
+            "new generator NAME STEP; … emit VALUE; … [finally { … }]"
         ],
-        "create a semaphore, a queue (no CAPACITY or 0: unbounded, as asyncio.Queue), an event, or a bare future that a step or callback fills in (loop.create_future())",
+        "create a semaphore, a queue (no CAPACITY or 0: unbounded, as asyncio.Queue), an event, a bare future that a step or callback fills in (loop.create_future()), or an async generator that emits values to a for step",
         "new queue jobs 2"
     ),
     command!(
@@ -452,6 +453,18 @@ pub static STEPS: &[StepHelp] = &[
         "forever { STEP; … }",
         "run the block until the task is cancelled",
         "forever { get jobs; yield }"
+    ),
+    step!(
+        "emit",
+        "emit VALUE",
+        "in a generator's body (new generator): hand VALUE to the consumer and wait for it to ask for the next (yield)",
+        "emit chunk"
+    ),
+    step!(
+        "for",
+        "for GEN { STEP; … }",
+        "run the block once per value of the generator GEN, called anew (async for); break-on leaves early, and the generator's finally runs",
+        "for chunks { print got one; break-on 3 }"
     ),
     step!(
         "lose-waker",

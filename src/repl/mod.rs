@@ -33,6 +33,7 @@ pub mod describe;
 pub mod duration;
 pub mod env;
 pub mod error;
+pub mod generator;
 pub mod help;
 mod lex;
 mod name;

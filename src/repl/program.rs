@@ -180,23 +180,31 @@ impl Drop for EndGuard {
         }
         match self.finally.take() {
             Some(finally) if !finally.is_empty() => {
-                let name = self.env.unique_name(&format!("{}/finally", self.name));
-                let me = Rc::new(Me::new(self.env.clone(), name.clone()));
-                let (slot, cleanup) = tracked(async move {
-                    match run_block(me, finally.into()).await {
-                        Flow::Next | Flow::Break => Ok(None),
-                        Flow::Return(v) => Ok(Some(v)),
-                        Flow::Fail(e) => Err(e),
-                    }
-                });
-                let handle = evloop::spawn_named(name.clone(), cleanup);
-                self.env
-                    .register(ReplTask::new(name.clone(), handle, slot, Some("finally")));
+                let name = spawn_cleanup(&self.env, &self.name, finally);
                 self.slot.set_cleanup(Cleanup::Queued(name));
             }
             _ => self.slot.set_cleanup(Cleanup::Nothing),
         }
     }
+}
+
+/// Spawns `finally`, the cleanup of `owner` whose future was dropped, as a
+/// task of its own (`OWNER/finally`), registered with the session; returns
+/// its name. Rust has no async destructors: this is how a dropped future's
+/// cleanup can still await (see the module doc).
+pub(super) fn spawn_cleanup(env: &Rc<Env>, owner: &str, finally: Vec<Step>) -> String {
+    let name = env.unique_name(&format!("{owner}/finally"));
+    let me = Rc::new(Me::new(env.clone(), name.clone()));
+    let (slot, cleanup) = tracked(async move {
+        match run_block(me, finally.into()).await {
+            Flow::Next | Flow::Break => Ok(None),
+            Flow::Return(v) => Ok(Some(v)),
+            Flow::Fail(e) => Err(e),
+        }
+    });
+    let handle = evloop::spawn_named(name.clone(), cleanup);
+    env.register(ReplTask::new(name.clone(), handle, slot, Some("finally")));
+    name
 }
 
 /// The task running a block.
@@ -208,6 +216,8 @@ pub(super) struct Me {
     /// The last value it received (`get`, `for`, `await`): what `break-on`
     /// compares with.
     pub(super) last: RefCell<Option<Value>>,
+    /// In a generator's body: where `emit` hands its values.
+    pub(super) emit: Option<super::generator::Emitter>,
 }
 
 impl Me {
@@ -217,6 +227,7 @@ impl Me {
             name,
             held: Held::default(),
             last: RefCell::new(None),
+            emit: None,
         }
     }
 
@@ -228,7 +239,7 @@ impl Me {
 
 type BoxFlow = Pin<Box<dyn Future<Output = Flow>>>;
 
-fn run_block(me: Rc<Me>, steps: Rc<[Step]>) -> BoxFlow {
+pub(super) fn run_block(me: Rc<Me>, steps: Rc<[Step]>) -> BoxFlow {
     Box::pin(async move {
         for step in steps.iter() {
             // However a body is written, one poll runs a bounded number of
@@ -293,6 +304,10 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
                     end => return end,
                 }
             }
+        }
+        Step::Emit(v) => return super::generator::emit(me, v.clone()).await,
+        Step::For(generator, block) => {
+            return super::generator::for_each(me, generator, block).await;
         }
         Step::BreakOn(v) => {
             if me.last.borrow().as_ref() == Some(v) {

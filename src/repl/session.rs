@@ -529,6 +529,7 @@ impl Session {
             Command::NewQueue { name, capacity } => self.new_queue(name, capacity),
             Command::NewEvent { name } => self.new_event(name),
             Command::NewFuture { name } => self.new_future(name),
+            Command::NewGenerator { name, body } => self.new_generator(name, body),
             Command::Call { delay, step } => self.call(delay, step),
             // driving.rs
             Command::Step { count } => self.step(count.get()),

@@ -63,6 +63,7 @@ impl fmt::Display for Command {
             } => write!(f, "new queue {name} {c}"),
             Command::NewEvent { name } => write!(f, "new event {name}"),
             Command::NewFuture { name } => write!(f, "new future {name}"),
+            Command::NewGenerator { name, body } => write!(f, "new generator {name} {body}"),
             Command::Call { delay: None, step } => write!(f, "call-soon {step}"),
             Command::Call {
                 delay: Some(d),

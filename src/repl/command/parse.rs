@@ -53,6 +53,10 @@ pub fn parse_line(line: &str) -> Result<Command, ParseError> {
     if help.name == "call-soon" || help.name == "call-later" {
         return tasks::call(&mut c, help);
     }
+    if help.name == "new" && c.peek().is_some_and(|t| t.is_word("generator")) {
+        c.next_token();
+        return tasks::generator(&mut c, help);
+    }
     let args = arguments(&mut c, help)?;
     let args = Args { list: args, help };
     match help.name {

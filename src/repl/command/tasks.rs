@@ -95,6 +95,27 @@ pub(super) fn call(c: &mut Cursor<'_>, help: &CommandHelp) -> Result<Command, Pa
     }
 }
 
+/// `new generator NAME BODY`: as `spawn`, a name and a body.
+pub(super) fn generator(c: &mut Cursor<'_>, help: &CommandHelp) -> Result<Command, ParseError> {
+    let hint = help.form_hint("new generator");
+    let name = match c.next_token() {
+        None => {
+            return Err(ParseError::invalid(
+                "new generator is missing a generator name",
+                hint,
+            ));
+        }
+        Some(token) => new_name_from(&token, "generator name", &hint)?,
+    };
+    let body = body_from(c).map_err(|e| match e {
+        ParseError::Invalid { message, .. } if message == "missing task body" => {
+            ParseError::invalid("missing generator body", hint.clone())
+        }
+        other => other,
+    })?;
+    Ok(Command::NewGenerator { name, body })
+}
+
 /// `spawn NAME BODY`: the rest of the line goes to the body parser, where `{ … }` and `;` mean
 /// something.
 pub(super) fn spawn(c: &mut Cursor<'_>, help: &CommandHelp) -> Result<Command, ParseError> {

@@ -7,7 +7,7 @@ use super::{Action, Failure, Session, Target};
 use crate::repl::chrome_trace;
 use crate::repl::describe::Describe;
 use crate::repl::primitive::Primitive;
-use crate::repl::styled::Line;
+use crate::repl::styled::{Line, Style};
 use crate::repl::timeline;
 use crate::repl::views::{self, View};
 
@@ -25,6 +25,18 @@ impl Session {
         let target = match self.target(name) {
             Ok(target) => target,
             Err(no_task) => {
+                if let Some(body) = self.env.generator(name) {
+                    return Ok(Action::Show(vec![
+                        Line::new(Style::Heading, format!("generator {name}"))
+                            .with(Style::Plain, format!(": {body}")),
+                        Line::new(
+                            Style::Dim,
+                            format!(
+                                "  each for {name} {{ … }} runs it anew, in the task that iterates it"
+                            ),
+                        ),
+                    ]));
+                }
                 return match self.env.primitive(name) {
                     Some(Primitive::Future(future)) => {
                         Ok(Action::Show(views::show_future(&future)))

@@ -6,7 +6,10 @@ use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use super::{Action, Failure, Session};
-use crate::repl::body::Step;
+use std::rc::Rc;
+
+use crate::repl::body::{Body, Step};
+use crate::repl::check::check_generator;
 use crate::repl::duration::format_duration;
 use crate::repl::primitive::{self, NewPrimitive};
 use crate::repl::styled::Line;
@@ -37,6 +40,25 @@ impl Session {
     /// `new event NAME`.
     pub(super) fn new_event(&mut self, name: String) -> Result<Action, Failure> {
         self.new_primitive(NewPrimitive::Event(name))
+    }
+
+    /// `new generator NAME BODY`: an async generator (`async def` with
+    /// `yield`), which `for NAME { … }` steps iterate.
+    pub(super) fn new_generator(&mut self, name: String, body: Body) -> Result<Action, Failure> {
+        if self.env.generator(&name).is_some() {
+            return Err(Failure::line(format!(
+                "a generator named {name} already exists — pick another name, or reset to start over"
+            )));
+        }
+        check_generator(&body, &self.env).map_err(Failure::line)?;
+        self.env
+            .generators
+            .borrow_mut()
+            .push((name.clone(), Rc::new(body)));
+        Ok(Action::Show(vec![Line::plain(format!(
+            "new generator {name}: nothing runs yet; each for {name} {{ … }} step runs it anew, \
+             inside the task that iterates it (async for)"
+        ))]))
     }
 
     /// `new future NAME`: asyncio's `loop.create_future()`.
