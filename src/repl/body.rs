@@ -68,6 +68,8 @@ pub enum Step {
     /// `break-on VALUE`: leaves the innermost loop if the last value the
     /// task received is VALUE.
     BreakOn(Value),
+    /// `call SERVICE`: a request to a pretend service (`new service`).
+    Call(String),
     /// `emit VALUE`, in a generator's body: hands VALUE to its consumer.
     Emit(Value),
     /// `for GEN { STEPS }`: the block once per value of a fresh run of the
@@ -328,6 +330,7 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
             let what = match name {
                 "acquire" | "release" => "semaphore name",
                 "get" | "task-done" | "join" => "queue name",
+                "call" => "service name",
                 "set" | "wait-event" => "event name",
                 _ => "task name",
             };
@@ -340,6 +343,7 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
                 "release" => Step::Release(arg),
                 "get" => Step::Get(arg),
                 "task-done" => Step::TaskDone(arg),
+                "call" => Step::Call(arg),
                 "join" => Step::Join(arg),
                 "set" => Step::Set(arg),
                 "wait-event" => Step::WaitEvent(arg),
@@ -554,6 +558,7 @@ impl fmt::Display for Step {
                 write_block(f, steps)
             }
             Step::Emit(v) => write!(f, "emit {v}"),
+            Step::Call(s) => write!(f, "call {s}"),
             Step::LoseWaker => f.write_str("lose-waker"),
         }
     }

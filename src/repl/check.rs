@@ -85,13 +85,18 @@ fn check_steps(
                         .into(),
                 );
             }
+            Step::Await(n) | Step::Shield(n) if super::name::is_pattern(n) => {
+                return Err(format!(
+                    "{n} stands for several tasks, and await waits for one; gather {n} waits for them all"
+                ));
+            }
             Step::Await(n) | Step::Shield(n) if !known(n) => {
                 return Err(format!(
                     "no task named {n} — spawn it before a task that awaits it"
                 ));
             }
             Step::Gather(names, _) => {
-                if let Some(n) = names.iter().find(|n| !known(n)) {
+                if let Err(n) = env.expand(names) {
                     return Err(format!(
                         "no task named {n} — spawn it before a task that gathers it"
                     ));
@@ -125,7 +130,8 @@ fn check_steps(
             | Step::Set(_)
             | Step::WaitEvent(_)
             | Step::SetResult(..)
-            | Step::SetException(..) => super::primitive::check_step(step, env)?,
+            | Step::SetException(..)
+            | Step::Call(_) => super::primitive::check_step(step, env)?,
             _ => {}
         }
     }
@@ -150,6 +156,7 @@ fn may_wait(step: &Step) -> bool {
                 | Step::WaitEvent(_)
                 | Step::For(..)
                 | Step::Emit(_)
+                | Step::Call(_)
         )
 }
 

@@ -98,6 +98,13 @@ pub enum Command {
     NewFuture {
         name: String,
     },
+    /// `new service NAME LATENCY CAPACITY [SEED]`.
+    NewService {
+        name: String,
+        latency: Duration,
+        capacity: NonZeroU32,
+        seed: Option<u64>,
+    },
     /// `new generator NAME BODY`.
     NewGenerator {
         name: String,

@@ -90,7 +90,14 @@ fn candidates(before: &str, word: &str, tasks: &[String]) -> Vec<String> {
         "clock" => words_of(&["real", "virtual"]),
         "policy" => words_of(&["fifo", "lifo", "random", "pct"]),
         "trace" | "debug" => words_of(&["on", "off"]),
-        "new" if words.len() == 1 => words_of(&["semaphore", "queue", "event"]),
+        "new" if words.len() == 1 => words_of(&[
+            "semaphore",
+            "queue",
+            "event",
+            "future",
+            "generator",
+            "service",
+        ]),
         _ => tasks.to_vec(),
     }
 }

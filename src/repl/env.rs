@@ -105,6 +105,39 @@ impl Env {
         self.by_name.borrow().get(name).cloned()
     }
 
+    /// The tasks `names` stand for, in order: a name, a range
+    /// (`fetch-[1..10]`, each of which must exist) or a glob (`fetch-*`:
+    /// the user's tasks that match, in spawn order).
+    ///
+    /// # Errors
+    ///
+    /// The first name (or pattern) that stands for no task.
+    pub fn expand(&self, names: &[String]) -> Result<Vec<Rc<ReplTask>>, String> {
+        let mut found = Vec::new();
+        for name in names {
+            if let Some(Ok(range)) = super::name::expand_range(name) {
+                for n in range {
+                    found.push(self.task(&n).ok_or(n)?);
+                }
+            } else if name.contains('*') {
+                let matching: Vec<Rc<ReplTask>> = self
+                    .tasks
+                    .borrow()
+                    .iter()
+                    .filter(|t| t.is_users() && super::name::glob_matches(name, &t.name))
+                    .cloned()
+                    .collect();
+                if matching.is_empty() {
+                    return Err(name.clone());
+                }
+                found.extend(matching);
+            } else {
+                found.push(self.task(name).ok_or_else(|| name.clone())?);
+            }
+        }
+        Ok(found)
+    }
+
     /// Adds a task to the session's (its name must be free).
     pub fn register(&self, task: ReplTask) -> Rc<ReplTask> {
         let task = Rc::new(task);

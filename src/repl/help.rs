@@ -128,9 +128,10 @@ pub static COMMANDS: &[CommandHelp] = &[
             "new queue NAME [CAPACITY]",
             "new event NAME",
             "new future NAME",
-            "new generator NAME STEP; … emit VALUE; … [finally { … }]"
+            "new generator NAME STEP; … emit VALUE; … [finally { … }]",
+            "new service NAME LATENCY CAPACITY [SEED]"
         ],
-        "create a semaphore, a queue (no CAPACITY or 0: unbounded, as asyncio.Queue), an event, a bare future that a step or callback fills in (loop.create_future()), or an async generator that emits values to a for step",
+        "create a semaphore, a queue (no CAPACITY or 0: unbounded, as asyncio.Queue), an event, a bare future that a step or callback fills in (loop.create_future()), an async generator that emits values to a for step, or a pretend service whose calls slow down past CAPACITY users",
         "new queue jobs 2"
     ),
     command!(
@@ -453,6 +454,12 @@ pub static STEPS: &[StepHelp] = &[
         "forever { STEP; … }",
         "run the block until the task is cancelled",
         "forever { get jobs; yield }"
+    ),
+    step!(
+        "call",
+        "call SERVICE",
+        "call a pretend service (new service) and wait for its answer: slower the more calls are in flight",
+        "call api"
     ),
     step!(
         "emit",

@@ -44,6 +44,7 @@ pub mod record;
 pub mod render;
 pub mod save_test;
 pub mod script;
+pub mod service;
 pub mod session;
 pub mod styled;
 mod suggest;

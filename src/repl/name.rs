@@ -66,6 +66,74 @@ fn is_combining(c: char) -> bool {
         | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}' | '\u{3099}'..='\u{309a}')
 }
 
+/// The most names one range may stand for.
+pub const MAX_RANGE: u64 = 10_000;
+
+/// The names a range stands for: `fetch-[1..3]` is `fetch-1`, `fetch-2`,
+/// `fetch-3`; `None` when `word` has no range.
+///
+/// # Errors
+///
+/// A range that is backwards, too long, or makes bad names.
+pub fn expand_range(word: &str) -> Option<Result<Vec<String>, ParseError>> {
+    let open = word.find('[')?;
+    let close = open + word[open..].find(']')?;
+    let (from, to) = word[open + 1..close].split_once("..")?;
+    let digits = |s: &str| !s.is_empty() && s.len() < 19 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(from) || !digits(to) {
+        return None;
+    }
+    let (from, to): (u64, u64) = (from.parse().ok()?, to.parse().ok()?);
+    let (prefix, suffix) = (&word[..open], &word[close + 1..]);
+    let bad = |message: String| {
+        Some(Err(ParseError::invalid(
+            message,
+            "a range of names is PREFIX[FIRST..LAST]: fetch-[1..100] is fetch-1 … fetch-100",
+        )))
+    };
+    if from > to {
+        return bad(format!("range {word:?} runs backwards"));
+    }
+    if to - from >= MAX_RANGE {
+        return bad(format!(
+            "range {word:?} stands for {} names; a range stands for at most {MAX_RANGE}",
+            to - from + 1
+        ));
+    }
+    let names: Vec<String> = (from..=to)
+        .map(|n| format!("{prefix}{n}{suffix}"))
+        .collect();
+    if let Err(e) = check_name(&names[0]).and_then(|()| check_name(&names[names.len() - 1])) {
+        return Some(Err(e));
+    }
+    Some(Ok(names))
+}
+
+/// Whether `word` stands for several names: a range (`fetch-[1..10]`) or
+/// a glob (`fetch-*`: every task whose name matches, `*` standing for any
+/// run of characters).
+pub fn is_pattern(word: &str) -> bool {
+    word.contains('*') || matches!(expand_range(word), Some(Ok(_)))
+}
+
+/// Whether `name` matches the glob `pattern` (`*` is any run of characters).
+pub fn glob_matches(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let [first, middle @ .., last] = parts.as_slice() else {
+        return pattern == name;
+    };
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
 /// Checks that `word` names something that may exist: a name, a name of
 /// one of the REPL's own tasks (`group/fetch`, `worker/finally`: names
 /// joined by `/`), or a task id (`#4`), which tells apart tasks of the
@@ -75,6 +143,20 @@ fn is_combining(c: char) -> bool {
 ///
 /// `Invalid`, saying which rule the word breaks.
 pub fn check_reference(word: &str) -> Result<(), ParseError> {
+    if let Some(names) = expand_range(word) {
+        return names.map(drop);
+    }
+    if word.contains('*') {
+        // A glob: what is left around its stars must read as a name.
+        let letters: String = word.replace('*', "");
+        let shape = format!("x{}", letters.replace('/', "x"));
+        return check_name(&shape).map_err(|_| {
+            ParseError::invalid(
+                format!("bad pattern {word:?}"),
+                "* stands for any run of characters in a name: fetch-*, *-worker",
+            )
+        });
+    }
     if let Some(id) = word.strip_prefix('#') {
         return if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && id.len() < 20 {
             Ok(())
@@ -98,9 +180,28 @@ pub fn check_reference(word: &str) -> Result<(), ParseError> {
 
 /// The name of something new in `token` (a task to spawn, a primitive):
 /// a plain name, not a reference (`/` and `#` are kept for the REPL's own
-/// tasks and for ids).
-pub fn new_name_from(token: &Token<'_>, what: &str, usage: &str) -> Result<String, ParseError> {
+/// tasks and for ids). `ranges` allows a range (`fetch-[1..100]`, for
+/// `spawn`).
+pub fn new_name_from(
+    token: &Token<'_>,
+    what: &str,
+    usage: &str,
+    ranges: bool,
+) -> Result<String, ParseError> {
     let name = name_from(token, what, usage)?;
+    if ranges && expand_range(&name).is_some() {
+        return Ok(name);
+    }
+    if name.contains('*') || name.contains('[') {
+        return Err(ParseError::invalid(
+            format!("bad name {name:?} for a new {what}"),
+            if ranges {
+                "a new name is plain (worker_1), or a range of names: fetch-[1..100]"
+            } else {
+                "a new name is plain: worker_1"
+            },
+        ));
+    }
     if name.contains('/') || name.starts_with('#') {
         return Err(ParseError::invalid(
             format!("bad name {name:?} for a new {what}"),

@@ -34,6 +34,7 @@ use super::env::Env;
 use super::outcome::{Outcome, Slot};
 use super::program::{Flow, Me};
 use super::record::{Wait, noting};
+use super::service::Service;
 
 /// One named primitive of the session.
 #[derive(Clone)]
@@ -43,6 +44,8 @@ pub enum Primitive {
     Event(Event),
     /// A bare future (`new future`): see [`BareFuture`].
     Future(Rc<BareFuture>),
+    /// A pretend remote service (`new service`): see [`Service`].
+    Service(Rc<Service>),
 }
 
 /// A future that no coroutine fills in: asyncio's `loop.create_future()`.
@@ -87,6 +90,7 @@ impl Primitive {
             Primitive::Queue(q) => q.name(),
             Primitive::Event(e) => e.name(),
             Primitive::Future(f) => &f.name,
+            Primitive::Service(s) => &s.name,
         }
     }
 
@@ -97,6 +101,7 @@ impl Primitive {
             Primitive::Queue(_) => "queue",
             Primitive::Event(_) => "event",
             Primitive::Future(_) => "future",
+            Primitive::Service(_) => "service",
         }
     }
 }
@@ -114,6 +119,7 @@ fn needs(step: &Step) -> Option<(&str, &'static str, &'static str)> {
         }
         Step::Set(n) | Step::WaitEvent(n) => Some((n, "event", "new event NAME")),
         Step::SetResult(n, _) | Step::SetException(n, _) => Some((n, "future", "new future NAME")),
+        Step::Call(n) => Some((n, "service", "new service NAME 100ms 10")),
         _ => None,
     }
 }
@@ -194,6 +200,7 @@ pub(super) async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
             noting(Wait::Primitive, queue.join()).await;
         }
         (Step::Set(_), Primitive::Event(event)) => event.set(),
+        (Step::Call(_), Primitive::Service(service)) => service.call().await,
         (Step::SetResult(..) | Step::SetException(..), Primitive::Future(future)) => {
             if let Err(e) = settle(&future, step) {
                 return Flow::Fail(e);
@@ -274,7 +281,8 @@ pub fn create(env: &Env, rt: &evloop::Runtime, make: NewPrimitive) -> Result<Pri
         NewPrimitive::Semaphore(n, _)
         | NewPrimitive::Queue(n, _)
         | NewPrimitive::Event(n)
-        | NewPrimitive::Future(n) => n,
+        | NewPrimitive::Future(n)
+        | NewPrimitive::Service(n, ..) => n,
     };
     if let Some(p) = env.primitive(name) {
         return Err(format!(
@@ -291,6 +299,9 @@ pub fn create(env: &Env, rt: &evloop::Runtime, make: NewPrimitive) -> Result<Pri
             name,
             slot: Slot::default(),
         })),
+        NewPrimitive::Service(name, latency, capacity, seed) => {
+            Primitive::Service(Rc::new(Service::new(name, latency, capacity, seed)))
+        }
     };
     env.primitives.borrow_mut().push(p.clone());
     Ok(p)
@@ -306,4 +317,6 @@ pub enum NewPrimitive {
     Event(String),
     /// Name.
     Future(String),
+    /// Name, latency, capacity, seed.
+    Service(String, std::time::Duration, u32, u64),
 }

@@ -276,7 +276,10 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
         Step::Await(name) => return await_task(me, name, true).await,
         Step::Shield(name) => return shield_task(me, name).await,
         Step::Gather(names, return_exceptions) => {
-            let tasks: Vec<_> = names.iter().filter_map(|n| me.env.task(n)).collect();
+            let tasks = match me.env.expand(names) {
+                Ok(tasks) => tasks,
+                Err(missing) => return Flow::Fail(format!("no task named {missing}")),
+            };
             return match super::toolkit::gather(me.env.clone(), tasks, *return_exceptions).await {
                 Ok(text) => {
                     me.env.say(&me.name, &format!("gathered {text}"));
@@ -324,7 +327,8 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
         | Step::Set(_)
         | Step::WaitEvent(_)
         | Step::SetResult(..)
-        | Step::SetException(..) => return super::primitive::run_step(me, step).await,
+        | Step::SetException(..)
+        | Step::Call(_) => return super::primitive::run_step(me, step).await,
         Step::Thread(d) => {
             let d = *d;
             // A blocking sleep, on a worker thread: the loop runs other tasks meanwhile.

@@ -125,6 +125,7 @@ fn refuse(commands: &[Command]) -> Result<(), String> {
             Command::Timeout { .. } => Some("timeout"),
             Command::Group { .. } => Some("group"),
             Command::NewFuture { .. } => Some("new future"),
+            Command::NewService { .. } => Some("new service"),
             Command::NewGenerator { .. } => Some("new generator"),
             Command::Call { .. } => Some("call-soon / call-later"),
             Command::Clock {

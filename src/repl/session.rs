@@ -498,8 +498,18 @@ impl Session {
     }
 
     /// The session's tasks called `names`, or the error for the first unknown one.
+    /// A name may stand for several: a range (`fetch-[1..10]`) or a glob
+    /// (`fetch-*`).
     fn tasks(&self, names: &[String]) -> Result<Vec<Rc<ReplTask>>, Failure> {
-        names.iter().map(|n| self.task(n)).collect()
+        self.env.expand(names).map_err(|missing| {
+            if missing.contains('*') {
+                Failure::line(format!(
+                    "no task matches {missing} — * stands for any run of characters: fetch-* matches fetch-1, fetch-22"
+                ))
+            } else {
+                self.task(&missing).err().expect("a missing task")
+            }
+        })
     }
 
     /// Runs a command: each family of commands lives in its own file
@@ -529,6 +539,12 @@ impl Session {
             Command::NewQueue { name, capacity } => self.new_queue(name, capacity),
             Command::NewEvent { name } => self.new_event(name),
             Command::NewFuture { name } => self.new_future(name),
+            Command::NewService {
+                name,
+                latency,
+                capacity,
+                seed,
+            } => self.new_service(name, latency, capacity.get(), seed.unwrap_or(1)),
             Command::NewGenerator { name, body } => self.new_generator(name, body),
             Command::Call { delay, step } => self.call(delay, step),
             // driving.rs

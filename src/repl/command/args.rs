@@ -94,7 +94,7 @@ impl<'a> Args<'a> {
 
     /// The name of something new (a primitive): a plain name.
     pub(super) fn new_name(&self, token: &Token<'_>, what: &str) -> Result<String, ParseError> {
-        new_name_from(token, what, &self.help.usage_hint())
+        new_name_from(token, what, &self.help.usage_hint(), false)
     }
 
     /// One or more names, and the flags among them (each allowed once, from `allowed`).

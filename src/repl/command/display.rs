@@ -63,6 +63,22 @@ impl fmt::Display for Command {
             } => write!(f, "new queue {name} {c}"),
             Command::NewEvent { name } => write!(f, "new event {name}"),
             Command::NewFuture { name } => write!(f, "new future {name}"),
+            Command::NewService {
+                name,
+                latency,
+                capacity,
+                seed,
+            } => {
+                write!(
+                    f,
+                    "new service {name} {} {capacity}",
+                    format_duration(*latency)
+                )?;
+                if let Some(s) = seed {
+                    write!(f, " {s}")?;
+                }
+                Ok(())
+            }
             Command::NewGenerator { name, body } => write!(f, "new generator {name} {body}"),
             Command::Call { delay: None, step } => write!(f, "call-soon {step}"),
             Command::Call {

@@ -105,7 +105,7 @@ pub(super) fn generator(c: &mut Cursor<'_>, help: &CommandHelp) -> Result<Comman
                 hint,
             ));
         }
-        Some(token) => new_name_from(&token, "generator name", &hint)?,
+        Some(token) => new_name_from(&token, "generator name", &hint, false)?,
     };
     let body = body_from(c).map_err(|e| match e {
         ParseError::Invalid { message, .. } if message == "missing task body" => {
@@ -126,7 +126,7 @@ pub(super) fn spawn(c: &mut Cursor<'_>, help: &CommandHelp) -> Result<Command, P
                 help.usage_hint(),
             ));
         }
-        Some(token) => new_name_from(&token, "task name", &help.usage_hint())?,
+        Some(token) => new_name_from(&token, "task name", &help.usage_hint(), true)?,
     };
     Ok(Command::Spawn {
         name,

@@ -147,7 +147,11 @@ impl Session {
     }
 
     /// `clock [real|virtual]`.
+    ///
+    /// A switch shows the time it happened at (the real clock moves on from
+    /// there at once, so a later reading would differ from run to run).
     pub(super) fn clock(&mut self, mode: Option<ClockMode>) -> Result<Action, Failure> {
+        let at = self.rt.now();
         if let Some(mode) = mode {
             self.rt.set_clock(match mode {
                 ClockMode::Real => ClockKind::Real,
@@ -159,9 +163,9 @@ impl Session {
             ClockKind::Real => "real: timers wait for wall-clock time",
             ClockKind::Virtual => "virtual: when nothing is ready, time jumps to the next timer",
         };
+        let now = if mode.is_some() { at } else { self.rt.now() };
         Ok(Action::Show(vec![Line::plain(format!(
-            "clock {} ({kind})",
-            self.rt.now()
+            "clock {now} ({kind})"
         ))]))
     }
 

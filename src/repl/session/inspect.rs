@@ -41,6 +41,10 @@ impl Session {
                     Some(Primitive::Future(future)) => {
                         Ok(Action::Show(views::show_future(&future)))
                     }
+                    Some(Primitive::Service(service)) => Ok(Action::Show(vec![
+                        Line::new(Style::Heading, format!("service {name}")),
+                        Line::plain(format!("  {}", service.state())),
+                    ])),
                     Some(_) => Ok(Action::Show(views::show_primitive(&self.view(), name))),
                     None => Err(no_task),
                 };

@@ -61,6 +61,17 @@ impl Session {
         ))]))
     }
 
+    /// `new service NAME LATENCY CAPACITY [SEED]`: a pretend service.
+    pub(super) fn new_service(
+        &mut self,
+        name: String,
+        latency: Duration,
+        capacity: u32,
+        seed: u64,
+    ) -> Result<Action, Failure> {
+        self.new_primitive(NewPrimitive::Service(name, latency, capacity, seed))
+    }
+
     /// `new future NAME`: asyncio's `loop.create_future()`.
     pub(super) fn new_future(&mut self, name: String) -> Result<Action, Failure> {
         self.new_primitive(NewPrimitive::Future(name))
@@ -134,6 +145,14 @@ impl Session {
                     p.name()
                 )
             }
+            primitive::Primitive::Service(s) => format!(
+                "a call takes {} while at most {} calls are in flight, then (users/{})² times that, \
+                 ±10% (seeded: it replays); call {} in a task body",
+                format_duration(s.latency),
+                s.capacity,
+                s.capacity,
+                p.name()
+            ),
             primitive::Primitive::Future(_) => format!(
                 "pending — nothing runs to fill it in (it is no task); set-result {n} VALUE does, \
                  in a task or a callback (call-later 1s set-result {n} done); await {n} waits for it",

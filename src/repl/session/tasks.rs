@@ -12,6 +12,7 @@ use crate::repl::body::Body;
 use crate::repl::check::check_body;
 use crate::repl::command::ReturnWhen;
 use crate::repl::describe::outcome_style;
+use crate::repl::name::{expand_range, is_pattern};
 use crate::repl::outcome::{Cleanup, Outcome, Slot};
 use crate::repl::primitive::{self, BareFuture, Primitive};
 use crate::repl::program;
@@ -21,22 +22,42 @@ use crate::repl::toolkit;
 
 impl Session {
     /// `spawn NAME BODY`: a new task, ready to run when the loop does.
+    ///
+    /// `spawn fetch-[1..100] BODY` spawns one task per name of the range,
+    /// each running the body (exercise 1's hundred fetches in one line).
     pub(super) fn spawn(&mut self, name: String, body: Body) -> Result<Action, Failure> {
-        if self.env.task(&name).is_some() {
+        let names = match expand_range(&name) {
+            Some(Ok(names)) => names,
+            Some(Err(e)) => return Err(Failure::line(e.to_string())),
+            None => vec![name],
+        };
+        if let Some(taken) = names.iter().find(|n| self.env.task(n).is_some()) {
             return Err(Failure::line(format!(
-                "a task named {name} already exists — pick another name, or reset to start over"
+                "a task named {taken} already exists — pick another name, or reset to start over"
             )));
         }
         check_body(&body, &self.env).map_err(Failure::line)?;
-        let slot = Rc::new(Slot::default());
-        let future = program::task_main(self.env.clone(), name.clone(), slot.clone(), body);
-        let handle = self.rt.spawn_named(name.clone(), future);
-        let id = handle.id();
-        self.env
-            .register(ReplTask::new(name.clone(), handle, slot, None));
-        Ok(Action::Show(vec![Line::plain(format!(
-            "spawned {name} ({id}): ready, it runs when the loop does (step, run, await)"
-        ))]))
+        let mut ids = Vec::new();
+        for name in &names {
+            let slot = Rc::new(Slot::default());
+            let future =
+                program::task_main(self.env.clone(), name.clone(), slot.clone(), body.clone());
+            let handle = self.rt.spawn_named(name.clone(), future);
+            ids.push(handle.id());
+            self.env
+                .register(ReplTask::new(name.clone(), handle, slot, None));
+        }
+        let text = match (names.as_slice(), ids.as_slice()) {
+            ([name], [id]) => format!(
+                "spawned {name} ({id}): ready, it runs when the loop does (step, run, await)"
+            ),
+            ([first, .., last], [a, .., b]) => format!(
+                "spawned {} tasks, {first} … {last} ({a} … {b}): ready, they run when the loop does",
+                names.len()
+            ),
+            _ => unreachable!("a range stands for one name or more"),
+        };
+        Ok(Action::Show(vec![Line::plain(text)]))
     }
 
     /// `await NAME…`: runs the loop until each task has finished, then shows how each ended.
@@ -127,6 +148,25 @@ impl Session {
     /// the loop does); and the tasks cancelled along with this one (the
     /// tasks it awaited, a gather's children) are named.
     pub(super) fn cancel(&mut self, name: &str) -> Result<Action, Failure> {
+        if is_pattern(name) {
+            // Each task the pattern stands for, in turn.
+            let mut lines = Vec::new();
+            for task in self.tasks(&[name.to_string()])? {
+                if !task.is_finished() {
+                    match self.cancel(&task.name) {
+                        Ok(Action::Show(more)) => lines.extend(more),
+                        Err(Failure(more)) => lines.extend(more),
+                        Ok(_) => {}
+                    }
+                }
+            }
+            if lines.is_empty() {
+                lines.push(Line::plain(format!(
+                    "every task {name} stands for has finished; there is nothing to cancel"
+                )));
+            }
+            return Ok(Action::Show(lines));
+        }
         let target = match self.target(name) {
             Ok(target) => target,
             Err(no_task) => {
