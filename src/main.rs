@@ -114,14 +114,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // A `panic` step is a task failing on purpose: the session shows it, so
-    // the default hook's message (and backtrace note) would only be noise.
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if !repl::program::panic_step_in_flight() {
-            default_hook(info);
-        }
-    }));
+    repl::program::quiet_panic_steps();
     let interactive = cli.script.is_none() && io::stdin().is_terminal();
     let mut session = Session::new(Options {
         budget: cli.budget,

@@ -14,6 +14,9 @@ use super::env::Env;
 
 /// The longest `spin` time one poll may burn.
 pub const MAX_SPIN_PER_POLL: Duration = Duration::from_secs(10);
+/// The longest a `thread` step may block its worker thread (a run waits
+/// for it, and no budget counts that wait).
+pub const MAX_THREAD: Duration = Duration::from_secs(10);
 /// The most steps one poll may run.
 pub const MAX_STEPS_PER_POLL: u128 = 100_000;
 
@@ -78,6 +81,14 @@ fn check_steps(
 ) -> Result<(), String> {
     for step in steps {
         match step {
+            Step::Thread(d) if *d > MAX_THREAD => {
+                return Err(format!(
+                    "thread {} would block a worker thread that long, and a run waits for it; \
+                     a thread step takes at most {}s: thread 2s",
+                    super::duration::format_duration(*d),
+                    MAX_THREAD.as_secs()
+                ));
+            }
             Step::BreakOn(_) if !in_loop => {
                 return Err(
                     "break-on leaves a repeat, forever or for block, and this one is in none: \

@@ -55,6 +55,8 @@ pub mod toolkit;
 pub mod views;
 
 #[cfg(test)]
+mod fuzz_bounds;
+#[cfg(test)]
 mod fuzz_tests;
 
 pub use command::parse_line;

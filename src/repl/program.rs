@@ -66,6 +66,22 @@ pub fn panic_step_in_flight() -> bool {
     PANIC_TEXT.with(|p| p.borrow().is_some())
 }
 
+/// Makes the panic hook quiet for `panic` steps: a task failing on purpose,
+/// which the session shows, so the default hook's message (and backtrace,
+/// which can take tens of megabytes to print) would only be noise. Other
+/// panics still reach the hook there was. Once per process.
+pub fn quiet_panic_steps() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !panic_step_in_flight() {
+                default_hook(info);
+            }
+        }));
+    });
+}
+
 /// Forgets a `panic` step's text that no task guard collected (a panic in a
 /// `NAME/finally` task), so the panic hook speaks again for real panics.
 pub fn forget_panic_text() {
