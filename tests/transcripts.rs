@@ -111,7 +111,27 @@ fn every_transcript_matches_the_binary() {
             ));
         }
     }
+    // What the sessions wrote (save, save test, export-trace) went to the
+    // scratch directory, never into the source tree.
+    assert!(
+        scratch.join("session.evl").exists(),
+        "the sessions ran in the scratch directory"
+    );
     let _ = std::fs::remove_dir_all(&scratch);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for written in ["session.evl", "session_test.rs", "trace.json"] {
+        for dir in [
+            root.to_path_buf(),
+            root.join("tests"),
+            root.join("tests/transcripts"),
+        ] {
+            assert!(
+                !dir.join(written).exists(),
+                "a test wrote {} into the source tree",
+                dir.join(written).display()
+            );
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

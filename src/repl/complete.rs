@@ -195,7 +195,12 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #![proptest_config(ProptestConfig {
+            cases: 2000,
+            // A failure is reported, not written into the source tree.
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
 
         /// Completion and hints on arbitrary Unicode input, at every cursor
         /// position, never panic, and the word start is a boundary.

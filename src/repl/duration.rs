@@ -261,6 +261,12 @@ mod tests {
     }
 
     proptest! {
+        // A failure is reported, not written into the source tree.
+        #![proptest_config(ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
         #[test]
         fn measured_spans_have_no_digit_below_a_microsecond(ns in 0..=MAX_DURATION.as_nanos() as u64) {
             let text = format_measured(Duration::from_nanos(ns));

@@ -400,6 +400,12 @@ pub(crate) fn step() -> impl Strategy<Value = Step> {
 }
 
 proptest! {
+    // A failure is reported, not written into the source tree.
+    #![proptest_config(ProptestConfig {
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
     #[test]
     fn display_then_parse_is_the_identity(
         steps in prop::collection::vec(step(), 1..5),
