@@ -6,11 +6,14 @@
 //!        body.rs, duration.rs, name.rs           check.rs (what a body may do),
 //!                                                program.rs (task bodies),
 //!                                                task.rs, env.rs (what they share),
-//!                                                toolkit.rs, primitive.rs
+//!                                                toolkit.rs (the combinators),
+//!                                                primitive.rs, generator.rs,
+//!                                                service.rs (the objects)
 //!                                                             │
 //!                                                             ▼
 //!                      Styled lines (styled.rs) ──render.rs──▶ ANSI or plain text
-//!                      views.rs (tasks, show, queue, help), timeline.rs, chrome_trace.rs
+//!                      views.rs (tasks, show, queue, help), timeline.rs, chrome_trace.rs,
+//!                      all from the loop's events as the session recorded them (record.rs)
 //! ```
 //!
 //! Parsing is pure and testable without a terminal; the session uses only
@@ -23,6 +26,11 @@
 //! and `script.rs` (pipes, `--script`, transcripts).
 //! `help.rs` holds the table of commands and steps that `help`, the
 //! completer and the parser's error hints are all drawn from.
+//!
+//! No line can make the REPL run or hold memory without bound (`check.rs`
+//! bounds a body before it is spawned; the session bounds each command's
+//! polls, poll time and output, and everything it keeps): `fuzz_bounds.rs`
+//! checks it, line by line.
 
 pub mod body;
 pub mod check;
