@@ -1,17 +1,18 @@
 //! The evloop REPL: `cargo run --release` opens it.
 //!
 //! ```text
-//! evloop [--script FILE] [--bail] [--no-color] [--no-history] [--budget N]
+//! evloop [FILE] [--bail] [--no-color] [--no-history] [--budget N]
+//! evloop --version | --help
 //! ```
 //!
-//! Interactive when stdin is a terminal and no `--script` is given;
-//! otherwise commands are read line by line and echoed after `> ` (see
-//! `repl/script.rs`), and the exit status is 0 if every command succeeded,
-//! 1 if any failed.
+//! Interactive when stdin is a terminal and no FILE is given; otherwise
+//! commands are read line by line from FILE (`--script FILE` says the
+//! same) or stdin and echoed after `> ` (see `repl/script.rs`), and the
+//! exit status is 0 if every command succeeded, 1 if any failed.
 
 mod repl;
 
-use std::io::{self, BufReader, IsTerminal};
+use std::io::{self, BufReader, IsTerminal, Write};
 use std::process::ExitCode;
 
 use repl::render::ColorChoice;
@@ -19,15 +20,26 @@ use repl::script::{self, ScriptEnd};
 use repl::session::{Options, Session};
 
 const USAGE: &str = "\
-usage: evloop [--script FILE] [--bail] [--no-color] [--no-history] [--budget N]
+usage: evloop [FILE] [--bail] [--no-color] [--no-history] [--budget N]
+       evloop --version | --help
 
-  --script FILE   run the commands in FILE (as piping them in does), then exit
+  FILE            run the commands in FILE (as piping them in does), then exit;
+                  --script FILE says the same
   --bail          in a script, stop at the first command that fails
   --no-color      no colours (also: NO_COLOR set, TERM=dumb, output not a terminal)
   --no-history    don't read or write the history file
-  --budget N      a run or await stops after N polls (default 100000)
+  --budget N      a run, await or step N stops after N polls (default 100000)
+  --version       print the version and exit
 
+History (interactive): $XDG_STATE_HOME/evloop/history, or ~/.local/state/evloop/history.
 Exit status in script mode: 0 if every command succeeded, 1 if any failed, 2 for bad flags.";
+
+/// What the command line asks for.
+enum Asked {
+    Run(Cli),
+    Help,
+    Version,
+}
 
 struct Cli {
     script: Option<String>,
@@ -37,7 +49,7 @@ struct Cli {
     budget: u64,
 }
 
-fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Cli>, String> {
+fn parse_args(args: impl Iterator<Item = String>) -> Result<Asked, String> {
     let mut cli = Cli {
         script: None,
         bail: false,
@@ -46,10 +58,20 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Cli>, String>
         budget: repl::session::DEFAULT_BUDGET,
     };
     let mut args = args;
+    let script = |cli: &mut Cli, file: String| {
+        if let Some(first) = &cli.script {
+            return Err(format!(
+                "two scripts given ({first:?} and {file:?}): evloop runs one FILE"
+            ));
+        }
+        cli.script = Some(file);
+        Ok(())
+    };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--script" => {
-                cli.script = Some(args.next().ok_or("--script needs a FILE")?);
+                let file = args.next().ok_or("--script needs a FILE")?;
+                script(&mut cli, file)?;
             }
             "--bail" => cli.bail = true,
             "--no-color" => cli.no_color = true,
@@ -60,18 +82,31 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Cli>, String>
                     format!("bad --budget {n:?}: expected a whole number above 0")
                 })?;
             }
-            "-h" | "--help" => return Ok(None),
-            other => return Err(format!("unknown argument {other:?}")),
+            "-h" | "--help" => return Ok(Asked::Help),
+            "-V" | "--version" => return Ok(Asked::Version),
+            "--" => {
+                for file in args.by_ref() {
+                    script(&mut cli, file)?;
+                }
+            }
+            flag if flag.starts_with('-') && flag != "-" => {
+                return Err(format!("unknown flag {flag:?}"));
+            }
+            _ => script(&mut cli, arg)?,
         }
     }
-    Ok(Some(cli))
+    Ok(Asked::Run(cli))
 }
 
 fn main() -> ExitCode {
     let cli = match parse_args(std::env::args().skip(1)) {
-        Ok(Some(cli)) => cli,
-        Ok(None) => {
+        Ok(Asked::Run(cli)) => cli,
+        Ok(Asked::Help) => {
             println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Asked::Version) => {
+            println!("evloop {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
         Err(e) => {
@@ -79,28 +114,46 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // A `panic` step is a task failing on purpose: the session shows it, so
-    // the default hook's message (and backtrace note) would only be noise.
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if !repl::program::panic_step_in_flight() {
-            default_hook(info);
-        }
-    }));
+    repl::program::quiet_panic_steps();
     let interactive = cli.script.is_none() && io::stdin().is_terminal();
     let mut session = Session::new(Options {
         budget: cli.budget,
         deterministic: !interactive,
+        ..Options::default()
     });
-    if let Err(e) = evloop::interrupt_on_ctrl_c(session.interrupter()) {
-        eprintln!("evloop: Ctrl-C will not interrupt a run ({e}); budget N still bounds it");
-    }
+    // Ctrl-C interrupts the running loop, also after reset, back or replay
+    // replaced it; the handler is installed once, and told of each new loop.
+    let warned = std::cell::Cell::new(false);
+    session.on_new_loop(move |interrupter| {
+        if let Err(e) = evloop::interrupt_on_ctrl_c(interrupter)
+            && !warned.replace(true)
+        {
+            eprintln!("evloop: Ctrl-C will not interrupt a run ({e}); budget N still bounds it");
+        }
+    });
+    // What a command shows goes out as it happens: a print during a long
+    // `run` on the real clock appears when it is printed.
+    let color = if interactive {
+        ColorChoice::detect(cli.no_color)
+    } else {
+        ColorChoice::Plain
+    };
+    session.set_live_output(Box::new(move |lines| {
+        let mut out = io::stdout().lock();
+        for line in lines {
+            // A closed pipe ends the script at its next echo.
+            let _ = writeln!(out, "{}", repl::render::line(line, color));
+        }
+        let _ = out.flush();
+    }));
     let result = if interactive {
-        let color = ColorChoice::detect(cli.no_color);
         repl::terminal::run(&mut session, color, !cli.no_history).map(|()| ScriptEnd::AllOk)
     } else {
         let mut out = io::stdout().lock();
         match &cli.script {
+            Some(file) if file == "-" => {
+                script::run(&mut session, io::stdin().lock(), &mut out, cli.bail)
+            }
             Some(file) => match std::fs::File::open(file) {
                 Ok(f) => script::run(&mut session, BufReader::new(f), &mut out, cli.bail),
                 Err(e) => {

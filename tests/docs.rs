@@ -134,3 +134,24 @@ fn a_changed_quote_is_caught() {
     assert_eq!(q.len(), 1);
     assert_ne!(dedent(&q[0].2), dedent(anchor(source, "x", "test")));
 }
+
+/// The exercises (docs/exercises.md) quote the examples that solve them,
+/// which `cargo test` runs (see Cargo.toml): the code shown is the code
+/// that is checked.
+#[test]
+fn every_quote_in_the_exercises_is_the_code_that_runs() {
+    let chapter = include_str!("../docs/exercises.md");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let quotes = quotes(chapter);
+    assert_eq!(quotes.len(), 3, "one solution per exercise");
+    for (path, name, shown) in quotes {
+        let source = std::fs::read_to_string(root.join(&path))
+            .unwrap_or_else(|e| panic!("docs/exercises.md quotes {path}: {e}"));
+        let real = dedent(anchor(&source, &name, &path));
+        assert_eq!(
+            dedent(&shown),
+            real,
+            "docs/exercises.md quotes {path}#{name}, which now reads:\n{real}"
+        );
+    }
+}

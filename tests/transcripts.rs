@@ -111,7 +111,27 @@ fn every_transcript_matches_the_binary() {
             ));
         }
     }
+    // What the sessions wrote (save, save test, export-trace) went to the
+    // scratch directory, never into the source tree.
+    assert!(
+        scratch.join("session.evl").exists(),
+        "the sessions ran in the scratch directory"
+    );
     let _ = std::fs::remove_dir_all(&scratch);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for written in ["session.evl", "session_test.rs", "trace.json"] {
+        for dir in [
+            root.to_path_buf(),
+            root.join("tests"),
+            root.join("tests/transcripts"),
+        ] {
+            assert!(
+                !dir.join(written).exists(),
+                "a test wrote {} into the source tree",
+                dir.join(written).display()
+            );
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
@@ -131,30 +151,37 @@ fn diff(want: &str, got: &str) -> String {
     "same lines, different line endings".into()
 }
 
-/// Every session shown in docs/repl.md is the start of a transcript file
-/// (so the tour's output is what the binary prints).
+/// Every session shown in docs/repl.md (and in the exercises and the
+/// README) is part of a transcript file (so what the docs show is what the
+/// binary prints).
 #[test]
 fn the_tour_shows_real_sessions() {
-    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/repl.md"))
-        .expect("docs/repl.md exists");
     let all: Vec<String> = transcripts()
         .iter()
         .map(|p| std::fs::read_to_string(p).unwrap())
         .collect();
-    let mut blocks = 0;
-    let mut rest = doc.as_str();
-    while let Some(start) = rest.find("```text\n> ") {
-        let body = &rest[start + "```text\n".len()..];
-        let end = body.find("```").expect("closed code block");
-        let session = &body[..end];
-        blocks += 1;
-        assert!(
-            all.iter().any(|t| t.contains(session)),
-            "this session of docs/repl.md is in no transcript file:\n{session}"
-        );
-        rest = &body[end..];
+    for (file, least) in [
+        ("docs/repl.md", 20),
+        ("docs/exercises.md", 3),
+        ("README.md", 1),
+    ] {
+        let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let mut blocks = 0;
+        let mut rest = doc.as_str();
+        while let Some(start) = rest.find("```text\n> ") {
+            let body = &rest[start + "```text\n".len()..];
+            let end = body.find("```").expect("closed code block");
+            let session = &body[..end];
+            blocks += 1;
+            assert!(
+                all.iter().any(|t| t.contains(session)),
+                "this session of {file} is in no transcript file:\n{session}"
+            );
+            rest = &body[end..];
+        }
+        assert!(blocks >= least, "{file} shows {blocks} sessions");
     }
-    assert!(blocks >= 8, "the tour shows {blocks} sessions");
 }
 
 /// `tests/saved_session.rs` is what `save test` writes for

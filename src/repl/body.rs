@@ -49,12 +49,32 @@ pub enum Step {
     Panic(String),
     Await(String),
     Shield(String),
+    /// `gather NAME… [--return-exceptions]`: the tasks' results, in a task.
+    Gather(Vec<String>, bool),
     Acquire(String),
     Release(String),
     Put(String, Value),
     Get(String),
     Set(String),
     WaitEvent(String),
+    /// `set-result FUT VALUE`: `fut.set_result(VALUE)`.
+    SetResult(String, Value),
+    /// `set-exception FUT TEXT`: `fut.set_exception(Exception(TEXT))`.
+    SetException(String, String),
+    /// `task-done QUEUE`: `queue.task_done()`.
+    TaskDone(String),
+    /// `join QUEUE`: `await queue.join()`.
+    Join(String),
+    /// `break-on VALUE`: leaves the innermost loop if the last value the
+    /// task received is VALUE.
+    BreakOn(Value),
+    /// `call SERVICE`: a request to a pretend service (`new service`).
+    Call(String),
+    /// `emit VALUE`, in a generator's body: hands VALUE to its consumer.
+    Emit(Value),
+    /// `for GEN { STEPS }`: the block once per value of a fresh run of the
+    /// generator GEN.
+    For(String, Vec<Step>),
     Repeat(u64, Vec<Step>),
     Forever(Vec<Step>),
     LoseWaker,
@@ -200,18 +220,45 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
         return Err(unknown_step(word));
     };
     let args = c.arguments();
+    if c.peek() == Some(&Token::Open) && !matches!(help.name, "repeat" | "forever" | "for") {
+        // `return {server: A}`: a brace is no value, and no block follows this step.
+        let hint = match help.name {
+            "return" | "put" => format!(
+                "a value is a number, a word or a quoted string; quote text with braces: {} \"{{server: A, status: OK}}\"",
+                if help.name == "put" {
+                    "put jobs"
+                } else {
+                    "return"
+                }
+            ),
+            _ => "a block opens only after repeat N or forever: repeat 3 { yield }".to_string(),
+        };
+        return Err(ParseError::invalid(
+            format!("unexpected \"{{\" after {}", help.name),
+            hint,
+        ));
+    }
     let step = match help.name {
         "repeat" => {
             let [count] = arity(&args, &["count"], help)?;
             let count = match count {
-                Token::Word(w) if w.bytes().all(|b| b.is_ascii_digit()) => w.parse().ok(),
-                _ => None,
-            };
-            let Some(count) = count else {
-                return Err(ParseError::invalid(
-                    format!("bad repeat count {}", args[0]),
-                    "repeat takes a whole number: repeat 3 { yield }",
-                ));
+                Token::Word(w) if !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()) => {
+                    w.parse().map_err(|_| {
+                        ParseError::invalid(
+                            format!("repeat count {} is too large", args[0]),
+                            format!(
+                                "repeat runs a block at most {} times: repeat 3 {{ yield }}",
+                                u64::MAX
+                            ),
+                        )
+                    })?
+                }
+                _ => {
+                    return Err(ParseError::invalid(
+                        format!("bad repeat count {}", args[0]),
+                        "repeat takes a whole number: repeat 3 { yield }",
+                    ));
+                }
             };
             Step::Repeat(count, block(c, help)?)
         }
@@ -219,6 +266,12 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
             let [] = arity(&args, &[], help)?;
             Step::Forever(block(c, help)?)
         }
+        "for" => {
+            let [generator] = arity(&args, &["generator name"], help)?;
+            let generator = name_from(generator, "generator name", &help.usage_hint())?;
+            Step::For(generator, block(c, help)?)
+        }
+        "emit" => Step::Emit(value(arity(&args, &["value"], help)?)?),
         "sleep" => Step::Sleep(duration(arity(&args, &["duration"], help)?)?),
         "spin" => Step::Spin(duration(arity(&args, &["duration"], help)?)?),
         "thread" => Step::Thread(duration(arity(&args, &["duration"], help)?)?),
@@ -228,6 +281,44 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
         "fail" => Step::Fail(text(&args, help)?),
         "panic" => Step::Panic(text(&args, help)?),
         "return" => Step::Return(value(arity(&args, &["value"], help)?)?),
+        "break-on" => Step::BreakOn(value(arity(&args, &["value"], help)?)?),
+        "gather" => {
+            let mut names = Vec::new();
+            let mut return_exceptions = false;
+            for arg in &args {
+                if arg.is_word("--return-exceptions") {
+                    return_exceptions = true;
+                } else {
+                    names.push(name_from(arg, "task name", &help.usage_hint())?);
+                }
+            }
+            if names.is_empty() {
+                return Err(ParseError::invalid(
+                    "gather is missing a task name",
+                    help.usage_hint(),
+                ));
+            }
+            Step::Gather(names, return_exceptions)
+        }
+        "set-result" => {
+            let [future, v] = arity(&args, &["future name", "value"], help)?;
+            Step::SetResult(
+                name_from(future, "future name", &help.usage_hint())?,
+                value([v])?,
+            )
+        }
+        "set-exception" => {
+            let Some((future, rest)) = args.split_first() else {
+                return Err(ParseError::invalid(
+                    "set-exception is missing a future name",
+                    help.usage_hint(),
+                ));
+            };
+            Step::SetException(
+                name_from(future, "future name", &help.usage_hint())?,
+                text(rest, help)?,
+            )
+        }
         "put" => {
             let [queue, v] = arity(&args, &["queue name", "value"], help)?;
             Step::Put(
@@ -238,7 +329,8 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
         name => {
             let what = match name {
                 "acquire" | "release" => "semaphore name",
-                "get" => "queue name",
+                "get" | "task-done" | "join" => "queue name",
+                "call" => "service name",
                 "set" | "wait-event" => "event name",
                 _ => "task name",
             };
@@ -250,6 +342,9 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
                 "acquire" => Step::Acquire(arg),
                 "release" => Step::Release(arg),
                 "get" => Step::Get(arg),
+                "task-done" => Step::TaskDone(arg),
+                "call" => Step::Call(arg),
+                "join" => Step::Join(arg),
                 "set" => Step::Set(arg),
                 "wait-event" => Step::WaitEvent(arg),
                 _ => unreachable!("step {name} is in the help table but not in the parser"),
@@ -429,12 +524,27 @@ impl fmt::Display for Step {
             }
             Step::Await(n) => write!(f, "await {n}"),
             Step::Shield(n) => write!(f, "shield {n}"),
+            Step::Gather(names, return_exceptions) => {
+                write!(f, "gather {}", names.join(" "))?;
+                if *return_exceptions {
+                    f.write_str(" --return-exceptions")?;
+                }
+                Ok(())
+            }
             Step::Acquire(n) => write!(f, "acquire {n}"),
             Step::Release(n) => write!(f, "release {n}"),
             Step::Put(q, v) => write!(f, "put {q} {v}"),
             Step::Get(q) => write!(f, "get {q}"),
+            Step::TaskDone(q) => write!(f, "task-done {q}"),
+            Step::Join(q) => write!(f, "join {q}"),
+            Step::BreakOn(v) => write!(f, "break-on {v}"),
             Step::Set(e) => write!(f, "set {e}"),
             Step::WaitEvent(e) => write!(f, "wait-event {e}"),
+            Step::SetResult(n, v) => write!(f, "set-result {n} {v}"),
+            Step::SetException(n, t) => {
+                write!(f, "set-exception {n} ")?;
+                write_text(f, t)
+            }
             Step::Repeat(n, steps) => {
                 write!(f, "repeat {n} ")?;
                 write_block(f, steps)
@@ -443,6 +553,12 @@ impl fmt::Display for Step {
                 f.write_str("forever ")?;
                 write_block(f, steps)
             }
+            Step::For(g, steps) => {
+                write!(f, "for {g} ")?;
+                write_block(f, steps)
+            }
+            Step::Emit(v) => write!(f, "emit {v}"),
+            Step::Call(s) => write!(f, "call {s}"),
             Step::LoseWaker => f.write_str("lose-waker"),
         }
     }

@@ -25,7 +25,8 @@ pub fn export(v: &View<'_>) -> String {
     let mut spawned: HashMap<TaskId, u128> = HashMap::new();
     let us = |at: evloop::time::Instant| at.since_start().as_micros();
     items.push(r#"{"name":"process_name","ph":"M","pid":1,"args":{"name":"evloop"}}"#.into());
-    for e in v.events.iter() {
+    for r in v.events.iter() {
+        let e = &r.event;
         let ts = us(e.at);
         match &e.kind {
             LoopEventKind::Spawned { task, name, .. } => {
@@ -36,9 +37,12 @@ pub fn export(v: &View<'_>) -> String {
                     json_string(&format!("{name} ({task})"))
                 ));
             }
+            // On the real clock a poll's event comes at its end: it began
+            // `took` earlier. (The virtual clock stands still in a poll.)
             LoopEventKind::Polled { task, result, took } => items.push(format!(
-                r#"{{"name":"poll","cat":"poll","ph":"X","pid":1,"tid":{},"ts":{ts},"dur":{},"args":{{"result":{}}}}}"#,
+                r#"{{"name":"poll","cat":"poll","ph":"X","pid":1,"tid":{},"ts":{},"dur":{},"args":{{"result":{}}}}}"#,
                 task.as_u64(),
+                if r.real { ts.saturating_sub(took.as_micros()) } else { ts },
                 took.as_micros().max(1),
                 json_string(&super::describe::poll_result(result))
             )),

@@ -29,7 +29,7 @@
 use std::num::{NonZeroU32, NonZeroU64, NonZeroUsize};
 use std::time::Duration;
 
-use super::body::Body;
+use super::body::{Body, Step};
 
 mod args;
 mod display;
@@ -94,6 +94,27 @@ pub enum Command {
     NewEvent {
         name: String,
     },
+    /// `new future NAME`.
+    NewFuture {
+        name: String,
+    },
+    /// `new service NAME LATENCY CAPACITY [SEED]`.
+    NewService {
+        name: String,
+        latency: Duration,
+        capacity: NonZeroU32,
+        seed: Option<u64>,
+    },
+    /// `new generator NAME BODY`.
+    NewGenerator {
+        name: String,
+        body: Body,
+    },
+    /// `call-soon STEP` (`delay: None`) and `call-later DUR STEP`.
+    Call {
+        delay: Option<Duration>,
+        step: Step,
+    },
     Step {
         count: NonZeroU64,
     },
@@ -108,10 +129,20 @@ pub enum Command {
     Clock {
         mode: Option<ClockMode>,
     },
-    Policy(Policy),
-    /// `polls: None` shows the budget.
+    /// `None` shows the policy.
+    Policy(Option<Policy>),
+    /// `debug [on|off] [THRESHOLD]`: `on: None` shows debug mode.
+    Debug {
+        on: Option<bool>,
+        /// The slow-poll threshold.
+        threshold: Option<Duration>,
+    },
+    /// Without either, shows the budgets.
     Budget {
+        /// How many polls one driving command may make.
         polls: Option<NonZeroU64>,
+        /// How much real time its polls may take together.
+        time: Option<Duration>,
     },
     Tasks,
     Show {

@@ -150,6 +150,7 @@ fn session() -> Session {
     Session::new(Options {
         budget: 2_000,
         deterministic: true,
+        ..Options::default()
     })
 }
 
@@ -172,7 +173,12 @@ fn check(session: &mut Session, line: &str) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        // A failure is reported, not written into the source tree.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn random_token_lines_never_panic(lines in prop::collection::vec(token_line(), 1..12)) {

@@ -126,16 +126,33 @@ pub static COMMANDS: &[CommandHelp] = &[
         [
             "new semaphore NAME PERMITS",
             "new queue NAME [CAPACITY]",
-            "new event NAME"
+            "new event NAME",
+            "new future NAME",
+            "new generator NAME STEP; … emit VALUE; … [finally { … }]",
+            "new service NAME LATENCY CAPACITY [SEED]"
         ],
-        "create a semaphore, a queue (no CAPACITY or 0: unbounded, as asyncio.Queue) or an event",
+        "create a semaphore, a queue (no CAPACITY or 0: unbounded, as asyncio.Queue), an event, a bare future that a step or callback fills in (loop.create_future()), an async generator that emits values to a for step, or a pretend service whose calls slow down past CAPACITY users",
         "new queue jobs 2"
+    ),
+    command!(
+        "call-soon",
+        [],
+        ["call-soon STEP"],
+        "run one step (set-result, set-exception, set, print) in a callback at the loop's next turn (loop.call_soon)",
+        "call-soon print hello"
+    ),
+    command!(
+        "call-later",
+        [],
+        ["call-later DUR STEP"],
+        "run one step (set-result, set-exception, set, print) in a callback after DUR (loop.call_later)",
+        "call-later 1s set-result fut done"
     ),
     command!(
         "step",
         ["s"],
         ["step [N]"],
-        "poll the next N ready tasks (default 1) and show what happened",
+        "poll the next N ready tasks (default 1) and show what happened; when none is ready, jump the virtual clock to the next timer first",
         "step 3"
     ),
     command!(
@@ -162,16 +179,23 @@ pub static COMMANDS: &[CommandHelp] = &[
     command!(
         "policy",
         [],
-        ["policy fifo|lifo|random SEED|pct SEED [DEPTH]"],
-        "choose which ready task runs next: in order, newest first, seeded random, or PCT",
+        ["policy [fifo|lifo|random SEED|pct SEED [DEPTH]]"],
+        "show or choose which ready task runs next: in order, newest first, seeded random, or PCT",
         "policy random 42"
+    ),
+    command!(
+        "debug",
+        [],
+        ["debug [on|off] [THRESHOLD]"],
+        "show, or turn on or off, debug mode (asyncio's debug=True): warnings for polls longer than THRESHOLD (100ms), lost wakers, failures nobody retrieved",
+        "debug on 50ms"
     ),
     command!(
         "budget",
         [],
-        ["budget [N]"],
-        "show or set how many polls one run or await may make before it stops (a spinning task can't hang the REPL)",
-        "budget 1000"
+        ["budget [N] [DUR]"],
+        "show or set how many polls one run, await or step N may make, and how much real time they may take together, before it stops (a spinning task can't hang the REPL)",
+        "budget 1000 30s"
     ),
     command!(
         "tasks",
@@ -338,8 +362,14 @@ pub static STEPS: &[StepHelp] = &[
     step!(
         "await",
         "await NAME",
-        "wait for another task to finish",
+        "wait for another task to finish, or for a bare future's result",
         "await worker"
+    ),
+    step!(
+        "gather",
+        "gather NAME… [--return-exceptions]",
+        "await the tasks together (asyncio.gather): cancelling this task cancels them too",
+        "gather a b c"
     ),
     step!(
         "shield",
@@ -372,6 +402,36 @@ pub static STEPS: &[StepHelp] = &[
         "get jobs"
     ),
     step!(
+        "task-done",
+        "task-done QUEUE",
+        "say one item taken from the queue is processed (queue.task_done())",
+        "task-done jobs"
+    ),
+    step!(
+        "join",
+        "join QUEUE",
+        "wait until every item put on the queue is processed (await queue.join())",
+        "join jobs"
+    ),
+    step!(
+        "break-on",
+        "break-on VALUE",
+        "leave the innermost repeat, forever or for block if the last value received (get, for, await) is VALUE: a sentinel",
+        "forever { get jobs; break-on None; task-done jobs }"
+    ),
+    step!(
+        "set-result",
+        "set-result FUT VALUE",
+        "fill in a bare future (new future): every task awaiting it wakes (fut.set_result)",
+        "set-result fut done"
+    ),
+    step!(
+        "set-exception",
+        "set-exception FUT TEXT",
+        "fail a bare future: every task awaiting it fails with TEXT (fut.set_exception)",
+        "set-exception fut no such user"
+    ),
+    step!(
         "set",
         "set EVENT",
         "set an event, waking every task waiting for it",
@@ -394,6 +454,24 @@ pub static STEPS: &[StepHelp] = &[
         "forever { STEP; … }",
         "run the block until the task is cancelled",
         "forever { get jobs; yield }"
+    ),
+    step!(
+        "call",
+        "call SERVICE",
+        "call a pretend service (new service) and wait for its answer: slower the more calls are in flight",
+        "call api"
+    ),
+    step!(
+        "emit",
+        "emit VALUE",
+        "in a generator's body (new generator): hand VALUE to the consumer and wait for it to ask for the next (yield)",
+        "emit chunk"
+    ),
+    step!(
+        "for",
+        "for GEN { STEP; … }",
+        "run the block once per value of the generator GEN, called anew (async for); break-on leaves early, and the generator's finally runs",
+        "for chunks { print got one; break-on 3 }"
     ),
     step!(
         "lose-waker",
@@ -466,7 +544,16 @@ mod tests {
         }
         for s in STEPS {
             assert!(s.usage.starts_with(s.name), "{}", s.usage);
-            assert!(s.example.starts_with(s.name), "{}", s.example);
+            // A step that only means something inside a block (break-on)
+            // shows its block.
+            let inside = format!("{{ {}", s.name);
+            assert!(
+                s.example.starts_with(s.name)
+                    || s.example.contains(&format!("; {}", s.name))
+                    || s.example.contains(&inside),
+                "{}",
+                s.example
+            );
         }
     }
 

@@ -33,135 +33,26 @@
 //! cleanup runs. (Production runtimes have the same limit; tokio users write
 //! cleanup in `Drop` or spawn it the same way.)
 //!
-//! # Bodies that would hang the REPL
+//! # What a body may do
 //!
-//! A poll runs until the task awaits something. `forever { print x }` never
-//! does, so no step budget or Ctrl-C could stop it: [`check_body`] refuses
-//! it before spawning, and bounds the work (steps and `spin` time) any body
-//! can do in one poll.
+//! [`check_body`](super::check::check_body) bounds what one poll of a body may do,
+//! before it is spawned.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
 
-use evloop::inspect::LoopEvent;
-use evloop::time::Instant;
-use evloop::{JoinHandle, TaskId, WaitOn};
+use evloop::WaitOn;
 
 use super::body::{Body, Step, Value};
-use super::outcome::{Outcome, Slot};
+use super::env::Env;
+use super::outcome::{Cleanup, Outcome, Slot};
 use super::primitive::{Held, Primitive};
-
-/// What a REPL task's `JoinHandle` gives: `return`'s value, or `fail`'s text.
-pub type TaskOutput = Result<Option<Value>, String>;
-
-/// Something that happened while the loop ran, in order.
-#[derive(Clone, Debug)]
-pub enum Feed {
-    /// A `print` step.
-    Print {
-        /// The printing task.
-        task: String,
-        /// The loop's clock.
-        at: Instant,
-        /// What it printed.
-        text: String,
-    },
-    /// An event (only while `trace on`).
-    Event(LoopEvent),
-}
-
-/// One task the session spawned.
-pub struct ReplTask {
-    /// Its REPL name.
-    pub name: String,
-    /// Its id.
-    pub id: TaskId,
-    /// For running until it ends and reading its state. `None` while a
-    /// `wait` or `as-completed` command holds it (the library's `wait` and
-    /// `as_completed` take handles by value), and after `as-completed` took
-    /// its output.
-    pub handle: RefCell<Option<JoinHandle<TaskOutput>>>,
-    /// Its outcome, for everyone.
-    pub slot: Rc<Slot>,
-}
-
-impl ReplTask {
-    /// True once the task has ended, however it ended.
-    pub fn is_finished(&self) -> bool {
-        match &*self.handle.borrow() {
-            Some(h) => h.is_finished(),
-            None => self.slot.outcome().is_some(),
-        }
-    }
-
-    /// Cancels the task, through its handle or, while a command holds the
-    /// handle, through the runtime by id.
-    pub fn cancel(&self, env: &Env) -> evloop::Cancel {
-        if let Some(h) = &*self.handle.borrow() {
-            return h.cancel();
-        }
-        match env.runtime.borrow().upgrade() {
-            Some(rt) => rt
-                .cancel(self.id)
-                .unwrap_or(evloop::Cancel::AlreadyFinished),
-            None => evloop::Cancel::AlreadyFinished,
-        }
-    }
-
-    /// The handle, taken out to give to a library combinator.
-    pub fn lend(&self) -> Option<JoinHandle<TaskOutput>> {
-        self.handle.borrow_mut().take()
-    }
-
-    /// Puts back a handle lent with [`ReplTask::lend`].
-    pub fn give_back(&self, handle: JoinHandle<TaskOutput>) {
-        *self.handle.borrow_mut() = Some(handle);
-    }
-}
-
-/// What task bodies share with the session.
-#[derive(Default)]
-pub struct Env {
-    /// The session's tasks, in spawn order.
-    pub tasks: RefCell<Vec<Rc<ReplTask>>>,
-    /// What happened while the loop ran, not yet shown.
-    pub feed: RefCell<Vec<Feed>>,
-    /// Set while the runtime is being dropped: guards must not spawn or cancel.
-    pub closing: Cell<bool>,
-    /// The session's semaphores, queues and events, in creation order.
-    pub primitives: RefCell<Vec<Primitive>>,
-    /// The runtime, to cancel a task by id while a command holds its handle.
-    pub runtime: RefCell<Weak<evloop::Runtime>>,
-}
-
-impl Env {
-    /// The task called `name`.
-    pub fn task(&self, name: &str) -> Option<Rc<ReplTask>> {
-        self.tasks.borrow().iter().find(|t| t.name == name).cloned()
-    }
-
-    /// The primitive called `name`.
-    pub fn primitive(&self, name: &str) -> Option<Primitive> {
-        self.primitives
-            .borrow()
-            .iter()
-            .find(|p| p.name() == name)
-            .cloned()
-    }
-
-    /// A line in the session's output, as `print` makes, from `who`.
-    pub fn say(&self, who: &str, text: String) {
-        self.feed.borrow_mut().push(Feed::Print {
-            task: who.to_string(),
-            at: Instant::now(),
-            text,
-        });
-    }
-}
+use super::record::{Wait, clear_note, noting};
+use super::task::{ReplTask, TaskOutput, tracked, watch};
 
 thread_local! {
     /// The text of the `panic` step being raised, so the panic hook stays quiet
@@ -175,6 +66,22 @@ pub fn panic_step_in_flight() -> bool {
     PANIC_TEXT.with(|p| p.borrow().is_some())
 }
 
+/// Makes the panic hook quiet for `panic` steps: a task failing on purpose,
+/// which the session shows, so the default hook's message (and backtrace,
+/// which can take tens of megabytes to print) would only be noise. Other
+/// panics still reach the hook there was. Once per process.
+pub fn quiet_panic_steps() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !panic_step_in_flight() {
+                default_hook(info);
+            }
+        }));
+    });
+}
+
 /// Forgets a `panic` step's text that no task guard collected (a panic in a
 /// `NAME/finally` task), so the panic hook speaks again for real panics.
 pub fn forget_panic_text() {
@@ -184,6 +91,8 @@ pub fn forget_panic_text() {
 /// How a block of steps ended.
 pub(super) enum Flow {
     Next,
+    /// `break-on` matched: leave the innermost loop.
+    Break,
     Return(Value),
     Fail(String),
 }
@@ -218,11 +127,7 @@ async fn run_body(
     steps: Vec<Step>,
 ) -> TaskOutput {
     guard.started = true;
-    let me = Rc::new(Me {
-        env,
-        name,
-        held: Held::default(),
-    });
+    let me = Rc::new(Me::new(env.clone(), name.clone()));
     let mut flow = run_block(me.clone(), steps.into()).await;
     if let Some(finally) = guard.finally.take()
         && !finally.is_empty()
@@ -233,16 +138,28 @@ async fn run_body(
         }
     }
     let outcome = match flow {
-        Flow::Next => Outcome::Returned(None),
+        // `break-on` outside a loop is refused before spawning.
+        Flow::Next | Flow::Break => Outcome::Returned(None),
         Flow::Return(v) => Outcome::Returned(Some(v)),
         Flow::Fail(e) => Outcome::Failed(e),
     };
     guard.done = true;
-    slot.finish(outcome.clone());
+    finish(&env, &name, &slot, outcome.clone());
     match outcome {
         Outcome::Returned(v) => Ok(v),
         Outcome::Failed(e) => Err(e),
         Outcome::Panicked(_) | Outcome::Cancelled => unreachable!("set only by the guard"),
+    }
+}
+
+/// Records how a user's task ended; a failure that nothing awaits may go
+/// unseen (asyncio's "Task exception was never retrieved"): the session
+/// reports it unless something reads it before the clock moves on.
+fn finish(env: &Env, name: &str, slot: &Rc<Slot>, outcome: Outcome) {
+    let watched = slot.is_watched();
+    slot.finish(outcome.clone());
+    if !watched && matches!(outcome, Outcome::Failed(_) | Outcome::Panicked(_)) {
+        env.may_go_unseen(name, slot.clone(), outcome);
     }
 }
 
@@ -264,6 +181,7 @@ impl Drop for EndGuard {
         }
         if !self.started {
             self.slot.finish(Outcome::Cancelled);
+            self.slot.set_cleanup(Cleanup::NeverStarted);
             return;
         }
         let outcome = if std::thread::panicking() {
@@ -272,25 +190,37 @@ impl Drop for EndGuard {
         } else {
             Outcome::Cancelled
         };
-        self.slot.finish(outcome);
+        finish(&self.env, &self.name, &self.slot, outcome);
         if self.env.closing.get() {
             return;
         }
-        if let Some(finally) = self.finally.take()
-            && !finally.is_empty()
-        {
-            let me = Rc::new(Me {
-                env: self.env.clone(),
-                name: format!("{}/finally", self.name),
-                held: Held::default(),
-            });
-            let name = me.name.clone();
-            evloop::spawn_named(name, async move {
-                run_block(me, finally.into()).await;
-            })
-            .detach();
+        match self.finally.take() {
+            Some(finally) if !finally.is_empty() => {
+                let name = spawn_cleanup(&self.env, &self.name, finally);
+                self.slot.set_cleanup(Cleanup::Queued(name));
+            }
+            _ => self.slot.set_cleanup(Cleanup::Nothing),
         }
     }
+}
+
+/// Spawns `finally`, the cleanup of `owner` whose future was dropped, as a
+/// task of its own (`OWNER/finally`), registered with the session; returns
+/// its name. Rust has no async destructors: this is how a dropped future's
+/// cleanup can still await (see the module doc).
+pub(super) fn spawn_cleanup(env: &Rc<Env>, owner: &str, finally: Vec<Step>) -> String {
+    let name = env.unique_name(&format!("{owner}/finally"));
+    let me = Rc::new(Me::new(env.clone(), name.clone()));
+    let (slot, cleanup) = tracked(async move {
+        match run_block(me, finally.into()).await {
+            Flow::Next | Flow::Break => Ok(None),
+            Flow::Return(v) => Ok(Some(v)),
+            Flow::Fail(e) => Err(e),
+        }
+    });
+    let handle = evloop::spawn_named(name.clone(), cleanup);
+    env.register(ReplTask::new(name.clone(), handle, slot, Some("finally")));
+    name
 }
 
 /// The task running a block.
@@ -299,13 +229,42 @@ pub(super) struct Me {
     pub(super) name: String,
     /// The semaphore permits it holds (`acquire` without `release` yet).
     pub(super) held: Held,
+    /// The last value it received (`get`, `for`, `await`): what `break-on`
+    /// compares with.
+    pub(super) last: RefCell<Option<Value>>,
+    /// In a generator's body: where `emit` hands its values.
+    pub(super) emit: Option<super::generator::Emitter>,
+}
+
+impl Me {
+    pub(super) fn new(env: Rc<Env>, name: String) -> Me {
+        Me {
+            env,
+            name,
+            held: Held::default(),
+            last: RefCell::new(None),
+            emit: None,
+        }
+    }
+
+    /// Remembers a value received, for `break-on`.
+    pub(super) fn received(&self, value: Value) {
+        *self.last.borrow_mut() = Some(value);
+    }
 }
 
 type BoxFlow = Pin<Box<dyn Future<Output = Flow>>>;
 
-fn run_block(me: Rc<Me>, steps: Rc<[Step]>) -> BoxFlow {
+pub(super) fn run_block(me: Rc<Me>, steps: Rc<[Step]>) -> BoxFlow {
     Box::pin(async move {
         for step in steps.iter() {
+            // However a body is written, one poll runs a bounded number of
+            // steps: past it, the task gives the loop back (the budget then
+            // sees it), as if it had yielded.
+            if me.env.count_step() {
+                clear_note();
+                evloop::yield_now().await;
+            }
             match run_step(&me, step).await {
                 Flow::Next => {}
                 end => return end,
@@ -317,14 +276,13 @@ fn run_block(me: Rc<Me>, steps: Rc<[Step]>) -> BoxFlow {
 
 async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
     match step {
-        Step::Sleep(d) => evloop::sleep(*d).await,
-        Step::Yield => evloop::yield_now().await,
-        Step::Spin(d) => spin(*d),
-        Step::Print(text) => me.env.feed.borrow_mut().push(Feed::Print {
-            task: me.name.clone(),
-            at: Instant::now(),
-            text: text.clone(),
-        }),
+        Step::Sleep(d) => noting(Wait::Timer, evloop::sleep(*d)).await,
+        Step::Yield => {
+            clear_note();
+            evloop::yield_now().await;
+        }
+        Step::Spin(d) => spin(&me.env, *d),
+        Step::Print(text) => me.env.say(&me.name, text),
         Step::Return(v) => return Flow::Return(v.clone()),
         Step::Fail(text) => return Flow::Fail(text.clone()),
         Step::Panic(text) => {
@@ -333,11 +291,25 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
         }
         Step::Await(name) => return await_task(me, name, true).await,
         Step::Shield(name) => return shield_task(me, name).await,
+        Step::Gather(names, return_exceptions) => {
+            let tasks = match me.env.expand(names) {
+                Ok(tasks) => tasks,
+                Err(missing) => return Flow::Fail(format!("no task named {missing}")),
+            };
+            return match super::toolkit::gather(me.env.clone(), tasks, *return_exceptions).await {
+                Ok(text) => {
+                    me.env.say(&me.name, &format!("gathered {text}"));
+                    Flow::Next
+                }
+                Err(raised) => Flow::Fail(raised),
+            };
+        }
         Step::Repeat(n, steps) => {
             let steps: Rc<[Step]> = steps.as_slice().into();
             for _ in 0..*n {
                 match run_block(me.clone(), steps.clone()).await {
                     Flow::Next => {}
+                    Flow::Break => break,
                     end => return end,
                 }
             }
@@ -347,21 +319,37 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
             loop {
                 match run_block(me.clone(), steps.clone()).await {
                     Flow::Next => {}
+                    Flow::Break => break,
                     end => return end,
                 }
             }
         }
-        Step::LoseWaker => lose_waker().await,
+        Step::Emit(v) => return super::generator::emit(me, v.clone()).await,
+        Step::For(generator, block) => {
+            return super::generator::for_each(me, generator, block).await;
+        }
+        Step::BreakOn(v) => {
+            if me.last.borrow().as_ref() == Some(v) {
+                return Flow::Break;
+            }
+        }
+        Step::LoseWaker => noting(Wait::Nothing, lose_waker()).await,
         Step::Acquire(_)
         | Step::Release(_)
         | Step::Put(..)
         | Step::Get(_)
+        | Step::TaskDone(_)
+        | Step::Join(_)
         | Step::Set(_)
-        | Step::WaitEvent(_) => return super::primitive::run_step(me, step).await,
+        | Step::WaitEvent(_)
+        | Step::SetResult(..)
+        | Step::SetException(..)
+        | Step::Call(_) => return super::primitive::run_step(me, step).await,
         Step::Thread(d) => {
             let d = *d;
             // A blocking sleep, on a worker thread: the loop runs other tasks meanwhile.
-            if let Err(e) = evloop::to_thread(move || std::thread::sleep(d)).await {
+            let worker = evloop::to_thread(move || std::thread::sleep(d));
+            if let Err(e) = noting(Wait::Thread, worker).await {
                 return Flow::Fail(format!("thread: {e}"));
             }
         }
@@ -370,9 +358,20 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
 }
 
 /// Burns real CPU time on the loop's thread: every other task waits.
-fn spin(d: Duration) {
+///
+/// It ends early when Ctrl-C is pressed or the command's time budget runs
+/// out: then the loop stops after this poll, with every task intact.
+fn spin(env: &Env, d: Duration) {
     let start = std::time::Instant::now();
+    let left = env.poll_time_left.get();
     while start.elapsed() < d {
+        if start.elapsed() >= left {
+            env.time_out();
+            return;
+        }
+        if env.interrupt_pending() {
+            return;
+        }
         std::hint::spin_loop();
     }
 }
@@ -387,9 +386,14 @@ async fn lose_waker() {
     .await;
 }
 
-/// `await NAME` (`propagate`: cancelling the awaiter cancels NAME).
+/// `await NAME` (`propagate`: cancelling the awaiter cancels NAME). NAME
+/// may be a bare future, whose result is awaited as a task's.
 async fn await_task(me: &Rc<Me>, name: &str, propagate: bool) -> Flow {
     let Some(target) = me.env.task(name) else {
+        if let Some(Primitive::Future(future)) = me.env.primitive(name) {
+            let outcome = future.slot.wait_future(&future.name).await;
+            return flow_of(me, name, outcome).await;
+        }
         return Flow::Fail(format!("no task named {name}"));
     };
     let outcome = watch(me.env.clone(), target, propagate).await;
@@ -411,31 +415,15 @@ async fn shield_task(me: &Rc<Me>, name: &str) -> Flow {
     flow_of(me, name, outcome).await
 }
 
-/// Waits for `target`'s outcome; with `propagate`, dropping the wait (the
-/// awaiting task is cancelled, a timeout ran out, a task group gave up)
-/// cancels `target`, as asyncio does for an awaited task.
-///
-/// The guard exists from the call on, so a wait dropped before it was ever
-/// polled (a task group child cancelled before its first turn) still
-/// cancels `target`.
-pub fn watch(env: Rc<Env>, target: Rc<ReplTask>, propagate: bool) -> impl Future<Output = Outcome> {
-    let mut propagation = CancelOnDrop {
-        env,
-        target,
-        armed: propagate,
-    };
-    async move {
-        let target = propagation.target.clone();
-        let outcome = target.slot.wait(target.id).await;
-        propagation.disarm();
-        outcome
-    }
-}
-
 /// What the awaiting task does with the awaited one's outcome.
 async fn flow_of(me: &Rc<Me>, name: &str, outcome: Outcome) -> Flow {
     match outcome {
-        Outcome::Returned(_) => Flow::Next,
+        Outcome::Returned(v) => {
+            if let Some(v) = v {
+                me.received(v);
+            }
+            Flow::Next
+        }
         Outcome::Failed(e) => Flow::Fail(e),
         Outcome::Panicked(m) => Flow::Fail(format!("{name} panicked: {m}")),
         Outcome::Cancelled => match me.env.task(&me.name) {
@@ -448,150 +436,4 @@ async fn flow_of(me: &Rc<Me>, name: &str, outcome: Outcome) -> Flow {
             None => Flow::Fail(format!("{name} was cancelled")),
         },
     }
-}
-
-/// Cancels the awaited task when the awaiting one is cancelled.
-struct CancelOnDrop {
-    env: Rc<Env>,
-    target: Rc<ReplTask>,
-    armed: bool,
-}
-
-impl CancelOnDrop {
-    fn disarm(&mut self) {
-        self.armed = false;
-    }
-}
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        if self.armed && !self.env.closing.get() && !std::thread::panicking() {
-            let _ = self.target.cancel(&self.env);
-        }
-    }
-}
-
-/// The longest `spin` time one poll may burn.
-pub const MAX_SPIN_PER_POLL: Duration = Duration::from_secs(10);
-/// The most steps one poll may run.
-pub const MAX_STEPS_PER_POLL: u128 = 1_000_000;
-
-/// Why a body can't be spawned in this session (`None`: it can).
-///
-/// `known` says whether a task name exists.
-pub fn check_body(body: &Body, env: &Env) -> Result<(), String> {
-    let known = |n: &str| env.task(n).is_some();
-    for steps in [&body.steps, &body.finally] {
-        check_steps(steps, &known, env)?;
-        let cost = cost(steps);
-        if cost.steps > MAX_STEPS_PER_POLL || cost.spin > MAX_SPIN_PER_POLL {
-            return Err(format!(
-                "this body could run {} steps and spin {} without awaiting anything, blocking the REPL; \
-                 one poll may run at most {MAX_STEPS_PER_POLL} steps and spin at most {}s — add a yield or sleep",
-                cost.steps,
-                super::duration::format_duration(cost.spin.min(Duration::from_secs(u64::MAX / 2))),
-                MAX_SPIN_PER_POLL.as_secs()
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn check_steps(steps: &[Step], known: &dyn Fn(&str) -> bool, env: &Env) -> Result<(), String> {
-    for step in steps {
-        match step {
-            Step::Await(n) | Step::Shield(n) if !known(n) => {
-                return Err(format!(
-                    "no task named {n} — spawn it before a task that awaits it"
-                ));
-            }
-            Step::Forever(inner) => {
-                if !inner.iter().any(always_suspends) {
-                    return Err(
-                        "forever { … } must contain yield, sleep or lose-waker at its top level, \
-                         or it never gives the loop back: forever { print tick; sleep 1s }"
-                            .into(),
-                    );
-                }
-                check_steps(inner, known, env)?;
-            }
-            Step::Repeat(_, inner) => check_steps(inner, known, env)?,
-            Step::Acquire(_)
-            | Step::Release(_)
-            | Step::Put(..)
-            | Step::Get(_)
-            | Step::Set(_)
-            | Step::WaitEvent(_) => super::primitive::check_step(step, env)?,
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// A step that returns `Pending` at least once every time it runs.
-fn always_suspends(step: &Step) -> bool {
-    match step {
-        Step::Yield | Step::LoseWaker => true,
-        Step::Sleep(d) => !d.is_zero(),
-        _ => false,
-    }
-}
-
-/// The most work a stretch of steps can do without suspending.
-#[derive(Clone, Copy, Default)]
-struct Cost {
-    steps: u128,
-    spin: Duration,
-}
-
-impl Cost {
-    fn add(self, other: Cost) -> Cost {
-        Cost {
-            steps: self.steps.saturating_add(other.steps),
-            spin: self.spin.saturating_add(other.spin),
-        }
-    }
-    fn max(self, other: Cost) -> Cost {
-        Cost {
-            steps: self.steps.max(other.steps),
-            spin: self.spin.max(other.spin),
-        }
-    }
-}
-
-/// A conservative bound of the longest stretch without a suspension.
-fn cost(steps: &[Step]) -> Cost {
-    let mut worst = Cost::default();
-    let mut run = Cost::default();
-    for step in steps {
-        if always_suspends(step) {
-            worst = worst.max(run);
-            run = Cost::default();
-            continue;
-        }
-        let here = match step {
-            Step::Spin(d) => Cost { steps: 1, spin: *d },
-            Step::Repeat(n, inner) => {
-                let inner_cost = cost(inner);
-                if inner.iter().any(always_suspends) {
-                    // A suspension every round: at most two rounds' stretch joins up.
-                    inner_cost.add(inner_cost)
-                } else {
-                    Cost {
-                        steps: inner_cost.steps.saturating_mul(u128::from(*n)),
-                        spin: inner_cost
-                            .spin
-                            .saturating_mul(u32::try_from(*n).unwrap_or(u32::MAX)),
-                    }
-                }
-            }
-            Step::Forever(inner) => cost(inner).add(cost(inner)),
-            _ => Cost {
-                steps: 1,
-                spin: Duration::ZERO,
-            },
-        };
-        run = run.add(here);
-    }
-    worst.max(run)
 }

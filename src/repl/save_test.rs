@@ -124,6 +124,10 @@ fn refuse(commands: &[Command]) -> Result<(), String> {
             Command::AsCompleted { .. } => Some("as-completed"),
             Command::Timeout { .. } => Some("timeout"),
             Command::Group { .. } => Some("group"),
+            Command::NewFuture { .. } => Some("new future"),
+            Command::NewService { .. } => Some("new service"),
+            Command::NewGenerator { .. } => Some("new generator"),
+            Command::Call { .. } => Some("call-soon / call-later"),
             Command::Clock {
                 mode: Some(ClockMode::Real),
             } => Some("clock real"),
@@ -143,7 +147,7 @@ fn refuse(commands: &[Command]) -> Result<(), String> {
                          in a task of its own); save FILE keeps the session as a script instead"
                     ));
                 }
-                if let Some(step) = find(&body.steps, &|s| matches!(s, Step::Shield(_))) {
+                if let Some(step) = find(&body.steps, &|s| !expressible(s)) {
                     return Err(format!(
                         "save test can't express the step `{step}` of {name} yet; save FILE keeps the session as a script instead"
                     ));
@@ -162,6 +166,32 @@ fn refuse(commands: &[Command]) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// Whether the test can express a step (the others run the REPL's own
+/// machinery: a shield's task, a gather, a generator, a bare future…).
+fn expressible(step: &Step) -> bool {
+    matches!(
+        step,
+        Step::Sleep(_)
+            | Step::Yield
+            | Step::Spin(_)
+            | Step::Thread(_)
+            | Step::Print(_)
+            | Step::Return(_)
+            | Step::Fail(_)
+            | Step::Panic(_)
+            | Step::Await(_)
+            | Step::Acquire(_)
+            | Step::Release(_)
+            | Step::Put(..)
+            | Step::Get(_)
+            | Step::Set(_)
+            | Step::WaitEvent(_)
+            | Step::LoseWaker
+            | Step::Repeat(..)
+            | Step::Forever(_)
+    )
 }
 
 fn find<'s>(steps: &'s [Step], pred: &dyn Fn(&Step) -> bool) -> Option<&'s Step> {
@@ -236,7 +266,7 @@ impl Gen {
             Command::Advance { by } => {
                 self.line(1, &format!("let _ = rt.advance({});", dur(*by)));
             }
-            Command::Policy(p) => {
+            Command::Policy(Some(p)) => {
                 let p = match p {
                     Policy::Fifo => "evloop::Policy::Fifo".to_string(),
                     Policy::Lifo => "evloop::Policy::Lifo".to_string(),
@@ -248,7 +278,8 @@ impl Gen {
                 };
                 self.line(1, &format!("scheduler.set_policy({p});"));
             }
-            Command::Budget { polls: Some(n) } => {
+            // The time budget bounds the REPL's spins; a test has its own timeout.
+            Command::Budget { polls: Some(n), .. } => {
                 self.line(1, &format!("rt.set_poll_budget({n});"));
             }
             _ => {}
@@ -325,7 +356,7 @@ impl Gen {
                 self.line(i, "}");
                 return;
             }
-            Step::Shield(_) => unreachable!("refused before generating"),
+            _ => unreachable!("refused before generating"),
         };
         self.line(i, &text);
     }

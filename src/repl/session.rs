@@ -31,58 +31,56 @@
 //!                          schedule, reset
 //! ```
 //!
-//! and two files build what every reply carries besides its answer:
-//! `session/feed.rs` (what the loop printed meanwhile, new warnings) and
-//! `session/status.rs` (the status block after a command that ran the loop).
+//! and three files build what every reply carries besides its answer:
+//! `session/output.rs` (what the loop printed meanwhile, shown as it
+//! happens or held, within bounds), `session/warnings.rs` (debug mode's
+//! reports, folded) and `session/status.rs` (the status block after a
+//! command that ran the loop).
+//!
+//! # Bounds
+//!
+//! Nothing a session keeps grows without limit (see [`Limits`], in
+//! `session/options.rs` with the other [`Options`]): the events
+//! (`show`, `timeline`), the prints (`save test`), the warnings, the log
+//! (`save`, `back`), and what one command shows. A driving command stops
+//! after its poll budget *and* after its time budget: the real time spent
+//! inside polls, so a `spin` cannot hold the REPL for long either.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
-use evloop::debug::Diagnostic;
-use evloop::inspect::{LoopEvent, LoopEventKind};
+use evloop::inspect::{LoopEventKind, PollResult};
 use evloop::time::Instant;
 use evloop::{Builder, Interrupter, Runtime, Schedule, TaskId};
 
 use super::command::Command;
+use super::describe::Describe;
+use super::env::{Env, Feed};
 use super::error::ParseError;
-use super::program::{self, Env, Feed, ReplTask};
+use super::program;
+use super::record::{self, Recorded};
 use super::styled::{Line, Style, Styled};
+use super::task::ReplTask;
 use super::views;
 
 mod driving;
-mod feed;
 mod history;
 mod inspect;
+mod options;
+mod output;
 mod primitives;
 mod status;
 mod tasks;
+mod warnings;
+
+pub use options::{DEFAULT_BUDGET, Limits, Options};
+pub use output::Sink;
 
 use history::logs;
+use output::Output;
 use status::Seen;
-
-/// The default poll budget of one driving command.
-pub const DEFAULT_BUDGET: u64 = 100_000;
-/// How many events the session keeps for `show`, `timeline` and `export-trace`.
-pub const EVENT_MEMORY: usize = 200_000;
-
-/// How a session was started.
-#[derive(Clone, Copy, Debug)]
-pub struct Options {
-    /// Poll budget of each driving command.
-    pub budget: u64,
-    /// Leave real-time measurements out of the output (scripts, transcripts).
-    pub deterministic: bool,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            budget: DEFAULT_BUDGET,
-            deterministic: false,
-        }
-    }
-}
+use warnings::{Warning, Warnings};
 
 /// What one line did.
 #[derive(Debug, PartialEq, Eq)]
@@ -100,33 +98,48 @@ pub struct Session {
     rt: Rc<Runtime>,
     env: Rc<Env>,
     options: Options,
-    warnings: Rc<RefCell<Vec<Diagnostic>>>,
-    warnings_shown: usize,
-    events: Rc<RefCell<VecDeque<LoopEvent>>>,
+    warnings: Rc<RefCell<Warnings>>,
+    output: Rc<Output>,
+    /// How many commands are running: `source` runs commands inside one.
+    depth: usize,
+    events: Rc<RefCell<VecDeque<Recorded>>>,
+    /// Events the bounded memory let go of (the oldest).
+    events_dropped: Rc<Cell<u64>>,
     names: Rc<RefCell<HashMap<TaskId, String>>>,
     trace: Rc<Cell<bool>>,
     log: Vec<String>,
+    /// The bytes in `log`; past `Limits::log_bytes` nothing more is logged
+    /// and `log_full` is set.
+    log_bytes: usize,
+    log_full: bool,
     /// The schedule the last `replay` followed from the start: `back`
     /// follows it again, so going back after a replay stays exact.
     replayed: Option<Schedule>,
-    /// Every line a `print` step (or a `get`) made, as shown: what `save
-    /// test` asserts.
-    prints: Vec<String>,
     seen: Seen,
     source_depth: usize,
+    /// Told the interrupter of every new loop (`reset`, `back`, `replay`
+    /// make one), so Ctrl-C always reaches the loop that runs.
+    on_new_loop: Option<Rc<dyn Fn(Interrupter)>>,
 }
 
 impl Session {
     /// A new session: a virtual-clock runtime in debug mode.
     pub fn new(options: Options) -> Session {
-        let env = Rc::new(Env::default());
-        let warnings: Rc<RefCell<Vec<Diagnostic>>> = Rc::default();
+        let output = Rc::new(Output::new(options.deterministic));
+        Session::with_output(options, output)
+    }
+
+    /// A new session writing to `output` (which `reset`, `back` and `replay`
+    /// keep: they replace the loop in the middle of a command).
+    fn with_output(options: Options, output: Rc<Output>) -> Session {
+        let env = Rc::new(Env::with_limits(options.limits));
+        let warnings = Rc::new(RefCell::new(Warnings::new(options.limits.warnings)));
         let sink = warnings.clone();
         let rt = Builder::new()
             .virtual_clock()
             .debug(true)
             .poll_timing(true)
-            .diagnostics(move |d| sink.borrow_mut().push(d.clone()))
+            .diagnostics(move |d| sink.borrow_mut().add(Warning::Loop(d.clone())))
             .build();
         rt.set_poll_budget(options.budget);
         // Every choice of the ready queue is written down from the start:
@@ -134,24 +147,66 @@ impl Session {
         rt.scheduler().record(true);
         let rt = Rc::new(rt);
         *env.runtime.borrow_mut() = Rc::downgrade(&rt);
-        let events: Rc<RefCell<VecDeque<LoopEvent>>> = Rc::default();
+        *env.interrupter.borrow_mut() = Some(rt.interrupter());
+        let events: Rc<RefCell<VecDeque<Recorded>>> = Rc::default();
+        let events_dropped: Rc<Cell<u64>> = Rc::default();
         let names: Rc<RefCell<HashMap<TaskId, String>>> = Rc::default();
         let trace = Rc::new(Cell::new(false));
         {
-            let (events, names, trace, env) =
-                (events.clone(), names.clone(), trace.clone(), env.clone());
+            let (events, dropped, names, trace, env, output, warnings) = (
+                events.clone(),
+                events_dropped.clone(),
+                names.clone(),
+                trace.clone(),
+                env.clone(),
+                output.clone(),
+                warnings.clone(),
+            );
+            let memory = options.limits.events;
             let _subscription = rt.events().subscribe(move |e| {
-                if let LoopEventKind::Spawned { task, name, .. } = &e.kind {
-                    names.borrow_mut().insert(*task, name.clone());
+                match &e.kind {
+                    LoopEventKind::Spawned { task, name, .. } => {
+                        names.borrow_mut().insert(*task, name.clone());
+                    }
+                    LoopEventKind::Polled { took, .. } => env.spend_poll_time(*took),
+                    // The instant is over: a failure nothing read is unseen.
+                    LoopEventKind::ClockAdvanced { .. } | LoopEventKind::TimerFired { .. } => {
+                        env.report_unseen();
+                        if env.stop_at_clock_move.get()
+                            && let Some(i) = &*env.interrupter.borrow()
+                        {
+                            i.interrupt();
+                        }
+                    }
+                    _ => {}
                 }
                 if trace.get() {
                     env.feed.borrow_mut().push(Feed::Event(e.clone()));
                 }
-                let mut events = events.borrow_mut();
-                if events.len() == EVENT_MEMORY {
-                    events.pop_front();
+                // What the task went on to wait for, as its poll noted.
+                let wait = match &e.kind {
+                    LoopEventKind::Polled { result, .. } => {
+                        let noted = record::take_note();
+                        noted.filter(|_| *result == PollResult::Pending)
+                    }
+                    _ => None,
+                };
+                {
+                    let mut events = events.borrow_mut();
+                    if events.len() >= memory {
+                        events.pop_front();
+                        dropped.set(dropped.get() + 1);
+                    }
+                    events.push_back(Recorded {
+                        event: e.clone(),
+                        wait,
+                        real: env.real_clock.get(),
+                    });
                 }
-                events.push_back(e.clone());
+                // What the loop wrote goes out as it happens.
+                if output.is_live() {
+                    output.flush_feed(&env, &names.borrow(), &warnings);
+                }
             });
         }
         Session {
@@ -159,21 +214,36 @@ impl Session {
             env,
             options,
             warnings,
-            warnings_shown: 0,
+            output,
+            depth: 0,
             events,
+            events_dropped,
             names,
             trace,
             log: Vec::new(),
+            log_bytes: 0,
+            log_full: false,
             replayed: None,
-            prints: Vec::new(),
             seen: Seen::default(),
             source_depth: 0,
+            on_new_loop: None,
         }
     }
 
-    /// Stops a `run` or `await` in progress from another thread (Ctrl-C).
-    pub fn interrupter(&self) -> Interrupter {
-        self.rt.interrupter()
+    /// From now on, what commands show goes to `sink` as it happens (a
+    /// print during a long `run` on the real clock appears at once); the
+    /// replies then carry nothing more. Without a sink, replies carry
+    /// everything.
+    pub fn set_live_output(&mut self, sink: Sink) {
+        self.output.set_live(sink);
+    }
+
+    /// Calls `hook` with the interrupter of the session's loop now, and of
+    /// every loop that replaces it later (`reset`, `back`, `replay`): what
+    /// `main.rs` uses to keep Ctrl-C pointed at the running loop.
+    pub fn on_new_loop(&mut self, hook: impl Fn(Interrupter) + 'static) {
+        hook(self.rt.interrupter());
+        self.on_new_loop = Some(Rc::new(hook));
     }
 
     /// The loop's clock.
@@ -207,42 +277,119 @@ impl Session {
     /// Runs one command against the runtime.
     pub fn execute(&mut self, command: Command) -> Reply {
         let logged = logs(&command).then(|| command.to_string());
-        // A Ctrl-C pressed at the prompt, not during a run, is not meant
-        // for the next run.
-        self.rt.take_interrupt();
+        self.depth += 1;
+        if self.depth == 1 {
+            // A Ctrl-C pressed at the prompt, not during a run, is not meant
+            // for the next run.
+            self.rt.take_interrupt();
+        }
+        self.env.start_command(self.options.time_budget);
         let result = self.dispatch(command);
         program::forget_panic_text();
-        let mut out = self.drain_feed();
-        let reply = match result {
-            Ok(Action::Quit) => return Reply::Quit,
+        self.env.report_unseen();
+        self.flush();
+        let output = self.output.clone();
+        let done = match result {
+            Ok(Action::Quit) => {
+                self.depth -= 1;
+                return Reply::Quit;
+            }
             Ok(Action::Show(lines)) => {
-                out.extend(lines);
-                if let Some(entry) = logged {
-                    self.log.push(entry);
-                }
-                Reply::Done(out)
+                output.show(lines);
+                self.log_command(logged);
+                true
             }
             Ok(Action::Ran(lines)) => {
-                out.extend(lines);
-                out.extend(self.status());
-                if let Some(entry) = logged {
-                    self.log.push(entry);
-                }
-                Reply::Done(out)
+                output.show(lines);
+                output.show(self.status());
+                self.log_command(logged);
+                true
             }
             Err(Failure(lines)) => {
-                out.extend(lines);
-                Reply::Failed(out)
+                output.show(lines);
+                false
             }
         };
-        self.append_new_warnings(reply)
+        output.show(self.left_out_line().into_iter().collect());
+        output.show(self.new_warnings());
+        self.depth -= 1;
+        let lines = if self.depth == 0 {
+            output.take_held()
+        } else {
+            Vec::new()
+        };
+        if done {
+            Reply::Done(lines)
+        } else {
+            Reply::Failed(lines)
+        }
+    }
+
+    /// Shows what the loop wrote since the last flush.
+    fn flush(&self) {
+        self.output
+            .flush_feed(&self.env, &self.names.borrow(), &self.warnings);
+    }
+
+    /// The line saying how much of its prints and steps this command left
+    /// out, if it left out any.
+    fn left_out_line(&self) -> Option<Line> {
+        let n = self.env.left_out.get();
+        let limits = self.options.limits;
+        (n > 0).then(|| {
+            Line::new(
+                Style::Warning,
+                format!(
+                    "… {n} more line(s) not shown: one command shows at most {} lines and {} KiB of \
+                     prints and steps (tasks, show and timeline show where things stand)",
+                    limits.lines_per_command,
+                    limits.bytes_per_command / 1024
+                ),
+            )
+        })
+    }
+
+    /// Shows the line of one poll, if the command has room for it.
+    fn show_step(&self, line: Line) {
+        let bytes = line.0.iter().map(|(_, t)| t.len()).sum();
+        if self.env.take_room(bytes) {
+            self.output.show(vec![line]);
+        }
+    }
+
+    /// Adds a command to the log, unless the log is full.
+    fn log_command(&mut self, entry: Option<String>) {
+        let Some(entry) = entry else { return };
+        if self.log_full || self.log_bytes + entry.len() > self.options.limits.log_bytes {
+            self.log_full = true;
+            return;
+        }
+        self.log_bytes += entry.len();
+        self.log.push(entry);
+    }
+
+    /// The new warnings since the last reply, repeats folded.
+    fn new_warnings(&self) -> Styled {
+        let names = self.names.borrow();
+        let d = Describe {
+            names: &names,
+            deterministic: self.options.deterministic,
+        };
+        self.warnings.borrow_mut().take_fresh(&d)
     }
 
     /// The session's task called `name`; if there is none, an error that
     /// suggests the nearest name.
     fn task(&self, name: &str) -> Result<Rc<ReplTask>, Failure> {
         self.env.task(name).ok_or_else(|| {
-            let known = self.task_names();
+            let known: Vec<String> = self
+                .env
+                .tasks
+                .borrow()
+                .iter()
+                .filter(|t| t.is_users())
+                .map(|t| t.name.clone())
+                .collect();
             let hint = match super::suggest::nearest(name, known.iter().map(String::as_str)) {
                 Some(near) => format!("did you mean {near}?"),
                 None if known.is_empty() => {
@@ -254,9 +401,56 @@ impl Session {
         })
     }
 
+    /// The task called `name` (or `#ID`): one of the session's, or one the
+    /// library made that the session never registered (the inner task of
+    /// a `shield`, a `call_later` callback), found in the loop. Tasks of the
+    /// same name are told apart by id.
+    fn target(&self, name: &str) -> Result<Target, Failure> {
+        if let Some(task) = self.env.task(name) {
+            return Ok(Target::Repl(task));
+        }
+        let names = self.names.borrow();
+        let mut found: Vec<(TaskId, String)> = names
+            .iter()
+            .filter(|(id, n)| match name.strip_prefix('#') {
+                Some(number) => id.as_u64().to_string() == number,
+                None => n.as_str() == name,
+            })
+            .map(|(id, n)| (*id, n.clone()))
+            .collect();
+        drop(names);
+        found.sort();
+        match found.len() {
+            0 => Err(self.task(name).err().expect("no task of that name")),
+            1 => {
+                let (id, name) = found.remove(0);
+                Ok(Target::Loop(id, name))
+            }
+            n => Err(Failure::line(format!(
+                "{n} tasks are named {name}: {} — name one by its id, as tasks lists it: show {}",
+                found
+                    .iter()
+                    .map(|(id, _)| id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                found[0].0
+            ))),
+        }
+    }
+
     /// The session's tasks called `names`, or the error for the first unknown one.
+    /// A name may stand for several: a range (`fetch-[1..10]`) or a glob
+    /// (`fetch-*`).
     fn tasks(&self, names: &[String]) -> Result<Vec<Rc<ReplTask>>, Failure> {
-        names.iter().map(|n| self.task(n)).collect()
+        self.env.expand(names).map_err(|missing| {
+            if missing.contains('*') {
+                Failure::line(format!(
+                    "no task matches {missing} — * stands for any run of characters: fetch-* matches fetch-1, fetch-22"
+                ))
+            } else {
+                self.task(&missing).err().expect("a missing task")
+            }
+        })
     }
 
     /// Runs a command: each family of commands lives in its own file
@@ -285,13 +479,23 @@ impl Session {
             Command::NewSemaphore { name, permits } => self.new_semaphore(name, permits),
             Command::NewQueue { name, capacity } => self.new_queue(name, capacity),
             Command::NewEvent { name } => self.new_event(name),
+            Command::NewFuture { name } => self.new_future(name),
+            Command::NewService {
+                name,
+                latency,
+                capacity,
+                seed,
+            } => self.new_service(name, latency, capacity.get(), seed.unwrap_or(1)),
+            Command::NewGenerator { name, body } => self.new_generator(name, body),
+            Command::Call { delay, step } => self.call(delay, step),
             // driving.rs
             Command::Step { count } => self.step(count.get()),
             Command::Run { limit } => self.run(limit),
             Command::Advance { by } => self.advance(by),
             Command::Clock { mode } => self.clock(mode),
             Command::Policy(policy) => self.policy(policy),
-            Command::Budget { polls } => self.budget(polls),
+            Command::Debug { on, threshold } => self.debug(on, threshold),
+            Command::Budget { polls, time } => self.budget(polls, time),
             // inspect.rs
             Command::Tasks => self.show_tasks(),
             Command::Show { name } => self.show(&name),
@@ -325,6 +529,23 @@ impl Drop for Session {
     }
 }
 
+/// A task a command names (see [`Session::target`]).
+enum Target {
+    /// One of the session's tasks.
+    Repl(Rc<ReplTask>),
+    /// A task the library made, known only to the loop: its id and name.
+    Loop(TaskId, String),
+}
+
+impl Target {
+    fn id(&self) -> TaskId {
+        match self {
+            Target::Repl(t) => t.id,
+            Target::Loop(id, _) => *id,
+        }
+    }
+}
+
 /// What a command did, before the session adds the feed and status.
 enum Action {
     /// Show these lines.
@@ -353,3 +574,6 @@ pub fn error_line(text: impl Into<String>) -> Line {
 pub fn echo(line: &str) -> Line {
     Line::new(Style::Dim, "> ").with(Style::Command, line.to_string())
 }
+
+#[cfg(test)]
+mod tests;

@@ -74,3 +74,46 @@ impl Line {
 
 /// Lines of output.
 pub type Styled = Vec<Line>;
+
+/// How many terminal columns `text` takes: East Asian wide characters (CJK,
+/// Hangul, full-width forms) take two, combining marks none, others one. A
+/// close approximation of `wcwidth` that keeps tables with `日本語` names
+/// aligned.
+pub fn width(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c {
+            '\u{300}'..='\u{36f}'
+            | '\u{1ab0}'..='\u{1aff}'
+            | '\u{1dc0}'..='\u{1dff}'
+            | '\u{20d0}'..='\u{20ff}'
+            | '\u{fe20}'..='\u{fe2f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{3099}'..='\u{309a}' => 0,
+            '\u{1100}'..='\u{115f}'
+            | '\u{2e80}'..='\u{303e}'
+            | '\u{3040}'..='\u{a4cf}'
+            | '\u{ac00}'..='\u{d7a3}'
+            | '\u{f900}'..='\u{faff}'
+            | '\u{fe30}'..='\u{fe4f}'
+            | '\u{ff00}'..='\u{ff60}'
+            | '\u{ffe0}'..='\u{ffe6}'
+            | '\u{1f300}'..='\u{1f64f}'
+            | '\u{1f900}'..='\u{1f9ff}'
+            | '\u{20000}'..='\u{3fffd}' => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::width;
+
+    #[test]
+    fn wide_and_combining_characters() {
+        assert_eq!(width("worker"), 6);
+        assert_eq!(width("日本語"), 6);
+        assert_eq!(width("ta\u{302}che"), 5);
+        assert_eq!(width("tâche"), 5);
+    }
+}

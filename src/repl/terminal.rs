@@ -1,10 +1,10 @@
 //! Interactive mode: the only file that talks to rustyline.
 //!
-//! - **History** is kept in `$XDG_DATA_HOME/evloop/history` (or
-//!   `~/.local/share/evloop/history`); `--no-history` keeps none.
-//! - **Completion** (Tab): command words first; then, by position, task
-//!   names, step names inside a `spawn` body, and the command's `--flags`.
-//! - **Hints** (grey, after the cursor): the rest of the command's usage.
+//! - **History** is kept in `$XDG_STATE_HOME/evloop/history` (or
+//!   `~/.local/state/evloop/history`: history is state, in the XDG Base
+//!   Directory terms, not data); `--no-history` keeps none.
+//! - **Completion** (Tab) and **hints** (grey, after the cursor): what
+//!   `complete.rs` computes from the line, handed to rustyline here.
 //! - **Highlighting**: a known command word is coloured.
 //! - **Multi-line input**: a line whose `{` is still open is not submitted;
 //!   Enter continues it on the next line.
@@ -13,6 +13,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -25,6 +26,7 @@ use rustyline::history::DefaultHistory;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{CompletionType, Config, Context, Editor, Helper};
 
+use super::complete;
 use super::error::ParseError;
 use super::help;
 use super::render::{self, ColorChoice};
@@ -37,56 +39,6 @@ struct ReplHelper {
     color: ColorChoice,
 }
 
-/// The `--flags` a command's usage lines mention.
-fn flags_of(command: &str) -> Vec<String> {
-    help::find_command(command)
-        .map(|c| {
-            c.usage
-                .iter()
-                .flat_map(|u| u.split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '-')))
-                .filter(|w| w.starts_with("--"))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-impl ReplHelper {
-    fn candidates(&self, before: &str, word: &str) -> Vec<String> {
-        let words: Vec<&str> = before.split_whitespace().collect();
-        let Some(first) = words.first() else {
-            return help::command_words().map(str::to_string).collect();
-        };
-        let command = help::find_command(first).map_or(*first, |c| c.name);
-        if word.starts_with("--") {
-            return flags_of(command);
-        }
-        let tasks = self.task_names.borrow().clone();
-        match command {
-            "spawn" if words.len() >= 2 => {
-                // Inside a body: a step word after `;` or `{`, else task names.
-                let last = before.trim_end();
-                if words.len() == 2 || last.ends_with(';') || last.ends_with('{') {
-                    help::step_names().map(str::to_string).collect()
-                } else {
-                    tasks
-                }
-            }
-            "help" => help::command_names()
-                .chain(help::step_names())
-                .map(str::to_string)
-                .collect(),
-            "clock" => vec!["real".into(), "virtual".into()],
-            "policy" => vec!["fifo".into(), "lifo".into(), "random".into(), "pct".into()],
-            "trace" => vec!["on".into(), "off".into()],
-            "new" if words.len() == 1 => {
-                vec!["semaphore".into(), "queue".into(), "event".into()]
-            }
-            _ => tasks,
-        }
-    }
-}
-
 impl Completer for ReplHelper {
     type Candidate = Pair;
 
@@ -96,18 +48,7 @@ impl Completer for ReplHelper {
         pos: usize,
         _ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let upto = &line[..pos];
-        let start = upto
-            .rfind(|c: char| c.is_whitespace() || c == ';' || c == '{')
-            .map_or(0, |i| i + 1);
-        let word = &upto[start..];
-        let mut found: Vec<String> = self
-            .candidates(&upto[..start], word)
-            .into_iter()
-            .filter(|c| c.starts_with(word))
-            .collect();
-        found.sort();
-        found.dedup();
+        let (start, found) = complete::complete(line, pos, &self.task_names.borrow());
         let pairs = found
             .into_iter()
             .map(|c| Pair {
@@ -123,29 +64,7 @@ impl Hinter for ReplHelper {
     type Hint = String;
 
     fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<String> {
-        if pos < line.len() || line.is_empty() {
-            return None;
-        }
-        let mut words = line.split_whitespace();
-        let first = words.next()?;
-        let rest = words.next();
-        if rest.is_none() && !line.ends_with(' ') {
-            // Completing the command word: hint the first command it starts.
-            let name = help::command_names().find(|n| n.starts_with(first))?;
-            let usage = help::find_command(name)?.usage[0];
-            return Some(usage[first.len().min(usage.len())..].to_string());
-        }
-        if rest.is_none() {
-            let c = help::find_command(first)?;
-            let usage = c.usage[0];
-            return Some(
-                usage
-                    .split_once(' ')
-                    .map(|(_, a)| a.to_string())
-                    .unwrap_or_default(),
-            );
-        }
-        None
+        complete::hint(line, pos)
     }
 }
 
@@ -192,14 +111,20 @@ impl Validator for ReplHelper {
 
 impl Helper for ReplHelper {}
 
-/// Where history is kept: `$XDG_DATA_HOME/evloop/history`, else
-/// `$HOME/.local/share/evloop/history`.
+/// Where history is kept: `$XDG_STATE_HOME/evloop/history`, else
+/// `$HOME/.local/state/evloop/history`.
 pub fn history_path() -> Option<PathBuf> {
-    let base = match std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?)
+    history_path_in(std::env::var_os("XDG_STATE_HOME"), std::env::var_os("HOME"))
+}
+
+/// [`history_path`] given the two variables. An empty or relative
+/// `XDG_STATE_HOME` is ignored, as the XDG Base Directory spec says.
+fn history_path_in(state: Option<OsString>, home: Option<OsString>) -> Option<PathBuf> {
+    let base = match state.map(PathBuf::from).filter(|d| d.is_absolute()) {
+        Some(d) => d,
+        None => PathBuf::from(home.filter(|v| !v.is_empty())?)
             .join(".local")
-            .join("share"),
+            .join("state"),
     };
     Some(base.join("evloop").join("history"))
 }
@@ -272,4 +197,35 @@ pub fn run(session: &mut Session, color: ColorChoice, history: bool) -> io::Resu
         let _ = editor.save_history(path);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 17: history is state, so it lives under `$XDG_STATE_HOME`, not
+    /// `$XDG_DATA_HOME`.
+    #[test]
+    fn history_lives_under_xdg_state_home() {
+        let p = |state: Option<&str>, home: Option<&str>| {
+            history_path_in(state.map(Into::into), home.map(Into::into))
+        };
+        assert_eq!(
+            p(Some("/s"), Some("/h")),
+            Some(PathBuf::from("/s/evloop/history"))
+        );
+        assert_eq!(
+            p(None, Some("/h")),
+            Some(PathBuf::from("/h/.local/state/evloop/history"))
+        );
+        assert_eq!(
+            p(Some(""), Some("/h")),
+            Some(PathBuf::from("/h/.local/state/evloop/history"))
+        );
+        assert_eq!(
+            p(Some("relative"), Some("/h")),
+            Some(PathBuf::from("/h/.local/state/evloop/history"))
+        );
+        assert_eq!(p(None, None), None);
+    }
 }

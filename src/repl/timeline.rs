@@ -1,18 +1,32 @@
 //! `timeline`: each task's life over clock time, drawn with text.
 //!
-//! Built from the event stream alone. Time runs left to right from 0 to the
-//! current clock, cut into equal columns; each task gets one row, and each
-//! column shows what the task did in that slice of time:
+//! Built from the session's record of the event stream (see `record.rs`).
+//! Time runs left to right from 0 to the current clock, cut into equal
+//! columns; each task gets one row, and each column shows what the task did
+//! in that slice of time:
 //!
 //! ```text
-//!   (blank) not spawned yet, or finished     .  waiting (parked until woken)
-//!   r       ready (in the ready queue)        #  polled (running) in this slice
-//!   D       returned   F failed   X cancelled   !  panicked
+//!   #  polled (running)      r  ready (in the ready queue)
+//!   waiting, by what it waits on:
+//!   .  a timer (sleep)       -  another task (await, gather, group)
+//!   =  a semaphore, queue, event or future      ~  a worker thread
+//!   ?  nothing that can wake it (a lost waker)  :  something else
+//!   D  returned   F failed   X cancelled   !  panicked   (blank) not there
 //! ```
 //!
-//! On the virtual clock polls take no time, so a slice where a task was
-//! polled shows `#` however short the poll; several things in one slice show
-//! the most important (end > poll > ready > waiting).
+//! So a producer held back by a full queue reads `====`, not busy, and a
+//! task waiting for another reads `----`.
+//!
+//! # How long a poll is
+//!
+//! On the real clock a poll takes clock time: its event comes when it ends,
+//! and the poll is drawn from its start (`took` earlier) to its end, however
+//! many columns that is. Three `spin 300ms` tasks under `gather` draw the
+//! staircase that teaches "code that never yields runs serially": each row's
+//! `###` starts where the one above ends. On the virtual clock time stands
+//! still while a task runs, so a poll is one column wide, however long.
+//! Several things in one column show the most important (end > poll >
+//! ready > waiting).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -20,8 +34,10 @@ use std::time::Duration;
 use evloop::TaskId;
 use evloop::inspect::{LoopEventKind, PollResult};
 
+use super::duration::format_measured;
 use super::outcome::Outcome;
-use super::styled::{Line, Style, Styled};
+use super::record::Wait;
+use super::styled::{Line, Style, Styled, width};
 use super::views::View;
 
 /// Columns of the picture.
@@ -30,7 +46,7 @@ pub const WIDTH: usize = 60;
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mark {
     Blank,
-    Waiting,
+    Waiting(Option<Wait>),
     Ready,
     Polled,
     End(char),
@@ -40,7 +56,7 @@ impl Mark {
     fn rank(self) -> u8 {
         match self {
             Mark::Blank => 0,
-            Mark::Waiting => 1,
+            Mark::Waiting(_) => 1,
             Mark::Ready => 2,
             Mark::Polled => 3,
             Mark::End(_) => 4,
@@ -49,7 +65,12 @@ impl Mark {
     fn glyph(self) -> (char, Style) {
         match self {
             Mark::Blank => (' ', Style::Plain),
-            Mark::Waiting => ('.', Style::Waiting),
+            Mark::Waiting(Some(Wait::Timer)) => ('.', Style::Waiting),
+            Mark::Waiting(Some(Wait::Task)) => ('-', Style::Waiting),
+            Mark::Waiting(Some(Wait::Primitive)) => ('=', Style::Waiting),
+            Mark::Waiting(Some(Wait::Thread)) => ('~', Style::Waiting),
+            Mark::Waiting(Some(Wait::Nothing)) => ('?', Style::Warning),
+            Mark::Waiting(None) => (':', Style::Waiting),
             Mark::Ready => ('r', Style::Ready),
             Mark::Polled => ('#', Style::Running),
             Mark::End('D') => ('D', Style::Done),
@@ -63,7 +84,7 @@ impl Mark {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Between {
     Ready,
-    Waiting,
+    Waiting(Option<Wait>),
     Gone,
 }
 
@@ -76,10 +97,18 @@ struct Row {
 }
 
 impl Row {
+    fn new(id: TaskId, col: usize) -> Row {
+        Row {
+            id,
+            marks: vec![Mark::Blank; WIDTH],
+            state: Between::Gone,
+            filled: col,
+        }
+    }
     fn fill_to(&mut self, col: usize) {
         let mark = match self.state {
             Between::Ready => Mark::Ready,
-            Between::Waiting => Mark::Waiting,
+            Between::Waiting(w) => Mark::Waiting(w),
             Between::Gone => Mark::Blank,
         };
         while self.filled < col {
@@ -94,6 +123,20 @@ impl Row {
     }
 }
 
+/// The task an event is about, if it is about one.
+fn subject(kind: &LoopEventKind) -> Option<TaskId> {
+    match kind {
+        LoopEventKind::Spawned { task, .. }
+        | LoopEventKind::Woken { task, .. }
+        | LoopEventKind::Polled { task, .. }
+        | LoopEventKind::Completed { task }
+        | LoopEventKind::Cancelled { task }
+        | LoopEventKind::Failed { task, .. }
+        | LoopEventKind::Panicked { task, .. } => Some(*task),
+        _ => None,
+    }
+}
+
 /// Draws the timeline of every task seen in the events.
 pub fn draw(v: &View<'_>) -> Styled {
     let now = v.snapshot.now.since_start();
@@ -105,44 +148,47 @@ pub fn draw(v: &View<'_>) -> Styled {
     };
     let mut rows: Vec<Row> = Vec::new();
     let mut index: HashMap<TaskId, usize> = HashMap::new();
-    for e in v.events.iter() {
-        let col = col_of(e.at.since_start());
-        let task = match &e.kind {
-            LoopEventKind::Spawned { task, .. } => {
-                index.insert(*task, rows.len());
-                rows.push(Row {
-                    id: *task,
-                    marks: vec![Mark::Blank; WIDTH],
-                    state: Between::Gone,
-                    filled: col,
-                });
-                *task
-            }
-            LoopEventKind::Woken { task, .. }
-            | LoopEventKind::Polled { task, .. }
-            | LoopEventKind::Completed { task }
-            | LoopEventKind::Cancelled { task }
-            | LoopEventKind::Panicked { task, .. } => *task,
-            _ => continue,
+    for r in v.events.iter() {
+        let e = &r.event;
+        let Some(task) = subject(&e.kind) else {
+            continue;
         };
-        let Some(&i) = index.get(&task) else { continue };
+        let col = col_of(e.at.since_start());
+        // A task whose spawn the bounded memory let go of still gets its row,
+        // from its first event kept.
+        let i = *index.entry(task).or_insert_with(|| {
+            rows.push(Row::new(task, col));
+            rows.len() - 1
+        });
         let row = &mut rows[i];
-        row.fill_to(col);
         match &e.kind {
             // A wake during a poll (a yield) comes after that poll's event,
             // so the task is left ready.
             LoopEventKind::Spawned { .. } | LoopEventKind::Woken { .. } => {
+                row.fill_to(col);
                 row.state = Between::Ready;
                 row.put(col, Mark::Ready);
             }
-            LoopEventKind::Polled { result, .. } => {
-                row.put(col, Mark::Polled);
+            LoopEventKind::Polled { result, took, .. } => {
+                // On the real clock the poll began `took` before its event.
+                let start = if r.real {
+                    col_of(e.at.since_start().saturating_sub(*took))
+                } else {
+                    col
+                };
+                row.fill_to(start);
+                for c in start..=col {
+                    row.put(c, Mark::Polled);
+                }
+                row.filled = row.filled.max(col);
                 row.state = match result {
-                    PollResult::Pending if row.state != Between::Gone => Between::Waiting,
+                    PollResult::Pending if row.state != Between::Gone => Between::Waiting(r.wait),
+                    PollResult::Pending => Between::Gone,
                     _ => Between::Gone,
                 };
             }
             LoopEventKind::Completed { .. } => {
+                row.fill_to(col);
                 let failed = v
                     .repl_task(task)
                     .and_then(|t| t.slot.outcome())
@@ -150,11 +196,18 @@ pub fn draw(v: &View<'_>) -> Styled {
                 row.put(col, Mark::End(if failed { 'F' } else { 'D' }));
                 row.state = Between::Gone;
             }
+            LoopEventKind::Failed { .. } => {
+                row.fill_to(col);
+                row.put(col, Mark::End('F'));
+                row.state = Between::Gone;
+            }
             LoopEventKind::Cancelled { .. } => {
+                row.fill_to(col);
                 row.put(col, Mark::End('X'));
                 row.state = Between::Gone;
             }
             LoopEventKind::Panicked { .. } => {
+                row.fill_to(col);
                 row.put(col, Mark::End('!'));
                 row.state = Between::Gone;
             }
@@ -167,32 +220,42 @@ pub fn draw(v: &View<'_>) -> Styled {
     let d = v.describe();
     let label_width = rows
         .iter()
-        .map(|r| d.task(r.id).chars().count())
+        .map(|r| width(&d.task(r.id)))
         .max()
         .unwrap_or(0)
         .max(4);
-    let title = if now.is_zero() {
+    let mut title = if now.is_zero() {
         "timeline: the clock is still at 0s, so each row is one moment (run or advance to spread it out)"
             .to_string()
     } else {
         format!(
-            // A scale to read, not to type back: rounded (33.3ms, not 33333333ns).
-            "timeline 0s → {}, one column ≈ {:.1?}",
+            "timeline 0s → {}, one column ≈ {}",
             v.snapshot.now,
-            column.max(Duration::from_micros(1))
+            format_measured(column.max(Duration::from_micros(1)))
         )
     };
+    if v.events_dropped > 0 {
+        title.push_str(&format!(
+            " (the oldest {} events are no longer kept: rows start at the first kept)",
+            v.events_dropped
+        ));
+    }
     let mut out = vec![
         Line::new(Style::Heading, title),
         Line::new(
             Style::Dim,
-            "  # polled   r ready   . waiting   D done   F failed   X cancelled   ! panicked",
+            "  # polled   r ready   D done   F failed   X cancelled   ! panicked",
+        ),
+        Line::new(
+            Style::Dim,
+            "  waiting on: . a timer   - a task   = a semaphore, queue, event or future   ~ a thread   ? nothing   : other",
         ),
     ];
     for mut row in rows {
         row.fill_to(WIDTH);
         let name = d.task(row.id);
-        let mut line = Line::new(Style::Heading, format!("{name:<label_width$} "));
+        let pad = " ".repeat(label_width - width(&name) + 1);
+        let mut line = Line::new(Style::Heading, format!("{name}{pad}"));
         line.push(Style::Dim, "|");
         let mut run = String::new();
         let mut run_style = Style::Plain;

@@ -17,11 +17,13 @@
 //!
 //! What each combinator is given:
 //!
-//! - `gather`, `timeout`: the library's [`gather`], [`gather_all`] and
-//!   [`timeout`](evloop::timeout) take any futures; each task is watched
-//!   through its outcome ([`watch`]), so `fail` is the `Err` that makes
-//!   `gather` fail. `timeout` cancels the task when time runs out, as
-//!   `asyncio.wait_for` does.
+//! - `gather`: the library's [`gather`] and [`gather_all`] take any
+//!   futures; each task is watched through its outcome ([`watch`]), so
+//!   `fail` is the `Err` that makes `gather` fail.
+//! - `timeout`: the library's [`timeout`](evloop::timeout) around the task's
+//!   handle made [`cancel_on_drop`](JoinHandle::cancel_on_drop): when time
+//!   runs out the handle is dropped, which cancels the task, as
+//!   `asyncio.wait_for` does (a plain handle dropped would only detach it).
 //! - `wait`, `as-completed`: the library's [`wait`] and [`as_completed`] take
 //!   the tasks' `JoinHandle`s by value; the command lends them and `wait`
 //!   gives them back. The library's `ReturnWhen::FirstException` counts
@@ -36,15 +38,17 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use evloop::combinators::{self, TaskGroup, as_completed, gather, gather_all};
+use evloop::combinators::{self, TaskGroup, as_completed};
 use evloop::stream::StreamExt;
 use evloop::time::Instant;
 use evloop::{JoinHandle, TaskId};
 
 use super::command::ReturnWhen;
 use super::duration::format_duration;
-use super::outcome::Outcome;
-use super::program::{Env, ReplTask, TaskOutput, watch};
+use super::env::Env;
+use super::outcome::{Cleanup, Outcome};
+use super::record::{Wait, noting};
+use super::task::{ReplTask, TaskOutput, tracked, watch};
 
 /// The value part of a result list: `A`, `None`, `failed: x`.
 fn result_word(outcome: &Outcome) -> String {
@@ -55,8 +59,41 @@ fn result_word(outcome: &Outcome) -> String {
     }
 }
 
-/// `gather NAME… [--return-exceptions]`.
-pub async fn gather_tasks(env: Rc<Env>, tasks: Vec<Rc<ReplTask>>, return_exceptions: bool) {
+/// `gather NAME… [--return-exceptions]`, the command: a task that gathers
+/// and says what it got.
+pub async fn gather_tasks(
+    env: Rc<Env>,
+    me: String,
+    tasks: Vec<Rc<ReplTask>>,
+    return_exceptions: bool,
+) {
+    let text = match gather(env.clone(), tasks, return_exceptions).await {
+        Ok(results) => format!("→ {results}"),
+        Err(raised) => format!(
+            "raised: {raised} — the other tasks keep running (asyncio's gather leaves them too)"
+        ),
+    };
+    env.answer(&me, text);
+}
+
+/// The library's [`gather`](combinators::gather) (or
+/// [`gather_all`](combinators::gather_all)) over the tasks' outcomes: the
+/// results in the order given (`[A, B, C]`, repeats folded: `[None ×100]`),
+/// or the first failure, as `NAME failed: …`.
+///
+/// As asyncio's: a failure returns at once and the other tasks keep
+/// running; but if the gather itself is cancelled (the task running it is),
+/// it cancels every task it still waits for.
+pub async fn gather(
+    env: Rc<Env>,
+    tasks: Vec<Rc<ReplTask>>,
+    return_exceptions: bool,
+) -> Result<String, String> {
+    let mut children = CancelChildren {
+        env: env.clone(),
+        tasks: tasks.clone(),
+        armed: true,
+    };
     let watches = tasks.iter().map(|t| {
         let (env, t) = (env.clone(), t.clone());
         async move {
@@ -66,27 +103,61 @@ pub async fn gather_tasks(env: Rc<Env>, tasks: Vec<Rc<ReplTask>>, return_excepti
             }
         }
     });
-    let text = if return_exceptions {
-        let all: Vec<String> = gather_all(watches)
+    let result = if return_exceptions {
+        let all: Vec<String> = combinators::gather_all(watches)
             .await
             .into_iter()
             .map(|r| match r {
                 Ok(o) | Err((_, o)) => result_word(&o),
             })
             .collect();
-        format!("→ [{}]", all.join(", "))
+        Ok(list(&all))
     } else {
-        match gather(watches).await {
-            Ok(values) => {
-                let values: Vec<String> = values.iter().map(result_word).collect();
-                format!("→ [{}]", values.join(", "))
-            }
-            Err((name, outcome)) => format!(
-                "raised: {name} {outcome} — the other tasks keep running (asyncio's gather leaves them too)"
-            ),
+        match combinators::gather(watches).await {
+            Ok(values) => Ok(list(&values.iter().map(result_word).collect::<Vec<_>>())),
+            Err((name, outcome)) => Err(format!("{name} {outcome}")),
         }
     };
-    env.say("gather", text);
+    children.armed = false;
+    result
+}
+
+/// `[A, B, C]`, with runs of one value folded: `[None ×100]`.
+fn list(values: &[String]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < values.len() {
+        let run = values[i..].iter().take_while(|v| **v == values[i]).count();
+        parts.push(if run > 4 {
+            format!("{} ×{run}", values[i])
+        } else {
+            values[i..i + run].join(", ")
+        });
+        i += run;
+    }
+    format!("[{}]", parts.join(", "))
+}
+
+/// Cancels the tasks a gather still waits for, when the gather is dropped
+/// before it ended (its task was cancelled): asyncio's "cancelling a
+/// gather cancels its children".
+struct CancelChildren {
+    env: Rc<Env>,
+    tasks: Vec<Rc<ReplTask>>,
+    armed: bool,
+}
+
+impl Drop for CancelChildren {
+    fn drop(&mut self) {
+        if !self.armed || self.env.closing.get() || std::thread::panicking() {
+            return;
+        }
+        for t in &self.tasks {
+            if !t.is_finished() {
+                let _ = t.cancel(&self.env);
+            }
+        }
+    }
 }
 
 /// Lends the tasks' handles (all or none).
@@ -96,7 +167,7 @@ pub async fn gather_tasks(env: Rc<Env>, tasks: Vec<Rc<ReplTask>>, return_excepti
 /// When a handle is held elsewhere: by a `wait` still in progress, or used
 /// up by `as-completed`.
 pub fn lend(tasks: &[Rc<ReplTask>]) -> Result<Vec<JoinHandle<TaskOutput>>, String> {
-    if let Some(t) = tasks.iter().find(|t| t.handle.borrow().is_none()) {
+    if let Some(t) = tasks.iter().find(|t| !t.can_lend()) {
         return Err(held_elsewhere(t));
     }
     Ok(tasks.iter().filter_map(|t| t.lend()).collect())
@@ -104,10 +175,17 @@ pub fn lend(tasks: &[Rc<ReplTask>]) -> Result<Vec<JoinHandle<TaskOutput>>, Strin
 
 /// Why a task's handle is not there.
 pub fn held_elsewhere(t: &ReplTask) -> String {
+    if t.handle.borrow().is_some() {
+        return format!(
+            "{} is a task group's child: its result goes to its group (await or show it instead)",
+            t.name
+        );
+    }
     if t.slot.outcome().is_some() {
         format!(
-            "{} has finished and as-completed already took its result ({}); gather, await or show it instead",
+            "{} has finished and {} already took its result ({}); gather, await or show it instead",
             t.name,
+            t.taken_by.get().unwrap_or("as-completed"),
             t.slot.outcome().map(|o| o.to_string()).unwrap_or_default()
         )
     } else {
@@ -121,6 +199,7 @@ pub fn held_elsewhere(t: &ReplTask) -> String {
 /// `wait NAME… [--first-completed|--first-exception|--all] [--timeout DUR]`.
 pub async fn wait_tasks(
     env: Rc<Env>,
+    me: String,
     tasks: Vec<Rc<ReplTask>>,
     handles: Vec<JoinHandle<TaskOutput>>,
     when: ReturnWhen,
@@ -138,7 +217,7 @@ pub async fn wait_tasks(
             } else {
                 combinators::ReturnWhen::AllCompleted
             };
-            let w = combinators::wait(handles, when, timeout).await;
+            let w = noting(Wait::Task, combinators::wait(handles, when, timeout)).await;
             (w.done, w.pending)
         }
         ReturnWhen::FirstException => {
@@ -146,8 +225,8 @@ pub async fn wait_tasks(
             let (mut done, mut pending) = (Vec::new(), handles);
             loop {
                 let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-                let w =
-                    combinators::wait(pending, combinators::ReturnWhen::FirstCompleted, left).await;
+                let w = combinators::wait(pending, combinators::ReturnWhen::FirstCompleted, left);
+                let w = noting(Wait::Task, w).await;
                 let progressed = !w.done.is_empty();
                 done.extend(w.done);
                 pending = w.pending;
@@ -181,18 +260,20 @@ pub async fn wait_tasks(
             t.give_back(h);
         }
     }
-    env.say("wait", text);
+    env.answer(&me, text);
 }
 
 /// `as-completed NAME…`: one line per task, as each ends.
 pub async fn as_completed_tasks(
     env: Rc<Env>,
+    me: String,
     tasks: Vec<Rc<ReplTask>>,
     handles: Vec<JoinHandle<TaskOutput>>,
 ) {
     let mut stream = as_completed(handles);
-    while let Some((id, result)) = stream.next().await {
+    while let Some((id, result)) = noting(Wait::Task, stream.next()).await {
         let Some(t) = find(&tasks, id) else { continue };
+        t.taken_by.set(Some("as-completed"));
         let outcome = t.slot.outcome().unwrap_or_else(|| match result {
             Ok(Ok(v)) => Outcome::Returned(v),
             Ok(Err(e)) => Outcome::Failed(e),
@@ -201,47 +282,73 @@ pub async fn as_completed_tasks(
             }
             Err(_) => Outcome::Cancelled,
         });
-        env.say("as-completed", format!("{} {outcome}", t.name));
+        env.answer(&me, format!("{} {outcome}", t.name));
     }
 }
 
-/// `timeout DUR NAME` (asyncio's `wait_for(task, DUR)`).
-pub async fn timeout_task(env: Rc<Env>, limit: Duration, task: Rc<ReplTask>) {
-    let text = match evloop::timeout(limit, watch(env.clone(), task.clone(), true)).await {
-        Ok(outcome) => format!("{} {outcome} in time", task.name),
-        Err(_) => format!(
-            "{} did not finish within {}: TimeoutError, and {} was cancelled",
-            task.name,
-            format_duration(limit),
-            task.name
-        ),
+/// `timeout DUR NAME` (asyncio's `wait_for(task, DUR)`): the library's
+/// [`timeout`](evloop::timeout) around the task's handle made
+/// [`cancel_on_drop`](JoinHandle::cancel_on_drop): at the deadline the
+/// handle is dropped, and that cancels the task. (A plain `JoinHandle`
+/// dropped would only detach it: the task would run on.) In time, the
+/// command takes the task's result, as asyncio's `wait_for` does.
+pub async fn timeout_task(
+    env: Rc<Env>,
+    me: String,
+    limit: Duration,
+    task: Rc<ReplTask>,
+    handle: JoinHandle<TaskOutput>,
+) {
+    let text = match noting(Wait::Task, evloop::timeout(limit, handle.cancel_on_drop())).await {
+        Ok(_) => {
+            task.taken_by.set(Some("timeout"));
+            let outcome = task.slot.outcome().unwrap_or(Outcome::Cancelled);
+            format!("{} {outcome} in time", task.name)
+        }
+        Err(_) => {
+            // asyncio's wait_for waits for the cancelled task's cleanup; here
+            // it is a task of its own, which the loop runs next (issue 17 item 20).
+            let cleanup = match task.slot.cleanup() {
+                Cleanup::Queued(c) => format!("; its finally block runs next, as {c}"),
+                _ => String::new(),
+            };
+            format!(
+                "{} did not finish within {}: TimeoutError, and {} was cancelled{cleanup}",
+                task.name,
+                format_duration(limit),
+                task.name
+            )
+        }
     };
-    env.say("timeout", text);
+    env.answer(&me, text);
 }
 
 /// `group NAME…`: a [`TaskGroup`] of `group/NAME` children.
-pub async fn group_tasks(env: Rc<Env>, tasks: Vec<Rc<ReplTask>>) {
+pub async fn group_tasks(env: Rc<Env>, me: String, tasks: Vec<Rc<ReplTask>>) {
     let group = TaskGroup::new();
     for t in &tasks {
         let watching = watch(env.clone(), t.clone(), true);
-        group
-            .spawn_named(format!("group/{}", t.name), async move {
-                match watching.await {
-                    Outcome::Failed(e) => Err(e),
-                    Outcome::Panicked(m) => Err(format!("panicked: {m}")),
-                    other => Ok(other),
-                }
-            })
-            .detach();
+        let (slot, child) = tracked(async move {
+            match watching.await {
+                Outcome::Failed(e) => Err(e),
+                Outcome::Panicked(m) => Err(format!("panicked: {m}")),
+                Outcome::Returned(v) => Ok(v),
+                // Cancelled: its wrapper was cancelled with it.
+                Outcome::Cancelled => Ok(None),
+            }
+        });
+        let name = env.unique_name(&format!("group/{}", t.name));
+        let handle = group.spawn_named(name.clone(), child);
+        env.register(ReplTask::new(name, handle, slot, Some("group")));
     }
-    let text = match group.join().await {
+    let text = match noting(Wait::Task, group.join()).await {
         Ok(()) => "every task succeeded".to_string(),
         Err(e) => e.to_string(),
     };
-    env.say("group", text);
+    env.answer(&me, text);
     for t in &tasks {
         let outcome = t.slot.outcome().map_or("running".into(), |o| o.to_string());
-        env.say("group", format!("  {}: {outcome}", t.name));
+        env.answer(&me, format!("  {}: {outcome}", t.name));
     }
 }
 

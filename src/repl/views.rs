@@ -8,10 +8,13 @@ use evloop::TaskId;
 use evloop::inspect::{LoopEvent, LoopEventKind, Snapshot, TaskInfo};
 
 use super::describe::{Describe, outcome_style, state_word};
-use super::duration::format_duration;
+use super::duration::format_measured;
+use super::env::Env;
 use super::help;
-use super::program::{Env, ReplTask};
+use super::primitive::{BareFuture, Primitive};
+use super::record::Recorded;
 use super::styled::{Line, Style, Styled};
+use super::task::ReplTask;
 
 /// What the views read: one snapshot plus the session's memory.
 pub struct View<'a> {
@@ -20,7 +23,9 @@ pub struct View<'a> {
     /// The session's tasks.
     pub env: &'a Env,
     /// The events so far (the most recent ones, if there were very many).
-    pub events: Ref<'a, VecDeque<LoopEvent>>,
+    pub events: Ref<'a, VecDeque<Recorded>>,
+    /// How many of the oldest events are gone.
+    pub events_dropped: u64,
     /// Task names by id.
     pub names: Ref<'a, HashMap<TaskId, String>>,
     /// Leave out real time.
@@ -50,7 +55,7 @@ impl View<'_> {
 
 /// Pads `text` to `width` characters.
 fn pad(text: &str, width: usize) -> String {
-    let n = text.chars().count();
+    let n = super::styled::width(text);
     if n >= width {
         format!("{text} ")
     } else {
@@ -91,14 +96,14 @@ pub fn tasks(v: &View<'_>) -> Styled {
                 (Style::Plain, t.polls.to_string()),
                 (Style::Plain, t.wakes.to_string()),
                 (Style::Plain, d.real(t.busy)),
-                (Style::Plain, format_duration(t.age(v.snapshot.now))),
+                (Style::Plain, format_measured(t.age(v.snapshot.now))),
             ]
         })
         .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in &rows {
         for (i, (_, cell)) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
+            widths[i] = widths[i].max(super::styled::width(cell));
         }
     }
     let mut out = Vec::new();
@@ -126,14 +131,15 @@ fn trim(mut line: Line) -> Line {
     line
 }
 
-/// `show NAME`: one task in full, with its history.
-pub fn show(v: &View<'_>, task: &ReplTask) -> Styled {
+/// `show NAME`: one task in full, with its history (`task` is the
+/// session's record of it, if it is one of the session's).
+pub fn show(v: &View<'_>, id: TaskId, task: Option<&ReplTask>) -> Styled {
     let d = v.describe();
     let mut out = Vec::new();
-    let Some(info) = v.snapshot.task(task.id) else {
+    let Some(info) = v.snapshot.task(id) else {
         out.push(Line::plain(format!(
-            "{} ({}) finished long ago; the loop no longer keeps its record",
-            task.name, task.id
+            "{} ({id}) finished long ago; the loop no longer keeps its record",
+            d.task(id)
         )));
         return out;
     };
@@ -146,8 +152,19 @@ pub fn show(v: &View<'_>, task: &ReplTask) -> Styled {
     if let Some(w) = &info.waiting_on {
         out.push(Line::plain(format!("  waiting on  {}", d.wait(w))));
     }
-    if let Some(outcome) = task.slot.outcome() {
+    if let Some(outcome) = task.and_then(|t| t.slot.outcome()) {
         out.push(Line::plain("  outcome     ").with(outcome_style(&outcome), outcome.to_string()));
+    }
+    if let Some(maker) = task.and_then(|t| t.made_by) {
+        out.push(Line::new(
+            Style::Dim,
+            format!("  made by     the REPL's {maker} (not spawned by you)"),
+        ));
+    } else if task.is_none() {
+        out.push(Line::new(
+            Style::Dim,
+            "  made by     the library (a shield's or a callback's task)",
+        ));
     }
     out.push(Line::plain(format!(
         "  last woken  {}",
@@ -167,7 +184,12 @@ pub fn show(v: &View<'_>, task: &ReplTask) -> Styled {
     )));
     out.push(Line::new(Style::Heading, "  history:"));
     let mut any = false;
-    for e in v.events.iter().filter(|e| involves(e, task.id)) {
+    for e in v
+        .events
+        .iter()
+        .map(|r| &r.event)
+        .filter(|e| involves(e, id))
+    {
         any = true;
         let mut line = Line::plain("    ");
         line.0.extend(d.event(e).0);
@@ -177,6 +199,56 @@ pub fn show(v: &View<'_>, task: &ReplTask) -> Styled {
         out.push(Line::new(Style::Dim, "    (no events kept)"));
     }
     out
+}
+
+/// `show NAME` of a semaphore, queue or event: its state, who holds it
+/// and who waits on it, as the loop sees it now.
+pub fn show_primitive(v: &View<'_>, name: &str) -> Styled {
+    let d = v.describe();
+    let Some(p) = v.snapshot.primitives.iter().find(|p| p.name == name) else {
+        return vec![Line::plain(format!(
+            "{name}: the loop no longer lists it (nothing refers to it)"
+        ))];
+    };
+    let list = |ids: &[TaskId]| {
+        if ids.is_empty() {
+            "nobody".to_string()
+        } else {
+            ids.iter()
+                .map(|t| d.task(*t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    vec![
+        Line::new(Style::Heading, format!("{} {}", p.kind, p.name))
+            .with(Style::Plain, " — ")
+            .with(Style::Plain, p.state.clone()),
+        Line::new(Style::Ready, format!("  held by     {}", list(&p.holders))),
+        Line::new(
+            Style::Waiting,
+            format!("  waiting     {}", list(&p.waiters)),
+        ),
+    ]
+}
+
+/// `show NAME` of a bare future: its state, and whether tasks await it.
+pub fn show_future(future: &BareFuture) -> Styled {
+    let waiting = if future.slot.has_waiters() {
+        "some task awaits it"
+    } else {
+        "no task awaits it"
+    };
+    vec![
+        Line::new(Style::Heading, format!("future {}", future.name))
+            .with(Style::Plain, " — ")
+            .with(Style::Plain, future.state()),
+        Line::plain(format!("  waiting     {waiting}")),
+        Line::new(
+            Style::Dim,
+            "  a future no coroutine fills in: set-result or set-exception does (a step, or a callback)",
+        ),
+    ]
 }
 
 /// Whether an event is about `task` (as the subject, or a timer it set).
@@ -222,7 +294,7 @@ pub fn queue(v: &View<'_>) -> Styled {
         out.push(Line::plain(format!(
             "  @{}  {owner}  (in {})",
             t.deadline,
-            format_duration(left)
+            format_measured(left)
         )));
     }
     if s.io.is_empty() {
@@ -267,6 +339,20 @@ pub fn queue(v: &View<'_>) -> Styled {
             line.push(Style::Waiting, format!("; waiting: {}", list(&p.waiters)));
         }
         out.push(line);
+    }
+    let futures: Vec<String> = v
+        .env
+        .primitives
+        .borrow()
+        .iter()
+        .filter_map(|p| match p {
+            Primitive::Future(f) => Some(format!("  future {}: {}", f.name, f.state())),
+            _ => None,
+        })
+        .collect();
+    if !futures.is_empty() {
+        out.push(Line::new(Style::Heading, "futures:"));
+        out.extend(futures.into_iter().map(Line::plain));
     }
     let parked: Vec<&TaskInfo> = s
         .tasks
@@ -332,7 +418,8 @@ pub fn help(topic: Option<&'static str>) -> Styled {
                     out.push(Line::plain(format!("  also: {}", c.aliases.join(", "))));
                 }
                 out.push(Line::new(Style::Dim, "  e.g. ").with(Style::Plain, c.example));
-            } else if let Some(s) = help::find_step(name) {
+            }
+            if let Some(s) = help::find_step(name) {
                 out.push(Line::new(
                     Style::Command,
                     format!("  {}   (a task body step)", s.usage),

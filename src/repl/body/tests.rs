@@ -177,6 +177,27 @@ fn errors_name_the_fault_and_show_the_usage() {
             "usage: spawn NAME",
         ),
         ("sleep 3", "bad duration \"3\"", "durations need a unit: 3s"),
+        // Issue 17 item 14: each names what is really wrong.
+        (
+            "repeat 99999999999999999999 { yield }",
+            "repeat count \"99999999999999999999\" is too large",
+            "at most 18446744073709551615 times",
+        ),
+        (
+            "return {server: A}",
+            "unexpected \"{\" after return",
+            "return \"{server: A, status: OK}\"",
+        ),
+        (
+            "put jobs {x}",
+            "unexpected \"{\" after put",
+            "quote text with braces",
+        ),
+        (
+            "print {x}",
+            "unexpected \"{\" after print",
+            "a block opens only after repeat N or forever",
+        ),
         (
             "sleep",
             "sleep is missing a duration",
@@ -379,6 +400,12 @@ pub(crate) fn step() -> impl Strategy<Value = Step> {
 }
 
 proptest! {
+    // A failure is reported, not written into the source tree.
+    #![proptest_config(ProptestConfig {
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
     #[test]
     fn display_then_parse_is_the_identity(
         steps in prop::collection::vec(step(), 1..5),

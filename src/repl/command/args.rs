@@ -9,7 +9,7 @@ use crate::repl::duration::parse_duration;
 use crate::repl::error::{ParseError, a};
 use crate::repl::help::CommandHelp;
 use crate::repl::lex::Token;
-use crate::repl::name::name_from;
+use crate::repl::name::{name_from, new_name_from};
 use crate::repl::suggest::nearest;
 
 /// A command's arguments (words and quoted strings), with the help row that gives its usage.
@@ -92,6 +92,11 @@ impl<'a> Args<'a> {
         name_from(token, what, &self.help.usage_hint())
     }
 
+    /// The name of something new (a primitive): a plain name.
+    pub(super) fn new_name(&self, token: &Token<'_>, what: &str) -> Result<String, ParseError> {
+        new_name_from(token, what, &self.help.usage_hint(), false)
+    }
+
     /// One or more names, and the flags among them (each allowed once, from `allowed`).
     /// `--timeout` takes the next argument as its value.
     #[allow(clippy::type_complexity)]
@@ -150,9 +155,16 @@ impl<'a> Args<'a> {
         what: &str,
     ) -> Result<T, ParseError> {
         match token {
-            Token::Word(w) if w.bytes().all(|b| b.is_ascii_digit()) => w
-                .parse()
-                .map_err(|_| self.error(format!("bad {what} {token} (zero or too large)"))),
+            Token::Word(w) if !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()) => {
+                w.parse().map_err(|_| {
+                    let why = if w.bytes().all(|b| b == b'0') {
+                        "it must be at least 1".to_string()
+                    } else {
+                        format!("too large (at most {})", u64::MAX)
+                    };
+                    self.error(format!("bad {what} {token}: {why}"))
+                })
+            }
             other => Err(self.error(format!("bad {what} {other}: expected a whole number"))),
         }
     }

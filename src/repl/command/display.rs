@@ -62,6 +62,29 @@ impl fmt::Display for Command {
                 capacity: Some(c),
             } => write!(f, "new queue {name} {c}"),
             Command::NewEvent { name } => write!(f, "new event {name}"),
+            Command::NewFuture { name } => write!(f, "new future {name}"),
+            Command::NewService {
+                name,
+                latency,
+                capacity,
+                seed,
+            } => {
+                write!(
+                    f,
+                    "new service {name} {} {capacity}",
+                    format_duration(*latency)
+                )?;
+                if let Some(s) = seed {
+                    write!(f, " {s}")?;
+                }
+                Ok(())
+            }
+            Command::NewGenerator { name, body } => write!(f, "new generator {name} {body}"),
+            Command::Call { delay: None, step } => write!(f, "call-soon {step}"),
+            Command::Call {
+                delay: Some(d),
+                step,
+            } => write!(f, "call-later {} {step}", format_duration(*d)),
             Command::Step { count } if count.get() == 1 => f.write_str("step"),
             Command::Step { count } => write!(f, "step {count}"),
             Command::Run { limit: None } => f.write_str("run"),
@@ -74,16 +97,39 @@ impl fmt::Display for Command {
             Command::Clock {
                 mode: Some(ClockMode::Virtual),
             } => f.write_str("clock virtual"),
-            Command::Policy(Policy::Fifo) => f.write_str("policy fifo"),
-            Command::Policy(Policy::Lifo) => f.write_str("policy lifo"),
-            Command::Policy(Policy::Random { seed }) => write!(f, "policy random {seed}"),
-            Command::Policy(Policy::Pct { seed, depth: None }) => write!(f, "policy pct {seed}"),
-            Command::Policy(Policy::Pct {
+            Command::Policy(None) => f.write_str("policy"),
+            Command::Policy(Some(Policy::Fifo)) => f.write_str("policy fifo"),
+            Command::Policy(Some(Policy::Lifo)) => f.write_str("policy lifo"),
+            Command::Policy(Some(Policy::Random { seed })) => write!(f, "policy random {seed}"),
+            Command::Policy(Some(Policy::Pct { seed, depth: None })) => {
+                write!(f, "policy pct {seed}")
+            }
+            Command::Policy(Some(Policy::Pct {
                 seed,
                 depth: Some(d),
-            }) => write!(f, "policy pct {seed} {d}"),
-            Command::Budget { polls: None } => f.write_str("budget"),
-            Command::Budget { polls: Some(n) } => write!(f, "budget {n}"),
+            })) => write!(f, "policy pct {seed} {d}"),
+            Command::Debug { on, threshold } => {
+                f.write_str("debug")?;
+                match on {
+                    Some(true) => f.write_str(" on")?,
+                    Some(false) => f.write_str(" off")?,
+                    None => {}
+                }
+                if let Some(t) = threshold {
+                    write!(f, " {}", format_duration(*t))?;
+                }
+                Ok(())
+            }
+            Command::Budget { polls, time } => {
+                f.write_str("budget")?;
+                if let Some(n) = polls {
+                    write!(f, " {n}")?;
+                }
+                if let Some(t) = time {
+                    write!(f, " {}", format_duration(*t))?;
+                }
+                Ok(())
+            }
             Command::Tasks => f.write_str("tasks"),
             Command::Show { name } => write!(f, "show {name}"),
             Command::Queue => f.write_str("queue"),

@@ -24,6 +24,8 @@ use crate::repl::suggest::nearest;
 /// ```
 pub fn parse_line(line: &str) -> Result<Command, ParseError> {
     check_input(line)?;
+    let unpasted = strip_pasted_prompt(line);
+    let line = unpasted.as_ref();
     let trimmed = line.trim();
     if trimmed.is_empty() {
         return Ok(Command::Blank);
@@ -48,6 +50,13 @@ pub fn parse_line(line: &str) -> Result<Command, ParseError> {
     if help.name == "spawn" {
         return tasks::spawn(&mut c, help);
     }
+    if help.name == "call-soon" || help.name == "call-later" {
+        return tasks::call(&mut c, help);
+    }
+    if help.name == "new" && c.peek().is_some_and(|t| t.is_word("generator")) {
+        c.next_token();
+        return tasks::generator(&mut c, help);
+    }
     let args = arguments(&mut c, help)?;
     let args = Args { list: args, help };
     match help.name {
@@ -55,7 +64,9 @@ pub fn parse_line(line: &str) -> Result<Command, ParseError> {
             tasks::parse(args)
         }
         "new" => primitives::parse(args),
-        "step" | "run" | "advance" | "clock" | "policy" | "budget" => driving::parse(args),
+        "step" | "run" | "advance" | "clock" | "policy" | "budget" | "debug" => {
+            driving::parse(args)
+        }
         "tasks" | "show" | "queue" | "timeline" | "trace" | "warnings" | "export-trace" => {
             inspect::parse(args)
         }
@@ -68,6 +79,35 @@ pub fn parse_line(line: &str) -> Result<Command, ParseError> {
         "quit" => args.none(Command::Quit),
         name => unreachable!("command {name} is in the help table but not in the parser"),
     }
+}
+
+/// A line copied from a session shown in the docs or a transcript keeps its
+/// echo: `> spawn a sleep 1s` (or `>> ` for a sourced command), with `. `
+/// before each continuation line of a body. That prefix is not part of the
+/// command, so it is dropped: a pasted session line runs as it was typed.
+fn strip_pasted_prompt(line: &str) -> std::borrow::Cow<'_, str> {
+    let start = line.trim_start();
+    let Some(rest) = start
+        .strip_prefix(">> ")
+        .or_else(|| start.strip_prefix("> "))
+        .or_else(|| (start == ">" || start == ">>").then_some(""))
+    else {
+        return line.into();
+    };
+    if !rest.contains('\n') {
+        return rest.into();
+    }
+    let mut lines = rest.split('\n');
+    let mut out = lines.next().unwrap_or_default().to_string();
+    for l in lines {
+        out.push('\n');
+        out.push_str(
+            l.strip_prefix(".. ")
+                .or_else(|| l.strip_prefix(". "))
+                .unwrap_or(l),
+        );
+    }
+    out.into()
 }
 
 fn unknown_command(word: &str) -> ParseError {

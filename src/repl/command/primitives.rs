@@ -10,7 +10,7 @@ use crate::repl::suggest::nearest;
 
 /// `new KIND …`, from its arguments.
 pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
-    const KINDS: [&str; 3] = ["semaphore", "queue", "event"];
+    const KINDS: [&str; 5] = ["semaphore", "queue", "event", "future", "service"];
     let kind = match args.list.first() {
         None => {
             return Err(ParseError::invalid(
@@ -45,7 +45,7 @@ pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
                 .exact(&["semaphore name", "permit count"])
                 .map_err(wrong)?;
             Ok(Command::NewSemaphore {
-                name: rest.name(name, "semaphore name")?,
+                name: rest.new_name(name, "semaphore name")?,
                 permits: rest.number(permits, "permit count").map_err(wrong)?,
             })
         }
@@ -56,14 +56,51 @@ pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
                 .transpose()
                 .map_err(wrong)?;
             Ok(Command::NewQueue {
-                name: rest.name(name, "queue name")?,
+                name: rest.new_name(name, "queue name")?,
                 capacity: capacity.and_then(NonZeroUsize::new),
             })
         }
-        _ => {
+        "service" => {
+            let missing = |what: &str| {
+                wrong(ParseError::invalid(
+                    format!("new service is missing {what}"),
+                    "",
+                ))
+            };
+            let (name, latency, capacity) = match rest.list.as_slice() {
+                [] => return Err(missing("a service name")),
+                [_] => return Err(missing("a latency")),
+                [_, _] => return Err(missing("a capacity")),
+                [n, l, c] | [n, l, c, _] => (n, l, c),
+                [_, _, _, _, extra, ..] => {
+                    return Err(wrong(ParseError::invalid(
+                        format!("unexpected {extra} after new service"),
+                        "",
+                    )));
+                }
+            };
+            Ok(Command::NewService {
+                name: rest.new_name(name, "service name")?,
+                latency: rest.duration(latency).map_err(wrong)?,
+                capacity: rest.number(capacity, "capacity").map_err(wrong)?,
+                seed: rest
+                    .list
+                    .get(3)
+                    .map(|s| rest.number(s, "seed"))
+                    .transpose()
+                    .map_err(wrong)?,
+            })
+        }
+        "event" => {
             let [name] = rest.exact(&["event name"]).map_err(wrong)?;
             Ok(Command::NewEvent {
-                name: rest.name(name, "event name")?,
+                name: rest.new_name(name, "event name")?,
+            })
+        }
+        _ => {
+            let [name] = rest.exact(&["future name"]).map_err(wrong)?;
+            Ok(Command::NewFuture {
+                name: rest.new_name(name, "future name")?,
             })
         }
     }

@@ -4,10 +4,11 @@
 use super::args::Args;
 use super::{Command, ReturnWhen};
 use crate::repl::body::body_from;
+use crate::repl::duration::parse_duration;
 use crate::repl::error::ParseError;
 use crate::repl::help::CommandHelp;
-use crate::repl::lex::Cursor;
-use crate::repl::name::name_from;
+use crate::repl::lex::{Cursor, Token};
+use crate::repl::name::new_name_from;
 
 /// A task command other than `spawn`, from its arguments.
 pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
@@ -30,6 +31,10 @@ pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
             names: args.names_with_flags(&[])?.0,
         }),
         "timeout" => {
+            // `timeout x`: the duration is what is wrong, not a missing name.
+            if let Some(first) = args.list.first() {
+                args.duration(first)?;
+            }
             let [limit, name] = args.exact(&["duration", "task name"])?;
             Ok(Command::Timeout {
                 limit: args.duration(limit)?,
@@ -46,6 +51,71 @@ pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
     }
 }
 
+/// `call-soon STEP` and `call-later DUR STEP`: the step after the delay is
+/// parsed as a body's step.
+pub(super) fn call(c: &mut Cursor<'_>, help: &CommandHelp) -> Result<Command, ParseError> {
+    let delay = if help.name == "call-later" {
+        let duration = match c.next_token() {
+            None => {
+                return Err(ParseError::invalid(
+                    "call-later is missing a duration",
+                    help.usage_hint(),
+                ));
+            }
+            Some(Token::Word(w)) => parse_duration(w)?,
+            Some(other) => {
+                return Err(ParseError::invalid(
+                    format!("bad duration {other}"),
+                    help.usage_hint(),
+                ));
+            }
+        };
+        Some(duration)
+    } else {
+        None
+    };
+    let body = body_from(c).map_err(|e| match e {
+        ParseError::Invalid { message, .. } if message == "missing task body" => {
+            ParseError::invalid(
+                format!("{} is missing its step", help.name),
+                help.usage_hint(),
+            )
+        }
+        other => other,
+    })?;
+    match (body.steps.as_slice(), body.finally.is_empty()) {
+        ([step], true) => Ok(Command::Call {
+            delay,
+            step: step.clone(),
+        }),
+        _ => Err(ParseError::invalid(
+            format!("{} runs one step", help.name),
+            help.usage_hint(),
+        )),
+    }
+}
+
+/// `new generator NAME BODY`: as `spawn`, a name and a body.
+pub(super) fn generator(c: &mut Cursor<'_>, help: &CommandHelp) -> Result<Command, ParseError> {
+    let hint = help.form_hint("new generator");
+    let name = match c.next_token() {
+        None => {
+            return Err(ParseError::invalid(
+                "new generator is missing a generator name",
+                hint,
+            ));
+        }
+        Some(token) => new_name_from(&token, "generator name", &hint, false)?,
+    };
+    let body = body_from(c).map_err(|e| match e {
+        ParseError::Invalid { message, .. } if message == "missing task body" => {
+            ParseError::invalid("missing generator body", hint.clone())
+        }
+        other => other,
+    })?;
+    Ok(Command::NewGenerator { name, body })
+}
+
 /// `spawn NAME BODY`: the rest of the line goes to the body parser, where `{ … }` and `;` mean
 /// something.
 pub(super) fn spawn(c: &mut Cursor<'_>, help: &CommandHelp) -> Result<Command, ParseError> {
@@ -56,7 +126,7 @@ pub(super) fn spawn(c: &mut Cursor<'_>, help: &CommandHelp) -> Result<Command, P
                 help.usage_hint(),
             ));
         }
-        Some(token) => name_from(&token, "task name", &help.usage_hint())?,
+        Some(token) => new_name_from(&token, "task name", &help.usage_hint(), true)?,
     };
     Ok(Command::Spawn {
         name,

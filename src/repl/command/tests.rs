@@ -189,25 +189,47 @@ fn every_command_form() {
                 mode: Some(ClockMode::Virtual),
             },
         ),
-        ("policy fifo", Command::Policy(Policy::Fifo)),
-        ("policy lifo", Command::Policy(Policy::Lifo)),
+        ("policy fifo", Command::Policy(Some(Policy::Fifo))),
+        ("policy lifo", Command::Policy(Some(Policy::Lifo))),
         (
             "policy random 42",
-            Command::Policy(Policy::Random { seed: 42 }),
+            Command::Policy(Some(Policy::Random { seed: 42 })),
         ),
         (
             "policy pct 7",
-            Command::Policy(Policy::Pct {
+            Command::Policy(Some(Policy::Pct {
                 seed: 7,
                 depth: None,
-            }),
+            })),
         ),
         (
             "policy pct 7 3",
-            Command::Policy(Policy::Pct {
+            Command::Policy(Some(Policy::Pct {
                 seed: 7,
                 depth: NonZeroU32::new(3),
-            }),
+            })),
+        ),
+        ("policy", Command::Policy(None)),
+        (
+            "debug",
+            Command::Debug {
+                on: None,
+                threshold: None,
+            },
+        ),
+        (
+            "debug off",
+            Command::Debug {
+                on: Some(false),
+                threshold: None,
+            },
+        ),
+        (
+            "debug on 50ms",
+            Command::Debug {
+                on: Some(true),
+                threshold: Some(Duration::from_millis(50)),
+            },
         ),
         ("tasks", Command::Tasks),
         ("ls", Command::Tasks),
@@ -310,6 +332,48 @@ fn spawn_takes_a_full_body_across_lines() {
     );
 }
 
+/// Issue 17 item 11: a line pasted from a session in the docs keeps its
+/// `> ` echo (and `. ` before continuation lines); it runs as typed.
+#[test]
+fn a_pasted_session_line_runs_as_typed() {
+    assert_eq!(parse("> cancel a"), Command::Cancel { name: s("a") });
+    assert_eq!(parse("  > cancel a"), Command::Cancel { name: s("a") });
+    assert_eq!(parse(">> cancel a"), Command::Cancel { name: s("a") });
+    assert_eq!(parse(">"), Command::Blank);
+    assert_eq!(parse("> # note"), Command::Comment(s(" note")));
+    assert_eq!(
+        parse_line("> spawn w forever {\n. yield"),
+        Err(ParseError::Incomplete)
+    );
+    assert_eq!(
+        parse("> spawn w forever {\n. yield\n. }"),
+        parse("spawn w forever {\nyield\n}")
+    );
+    // Only the echo's prefix: `>x` is not a command.
+    assert!(invalid(">x").0.contains("unknown command"));
+}
+
+/// Issue 17 item 11: names are Unicode identifiers.
+#[test]
+fn names_of_any_script() {
+    for name in ["日本語", "ñame", "tâche"] {
+        assert_eq!(
+            parse(&format!("spawn {name} sleep 1s")),
+            Command::Spawn {
+                name: s(name),
+                body: Body {
+                    steps: vec![Step::Sleep(Duration::from_secs(1))],
+                    finally: vec![],
+                },
+            }
+        );
+        assert_eq!(
+            parse(&format!("cancel {name}")),
+            Command::Cancel { name: s(name) }
+        );
+    }
+}
+
 #[test]
 fn unknown_commands_suggest_the_nearest() {
     assert_eq!(
@@ -401,9 +465,14 @@ fn errors_name_the_fault_and_show_the_right_form() {
             "usage: new event NAME",
         ),
         (
-            "policy",
-            "policy is missing fifo, lifo, random or pct",
-            "usage: policy",
+            "debug maybe",
+            "unexpected \"maybe\" after debug",
+            "usage: debug [on|off]",
+        ),
+        (
+            "debug off 5ms",
+            "unexpected \"5ms\" after debug off",
+            "debug on 50ms",
         ),
         ("policy random", "policy is missing a seed", "usage: policy"),
         ("policy pct", "policy is missing a seed", "usage: policy"),
@@ -460,7 +529,7 @@ fn errors_name_the_fault_and_show_the_right_form() {
         // Bad values.
         (
             "step 0",
-            "bad step count \"0\" (zero or too large)",
+            "bad step count \"0\": it must be at least 1",
             "usage: step [N]",
         ),
         (
@@ -472,9 +541,12 @@ fn errors_name_the_fault_and_show_the_right_form() {
         ("back 0", "bad count \"0\"", "usage: back N"),
         (
             "step 99999999999999999999999",
-            "zero or too large",
+            "bad step count \"99999999999999999999999\": too large (at most 18446744073709551615)",
             "usage: step",
         ),
+        // Issue 17 item 14: the first wrong argument is named, not a missing one.
+        ("timeout x", "bad duration \"x\"", "3s, 250ms"),
+        ("timeout x worker", "bad duration \"x\"", "3s, 250ms"),
         (
             "new semaphore s many",
             "bad permit count \"many\"",
@@ -856,8 +928,15 @@ fn command() -> impl Strategy<Value = Command> {
         duration().prop_map(|by| Command::Advance { by }),
         prop::option::of(prop_oneof![Just(ClockMode::Real), Just(ClockMode::Virtual)])
             .prop_map(|mode| Command::Clock { mode }),
-        policy.prop_map(Command::Policy),
-        prop::option::of(any::<NonZeroU64>()).prop_map(|polls| Command::Budget { polls }),
+        prop::option::of(policy).prop_map(Command::Policy),
+        (
+            prop::option::of(any::<NonZeroU64>()),
+            prop::option::of(
+                (0..=crate::repl::duration::MAX_DURATION.as_nanos() as u64)
+                    .prop_map(Duration::from_nanos)
+            )
+        )
+            .prop_map(|(polls, time)| Command::Budget { polls, time }),
         Just(Command::Tasks),
         name().prop_map(|name| Command::Show { name }),
         Just(Command::Queue),

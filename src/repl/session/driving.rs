@@ -11,26 +11,55 @@ use evloop::{RunError, RunErrorKind, RunReport, StepReport, Stop};
 
 use super::{Action, Failure, Session};
 use crate::repl::command::{ClockMode, Policy};
-use crate::repl::describe::{Describe, format_real, outcome_style, poll_result};
+use crate::repl::describe::{Describe, outcome_style, poll_result};
+use crate::repl::duration::{format_duration, format_measured};
 use crate::repl::styled::{Line, Style, Styled};
 
 impl Session {
     /// `step [N]`: polls up to `count` ready tasks, one line per poll.
+    ///
+    /// On the virtual clock, when nothing is ready but a timer is pending,
+    /// a step first jumps the clock to it, shown as a line of its own
+    /// (`idle: clock 0s → 1s, fired c's timer`): stepping never stalls
+    /// while a timer can make progress.
     pub(super) fn step(&mut self, count: u64) -> Result<Action, Failure> {
         let mut lines = Vec::new();
-        for _ in 0..count {
-            // Each report's feed (prints, trace) goes right before it.
+        let mut polled = 0;
+        while polled < count {
+            // `step N` is a driving command like `run`: its budgets bound it,
+            // and Ctrl-C stops it.
+            let stop = if polled == self.options.budget {
+                Some(RunErrorKind::BudgetExhausted)
+            } else if self.rt.take_interrupt() {
+                Some(RunErrorKind::Interrupted)
+            } else {
+                None
+            };
+            if let Some(kind) = stop {
+                lines.push(Line::plain(format!(
+                    "stepped {polled} poll(s), then stopped:"
+                )));
+                lines.extend(self.stop_lines(&RunError {
+                    polls: polled,
+                    kind,
+                }));
+                break;
+            }
+            // Each report's feed (prints, trace) goes right before it, and
+            // each line goes out as it happens.
             match self.rt.step() {
                 Some(report) => {
+                    polled += 1;
                     let line = self.step_line(&report);
-                    lines.extend(self.drain_feed());
-                    lines.push(line);
+                    self.flush();
+                    self.show_step(line);
                 }
+                None if self.jump_to_next_timer() => {}
                 None => {
                     let next = self.rt.next_deadline();
                     let hint = match next {
                         Some(at) => format!(
-                            "the next timer is due at {at}: run or advance moves the clock there"
+                            "the next timer is due at {at}: run waits for it (the real clock does not jump)"
                         ),
                         None if self.rt.live_tasks() > 0 => {
                             "no timer either: the waiting tasks need a wake (see queue)".to_string()
@@ -46,6 +75,52 @@ impl Session {
             }
         }
         Ok(Action::Ran(lines))
+    }
+
+    /// The idle part of a step: on the virtual clock, moves the clock to the
+    /// next timer (the timers due there fire at the next poll), and shows it
+    /// as its own line. False when there is no timer to go to, or the clock
+    /// is real (which a step does not wait for).
+    fn jump_to_next_timer(&mut self) -> bool {
+        let Some(next) = self.rt.next_deadline() else {
+            return false;
+        };
+        if self.rt.clock() != ClockKind::Virtual {
+            return false;
+        }
+        let from = self.rt.now();
+        let snap = self.rt.snapshot();
+        let owners: Vec<String> = {
+            let names = self.names.borrow();
+            let d = Describe {
+                names: &names,
+                deterministic: self.options.deterministic,
+            };
+            snap.timers
+                .iter()
+                .filter(|t| t.deadline == next)
+                .map(|t| {
+                    t.owner
+                        .map_or("a callback".to_string(), |o| format!("{}'s", d.task(o)))
+                })
+                .collect()
+        };
+        // The loop's own idle step jumps the clock; stopping it right there
+        // (before the timers fire and their tasks run) leaves the poll to
+        // this step.
+        self.env.stop_at_clock_move.set(true);
+        let _ = self.rt.run_for(next - from);
+        self.env.stop_at_clock_move.set(false);
+        self.rt.take_interrupt();
+        let timers = if owners.len() == 1 { "timer" } else { "timers" };
+        self.show_step(Line::new(
+            Style::Dim,
+            format!(
+                "[{next}] idle: clock {from} → {next}, fired {} {timers}",
+                owners.join(", ")
+            ),
+        ));
+        true
     }
 
     /// `run [DUR]`.
@@ -72,35 +147,46 @@ impl Session {
     }
 
     /// `clock [real|virtual]`.
+    ///
+    /// A switch shows the time it happened at (the real clock moves on from
+    /// there at once, so a later reading would differ from run to run).
     pub(super) fn clock(&mut self, mode: Option<ClockMode>) -> Result<Action, Failure> {
+        let at = self.rt.now();
         if let Some(mode) = mode {
             self.rt.set_clock(match mode {
                 ClockMode::Real => ClockKind::Real,
                 ClockMode::Virtual => ClockKind::Virtual,
             });
+            self.env.real_clock.set(mode == ClockMode::Real);
         }
         let kind = match self.rt.clock() {
             ClockKind::Real => "real: timers wait for wall-clock time",
             ClockKind::Virtual => "virtual: when nothing is ready, time jumps to the next timer",
         };
+        let now = if mode.is_some() { at } else { self.rt.now() };
         Ok(Action::Show(vec![Line::plain(format!(
-            "clock {} ({kind})",
-            self.rt.now()
+            "clock {now} ({kind})"
         ))]))
     }
 
     /// `policy fifo|lifo|random SEED|pct SEED [DEPTH]`.
-    pub(super) fn policy(&mut self, policy: Policy) -> Result<Action, Failure> {
+    ///
+    /// Without an argument, shows the policy (as `clock` shows the clock).
+    pub(super) fn policy(&mut self, policy: Option<Policy>) -> Result<Action, Failure> {
+        let shown = policy.is_none();
         let policy = match policy {
-            Policy::Fifo => evloop::Policy::Fifo,
-            Policy::Lifo => evloop::Policy::Lifo,
-            Policy::Random { seed } => evloop::Policy::Random { seed },
-            Policy::Pct { seed, depth } => evloop::Policy::Pct {
+            None => self.rt.scheduler().policy(),
+            Some(Policy::Fifo) => evloop::Policy::Fifo,
+            Some(Policy::Lifo) => evloop::Policy::Lifo,
+            Some(Policy::Random { seed }) => evloop::Policy::Random { seed },
+            Some(Policy::Pct { seed, depth }) => evloop::Policy::Pct {
                 seed,
                 depth: depth.map_or(3, NonZeroU32::get),
             },
         };
-        self.rt.scheduler().set_policy(policy);
+        if !shown {
+            self.rt.scheduler().set_policy(policy);
+        }
         Ok(Action::Show(vec![Line::plain(format!(
             "policy {policy}: {}",
             match policy {
@@ -114,15 +200,51 @@ impl Session {
         ))]))
     }
 
-    /// `budget [N]`.
-    pub(super) fn budget(&mut self, polls: Option<NonZeroU64>) -> Result<Action, Failure> {
+    /// `debug [on|off] [THRESHOLD]`: debug mode, as `asyncio.run(main(),
+    /// debug=True)` turns it on (the REPL starts with it on).
+    pub(super) fn debug(
+        &mut self,
+        on: Option<bool>,
+        threshold: Option<Duration>,
+    ) -> Result<Action, Failure> {
+        let debug = self.rt.debug();
+        if let Some(on) = on {
+            debug.set_on(on);
+        }
+        if let Some(t) = threshold {
+            debug.set_slow_poll_threshold(t);
+        }
+        let text = if debug.is_on() {
+            format!(
+                "debug on: a poll longer than {} (a task that blocks the loop), a task that \
+                 kept no waker, and a failure nobody retrieved are reported — debug off to compare",
+                format_duration(debug.slow_poll_threshold())
+            )
+        } else {
+            "debug off: no check runs (as asyncio without debug=True); a failure nobody awaited \
+             is still reported — debug on to compare"
+                .to_string()
+        };
+        Ok(Action::Show(vec![Line::plain(text)]))
+    }
+
+    /// `budget [N] [DUR]`.
+    pub(super) fn budget(
+        &mut self,
+        polls: Option<NonZeroU64>,
+        time: Option<Duration>,
+    ) -> Result<Action, Failure> {
         if let Some(n) = polls {
             self.options.budget = n.get();
             self.rt.set_poll_budget(n.get());
         }
+        if let Some(t) = time {
+            self.options.time_budget = t;
+        }
         Ok(Action::Show(vec![Line::plain(format!(
-            "budget: a run or await stops after {} polls",
-            self.options.budget
+            "budget: a run, await or step N stops after {} polls, or once its polls took {} of real time",
+            self.options.budget,
+            format_duration(self.options.time_budget)
         ))]))
     }
 
@@ -164,7 +286,7 @@ impl Session {
             line.push(Style::Ready, format!("; woke {}", woke.join(", ")));
         }
         if !self.options.deterministic {
-            line.push(Style::Dim, format!(" (took {})", format_real(r.took)));
+            line.push(Style::Dim, format!(" (took {})", format_measured(r.took)));
         }
         line
     }
@@ -229,6 +351,14 @@ impl Session {
                     "  the poll budget ({} polls) ran out: a task may never stop (forever {{ yield }}); \
                      every task is intact — budget N raises it, cancel NAME stops one",
                     self.options.budget
+                ),
+            )],
+            RunErrorKind::Interrupted if self.env.out_of_time.get() => vec![Line::new(
+                Style::Warning,
+                format!(
+                    "  the time budget ({} of real time in polls) ran out: a task blocks the loop \
+                     (spin); every task is intact — budget N DUR raises it, cancel NAME stops one",
+                    format_duration(self.options.time_budget)
                 ),
             )],
             RunErrorKind::Interrupted => vec![Line::new(

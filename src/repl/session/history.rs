@@ -20,6 +20,31 @@ use crate::repl::styled::{Line, Style, Styled};
 /// How deep `source` may nest.
 const MAX_SOURCE_DEPTH: usize = 8;
 
+/// The largest file `source` reads: a REPL script of thousands of commands
+/// is far smaller; `source /dev/zero` is refused after this much, instead
+/// of being read whole.
+pub const MAX_SOURCE_BYTES: u64 = 1024 * 1024;
+
+/// The first `limit` bytes of `file`, or why not: it can't be read, or it
+/// is longer.
+fn read_capped(file: &str, limit: u64) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    let cant = |e: std::io::Error| Failure::line(format!("can't read {file}: {e}"));
+    let mut text = Vec::new();
+    std::fs::File::open(file)
+        .map_err(cant)?
+        .take(limit + 1)
+        .read_to_end(&mut text)
+        .map_err(cant)?;
+    if text.len() as u64 > limit {
+        return Err(Failure::line(format!(
+            "{file} is larger than {} KiB, so it is no REPL script; source reads at most that much",
+            limit / 1024
+        )));
+    }
+    Ok(text)
+}
+
 /// Whether a command goes in the log that `save` writes and `back` replays:
 /// those that change the loop or the session's settings.
 pub(super) fn logs(command: &Command) -> bool {
@@ -33,7 +58,15 @@ pub(super) fn logs(command: &Command) -> bool {
             | Command::Warnings
             | Command::ExportTrace { .. }
             | Command::Clock { mode: None }
-            | Command::Budget { polls: None }
+            | Command::Policy(None)
+            | Command::Debug {
+                on: None,
+                threshold: None
+            }
+            | Command::Budget {
+                polls: None,
+                time: None
+            }
             | Command::Reset
             | Command::Source { .. }
             | Command::Save { .. }
@@ -62,46 +95,63 @@ impl Session {
                 "source nests more than {MAX_SOURCE_DEPTH} files deep — does {file} source itself?"
             )));
         }
-        let text =
-            std::fs::read(file).map_err(|e| Failure::line(format!("can't read {file}: {e}")))?;
+        let text = read_capped(file, MAX_SOURCE_BYTES)?;
         let Ok(text) = String::from_utf8(text) else {
             return Err(Failure::line(format!(
                 "{file} is not UTF-8 text; source reads REPL scripts"
             )));
         };
         self.source_depth += 1;
-        let mut out = Vec::new();
         let mut failed = 0;
         let mut reader = Joiner::default();
+        // Each command and what it shows go out in turn, as they would typed.
         for raw in text.lines() {
             let Some(line) = reader.push(raw) else {
                 continue;
             };
-            out.push(echo_sourced(&line));
+            self.output.show(vec![echo_sourced(&line)]);
             match self.run_line(&line) {
-                Reply::Done(lines) => out.extend(lines),
+                Reply::Done(lines) => self.output.show(lines),
                 Reply::Failed(lines) => {
                     failed += 1;
-                    out.extend(lines);
+                    self.output.show(lines);
                 }
                 Reply::Quit => break,
             }
         }
         if let Some(rest) = reader.finish() {
             failed += 1;
-            out.push(echo_sourced(&rest));
-            out.push(error_line(ParseError::Incomplete.to_string()));
+            self.output.show(vec![
+                echo_sourced(&rest),
+                error_line(ParseError::Incomplete.to_string()),
+            ]);
         }
         self.source_depth -= 1;
         if failed > 0 {
-            out.push(error_line(format!("{failed} command(s) in {file} failed")));
-            return Err(Failure(out));
+            return Err(Failure::line(format!(
+                "{failed} command(s) in {file} failed"
+            )));
         }
-        Ok(Action::Show(out))
+        Ok(Action::Show(Vec::new()))
+    }
+
+    /// Whether the log still holds the whole session (`save`, `back` and
+    /// `replay` rebuild it from there).
+    fn whole_log(&self, what: &str) -> Result<(), Failure> {
+        if !self.log_full {
+            return Ok(());
+        }
+        Err(Failure::line(format!(
+            "{what} needs every command of the session, and this one is longer than the log keeps \
+             ({} KiB of commands, {} commands); reset starts a fresh session",
+            self.options.limits.log_bytes / 1024,
+            self.log.len()
+        )))
     }
 
     /// `save FILE`: the log, as a script `source` replays.
     pub(super) fn save(&self, file: &str) -> Result<Action, Failure> {
+        self.whole_log("save")?;
         let mut text =
             String::from("# an evloop session, saved by `save`; replay it with `source FILE`\n");
         for line in &self.log {
@@ -118,6 +168,7 @@ impl Session {
 
     /// `back N`: a fresh loop that replays all but the last `count` logged commands.
     pub(super) fn back(&mut self, count: u64) -> Result<Action, Failure> {
+        self.whole_log("back")?;
         let keep = self
             .log
             .len()
@@ -135,11 +186,14 @@ impl Session {
             self.rt.scheduler().replay(schedule.clone());
             self.replayed = Some(schedule);
         }
-        for line in &replay {
-            let _ = self.run_line(line);
-        }
-        let _ = self.drain_feed();
-        self.warnings_shown = self.warnings.borrow().len();
+        let output = self.output.clone();
+        output.muted(|| {
+            for line in &replay {
+                let _ = self.run_line(line);
+            }
+            self.flush();
+        });
+        self.warnings.borrow_mut().forget_fresh();
         self.seen = Seen::default();
         let mut lines = vec![Line::plain(format!(
             "went back {undone} command(s): replayed the first {keep} from a fresh loop (the loop is deterministic, so this is the same state)"
@@ -159,8 +213,18 @@ impl Session {
     /// A fresh session with the same options, in place of this one.
     fn restart(&mut self) {
         let options = self.options;
+        let hook = self.on_new_loop.take();
+        let (depth, source_depth) = (self.depth, self.source_depth);
         self.shutdown();
-        *self = Session::new(options);
+        // The output, and where the command is, carry over: a restart
+        // happens in the middle of a command (reset, back, replay).
+        *self = Session::with_output(options, self.output.clone());
+        self.depth = depth;
+        self.source_depth = source_depth;
+        if let Some(hook) = hook {
+            hook(self.rt.interrupter());
+            self.on_new_loop = Some(hook);
+        }
     }
 
     /// `schedule`: the choices the loop made so far, as a string `replay`
@@ -187,18 +251,28 @@ impl Session {
 
     /// `save test FILE`: the session as a Rust test (see `save_test.rs`).
     pub(super) fn save_test(&mut self, file: &str) -> Result<Action, Failure> {
+        self.whole_log("save test")?;
+        let dropped = self.env.prints_dropped.get();
+        if dropped > 0 {
+            return Err(Failure::line(format!(
+                "save test asserts every print, and {dropped} of this session's were not kept (past {} \
+                 kept, or not shown); save FILE keeps the session as a script instead",
+                self.options.limits.prints
+            )));
+        }
         let schedule = self.rt.scheduler().recorded().to_string();
         let outcomes = self
             .env
             .tasks
             .borrow()
             .iter()
+            .filter(|t| t.is_users())
             .map(|t| (t.name.clone(), t.slot.outcome().map(|o| o.to_string())))
             .collect();
         let seen = save_test::Seen {
             log: &self.log,
             schedule: schedule.clone(),
-            prints: &self.prints,
+            prints: &self.env.prints.borrow(),
             outcomes,
             now: self.rt.now().to_string(),
         };
@@ -209,7 +283,7 @@ impl Session {
             "wrote {file}: a test that runs the session's {} command(s) again under schedule \"{schedule}\" \
              and asserts its {} print(s) and {} outcome(s); put it in a crate's tests/ and run cargo test",
             self.log.len(),
-            self.prints.len(),
+            self.env.prints.borrow().len(),
             self.env.tasks.borrow().len()
         ))];
         if self
@@ -231,23 +305,25 @@ impl Session {
         let schedule: Schedule = text
             .parse()
             .map_err(|e: evloop::ScheduleError| Failure::line(e.to_string()))?;
+        self.whole_log("replay")?;
         let log = self.log.clone();
         self.restart();
         self.rt.scheduler().replay(schedule.clone());
         self.replayed = Some(schedule.clone());
-        let mut out = vec![Line::plain(format!(
+        self.output.show(vec![Line::plain(format!(
             "replaying {} command(s) on a fresh loop that follows the schedule ({} choice(s)):",
             log.len(),
             schedule.len()
-        ))];
+        ))]);
         for line in &log {
-            out.push(echo_sourced(line));
+            self.output.show(vec![echo_sourced(line)]);
             match self.run_line(line) {
-                Reply::Done(lines) | Reply::Failed(lines) => out.extend(lines),
+                Reply::Done(lines) | Reply::Failed(lines) => self.output.show(lines),
                 Reply::Quit => break,
             }
         }
         let used = self.rt.scheduler().recorded().len();
+        let mut out = Vec::new();
         out.push(match self.rt.scheduler().divergence() {
             Some(d) => Line::new(Style::Warning, format!("diverged: {d}")),
             None if used < schedule.len() => Line::plain(format!(

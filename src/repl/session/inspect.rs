@@ -3,10 +3,11 @@
 //! running it: each hands a [`View`] (a snapshot plus the session's
 //! memory) to the file that renders it.
 
-use super::{Action, Failure, Session};
+use super::{Action, Failure, Session, Target};
 use crate::repl::chrome_trace;
 use crate::repl::describe::Describe;
-use crate::repl::styled::{Line, Styled};
+use crate::repl::primitive::Primitive;
+use crate::repl::styled::{Line, Style};
 use crate::repl::timeline;
 use crate::repl::views::{self, View};
 
@@ -17,9 +18,43 @@ impl Session {
     }
 
     /// `show NAME`.
+    ///
+    /// A task (the session's or the library's, by name or `#ID`), or else a
+    /// semaphore, queue or event.
     pub(super) fn show(&self, name: &str) -> Result<Action, Failure> {
-        let task = self.task(name)?;
-        Ok(Action::Show(views::show(&self.view(), &task)))
+        let target = match self.target(name) {
+            Ok(target) => target,
+            Err(no_task) => {
+                if let Some(body) = self.env.generator(name) {
+                    return Ok(Action::Show(vec![
+                        Line::new(Style::Heading, format!("generator {name}"))
+                            .with(Style::Plain, format!(": {body}")),
+                        Line::new(
+                            Style::Dim,
+                            format!(
+                                "  each for {name} {{ … }} runs it anew, in the task that iterates it"
+                            ),
+                        ),
+                    ]));
+                }
+                return match self.env.primitive(name) {
+                    Some(Primitive::Future(future)) => {
+                        Ok(Action::Show(views::show_future(&future)))
+                    }
+                    Some(Primitive::Service(service)) => Ok(Action::Show(vec![
+                        Line::new(Style::Heading, format!("service {name}")),
+                        Line::plain(format!("  {}", service.state())),
+                    ])),
+                    Some(_) => Ok(Action::Show(views::show_primitive(&self.view(), name))),
+                    None => Err(no_task),
+                };
+            }
+        };
+        let (id, task) = match &target {
+            Target::Repl(task) => (task.id, Some(&**task)),
+            Target::Loop(id, _) => (*id, None),
+        };
+        Ok(Action::Show(views::show(&self.view(), id, task)))
     }
 
     /// `queue`.
@@ -44,13 +79,12 @@ impl Session {
 
     /// `warnings`: every warning so far.
     pub(super) fn show_warnings(&self) -> Result<Action, Failure> {
-        let warnings = self.warnings.borrow();
         let names = self.names.borrow();
         let d = Describe {
             names: &names,
             deterministic: self.options.deterministic,
         };
-        let mut lines: Styled = warnings.iter().map(|w| d.warning(w)).collect();
+        let mut lines = self.warnings.borrow().all(&d);
         if lines.is_empty() {
             lines.push(Line::plain("no warnings"));
         }
@@ -74,6 +108,7 @@ impl Session {
             snapshot: self.rt.snapshot(),
             env: &self.env,
             events: self.events.borrow(),
+            events_dropped: self.events_dropped.get(),
             names: self.names.borrow(),
             deterministic: self.options.deterministic,
         }

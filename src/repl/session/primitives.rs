@@ -3,7 +3,14 @@
 
 use std::num::NonZeroUsize;
 
+use std::time::Duration;
+
 use super::{Action, Failure, Session};
+use std::rc::Rc;
+
+use crate::repl::body::{Body, Step};
+use crate::repl::check::check_generator;
+use crate::repl::duration::format_duration;
 use crate::repl::primitive::{self, NewPrimitive};
 use crate::repl::styled::Line;
 
@@ -33,6 +40,78 @@ impl Session {
     /// `new event NAME`.
     pub(super) fn new_event(&mut self, name: String) -> Result<Action, Failure> {
         self.new_primitive(NewPrimitive::Event(name))
+    }
+
+    /// `new generator NAME BODY`: an async generator (`async def` with
+    /// `yield`), which `for NAME { … }` steps iterate.
+    pub(super) fn new_generator(&mut self, name: String, body: Body) -> Result<Action, Failure> {
+        if self.env.generator(&name).is_some() {
+            return Err(Failure::line(format!(
+                "a generator named {name} already exists — pick another name, or reset to start over"
+            )));
+        }
+        check_generator(&body, &self.env).map_err(Failure::line)?;
+        self.env
+            .generators
+            .borrow_mut()
+            .push((name.clone(), Rc::new(body)));
+        Ok(Action::Show(vec![Line::plain(format!(
+            "new generator {name}: nothing runs yet; each for {name} {{ … }} step runs it anew, \
+             inside the task that iterates it (async for)"
+        ))]))
+    }
+
+    /// `new service NAME LATENCY CAPACITY [SEED]`: a pretend service.
+    pub(super) fn new_service(
+        &mut self,
+        name: String,
+        latency: Duration,
+        capacity: u32,
+        seed: u64,
+    ) -> Result<Action, Failure> {
+        self.new_primitive(NewPrimitive::Service(name, latency, capacity, seed))
+    }
+
+    /// `new future NAME`: asyncio's `loop.create_future()`.
+    pub(super) fn new_future(&mut self, name: String) -> Result<Action, Failure> {
+        self.new_primitive(NewPrimitive::Future(name))
+    }
+
+    /// `call-soon STEP` and `call-later DUR STEP`: the library's
+    /// [`call_soon`](evloop::call_soon) and [`call_later`](evloop::call_later),
+    /// whose callback runs one step (`set-result`, `set-exception`, `set`,
+    /// `print`) on the loop. A callback is a tiny task of the library's,
+    /// named `call_soon` or `call_later`: `cancel #ID` cancels it.
+    pub(super) fn call(&mut self, delay: Option<Duration>, step: Step) -> Result<Action, Failure> {
+        if !primitive::is_callback_step(&step) {
+            return Err(Failure::line(format!(
+                "a callback runs a plain function, and {step} awaits or ends a task; \
+                 a callback runs set-result, set-exception, set or print: call-later 1s set-result fut done"
+            )));
+        }
+        primitive::check_step(&step, &self.env).map_err(Failure::line)?;
+        let env = self.env.clone();
+        let what = if delay.is_some() {
+            "call_later"
+        } else {
+            "call_soon"
+        };
+        let shown = step.to_string();
+        let id = {
+            let _entered = self.rt.enter();
+            let callback = move || primitive::run_callback(&env, what, &step);
+            match delay {
+                Some(d) => evloop::call_later(d, callback).id(),
+                None => evloop::call_soon(callback).id(),
+            }
+        };
+        let when = match delay {
+            Some(d) => format!("in {} of clock time", format_duration(d)),
+            None => "at the loop's next turn".to_string(),
+        };
+        Ok(Action::Show(vec![Line::plain(format!(
+            "{shown} runs {when}, on the loop: a callback, a tiny task of its own ({what} {id}); cancel {id} cancels it"
+        ))]))
     }
 
     /// Creates the primitive and says how task bodies use it.
@@ -66,6 +145,19 @@ impl Session {
                     p.name()
                 )
             }
+            primitive::Primitive::Service(s) => format!(
+                "a call takes {} while at most {} calls are in flight, then (users/{})² times that, \
+                 ±10% (seeded: it replays); call {} in a task body",
+                format_duration(s.latency),
+                s.capacity,
+                s.capacity,
+                p.name()
+            ),
+            primitive::Primitive::Future(_) => format!(
+                "pending — nothing runs to fill it in (it is no task); set-result {n} VALUE does, \
+                 in a task or a callback (call-later 1s set-result {n} done); await {n} waits for it",
+                n = p.name()
+            ),
         };
         Ok(Action::Show(vec![Line::plain(format!(
             "new {} {}: {what}",

@@ -7,7 +7,7 @@ use evloop::time::Instant;
 
 use super::Session;
 use crate::repl::describe::Describe;
-use crate::repl::duration::format_duration;
+use crate::repl::duration::{format_duration, to_micros};
 use crate::repl::styled::{Line, Style, Styled};
 
 /// The loop as the last status block showed it, to mark what changed.
@@ -36,7 +36,13 @@ impl Session {
         {
             line.push(
                 Style::Changed,
-                format!(" (+{})", format_duration(snap.now - before)),
+                // The difference of the two clock readings as shown.
+                format!(
+                    " (+{})",
+                    format_duration(
+                        to_micros(snap.now.since_start()) - to_micros(before.since_start())
+                    )
+                ),
             );
         }
         line.push(Style::Dim, " │ ready: ");
