@@ -172,17 +172,26 @@ impl<T: fmt::Debug> fmt::Debug for LockGuard<'_, T> {
     }
 }
 
-/// [`Lock::try_lock`] found the lock taken.
+/// [`Lock::try_lock`] (or an [`RwLock`](super::RwLock)'s `try_read` or
+/// `try_write`) found the lock taken.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TryLockError {
     name: String,
+}
+
+impl TryLockError {
+    pub(crate) fn new(name: &str) -> TryLockError {
+        TryLockError {
+            name: name.to_owned(),
+        }
+    }
 }
 
 impl fmt::Display for TryLockError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "lock '{}' is held (or waited for); use lock().await to wait for it",
+            "lock '{}' is held (or waited for); await it (lock(), read() or write()) to wait for it",
             self.name
         )
     }
