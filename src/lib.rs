@@ -46,8 +46,10 @@
 //! 9. [`executor`] — the loop itself, parts that own their state composed by
 //!    one turn; [`Runtime`].
 //! 10. [`blocking`] — `to_thread`.
-//! 11. [`sync`] — Semaphore, Queue, Event, Lock, oneshot.
-//! 12. [`combinators`] — gather, wait, as_completed, TaskGroup, timeout, shield.
+//! 11. [`sync`] — Semaphore, Queue, Event, Lock, Condition, Barrier, Notify,
+//!     RwLock, channels (oneshot, watch, broadcast), CancelToken.
+//! 12. [`combinators`] — gather, wait, as_completed, TaskGroup, TaskSet,
+//!     timeout, shield, cancel scopes.
 //! 13. [`stream`] — async generators.
 //! 14. [`callback`] — call_soon, call_later, create_future.
 //! 15. [`net`] — TCP, UDP and Unix sockets.
@@ -99,14 +101,15 @@ pub use executor::{
     Stop, Subscription, UnknownTask, run, spawn, spawn_named,
 };
 pub use task::{
-    Cancel, CancelOnDrop, JoinError, JoinHandle, TaskId, TaskState, WaitOn, WakeCause, yield_now,
+    Cancel, CancelHandle, CancelOnDrop, JoinError, JoinHandle, TaskId, TaskState, WaitOn,
+    WakeCause, yield_now,
 };
 pub use time::{sleep, timeout};
 
 pub use callback::{call_later, call_soon, create_future};
 
 pub use combinators::{
-    ReturnWhen, TaskGroup, as_completed, gather, gather_all, race, select, shield, wait,
+    ReturnWhen, TaskGroup, TaskSet, as_completed, gather, gather_all, race, select, shield, wait,
 };
 /// Runs an `async fn` test on the [`testing`] harness: on the virtual clock,
 /// failing with a deadlock report instead of hanging.

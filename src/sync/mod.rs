@@ -10,6 +10,7 @@
 //! | `Queue`, `LifoQueue`, `PriorityQueue`   | [`Queue`], [`LifoQueue`], [`PriorityQueue`] |
 //! | an mpmc channel (`async-channel`)       | [`Queue::split`]: [`QueueSender`], [`QueueReceiver`] |
 //! | tokio's `watch`, `broadcast`, `oneshot` | [`watch`], [`broadcast`], [`oneshot`]   |
+//! | tokio-util's `CancellationToken`        | [`CancelToken`]                         |
 //!
 //! All of them are single-threaded: their state is a `RefCell` behind an
 //! `Rc`, and cloning a primitive gives another handle on the same one (as
@@ -47,10 +48,11 @@
 
 mod barrier;
 pub mod broadcast;
+mod cancel_token;
 mod condition;
 mod event;
 mod lock;
-mod meta;
+pub(crate) mod meta;
 mod notify;
 pub mod oneshot;
 mod queue;
@@ -60,6 +62,7 @@ pub(crate) mod waiters;
 pub mod watch;
 
 pub use barrier::{Barrier, BarrierWait, BrokenBarrier};
+pub use cancel_token::{CancelOnDropGuard, CancelToken, TokenCancelled};
 pub use condition::{Condition, ConditionGuard, ConditionLock, ConditionWait, ConditionWaitFor};
 pub use event::{Event, EventWait};
 pub use lock::{Lock, LockFuture, LockGuard, TryLockError};

@@ -88,6 +88,7 @@ impl<T> JoinHandle<T> {
     /// assert_eq!(handle.cancel(), Cancel::AlreadyFinished);
     /// assert!(rt.block_on(handle).unwrap_err().is_cancelled());
     /// ```
+    #[doc(alias = "abort")]
     pub fn cancel(&self) -> Cancel {
         cancel(self.output.task(), &self.host)
     }
@@ -143,6 +144,85 @@ impl<T> JoinHandle<T> {
             task: self.output.task().clone(),
             host: self.host.clone(),
         }
+    }
+
+    /// A [`CancelHandle`] for this task: it can cancel the task and tell
+    /// whether it finished, but not await it; keep it, clone it, or give it
+    /// to another task (tokio's `abort_handle()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// let task = rt.spawn(evloop::sleep(Duration::from_secs(10)));
+    /// let stop = task.cancel_handle();
+    /// rt.spawn(async move { stop.cancel(); }).detach(); // from another task
+    /// rt.run_until_done().unwrap();
+    /// assert!(rt.block_on(task).unwrap_err().is_cancelled());
+    /// ```
+    #[doc(alias = "abort_handle")]
+    pub fn cancel_handle(&self) -> CancelHandle {
+        CancelHandle {
+            canceller: self.canceller(),
+        }
+    }
+}
+
+/// A handle that cancels a task and tells whether it finished, without
+/// awaiting it (tokio's `AbortHandle`): from [`JoinHandle::cancel_handle`],
+/// or from spawning into a [`TaskSet`](crate::combinators::TaskSet).
+///
+/// Clone it freely; dropping it does nothing to the task.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use evloop::Cancel;
+///
+/// let rt = evloop::Runtime::builder().virtual_clock().build();
+/// let handle = rt.spawn(evloop::sleep(Duration::from_secs(10))).cancel_handle();
+/// assert!(!handle.is_finished());
+/// assert_eq!(handle.cancel(), Cancel::Cancelled);
+/// assert!(handle.is_finished());
+/// ```
+#[doc(alias = "AbortHandle")]
+#[derive(Clone)]
+pub struct CancelHandle {
+    canceller: Canceller,
+}
+
+impl CancelHandle {
+    /// Cancels the task (see [`JoinHandle::cancel`]).
+    #[doc(alias = "abort")]
+    pub fn cancel(&self) -> Cancel {
+        self.canceller.cancel()
+    }
+
+    /// True once the task has finished (returned, panicked, been cancelled).
+    pub fn is_finished(&self) -> bool {
+        self.canceller.task.header().state.is_finished()
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.canceller.task.header().id
+    }
+
+    /// The task's name.
+    pub fn name(&self) -> String {
+        self.canceller.task.header().name.to_string()
+    }
+}
+
+impl fmt::Debug for CancelHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelHandle")
+            .field("id", &self.id())
+            .field("finished", &self.is_finished())
+            .finish()
     }
 }
 
