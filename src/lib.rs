@@ -49,7 +49,8 @@
 //! 11. [`sync`] — Semaphore, Queue, Event, Lock, Condition, Barrier, Notify,
 //!     RwLock, channels (oneshot, watch, broadcast), CancelToken.
 //! 12. [`combinators`] — gather, wait, as_completed, TaskGroup, TaskSet,
-//!     timeout, shield, cancel scopes.
+//!     timeout, shield, cancel scopes; the `select!`, `join!` and `try_join!`
+//!     macros.
 //! 13. [`stream`] — async generators.
 //! 14. [`callback`] — call_soon, call_later, create_future.
 //! 15. [`net`] — TCP, UDP and Unix sockets.

@@ -22,6 +22,12 @@ use std::task::{Context, Poll};
 /// run concurrently with each other, but as one task. Spawn them to give each
 /// its own task (its own line in snapshots, its own cancellation).
 ///
+/// # Cancel safety
+///
+/// As cancel-safe as its inputs: dropping the `Gather` drops every
+/// input not finished yet and the outputs gathered so far (tasks behind
+/// `JoinHandle`s run on, detached).
+///
 /// # Examples
 ///
 /// ```
@@ -55,6 +61,10 @@ where
 /// Waits for every future and returns every outcome, in the order given
 /// (asyncio's `gather(*aws, return_exceptions=True)`): a failure does not
 /// stop the others.
+///
+/// # Cancel safety
+///
+/// As [`gather`].
 ///
 /// # Examples
 ///
@@ -121,6 +131,10 @@ impl<F: Future> MaybeDone<F> {
 }
 
 /// The future returned by [`gather`].
+///
+/// # Cancel safety
+///
+/// As [`gather`].
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Gather<F: Future> {
     slots: Vec<MaybeDone<F>>,
@@ -159,6 +173,10 @@ impl<T, E, F: Future<Output = Result<T, E>>> Future for Gather<F> {
 }
 
 /// The future returned by [`gather_all`].
+///
+/// # Cancel safety
+///
+/// As [`gather`].
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct GatherAll<F: Future> {
     slots: Vec<MaybeDone<F>>,
@@ -217,6 +235,11 @@ tuple_gather!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 ///
 /// Every future runs to the end: outputs that are `Result`s are returned
 /// as they are, so this is the `return_exceptions=True` form.
+///
+/// # Cancel safety
+///
+/// As [`gather`](crate::combinators::gather): dropping it drops every
+/// future not finished yet and the outputs gathered so far.
 ///
 /// # Examples
 ///

@@ -13,6 +13,8 @@
 //! | a pool to spawn into and collect in finishing order | [`TaskSet`]                |
 //! | work that must finish even if you are cancelled   | [`shield`]                   |
 //! | a deadline you can move, or a block to cancel     | [`CancelScope`], [`move_on_after`], [`fail_after`] |
+//! | the first of N different futures, with patterns   | [`select!`](crate::select!)  |
+//! | N different futures, all of them (or the first `Err`) | [`join!`](crate::join!), [`try_join!`](crate::try_join!) |
 //!
 //! # How cancellation spreads
 //!
@@ -47,6 +49,7 @@
 
 mod as_completed;
 mod gather;
+mod macros;
 mod race;
 mod scope;
 mod select;
@@ -60,6 +63,8 @@ pub use as_completed::{AsCompleted, as_completed};
 pub use gather::{Gather, GatherAll, gather, gather_all};
 #[doc(hidden)]
 pub use gather::{GatherTuple, MaybeDone};
+#[doc(hidden)]
+pub use macros::{__all_branches_disabled, __branch_start};
 pub use race::{EmptyRace, Race, race};
 pub use scope::{
     CancelScope, FailAfter, MoveOn, RunUntilCancelled, TooSlow, fail_after, fail_at, move_on_after,

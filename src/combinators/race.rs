@@ -22,6 +22,11 @@ use std::task::{Context, Poll};
 /// [`EmptyRace`] when given no future (a race with no runner would never
 /// end; asyncio's `wait` raises `ValueError` for the same).
 ///
+/// # Cancel safety
+///
+/// As cancel-safe as its inputs: dropping the `Race` drops them all (a
+/// `JoinHandle` input detaches its task).
+///
 /// # Examples
 ///
 /// ```
@@ -67,6 +72,10 @@ where
 }
 
 /// The future returned by [`race`].
+///
+/// # Cancel safety
+///
+/// As [`race`].
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Race<F> {
     futures: Vec<Pin<Box<F>>>,

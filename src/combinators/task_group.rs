@@ -179,6 +179,10 @@ impl TaskGroup {
     ///
     /// [`GroupError`] listing each failed child's id, name and error, in the
     /// order they failed.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it before it completes cancels every child still running.
     pub fn join(self) -> GroupJoin {
         GroupJoin { group: Some(self) }
     }
@@ -328,6 +332,10 @@ impl<F> Drop for Child<F> {
 }
 
 /// The future returned by [`TaskGroup::join`].
+///
+/// # Cancel safety
+///
+/// Dropping it before it completes cancels every child still running.
 #[must_use = "futures do nothing unless awaited or spawned; dropping this cancels the group's children"]
 pub struct GroupJoin {
     group: Option<TaskGroup>,

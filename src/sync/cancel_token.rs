@@ -11,7 +11,7 @@
 //! Dropping a future cancels it, but only whoever holds the future can drop
 //! it. A token lets any task ask many others to stop, and lets them stop at
 //! a point of their choosing: they await [`CancelToken::cancelled`] (in a
-//! `select!`, say) or run their work under
+//! [`select!`](crate::select!), say) or run their work under
 //! [`run_until_cancelled`](CancelToken::run_until_cancelled). (tokio-util's
 //! `CancellationToken`; trio and asyncio cancel scopes, see
 //! [`CancelScope`](crate::combinators::CancelScope), are the same idea tied

@@ -76,7 +76,12 @@ impl<T> Lock<T> {
         }
     }
 
-    /// Waits for the lock, in line behind earlier callers. Cancel-safe.
+    /// Waits for the lock, in line behind earlier callers.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: dropped in line, it leaves the line; dropped after it was
+    /// granted the lock (before it ran), it passes the lock to the next in line.
     pub fn lock(&self) -> LockFuture<'_, T> {
         LockFuture {
             lock: &self.inner,
@@ -129,6 +134,10 @@ impl<T> fmt::Debug for Lock<T> {
 }
 
 /// The future returned by [`Lock::lock`].
+///
+/// # Cancel safety
+///
+/// Cancel-safe: see [`Lock::lock`].
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct LockFuture<'a, T> {
     lock: &'a LockInner<T>,

@@ -28,6 +28,12 @@ use super::{Header, TaskId, WaitOn, current};
 /// saying so: the output has been moved out and cannot be given twice. So
 /// does a task awaiting its own handle (it would wait for itself forever).
 ///
+/// # Cancel safety
+///
+/// Cancel-safe: dropping a future that awaits the handle (or the handle)
+/// detaches the task, which runs on. To await it again later, await
+/// `&mut handle` (in a [`select!`](crate::select!), say) and keep the handle.
+///
 /// # Examples
 ///
 /// ```
@@ -98,7 +104,7 @@ impl<T> JoinHandle<T> {
 
     /// This handle, made to cancel its task if dropped before the task
     /// finished (tokio's `AbortOnDrop`). The one obvious way to cancel the
-    /// losers of a [`race`](crate::race) or [`select`](crate::select), or a
+    /// losers of a [`race`](crate::race) or [`select`](crate::select()), or a
     /// task a [`timeout`](crate::timeout) gave up on: asyncio's
     /// `wait_for(task)` and "first result wins, cancel the rest".
     ///
@@ -312,6 +318,10 @@ impl<T> Future for JoinHandle<T> {
 /// A [`JoinHandle`] that cancels its task when dropped before the task
 /// finished: see [`JoinHandle::cancel_on_drop`]. Awaiting it is awaiting the
 /// handle.
+///
+/// # Cancel safety
+///
+/// Not cancel-safe, on purpose: dropping it cancels the task.
 #[must_use = "dropping a CancelOnDrop cancels its task"]
 pub struct CancelOnDrop<T> {
     /// Always `Some` until `into_handle` or `drop` takes it.

@@ -24,6 +24,10 @@ use super::{Instant, Sleep, sleep_until};
 /// Panics when `period` is zero (an interval of zero would never let other
 /// tasks run; use [`yield_now`](crate::yield_now) in a loop for that).
 ///
+/// # Cancel safety
+///
+/// `tick()` is cancel-safe: see [`Interval::tick`].
+///
 /// # Examples
 ///
 /// ```
@@ -66,6 +70,11 @@ pub struct Interval {
 
 impl Interval {
     /// Waits for the next tick and returns its scheduled instant.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: a dropped `tick()` loses no tick (the schedule lives in
+    /// the `Interval`); the next call returns it.
     pub async fn tick(&mut self) -> Instant {
         poll_fn(|cx| self.poll_tick(cx)).await
     }

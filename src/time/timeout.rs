@@ -35,6 +35,12 @@ use super::{Instant, Sleep, sleep, sleep_until};
 /// deadline wins. Like [`sleep`](super::sleep), a timeout made outside a
 /// running loop counts from its first poll.
 ///
+/// # Cancel safety
+///
+/// As cancel-safe as `future`: dropping the `Timeout` drops it (and the
+/// timer). A timeout that fires drops `future` too: wrap only futures whose
+/// cancellation loses nothing, or keep them outside (`timeout(d, &mut fut)`).
+///
 /// # Examples
 ///
 /// ```
@@ -59,6 +65,10 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 }
 
 /// Like [`timeout`], with an absolute deadline.
+///
+/// # Cancel safety
+///
+/// As [`timeout`].
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
         future: Box::pin(future),
@@ -70,6 +80,10 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
 ///
 /// The inner future is boxed: that pins it without unsafe code, and a
 /// `Timeout` is `Unpin` whatever it wraps.
+///
+/// # Cancel safety
+///
+/// As [`timeout`].
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Timeout<F> {
     future: Pin<Box<F>>,
