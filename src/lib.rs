@@ -97,9 +97,9 @@ pub use blocking::{spawn_blocking, to_thread};
 pub use executor::EnterGuard;
 pub use executor::interrupt_on_ctrl_c;
 pub use executor::{
-    Builder, DebugMode, Divergence, Events, ExternalWork, Interrupter, Policy, RunError,
-    RunErrorKind, RunReport, Runtime, Schedule, ScheduleError, Scheduler, StallReport, StepReport,
-    Stop, Subscription, UnknownTask, run, spawn, spawn_named,
+    Builder, DebugMode, Divergence, Events, ExternalWork, Interrupter, LoopClosed, LoopHandle,
+    Policy, RemoteHandle, RunError, RunErrorKind, RunReport, Runtime, Schedule, ScheduleError,
+    Scheduler, StallReport, StepReport, Stop, Subscription, UnknownTask, run, spawn, spawn_named,
 };
 pub use task::{
     Cancel, CancelHandle, CancelOnDrop, JoinError, JoinHandle, TaskId, TaskState, WaitOn,

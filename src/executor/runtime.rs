@@ -16,6 +16,7 @@ use super::builder::Builder;
 use super::context::{self, enter, start_driving};
 use super::controls::{DebugMode, Events, Scheduler};
 use super::core::Core;
+use super::handle::LoopHandle;
 use super::remote::{ExternalWork, Interrupter};
 use super::report::{RunError, RunErrorKind, RunReport, StepReport};
 use super::turn::Goal;
@@ -376,6 +377,25 @@ impl Runtime {
             Some(key) => Ok(self.core.cancel(key)),
             None => Err(UnknownTask(task)),
         }
+    }
+
+    /// A handle to this loop that other threads may hold: run closures on
+    /// it, spawn `Send` futures onto it and wait for their results (see
+    /// [`LoopHandle`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new();
+    /// let handle = rt.handle();
+    /// let remote = std::thread::spawn(move || handle.spawn(async { 6 * 7 }))
+    ///     .join()
+    ///     .unwrap();
+    /// rt.run_until_done().unwrap(); // the loop takes the job and runs it
+    /// assert_eq!(remote.wait().unwrap(), 42);
+    /// ```
+    pub fn handle(&self) -> LoopHandle {
+        LoopHandle::new(self.core.remote().clone())
     }
 
     /// A handle that interrupts this loop from any thread.

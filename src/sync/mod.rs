@@ -11,8 +11,9 @@
 //! | an mpmc channel (`async-channel`)       | [`Queue::split`]: [`QueueSender`], [`QueueReceiver`] |
 //! | tokio's `watch`, `broadcast`, `oneshot` | [`watch`], [`broadcast`], [`oneshot`]   |
 //! | tokio-util's `CancellationToken`        | [`CancelToken`]                         |
+//! | a thread-to-loop channel (`mpsc`)       | [`mpsc`]: `Send` senders, a receiver on the loop |
 //!
-//! All of them are single-threaded: their state is a `RefCell` behind an
+//! All of them but [`mpsc`] are single-threaded: their state is a `RefCell` behind an
 //! `Rc`, and cloning a primitive gives another handle on the same one (as
 //! passing an asyncio object around does). No atomics, no locks: only tasks
 //! of one loop, on one thread, ever touch them.
@@ -53,6 +54,7 @@ mod condition;
 mod event;
 mod lock;
 pub(crate) mod meta;
+pub mod mpsc;
 mod notify;
 pub mod oneshot;
 mod queue;
