@@ -36,7 +36,7 @@ pub use crate::clock::{ClockKind, Instant};
 pub(crate) use driver::TimerDriver;
 pub(crate) use driver::enter as enter_driver;
 pub use heap::TimerInfo;
-pub use interval::{Interval, interval};
+pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
 

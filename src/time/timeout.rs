@@ -135,6 +135,11 @@ pub struct Elapsed {
 }
 
 impl Elapsed {
+    /// The error of a deadline at `deadline` that passed.
+    pub(crate) fn at(deadline: Instant) -> Elapsed {
+        Elapsed { deadline }
+    }
+
     /// The deadline that passed.
     pub fn deadline(&self) -> Instant {
         self.deadline
