@@ -173,6 +173,52 @@ pub use combinators::{
 #[cfg(feature = "macros")]
 pub use evloop_macros::test;
 
+/// Runs an `async fn main` on an evloop [`Runtime`] (tokio's
+/// `#[tokio::main]`; asyncio's `asyncio.run(main())`).
+///
+/// ```text
+/// #[evloop::main]                        the real clock, default settings
+/// #[evloop::main(clock = "virtual")]     sleeps take no time
+/// #[evloop::main(debug)]                 debug mode on (`debug = false`: off)
+/// ```
+///
+/// `main` may return `()` or anything `main` may (a `Result`). It becomes a
+/// plain `fn main` that builds the runtime and `block_on`s the body. Needs
+/// the `macros` feature (on by default).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// #[evloop::main(clock = "virtual")]
+/// async fn main() -> Result<(), String> {
+///     let start = evloop::time::Instant::now();
+///     evloop::sleep(Duration::from_secs(60)).await; // instant
+///     assert_eq!(start.elapsed(), Duration::from_secs(60));
+///     Ok(())
+/// }
+/// ```
+///
+/// Mistakes are compile errors that say what to write instead:
+///
+/// ```compile_fail
+/// #[evloop::main]
+/// fn main() {} // error: #[evloop::main] runs an `async fn`
+/// ```
+///
+/// ```compile_fail
+/// #[evloop::main(clock = "wall")] // error: `clock` takes "real" or "virtual"
+/// async fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[evloop::main(workers = 4)] // error: unknown option `workers`
+/// async fn main() {}
+/// ```
+#[cfg(feature = "macros")]
+pub use evloop_macros::main;
+
 /// The README's examples, run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
@@ -187,6 +233,11 @@ pub struct TestingChapterDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/event-loop.md")]
 pub struct EventLoopChapterDoctests;
+/// The code blocks of docs/from-tokio.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/from-tokio.md")]
+pub struct FromTokioChapterDoctests;
+
 /// The code in `docs/reactor.md` runs as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../docs/reactor.md")]

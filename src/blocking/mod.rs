@@ -99,6 +99,7 @@ impl<T> std::fmt::Debug for ToThread<T> {
 /// let failed = rt.block_on(async { evloop::to_thread(|| -> u8 { panic!("boom") }).await });
 /// assert_eq!(failed.unwrap_err().panic_message(), Some("boom"));
 /// ```
+#[doc(alias = "run_in_executor")]
 pub fn to_thread<F, T>(f: F) -> ToThread<T>
 where
     F: FnOnce() -> T + Send + 'static,

@@ -48,6 +48,7 @@ use std::task::{Context, Poll};
 ///     assert_eq!(start.elapsed(), Duration::from_secs(3)); // not 6
 /// });
 /// ```
+#[doc(alias = "try_join_all")]
 pub fn gather<I, F, T, E>(futures: I) -> Gather<F>
 where
     I: IntoIterator<Item = F>,
@@ -79,6 +80,7 @@ where
 /// assert_eq!(outcomes[0], Ok(1));
 /// assert_eq!(outcomes[1].as_ref().unwrap_err().panic_message(), Some("boom"));
 /// ```
+#[doc(alias = "join_all")]
 pub fn gather_all<I, F>(futures: I) -> GatherAll<F>
 where
     I: IntoIterator<Item = F>,

@@ -61,6 +61,7 @@ use std::task::{Context, Poll};
 /// assert_eq!(states, [TaskState::Cancelled, TaskState::Done, TaskState::Cancelled]);
 /// assert_eq!(rt.now().since_start(), Duration::from_secs(1)); // nobody waited for the losers
 /// ```
+#[doc(alias = "select_all")]
 pub fn race<I, F>(futures: I) -> Race<F>
 where
     I: IntoIterator<Item = F>,

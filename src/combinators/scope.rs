@@ -79,6 +79,7 @@ thread_local! {
 /// });
 /// ```
 #[derive(Clone)]
+#[doc(alias = "asyncio_timeout")]
 pub struct CancelScope {
     state: Rc<State>,
 }

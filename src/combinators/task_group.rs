@@ -63,6 +63,7 @@ use crate::{JoinError, JoinHandle, TaskId};
 /// assert_eq!(err.failures()[0].name, "broken");
 /// assert_eq!(err.to_string(), "1 child of the task group failed: 'broken' (#3): disk full");
 /// ```
+#[doc(alias = "nursery")]
 pub struct TaskGroup {
     state: Rc<GroupState>,
 }
@@ -102,6 +103,8 @@ impl TaskGroup {
     /// # Panics
     ///
     /// Outside a running loop, as [`spawn`](crate::spawn).
+    #[doc(alias = "create_task")]
+    #[doc(alias = "start_soon")]
     pub fn spawn<F, T, E>(&self, future: F) -> JoinHandle<T>
     where
         F: Future<Output = Result<T, E>> + 'static,

@@ -88,6 +88,7 @@ impl LoopHandle {
     /// assert!(evloop::LoopHandle::current().is_none());
     /// evloop::run(async { assert!(evloop::LoopHandle::current().is_some()) });
     /// ```
+    #[doc(alias = "get_running_loop")]
     pub fn current() -> Option<LoopHandle> {
         context::with_core(|core| LoopHandle::new(core.remote().clone()))
     }
@@ -426,6 +427,7 @@ impl<T: Send + 'static> RemoteHandle<T> {
     /// went away before it finished, or if this is the loop's own thread and
     /// the task has not finished (blocking there would stop the loop that
     /// must run the task: await the handle instead).
+    #[doc(alias = "result")]
     pub fn wait(self) -> Result<T, JoinError> {
         if std::thread::current().id() == self.loop_thread {
             let mut s = self.slot.lock();

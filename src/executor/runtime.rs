@@ -48,6 +48,8 @@ use crate::time::{ClockKind, Instant};
 /// assert_eq!(rt.now().since_start(), Duration::from_secs(2));
 /// assert_eq!((rt.block_on(a).unwrap(), rt.block_on(b).unwrap()), ('a', 'b'));
 /// ```
+#[doc(alias = "EventLoop")]
+#[doc(alias = "loop")]
 pub struct Runtime {
     core: Rc<Core>,
 }
@@ -97,6 +99,7 @@ impl Runtime {
     /// let rt = evloop::Runtime::new();
     /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
     /// ```
+    #[doc(alias = "run_until_complete")]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self.try_block_on(future) {
             Ok(out) => out,

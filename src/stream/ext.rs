@@ -33,6 +33,7 @@ pub trait StreamExt: Stream {
     /// (queues, receivers, generators, `as_completed`, the adapters over
     /// them) keeps what it had not yet given, so a dropped `next()` loses
     /// nothing.
+    #[doc(alias = "anext")]
     fn next(&mut self) -> Next<'_, Self>
     where
         Self: Unpin,

@@ -55,6 +55,7 @@ use super::Stream;
 /// });
 /// assert_eq!(chunks, ["chunk 0", "chunk 1", "chunk 2"]);
 /// ```
+#[doc(alias = "async_generator")]
 pub fn generate<T, F, Fut>(body: F) -> Generator<T>
 where
     T: 'static,

@@ -64,6 +64,7 @@ use crate::inspect::{InspectPrimitive, PrimitiveInfo};
 ///     assert_eq!(worker.await.unwrap(), 7);
 /// });
 /// ```
+#[doc(alias = "Condvar")]
 pub struct Condition<T> {
     inner: Rc<CondInner<T>>,
 }

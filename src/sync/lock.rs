@@ -39,6 +39,7 @@ use super::semaphore::{Acquire, Semaphore, SemaphorePermit};
 ///     assert_eq!(*counter.lock().await, 3);
 /// });
 /// ```
+#[doc(alias = "Mutex")]
 pub struct Lock<T> {
     inner: Rc<LockInner<T>>,
 }

@@ -233,6 +233,7 @@ impl Semaphore {
     /// sem.add_permits(usize::MAX); // instant: no loop over the permits
     /// assert_eq!(sem.available_permits(), usize::MAX);
     /// ```
+    #[doc(alias = "release")]
     pub fn add_permits(&self, n: usize) {
         let woken = {
             let mut s = self.inner.state.borrow_mut();

@@ -44,6 +44,7 @@ use super::{Header, TaskId, WaitOn, current};
 /// assert_eq!(out.unwrap(), 42);
 /// ```
 #[must_use = "dropping a JoinHandle detaches the task: it still runs, but its result and any panic are lost"]
+#[doc(alias = "Task")]
 pub struct JoinHandle<T> {
     output: OutputRef<T>,
     host: Weak<dyn Host>,
@@ -69,6 +70,7 @@ impl<T> JoinHandle<T> {
     }
 
     /// True once the task has returned, panicked or been cancelled (asyncio's `done()`).
+    #[doc(alias = "done")]
     pub fn is_finished(&self) -> bool {
         self.header().state.is_finished()
     }

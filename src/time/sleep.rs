@@ -44,6 +44,7 @@ use crate::task::{WaitOn, current};
 /// });
 /// assert_eq!(took, Duration::from_secs(3600));
 /// ```
+#[doc(alias = "delay_for")]
 pub fn sleep(duration: Duration) -> Sleep {
     match driver::current() {
         Some(driver) => sleep_until(driver.now() + duration),

@@ -57,6 +57,7 @@ use super::{Instant, Sleep, sleep, sleep_until};
 /// let t = timeout(Duration::from_secs(1), std::future::pending::<()>());
 /// assert!(rt.block_on(t).is_err());
 /// ```
+#[doc(alias = "wait_for")]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future: Box::pin(future),

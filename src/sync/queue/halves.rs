@@ -44,6 +44,7 @@ impl<T: 'static> Queue<T> {
     /// });
     /// assert_eq!(got, [0, 1, 2, 3, 4]);
     /// ```
+    #[doc(alias = "channel")]
     pub fn split(self) -> (QueueSender<T>, QueueReceiver<T>) {
         {
             let mut s = self.inner.state.borrow_mut();
