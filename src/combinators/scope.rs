@@ -120,17 +120,55 @@ impl Default for CancelScope {
 
 impl CancelScope {
     /// A scope with no deadline: it fires only on [`cancel`](CancelScope::cancel).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::combinators::CancelScope;
+    ///
+    /// let scope = CancelScope::new();
+    /// assert_eq!(scope.deadline(), None);
+    /// scope.cancel(); // fires it
+    /// assert_eq!(evloop::run(scope.run(std::future::pending::<()>())), None);
+    /// ```
     pub fn new() -> CancelScope {
         CancelScope::with(Deadline::None)
     }
 
     /// A scope that fires at `deadline`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use evloop::{combinators::CancelScope, time::Instant};
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// let out = rt.block_on(async {
+    ///     let scope = CancelScope::with_deadline(Instant::now() + Duration::from_secs(1));
+    ///     scope.run(evloop::sleep(Duration::from_secs(2))).await
+    /// });
+    /// assert_eq!(out, None);
+    /// ```
     pub fn with_deadline(deadline: Instant) -> CancelScope {
         CancelScope::with(Deadline::At(deadline))
     }
 
     /// A scope that fires `duration` from now (from its first poll when
     /// made outside a running loop).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use evloop::combinators::CancelScope;
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// let out = rt.block_on(async {
+    ///     CancelScope::after(Duration::from_secs(5)).run(async { "quick" }).await
+    /// });
+    /// assert_eq!(out, Some("quick"));
+    /// ```
     pub fn after(duration: Duration) -> CancelScope {
         CancelScope::with(match now_if_running() {
             Some(now) => Deadline::At(now + duration),
@@ -140,6 +178,28 @@ impl CancelScope {
 
     /// A shielded scope with no deadline: enclosing scopes that fire wait
     /// until its work is done (trio's `CancelScope(shield=True)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use evloop::combinators::{CancelScope, move_on_after};
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// let saved = rt.block_on(async {
+    ///     let saved = std::cell::Cell::new(false);
+    ///     let out = move_on_after(Duration::from_secs(1), async {
+    ///         // The outer deadline passes in here, and waits for it.
+    ///         CancelScope::shielded().run(evloop::sleep(Duration::from_secs(2))).await;
+    ///         saved.set(true);
+    ///         evloop::sleep(Duration::from_secs(10)).await; // cancelled here
+    ///     })
+    ///     .await;
+    ///     assert_eq!(out, None);
+    ///     saved.get()
+    /// });
+    /// assert!(saved);
+    /// ```
     pub fn shielded() -> CancelScope {
         let scope = CancelScope::new();
         scope.state.shield.set(true);
@@ -161,6 +221,19 @@ impl CancelScope {
 
     /// The deadline, if there is one (and it is known: a scope made outside
     /// a loop learns it at its first poll).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use evloop::{combinators::CancelScope, time::Instant};
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// rt.block_on(async {
+    ///     let scope = CancelScope::after(Duration::from_secs(3));
+    ///     assert_eq!(scope.deadline(), Some(Instant::START + Duration::from_secs(3)));
+    /// });
+    /// ```
     #[doc(alias = "when")]
     pub fn deadline(&self) -> Option<Instant> {
         match self.state.deadline.get() {
@@ -172,6 +245,21 @@ impl CancelScope {
     /// Moves the deadline (asyncio's `Timeout.reschedule`; trio's `scope.deadline
     /// = t`): `None` removes it. A deadline already in the past fires at the
     /// work's next poll, which this schedules.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use evloop::{combinators::CancelScope, time::Instant};
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// let out = rt.block_on(async {
+    ///     let scope = CancelScope::after(Duration::from_secs(1));
+    ///     scope.reschedule(Some(Instant::now() + Duration::from_secs(5))); // more time
+    ///     scope.run(evloop::sleep(Duration::from_secs(3))).await
+    /// });
+    /// assert_eq!(out, Some(()));
+    /// ```
     pub fn reschedule(&self, deadline: Option<Instant>) {
         self.state.deadline.set(match deadline {
             Some(at) => Deadline::At(at),
@@ -181,12 +269,37 @@ impl CancelScope {
     }
 
     /// Fires the scope now, whatever its deadline (trio's `scope.cancel()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::combinators::CancelScope;
+    ///
+    /// let scope = CancelScope::new();
+    /// let s = scope.clone();
+    /// let out = evloop::run(scope.run(async move {
+    ///     s.cancel(); // from inside: at the next await
+    ///     evloop::yield_now().await;
+    ///     "not reached"
+    /// }));
+    /// assert_eq!(out, None);
+    /// assert!(scope.cancelled_caught());
+    /// ```
     pub fn cancel(&self) {
         self.state.cancel_called.set(true);
         self.state.wake();
     }
 
     /// True once the scope fired or was cancelled (trio's `cancel_called`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let scope = evloop::combinators::CancelScope::new();
+    /// assert!(!scope.cancel_called());
+    /// scope.cancel();
+    /// assert!(scope.cancel_called());
+    /// ```
     pub fn cancel_called(&self) -> bool {
         self.state.cancel_called.get()
     }
@@ -194,6 +307,16 @@ impl CancelScope {
     /// True if the scope ended its work (trio's `cancelled_caught`; asyncio's
     /// `Timeout.expired()`): false if the work finished first, even when the
     /// scope fired after.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let scope = evloop::combinators::CancelScope::new();
+    /// scope.cancel();
+    /// // Work that finishes at its first poll wins even so: nothing was caught.
+    /// assert_eq!(evloop::run(scope.run(async { 1 })), Some(1));
+    /// assert!(scope.cancel_called() && !scope.cancelled_caught());
+    /// ```
     #[doc(alias = "expired")]
     pub fn cancelled_caught(&self) -> bool {
         self.state.caught.get()
@@ -201,6 +324,14 @@ impl CancelScope {
 
     /// Raises or lowers the shield while the scope runs (trio's
     /// `scope.shield = …`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let scope = evloop::combinators::CancelScope::new();
+    /// scope.set_shield(true);
+    /// assert!(scope.is_shielded());
+    /// ```
     pub fn set_shield(&self, on: bool) {
         if self.state.shield.replace(on) != on {
             self.state.wake();
@@ -208,6 +339,12 @@ impl CancelScope {
     }
 
     /// True if the scope is shielded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(evloop::combinators::CancelScope::shielded().is_shielded());
+    /// ```
     pub fn is_shielded(&self) -> bool {
         self.state.shield.get()
     }
@@ -219,6 +356,17 @@ impl CancelScope {
     /// # Cancel safety
     ///
     /// As cancel-safe as `work`: dropping this drops it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use evloop::combinators::CancelScope;
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// let scope = CancelScope::after(Duration::from_secs(1));
+    /// assert_eq!(rt.block_on(scope.run(evloop::sleep(Duration::from_secs(9)))), None);
+    /// ```
     pub fn run<F: Future>(&self, work: F) -> MoveOn<F> {
         MoveOn {
             scoped: Scoped::new(self.clone(), None, work),
@@ -231,6 +379,18 @@ impl CancelScope {
     /// # Cancel safety
     ///
     /// As cancel-safe as `work`: dropping this drops it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use evloop::combinators::CancelScope;
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// let scope = CancelScope::after(Duration::from_secs(1));
+    /// let err = rt.block_on(scope.run_or_fail(evloop::sleep(Duration::from_secs(9)))).unwrap_err();
+    /// assert!(err.deadline.is_some());
+    /// ```
     pub fn run_or_fail<F: Future>(&self, work: F) -> FailAfter<F> {
         FailAfter {
             scoped: Scoped::new(self.clone(), None, work),
@@ -280,6 +440,19 @@ pub fn move_on_after<F: Future>(duration: Duration, work: F) -> MoveOn<F> {
 /// # Cancel safety
 ///
 /// As cancel-safe as `work`: dropping this drops it.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use evloop::{combinators::move_on_at, time::Instant};
+///
+/// let rt = evloop::Runtime::builder().virtual_clock().build();
+/// let out = rt.block_on(async {
+///     move_on_at(Instant::now() + Duration::from_secs(2), async { 5 }).await
+/// });
+/// assert_eq!(out, Some(5));
+/// ```
 pub fn move_on_at<F: Future>(deadline: Instant, work: F) -> MoveOn<F> {
     CancelScope::with_deadline(deadline).run(work)
 }
@@ -314,6 +487,19 @@ pub fn fail_after<F: Future>(duration: Duration, work: F) -> FailAfter<F> {
 /// # Cancel safety
 ///
 /// As cancel-safe as `work`: dropping this drops it.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use evloop::{combinators::fail_at, time::Instant};
+///
+/// let rt = evloop::Runtime::builder().virtual_clock().build();
+/// let out = rt.block_on(async {
+///     fail_at(Instant::now() + Duration::from_secs(2), evloop::sleep(Duration::from_secs(3))).await
+/// });
+/// assert!(out.is_err());
+/// ```
 pub fn fail_at<F: Future>(deadline: Instant, work: F) -> FailAfter<F> {
     CancelScope::with_deadline(deadline).run_or_fail(work)
 }
@@ -466,6 +652,17 @@ impl<F> Drop for Scoped<F> {
 /// # Cancel safety
 ///
 /// As cancel-safe as the work it runs: dropping this drops it.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let rt = evloop::Runtime::builder().virtual_clock().build();
+/// let work: evloop::combinators::MoveOn<_> =
+///     evloop::combinators::move_on_after(Duration::from_secs(1), async { 1 });
+/// assert_eq!(rt.block_on(work), Some(1));
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct MoveOn<F> {
     scoped: Scoped<F>,
@@ -474,6 +671,18 @@ pub struct MoveOn<F> {
 impl<F> MoveOn<F> {
     /// The scope: move its deadline, cancel it, shield it, or ask whether
     /// it fired.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// let work = evloop::combinators::move_on_after(Duration::from_secs(1), evloop::sleep(Duration::from_secs(5)));
+    /// let scope = work.scope().clone();
+    /// rt.block_on(work);
+    /// assert!(scope.cancelled_caught());
+    /// ```
     pub fn scope(&self) -> &CancelScope {
         &self.scoped.scope
     }
@@ -495,6 +704,17 @@ impl<F> Unpin for MoveOn<F> {}
 /// # Cancel safety
 ///
 /// As cancel-safe as the work it runs: dropping this drops it.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let rt = evloop::Runtime::builder().virtual_clock().build();
+/// let work: evloop::combinators::FailAfter<_> =
+///     evloop::combinators::fail_after(Duration::from_secs(1), async { 1 });
+/// assert_eq!(rt.block_on(work), Ok(1));
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct FailAfter<F> {
     scoped: Scoped<F>,
@@ -503,6 +723,17 @@ pub struct FailAfter<F> {
 impl<F> FailAfter<F> {
     /// The scope: move its deadline, cancel it, shield it, or ask whether
     /// it fired.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// let work = evloop::combinators::fail_after(Duration::from_secs(1), evloop::sleep(Duration::from_secs(5)));
+    /// work.scope().reschedule(None); // no deadline after all
+    /// assert_eq!(rt.block_on(work), Ok(()));
+    /// ```
     pub fn scope(&self) -> &CancelScope {
         &self.scoped.scope
     }
@@ -529,6 +760,14 @@ impl<F> Unpin for FailAfter<F> {}
 /// # Cancel safety
 ///
 /// As cancel-safe as the work it runs: dropping this drops it.
+///
+/// # Examples
+///
+/// ```
+/// let token = evloop::sync::CancelToken::new();
+/// let work: evloop::combinators::RunUntilCancelled<_> = token.run_until_cancelled(async { 3 });
+/// assert_eq!(evloop::run(work), Some(3));
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct RunUntilCancelled<F> {
     scoped: Scoped<F>,
@@ -544,6 +783,14 @@ impl<F: Future> RunUntilCancelled<F> {
 
 impl<F> RunUntilCancelled<F> {
     /// The token it waits on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = evloop::sync::CancelToken::named("stop");
+    /// let work = token.run_until_cancelled(async {});
+    /// assert_eq!(work.token().unwrap().name(), "stop");
+    /// ```
     pub fn token(&self) -> Option<&CancelToken> {
         self.scoped.token.as_ref().map(|(t, _)| t)
     }
@@ -577,6 +824,17 @@ debug_scoped!(RunUntilCancelled);
 
 /// The work of a [`fail_after`] / [`fail_at`] scope did not finish in time
 /// (trio's `TooSlowError`), or the scope was cancelled by hand.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use evloop::combinators::{TooSlow, fail_after};
+///
+/// let rt = evloop::Runtime::builder().virtual_clock().build();
+/// let err: TooSlow = rt.block_on(fail_after(Duration::from_secs(1), std::future::pending::<()>())).unwrap_err();
+/// assert_eq!(err.deadline.map(|d| d.since_start()), Some(Duration::from_secs(1)));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TooSlow {
     /// The deadline that passed; `None` if the scope was cancelled by hand.

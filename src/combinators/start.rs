@@ -27,6 +27,24 @@ use crate::{JoinHandle, TaskId};
 
 /// The child's side of [`TaskGroup::start`]: call
 /// [`started`](TaskStatus::started) once ready.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::combinators::{TaskGroup, TaskStatus};
+///
+/// evloop::run(async {
+///     let group = TaskGroup::new();
+///     let ready = group
+///         .start(|status: TaskStatus<&str>| async move {
+///             status.started("listening");
+///             Ok::<_, String>(())
+///         })
+///         .await;
+///     assert_eq!(ready.unwrap(), "listening");
+///     group.join().await.unwrap();
+/// });
+/// ```
 pub struct TaskStatus<V> {
     tx: oneshot::Sender<V>,
 }
@@ -35,6 +53,26 @@ impl<V> TaskStatus<V> {
     /// Tells the task that called `start` that this child is ready, giving
     /// it `value` (trio's `task_status.started(value)`). The child goes on
     /// running in its group.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::combinators::{TaskGroup, TaskStatus};
+    ///
+    /// evloop::run(async {
+    ///     let group = TaskGroup::new();
+    ///     let n = group
+    ///         .start(|status: TaskStatus<u32>| async move {
+    ///             status.started(1);
+    ///             evloop::yield_now().await; // still running, in the group
+    ///             Ok::<_, String>(())
+    ///         })
+    ///         .await
+    ///         .unwrap();
+    ///     assert_eq!(n, 1);
+    ///     group.join().await.unwrap();
+    /// });
+    /// ```
     pub fn started(self, value: V) {
         // If the caller is gone, the child was cancelled with it: there is
         // nobody to tell, and nothing to do.
@@ -117,6 +155,25 @@ impl TaskGroup {
     /// # Cancel safety
     ///
     /// As [`start`](TaskGroup::start).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::combinators::{TaskGroup, TaskStatus};
+    ///
+    /// evloop::run(async {
+    ///     let group = TaskGroup::new();
+    ///     let err = group
+    ///         .start_named("quitter", |status: TaskStatus<()>| async move {
+    ///             drop(status); // never calls started()
+    ///             Ok::<_, String>(())
+    ///         })
+    ///         .await
+    ///         .unwrap_err();
+    ///     assert_eq!(err.name, "quitter");
+    ///     let _ = group.join().await;
+    /// });
+    /// ```
     pub fn start_named<C, F, V, T, E>(&self, name: impl Into<String>, child: C) -> Start<V, T>
     where
         C: FnOnce(TaskStatus<V>) -> F,
@@ -138,6 +195,22 @@ impl TaskGroup {
 /// # Cancel safety
 ///
 /// Dropping it before the child called `started` cancels the child.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::combinators::{Start, TaskGroup, TaskStatus};
+///
+/// evloop::run(async {
+///     let group = TaskGroup::new();
+///     let start: Start<u8, ()> = group.start(|status: TaskStatus<u8>| async move {
+///         status.started(7);
+///         Ok::<_, String>(())
+///     });
+///     assert_eq!(start.await.unwrap(), 7);
+///     group.join().await.unwrap();
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned; dropping this cancels a child still starting"]
 pub struct Start<V, T> {
     rx: oneshot::Receiver<V>,
@@ -205,6 +278,25 @@ impl<V, T> fmt::Debug for Start<V, T> {
 
 /// The child of [`TaskGroup::start`] ended without calling
 /// [`TaskStatus::started`].
+///
+/// # Examples
+///
+/// ```
+/// use evloop::combinators::{StartError, TaskGroup, TaskStatus};
+///
+/// evloop::run(async {
+///     let group = TaskGroup::new();
+///     let err: StartError = group
+///         .start(|status: TaskStatus<()>| async move {
+///             let _unused = status;
+///             Err::<(), _>("no port".to_string())
+///         })
+///         .await
+///         .unwrap_err();
+///     assert!(err.to_string().contains("failed (no port)"));
+///     let _ = group.join().await;
+/// });
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StartError {
     /// The child's id.

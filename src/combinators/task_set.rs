@@ -141,11 +141,25 @@ impl<T: 'static> Default for TaskSet<T> {
 
 impl<T: 'static> TaskSet<T> {
     /// An empty set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let set: evloop::TaskSet<u8> = evloop::TaskSet::new();
+    /// assert!(set.is_empty());
+    /// ```
     pub fn new() -> TaskSet<T> {
         TaskSet::build(None)
     }
 
     /// An empty named set (the name shows in snapshots).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let set: evloop::TaskSet<u8> = evloop::TaskSet::named("workers");
+    /// assert_eq!(set.name(), "workers");
+    /// ```
     pub fn named(name: impl Into<String>) -> TaskSet<T> {
         TaskSet::build(Some(name.into()))
     }
@@ -171,6 +185,22 @@ impl<T: 'static> TaskSet<T> {
     /// # Panics
     ///
     /// Outside a running loop, as [`spawn`](crate::spawn).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let set = evloop::TaskSet::new();
+    ///     set.spawn(async { 1 });
+    ///     set.spawn(async { 2 });
+    ///     assert_eq!(set.len(), 2);
+    ///     let mut sum = 0;
+    ///     while let Some(r) = set.join_next().await {
+    ///         sum += r.unwrap();
+    ///     }
+    ///     assert_eq!(sum, 3);
+    /// });
+    /// ```
     #[doc(alias = "create_task")]
     pub fn spawn<F>(&self, future: F) -> CancelHandle
     where
@@ -186,6 +216,18 @@ impl<T: 'static> TaskSet<T> {
     /// # Panics
     ///
     /// Outside a running loop, as [`spawn`](crate::spawn).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let set = evloop::TaskSet::new();
+    ///     let handle = set.spawn_named("fetch", std::future::pending::<()>());
+    ///     assert_eq!(handle.name(), "fetch");
+    ///     handle.cancel();
+    ///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
+    /// });
+    /// ```
     pub fn spawn_named<F>(&self, name: impl Into<String>, future: F) -> CancelHandle
     where
         F: Future<Output = T> + 'static,
@@ -228,6 +270,22 @@ impl<T: 'static> TaskSet<T> {
     ///
     /// Cancel-safe: a dropped `join_next` takes no result; the next call
     /// gets it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// rt.block_on(async {
+    ///     let set = evloop::TaskSet::new();
+    ///     set.spawn(async { evloop::sleep(Duration::from_secs(2)).await; "slow" });
+    ///     set.spawn(async { evloop::sleep(Duration::from_secs(1)).await; "fast" });
+    ///     assert_eq!(set.join_next().await.unwrap().unwrap(), "fast");
+    ///     assert_eq!(set.join_next().await.unwrap().unwrap(), "slow");
+    ///     assert!(set.join_next().await.is_none());
+    /// });
+    /// ```
     pub fn join_next(&self) -> JoinNext<'_, T> {
         JoinNext {
             set: self,
@@ -240,11 +298,34 @@ impl<T: 'static> TaskSet<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe, as `join_next`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let set = evloop::TaskSet::new();
+    ///     let id = set.spawn(async { 5 }).id();
+    ///     let (got, result) = set.join_next_with_id().await.unwrap();
+    ///     assert_eq!((got, result.unwrap()), (id, 5));
+    /// });
+    /// ```
     pub fn join_next_with_id(&self) -> JoinNextWithId<'_, T> {
         JoinNextWithId(self.join_next())
     }
 
     /// The next finished member's result, if one has finished (no waiting).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let set = evloop::TaskSet::new();
+    ///     set.spawn(async { 1 });
+    ///     assert!(set.try_join_next().is_none(), "not run yet");
+    ///     evloop::yield_now().await;
+    ///     assert_eq!(set.try_join_next().unwrap().unwrap(), 1);
+    /// });
+    /// ```
     pub fn try_join_next(&self) -> Option<Result<T, JoinError>> {
         match self.poll_join_next(&mut None, None) {
             Poll::Ready(Some((_, result))) => Some(result),
@@ -254,6 +335,17 @@ impl<T: 'static> TaskSet<T> {
 
     /// Cancels every member still running (tokio's `abort_all`); their
     /// results (`JoinError::is_cancelled`) still come out of `join_next`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let set = evloop::TaskSet::new();
+    ///     set.spawn(std::future::pending::<()>());
+    ///     set.cancel_all();
+    ///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
+    /// });
+    /// ```
     #[doc(alias = "abort_all")]
     pub fn cancel_all(&self) {
         // Copied out first: a cancel runs destructors, which may spawn.
@@ -275,22 +367,59 @@ impl<T: 'static> TaskSet<T> {
     /// # Cancel safety
     ///
     /// Dropping it early leaves the results not yet collected in the set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let set = evloop::TaskSet::new();
+    ///     for _ in 0..3 {
+    ///         set.spawn(std::future::pending::<()>());
+    ///     }
+    ///     set.shutdown().await;
+    ///     assert!(set.is_empty());
+    /// });
+    /// ```
     pub async fn shutdown(&self) {
         self.cancel_all();
         while self.join_next().await.is_some() {}
     }
 
     /// Members not yet joined (running, or finished with a result waiting).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let set = evloop::TaskSet::new();
+    ///     set.spawn(async {});
+    ///     assert_eq!(set.len(), 1);
+    /// });
+    /// ```
     pub fn len(&self) -> usize {
         self.handles.borrow().len
     }
 
     /// True if the set has no member left to join.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let set: evloop::TaskSet<()> = evloop::TaskSet::new();
+    /// assert!(set.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The set's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let set: evloop::TaskSet<()> = evloop::TaskSet::named("pool");
+    /// assert_eq!(set.name(), "pool");
+    /// ```
     pub fn name(&self) -> &str {
         &self.shared.meta.name
     }
@@ -418,6 +547,17 @@ impl InspectPrimitive for Shared {
 /// # Cancel safety
 ///
 /// Cancel-safe: see [`TaskSet::join_next`].
+///
+/// # Examples
+///
+/// ```
+/// evloop::run(async {
+///     let set = evloop::TaskSet::new();
+///     set.spawn(async { 'x' });
+///     let next: evloop::combinators::JoinNext<'_, char> = set.join_next();
+///     assert_eq!(next.await.unwrap().unwrap(), 'x');
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct JoinNext<'a, T> {
     set: &'a TaskSet<T>,
@@ -461,6 +601,17 @@ impl<T> Drop for JoinNext<'_, T> {
 /// # Cancel safety
 ///
 /// Cancel-safe: see [`TaskSet::join_next`].
+///
+/// # Examples
+///
+/// ```
+/// evloop::run(async {
+///     let set = evloop::TaskSet::new();
+///     set.spawn(async { 'y' });
+///     let next: evloop::combinators::JoinNextWithId<'_, char> = set.join_next_with_id();
+///     assert_eq!(next.await.unwrap().1.unwrap(), 'y');
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned"]
 #[derive(Debug)]
 pub struct JoinNextWithId<'a, T>(JoinNext<'a, T>);

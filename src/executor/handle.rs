@@ -138,6 +138,18 @@ impl LoopHandle {
     /// this thread can await, or block on (asyncio's
     /// `run_coroutine_threadsafe(coro, loop)`, which returns a
     /// `concurrent.futures.Future`). See [`spawn_named`](LoopHandle::spawn_named).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new();
+    /// let handle = rt.handle();
+    /// let remote = std::thread::spawn(move || handle.spawn(async { "computed on the loop" }))
+    ///     .join()
+    ///     .unwrap();
+    /// rt.run_until_done().unwrap();
+    /// assert_eq!(remote.wait().unwrap(), "computed on the loop");
+    /// ```
     #[doc(alias = "run_coroutine_threadsafe")]
     pub fn spawn<F>(&self, future: F) -> RemoteHandle<F::Output>
     where
@@ -156,6 +168,16 @@ impl LoopHandle {
     /// one loop and are not `Send`, so a future that uses them cannot
     /// cross threads: send a closure that makes it on the loop instead,
     /// with [`spawn_with`](LoopHandle::spawn_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new();
+    /// let remote = rt.handle().spawn_named("from elsewhere", async { 1 });
+    /// rt.run_until_done().unwrap();
+    /// assert!(rt.snapshot().task_named("from elsewhere").is_some());
+    /// assert_eq!(remote.wait().unwrap(), 1);
+    /// ```
     pub fn spawn_named<F>(&self, name: impl Into<String>, future: F) -> RemoteHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -222,11 +244,34 @@ impl LoopHandle {
 
     /// A promise that this thread may still wake a task of the loop: while
     /// it lives, the virtual clock waits (see [`ExternalWork`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// let handle = rt.handle();
+    /// let promise = handle.external_work(); // virtual time waits while it lives
+    /// let worker = std::thread::spawn(move || {
+    ///     let _promise = promise;
+    ///     handle.call_soon_threadsafe(|| ()).unwrap();
+    /// });
+    /// rt.spawn(evloop::sleep(std::time::Duration::from_secs(1))).detach();
+    /// rt.run_until_done().unwrap();
+    /// worker.join().unwrap();
+    /// ```
     pub fn external_work(&self) -> ExternalWork {
         ExternalWork::new(self.remote.clone())
     }
 
     /// A handle that interrupts the loop (see [`Interrupter`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new();
+    /// rt.handle().interrupter().interrupt();
+    /// assert!(rt.take_interrupt());
+    /// ```
     pub fn interrupter(&self) -> Interrupter {
         Interrupter {
             remote: self.remote.clone(),
@@ -234,6 +279,16 @@ impl LoopHandle {
     }
 
     /// True once the runtime is gone: everything sent is refused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new();
+    /// let handle = rt.handle();
+    /// assert!(!handle.is_closed());
+    /// drop(rt);
+    /// assert!(handle.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.remote.is_closed()
     }
@@ -410,6 +465,17 @@ impl<F: Future> Drop for RemoteTask<F> {
 ///
 /// Cancel-safe: dropping a future that awaits it detaches the task, which
 /// runs on; await `&mut handle` to keep the result reachable.
+///
+/// # Examples
+///
+/// ```
+/// let rt = evloop::Runtime::new();
+/// let remote: evloop::RemoteHandle<u8> = rt.handle().spawn(async { 3 });
+/// rt.run_until_done().unwrap();
+/// assert!(remote.is_finished());
+/// // Awaited on another runtime (any executor will do):
+/// assert_eq!(evloop::Runtime::new().block_on(remote).unwrap(), 3);
+/// ```
 #[must_use = "dropping a RemoteHandle detaches the task: it still runs, but its result is lost"]
 pub struct RemoteHandle<T> {
     slot: Arc<Slot<T>>,
@@ -427,6 +493,17 @@ impl<T: Send + 'static> RemoteHandle<T> {
     /// went away before it finished, or if this is the loop's own thread and
     /// the task has not finished (blocking there would stop the loop that
     /// must run the task: await the handle instead).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new();
+    /// let handle = rt.handle();
+    /// let answer = rt.block_on(async move {
+    ///     evloop::to_thread(move || handle.spawn(async { 2 + 2 }).wait()).await.unwrap()
+    /// });
+    /// assert_eq!(answer.unwrap(), 4);
+    /// ```
     #[doc(alias = "result")]
     pub fn wait(self) -> Result<T, JoinError> {
         if std::thread::current().id() == self.loop_thread {
@@ -465,17 +542,47 @@ impl<T: Send + 'static> RemoteHandle<T> {
     }
 
     /// True once the task finished (its result is ready).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new();
+    /// let remote = rt.handle().spawn(async {});
+    /// assert!(!remote.is_finished());
+    /// rt.run_until_done().unwrap();
+    /// assert!(remote.is_finished());
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.slot.lock().result.is_some()
     }
 
     /// The task's id, once the loop has started it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new();
+    /// let remote = rt.handle().spawn(async {});
+    /// assert_eq!(remote.id(), None, "not started yet");
+    /// rt.run_until_done().unwrap();
+    /// assert!(remote.id().is_some());
+    /// ```
     pub fn id(&self) -> Option<TaskId> {
         self.slot.lock().task
     }
 
     /// Cancels the task from any thread: at the loop's next turn, or before
     /// it starts. Awaiting the handle then gives a cancelled [`JoinError`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new();
+    /// let remote = rt.handle().spawn(std::future::pending::<()>());
+    /// remote.cancel(); // before it starts: it never will
+    /// rt.run_until_done().unwrap();
+    /// assert!(remote.wait().unwrap_err().is_cancelled());
+    /// ```
     #[doc(alias = "abort")]
     pub fn cancel(&self) {
         let task = {
@@ -529,6 +636,15 @@ impl<T> fmt::Debug for RemoteHandle<T> {
 }
 
 /// The runtime a [`LoopHandle`] points to is gone: nothing can run there.
+///
+/// # Examples
+///
+/// ```
+/// let rt = evloop::Runtime::new();
+/// let handle = rt.handle();
+/// drop(rt);
+/// assert_eq!(handle.call_soon_threadsafe(|| ()), Err(evloop::LoopClosed));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LoopClosed;
 

@@ -14,6 +14,15 @@ use std::task::{Context, Poll};
 use super::Stream;
 
 /// The stream returned by [`StreamExt::map`](super::StreamExt::map).
+///
+/// # Examples
+///
+/// ```
+/// use evloop::stream::{self, Map, StreamExt};
+///
+/// let doubled: Map<_, _> = stream::iter([1, 2]).map(|n| n * 2);
+/// assert_eq!(evloop::run(doubled.collect::<Vec<_>>()), [2, 4]);
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Map<S, F> {
     stream: Pin<Box<S>>,
@@ -41,6 +50,15 @@ impl<S: Stream, U, F: FnMut(S::Item) -> U> Stream for Map<S, F> {
 }
 
 /// The stream returned by [`StreamExt::filter`](super::StreamExt::filter).
+///
+/// # Examples
+///
+/// ```
+/// use evloop::stream::{self, StreamExt};
+///
+/// let odd: Vec<u8> = evloop::run(stream::iter(1..6).filter(|n| n % 2 == 1).collect());
+/// assert_eq!(odd, [1, 3, 5]);
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Filter<S, F> {
     stream: Pin<Box<S>>,
@@ -70,6 +88,15 @@ impl<S: Stream, F: FnMut(&S::Item) -> bool> Stream for Filter<S, F> {
 }
 
 /// The stream returned by [`StreamExt::filter_map`](super::StreamExt::filter_map).
+///
+/// # Examples
+///
+/// ```
+/// use evloop::stream::{self, StreamExt};
+///
+/// let halves: Vec<u8> = evloop::run(stream::iter(1..6).filter_map(|n| (n % 2 == 0).then(|| n / 2)).collect());
+/// assert_eq!(halves, [1, 2]);
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct FilterMap<S, F> {
     stream: Pin<Box<S>>,
@@ -109,6 +136,15 @@ impl<S: Stream, U, F: FnMut(S::Item) -> Option<U>> Stream for FilterMap<S, F> {
 ///
 /// A dropped `next()` loses nothing: the future for the current value
 /// stays in the stream and goes on at the next poll.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::stream::{self, StreamExt};
+///
+/// let out: Vec<u8> = evloop::run(stream::iter([1, 2]).then(|n| async move { n + 1 }).collect());
+/// assert_eq!(out, [2, 3]);
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Then<S, F, Fut> {
     stream: Pin<Box<S>>,
@@ -150,6 +186,15 @@ where
 }
 
 /// The stream returned by [`StreamExt::take`](super::StreamExt::take).
+///
+/// # Examples
+///
+/// ```
+/// use evloop::stream::{self, StreamExt};
+///
+/// let first: Vec<u8> = evloop::run(stream::iter(0..).take(2).collect());
+/// assert_eq!(first, [0, 1]);
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Take<S> {
     stream: Pin<Box<S>>,
@@ -183,6 +228,15 @@ impl<S: Stream> Stream for Take<S> {
 }
 
 /// The stream returned by [`StreamExt::take_while`](super::StreamExt::take_while).
+///
+/// # Examples
+///
+/// ```
+/// use evloop::stream::{self, StreamExt};
+///
+/// let small: Vec<u8> = evloop::run(stream::iter([1, 2, 9, 1]).take_while(|n| *n < 5).collect());
+/// assert_eq!(small, [1, 2]);
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct TakeWhile<S, F> {
     stream: Pin<Box<S>>,
@@ -218,6 +272,15 @@ impl<S: Stream, F: FnMut(&S::Item) -> bool> Stream for TakeWhile<S, F> {
 }
 
 /// The stream returned by [`StreamExt::enumerate`](super::StreamExt::enumerate).
+///
+/// # Examples
+///
+/// ```
+/// use evloop::stream::{self, StreamExt};
+///
+/// let indexed: Vec<(usize, char)> = evloop::run(stream::iter(['a', 'b']).enumerate().collect());
+/// assert_eq!(indexed, [(0, 'a'), (1, 'b')]);
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Enumerate<S> {
     stream: Pin<Box<S>>,
@@ -252,6 +315,15 @@ impl<S: Stream> Stream for Enumerate<S> {
 ///
 /// A dropped `next()` loses nothing: a value one side gave while the other
 /// had none waits in the `Zip`.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::stream::{self, StreamExt};
+///
+/// let pairs: Vec<(u8, char)> = evloop::run(stream::iter([1, 2, 3]).zip(stream::iter(['a', 'b'])).collect());
+/// assert_eq!(pairs, [(1, 'a'), (2, 'b')]);
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Zip<A: Stream, B: Stream> {
     a: Pin<Box<A>>,
@@ -311,6 +383,15 @@ impl<A: Stream, B: Stream> Stream for Zip<A, B> {
 }
 
 /// The stream returned by [`StreamExt::chain`](super::StreamExt::chain).
+///
+/// # Examples
+///
+/// ```
+/// use evloop::stream::{self, StreamExt};
+///
+/// let all: Vec<u8> = evloop::run(stream::iter([1]).chain(stream::iter([2, 3])).collect());
+/// assert_eq!(all, [1, 2, 3]);
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Chain<A, B> {
     first: Option<Pin<Box<A>>>,

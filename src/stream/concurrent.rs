@@ -24,6 +24,15 @@ use super::Stream;
 ///
 /// A dropped `next()` loses nothing: the running futures stay in the
 /// stream. Dropping the stream drops (cancels) them.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::stream::{self, StreamExt};
+///
+/// let outs: Vec<u8> = evloop::run(stream::iter([1, 2]).map(|n| async move { n }).buffer_unordered(4).collect());
+/// assert_eq!(outs.len(), 2);
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct BufferUnordered<S: Stream>
 where
@@ -49,6 +58,15 @@ where
     }
 
     /// How many futures are running now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::stream::{self, StreamExt};
+    ///
+    /// let s = stream::iter([std::future::pending::<()>()]).buffer_unordered(2);
+    /// assert_eq!(s.running(), 0, "nothing starts before the first poll");
+    /// ```
     pub fn running(&self) -> usize {
         self.running.len()
     }

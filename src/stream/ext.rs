@@ -313,6 +313,15 @@ impl<S: Stream, C: Default + Extend<S::Item>> Future for Collect<S, C> {
 /// # Cancel safety
 ///
 /// Not cancel-safe: the value folded so far is lost with it.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::stream::{self, Fold, StreamExt};
+///
+/// let longest: Fold<_, usize, _> = stream::iter(["a", "abc", "ab"]).fold(0, |m, s| m.max(s.len()));
+/// assert_eq!(evloop::run(longest), 3);
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Fold<S, A, F> {
     stream: Pin<Box<S>>,

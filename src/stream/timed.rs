@@ -14,6 +14,18 @@ use crate::time::{Elapsed, Instant, Interval, Sleep, sleep};
 /// # Cancel safety
 ///
 /// A dropped `next()` loses nothing (the deadline and the stream stay).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use evloop::stream::{self, StreamExt};
+///
+/// let rt = evloop::Runtime::builder().virtual_clock().build();
+/// let never = stream::iter([std::future::pending::<u8>()]).then(|f| f);
+/// let mut timed = never.timeout(Duration::from_secs(1));
+/// assert!(rt.block_on(timed.next()).unwrap().is_err()); // no value within a second
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct ItemTimeout<S> {
     stream: Pin<Box<S>>,
@@ -70,6 +82,22 @@ impl<S: Stream> Stream for ItemTimeout<S> {
 /// # Cancel safety
 ///
 /// A dropped `next()` loses nothing.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use evloop::{stream::{self, StreamExt}, time::Instant};
+///
+/// let rt = evloop::Runtime::builder().virtual_clock().build();
+/// let at: Vec<u64> = rt.block_on(
+///     stream::iter(0..3)
+///         .throttle(Duration::from_secs(1))
+///         .map(|_| Instant::now().since_start().as_secs())
+///         .collect(),
+/// );
+/// assert_eq!(at, [0, 1, 2]);
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Throttle<S> {
     stream: Pin<Box<S>>,

@@ -79,11 +79,26 @@ struct State {
 
 impl Barrier {
     /// A barrier for `parties` tasks (0 is taken as 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let barrier = evloop::sync::Barrier::new(2);
+    /// assert_eq!(barrier.parties(), 2);
+    /// assert_eq!(evloop::sync::Barrier::new(0).parties(), 1);
+    /// ```
     pub fn new(parties: usize) -> Barrier {
         Barrier::build(None, parties)
     }
 
     /// A named barrier.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let barrier = evloop::sync::Barrier::named("start", 3);
+    /// assert_eq!(barrier.name(), "start");
+    /// ```
     pub fn named(name: impl Into<String>, parties: usize) -> Barrier {
         Barrier::build(Some(name.into()), parties)
     }
@@ -113,6 +128,19 @@ impl Barrier {
     /// Cancel-safe: a waiter dropped before the barrier trips no longer
     /// counts as arrived; one dropped after it tripped loses only its index
     /// (the others were released anyway).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::sync::Barrier;
+    ///
+    /// evloop::run(async {
+    ///     let b = Barrier::new(2);
+    ///     let other = { let b = b.clone(); evloop::spawn(async move { b.wait().await }) };
+    ///     let mine = b.wait().await.unwrap(); // first to arrive: index 0
+    ///     assert_eq!((other.await.unwrap(), mine), (Ok(1), 0)); // the other tripped it
+    /// });
+    /// ```
     pub fn wait(&self) -> BarrierWait {
         BarrierWait {
             barrier: self.inner.clone(),
@@ -122,6 +150,15 @@ impl Barrier {
 
     /// Breaks the barrier: every waiter, and every later `wait`, fails with
     /// [`BrokenBarrier`] until [`reset`](Barrier::reset) (asyncio's `abort()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let barrier = evloop::sync::Barrier::new(2);
+    /// barrier.abort();
+    /// assert!(barrier.is_broken());
+    /// assert!(evloop::run(barrier.wait()).is_err());
+    /// ```
     pub fn abort(&self) {
         let woken = {
             let mut s = self.inner.state.borrow_mut();
@@ -134,6 +171,15 @@ impl Barrier {
     /// Fails the tasks waiting now with [`BrokenBarrier`] and makes the
     /// barrier empty and usable again, also after an [`abort`](Barrier::abort)
     /// (asyncio's `reset()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let barrier = evloop::sync::Barrier::new(1);
+    /// barrier.abort();
+    /// barrier.reset();
+    /// assert_eq!(evloop::run(barrier.wait()), Ok(0));
+    /// ```
     pub fn reset(&self) {
         let woken = {
             let mut s = self.inner.state.borrow_mut();
@@ -144,21 +190,51 @@ impl Barrier {
     }
 
     /// How many tasks must wait for the barrier to trip.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(evloop::sync::Barrier::new(4).parties(), 4);
+    /// ```
     pub fn parties(&self) -> usize {
         self.inner.state.borrow().parties
     }
 
     /// How many tasks wait now (asyncio's `n_waiting`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new();
+    /// let barrier = evloop::sync::Barrier::new(2);
+    /// let b = barrier.clone();
+    /// let _waiting = rt.spawn(async move { b.wait().await });
+    /// rt.run_until_idle().unwrap();
+    /// assert_eq!(barrier.n_waiting(), 1);
+    /// ```
     pub fn n_waiting(&self) -> usize {
         self.inner.state.borrow().line.len()
     }
 
     /// True once [`abort`](Barrier::abort)ed (until [`reset`](Barrier::reset)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let barrier = evloop::sync::Barrier::new(2);
+    /// assert!(!barrier.is_broken());
+    /// ```
     pub fn is_broken(&self) -> bool {
         self.inner.state.borrow().broken
     }
 
     /// The barrier's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(evloop::sync::Barrier::named("b", 2).name(), "b");
+    /// ```
     pub fn name(&self) -> &str {
         &self.inner.meta.name
     }
@@ -202,6 +278,13 @@ impl fmt::Debug for Barrier {
 /// # Cancel safety
 ///
 /// Cancel-safe: see [`Barrier::wait`].
+///
+/// # Examples
+///
+/// ```
+/// let wait: evloop::sync::BarrierWait = evloop::sync::Barrier::new(1).wait();
+/// assert_eq!(evloop::run(wait), Ok(0));
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct BarrierWait {
     barrier: Rc<BarrierInner>,
@@ -275,6 +358,15 @@ impl fmt::Debug for BarrierWait {
 
 /// The barrier was aborted, or reset while a task waited on it (asyncio's
 /// `BrokenBarrierError`).
+///
+/// # Examples
+///
+/// ```
+/// let barrier = evloop::sync::Barrier::named("gate", 2);
+/// barrier.abort();
+/// let err = evloop::run(barrier.wait()).unwrap_err();
+/// assert!(err.to_string().starts_with("barrier 'gate' is broken"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BrokenBarrier {
     name: String,

@@ -46,11 +46,26 @@ use crate::stream::Stream;
 
 /// A broadcast channel keeping the last `capacity` values (0 is taken as 1:
 /// a value must be kept until its receivers take it).
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = evloop::sync::broadcast::channel(8);
+/// tx.send("hi").unwrap();
+/// assert_eq!(rx.try_recv(), Ok("hi"));
+/// ```
 pub fn channel<T: Clone + 'static>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     build(None, capacity)
 }
 
 /// A named broadcast channel (the name shows in snapshots).
+///
+/// # Examples
+///
+/// ```
+/// let (tx, _rx) = evloop::sync::broadcast::channel_named::<u8>("news", 4);
+/// assert_eq!(tx.receiver_count(), 1);
+/// ```
 pub fn channel_named<T: Clone + 'static>(
     name: impl Into<String>,
     capacity: usize,
@@ -106,12 +121,31 @@ impl<T> State<T> {
 
 /// The sending half of a [`broadcast`](self) channel; clone it to send from
 /// several places. When the last one is dropped, receivers see the end.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = evloop::sync::broadcast::channel(4);
+/// let tx2 = tx.clone();
+/// tx.send(1).unwrap();
+/// tx2.send(2).unwrap();
+/// assert_eq!((rx.try_recv(), rx.try_recv()), (Ok(1), Ok(2)));
+/// ```
 pub struct Sender<T> {
     shared: Rc<Shared<T>>,
 }
 
 /// A receiving half of a [`broadcast`](self) channel: it gets every value
 /// sent after it subscribed. Cloning gives a receiver at the same place.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut a) = evloop::sync::broadcast::channel(4);
+/// let mut b = a.clone(); // at the same place
+/// tx.send(1).unwrap();
+/// assert_eq!((a.try_recv(), b.try_recv()), (Ok(1), Ok(1)));
+/// ```
 pub struct Receiver<T> {
     shared: Rc<Shared<T>>,
     /// The sequence number of the next value it wants.
@@ -126,6 +160,15 @@ impl<T: Clone> Sender<T> {
     /// # Errors
     ///
     /// [`SendError`] with the value back when there is no receiver.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::broadcast::channel(4);
+    /// assert_eq!(tx.send(1), Ok(1)); // one receiver
+    /// drop(rx);
+    /// assert!(tx.send(2).is_err());
+    /// ```
     pub fn send(&self, value: T) -> Result<usize, SendError<T>> {
         let (receivers, woken) = {
             let mut s = self.shared.state.borrow_mut();
@@ -144,6 +187,16 @@ impl<T: Clone> Sender<T> {
     }
 
     /// A new receiver, which gets the values sent from now on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = evloop::sync::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// let mut late = tx.subscribe();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(late.try_recv(), Ok(2)); // only what came after
+    /// ```
     pub fn subscribe(&self) -> Receiver<T> {
         let mut s = self.shared.state.borrow_mut();
         s.receivers += 1;
@@ -155,6 +208,14 @@ impl<T: Clone> Sender<T> {
     }
 
     /// How many receivers there are.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = evloop::sync::broadcast::channel::<u8>(4);
+    /// let _other = tx.subscribe();
+    /// assert_eq!(tx.receiver_count(), 2);
+    /// ```
     pub fn receiver_count(&self) -> usize {
         self.shared.state.borrow().receivers
     }
@@ -174,6 +235,17 @@ impl<T: Clone> Receiver<T> {
     ///
     /// Cancel-safe: a dropped `recv()` took nothing; the value is still
     /// there for the next call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = evloop::sync::broadcast::channel(4);
+    /// evloop::run(async {
+    ///     evloop::spawn(async move { tx.send(5).unwrap() }).detach();
+    ///     assert_eq!(rx.recv().await, Ok(5));
+    ///     assert_eq!(rx.recv().await, Err(evloop::sync::broadcast::RecvError::Closed));
+    /// });
+    /// ```
     pub fn recv(&mut self) -> Recv<'_, T> {
         Recv {
             rx: self,
@@ -187,6 +259,19 @@ impl<T: Clone> Receiver<T> {
     ///
     /// [`TryRecvError::Empty`], [`TryRecvError::Lagged`] or
     /// [`TryRecvError::Closed`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::sync::broadcast::{self, TryRecvError};
+    ///
+    /// let (tx, mut rx) = broadcast::channel(1);
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap(); // 1 is overwritten
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Lagged(1)));
+    /// assert_eq!(rx.try_recv(), Ok(2));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         let s = self.shared.state.borrow();
         match take(&s, &mut self.next) {
@@ -199,6 +284,15 @@ impl<T: Clone> Receiver<T> {
 
     /// A new receiver that gets the values sent from now on (tokio's
     /// `resubscribe`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// let mut fresh = rx.resubscribe();
+    /// assert!(fresh.is_empty());
+    /// ```
     pub fn resubscribe(&self) -> Receiver<T> {
         let mut s = self.shared.state.borrow_mut();
         s.receivers += 1;
@@ -210,12 +304,28 @@ impl<T: Clone> Receiver<T> {
     }
 
     /// How many values this receiver has not taken yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(rx.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         let s = self.shared.state.borrow();
         (s.tail() - self.next.max(s.head)) as usize
     }
 
     /// True if this receiver has taken every value sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = evloop::sync::broadcast::channel::<u8>(4);
+    /// assert!(rx.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -311,6 +421,15 @@ impl<T> Drop for Receiver<T> {
 /// # Cancel safety
 ///
 /// Cancel-safe: see [`Receiver::recv`].
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = evloop::sync::broadcast::channel(4);
+/// tx.send('x').unwrap();
+/// let recv: evloop::sync::broadcast::Recv<'_, char> = rx.recv();
+/// assert_eq!(evloop::run(recv), Ok('x'));
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Recv<'a, T> {
     rx: &'a mut Receiver<T>,
@@ -406,6 +525,14 @@ impl<T> fmt::Debug for Recv<'_, T> {
 }
 
 /// [`Sender::send`] found no receiver; the value comes back.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = evloop::sync::broadcast::channel(4);
+/// drop(rx);
+/// assert_eq!(tx.send(3).unwrap_err().0, 3);
+/// ```
 #[derive(PartialEq, Eq)]
 pub struct SendError<T>(pub T);
 
@@ -427,6 +554,22 @@ impl<T> fmt::Display for SendError<T> {
 impl<T> std::error::Error for SendError<T> {}
 
 /// Why [`Receiver::recv`] gave no value.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::sync::broadcast::{self, RecvError};
+///
+/// let (tx, mut rx) = broadcast::channel(1);
+/// tx.send(1).unwrap();
+/// tx.send(2).unwrap();
+/// drop(tx);
+/// evloop::run(async {
+///     assert_eq!(rx.recv().await, Err(RecvError::Lagged(1)));
+///     assert_eq!(rx.recv().await, Ok(2));
+///     assert_eq!(rx.recv().await, Err(RecvError::Closed));
+/// });
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecvError {
     /// Every sender is gone and every value was taken.
@@ -454,6 +597,13 @@ impl fmt::Display for RecvError {
 impl std::error::Error for RecvError {}
 
 /// Why [`Receiver::try_recv`] gave no value.
+///
+/// # Examples
+///
+/// ```
+/// let (_tx, mut rx) = evloop::sync::broadcast::channel::<u8>(4);
+/// assert_eq!(rx.try_recv(), Err(evloop::sync::broadcast::TryRecvError::Empty));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TryRecvError {
     /// No new value now: `recv().await` waits for one.
@@ -477,6 +627,20 @@ impl fmt::Display for TryRecvError {
 impl std::error::Error for TryRecvError {}
 
 /// The stream form's [`RecvError::Lagged`]: this many values were missed.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::stream::StreamExt;
+/// use evloop::sync::broadcast::{self, Lagged};
+///
+/// let (tx, rx) = broadcast::channel(1);
+/// tx.send(1).unwrap();
+/// tx.send(2).unwrap();
+/// drop(tx);
+/// let got: Vec<_> = evloop::run(rx.collect());
+/// assert_eq!(got, [Err(Lagged(1)), Ok(2)]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lagged(pub u64);
 

@@ -79,11 +79,23 @@ impl Default for CancelToken {
 
 impl CancelToken {
     /// A token not yet cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!evloop::sync::CancelToken::new().is_cancelled());
+    /// ```
     pub fn new() -> CancelToken {
         CancelToken::build(None)
     }
 
     /// A named token (the name shows in snapshots).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(evloop::sync::CancelToken::named("stop").name(), "stop");
+    /// ```
     pub fn named(name: impl Into<String>) -> CancelToken {
         CancelToken::build(Some(name.into()))
     }
@@ -103,6 +115,19 @@ impl CancelToken {
     /// A child token, named `PARENT/N`: cancelled when this one is (at once,
     /// if this one already is), and cancellable on its own without
     /// touching this one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let parent = evloop::sync::CancelToken::named("server");
+    /// let child = parent.child();
+    /// assert_eq!(child.name(), "server/0");
+    /// child.cancel();
+    /// assert!(!parent.is_cancelled());
+    /// let other = parent.child();
+    /// parent.cancel();
+    /// assert!(other.is_cancelled());
+    /// ```
     pub fn child(&self) -> CancelToken {
         let n = self.node.children.borrow().len();
         let child = CancelToken::build(Some(format!("{}/{n}", self.node.meta.name)));
@@ -124,6 +149,15 @@ impl CancelToken {
 
     /// Cancels this token and every token below it, waking every task that
     /// waits on any of them. Cancelling twice is harmless.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = evloop::sync::CancelToken::new();
+    /// token.cancel();
+    /// token.cancel(); // harmless
+    /// assert!(token.is_cancelled());
+    /// ```
     pub fn cancel(&self) {
         let mut stack = vec![self.node.clone()];
         let mut woken = Vec::new();
@@ -139,6 +173,13 @@ impl CancelToken {
     }
 
     /// True once this token (or one above it) was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = evloop::sync::CancelToken::new();
+    /// assert!(!token.is_cancelled());
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         self.node.cancelled.get()
     }
@@ -148,6 +189,17 @@ impl CancelToken {
     /// # Cancel safety
     ///
     /// Cancel-safe: it takes nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = evloop::sync::CancelToken::new();
+    /// evloop::run(async {
+    ///     let t = token.clone();
+    ///     evloop::spawn(async move { t.cancel() }).detach();
+    ///     token.cancelled().await;
+    /// });
+    /// ```
     pub fn cancelled(&self) -> TokenCancelled {
         TokenCancelled {
             node: self.node.clone(),
@@ -191,11 +243,27 @@ impl CancelToken {
     }
 
     /// A guard that cancels the token when dropped (tokio-util's `drop_guard`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = evloop::sync::CancelToken::new();
+    /// {
+    ///     let _guard = token.clone().drop_guard();
+    /// } // dropped here
+    /// assert!(token.is_cancelled());
+    /// ```
     pub fn drop_guard(self) -> CancelOnDropGuard {
         CancelOnDropGuard { token: Some(self) }
     }
 
     /// The token's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(evloop::sync::CancelToken::named("t").name(), "t");
+    /// ```
     pub fn name(&self) -> &str {
         &self.node.meta.name
     }
@@ -246,6 +314,15 @@ impl fmt::Debug for CancelToken {
 /// # Cancel safety
 ///
 /// Cancel-safe: it takes nothing.
+///
+/// # Examples
+///
+/// ```
+/// let token = evloop::sync::CancelToken::new();
+/// token.cancel();
+/// let wait: evloop::sync::TokenCancelled = token.cancelled();
+/// evloop::run(wait); // at once
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct TokenCancelled {
     node: Rc<Node>,
@@ -290,6 +367,15 @@ impl fmt::Debug for TokenCancelled {
 }
 
 /// Cancels its token when dropped: from [`CancelToken::drop_guard`].
+///
+/// # Examples
+///
+/// ```
+/// let token = evloop::sync::CancelToken::new();
+/// let guard: evloop::sync::CancelOnDropGuard = token.clone().drop_guard();
+/// drop(guard);
+/// assert!(token.is_cancelled());
+/// ```
 #[must_use = "dropping the guard cancels the token at once"]
 pub struct CancelOnDropGuard {
     token: Option<CancelToken>,
@@ -297,6 +383,14 @@ pub struct CancelOnDropGuard {
 
 impl CancelOnDropGuard {
     /// The token back, without cancelling it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = evloop::sync::CancelToken::new();
+    /// let back = token.clone().drop_guard().disarm();
+    /// assert!(!back.is_cancelled());
+    /// ```
     pub fn disarm(mut self) -> CancelToken {
         self.token
             .take()

@@ -85,11 +85,25 @@ impl<T> Clone for Condition<T> {
 
 impl<T: 'static> Condition<T> {
     /// A condition about `value`, with a lock of its own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cond = evloop::sync::Condition::new(0);
+    /// assert_eq!(cond.waiters(), 0);
+    /// ```
     pub fn new(value: T) -> Condition<T> {
         Condition::build(None, Lock::new(value))
     }
 
     /// A named condition about `value`; its lock is named `NAME.lock`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cond = evloop::sync::Condition::named("ready", false);
+    /// assert_eq!((cond.name(), cond.as_lock().name()), ("ready", "ready.lock"));
+    /// ```
     pub fn named(name: impl Into<String>, value: T) -> Condition<T> {
         let name = name.into();
         let lock = Lock::named(format!("{name}.lock"), value);
@@ -98,6 +112,17 @@ impl<T: 'static> Condition<T> {
 
     /// A condition on an existing lock, shared with whoever else holds it
     /// (asyncio's `Condition(lock)`): several conditions may share one lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::sync::{Condition, Lock};
+    ///
+    /// let lock = Lock::named("state", 0);
+    /// let not_empty = Condition::with_lock(lock.clone());
+    /// let not_full = Condition::with_lock(lock.clone()); // two conditions, one lock
+    /// assert_eq!(not_empty.as_lock().name(), not_full.as_lock().name());
+    /// ```
     pub fn with_lock(lock: Lock<T>) -> Condition<T> {
         Condition::build(None, lock)
     }
@@ -119,6 +144,14 @@ impl<T> Condition<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe, as [`Lock::lock`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cond = evloop::sync::Condition::new(1);
+    /// evloop::run(async { *cond.lock().await += 1 });
+    /// assert_eq!(evloop::run(async { *cond.lock().await }), 2);
+    /// ```
     pub fn lock(&self) -> ConditionLock<'_, T> {
         ConditionLock {
             cond: self,
@@ -128,12 +161,33 @@ impl<T> Condition<T> {
 
     /// Wakes the first waiter in line (asyncio's `notify()`); false if
     /// nobody waits (a notification is not stored: the data it announces is).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cond = evloop::sync::Condition::new(());
+    /// assert!(!cond.notify_one(), "nobody waits");
+    /// ```
     pub fn notify_one(&self) -> bool {
         self.notify(1) == 1
     }
 
     /// Wakes the first `n` waiters in line; returns how many it woke. The
     /// work is proportional to the waiters woken, not to `n`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new();
+    /// let cond = evloop::sync::Condition::new(());
+    /// for _ in 0..3 {
+    ///     let c = cond.clone();
+    ///     rt.spawn(async move { drop(c.lock().await.wait().await) }).detach();
+    /// }
+    /// rt.run_until_idle().unwrap();
+    /// assert_eq!(cond.notify(2), 2);
+    /// assert_eq!(cond.notify(usize::MAX), 1); // only one was left
+    /// ```
     pub fn notify(&self, n: usize) -> usize {
         let woken = {
             let mut line = self.inner.line.borrow_mut();
@@ -152,6 +206,19 @@ impl<T> Condition<T> {
     }
 
     /// Wakes every waiter (asyncio's `notify_all()`); returns how many.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new();
+    /// let cond = evloop::sync::Condition::new(());
+    /// let c = cond.clone();
+    /// let waiter = rt.spawn(async move { drop(c.lock().await.wait().await) });
+    /// rt.run_until_idle().unwrap();
+    /// assert_eq!(cond.notify_all(), 1);
+    /// rt.run_until_done().unwrap();
+    /// assert!(waiter.is_finished());
+    /// ```
     pub fn notify_all(&self) -> usize {
         let woken = self.inner.line.borrow_mut().grant_all();
         let count = woken.len();
@@ -160,16 +227,35 @@ impl<T> Condition<T> {
     }
 
     /// The number of tasks waiting for a notification.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(evloop::sync::Condition::new(()).waiters(), 0);
+    /// ```
     pub fn waiters(&self) -> usize {
         self.inner.line.borrow().len()
     }
 
     /// The condition's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(evloop::sync::Condition::named("c", ()).name(), "c");
+    /// ```
     pub fn name(&self) -> &str {
         &self.inner.meta.name
     }
 
     /// The lock the condition waits under.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cond = evloop::sync::Condition::new(());
+    /// assert!(!cond.as_lock().is_locked());
+    /// ```
     pub fn as_lock(&self) -> &Lock<T> {
         &self.inner.lock
     }
@@ -211,6 +297,14 @@ impl<T> fmt::Debug for Condition<T> {
 /// # Cancel safety
 ///
 /// Cancel-safe, as [`Lock::lock`].
+///
+/// # Examples
+///
+/// ```
+/// let cond = evloop::sync::Condition::new(7);
+/// let locking: evloop::sync::ConditionLock<'_, i32> = cond.lock();
+/// assert_eq!(*evloop::run(locking), 7);
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct ConditionLock<'a, T> {
     cond: &'a Condition<T>,
@@ -230,6 +324,17 @@ impl<'a, T> Future for ConditionLock<'a, T> {
 
 /// The lock of a [`Condition`], held: access to the data, and the right to
 /// [`wait`](ConditionGuard::wait). Dropping it unlocks.
+///
+/// # Examples
+///
+/// ```
+/// let cond = evloop::sync::Condition::new(vec![1]);
+/// evloop::run(async {
+///     let mut guard = cond.lock().await;
+///     guard.push(2); // the data, under the lock
+///     assert_eq!(guard.len(), 2);
+/// });
+/// ```
 pub struct ConditionGuard<'a, T> {
     cond: &'a Condition<T>,
     guard: LockGuard<'a, T>,
@@ -248,6 +353,25 @@ impl<'a, T> ConditionGuard<'a, T> {
     /// notified (before it ran) it passes the notification to the next in
     /// line; dropped while taking the lock again it leaves the lock's line.
     /// The guard it consumed is gone either way: the lock is not held.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::sync::Condition;
+    ///
+    /// evloop::run(async {
+    ///     let cond = Condition::new(0);
+    ///     let c = cond.clone();
+    ///     let waiter = evloop::spawn(async move {
+    ///         let guard = c.lock().await.wait().await; // unlocked while waiting
+    ///         *guard
+    ///     });
+    ///     evloop::yield_now().await;
+    ///     *cond.lock().await = 5;
+    ///     cond.notify_one();
+    ///     assert_eq!(waiter.await.unwrap(), 5);
+    /// });
+    /// ```
     pub fn wait(self) -> ConditionWait<'a, T> {
         ConditionWait {
             cond: self.cond,
@@ -261,6 +385,24 @@ impl<'a, T> ConditionGuard<'a, T> {
     /// # Cancel safety
     ///
     /// Cancel-safe, as [`wait`](ConditionGuard::wait).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::sync::Condition;
+    ///
+    /// evloop::run(async {
+    ///     let count = Condition::new(0);
+    ///     let c = count.clone();
+    ///     let waiter = evloop::spawn(async move { *c.lock().await.wait_for(|n| *n >= 2).await });
+    ///     for _ in 0..2 {
+    ///         evloop::yield_now().await;
+    ///         *count.lock().await += 1;
+    ///         count.notify_all();
+    ///     }
+    ///     assert_eq!(waiter.await.unwrap(), 2);
+    /// });
+    /// ```
     pub fn wait_for<P: FnMut(&T) -> bool>(self, ready: P) -> ConditionWaitFor<'a, T, P> {
         ConditionWaitFor {
             cond: self.cond,
@@ -270,6 +412,13 @@ impl<'a, T> ConditionGuard<'a, T> {
     }
 
     /// The condition this guard belongs to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cond = evloop::sync::Condition::named("c", ());
+    /// evloop::run(async { assert_eq!(cond.lock().await.condition().name(), "c") });
+    /// ```
     pub fn condition(&self) -> &'a Condition<T> {
         self.cond
     }
@@ -309,6 +458,18 @@ enum Stage<'a, T> {
 /// # Cancel safety
 ///
 /// Cancel-safe: see [`ConditionGuard::wait`].
+///
+/// # Examples
+///
+/// ```
+/// let cond = evloop::sync::Condition::new(());
+/// evloop::run(async {
+///     let c = cond.clone();
+///     evloop::spawn(async move { evloop::yield_now().await; c.notify_all(); }).detach();
+///     let wait: evloop::sync::ConditionWait<'_, ()> = cond.lock().await.wait();
+///     drop(wait.await);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned; dropping this unlocks"]
 pub struct ConditionWait<'a, T> {
     cond: &'a Condition<T>,
@@ -379,6 +540,16 @@ enum WaitForStage<'a, T> {
 /// # Cancel safety
 ///
 /// Cancel-safe: see [`ConditionGuard::wait`].
+///
+/// # Examples
+///
+/// ```
+/// let cond = evloop::sync::Condition::new(true);
+/// evloop::run(async {
+///     let ready = cond.lock().await.wait_for(|r| *r); // already true: no wait
+///     assert!(*ready.await);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned; dropping this unlocks"]
 pub struct ConditionWaitFor<'a, T, P> {
     cond: &'a Condition<T>,

@@ -57,11 +57,26 @@ use crate::task::TaskId;
 /// lives on the loop. Made inside a running loop (or a
 /// [`Runtime::enter`](crate::Runtime::enter)), its senders hold that loop's
 /// virtual clock while they live; made outside, they hold nothing.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = evloop::sync::mpsc::channel();
+/// std::thread::spawn(move || tx.send(1).unwrap()).join().unwrap();
+/// assert_eq!(evloop::run(rx.recv()), Some(1));
+/// ```
 pub fn channel<T: Send + 'static>() -> (Sender<T>, Receiver<T>) {
     build(None)
 }
 
 /// A named channel (the name shows in snapshots).
+///
+/// # Examples
+///
+/// ```
+/// let (_tx, rx) = evloop::sync::mpsc::channel_named::<u8>("inbox");
+/// assert_eq!(rx.name(), "inbox");
+/// ```
 pub fn channel_named<T: Send + 'static>(name: impl Into<String>) -> (Sender<T>, Receiver<T>) {
     build(Some(name.into()))
 }
@@ -111,6 +126,23 @@ impl<T> Shared<T> {
 }
 
 /// The sending half: `Send`, `Sync` and `Clone`; any thread may send.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = evloop::sync::mpsc::channel();
+/// let handles: Vec<_> = (0..2)
+///     .map(|i| {
+///         let tx = tx.clone(); // Send + Clone: one per thread
+///         std::thread::spawn(move || tx.send(i).unwrap())
+///     })
+///     .collect();
+/// drop(tx);
+/// handles.into_iter().for_each(|h| h.join().unwrap());
+/// let mut got = evloop::run(async { vec![rx.recv().await, rx.recv().await, rx.recv().await] });
+/// got.sort();
+/// assert_eq!(got, [None, Some(0), Some(1)]);
+/// ```
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
     /// Shared by every clone: the senders' hold on the virtual clock,
@@ -120,6 +152,17 @@ pub struct Sender<T> {
 
 /// The receiving half, on the loop: [`recv`](Receiver::recv) awaits the
 /// next item, and it is a [`Stream`] of them.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::stream::StreamExt;
+///
+/// let (tx, rx) = evloop::sync::mpsc::channel();
+/// std::thread::spawn(move || (0..3).for_each(|i| tx.send(i).unwrap()));
+/// let got: Vec<u32> = evloop::run(rx.collect());
+/// assert_eq!(got, [0, 1, 2]);
+/// ```
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     watch: Rc<Watch<T>>,
@@ -138,6 +181,15 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`SendError`] with the value back when the receiver is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::mpsc::channel();
+    /// assert!(tx.send(1).is_ok());
+    /// drop(rx);
+    /// assert_eq!(tx.send(2).unwrap_err().0, 2);
+    /// ```
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         let waker = {
             let mut s = self.shared.lock();
@@ -154,6 +206,14 @@ impl<T> Sender<T> {
     }
 
     /// True once the receiver is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::mpsc::channel::<u8>();
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         !self.shared.lock().receiver_alive
     }
@@ -191,6 +251,18 @@ impl<T: 'static> Receiver<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe: a dropped `recv()` took nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = evloop::sync::mpsc::channel();
+    /// tx.send("a").unwrap();
+    /// drop(tx);
+    /// evloop::run(async {
+    ///     assert_eq!(rx.recv().await, Some("a"));
+    ///     assert_eq!(rx.recv().await, None); // every sender gone
+    /// });
+    /// ```
     pub fn recv(&mut self) -> Recv<'_, T> {
         Recv { rx: self }
     }
@@ -201,6 +273,19 @@ impl<T: 'static> Receiver<T> {
     ///
     /// [`TryRecvError::Empty`], or [`TryRecvError::Closed`] once every
     /// sender is gone and nothing is left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::sync::mpsc::{self, TryRecvError};
+    ///
+    /// let (tx, mut rx) = mpsc::channel();
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.send(1).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         let mut s = self.shared.lock();
         match s.items.pop_front() {
@@ -211,6 +296,13 @@ impl<T: 'static> Receiver<T> {
     }
 
     /// The channel's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = evloop::sync::mpsc::channel_named::<()>("events");
+    /// assert_eq!(rx.name(), "events");
+    /// ```
     pub fn name(&self) -> &str {
         &self.watch.meta.name
     }
@@ -250,6 +342,15 @@ impl<T> Drop for Receiver<T> {
 /// # Cancel safety
 ///
 /// Cancel-safe: see [`Receiver::recv`].
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = evloop::sync::mpsc::channel();
+/// tx.send(1u8).unwrap();
+/// let recv: evloop::sync::mpsc::Recv<'_, u8> = rx.recv();
+/// assert_eq!(evloop::run(recv), Some(1));
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Recv<'a, T> {
     rx: &'a mut Receiver<T>,
@@ -325,6 +426,16 @@ impl<T> fmt::Debug for Recv<'_, T> {
 }
 
 /// [`Sender::send`] found the receiver gone; the value comes back.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = evloop::sync::mpsc::channel();
+/// drop(rx);
+/// let err = tx.send(7).unwrap_err();
+/// assert_eq!(err.0, 7);
+/// assert!(err.to_string().contains("receiver is gone"));
+/// ```
 #[derive(PartialEq, Eq)]
 pub struct SendError<T>(pub T);
 
@@ -343,6 +454,13 @@ impl<T> fmt::Display for SendError<T> {
 impl<T> std::error::Error for SendError<T> {}
 
 /// Why [`Receiver::try_recv`] gave nothing.
+///
+/// # Examples
+///
+/// ```
+/// let (_tx, mut rx) = evloop::sync::mpsc::channel::<u8>();
+/// assert_eq!(rx.try_recv(), Err(evloop::sync::mpsc::TryRecvError::Empty));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TryRecvError {
     /// Nothing now: `recv().await` waits.

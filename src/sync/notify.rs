@@ -75,11 +75,24 @@ impl Default for Notify {
 
 impl Notify {
     /// A `Notify` with no stored permit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let notify = evloop::sync::Notify::new();
+    /// assert!(!notify.has_permit());
+    /// ```
     pub fn new() -> Notify {
         Notify::build(None)
     }
 
     /// A named `Notify`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(evloop::sync::Notify::named("bell").name(), "bell");
+    /// ```
     pub fn named(name: impl Into<String>) -> Notify {
         Notify::build(Some(name.into()))
     }
@@ -107,6 +120,14 @@ impl Notify {
     /// Cancel-safe: dropped in line, it leaves; dropped after a
     /// `notify_one` granted it (before it ran), it passes the notification
     /// on, so none is lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let notify = evloop::sync::Notify::new();
+    /// notify.notify_one();
+    /// evloop::run(notify.notified()); // takes the stored permit at once
+    /// ```
     pub fn notified(&self) -> Notified {
         Notified {
             notify: self.inner.clone(),
@@ -117,6 +138,15 @@ impl Notify {
     /// Wakes the first task in line, or, if none waits, stores a permit
     /// for the next `notified()` (at most one: notifying twice with nobody
     /// waiting stores one permit).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let notify = evloop::sync::Notify::new();
+    /// notify.notify_one();
+    /// notify.notify_one(); // still one permit
+    /// assert!(notify.has_permit());
+    /// ```
     pub fn notify_one(&self) {
         let woken = self.inner.notify_one();
         wake_all(woken);
@@ -124,6 +154,14 @@ impl Notify {
 
     /// Wakes every task in line now and stores no permit; returns how many
     /// it woke.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let notify = evloop::sync::Notify::new();
+    /// assert_eq!(notify.notify_waiters(), 0);
+    /// assert!(!notify.has_permit(), "nothing stored");
+    /// ```
     pub fn notify_waiters(&self) -> usize {
         let woken = {
             let mut s = self.inner.state.borrow_mut();
@@ -138,16 +176,36 @@ impl Notify {
     }
 
     /// True if a permit is stored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let notify = evloop::sync::Notify::new();
+    /// notify.notify_one();
+    /// assert!(notify.has_permit());
+    /// ```
     pub fn has_permit(&self) -> bool {
         self.inner.state.borrow().permit
     }
 
     /// The number of tasks in line.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(evloop::sync::Notify::new().waiters(), 0);
+    /// ```
     pub fn waiters(&self) -> usize {
         self.inner.state.borrow().line.len()
     }
 
     /// The name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(evloop::sync::Notify::named("n").name(), "n");
+    /// ```
     pub fn name(&self) -> &str {
         &self.inner.meta.name
     }
@@ -203,6 +261,15 @@ impl fmt::Debug for Notify {
 /// # Cancel safety
 ///
 /// Cancel-safe: see [`Notify::notified`].
+///
+/// # Examples
+///
+/// ```
+/// let notify = evloop::sync::Notify::new();
+/// notify.notify_one();
+/// let wait: evloop::sync::Notified = notify.notified();
+/// evloop::run(wait);
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Notified {
     notify: Rc<NotifyInner>,

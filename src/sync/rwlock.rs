@@ -108,11 +108,24 @@ impl<T> Clone for RwLock<T> {
 
 impl<T: 'static> RwLock<T> {
     /// An unlocked lock around `value`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = evloop::sync::RwLock::new(5);
+    /// assert_eq!(*lock.try_read().unwrap(), 5);
+    /// ```
     pub fn new(value: T) -> RwLock<T> {
         RwLock::build(None, value)
     }
 
     /// A named lock (the name shows in snapshots).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(evloop::sync::RwLock::named("cfg", ()).name(), "cfg");
+    /// ```
     pub fn named(name: impl Into<String>, value: T) -> RwLock<T> {
         RwLock::build(Some(name.into()), value)
     }
@@ -140,6 +153,16 @@ impl<T> RwLock<T> {
     ///
     /// Cancel-safe: dropped in line, it leaves (and the waiters behind it
     /// are served if they now can be); dropped after its grant, it unlocks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = evloop::sync::RwLock::new(1);
+    /// evloop::run(async {
+    ///     let (a, b) = (lock.read().await, lock.read().await);
+    ///     assert_eq!(*a + *b, 2);
+    /// });
+    /// ```
     pub fn read(&self) -> RwLockRead<'_, T> {
         RwLockRead {
             lock: self,
@@ -152,6 +175,14 @@ impl<T> RwLock<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe, as [`read`](RwLock::read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = evloop::sync::RwLock::new(1);
+    /// evloop::run(async { *lock.write().await += 1 });
+    /// assert_eq!(*lock.try_read().unwrap(), 2);
+    /// ```
     pub fn write(&self) -> RwLockWrite<'_, T> {
         RwLockWrite {
             lock: self,
@@ -165,6 +196,14 @@ impl<T> RwLock<T> {
     ///
     /// [`TryLockError`](super::TryLockError) when a writer holds the lock or
     /// someone waits for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = evloop::sync::RwLock::new(());
+    /// let _w = lock.try_write().unwrap();
+    /// assert!(lock.try_read().is_err());
+    /// ```
     pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, super::TryLockError> {
         let mut s = self.inner.state.borrow_mut();
         if s.can_read() && s.line.is_empty() {
@@ -181,6 +220,14 @@ impl<T> RwLock<T> {
     /// # Errors
     ///
     /// [`TryLockError`](super::TryLockError) when the lock is held or waited for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = evloop::sync::RwLock::new(());
+    /// let _r = lock.try_read().unwrap();
+    /// assert!(lock.try_write().is_err());
+    /// ```
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, super::TryLockError> {
         let mut s = self.inner.state.borrow_mut();
         if s.can_write() && s.line.is_empty() {
@@ -193,16 +240,38 @@ impl<T> RwLock<T> {
     }
 
     /// How many readers hold the lock now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = evloop::sync::RwLock::new(());
+    /// let _a = lock.try_read().unwrap();
+    /// assert_eq!(lock.readers(), 1);
+    /// ```
     pub fn readers(&self) -> usize {
         self.inner.state.borrow().readers
     }
 
     /// True while a writer holds the lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = evloop::sync::RwLock::new(());
+    /// let _w = lock.try_write().unwrap();
+    /// assert!(lock.is_write_locked());
+    /// ```
     pub fn is_write_locked(&self) -> bool {
         self.inner.state.borrow().writer
     }
 
     /// The lock's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(evloop::sync::RwLock::named("t", 0).name(), "t");
+    /// ```
     pub fn name(&self) -> &str {
         &self.inner.meta.name
     }
@@ -312,6 +381,14 @@ impl Drop for Release<'_> {
 }
 
 /// Shared access to an [`RwLock`]'s value; dropping it unlocks.
+///
+/// # Examples
+///
+/// ```
+/// let lock = evloop::sync::RwLock::new(String::from("hi"));
+/// let guard: evloop::sync::RwLockReadGuard<'_, String> = lock.try_read().unwrap();
+/// assert_eq!(guard.len(), 2);
+/// ```
 pub struct RwLockReadGuard<'a, T> {
     // Field order matters: the borrow ends before the lock is released.
     value: Ref<'a, T>,
@@ -319,6 +396,16 @@ pub struct RwLockReadGuard<'a, T> {
 }
 
 /// Exclusive access to an [`RwLock`]'s value; dropping it unlocks.
+///
+/// # Examples
+///
+/// ```
+/// let lock = evloop::sync::RwLock::new(String::from("hi"));
+/// let mut guard: evloop::sync::RwLockWriteGuard<'_, String> = lock.try_write().unwrap();
+/// guard.push('!');
+/// drop(guard);
+/// assert_eq!(*lock.try_read().unwrap(), "hi!");
+/// ```
 pub struct RwLockWriteGuard<'a, T> {
     value: RefMut<'a, T>,
     release: Release<'a>,
@@ -413,6 +500,14 @@ fn drop_wait(state: &RefCell<State>, waiter: Option<Rc<Waiter>>, want: usize) {
 /// # Cancel safety
 ///
 /// Cancel-safe: see [`RwLock::read`].
+///
+/// # Examples
+///
+/// ```
+/// let lock = evloop::sync::RwLock::new(3);
+/// let read: evloop::sync::RwLockRead<'_, i32> = lock.read();
+/// assert_eq!(*evloop::run(read), 3);
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct RwLockRead<'a, T> {
     lock: &'a RwLock<T>,
@@ -440,6 +535,15 @@ impl<T> Drop for RwLockRead<'_, T> {
 /// # Cancel safety
 ///
 /// Cancel-safe: see [`RwLock::read`].
+///
+/// # Examples
+///
+/// ```
+/// let lock = evloop::sync::RwLock::new(3);
+/// let write: evloop::sync::RwLockWrite<'_, i32> = lock.write();
+/// *evloop::run(write) = 4;
+/// assert_eq!(*lock.try_read().unwrap(), 4);
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct RwLockWrite<'a, T> {
     lock: &'a RwLock<T>,

@@ -200,6 +200,16 @@ impl Semaphore {
     ///
     /// [`TryAcquireError`] when fewer than `n` permits are free (or others
     /// wait), saying how many are free and how many tasks wait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = evloop::sync::Semaphore::new(3);
+    /// let two = sem.try_acquire_many(2).unwrap();
+    /// assert!(sem.try_acquire_many(2).is_err());
+    /// drop(two);
+    /// assert_eq!(sem.available_permits(), 3);
+    /// ```
     pub fn try_acquire_many(&self, n: usize) -> Result<SemaphorePermit, TryAcquireError> {
         let mut s = self.inner.state.borrow_mut();
         if n <= s.available && s.line.is_empty() {
@@ -409,6 +419,13 @@ impl SemaphorePermit {
     }
 
     /// How many permits it holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = evloop::sync::Semaphore::new(3);
+    /// assert_eq!(sem.try_acquire_many(2).unwrap().permits(), 2);
+    /// ```
     pub fn permits(&self) -> usize {
         self.permits
     }
@@ -526,6 +543,13 @@ pub struct BoundedSemaphore {
 
 impl BoundedSemaphore {
     /// A bounded semaphore with `permits` permits, which is also its bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = evloop::sync::BoundedSemaphore::new(2);
+    /// assert_eq!((sem.available_permits(), sem.bound()), (2, 2));
+    /// ```
     pub fn new(permits: usize) -> BoundedSemaphore {
         BoundedSemaphore {
             sem: Semaphore::build_with("bounded semaphore", None, permits, Some(permits)),
@@ -533,6 +557,12 @@ impl BoundedSemaphore {
     }
 
     /// A named bounded semaphore.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(evloop::sync::BoundedSemaphore::named("conns", 1).name(), "conns");
+    /// ```
     pub fn named(name: impl Into<String>, permits: usize) -> BoundedSemaphore {
         BoundedSemaphore {
             sem: Semaphore::build_with(
@@ -571,6 +601,15 @@ impl BoundedSemaphore {
     /// [`ReleaseError`] when no forgotten permit is outstanding: every
     /// permit is free or held by a guard, so a release would raise the
     /// count above the bound (asyncio raises `ValueError`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = evloop::sync::BoundedSemaphore::new(1);
+    /// sem.try_acquire().unwrap().forget();
+    /// assert!(sem.release().is_ok());
+    /// assert!(sem.release().is_err(), "nothing left to give back");
+    /// ```
     pub fn release(&self) -> Result<(), ReleaseError> {
         let inner = &self.sem.inner;
         {
@@ -594,6 +633,12 @@ impl BoundedSemaphore {
     }
 
     /// The bound: how many permits there are in all.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(evloop::sync::BoundedSemaphore::new(5).bound(), 5);
+    /// ```
     pub fn bound(&self) -> usize {
         let s = self.sem.inner.state.borrow();
         s.bound.unwrap_or(s.total)
@@ -621,6 +666,13 @@ impl fmt::Debug for BoundedSemaphore {
 }
 
 /// [`BoundedSemaphore::release`] had no taken permit to give back.
+///
+/// # Examples
+///
+/// ```
+/// let err = evloop::sync::BoundedSemaphore::named("s", 1).release().unwrap_err();
+/// assert!(err.to_string().contains("released more often than acquired"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReleaseError {
     name: String,

@@ -44,11 +44,26 @@ use crate::inspect::{InspectPrimitive, PrimitiveInfo};
 use crate::stream::Stream;
 
 /// A watch channel holding `init`: the sender and a first receiver.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = evloop::sync::watch::channel(1);
+/// tx.send(2).unwrap();
+/// assert_eq!(*rx.borrow(), 2);
+/// ```
 pub fn channel<T: 'static>(init: T) -> (Sender<T>, Receiver<T>) {
     build(None, init)
 }
 
 /// A named watch channel (the name shows in snapshots).
+///
+/// # Examples
+///
+/// ```
+/// let (_tx, rx) = evloop::sync::watch::channel_named("config", "v1");
+/// assert_eq!(rx.name(), "config");
+/// ```
 pub fn channel_named<T: 'static>(name: impl Into<String>, init: T) -> (Sender<T>, Receiver<T>) {
     build(Some(name.into()), init)
 }
@@ -96,6 +111,15 @@ struct State<T> {
 
 /// The sending half of a [`watch`](self) channel; clone it to send from
 /// several places. When the last one is dropped, receivers see the end.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, _rx) = evloop::sync::watch::channel(0);
+/// let tx2 = tx.clone(); // several senders
+/// tx2.send(5).unwrap();
+/// assert_eq!(*tx.borrow(), 5);
+/// ```
 pub struct Sender<T> {
     shared: Rc<Shared<T>>,
 }
@@ -103,6 +127,16 @@ pub struct Sender<T> {
 /// The receiving half of a [`watch`](self) channel: the latest value, and
 /// a wait for the next one. Cloning gives a receiver that has seen what
 /// this one has.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = evloop::sync::watch::channel(0);
+/// let mut seen = rx.clone();
+/// tx.send(1).unwrap();
+/// assert_eq!(seen.has_changed(), Ok(true));
+/// assert_eq!(*seen.borrow_and_update(), 1);
+/// ```
 pub struct Receiver<T> {
     shared: Rc<Shared<T>>,
     seen: u64,
@@ -118,6 +152,15 @@ impl<T> Sender<T> {
     /// [`SendError`] with the value back when every receiver is gone (the
     /// value is not stored; tokio's `send` does the same). Use
     /// [`send_replace`](Sender::send_replace) to store it anyway.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::watch::channel(0);
+    /// assert!(tx.send(1).is_ok());
+    /// drop(rx);
+    /// assert_eq!(tx.send(2).unwrap_err().0, 2);
+    /// ```
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         if self.shared.state.borrow().receivers == 0 {
             return Err(SendError(value));
@@ -128,6 +171,15 @@ impl<T> Sender<T> {
 
     /// Replaces the value whether or not anyone receives, and returns the
     /// old one (shared with receivers that still hold it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::watch::channel("a");
+    /// drop(rx);
+    /// assert_eq!(*tx.send_replace("b"), "a"); // stored even with no receiver
+    /// assert_eq!(*tx.borrow(), "b");
+    /// ```
     pub fn send_replace(&self, value: T) -> Rc<T> {
         let (old, woken) = {
             let mut s = self.shared.state.borrow_mut();
@@ -141,6 +193,14 @@ impl<T> Sender<T> {
 
     /// Changes the value in place with `modify` and wakes the receivers (the
     /// value is cloned first if a receiver still holds the old one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::watch::channel(vec![1]);
+    /// tx.send_modify(|v| v.push(2));
+    /// assert_eq!(*rx.borrow(), [1, 2]);
+    /// ```
     pub fn send_modify(&self, modify: impl FnOnce(&mut T))
     where
         T: Clone,
@@ -155,11 +215,26 @@ impl<T> Sender<T> {
     }
 
     /// The current value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = evloop::sync::watch::channel(3);
+    /// assert_eq!(*tx.borrow(), 3);
+    /// ```
     pub fn borrow(&self) -> Rc<T> {
         self.shared.state.borrow().value.clone()
     }
 
     /// A new receiver, which has seen the current value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = evloop::sync::watch::channel(0);
+    /// let rx2 = tx.subscribe();
+    /// assert_eq!((tx.receiver_count(), rx2.has_changed()), (2, Ok(false)));
+    /// ```
     pub fn subscribe(&self) -> Receiver<T> {
         let mut s = self.shared.state.borrow_mut();
         s.receivers += 1;
@@ -171,11 +246,27 @@ impl<T> Sender<T> {
     }
 
     /// How many receivers there are.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::watch::channel(0);
+    /// drop(rx);
+    /// assert_eq!(tx.receiver_count(), 0);
+    /// ```
     pub fn receiver_count(&self) -> usize {
         self.shared.state.borrow().receivers
     }
 
     /// True once every receiver is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::watch::channel(0);
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.receiver_count() == 0
     }
@@ -185,6 +276,16 @@ impl<T> Sender<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe: it takes nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::watch::channel(0);
+    /// evloop::run(async {
+    ///     evloop::spawn(async move { drop(rx) }).detach();
+    ///     tx.closed().await;
+    /// });
+    /// ```
     pub fn closed(&self) -> Closing<'_, T> {
         Closing {
             sender: self,
@@ -195,11 +296,27 @@ impl<T> Sender<T> {
 
 impl<T> Receiver<T> {
     /// The current value (tokio's `borrow()`), without marking it seen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = evloop::sync::watch::channel("now");
+    /// assert_eq!(*rx.borrow(), "now");
+    /// ```
     pub fn borrow(&self) -> Rc<T> {
         self.shared.state.borrow().value.clone()
     }
 
     /// The current value, marked seen: `changed()` waits for a newer one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = evloop::sync::watch::channel(0);
+    /// tx.send(1).unwrap();
+    /// assert_eq!(*rx.borrow_and_update(), 1);
+    /// assert_eq!(rx.has_changed(), Ok(false));
+    /// ```
     pub fn borrow_and_update(&mut self) -> Rc<T> {
         let s = self.shared.state.borrow();
         self.seen = s.version;
@@ -211,6 +328,15 @@ impl<T> Receiver<T> {
     /// # Errors
     ///
     /// [`RecvError`] when the sender is gone and nothing new is left to see.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::watch::channel(0);
+    /// assert_eq!(rx.has_changed(), Ok(false));
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.has_changed(), Ok(true));
+    /// ```
     pub fn has_changed(&self) -> Result<bool, RecvError> {
         let s = self.shared.state.borrow();
         if s.version != self.seen {
@@ -233,6 +359,17 @@ impl<T> Receiver<T> {
     ///
     /// Cancel-safe: a dropped `changed()` marks nothing seen, so the next
     /// call sees the change it would have seen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = evloop::sync::watch::channel(0);
+    /// evloop::run(async {
+    ///     evloop::spawn(async move { tx.send(9).unwrap() }).detach();
+    ///     rx.changed().await.unwrap();
+    ///     assert_eq!(*rx.borrow(), 9);
+    /// });
+    /// ```
     pub fn changed(&mut self) -> Changed<'_, T> {
         Changed {
             rx: self,
@@ -250,6 +387,22 @@ impl<T> Receiver<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe, as [`changed`](Receiver::changed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = evloop::sync::watch::channel(0);
+    /// evloop::run(async {
+    ///     evloop::spawn(async move {
+    ///         for i in 1..=3 {
+    ///             evloop::yield_now().await;
+    ///             tx.send(i).unwrap();
+    ///         }
+    ///     })
+    ///     .detach();
+    ///     assert_eq!(*rx.wait_for(|v| *v == 3).await.unwrap(), 3);
+    /// });
+    /// ```
     pub async fn wait_for(&mut self, mut ready: impl FnMut(&T) -> bool) -> Result<Rc<T>, RecvError>
     where
         T: 'static,
@@ -264,6 +417,13 @@ impl<T> Receiver<T> {
     }
 
     /// The channel's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = evloop::sync::watch::channel_named("w", ());
+    /// assert_eq!(rx.name(), "w");
+    /// ```
     pub fn name(&self) -> &str {
         &self.shared.meta.name
     }
@@ -356,6 +516,15 @@ fn poll_change<T: 'static>(
 /// # Cancel safety
 ///
 /// Cancel-safe: see [`Receiver::changed`].
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = evloop::sync::watch::channel(0);
+/// tx.send(1).unwrap();
+/// let change: evloop::sync::watch::Changed<'_, i32> = rx.changed();
+/// assert_eq!(evloop::run(change), Ok(()));
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Changed<'a, T> {
     rx: &'a mut Receiver<T>,
@@ -404,6 +573,15 @@ impl<T: Clone + 'static> Stream for Receiver<T> {
 /// # Cancel safety
 ///
 /// Cancel-safe: it takes nothing.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = evloop::sync::watch::channel(0);
+/// drop(rx);
+/// let closing: evloop::sync::watch::Closing<'_, i32> = tx.closed();
+/// evloop::run(closing); // at once: no receiver left
+/// ```
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Closing<'a, T> {
     sender: &'a Sender<T>,
@@ -498,6 +676,15 @@ impl<T> fmt::Debug for Closing<'_, T> {
 }
 
 /// [`Sender::send`] found no receiver; the value comes back.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = evloop::sync::watch::channel(0);
+/// drop(rx);
+/// let evloop::sync::watch::SendError(value) = tx.send(4).unwrap_err();
+/// assert_eq!(value, 4);
+/// ```
 #[derive(PartialEq, Eq)]
 pub struct SendError<T>(pub T);
 
@@ -519,6 +706,14 @@ impl<T> fmt::Display for SendError<T> {
 impl<T> std::error::Error for SendError<T> {}
 
 /// Every sender of the watch channel is gone, and nothing new is left to see.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = evloop::sync::watch::channel(0);
+/// drop(tx);
+/// assert_eq!(evloop::run(rx.changed()), Err(evloop::sync::watch::RecvError));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecvError;
 

@@ -21,6 +21,27 @@ use super::{Instant, Sleep, sleep_until};
 
 /// What an [`Interval`] does with ticks it missed because the loop was busy
 /// (tokio's three; [`Skip`](MissedTickBehavior::Skip) is the default).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use evloop::time::{MissedTickBehavior, interval};
+///
+/// let rt = evloop::Runtime::builder().virtual_clock().build();
+/// let ticks = rt.block_on(async {
+///     let mut every = interval(Duration::from_secs(1));
+///     every.set_missed_tick_behavior(MissedTickBehavior::Burst);
+///     every.tick().await;
+///     evloop::sleep(Duration::from_millis(2500)).await; // ticks 1 and 2 missed
+///     let mut at = Vec::new();
+///     for _ in 0..3 {
+///         at.push(every.tick().await.since_start().as_millis());
+///     }
+///     at
+/// });
+/// assert_eq!(ticks, [1000, 2000, 3000]); // the missed two at once, then on time
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MissedTickBehavior {
     /// Fire every missed tick, one after the other, at once, until caught up
@@ -214,16 +235,64 @@ impl Interval {
 
     /// Starts the schedule again from now: the next tick is one period from
     /// now (tokio's `reset`); outside a loop, one period from the first poll.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use evloop::time::{Instant, interval};
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// let next = rt.block_on(async {
+    ///     let mut every = interval(Duration::from_secs(10));
+    ///     every.tick().await;
+    ///     evloop::sleep(Duration::from_secs(3)).await;
+    ///     every.reset(); // ten seconds from now, not from the last tick
+    ///     every.tick().await.since_start()
+    /// });
+    /// assert_eq!(next, Duration::from_secs(13));
+    /// ```
     pub fn reset(&mut self) {
         self.reset_to(from_now(self.period));
     }
 
     /// The next tick at `at`, and the schedule on from there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use evloop::time::{Instant, interval};
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// let next = rt.block_on(async {
+    ///     let mut every = interval(Duration::from_secs(10));
+    ///     every.reset_at(Instant::START + Duration::from_secs(4));
+    ///     every.tick().await.since_start()
+    /// });
+    /// assert_eq!(next, Duration::from_secs(4));
+    /// ```
     pub fn reset_at(&mut self, at: Instant) {
         self.reset_to(Next::At(at));
     }
 
     /// The next tick now (at the next poll), and the schedule on from there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use evloop::time::interval;
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// let next = rt.block_on(async {
+    ///     let mut every = interval(Duration::from_secs(10));
+    ///     every.tick().await;
+    ///     every.reset_immediately();
+    ///     every.tick().await.since_start()
+    /// });
+    /// assert_eq!(next, Duration::ZERO);
+    /// ```
     pub fn reset_immediately(&mut self) {
         self.reset_to(from_now(Duration::ZERO));
     }
@@ -237,11 +306,30 @@ impl Interval {
     }
 
     /// What it does with missed ticks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::time::{MissedTickBehavior, interval};
+    ///
+    /// let every = interval(std::time::Duration::from_secs(1));
+    /// assert_eq!(every.missed_tick_behavior(), MissedTickBehavior::Skip);
+    /// ```
     pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
         self.missed
     }
 
     /// Sets what it does with missed ticks (from the next tick on).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::time::{MissedTickBehavior, interval};
+    ///
+    /// let mut every = interval(std::time::Duration::from_secs(1));
+    /// every.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    /// assert_eq!(every.missed_tick_behavior(), MissedTickBehavior::Delay);
+    /// ```
     pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
         self.missed = behavior;
     }

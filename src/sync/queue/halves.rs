@@ -65,12 +65,36 @@ impl<T: 'static> Queue<T> {
 
 /// The putting half of a split [`Queue`]; the queue closes when the last
 /// one is dropped.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = evloop::sync::Queue::unbounded().split();
+/// let tx2 = tx.clone();
+/// tx.try_put(1).unwrap();
+/// drop(tx);
+/// assert!(!rx.is_closed(), "tx2 still sends");
+/// drop(tx2);
+/// assert!(rx.is_closed());
+/// ```
 pub struct QueueSender<T: 'static> {
     queue: Queue<T>,
 }
 
 /// The getting half of a split [`Queue`], and a [`Stream`] of its items
 /// that ends when the queue is closed and empty.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::stream::StreamExt;
+///
+/// let (tx, rx) = evloop::sync::Queue::unbounded().split();
+/// tx.try_put("job").unwrap();
+/// drop(tx);
+/// let jobs: Vec<&str> = evloop::run(rx.collect());
+/// assert_eq!(jobs, ["job"]);
+/// ```
 #[must_use = "a receiver does nothing unless its items are taken"]
 pub struct QueueReceiver<T: 'static> {
     queue: Queue<T>,
@@ -88,6 +112,17 @@ impl<T: 'static> QueueSender<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe, as [`Queue::put`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::Queue::bounded(1).split();
+    /// evloop::run(async {
+    ///     tx.put(1).await.unwrap();
+    ///     drop(rx);
+    ///     assert_eq!(tx.put(2).await.unwrap_err().0, 2); // no receiver left
+    /// });
+    /// ```
     pub fn put(&self, value: T) -> QueuePut<T> {
         self.queue.put(value)
     }
@@ -97,6 +132,14 @@ impl<T: 'static> QueueSender<T> {
     /// # Errors
     ///
     /// [`TryPutError::Full`] or [`TryPutError::Closed`], with the value back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = evloop::sync::Queue::bounded(1).split();
+    /// tx.try_put(1).unwrap();
+    /// assert!(tx.try_put(2).is_err()); // full
+    /// ```
     pub fn try_put(&self, value: T) -> Result<(), TryPutError<T>> {
         self.queue.try_put(value)
     }
@@ -106,21 +149,60 @@ impl<T: 'static> QueueSender<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe, as [`Queue::join`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::Queue::unbounded().split();
+    /// tx.try_put(1).unwrap();
+    /// evloop::run(async {
+    ///     let worker = evloop::spawn(async move {
+    ///         rx.get().await.unwrap();
+    ///         rx.task_done().unwrap();
+    ///     });
+    ///     tx.join().await; // every item processed
+    ///     worker.await.unwrap();
+    /// });
+    /// ```
     pub fn join(&self) -> QueueJoin<T> {
         self.queue.join()
     }
 
     /// Closes the queue now, for every sender.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::Queue::<u8>::unbounded().split();
+    /// let _other = tx.clone();
+    /// tx.close(); // for every sender at once
+    /// assert!(rx.is_closed());
+    /// ```
     pub fn close(&self) {
         self.queue.close();
     }
 
     /// True once the queue is closed (every receiver gone, or `close`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::Queue::<u8>::unbounded().split();
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.queue.is_closed()
     }
 
     /// The queue underneath (its name, length, capacity…).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = evloop::sync::Queue::<u8>::named("jobs", 4).split();
+    /// assert_eq!((tx.queue().name(), tx.queue().capacity()), ("jobs", Some(4)));
+    /// ```
     pub fn queue(&self) -> &Queue<T> {
         &self.queue
     }
@@ -138,6 +220,18 @@ impl<T: 'static> QueueReceiver<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe, as [`Queue::get`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::Queue::unbounded().split();
+    /// tx.try_put(1).unwrap();
+    /// drop(tx);
+    /// evloop::run(async {
+    ///     assert_eq!(rx.get().await, Ok(1));
+    ///     assert!(rx.get().await.is_err()); // closed and drained
+    /// });
+    /// ```
     pub fn get(&self) -> QueueGet<T> {
         self.queue.get()
     }
@@ -147,6 +241,17 @@ impl<T: 'static> QueueReceiver<T> {
     /// # Errors
     ///
     /// [`TryGetError::Empty`], or [`TryGetError::Closed`] once closed and empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::sync::{Queue, TryGetError};
+    ///
+    /// let (tx, rx) = Queue::<u8>::unbounded().split();
+    /// assert_eq!(rx.try_get(), Err(TryGetError::Empty));
+    /// drop(tx);
+    /// assert_eq!(rx.try_get(), Err(TryGetError::Closed));
+    /// ```
     pub fn try_get(&self) -> Result<T, TryGetError> {
         self.queue.try_get()
     }
@@ -156,16 +261,41 @@ impl<T: 'static> QueueReceiver<T> {
     /// # Errors
     ///
     /// [`TaskDoneError`] if called more times than items were put.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::Queue::unbounded().split();
+    /// tx.try_put(1).unwrap();
+    /// rx.try_get().unwrap();
+    /// assert!(rx.task_done().is_ok());
+    /// assert!(rx.task_done().is_err()); // more than were put
+    /// ```
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
         self.queue.task_done()
     }
 
     /// True once the queue is closed (every sender gone, or `close`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = evloop::sync::Queue::<u8>::unbounded().split();
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.queue.is_closed()
     }
 
     /// The queue underneath (its name, length, capacity…).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = evloop::sync::Queue::<u8>::unbounded().split();
+    /// assert!(rx.queue().is_empty());
+    /// ```
     pub fn queue(&self) -> &Queue<T> {
         &self.queue
     }

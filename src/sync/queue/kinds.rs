@@ -64,6 +64,16 @@ pub struct PriorityQueue<T> {
 
 impl<T: 'static> LifoQueue<T> {
     /// A LIFO queue holding at most `capacity` items (0: no bound).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let stack = evloop::sync::LifoQueue::bounded(2);
+    /// stack.try_put(1).unwrap();
+    /// stack.try_put(2).unwrap();
+    /// assert!(stack.is_full());
+    /// assert_eq!(stack.try_get(), Ok(2));
+    /// ```
     pub fn bounded(capacity: usize) -> LifoQueue<T> {
         LifoQueue {
             queue: Queue::build("lifo queue", None, capacity, Items::lifo()),
@@ -71,6 +81,13 @@ impl<T: 'static> LifoQueue<T> {
     }
 
     /// A named LIFO queue (`capacity` as in [`bounded`](LifoQueue::bounded)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let stack = evloop::sync::LifoQueue::<u8>::named("undo", 0);
+    /// assert_eq!((stack.name(), stack.capacity()), ("undo", None));
+    /// ```
     pub fn named(name: impl Into<String>, capacity: usize) -> LifoQueue<T> {
         LifoQueue {
             queue: Queue::build("lifo queue", Some(name.into()), capacity, Items::lifo()),
@@ -80,6 +97,15 @@ impl<T: 'static> LifoQueue<T> {
 
 impl<T: Ord + 'static> PriorityQueue<T> {
     /// A priority queue holding at most `capacity` items (0: no bound).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pq = evloop::sync::PriorityQueue::bounded(0);
+    /// pq.try_put(3).unwrap();
+    /// pq.try_put(1).unwrap();
+    /// assert_eq!(pq.try_get(), Ok(1));
+    /// ```
     pub fn bounded(capacity: usize) -> PriorityQueue<T> {
         PriorityQueue {
             queue: Queue::build("priority queue", None, capacity, Items::priority()),
@@ -88,6 +114,13 @@ impl<T: Ord + 'static> PriorityQueue<T> {
 
     /// A named priority queue (`capacity` as in
     /// [`bounded`](PriorityQueue::bounded)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pq = evloop::sync::PriorityQueue::<(u8, &str)>::named("jobs", 10);
+    /// assert_eq!(pq.name(), "jobs");
+    /// ```
     pub fn named(name: impl Into<String>, capacity: usize) -> PriorityQueue<T> {
         PriorityQueue {
             queue: Queue::build(
@@ -120,16 +153,47 @@ macro_rules! queue_kind {
 
         impl<T: 'static> $kind<T> {
             /// Splits it into a sender and a receiver half (see [`Queue::split`]).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let (tx, rx) = evloop::sync::PriorityQueue::bounded(0).split();
+            /// tx.try_put(2).unwrap();
+            /// tx.try_put(1).unwrap();
+            /// assert_eq!(rx.try_get(), Ok(1));
+            /// ```
             pub fn split(self) -> (QueueSender<T>, QueueReceiver<T>) {
                 self.queue.split()
             }
 
             /// Its items as a stream (see [`Queue::into_stream`]).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use evloop::stream::StreamExt;
+            ///
+            /// let stack = evloop::sync::LifoQueue::bounded(0);
+            /// stack.try_put(1).unwrap();
+            /// stack.try_put(2).unwrap();
+            /// stack.close();
+            /// let out: Vec<u8> = evloop::run(stack.into_stream().collect());
+            /// assert_eq!(out, [2, 1]);
+            /// ```
             pub fn into_stream(self) -> QueueStream<T> {
                 self.queue.into_stream()
             }
 
             /// The plain [`Queue`] handle underneath (same items, same order).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let stack = evloop::sync::LifoQueue::bounded(0);
+            /// let queue: evloop::sync::Queue<u8> = stack.clone().into_queue();
+            /// queue.try_put(1).unwrap();
+            /// assert_eq!(stack.len(), 1); // the same items
+            /// ```
             pub fn into_queue(self) -> Queue<T> {
                 self.queue
             }

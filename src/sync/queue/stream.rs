@@ -43,6 +43,17 @@ impl<T: 'static> Queue<T> {
 }
 
 /// The stream returned by [`Queue::into_stream`].
+///
+/// # Examples
+///
+/// ```
+/// use evloop::stream::StreamExt;
+///
+/// let q = evloop::sync::Queue::unbounded();
+/// q.try_put(1).unwrap();
+/// let mut items: evloop::sync::QueueStream<u8> = q.clone().into_stream();
+/// assert_eq!(evloop::run(items.next()), Some(1));
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct QueueStream<T: 'static> {
     queue: Queue<T>,
@@ -51,6 +62,14 @@ pub struct QueueStream<T: 'static> {
 
 impl<T: 'static> QueueStream<T> {
     /// The queue handle back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = evloop::sync::Queue::<u8>::named("q", 0);
+    /// let back = q.into_stream().into_queue();
+    /// assert_eq!(back.name(), "q");
+    /// ```
     pub fn into_queue(self) -> Queue<T> {
         self.queue
     }
