@@ -57,6 +57,9 @@ pub(crate) struct Remote {
     /// Closures from other threads; `closed` is set under this lock too, so
     /// a job is either taken by the loop or refused, never stranded.
     jobs: Mutex<Vec<Job>>,
+    /// Set with every push to `jobs`: a remote wake alone does not take the
+    /// jobs' lock.
+    jobs_pending: AtomicBool,
     /// Set with every push to `queue`, cleared when the loop takes it: lets
     /// the loop skip the lock in the common case of no remote wakes.
     remote_pending: AtomicBool,
@@ -72,6 +75,7 @@ impl Remote {
         Remote {
             queue: Mutex::new(Vec::new()),
             jobs: Mutex::new(Vec::new()),
+            jobs_pending: AtomicBool::new(false),
             remote_pending: AtomicBool::new(false),
             notified: AtomicBool::new(false),
             closed: AtomicBool::new(false),
@@ -125,6 +129,7 @@ impl Remote {
             }
             self.external_begin();
             jobs.push(job);
+            self.jobs_pending.store(true, Ordering::Release);
         }
         self.remote_pending.store(true, Ordering::SeqCst);
         self.notify();
@@ -135,6 +140,11 @@ impl Remote {
     /// after `take`, which cleared the flag both share). Each counts as
     /// outside work until the loop calls `jobs_done`.
     pub(crate) fn take_jobs(&self, into: &mut Vec<Job>) {
+        // Cleared before taking, as `remote_pending` is: a push racing with
+        // us sets it again, and is taken next turn.
+        if !self.jobs_pending.swap(false, Ordering::AcqRel) {
+            return;
+        }
         let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
         std::mem::swap(&mut *jobs, into);
     }

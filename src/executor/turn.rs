@@ -162,6 +162,9 @@ impl Core {
     fn run_jobs(&self) {
         let mut jobs = Vec::new();
         self.remote().take_jobs(&mut jobs);
+        if jobs.is_empty() {
+            return;
+        }
         let n = jobs.len();
         for job in jobs {
             job();
