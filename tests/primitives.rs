@@ -745,3 +745,22 @@ fn a_task_parked_on_each_new_primitive_says_so() {
         format!("notify bell: no permit, waited on by {}", t.id())
     );
 }
+
+#[test]
+fn a_dropped_watch_changed_marks_nothing_seen() {
+    let (rt, _) = virtual_rt();
+    let (tx, mut rx) = watch::channel(0);
+    rt.block_on(async {
+        // Gives up before the change comes…
+        assert!(evloop::time::timeout(secs(1), rx.changed()).await.is_err());
+        tx.send(1).unwrap();
+        // …and the change is still there for the next call.
+        assert_eq!(rx.changed().await, Ok(()));
+        assert_eq!(*rx.borrow_and_update(), 1);
+    });
+    let info = rt.snapshot();
+    assert!(
+        info.primitives.iter().all(|p| p.waiters.is_empty()),
+        "the dropped wait left the line"
+    );
+}

@@ -234,3 +234,18 @@ fn the_channel_shows_in_snapshots_and_a_send_to_a_gone_receiver_comes_back() {
     assert!(tx.is_closed());
     assert_eq!(tx.send(3).unwrap_err().0, 3);
 }
+
+#[test]
+fn a_dropped_recv_takes_nothing() {
+    // The real clock: on the virtual one, the sender this task keeps would
+    // hold the clock, and the timeout would never come (see `sync::mpsc`).
+    let rt = Runtime::new();
+    rt.block_on(async {
+        let (tx, mut rx) = mpsc::channel();
+        assert!(evloop::time::timeout(ms(10), rx.recv()).await.is_err());
+        let sender = thread::spawn(move || tx.send(5).unwrap());
+        assert_eq!(rx.recv().await, Some(5));
+        sender.join().unwrap();
+        assert_eq!(rx.recv().await, None);
+    });
+}
