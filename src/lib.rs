@@ -46,8 +46,11 @@
 //! 9. [`executor`] — the loop itself, parts that own their state composed by
 //!    one turn; [`Runtime`].
 //! 10. [`blocking`] — `to_thread`.
-//! 11. [`sync`] — Semaphore, Queue, Event, Lock, oneshot.
-//! 12. [`combinators`] — gather, wait, as_completed, TaskGroup, timeout, shield.
+//! 11. [`sync`] — Semaphore, Queue, Event, Lock, Condition, Barrier, Notify,
+//!     RwLock, channels (oneshot, watch, broadcast), CancelToken.
+//! 12. [`combinators`] — gather, wait, as_completed, TaskGroup, TaskSet,
+//!     timeout, shield, cancel scopes; the `select!`, `join!` and `try_join!`
+//!     macros.
 //! 13. [`stream`] — async generators.
 //! 14. [`callback`] — call_soon, call_later, create_future.
 //! 15. [`net`] — TCP, UDP and Unix sockets.
@@ -94,19 +97,20 @@ pub use blocking::{spawn_blocking, to_thread};
 pub use executor::EnterGuard;
 pub use executor::interrupt_on_ctrl_c;
 pub use executor::{
-    Builder, DebugMode, Divergence, Events, ExternalWork, Interrupter, Policy, RunError,
-    RunErrorKind, RunReport, Runtime, Schedule, ScheduleError, Scheduler, StallReport, StepReport,
-    Stop, Subscription, UnknownTask, run, spawn, spawn_named,
+    Builder, DebugMode, Divergence, Events, ExternalWork, Interrupter, LoopClosed, LoopHandle,
+    Policy, RemoteHandle, RunError, RunErrorKind, RunReport, Runtime, Schedule, ScheduleError,
+    Scheduler, StallReport, StepReport, Stop, Subscription, UnknownTask, run, spawn, spawn_named,
 };
 pub use task::{
-    Cancel, CancelOnDrop, JoinError, JoinHandle, TaskId, TaskState, WaitOn, WakeCause, yield_now,
+    Cancel, CancelHandle, CancelOnDrop, JoinError, JoinHandle, TaskId, TaskState, WaitOn,
+    WakeCause, yield_now,
 };
 pub use time::{sleep, timeout};
 
 pub use callback::{call_later, call_soon, create_future};
 
 pub use combinators::{
-    ReturnWhen, TaskGroup, as_completed, gather, gather_all, race, select, shield, wait,
+    ReturnWhen, TaskGroup, TaskSet, as_completed, gather, gather_all, race, select, shield, wait,
 };
 /// Runs an `async fn` test on the [`testing`] harness: on the virtual clock,
 /// failing with a deadlock report instead of hanging.
@@ -169,6 +173,52 @@ pub use combinators::{
 #[cfg(feature = "macros")]
 pub use evloop_macros::test;
 
+/// Runs an `async fn main` on an evloop [`Runtime`] (tokio's
+/// `#[tokio::main]`; asyncio's `asyncio.run(main())`).
+///
+/// ```text
+/// #[evloop::main]                        the real clock, default settings
+/// #[evloop::main(clock = "virtual")]     sleeps take no time
+/// #[evloop::main(debug)]                 debug mode on (`debug = false`: off)
+/// ```
+///
+/// `main` may return `()` or anything `main` may (a `Result`). It becomes a
+/// plain `fn main` that builds the runtime and `block_on`s the body. Needs
+/// the `macros` feature (on by default).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// #[evloop::main(clock = "virtual")]
+/// async fn main() -> Result<(), String> {
+///     let start = evloop::time::Instant::now();
+///     evloop::sleep(Duration::from_secs(60)).await; // instant
+///     assert_eq!(start.elapsed(), Duration::from_secs(60));
+///     Ok(())
+/// }
+/// ```
+///
+/// Mistakes are compile errors that say what to write instead:
+///
+/// ```compile_fail
+/// #[evloop::main]
+/// fn main() {} // error: #[evloop::main] runs an `async fn`
+/// ```
+///
+/// ```compile_fail
+/// #[evloop::main(clock = "wall")] // error: `clock` takes "real" or "virtual"
+/// async fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[evloop::main(workers = 4)] // error: unknown option `workers`
+/// async fn main() {}
+/// ```
+#[cfg(feature = "macros")]
+pub use evloop_macros::main;
+
 /// The README's examples, run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
@@ -183,6 +233,11 @@ pub struct TestingChapterDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/event-loop.md")]
 pub struct EventLoopChapterDoctests;
+/// The code blocks of docs/from-tokio.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/from-tokio.md")]
+pub struct FromTokioChapterDoctests;
+
 /// The code in `docs/reactor.md` runs as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../docs/reactor.md")]

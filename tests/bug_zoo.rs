@@ -13,9 +13,9 @@ use std::future::poll_fn;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
-use evloop::sync::{Lock, Queue};
+use evloop::sync::{Condition, Event, Lock, Queue};
 use evloop::testing::{FailureKind, Harness};
-use evloop::{Policy, yield_now};
+use evloop::{Policy, select, yield_now};
 use util::{find_and_replay, passes};
 
 fn harness() -> Harness {
@@ -278,4 +278,129 @@ fn a_spinning_task_starves_the_one_it_waits_for() {
         .unwrap_err();
     assert_eq!(by_pct.kind, FailureKind::NoProgress { polls: 10_000 });
     passes(&h, || spin_wait(true));
+}
+
+// ----- 6. a missed notification on a Condition --------------------------------
+
+/// A consumer checks a flag, then waits on the condition for it to change.
+/// The bug: the check and the wait are two steps (the lock is given up in
+/// between, and there is an await), so a producer that sets the flag and
+/// notifies in that gap notifies nobody.
+async fn condition_missed_notify(fixed: bool) {
+    let ready = Condition::named("ready", false);
+    let r = ready.clone();
+    let consumer = evloop::spawn_named("consumer", async move {
+        if fixed {
+            // Check and wait in one step, under the lock.
+            drop(r.lock().await.wait_for(|ready| *ready).await);
+        } else {
+            let ready_now = *r.lock().await; // check, then unlock
+            if !ready_now {
+                yield_now().await; // "log that we are waiting"
+                drop(r.lock().await.wait().await); // waits for a notify that may be gone
+            }
+        }
+    });
+    let r = ready.clone();
+    let producer = evloop::spawn_named("producer", async move {
+        yield_now().await; // some work first
+        *r.lock().await = true;
+        r.notify_all();
+    });
+    producer.await.unwrap();
+    consumer.await.unwrap();
+}
+
+#[test]
+fn a_condition_notified_between_check_and_wait_is_missed() {
+    let failure = find_and_replay(&harness(), || condition_missed_notify(false));
+    let FailureKind::Deadlock(report) = &failure.kind else {
+        panic!("expected a deadlock, got {failure}");
+    };
+    let text = report.to_string();
+    assert!(
+        text.contains("waits on condition ready, which nobody holds (nothing will signal it)"),
+        "{text}"
+    );
+    passes(&harness(), || condition_missed_notify(true));
+}
+
+// ----- 7. a select! that is not cancel-safe -----------------------------------
+
+/// A message on the wire is two items: a header, then a body. `None` for
+/// a body means the wire closed after the header.
+async fn read_message(wire: &Queue<u32>) -> (u32, Option<u32>) {
+    let Ok(header) = wire.get().await else {
+        return (0, None);
+    };
+    let body = wire.get().await.ok(); // an await with the header in hand
+    (header, body)
+}
+
+/// A reader takes two messages while also answering one status ping. The
+/// bug: `read_message` is not cancel-safe (it holds a header across an
+/// await), and `select!` drops it whenever the ping wins: a ping that comes
+/// between a header and its body loses the header.
+async fn message_reader(fixed: bool) {
+    let wire: Queue<u32> = Queue::named("wire", 0);
+    let ping = Event::named("ping");
+    let w = wire.clone();
+    evloop::spawn_named("sender", async move {
+        for header in [1, 11] {
+            yield_now().await;
+            yield_now().await;
+            w.put(header).await.unwrap();
+            yield_now().await;
+            w.put(header + 1).await.unwrap(); // the body
+        }
+        w.close();
+    })
+    .detach();
+    let p = ping.clone();
+    evloop::spawn_named("pinger", async move { p.set() }).detach();
+
+    let mut got = Vec::new();
+    let mut pings = 0;
+    if fixed {
+        // One read_message lives across the loop's turns: a ping only
+        // borrows it, and it is replaced only once it has finished.
+        let mut reading = Box::pin(read_message(&wire));
+        while got.len() < 2 {
+            select! {
+                msg = &mut reading => {
+                    got.push(check(msg));
+                    reading.set(read_message(&wire));
+                }
+                _ = ping.wait(), if pings == 0 => pings += 1,
+            }
+        }
+    } else {
+        while got.len() < 2 {
+            select! {
+                msg = read_message(&wire) => got.push(check(msg)), // dropped when the ping wins
+                _ = ping.wait(), if pings == 0 => pings += 1,
+            }
+        }
+    }
+}
+
+/// A message whose body is not its header's: a header was lost.
+fn check((header, body): (u32, Option<u32>)) -> (u32, u32) {
+    assert_eq!(
+        body,
+        Some(header + 1),
+        "a message came apart (header {header}, body {body:?}): select! dropped read_message \
+         holding a header"
+    );
+    (header, header + 1)
+}
+
+#[test]
+fn a_select_that_drops_a_half_read_message_loses_its_header() {
+    let failure = find_and_replay(&harness(), || message_reader(false));
+    assert!(
+        failure.message().contains("a message came apart"),
+        "{failure}"
+    );
+    passes(&harness(), || message_reader(true));
 }

@@ -4,7 +4,7 @@ mod util;
 use std::time::Duration;
 
 use evloop::inspect::LoopEventKind;
-use evloop::time::{Instant, interval, sleep_until, timeout};
+use evloop::time::{Instant, MissedTickBehavior, interval, interval_at, sleep_until, timeout};
 use evloop::{Runtime, Stop};
 use util::{Trace, virtual_rt};
 
@@ -168,12 +168,29 @@ fn interval_skips_missed_ticks_instead_of_bursting() {
 }
 
 #[test]
-#[should_panic(expected = "needs a period above zero")]
-fn interval_of_zero_is_refused() {
+fn an_interval_of_zero_ticks_at_every_turn_and_lets_others_run_between() {
     let (rt, _) = virtual_rt();
-    rt.block_on(async {
-        let _ = interval(Duration::ZERO);
+    let other_ran = std::rc::Rc::new(std::cell::Cell::new(0));
+    let o = other_ran.clone();
+    rt.spawn(async move {
+        for _ in 0..3 {
+            o.set(o.get() + 1);
+            evloop::yield_now().await;
+        }
+    })
+    .detach();
+    let seen = rt.block_on(async {
+        let mut every = interval(Duration::ZERO);
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            every.tick().await;
+            seen.push(other_ran.get());
+        }
+        seen
     });
+    // The other task was first in line; then it runs between every two ticks.
+    assert_eq!(seen, [1, 2, 3], "the other task ran between two ticks");
+    assert_eq!(rt.now().since_start(), Duration::ZERO);
 }
 
 #[test]
@@ -235,4 +252,102 @@ fn advancing_by_duration_max_never_reaches_the_deadline_that_never_comes() {
     let again = rt.advance(Duration::from_secs(1)).unwrap();
     assert_eq!(again.stop, evloop::Stop::TimeReached);
     assert!(!never.is_finished());
+}
+
+/// Ticks of an interval whose loop blocks (a busy poll, simulated by
+/// advancing the virtual clock past several ticks) under `behavior`.
+fn ticks_after_a_stall(behavior: MissedTickBehavior) -> Vec<Duration> {
+    let (rt, _) = virtual_rt();
+    rt.block_on(async move {
+        let mut every = interval(secs(1));
+        every.set_missed_tick_behavior(behavior);
+        assert_eq!(every.missed_tick_behavior(), behavior);
+        let mut out = vec![every.tick().await, every.tick().await];
+        // Blocked from 1 s to 4.5 s: ticks 2, 3 and 4 are missed.
+        evloop::sleep(Duration::from_millis(3500)).await;
+        for _ in 0..5 {
+            every.tick().await;
+            out.push(Instant::now());
+        }
+        out.into_iter().map(|i| i.since_start()).collect()
+    })
+}
+
+#[test]
+fn missed_ticks_burst_delay_or_skip() {
+    let ms = Duration::from_millis;
+    assert_eq!(
+        ticks_after_a_stall(MissedTickBehavior::Skip),
+        [
+            ms(0),
+            ms(1000),
+            ms(4500),
+            ms(5000),
+            ms(6000),
+            ms(7000),
+            ms(8000)
+        ]
+    );
+    assert_eq!(
+        ticks_after_a_stall(MissedTickBehavior::Burst),
+        [
+            ms(0),
+            ms(1000),
+            ms(4500),
+            ms(4500),
+            ms(4500),
+            ms(5000),
+            ms(6000)
+        ]
+    );
+    assert_eq!(
+        ticks_after_a_stall(MissedTickBehavior::Delay),
+        [
+            ms(0),
+            ms(1000),
+            ms(4500),
+            ms(5500),
+            ms(6500),
+            ms(7500),
+            ms(8500)
+        ]
+    );
+    assert_eq!(MissedTickBehavior::default(), MissedTickBehavior::Skip);
+}
+
+#[test]
+fn interval_at_and_reset_move_the_schedule() {
+    let (rt, _) = virtual_rt();
+    let ticks = rt.block_on(async {
+        let mut every = interval_at(Instant::now() + secs(2), secs(1));
+        let mut at = vec![every.tick().await, every.tick().await];
+        evloop::sleep(Duration::from_millis(500)).await; // now 3.5 s
+        every.reset(); // next: 4.5 s
+        at.push(every.tick().await);
+        every.reset_at(Instant::now() + secs(10));
+        at.push(every.tick().await);
+        every.reset_immediately();
+        at.push(every.tick().await);
+        at.push(every.tick().await);
+        at.into_iter().map(|i| i.since_start()).collect::<Vec<_>>()
+    });
+    let ms = Duration::from_millis;
+    assert_eq!(
+        ticks,
+        [
+            ms(2000),
+            ms(3000),
+            ms(4500),
+            ms(14500),
+            ms(14500),
+            ms(15500)
+        ]
+    );
+    // Made outside the loop, reset there too: counted from the first poll.
+    rt.advance(secs(1)).unwrap();
+    let mut late = interval(secs(3));
+    late.reset();
+    let before = rt.now();
+    let first = rt.block_on(late.tick());
+    assert_eq!(first - before, secs(3));
 }

@@ -1,4 +1,5 @@
-//! `#[evloop::test]`: run an `async fn` test on evloop's test harness.
+//! `#[evloop::test]`: run an `async fn` test on evloop's test harness;
+//! `#[evloop::main]`: run an `async fn main` on a runtime.
 //!
 //! This crate has no dependencies: it reads the tokens with `proc_macro`
 //! alone (no `syn`, no `quote`), which is enough because a test function has
@@ -17,6 +18,15 @@
 //!         .explore(|| ::evloop::testing::typed::<R, _>(async move { body }));
 //! }
 //! ```
+//!
+//! And for `#[evloop::main(clock = "virtual")] async fn main() -> R { body }`:
+//!
+//! ```text
+//! fn main() -> R {
+//!     ::evloop::Runtime::builder().clock(::evloop::time::ClockKind::Virtual)
+//!         .build().block_on(async move { body })
+//! }
+//! ```
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
@@ -33,6 +43,115 @@ pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
+/// Runs an `async fn main` on an evloop runtime (the real clock by
+/// default). Options: `clock = "real"` or `"virtual"`, `debug` (or
+/// `debug = true/false`). See `evloop::main` for the documentation.
+#[proc_macro_attribute]
+pub fn main(attr: TokenStream, item: TokenStream) -> TokenStream {
+    match expand_main(attr, item) {
+        Ok(tokens) => tokens,
+        Err((span, message)) => compile_error(span, &message),
+    }
+}
+
+fn expand_main(attr: TokenStream, item: TokenStream) -> Result<TokenStream, Error> {
+    let calls = parse_main_options(attr)?;
+    let f = parse_fn(item, "#[evloop::main]")?;
+    let mut ts = TokenStream::new();
+    ts.extend(f.attrs);
+    ts.extend(f.vis);
+    ts.extend([TokenTree::Ident(Ident::new("fn", Span::call_site()))]);
+    ts.extend([TokenTree::Ident(f.name)]);
+    ts.extend([TokenTree::Group(Group::new(
+        Delimiter::Parenthesis,
+        TokenStream::new(),
+    ))]);
+    if !f.ret.is_empty() {
+        ts.extend("->".parse::<TokenStream>().expect("an arrow"));
+        ts.extend(f.ret);
+    }
+    let mut body: TokenStream = "::evloop::Runtime::builder()"
+        .parse()
+        .expect("a valid path");
+    for (method, arg) in calls {
+        body.extend(format!(".{method}").parse::<TokenStream>().expect("a call"));
+        body.extend([TokenTree::Group(Group::new(
+            Delimiter::Parenthesis,
+            arg.parse().expect("a valid argument"),
+        ))]);
+    }
+    body.extend(".build().block_on".parse::<TokenStream>().expect("a call"));
+    let mut future: TokenStream = "async move".parse().expect("async move");
+    future.extend([TokenTree::Group(f.body)]);
+    body.extend([TokenTree::Group(Group::new(Delimiter::Parenthesis, future))]);
+    ts.extend([TokenTree::Group(Group::new(Delimiter::Brace, body))]);
+    Ok(ts)
+}
+
+/// `#[evloop::main]`'s options, as builder calls.
+fn parse_main_options(attr: TokenStream) -> Result<Vec<(String, String)>, Error> {
+    let mut calls = Vec::new();
+    let tokens: Vec<TokenTree> = attr.into_iter().collect();
+    for option in tokens.split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',')) {
+        let Some(first) = option.first() else {
+            continue;
+        };
+        let TokenTree::Ident(key) = first else {
+            return Err((first.span(), bad_main_option(&first.to_string())));
+        };
+        let key_name = key.to_string();
+        let value = match option {
+            [_] => None,
+            [_, TokenTree::Punct(p), v] if p.as_char() == '=' => Some(v.clone()),
+            [_, TokenTree::Punct(p)] if p.as_char() == '=' => {
+                return Err((p.span(), format!("`{key_name} =` needs a value")));
+            }
+            [_, other, ..] => {
+                return Err((
+                    other.span(),
+                    format!(
+                        "expected `= value` or `,` after `{key_name}`, found `{other}`; \
+                         separate options with commas"
+                    ),
+                ));
+            }
+            [] => continue,
+        };
+        let text = value.as_ref().map(ToString::to_string);
+        let call = match (key_name.as_str(), text.as_deref()) {
+            ("clock", Some("\"real\"")) => ("clock", "::evloop::time::ClockKind::Real"),
+            ("clock", Some("\"virtual\"")) => ("clock", "::evloop::time::ClockKind::Virtual"),
+            ("clock", _) => {
+                let span = value.as_ref().map_or(key.span(), TokenTree::span);
+                return Err((
+                    span,
+                    "`clock` takes \"real\" or \"virtual\": write `clock = \"virtual\"`".into(),
+                ));
+            }
+            ("debug", None | Some("true")) => ("debug", "true"),
+            ("debug", Some("false")) => ("debug", "false"),
+            ("debug", Some(other)) => {
+                return Err((
+                    value.as_ref().map_or(key.span(), TokenTree::span),
+                    format!(
+                        "`debug` is a flag: write `debug` or `debug = false`, not `debug = {other}`"
+                    ),
+                ));
+            }
+            (other, _) => return Err((key.span(), bad_main_option(other))),
+        };
+        calls.push((call.0.to_string(), call.1.to_string()));
+    }
+    Ok(calls)
+}
+
+fn bad_main_option(found: &str) -> String {
+    format!(
+        "unknown option `{found}` for #[evloop::main]; the options are `clock = \"real\"` \
+         (or \"virtual\") and `debug` (or `debug = false`)"
+    )
+}
+
 type Error = (Span, String);
 
 /// The harness settings chosen in the attribute, as builder calls.
@@ -42,7 +161,7 @@ struct Options {
 
 fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream, Error> {
     let options = parse_options(attr)?;
-    let f = parse_fn(item)?;
+    let f = parse_fn(item, "#[evloop::test]")?;
 
     let mut out = String::new();
     out.push_str("#[::core::prelude::v1::test]");
@@ -200,7 +319,7 @@ struct TestFn {
     body: Group,
 }
 
-fn parse_fn(item: TokenStream) -> Result<TestFn, Error> {
+fn parse_fn(item: TokenStream, what: &str) -> Result<TestFn, Error> {
     let tokens: Vec<TokenTree> = item.into_iter().collect();
     let mut i = 0;
     let mut attrs = Vec::new();
@@ -237,27 +356,25 @@ fn parse_fn(item: TokenStream) -> Result<TestFn, Error> {
         Some("fn") => {
             return Err((
                 span_at(i),
-                "#[evloop::test] runs an `async fn`: write `async fn`, or use #[test] for a plain fn".into(),
+                format!(
+                    "{what} runs an `async fn`: write `async fn`{}",
+                    if what == "#[evloop::test]" {
+                        ", or use #[test] for a plain fn"
+                    } else {
+                        ""
+                    }
+                ),
             ));
         }
         Some(q @ ("const" | "unsafe" | "extern")) => {
-            return Err((
-                span_at(i),
-                format!("#[evloop::test] functions cannot be `{q}`"),
-            ));
+            return Err((span_at(i), format!("{what} functions cannot be `{q}`")));
         }
         _ => {
-            return Err((
-                span_at(i),
-                "#[evloop::test] goes on an `async fn` test function".into(),
-            ));
+            return Err((span_at(i), format!("{what} goes on an `async fn`")));
         }
     }
     if word(i).as_deref() != Some("fn") {
-        return Err((
-            span_at(i),
-            "#[evloop::test] goes on an `async fn` test function".into(),
-        ));
+        return Err((span_at(i), format!("{what} goes on an `async fn`")));
     }
     i += 1;
     let Some(TokenTree::Ident(name)) = tokens.get(i).cloned() else {
@@ -269,16 +386,13 @@ fn parse_fn(item: TokenStream) -> Result<TestFn, Error> {
             if !g.stream().is_empty() {
                 return Err((
                     g.span(),
-                    "#[evloop::test] functions take no arguments (the harness calls them)".into(),
+                    format!("{what} functions take no arguments (evloop calls them)"),
                 ));
             }
             i += 1;
         }
         Some(TokenTree::Punct(p)) if p.as_char() == '<' => {
-            return Err((
-                p.span(),
-                "#[evloop::test] functions cannot be generic".into(),
-            ));
+            return Err((p.span(), format!("{what} functions cannot be generic")));
         }
         _ => return Err((span_at(i), "expected `()` after the test's name".into())),
     }
@@ -296,7 +410,7 @@ fn parse_fn(item: TokenStream) -> Result<TestFn, Error> {
             if matches!(t, TokenTree::Ident(w) if w.to_string() == "where") {
                 return Err((
                     t.span(),
-                    "#[evloop::test] functions cannot have a `where` clause".into(),
+                    format!("{what} functions cannot have a `where` clause"),
                 ));
             }
             ret.extend([t.clone()]);

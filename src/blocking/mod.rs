@@ -40,7 +40,9 @@ struct Slot<T> {
 
 /// The result of a [`to_thread`] job, as a future.
 ///
-/// Cancel safety: dropping it does not stop the job (a thread cannot be
+/// # Cancel safety
+///
+/// Dropping it does not stop the job (a thread cannot be
 /// interrupted); the job runs to the end and its result is dropped.
 #[must_use = "futures do nothing unless awaited; the job runs anyway, but its result is lost"]
 pub struct ToThread<T> {
@@ -79,6 +81,12 @@ impl<T> std::fmt::Debug for ToThread<T> {
 ///
 /// When called outside a running evloop loop (like [`spawn`](crate::spawn)).
 ///
+/// # Cancel safety
+///
+/// Dropping the future does not stop the job (a thread cannot be
+/// interrupted): the job runs to the end and its result is dropped. No
+/// other effect is lost or doubled.
+///
 /// # Examples
 ///
 /// ```
@@ -91,6 +99,7 @@ impl<T> std::fmt::Debug for ToThread<T> {
 /// let failed = rt.block_on(async { evloop::to_thread(|| -> u8 { panic!("boom") }).await });
 /// assert_eq!(failed.unwrap_err().panic_message(), Some("boom"));
 /// ```
+#[doc(alias = "run_in_executor")]
 pub fn to_thread<F, T>(f: F) -> ToThread<T>
 where
     F: FnOnce() -> T + Send + 'static,

@@ -62,6 +62,11 @@ impl<T> fmt::Debug for Promise<T> {
 }
 
 /// The awaited end of [`create_future`].
+///
+/// # Cancel safety
+///
+/// Cancel-safe: dropping it abandons the value (a later `set_result`
+/// returns false); nothing else happens.
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct PromiseFuture<T> {
     rx: oneshot::Receiver<Outcome<T>>,

@@ -13,6 +13,12 @@ use crate::{JoinError, JoinHandle, TaskId};
 /// Dropping the stream detaches the tasks not yet yielded (they keep
 /// running); [`into_pending`](AsCompleted::into_pending) gives them back.
 ///
+/// # Cancel safety
+///
+/// A dropped `next()` loses nothing (the outcome stays for the next
+/// call); dropping the stream detaches the tasks not yet yielded, as
+/// [`into_pending`](AsCompleted::into_pending) would give them back.
+///
 /// # Examples
 ///
 /// ```

@@ -22,6 +22,12 @@ use std::task::{Context, Poll};
 /// run concurrently with each other, but as one task. Spawn them to give each
 /// its own task (its own line in snapshots, its own cancellation).
 ///
+/// # Cancel safety
+///
+/// As cancel-safe as its inputs: dropping the `Gather` drops every
+/// input not finished yet and the outputs gathered so far (tasks behind
+/// `JoinHandle`s run on, detached).
+///
 /// # Examples
 ///
 /// ```
@@ -42,6 +48,7 @@ use std::task::{Context, Poll};
 ///     assert_eq!(start.elapsed(), Duration::from_secs(3)); // not 6
 /// });
 /// ```
+#[doc(alias = "try_join_all")]
 pub fn gather<I, F, T, E>(futures: I) -> Gather<F>
 where
     I: IntoIterator<Item = F>,
@@ -56,6 +63,10 @@ where
 /// (asyncio's `gather(*aws, return_exceptions=True)`): a failure does not
 /// stop the others.
 ///
+/// # Cancel safety
+///
+/// As [`gather`].
+///
 /// # Examples
 ///
 /// ```
@@ -69,6 +80,7 @@ where
 /// assert_eq!(outcomes[0], Ok(1));
 /// assert_eq!(outcomes[1].as_ref().unwrap_err().panic_message(), Some("boom"));
 /// ```
+#[doc(alias = "join_all")]
 pub fn gather_all<I, F>(futures: I) -> GatherAll<F>
 where
     I: IntoIterator<Item = F>,
@@ -121,6 +133,10 @@ impl<F: Future> MaybeDone<F> {
 }
 
 /// The future returned by [`gather`].
+///
+/// # Cancel safety
+///
+/// As [`gather`].
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Gather<F: Future> {
     slots: Vec<MaybeDone<F>>,
@@ -159,6 +175,10 @@ impl<T, E, F: Future<Output = Result<T, E>>> Future for Gather<F> {
 }
 
 /// The future returned by [`gather_all`].
+///
+/// # Cancel safety
+///
+/// As [`gather`].
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct GatherAll<F: Future> {
     slots: Vec<MaybeDone<F>>,
@@ -217,6 +237,11 @@ tuple_gather!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 ///
 /// Every future runs to the end: outputs that are `Result`s are returned
 /// as they are, so this is the `return_exceptions=True` form.
+///
+/// # Cancel safety
+///
+/// As [`gather`](crate::combinators::gather): dropping it drops every
+/// future not finished yet and the outputs gathered so far.
 ///
 /// # Examples
 ///

@@ -9,7 +9,12 @@
 //! | each result as soon as it is there                | [`as_completed`]             |
 //! | the first result, dropping the rest               | [`race`], [`select`]         |
 //! | children that live and die together               | [`TaskGroup`]                |
+//! | a child that must be ready before you go on       | [`TaskGroup::start`]         |
+//! | a pool to spawn into and collect in finishing order | [`TaskSet`]                |
 //! | work that must finish even if you are cancelled   | [`shield`]                   |
+//! | a deadline you can move, or a block to cancel     | [`CancelScope`], [`move_on_after`], [`fail_after`] |
+//! | the first of N different futures, with patterns   | [`select!`](crate::select!)  |
+//! | N different futures, all of them (or the first `Err`) | [`join!`](crate::join!), [`try_join!`](crate::try_join!) |
 //!
 //! # How cancellation spreads
 //!
@@ -29,6 +34,10 @@
 //! - [`timeout`](crate::timeout): drops the inner future at the deadline.
 //! - [`shield`]: the inner future runs as its own task; dropping the `Shield`
 //!   does not cancel it.
+//! - [`TaskSet`]: dropping the set cancels every member; a member's failure
+//!   cancels nothing.
+//! - [`CancelScope`]: when it fires, its work is dropped; a shielded scope
+//!   inside puts that off until its own work is done.
 //!
 //! # A simplification
 //!
@@ -40,20 +49,32 @@
 
 mod as_completed;
 mod gather;
+mod macros;
 mod race;
+mod scope;
 mod select;
 mod shield;
+mod start;
 mod task_group;
+mod task_set;
 mod wait;
 
 pub use as_completed::{AsCompleted, as_completed};
 pub use gather::{Gather, GatherAll, gather, gather_all};
 #[doc(hidden)]
 pub use gather::{GatherTuple, MaybeDone};
+#[doc(hidden)]
+pub use macros::{__all_branches_disabled, __branch_start};
 pub use race::{EmptyRace, Race, race};
+pub use scope::{
+    CancelScope, FailAfter, MoveOn, RunUntilCancelled, TooSlow, fail_after, fail_at, move_on_after,
+    move_on_at,
+};
 pub use select::{Either, Select, select};
 pub use shield::{Shield, shield};
+pub use start::{Start, StartError, TaskStatus};
 pub use task_group::{ChildFailure, ChildFailureKind, GroupError, GroupJoin, TaskGroup};
+pub use task_set::{JoinNext, JoinNextWithId, TaskSet};
 pub use wait::{ReturnWhen, Wait, Waited, wait};
 
 /// The chapter `docs/asyncio.md`, whose code blocks run as doctests.

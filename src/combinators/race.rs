@@ -22,6 +22,11 @@ use std::task::{Context, Poll};
 /// [`EmptyRace`] when given no future (a race with no runner would never
 /// end; asyncio's `wait` raises `ValueError` for the same).
 ///
+/// # Cancel safety
+///
+/// As cancel-safe as its inputs: dropping the `Race` drops them all (a
+/// `JoinHandle` input detaches its task).
+///
 /// # Examples
 ///
 /// ```
@@ -56,6 +61,7 @@ use std::task::{Context, Poll};
 /// assert_eq!(states, [TaskState::Cancelled, TaskState::Done, TaskState::Cancelled]);
 /// assert_eq!(rt.now().since_start(), Duration::from_secs(1)); // nobody waited for the losers
 /// ```
+#[doc(alias = "select_all")]
 pub fn race<I, F>(futures: I) -> Race<F>
 where
     I: IntoIterator<Item = F>,
@@ -67,6 +73,10 @@ where
 }
 
 /// The future returned by [`race`].
+///
+/// # Cancel safety
+///
+/// As [`race`].
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Race<F> {
     futures: Vec<Pin<Box<F>>>,

@@ -19,6 +19,11 @@ pub enum Either<A, B> {
 /// A [`JoinHandle`](crate::JoinHandle) that loses is only *detached*: its
 /// task runs on. Select on [`JoinHandle::cancel_on_drop`](crate::JoinHandle::cancel_on_drop) to cancel it.
 ///
+/// # Cancel safety
+///
+/// As cancel-safe as `a` and `b`: dropping the `Select` drops both, and
+/// the loser is dropped as soon as there is a winner.
+///
 /// # Examples
 ///
 /// ```
@@ -40,6 +45,10 @@ pub fn select<A: Future, B: Future>(a: A, b: B) -> Select<A, B> {
 }
 
 /// The future returned by [`select`].
+///
+/// # Cancel safety
+///
+/// As [`select`].
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Select<A, B> {
     pair: Option<Pair<A, B>>,

@@ -20,6 +20,11 @@ use crate::{JoinError, JoinHandle, executor::context};
 ///
 /// Outside a running loop (it spawns a task; see [`spawn`](crate::spawn)).
 ///
+/// # Cancel safety
+///
+/// That is its point: dropping the `Shield` leaves the inner task
+/// running; its result stays reachable through [`Shield::handle`].
+///
 /// # Examples
 ///
 /// ```
@@ -49,6 +54,10 @@ where
 }
 
 /// The future returned by [`shield`]. Dropping it does not cancel the inner task.
+///
+/// # Cancel safety
+///
+/// See [`shield`].
 #[must_use = "the shielded work runs anyway; await the Shield to get its result"]
 #[derive(Debug)]
 pub struct Shield<T> {

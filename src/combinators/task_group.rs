@@ -63,6 +63,7 @@ use crate::{JoinError, JoinHandle, TaskId};
 /// assert_eq!(err.failures()[0].name, "broken");
 /// assert_eq!(err.to_string(), "1 child of the task group failed: 'broken' (#3): disk full");
 /// ```
+#[doc(alias = "nursery")]
 pub struct TaskGroup {
     state: Rc<GroupState>,
 }
@@ -102,6 +103,8 @@ impl TaskGroup {
     /// # Panics
     ///
     /// Outside a running loop, as [`spawn`](crate::spawn).
+    #[doc(alias = "create_task")]
+    #[doc(alias = "start_soon")]
     pub fn spawn<F, T, E>(&self, future: F) -> JoinHandle<T>
     where
         F: Future<Output = Result<T, E>> + 'static,
@@ -179,6 +182,10 @@ impl TaskGroup {
     ///
     /// [`GroupError`] listing each failed child's id, name and error, in the
     /// order they failed.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it before it completes cancels every child still running.
     pub fn join(self) -> GroupJoin {
         GroupJoin { group: Some(self) }
     }
@@ -328,6 +335,10 @@ impl<F> Drop for Child<F> {
 }
 
 /// The future returned by [`TaskGroup::join`].
+///
+/// # Cancel safety
+///
+/// Dropping it before it completes cancels every child still running.
 #[must_use = "futures do nothing unless awaited or spawned; dropping this cancels the group's children"]
 pub struct GroupJoin {
     group: Option<TaskGroup>,

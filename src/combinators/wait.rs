@@ -40,6 +40,13 @@ pub struct Waited<T> {
 /// handles come back, to be cancelled, awaited again or detached. An empty
 /// input returns at once with two empty lists (asyncio raises `ValueError`).
 ///
+/// # Cancel safety
+///
+/// Dropping the `Wait` drops the handles it was given: the tasks run on,
+/// detached, and their results can no longer be awaited. Keep clones of
+/// what you need (ids, a [`CancelHandle`](crate::CancelHandle)) if the wait may
+/// be cancelled.
+///
 /// # Examples
 ///
 /// ```
@@ -72,6 +79,10 @@ pub fn wait<T>(
 }
 
 /// The future returned by [`wait`].
+///
+/// # Cancel safety
+///
+/// As [`wait`].
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Wait<T> {
     handles: Option<Vec<JoinHandle<T>>>,

@@ -205,6 +205,11 @@ impl Core {
         }
     }
 
+    /// Which of `n` branches a `select!` polls first (see `ReadyQueue::choose_branch`).
+    pub(crate) fn choose_branch(&self, n: usize) -> usize {
+        self.here().ready.borrow_mut().choose_branch(n)
+    }
+
     /// Moves the virtual clock forward, telling listeners.
     pub(super) fn jump_to(&self, to: Instant) {
         if let Some(from) = self.timers.advance_to(to) {

@@ -41,10 +41,13 @@ impl Core {
         let may_block = self.remote().arm();
         match self.timers.clock_kind() {
             ClockKind::Virtual => {
-                if self.remote().external_pending() || self.reactor.has_waiters() {
+                if !may_block || self.remote().external_pending() || self.reactor.has_waiters() {
                     // The virtual clock rule: a to_thread job or a socket may
                     // still wake a task, and virtual time must not run ahead
-                    // of it. Wait for the world for real.
+                    // of it. Wait for the world for real. A wake or a job
+                    // from another thread already waiting (`!may_block`) is
+                    // taken in at the next turn, at this instant, before the
+                    // clock may jump.
                     self.wait_for_world(may_block, None);
                     return Idle::Progress;
                 }

@@ -23,7 +23,9 @@
 //! - `tasks.rs`: the task table (a slab with generations);
 //! - `policy.rs`, `ready.rs`: which ready task runs next, and the queue;
 //! - `schedule.rs`: the choices a run made, as a replayable string;
-//! - `remote.rs`: the only part other threads touch (wakes, interrupts);
+//! - `remote.rs`: the only part other threads touch (wakes, interrupts,
+//!   closures sent from other threads);
+//! - `handle.rs`: [`LoopHandle`], what other threads hold of the loop;
 //! - `hook.rs`: what every task carries to get back on the queues;
 //! - `inspector.rs`, `finished.rs`: events, debug mode, finished tasks;
 //! - `pool.rs`: the worker threads of `to_thread`;
@@ -42,6 +44,7 @@ mod controls;
 mod core;
 mod ctrl_c;
 mod finished;
+mod handle;
 mod hook;
 mod idle;
 mod inspector;
@@ -61,6 +64,7 @@ mod turn;
 pub use builder::Builder;
 pub use controls::{DebugMode, Events, Scheduler, Subscription};
 pub use ctrl_c::interrupt_on_ctrl_c;
+pub use handle::{LoopClosed, LoopHandle, RemoteHandle};
 pub(crate) use policy::DEFAULT_PCT_STEPS;
 pub use policy::Policy;
 pub use ready::Divergence;

@@ -218,6 +218,15 @@ impl Chooser {
         best.0
     }
 
+    /// The branch a `select!` of `n > 1` branches polls first: the first
+    /// under FIFO and LIFO (biased), one drawn from the seed otherwise.
+    pub(crate) fn choose_branch(&mut self, n: usize) -> usize {
+        match self.policy {
+            Policy::Fifo | Policy::Lifo => 0,
+            Policy::Random { .. } | Policy::Pct { .. } => self.rng.below(n),
+        }
+    }
+
     /// Forgets a finished task's PCT priority.
     pub(crate) fn forget(&mut self, key: TaskKey) {
         if !self.pct.priorities.is_empty() {

@@ -32,11 +32,12 @@ struct Script {
 /// Where a replayed schedule stopped fitting the program.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Divergence {
-    /// The poll (counted from 0 since the replay began) that did not fit.
+    /// The choice (a poll, or a `select!`'s first branch), counted from 0
+    /// since the replay began, that did not fit.
     pub poll: usize,
     /// The position the schedule asked for.
     pub wanted: u32,
-    /// How many tasks were ready.
+    /// How many tasks were ready (or branches there were).
     pub ready: usize,
 }
 
@@ -136,22 +137,46 @@ impl ReadyQueue {
 
     /// The next position of a schedule being replayed, if it fits.
     fn scripted(&mut self) -> Option<usize> {
+        self.scripted_among(self.queue.len())
+    }
+
+    /// The next choice of a schedule being replayed, if it is below `n`.
+    fn scripted_among(&mut self, n: usize) -> Option<usize> {
         let script = self.script.as_mut()?;
         let Some(&wanted) = script.choices.get(script.at) else {
             self.script = None;
             return None;
         };
-        if wanted as usize >= self.queue.len() {
+        if wanted as usize >= n {
             self.divergence = Some(Divergence {
                 poll: script.at,
                 wanted,
-                ready: self.queue.len(),
+                ready: n,
             });
             self.script = None;
             return None;
         }
         script.at += 1;
         Some(wanted as usize)
+    }
+
+    /// Which of `n` branches a `select!`, `join!` or `try_join!` polls
+    /// first: the first under FIFO and LIFO, one drawn by a seeded policy,
+    /// or the one a replayed schedule says. The choice is written down
+    /// with the polls, so a schedule replays select orders too.
+    pub(crate) fn choose_branch(&mut self, n: usize) -> usize {
+        if n <= 1 {
+            return 0;
+        }
+        let scripted = match self.script {
+            Some(_) => self.scripted_among(n),
+            None => None,
+        };
+        let i = scripted.unwrap_or_else(|| self.chooser.choose_branch(n));
+        if let Some(schedule) = &mut self.recording {
+            schedule.push(i as u32);
+        }
+        i
     }
 
     /// Forgets a finished task's PCT priority.
@@ -306,6 +331,41 @@ mod tests {
         let d = q.divergence().unwrap();
         assert_eq!((d.poll, d.wanted, d.ready), (1, 5, 2));
         assert!(d.to_string().contains("does not fit"));
+    }
+
+    #[test]
+    fn branch_choices_are_recorded_and_replayed_with_the_polls() {
+        let mut fifo = ReadyQueue::new(Policy::Fifo);
+        fifo.record(true);
+        assert_eq!(
+            (0..5).map(|_| fifo.choose_branch(3)).sum::<usize>(),
+            0,
+            "biased"
+        );
+        assert_eq!(fifo.choose_branch(1), 0);
+        assert_eq!(fifo.recorded().len(), 5, "a single branch is no choice");
+
+        let mut seeded = ReadyQueue::new(Policy::Random { seed: 4 });
+        seeded.record(true);
+        keys(2).into_iter().for_each(|k| seeded.push(k));
+        let mut seen = vec![
+            seeded.choose_branch(4),
+            seeded.pop().unwrap().index as usize,
+        ];
+        seen.extend((0..20).map(|_| seeded.choose_branch(4)));
+        assert!(seen[2..].iter().any(|b| *b != 0), "{seen:?}");
+        let schedule = seeded.recorded();
+
+        let mut replay = ReadyQueue::new(Policy::Fifo);
+        replay.replay(&schedule);
+        keys(2).into_iter().for_each(|k| replay.push(k));
+        let mut again = vec![
+            replay.choose_branch(4),
+            replay.pop().unwrap().index as usize,
+        ];
+        again.extend((0..20).map(|_| replay.choose_branch(4)));
+        assert_eq!(again, seen);
+        assert_eq!(replay.divergence(), None);
     }
 
     #[test]

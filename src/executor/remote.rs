@@ -18,6 +18,9 @@
 //! - `external`: how many pieces of outside work (`to_thread` jobs,
 //!   [`ExternalWork`] guards) may still wake a task. The virtual clock
 //!   will not jump ahead while any is pending.
+//! - `jobs`: closures other threads sent to run on the loop (a
+//!   [`LoopHandle`](super::LoopHandle)'s `call_soon_threadsafe` and
+//!   `spawn`), each counted as outside work until the loop has taken it.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -26,6 +29,10 @@ use std::time::Duration;
 
 use crate::sys::{Notifier, Poller};
 use crate::task::TaskKey;
+
+/// A closure sent from another thread, run on the loop's thread when the
+/// loop next collects.
+pub(crate) type Job = Box<dyn FnOnce() + Send>;
 
 /// How a notification reaches the loop's thread while it sleeps: the
 /// thread's park token, or the poller's notifier, as the loop chose.
@@ -62,6 +69,12 @@ impl Wakeup {
 
 pub(crate) struct Remote {
     queue: Mutex<Vec<TaskKey>>,
+    /// Closures from other threads; `closed` is set under this lock too, so
+    /// a job is either taken by the loop or refused, never stranded.
+    jobs: Mutex<Vec<Job>>,
+    /// Set with every push to `jobs`: a remote wake alone does not take the
+    /// jobs' lock.
+    jobs_pending: AtomicBool,
     /// Set with every push to `queue`, cleared when the loop takes it: lets
     /// the loop skip the lock in the common case of no remote wakes.
     remote_pending: AtomicBool,
@@ -82,6 +95,8 @@ impl Remote {
         };
         Remote {
             queue: Mutex::new(Vec::new()),
+            jobs: Mutex::new(Vec::new()),
+            jobs_pending: AtomicBool::new(false),
             remote_pending: AtomicBool::new(false),
             notified: AtomicBool::new(false),
             closed: AtomicBool::new(false),
@@ -122,6 +137,42 @@ impl Remote {
         self.remote_pending.store(false, Ordering::Release);
         let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
         std::mem::swap(&mut *queue, into);
+    }
+
+    /// A closure from another thread, to run on the loop: counted as outside
+    /// work (the virtual clock waits for it) until the loop takes it, and
+    /// the loop is notified. A runtime that is gone gives the job back.
+    pub(crate) fn push_job(&self, job: Job) -> Result<(), Job> {
+        {
+            let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
+            if self.closed.load(Ordering::Acquire) {
+                return Err(job);
+            }
+            self.external_begin();
+            jobs.push(job);
+            self.jobs_pending.store(true, Ordering::Release);
+        }
+        self.remote_pending.store(true, Ordering::SeqCst);
+        self.notify();
+        Ok(())
+    }
+
+    /// Moves the closures other threads sent into `into` (called right
+    /// after `take`, which cleared the flag both share). Each counts as
+    /// outside work until the loop calls `jobs_done`.
+    pub(crate) fn take_jobs(&self, into: &mut Vec<Job>) {
+        // Cleared before taking, as `remote_pending` is: a push racing with
+        // us sets it again, and is taken next turn.
+        if !self.jobs_pending.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
+        std::mem::swap(&mut *jobs, into);
+    }
+
+    /// `n` jobs have run: they no longer hold the virtual clock.
+    pub(crate) fn jobs_done(&self, n: usize) {
+        self.external.fetch_sub(n, Ordering::AcqRel);
     }
 
     /// True if wakes from outside may be waiting in `remote` (no lock taken).
@@ -174,11 +225,23 @@ impl Remote {
     }
 
     pub(crate) fn close(&self) {
-        self.closed.store(true, Ordering::Release);
+        let jobs = {
+            let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
+            self.closed.store(true, Ordering::Release);
+            std::mem::take(&mut *jobs)
+        };
         self.queue
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
+        // Dropped unrun, on the loop's thread, outside the lock: each tells
+        // whoever waits on it that the loop is gone.
+        drop(jobs);
+    }
+
+    /// True once the runtime is gone.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 
     pub(crate) fn interrupt(&self) {

@@ -16,6 +16,7 @@ use super::builder::Builder;
 use super::context::{self, enter, start_driving};
 use super::controls::{DebugMode, Events, Scheduler};
 use super::core::Core;
+use super::handle::LoopHandle;
 use super::remote::{ExternalWork, Interrupter};
 use super::report::{RunError, RunErrorKind, RunReport, StepReport};
 use super::turn::Goal;
@@ -47,6 +48,8 @@ use crate::time::{ClockKind, Instant};
 /// assert_eq!(rt.now().since_start(), Duration::from_secs(2));
 /// assert_eq!((rt.block_on(a).unwrap(), rt.block_on(b).unwrap()), ('a', 'b'));
 /// ```
+#[doc(alias = "EventLoop")]
+#[doc(alias = "loop")]
 pub struct Runtime {
     core: Rc<Core>,
 }
@@ -96,6 +99,7 @@ impl Runtime {
     /// let rt = evloop::Runtime::new();
     /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
     /// ```
+    #[doc(alias = "run_until_complete")]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self.try_block_on(future) {
             Ok(out) => out,
@@ -376,6 +380,25 @@ impl Runtime {
             Some(key) => Ok(self.core.cancel(key)),
             None => Err(UnknownTask(task)),
         }
+    }
+
+    /// A handle to this loop that other threads may hold: run closures on
+    /// it, spawn `Send` futures onto it and wait for their results (see
+    /// [`LoopHandle`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new();
+    /// let handle = rt.handle();
+    /// let remote = std::thread::spawn(move || handle.spawn(async { 6 * 7 }))
+    ///     .join()
+    ///     .unwrap();
+    /// rt.run_until_done().unwrap(); // the loop takes the job and runs it
+    /// assert_eq!(remote.wait().unwrap(), 42);
+    /// ```
+    pub fn handle(&self) -> LoopHandle {
+        LoopHandle::new(self.core.remote().clone())
     }
 
     /// A handle that interrupts this loop from any thread.

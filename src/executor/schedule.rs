@@ -15,6 +15,11 @@
 //!   [b']                            b'    →   0       "0100"  →  "01 0*3" → "010*3"
 //! ```
 //!
+//! A `select!` (or `join!`, `try_join!`) of several branches is a choice
+//! too: which branch it polls first. Under a seeded policy it is drawn from
+//! the seed, and it is written into the same list, in the order it
+//! happened; replaying the list replays the branch orders with the polls.
+//!
 //! # The written form
 //!
 //! Compact enough to paste into an environment variable or a bug report:
@@ -32,7 +37,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// The sequence of ready-queue positions a loop chose, one per poll.
+/// The sequence of ready-queue positions a loop chose, one per poll (and,
+/// between them, the branch each `select!`, `join!` or `try_join!` of
+/// several branches polled first: see [`select!`](crate::select!)).
 ///
 /// Record one with [`Builder::record_schedule`](crate::Builder::record_schedule)
 /// and [`Scheduler::recorded`](crate::Scheduler::recorded); follow one with
@@ -61,7 +68,7 @@ impl Schedule {
         Schedule { choices }
     }
 
-    /// The positions, one per poll.
+    /// The positions, one per poll (and one per branch choice).
     pub fn choices(&self) -> &[u32] {
         &self.choices
     }

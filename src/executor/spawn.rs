@@ -26,6 +26,8 @@ use crate::task::{JoinHandle, TaskName};
 /// });
 /// assert_eq!(out, 10);
 /// ```
+#[doc(alias = "create_task")]
+#[doc(alias = "ensure_future")]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
@@ -39,6 +41,7 @@ where
 /// # Panics
 ///
 /// When called outside a running loop.
+#[doc(alias = "create_task")]
 pub fn spawn_named<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,

@@ -93,6 +93,10 @@ impl Core {
             if matches!(goal, Goal::Idle) {
                 break Ok(Stop::Idle);
             }
+            if self.goal_reached(&goal) {
+                // What step 1 took in (another thread's job) may have ended it.
+                break Ok(Stop::Finished);
+            }
             match self.idle(limit) {
                 Idle::Progress => {}
                 Idle::TimeReached => break Ok(Stop::TimeReached),
@@ -111,7 +115,9 @@ impl Core {
             Goal::Idle | Goal::Time(_) => false,
             Goal::Root => self.root_done.get() || self.root_cancelled.get(),
             Goal::Until(done) => done(),
-            Goal::AllDone => self.tasks.borrow().len() == 0,
+            // A wake or a job from another thread not yet taken in may
+            // still bring a task (a `LoopHandle::spawn`).
+            Goal::AllDone => self.tasks.borrow().len() == 0 && !self.remote().has_remote(),
         }
     }
 
@@ -145,9 +151,26 @@ impl Core {
             }
         }
         *self.remote_buf.borrow_mut() = keys;
+        self.run_jobs();
         self.take_in();
     }
     // ANCHOR_END: collect_remote
+
+    /// Runs the closures other threads sent (`LoopHandle`): each spawns a
+    /// task, or cancels one. They are evloop's own closures; the user's
+    /// code runs in the tasks they spawn.
+    fn run_jobs(&self) {
+        let mut jobs = Vec::new();
+        self.remote().take_jobs(&mut jobs);
+        if jobs.is_empty() {
+            return;
+        }
+        let n = jobs.len();
+        for job in jobs {
+            job();
+        }
+        self.remote().jobs_done(n);
+    }
 
     // ANCHOR: fire_timers
     /// Fires every timer due at `now`, in deadline order: tells listeners

@@ -28,6 +28,11 @@ use super::Stream;
 /// Makes a stream from an async body that yields through the [`Yielder`]
 /// it is given (Python's `async def f(): … yield x …`).
 ///
+/// # Cancel safety
+///
+/// A dropped `next()` loses nothing: a value the body yielded stays
+/// until taken. Dropping the stream drops the body where it is parked.
+///
 /// # Examples
 ///
 /// ```
@@ -50,6 +55,7 @@ use super::Stream;
 /// });
 /// assert_eq!(chunks, ["chunk 0", "chunk 1", "chunk 2"]);
 /// ```
+#[doc(alias = "async_generator")]
 pub fn generate<T, F, Fut>(body: F) -> Generator<T>
 where
     T: 'static,
@@ -110,6 +116,11 @@ pub struct Yielder<T> {
 impl<T> Yielder<T> {
     /// Hands `value` to the consumer and parks until it asks for the next one
     /// (Python's `yield value` inside an `async def`).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the `Yield` before the consumer took the value loses the
+    /// value (the body is being dropped anyway when that happens).
     pub fn yield_(&self, value: T) -> Yield<'_, T> {
         Yield {
             yielder: self,

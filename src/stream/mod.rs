@@ -2,11 +2,19 @@
 //! async generators).
 //!
 //! - [`Stream`]: the trait, `poll_next` (the `__anext__` of Rust).
-//! - [`StreamExt`]: `next().await`, and the adapters `map`, `filter`,
-//!   `take`, `collect`, `for_each`.
+//! - [`StreamExt`]: `next().await`; the adapters `map`, `filter`,
+//!   `filter_map`, `then`, `take`, `take_while`, `enumerate`, `zip`,
+//!   `chain`, `buffer_unordered`, `timeout` (per value) and `throttle`; and
+//!   `collect`, `fold`, `for_each`.
 //! - [`generate`]: write a stream as an `async` block that yields
 //!   (Python's `async def` + `yield`).
 //! - [`iter`]: a stream of an iterator's items.
+//!
+//! Other streams of evloop: a [`Queue`](crate::sync::Queue) (with
+//! `into_stream`) and a [`QueueReceiver`](crate::sync::QueueReceiver), the
+//! receivers of [`watch`](crate::sync::watch), [`broadcast`](crate::sync::broadcast)
+//! and [`mpsc`](crate::sync::mpsc), [`as_completed`](crate::combinators::as_completed),
+//! and an [`Interval`](crate::time::Interval) (its ticks).
 //!
 //! ```
 //! use evloop::stream::{self, StreamExt};
@@ -18,18 +26,28 @@
 //! ```
 //!
 //! evloop's `Stream` has the same shape as `futures::Stream`, but is its own
-//! trait, since evloop has no dependencies. The adapters need `Unpin`
-//! streams so that they can poll them without unsafe pin projection; pin a
-//! stream that is not (`Box::pin(s)`) to use them. Streams made by
-//! [`generate`] are `Unpin` already.
+//! trait, since evloop has no dependencies. The adapters box the stream
+//! they wrap, once, so they take streams that are not `Unpin` too, without
+//! unsafe pin projection (see `ext.rs`). Only `next()`, which borrows the
+//! stream, needs it `Unpin`: pin one that is not (`std::pin::pin!(s)`).
+//!
+//! Files: `ext.rs` (the trait and the consuming futures), `adapt.rs` (the
+//! adapters), `concurrent.rs` (`buffer_unordered`), `timed.rs` (`timeout`,
+//! `throttle`, intervals), `generate.rs`, `iter.rs`.
 
+mod adapt;
+mod concurrent;
 mod ext;
 mod generate;
 mod iter;
+mod timed;
 
-pub use ext::{Collect, Filter, ForEach, Map, Next, StreamExt, Take};
+pub use adapt::{Chain, Enumerate, Filter, FilterMap, Map, Take, TakeWhile, Then, Zip};
+pub use concurrent::BufferUnordered;
+pub use ext::{Collect, Fold, ForEach, Next, StreamExt};
 pub use generate::{Generator, Yield, Yielder, generate};
 pub use iter::{Iter, iter};
+pub use timed::{ItemTimeout, Throttle};
 
 use std::ops::DerefMut;
 use std::pin::Pin;

@@ -98,6 +98,10 @@ impl Event {
     }
 
     /// Waits until the flag is set (at once if it is).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: it takes nothing; a dropped wait leaves the line.
     pub fn wait(&self) -> EventWait {
         EventWait {
             event: self.inner.clone(),
@@ -138,6 +142,10 @@ impl fmt::Debug for Event {
 }
 
 /// The future returned by [`Event::wait`].
+///
+/// # Cancel safety
+///
+/// Cancel-safe: see [`Event::wait`].
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct EventWait {
     event: Rc<EventInner>,

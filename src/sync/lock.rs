@@ -39,6 +39,7 @@ use super::semaphore::{Acquire, Semaphore, SemaphorePermit};
 ///     assert_eq!(*counter.lock().await, 3);
 /// });
 /// ```
+#[doc(alias = "Mutex")]
 pub struct Lock<T> {
     inner: Rc<LockInner<T>>,
 }
@@ -76,7 +77,12 @@ impl<T> Lock<T> {
         }
     }
 
-    /// Waits for the lock, in line behind earlier callers. Cancel-safe.
+    /// Waits for the lock, in line behind earlier callers.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: dropped in line, it leaves the line; dropped after it was
+    /// granted the lock (before it ran), it passes the lock to the next in line.
     pub fn lock(&self) -> LockFuture<'_, T> {
         LockFuture {
             lock: &self.inner,
@@ -129,6 +135,10 @@ impl<T> fmt::Debug for Lock<T> {
 }
 
 /// The future returned by [`Lock::lock`].
+///
+/// # Cancel safety
+///
+/// Cancel-safe: see [`Lock::lock`].
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct LockFuture<'a, T> {
     lock: &'a LockInner<T>,
@@ -172,17 +182,26 @@ impl<T: fmt::Debug> fmt::Debug for LockGuard<'_, T> {
     }
 }
 
-/// [`Lock::try_lock`] found the lock taken.
+/// [`Lock::try_lock`] (or an [`RwLock`](super::RwLock)'s `try_read` or
+/// `try_write`) found the lock taken.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TryLockError {
     name: String,
+}
+
+impl TryLockError {
+    pub(crate) fn new(name: &str) -> TryLockError {
+        TryLockError {
+            name: name.to_owned(),
+        }
+    }
 }
 
 impl fmt::Display for TryLockError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "lock '{}' is held (or waited for); use lock().await to wait for it",
+            "lock '{}' is held (or waited for); await it (lock(), read() or write()) to wait for it",
             self.name
         )
     }

@@ -1,8 +1,19 @@
-//! Synchronization between tasks of one loop: [`Semaphore`], [`Queue`],
-//! [`Event`], [`Lock`] and [`oneshot`] channels (asyncio's `asyncio.Semaphore`,
-//! `asyncio.Queue`, `asyncio.Event`, `asyncio.Lock`, and a one-shot future).
+//! Synchronization between tasks of one loop.
 //!
-//! All of them are single-threaded: their state is a `RefCell` behind an
+//! | asyncio / tokio                         | evloop                                  |
+//! |-----------------------------------------|-----------------------------------------|
+//! | `Semaphore`, `BoundedSemaphore`         | [`Semaphore`] (also `acquire_many`), [`BoundedSemaphore`] |
+//! | `Lock`, `Condition`                     | [`Lock`], [`Condition`]                 |
+//! | `Event`, tokio's `Notify`               | [`Event`], [`Notify`]                   |
+//! | `Barrier`                               | [`Barrier`]                             |
+//! | tokio's `RwLock`                        | [`RwLock`]                              |
+//! | `Queue`, `LifoQueue`, `PriorityQueue`   | [`Queue`], [`LifoQueue`], [`PriorityQueue`] |
+//! | an mpmc channel (`async-channel`)       | [`Queue::split`]: [`QueueSender`], [`QueueReceiver`] |
+//! | tokio's `watch`, `broadcast`, `oneshot` | [`watch`], [`broadcast`], [`oneshot`]   |
+//! | tokio-util's `CancellationToken`        | [`CancelToken`]                         |
+//! | a thread-to-loop channel (`mpsc`)       | [`mpsc`]: `Send` senders, a receiver on the loop |
+//!
+//! All of them but [`mpsc`] are single-threaded: their state is a `RefCell` behind an
 //! `Rc`, and cloning a primitive gives another handle on the same one (as
 //! passing an asyncio object around does). No atomics, no locks: only tasks
 //! of one loop, on one thread, ever touch them.
@@ -36,17 +47,33 @@
 //! waiting on it and holding it, and a task parked on one shows
 //! [`WaitOn::Primitive`](crate::WaitOn::Primitive).
 
+mod barrier;
+pub mod broadcast;
+mod cancel_token;
+mod condition;
 mod event;
 mod lock;
-mod meta;
+pub(crate) mod meta;
+pub mod mpsc;
+mod notify;
 pub mod oneshot;
 mod queue;
+mod rwlock;
 mod semaphore;
 pub(crate) mod waiters;
+pub mod watch;
 
+pub use barrier::{Barrier, BarrierWait, BrokenBarrier};
+pub use cancel_token::{CancelOnDropGuard, CancelToken, TokenCancelled};
+pub use condition::{Condition, ConditionGuard, ConditionLock, ConditionWait, ConditionWaitFor};
 pub use event::{Event, EventWait};
 pub use lock::{Lock, LockFuture, LockGuard, TryLockError};
+pub use notify::{Notified, Notify};
 pub use queue::{
-    Closed, Queue, QueueGet, QueueJoin, QueuePut, TaskDoneError, TryGetError, TryPutError,
+    Closed, LifoQueue, PriorityQueue, Queue, QueueGet, QueueJoin, QueuePut, QueueReceiver,
+    QueueSender, QueueStream, TaskDoneError, TryGetError, TryPutError,
 };
-pub use semaphore::{Acquire, Semaphore, SemaphorePermit, TryAcquireError};
+pub use rwlock::{RwLock, RwLockRead, RwLockReadGuard, RwLockWrite, RwLockWriteGuard};
+pub use semaphore::{
+    Acquire, BoundedSemaphore, ReleaseError, Semaphore, SemaphorePermit, TryAcquireError,
+};

@@ -106,6 +106,12 @@ impl<T> fmt::Debug for Sender<T> {
 
 /// Awaits the one value: `Ok(value)`, or [`RecvError`] if the sender was
 /// dropped without sending.
+///
+/// # Cancel safety
+///
+/// Cancel-safe when polled by reference (`&mut rx` in a
+/// [`select!`](crate::select!)): a value that arrives stays in the channel
+/// until taken. Dropping the receiver itself drops the value.
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Receiver<T> {
     inner: Rc<RefCell<Inner<T>>>,

@@ -1,10 +1,20 @@
-//! `Semaphore`: at most N tasks at once past this point.
+//! `Semaphore`: at most N tasks at once past this point; and
+//! `BoundedSemaphore`, whose permits cannot be released more often than
+//! they were taken.
 //!
 //! ```text
-//!   permits: 1/3 free      holders: #4 #7       line: #9 → #12
-//!   release by #4 ──▶ the permit goes straight to #9 (granted), not to
-//!                     the pool: a newcomer cannot overtake the line
+//!   permits: 1/3 free      holders: #4 #7       line: #9 (wants 2) → #12
+//!   release by #4 ──▶ 2 free: #9 at the front wants 2, so both go to it
+//!                     (granted), not to the pool: a newcomer cannot
+//!                     overtake the line, and #12 waits behind #9
 //! ```
+//!
+//! Each waiter asks for a number of permits (one for `acquire`, n for
+//! `acquire_many`). Permits released while the front waiter wants more than
+//! are free stay in the pool, reserved for it by the rule that nobody
+//! overtakes the line; when they suffice, it is granted all of them at once.
+//! Granting walks the line once, so releasing permits costs time in
+//! proportion to the waiters served, never to the number of permits.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -64,6 +74,30 @@ struct SemState {
     total: usize,
     line: WaitList,
     holders: Vec<TaskId>,
+    /// A [`BoundedSemaphore`]'s bound (its initial permits).
+    bound: Option<usize>,
+    /// Permits taken and then forgotten ([`SemaphorePermit::forget`]): what
+    /// a bounded semaphore's `release` may give back.
+    forgotten: usize,
+}
+
+impl SemState {
+    /// Grants waiters from the front while the free permits cover what the
+    /// front one wants; stops at the first that must wait (no overtaking).
+    fn grant(&mut self) -> Vec<std::task::Waker> {
+        let mut woken = Vec::new();
+        while let Some(front) = self.line.front() {
+            let wanted = front.amount();
+            if wanted > self.available {
+                break;
+            }
+            self.available -= wanted;
+            if let Some(Some(w)) = self.line.grant_next() {
+                woken.push(w);
+            }
+        }
+        woken
+    }
 }
 
 impl Semaphore {
@@ -80,6 +114,15 @@ impl Semaphore {
     }
 
     pub(crate) fn build(kind: &'static str, name: Option<String>, permits: usize) -> Semaphore {
+        Semaphore::build_with(kind, name, permits, None)
+    }
+
+    fn build_with(
+        kind: &'static str,
+        name: Option<String>,
+        permits: usize,
+        bound: Option<usize>,
+    ) -> Semaphore {
         let inner = Rc::new(SemInner {
             meta: Meta::new(kind, name),
             state: RefCell::new(SemState {
@@ -87,6 +130,8 @@ impl Semaphore {
                 total: permits,
                 line: WaitList::default(),
                 holders: Vec::new(),
+                bound,
+                forgotten: 0,
             }),
         });
         inner.meta.register(&inner);
@@ -95,12 +140,48 @@ impl Semaphore {
 
     /// Waits for a permit, in line behind earlier callers.
     ///
+    /// # Cancel safety
+    ///
     /// Cancel-safe: dropping the future before it completes gives up its place,
     /// or passes on a permit it was already granted.
     pub fn acquire(&self) -> Acquire {
+        self.acquire_many(1)
+    }
+
+    /// Waits for `n` permits at once, in line behind earlier callers: the
+    /// guard holds all `n` and gives them all back when dropped (tokio's
+    /// `acquire_many`). While it waits at the front of the line, later
+    /// callers wait behind it even if a permit is free, so a large request
+    /// is never starved by small ones. `n == 0` is granted at once.
+    ///
+    /// A request for more permits than the semaphore has waits until
+    /// [`add_permits`](Semaphore::add_permits) adds enough; snapshots show
+    /// what the front waiter wants.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe, as [`acquire`](Semaphore::acquire): dropped in line it
+    /// leaves the line (and the waiters behind it are served if they now
+    /// can be); dropped after its grant it gives the `n` permits back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::sync::Semaphore;
+    ///
+    /// evloop::run(async {
+    ///     let budget = Semaphore::named("bytes", 10);
+    ///     let big = budget.acquire_many(8).await;
+    ///     assert_eq!((big.permits(), budget.available_permits()), (8, 2));
+    ///     drop(big);
+    ///     assert_eq!(budget.available_permits(), 10);
+    /// });
+    /// ```
+    pub fn acquire_many(&self, n: usize) -> Acquire {
         Acquire {
             sem: self.inner.clone(),
             waiter: None,
+            wanted: n,
         }
     }
 
@@ -110,15 +191,37 @@ impl Semaphore {
     ///
     /// [`TryAcquireError`] when no permit is free, saying how many tasks wait.
     pub fn try_acquire(&self) -> Result<SemaphorePermit, TryAcquireError> {
+        self.try_acquire_many(1)
+    }
+
+    /// Takes `n` permits if they are free and nobody is in line.
+    ///
+    /// # Errors
+    ///
+    /// [`TryAcquireError`] when fewer than `n` permits are free (or others
+    /// wait), saying how many are free and how many tasks wait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = evloop::sync::Semaphore::new(3);
+    /// let two = sem.try_acquire_many(2).unwrap();
+    /// assert!(sem.try_acquire_many(2).is_err());
+    /// drop(two);
+    /// assert_eq!(sem.available_permits(), 3);
+    /// ```
+    pub fn try_acquire_many(&self, n: usize) -> Result<SemaphorePermit, TryAcquireError> {
         let mut s = self.inner.state.borrow_mut();
-        if s.available > 0 && s.line.is_empty() {
-            s.available -= 1;
+        if n <= s.available && s.line.is_empty() {
+            s.available -= n;
             drop(s);
-            Ok(self.inner.permit())
+            Ok(self.inner.permit(n))
         } else {
             Err(TryAcquireError {
                 name: self.inner.meta.name.to_string(),
                 total: s.total,
+                free: s.available,
+                wanted: n,
                 waiting: s.line.len(),
             })
         }
@@ -140,23 +243,13 @@ impl Semaphore {
     /// sem.add_permits(usize::MAX); // instant: no loop over the permits
     /// assert_eq!(sem.available_permits(), usize::MAX);
     /// ```
+    #[doc(alias = "release")]
     pub fn add_permits(&self, n: usize) {
         let woken = {
             let mut s = self.inner.state.borrow_mut();
             s.total = s.total.saturating_add(n);
-            let mut woken = Vec::new();
-            let mut left = n;
-            while left > 0 {
-                match s.line.grant_next() {
-                    Some(waker) => {
-                        woken.extend(waker);
-                        left -= 1;
-                    }
-                    None => break,
-                }
-            }
-            s.available = s.available.saturating_add(left);
-            woken
+            s.available = s.available.saturating_add(n);
+            s.grant()
         };
         wake_all(woken);
     }
@@ -173,7 +266,7 @@ impl Semaphore {
 }
 
 impl SemInner {
-    fn permit(self: &Rc<Self>) -> SemaphorePermit {
+    fn permit(self: &Rc<Self>, permits: usize) -> SemaphorePermit {
         let holder = crate::task::current::task();
         if let Some(id) = holder {
             self.state.borrow_mut().holders.push(id);
@@ -181,24 +274,24 @@ impl SemInner {
         SemaphorePermit {
             sem: self.clone(),
             holder,
+            permits,
         }
     }
 
-    /// A permit comes back: to the front waiter if there is one, else to the pool.
-    fn release_one(&self) {
+    /// `n` permits come back: to the waiters at the front while they fit,
+    /// the rest to the pool.
+    fn release(&self, n: usize) {
         let woken = {
             let mut s = self.state.borrow_mut();
-            match s.line.grant_next() {
-                Some(waker) => waker,
-                None => {
-                    s.available += 1;
-                    None
-                }
-            }
+            s.available = s.available.saturating_add(n);
+            s.grant()
         };
-        if let Some(w) = woken {
-            w.wake();
-        }
+        wake_all(woken);
+    }
+
+    /// A waiter left the line: the ones behind it may fit now.
+    fn regrant(&self) {
+        self.release(0);
     }
 }
 
@@ -217,7 +310,13 @@ impl InspectPrimitive for SemInner {
             }
             .to_owned()
         } else {
-            format!("{}/{} permits free", s.available, s.total)
+            let mut state = format!("{}/{} permits free", s.available, s.total);
+            if let Some(front) = s.line.front()
+                && front.amount() > 1
+            {
+                state.push_str(&format!(", the first in line wants {}", front.amount()));
+            }
+            state
         };
         PrimitiveInfo {
             kind: self.meta.kind,
@@ -240,11 +339,18 @@ impl fmt::Debug for Semaphore {
     }
 }
 
-/// The future returned by [`Semaphore::acquire`].
+/// The future returned by [`Semaphore::acquire`] and
+/// [`Semaphore::acquire_many`].
+///
+/// # Cancel safety
+///
+/// Cancel-safe: dropped in line, it leaves the line; dropped after its
+/// grant, it gives the permits back to the next in line.
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Acquire {
     sem: Rc<SemInner>,
     waiter: Option<Rc<Waiter>>,
+    wanted: usize,
 }
 
 impl Future for Acquire {
@@ -255,17 +361,17 @@ impl Future for Acquire {
         match &this.waiter {
             Some(w) if w.is_granted() => {
                 this.waiter = None;
-                return Poll::Ready(this.sem.permit());
+                return Poll::Ready(this.sem.permit(this.wanted));
             }
             Some(w) => w.set_waker(cx.waker()),
             None => {
                 let mut s = this.sem.state.borrow_mut();
-                if s.available > 0 && s.line.is_empty() {
-                    s.available -= 1;
+                if this.wanted == 0 || (this.wanted <= s.available && s.line.is_empty()) {
+                    s.available -= this.wanted;
                     drop(s);
-                    return Poll::Ready(this.sem.permit());
+                    return Poll::Ready(this.sem.permit(this.wanted));
                 }
-                this.waiter = Some(s.line.join(cx.waker()));
+                this.waiter = Some(s.line.join_for(cx.waker(), this.wanted));
             }
         }
         this.sem.meta.note_pending(&this.sem);
@@ -277,20 +383,33 @@ impl Drop for Acquire {
     fn drop(&mut self) {
         if let Some(w) = self.waiter.take() {
             if w.is_granted() {
-                // Granted but never taken: pass the permit on.
-                self.sem.release_one();
+                // Granted but never taken: pass the permits on.
+                self.sem.release(self.wanted);
             } else {
                 self.sem.state.borrow_mut().line.leave(&w);
+                self.sem.regrant();
             }
         }
     }
 }
 
-/// A permit of a [`Semaphore`]; dropping it gives the permit back.
+impl fmt::Debug for Acquire {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Acquire")
+            .field("semaphore", &self.sem.meta.name)
+            .field("wanted", &self.wanted)
+            .field("in_line", &self.waiter.is_some())
+            .finish()
+    }
+}
+
+/// Permits of a [`Semaphore`] (one, or `n` from
+/// [`acquire_many`](Semaphore::acquire_many)); dropping it gives them back.
 #[must_use = "dropping the permit releases it at once"]
 pub struct SemaphorePermit {
     sem: Rc<SemInner>,
     holder: Option<TaskId>,
+    permits: usize,
 }
 
 impl SemaphorePermit {
@@ -298,17 +417,56 @@ impl SemaphorePermit {
     pub fn holder(&self) -> Option<TaskId> {
         self.holder
     }
-}
 
-impl Drop for SemaphorePermit {
-    fn drop(&mut self) {
+    /// How many permits it holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = evloop::sync::Semaphore::new(3);
+    /// assert_eq!(sem.try_acquire_many(2).unwrap().permits(), 2);
+    /// ```
+    pub fn permits(&self) -> usize {
+        self.permits
+    }
+
+    /// Keeps the permits taken without giving them back: the semaphore has
+    /// that many fewer, for good (tokio's `forget`), unless
+    /// [`BoundedSemaphore::release`] gives them back one by one (asyncio's
+    /// explicit `acquire()` … `release()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::sync::Semaphore;
+    ///
+    /// evloop::run(async {
+    ///     let sem = Semaphore::new(2);
+    ///     sem.acquire().await.forget();
+    ///     assert_eq!(sem.available_permits(), 1);
+    /// });
+    /// ```
+    pub fn forget(mut self) {
+        let n = std::mem::take(&mut self.permits);
+        self.sem.state.borrow_mut().forgotten += n;
+    }
+
+    fn leave_holders(&self) {
         if let Some(id) = self.holder {
             let mut s = self.sem.state.borrow_mut();
             if let Some(i) = s.holders.iter().position(|h| *h == id) {
                 s.holders.remove(i);
             }
         }
-        self.sem.release_one();
+    }
+}
+
+impl Drop for SemaphorePermit {
+    fn drop(&mut self) {
+        self.leave_holders();
+        if self.permits > 0 {
+            self.sem.release(self.permits);
+        }
     }
 }
 
@@ -317,6 +475,7 @@ impl fmt::Debug for SemaphorePermit {
         f.debug_struct("SemaphorePermit")
             .field("semaphore", &self.sem.meta.name)
             .field("holder", &self.holder)
+            .field("permits", &self.permits)
             .finish()
     }
 }
@@ -326,18 +485,211 @@ impl fmt::Debug for SemaphorePermit {
 pub struct TryAcquireError {
     name: String,
     total: usize,
+    free: usize,
+    wanted: usize,
     waiting: usize,
 }
 
 impl fmt::Display for TryAcquireError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "semaphore '{}' has no free permit (all {} taken, {} task(s) in line); \
-             use acquire().await to wait for one",
-            self.name, self.total, self.waiting
-        )
+        if self.wanted == 1 {
+            write!(
+                f,
+                "semaphore '{}' has no free permit (all {} taken, {} task(s) in line); \
+                 use acquire().await to wait for one",
+                self.name, self.total, self.waiting
+            )
+        } else {
+            write!(
+                f,
+                "semaphore '{}' cannot give {} permits now ({} of {} free, {} task(s) in line); \
+                 use acquire_many({}).await to wait for them",
+                self.name, self.wanted, self.free, self.total, self.waiting, self.wanted
+            )
+        }
     }
 }
 
 impl std::error::Error for TryAcquireError {}
+
+/// A semaphore that cannot be released more often than it was acquired
+/// (asyncio's `asyncio.BoundedSemaphore`): [`release`](BoundedSemaphore::release)
+/// gives back a permit that was taken and [forgotten](SemaphorePermit::forget),
+/// and is an error when there is none to give back.
+///
+/// Acquiring is as with [`Semaphore`]: a guard that gives its permit back
+/// when dropped. The explicit `release` is for asyncio's style, where a
+/// permit taken in one place is given back in another.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::sync::BoundedSemaphore;
+///
+/// evloop::run(async {
+///     let sem = BoundedSemaphore::named("conns", 2);
+///     sem.acquire().await.forget();       // asyncio: await sem.acquire()
+///     assert_eq!(sem.available_permits(), 1);
+///     sem.release().unwrap();             // asyncio: sem.release()
+///     let err = sem.release().unwrap_err(); // one release too many
+///     assert!(err.to_string().contains("released more often than acquired"));
+///     assert_eq!(sem.available_permits(), 2);
+/// });
+/// ```
+#[derive(Clone)]
+pub struct BoundedSemaphore {
+    sem: Semaphore,
+}
+
+impl BoundedSemaphore {
+    /// A bounded semaphore with `permits` permits, which is also its bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = evloop::sync::BoundedSemaphore::new(2);
+    /// assert_eq!((sem.available_permits(), sem.bound()), (2, 2));
+    /// ```
+    pub fn new(permits: usize) -> BoundedSemaphore {
+        BoundedSemaphore {
+            sem: Semaphore::build_with("bounded semaphore", None, permits, Some(permits)),
+        }
+    }
+
+    /// A named bounded semaphore.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(evloop::sync::BoundedSemaphore::named("conns", 1).name(), "conns");
+    /// ```
+    pub fn named(name: impl Into<String>, permits: usize) -> BoundedSemaphore {
+        BoundedSemaphore {
+            sem: Semaphore::build_with(
+                "bounded semaphore",
+                Some(name.into()),
+                permits,
+                Some(permits),
+            ),
+        }
+    }
+
+    /// Waits for a permit (see [`Semaphore::acquire`]).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe, as [`Semaphore::acquire`].
+    pub fn acquire(&self) -> Acquire {
+        self.sem.acquire()
+    }
+
+    /// Takes a permit if one is free and nobody is in line.
+    ///
+    /// # Errors
+    ///
+    /// [`TryAcquireError`] when no permit is free.
+    pub fn try_acquire(&self) -> Result<SemaphorePermit, TryAcquireError> {
+        self.sem.try_acquire()
+    }
+
+    /// Gives back one permit that was acquired and then
+    /// [forgotten](SemaphorePermit::forget) (asyncio's `release()`), to the
+    /// front waiter if there is one.
+    ///
+    /// # Errors
+    ///
+    /// [`ReleaseError`] when no forgotten permit is outstanding: every
+    /// permit is free or held by a guard, so a release would raise the
+    /// count above the bound (asyncio raises `ValueError`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = evloop::sync::BoundedSemaphore::new(1);
+    /// sem.try_acquire().unwrap().forget();
+    /// assert!(sem.release().is_ok());
+    /// assert!(sem.release().is_err(), "nothing left to give back");
+    /// ```
+    pub fn release(&self) -> Result<(), ReleaseError> {
+        let inner = &self.sem.inner;
+        {
+            let mut s = inner.state.borrow_mut();
+            if s.forgotten == 0 {
+                return Err(ReleaseError {
+                    name: inner.meta.name.to_string(),
+                    bound: s.bound.unwrap_or(s.total),
+                    held: s.holders.len(),
+                });
+            }
+            s.forgotten -= 1;
+        }
+        inner.release(1);
+        Ok(())
+    }
+
+    /// Permits free right now.
+    pub fn available_permits(&self) -> usize {
+        self.sem.available_permits()
+    }
+
+    /// The bound: how many permits there are in all.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(evloop::sync::BoundedSemaphore::new(5).bound(), 5);
+    /// ```
+    pub fn bound(&self) -> usize {
+        let s = self.sem.inner.state.borrow();
+        s.bound.unwrap_or(s.total)
+    }
+
+    /// The semaphore's name.
+    pub fn name(&self) -> &str {
+        self.sem.name()
+    }
+
+    /// The number of tasks in line.
+    pub fn waiters(&self) -> usize {
+        self.sem.waiters()
+    }
+}
+
+impl fmt::Debug for BoundedSemaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoundedSemaphore")
+            .field("name", &self.name())
+            .field("available", &self.available_permits())
+            .field("bound", &self.bound())
+            .finish()
+    }
+}
+
+/// [`BoundedSemaphore::release`] had no taken permit to give back.
+///
+/// # Examples
+///
+/// ```
+/// let err = evloop::sync::BoundedSemaphore::named("s", 1).release().unwrap_err();
+/// assert!(err.to_string().contains("released more often than acquired"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReleaseError {
+    name: String,
+    bound: usize,
+    held: usize,
+}
+
+impl fmt::Display for ReleaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "bounded semaphore '{}' was released more often than acquired: of its {} permits, \
+             none is taken and forgotten ({} held by guards, which give theirs back when dropped); \
+             release() only gives back a permit taken with acquire() and then forget()",
+            self.name, self.bound, self.held
+        )
+    }
+}
+
+impl std::error::Error for ReleaseError {}

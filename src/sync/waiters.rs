@@ -14,9 +14,23 @@ pub(crate) struct Waiter {
     granted: Cell<bool>,
     waker: RefCell<Option<Waker>>,
     task: Option<TaskId>,
+    /// What the waiter asks for or was given, in the primitive's own terms:
+    /// permits wanted (a semaphore's `acquire_many`), read or write (an
+    /// `RwLock`), an arrival index (a `Barrier`), how it was notified (a
+    /// `Notify`). 1 unless the primitive says otherwise.
+    amount: Cell<usize>,
 }
 
 impl Waiter {
+    /// What the waiter asks for or was given (see the field).
+    pub(crate) fn amount(&self) -> usize {
+        self.amount.get()
+    }
+
+    pub(crate) fn set_amount(&self, amount: usize) {
+        self.amount.set(amount);
+    }
+
     /// True once the resource was reserved for this waiter.
     pub(crate) fn is_granted(&self) -> bool {
         self.granted.get()
@@ -45,13 +59,24 @@ pub(crate) struct WaitList {
 impl WaitList {
     /// Puts the calling task at the back of the line.
     pub(crate) fn join(&mut self, waker: &Waker) -> Rc<Waiter> {
+        self.join_for(waker, 1)
+    }
+
+    /// Puts the calling task at the back of the line, asking for `amount`.
+    pub(crate) fn join_for(&mut self, waker: &Waker, amount: usize) -> Rc<Waiter> {
         let waiter = Rc::new(Waiter {
             granted: Cell::new(false),
             waker: RefCell::new(Some(waker.clone())),
             task: crate::task::current::task(),
+            amount: Cell::new(amount),
         });
         self.line.push_back(waiter.clone());
         waiter
+    }
+
+    /// The waiter at the front of the line.
+    pub(crate) fn front(&self) -> Option<&Rc<Waiter>> {
+        self.line.front()
     }
 
     /// Grants the front waiter (removing it from the line).
@@ -108,6 +133,11 @@ impl WaitList {
     /// The waiting tasks, front of the line first.
     pub(crate) fn tasks(&self) -> impl Iterator<Item = TaskId> + '_ {
         self.line.iter().filter_map(|w| w.task)
+    }
+
+    /// The waiters, front of the line first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Rc<Waiter>> + '_ {
+        self.line.iter()
     }
 }
 

@@ -113,6 +113,16 @@ impl JoinError {
         }
     }
 
+    /// A task known by id and name only (run for another thread, say) that
+    /// was cancelled, or whose loop went away before it ran.
+    pub(crate) fn cancelled_by_id(id: TaskId, name: String) -> JoinError {
+        JoinError {
+            id,
+            name,
+            kind: JoinErrorKind::Cancelled,
+        }
+    }
+
     /// The task was cancelled.
     pub fn is_cancelled(&self) -> bool {
         matches!(self.kind, JoinErrorKind::Cancelled)

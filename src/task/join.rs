@@ -28,6 +28,12 @@ use super::{Header, TaskId, WaitOn, current};
 /// saying so: the output has been moved out and cannot be given twice. So
 /// does a task awaiting its own handle (it would wait for itself forever).
 ///
+/// # Cancel safety
+///
+/// Cancel-safe: dropping a future that awaits the handle (or the handle)
+/// detaches the task, which runs on. To await it again later, await
+/// `&mut handle` (in a [`select!`](crate::select!), say) and keep the handle.
+///
 /// # Examples
 ///
 /// ```
@@ -38,6 +44,7 @@ use super::{Header, TaskId, WaitOn, current};
 /// assert_eq!(out.unwrap(), 42);
 /// ```
 #[must_use = "dropping a JoinHandle detaches the task: it still runs, but its result and any panic are lost"]
+#[doc(alias = "Task")]
 pub struct JoinHandle<T> {
     output: OutputRef<T>,
     host: Weak<dyn Host>,
@@ -63,6 +70,7 @@ impl<T> JoinHandle<T> {
     }
 
     /// True once the task has returned, panicked or been cancelled (asyncio's `done()`).
+    #[doc(alias = "done")]
     pub fn is_finished(&self) -> bool {
         self.header().state.is_finished()
     }
@@ -88,6 +96,7 @@ impl<T> JoinHandle<T> {
     /// assert_eq!(handle.cancel(), Cancel::AlreadyFinished);
     /// assert!(rt.block_on(handle).unwrap_err().is_cancelled());
     /// ```
+    #[doc(alias = "abort")]
     pub fn cancel(&self) -> Cancel {
         cancel(self.output.task(), &self.host)
     }
@@ -97,7 +106,7 @@ impl<T> JoinHandle<T> {
 
     /// This handle, made to cancel its task if dropped before the task
     /// finished (tokio's `AbortOnDrop`). The one obvious way to cancel the
-    /// losers of a [`race`](crate::race) or [`select`](crate::select), or a
+    /// losers of a [`race`](crate::race) or [`select`](crate::select()), or a
     /// task a [`timeout`](crate::timeout) gave up on: asyncio's
     /// `wait_for(task)` and "first result wins, cancel the rest".
     ///
@@ -143,6 +152,85 @@ impl<T> JoinHandle<T> {
             task: self.output.task().clone(),
             host: self.host.clone(),
         }
+    }
+
+    /// A [`CancelHandle`] for this task: it can cancel the task and tell
+    /// whether it finished, but not await it; keep it, clone it, or give it
+    /// to another task (tokio's `abort_handle()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// let task = rt.spawn(evloop::sleep(Duration::from_secs(10)));
+    /// let stop = task.cancel_handle();
+    /// rt.spawn(async move { stop.cancel(); }).detach(); // from another task
+    /// rt.run_until_done().unwrap();
+    /// assert!(rt.block_on(task).unwrap_err().is_cancelled());
+    /// ```
+    #[doc(alias = "abort_handle")]
+    pub fn cancel_handle(&self) -> CancelHandle {
+        CancelHandle {
+            canceller: self.canceller(),
+        }
+    }
+}
+
+/// A handle that cancels a task and tells whether it finished, without
+/// awaiting it (tokio's `AbortHandle`): from [`JoinHandle::cancel_handle`],
+/// or from spawning into a [`TaskSet`](crate::combinators::TaskSet).
+///
+/// Clone it freely; dropping it does nothing to the task.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use evloop::Cancel;
+///
+/// let rt = evloop::Runtime::builder().virtual_clock().build();
+/// let handle = rt.spawn(evloop::sleep(Duration::from_secs(10))).cancel_handle();
+/// assert!(!handle.is_finished());
+/// assert_eq!(handle.cancel(), Cancel::Cancelled);
+/// assert!(handle.is_finished());
+/// ```
+#[doc(alias = "AbortHandle")]
+#[derive(Clone)]
+pub struct CancelHandle {
+    canceller: Canceller,
+}
+
+impl CancelHandle {
+    /// Cancels the task (see [`JoinHandle::cancel`]).
+    #[doc(alias = "abort")]
+    pub fn cancel(&self) -> Cancel {
+        self.canceller.cancel()
+    }
+
+    /// True once the task has finished (returned, panicked, been cancelled).
+    pub fn is_finished(&self) -> bool {
+        self.canceller.task.header().state.is_finished()
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.canceller.task.header().id
+    }
+
+    /// The task's name.
+    pub fn name(&self) -> String {
+        self.canceller.task.header().name.to_string()
+    }
+}
+
+impl fmt::Debug for CancelHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelHandle")
+            .field("id", &self.id())
+            .field("finished", &self.is_finished())
+            .finish()
     }
 }
 
@@ -232,6 +320,10 @@ impl<T> Future for JoinHandle<T> {
 /// A [`JoinHandle`] that cancels its task when dropped before the task
 /// finished: see [`JoinHandle::cancel_on_drop`]. Awaiting it is awaiting the
 /// handle.
+///
+/// # Cancel safety
+///
+/// Not cancel-safe, on purpose: dropping it cancels the task.
 #[must_use = "dropping a CancelOnDrop cancels its task"]
 pub struct CancelOnDrop<T> {
     /// Always `Some` until `into_handle` or `drop` takes it.

@@ -105,7 +105,7 @@ pub use error::JoinError;
 pub(crate) use header::{Header, Spawn};
 pub use id::TaskId;
 pub(crate) use join::Canceller;
-pub use join::{Cancel, CancelOnDrop, JoinHandle};
+pub use join::{Cancel, CancelHandle, CancelOnDrop, JoinHandle};
 pub(crate) use key::TaskKey;
 pub(crate) use name::TaskName;
 pub use state::TaskState;

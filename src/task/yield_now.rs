@@ -7,6 +7,10 @@ use std::task::{Context, Poll};
 /// Returns `Pending` once after waking itself, so every other ready task runs
 /// before this one continues (asyncio's `await asyncio.sleep(0)`).
 ///
+/// # Cancel safety
+///
+/// Cancel-safe: it holds nothing.
+///
 /// # Examples
 ///
 /// ```

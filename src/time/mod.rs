@@ -36,6 +36,13 @@ pub use crate::clock::{ClockKind, Instant};
 pub(crate) use driver::TimerDriver;
 pub(crate) use driver::enter as enter_driver;
 pub use heap::TimerInfo;
-pub use interval::{Interval, interval};
+pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
+
+/// The running loop's clock, or `None` outside a loop (for code that
+/// counts a deadline from now when it can, and from its first poll when
+/// it cannot, as `sleep` does).
+pub(crate) fn now_if_running() -> Option<Instant> {
+    driver::current().map(|driver| driver.now())
+}

@@ -26,6 +26,10 @@ use crate::task::{WaitOn, current};
 /// The returned future panics when polled outside a running evloop loop
 /// (by another executor, say), since it needs the loop's timers.
 ///
+/// # Cancel safety
+///
+/// Cancel-safe: dropping a `Sleep` removes its timer, and that is all.
+///
 /// # Examples
 ///
 /// ```
@@ -40,6 +44,7 @@ use crate::task::{WaitOn, current};
 /// });
 /// assert_eq!(took, Duration::from_secs(3600));
 /// ```
+#[doc(alias = "delay_for")]
 pub fn sleep(duration: Duration) -> Sleep {
     match driver::current() {
         Some(driver) => sleep_until(driver.now() + duration),
@@ -55,6 +60,10 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// Unlike [`sleep`], this can be created outside a loop; it must be polled
 /// inside one.
+///
+/// # Cancel safety
+///
+/// Cancel-safe, as [`sleep`].
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         deadline: Deadline::At(deadline),
@@ -73,6 +82,10 @@ enum Deadline {
 ///
 /// Dropping it before the deadline removes its timer: a dropped sleep never
 /// wakes the loop.
+///
+/// # Cancel safety
+///
+/// Cancel-safe: see [`sleep`].
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Sleep {
     deadline: Deadline,

@@ -35,6 +35,12 @@ use super::{Instant, Sleep, sleep, sleep_until};
 /// deadline wins. Like [`sleep`](super::sleep), a timeout made outside a
 /// running loop counts from its first poll.
 ///
+/// # Cancel safety
+///
+/// As cancel-safe as `future`: dropping the `Timeout` drops it (and the
+/// timer). A timeout that fires drops `future` too: wrap only futures whose
+/// cancellation loses nothing, or keep them outside (`timeout(d, &mut fut)`).
+///
 /// # Examples
 ///
 /// ```
@@ -51,6 +57,7 @@ use super::{Instant, Sleep, sleep, sleep_until};
 /// let t = timeout(Duration::from_secs(1), std::future::pending::<()>());
 /// assert!(rt.block_on(t).is_err());
 /// ```
+#[doc(alias = "wait_for")]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future: Box::pin(future),
@@ -59,6 +66,10 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 }
 
 /// Like [`timeout`], with an absolute deadline.
+///
+/// # Cancel safety
+///
+/// As [`timeout`].
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
         future: Box::pin(future),
@@ -70,6 +81,10 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
 ///
 /// The inner future is boxed: that pins it without unsafe code, and a
 /// `Timeout` is `Unpin` whatever it wraps.
+///
+/// # Cancel safety
+///
+/// As [`timeout`].
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Timeout<F> {
     future: Pin<Box<F>>,
@@ -121,6 +136,11 @@ pub struct Elapsed {
 }
 
 impl Elapsed {
+    /// The error of a deadline at `deadline` that passed.
+    pub(crate) fn at(deadline: Instant) -> Elapsed {
+        Elapsed { deadline }
+    }
+
     /// The deadline that passed.
     pub fn deadline(&self) -> Instant {
         self.deadline

@@ -12,9 +12,15 @@
 //! getters. A newcomer sees only what is not reserved, so nobody overtakes
 //! the line, and a granted future that is dropped gives its reservation to
 //! the next in line (see the [module docs](super)).
+//!
+//! The same machinery serves three orders (`items.rs`): [`Queue`] (first in,
+//! first out), [`LifoQueue`] and [`PriorityQueue`] (`kinds.rs`). Any of them
+//! can be split into a [`QueueSender`] and a [`QueueReceiver`] (`halves.rs`)
+//! that close the queue when the last sender (or the last receiver) is
+//! gone, as Rust channels do; and a queue, or a receiver, is a
+//! [`Stream`](crate::stream::Stream) of its items (`stream.rs`).
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::fmt;
 
 use std::rc::Rc;
@@ -24,10 +30,18 @@ use super::meta::Meta;
 use super::waiters::{WaitList, wake_all};
 
 mod error;
+mod halves;
+mod items;
+mod kinds;
+mod stream;
 mod wait;
 
 use crate::inspect::{InspectPrimitive, PrimitiveInfo};
 pub use error::{Closed, TaskDoneError, TryGetError, TryPutError};
+pub use halves::{QueueReceiver, QueueSender};
+use items::Items;
+pub use kinds::{LifoQueue, PriorityQueue};
+pub use stream::QueueStream;
 pub use wait::{QueueGet, QueueJoin, QueuePut};
 
 /// An async FIFO queue, bounded or not (asyncio's `asyncio.Queue`).
@@ -83,7 +97,7 @@ struct QueueInner<T> {
 }
 
 struct State<T> {
-    items: VecDeque<T>,
+    items: Items<T>,
     capacity: Option<usize>,
     closed: bool,
     unfinished: usize,
@@ -92,6 +106,9 @@ struct State<T> {
     joiners: WaitList,
     reserved_puts: usize,
     reserved_gets: usize,
+    /// Live [`QueueSender`]s and [`QueueReceiver`]s (0 while unsplit).
+    senders: usize,
+    receivers: usize,
 }
 
 impl<T> State<T> {
@@ -125,7 +142,7 @@ impl<T> State<T> {
     }
 
     fn push(&mut self, value: T) -> Option<Waker> {
-        self.items.push_back(value);
+        self.items.push(value);
         self.unfinished += 1;
         self.grant_get()
     }
@@ -133,7 +150,7 @@ impl<T> State<T> {
     fn pop(&mut self) -> (T, Option<Waker>) {
         let item = self
             .items
-            .pop_front()
+            .pop()
             .expect("a reserved or unreserved item is in the queue");
         (item, self.grant_put())
     }
@@ -143,24 +160,30 @@ impl<T: 'static> Queue<T> {
     /// A queue holding at most `capacity` items. A capacity of 0 means no
     /// bound, as asyncio's `Queue(maxsize=0)` does.
     pub fn bounded(capacity: usize) -> Queue<T> {
-        Queue::build(None, (capacity > 0).then_some(capacity))
+        Queue::build("queue", None, capacity, Items::fifo())
     }
 
     /// A queue with no bound: `put` never waits.
     pub fn unbounded() -> Queue<T> {
-        Queue::build(None, None)
+        Queue::build("queue", None, 0, Items::fifo())
     }
 
     /// A named queue (`capacity` as in [`bounded`](Queue::bounded)).
     pub fn named(name: impl Into<String>, capacity: usize) -> Queue<T> {
-        Queue::build(Some(name.into()), (capacity > 0).then_some(capacity))
+        Queue::build("queue", Some(name.into()), capacity, Items::fifo())
     }
 
-    fn build(name: Option<String>, capacity: Option<usize>) -> Queue<T> {
+    fn build(
+        kind: &'static str,
+        name: Option<String>,
+        capacity: usize,
+        items: Items<T>,
+    ) -> Queue<T> {
+        let capacity = (capacity > 0).then_some(capacity);
         let inner = Rc::new(QueueInner {
-            meta: Meta::new("queue", name),
+            meta: Meta::new(kind, name),
             state: RefCell::new(State {
-                items: VecDeque::new(),
+                items,
                 capacity,
                 closed: false,
                 unfinished: 0,
@@ -169,6 +192,8 @@ impl<T: 'static> Queue<T> {
                 joiners: WaitList::default(),
                 reserved_puts: 0,
                 reserved_gets: 0,
+                senders: 0,
+                receivers: 0,
             }),
         });
         inner.meta.register(&inner);
@@ -176,6 +201,8 @@ impl<T: 'static> Queue<T> {
     }
 
     /// Puts `value` at the back, waiting while the queue is full.
+    ///
+    /// # Cancel safety
     ///
     /// Cancel-safe: if the future is dropped before it completes, the value
     /// is dropped with it and was not queued; a slot it had been granted goes
@@ -194,7 +221,10 @@ impl<T: 'static> Queue<T> {
 
     /// Takes the front item, waiting while the queue is empty.
     ///
-    /// Cancel-safe: a future dropped before it completes takes no item.
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: a future dropped before it completes takes no item (an
+    /// item it had been granted goes to the next getter).
     ///
     /// # Errors
     ///
@@ -207,6 +237,10 @@ impl<T: 'static> Queue<T> {
     }
 
     /// Waits until every item put has been marked [`task_done`](Queue::task_done).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: it takes nothing; a dropped `join` just leaves the line.
     pub fn join(&self) -> QueueJoin<T> {
         QueueJoin {
             queue: self.inner.clone(),
@@ -344,6 +378,11 @@ impl<T> InspectPrimitive for QueueInner<T> {
         };
         if s.closed {
             state.push_str(", closed");
+        } else if s.senders > 0 || s.receivers > 0 {
+            state.push_str(&format!(
+                ", {} sender(s), {} receiver(s)",
+                s.senders, s.receivers
+            ));
         }
         PrimitiveInfo {
             kind: self.meta.kind,

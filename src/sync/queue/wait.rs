@@ -9,6 +9,10 @@ use super::{Closed, QueueInner};
 use crate::sync::waiters::{Waiter, wake_all};
 
 /// The future returned by [`Queue::put`](super::Queue::put).
+///
+/// # Cancel safety
+///
+/// Cancel-safe: see [`Queue::put`](super::Queue::put).
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct QueuePut<T: 'static> {
     pub(super) queue: Rc<QueueInner<T>>,
@@ -81,6 +85,10 @@ impl<T: 'static> Drop for QueuePut<T> {
 }
 
 /// The future returned by [`Queue::get`](super::Queue::get).
+///
+/// # Cancel safety
+///
+/// Cancel-safe: see [`Queue::get`](super::Queue::get).
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct QueueGet<T: 'static> {
     pub(super) queue: Rc<QueueInner<T>>,
@@ -145,6 +153,10 @@ impl<T: 'static> Drop for QueueGet<T> {
 }
 
 /// The future returned by [`Queue::join`](super::Queue::join).
+///
+/// # Cancel safety
+///
+/// Cancel-safe: see [`Queue::join`](super::Queue::join).
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct QueueJoin<T: 'static> {
     pub(super) queue: Rc<QueueInner<T>>,

@@ -1,0 +1,251 @@
+//! The loop from other threads: call_soon_threadsafe, spawning a Send
+//! future and waiting for it there (run_coroutine_threadsafe), the virtual
+//! clock held while such work is pending, and the thread-to-loop channel.
+mod util;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use evloop::sync::mpsc;
+use evloop::time::Instant;
+use evloop::{LoopHandle, Runtime, TaskState};
+use util::virtual_rt;
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+#[test]
+fn call_soon_threadsafe_runs_the_closure_on_the_loop_as_a_task() {
+    let (rt, _) = virtual_rt();
+    rt.events().record(1000);
+    let handle = rt.handle();
+    let loop_thread = thread::current().id();
+    let ran_on = Arc::new(std::sync::Mutex::new(None));
+    let r = ran_on.clone();
+    thread::spawn(move || {
+        handle
+            .call_soon_threadsafe(move || *r.lock().unwrap() = Some(thread::current().id()))
+            .unwrap();
+    })
+    .join()
+    .unwrap();
+    rt.run_until_done().unwrap();
+    assert_eq!(*ran_on.lock().unwrap(), Some(loop_thread));
+    let spawned: Vec<String> = rt
+        .events()
+        .recorded()
+        .iter()
+        .map(|e| e.without_timing().to_string())
+        .filter(|l| l.contains("spawned"))
+        .collect();
+    assert_eq!(spawned, ["[0.000000s] spawned #1 'call_soon_threadsafe'"]);
+}
+
+#[test]
+fn a_future_spawned_from_a_thread_is_awaited_or_waited_for_there() {
+    let rt = Runtime::new();
+    let handle = rt.handle();
+    let out = rt.block_on(async move {
+        evloop::to_thread(move || {
+            let first = handle.spawn_with(Some("remote".into()), || async {
+                evloop::sleep(ms(2)).await; // !Send: made on the loop
+                "slept on the loop"
+            });
+            let second = handle.spawn(async { 2 + 2 });
+            // A thread with an executor of its own awaits the handle there.
+            let other = Runtime::new();
+            let four = other.block_on(second).unwrap();
+            (first.wait().unwrap(), four)
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(out, ("slept on the loop", 4));
+    assert!(rt.snapshot().task_named("remote").is_some());
+}
+
+#[test]
+fn the_virtual_clock_waits_for_work_a_thread_has_promised_or_sent() {
+    let (rt, _) = virtual_rt();
+    let handle = rt.handle();
+    // A task that would let the clock jump 10 s at once.
+    rt.spawn(evloop::sleep(Duration::from_secs(10))).detach();
+    let seen_at = Arc::new(AtomicU64::new(u64::MAX));
+    let s = seen_at.clone();
+    let promise = handle.external_work(); // taken before the loop runs
+    let worker = thread::spawn(move || {
+        thread::sleep(ms(30)); // real time passes; virtual time must not
+        let remote = handle.spawn(async move {
+            let at = Instant::now().since_start().as_millis() as u64;
+            s.store(at, Ordering::SeqCst);
+        });
+        drop(promise); // the job itself now holds the clock until taken
+        remote.wait().unwrap();
+    });
+    rt.run_until_done().unwrap();
+    worker.join().unwrap();
+    assert_eq!(
+        seen_at.load(Ordering::SeqCst),
+        0,
+        "ran at virtual 0 s, before the jump"
+    );
+    assert_eq!(rt.now().since_start(), Duration::from_secs(10));
+}
+
+#[test]
+fn a_remote_task_can_be_cancelled_from_its_thread_before_or_after_it_starts() {
+    let rt = Runtime::new();
+    let handle = rt.handle();
+    // Before it starts: the loop never runs it.
+    let early = handle.spawn(async { 1 });
+    early.cancel();
+    rt.run_until_done().unwrap();
+    assert!(rt.snapshot().tasks.is_empty(), "never spawned");
+    // After: a job cancels it on the loop.
+    let out = rt.block_on(async move {
+        evloop::to_thread(move || {
+            let late = handle.spawn_named("late", std::future::pending::<()>());
+            while late.id().is_none() {
+                thread::sleep(ms(1));
+            }
+            late.cancel();
+            late.wait()
+        })
+        .await
+        .unwrap()
+    });
+    assert!(out.unwrap_err().is_cancelled());
+    assert_eq!(
+        rt.snapshot().task_named("late").unwrap().state,
+        TaskState::Cancelled
+    );
+    assert!(early.wait().unwrap_err().is_cancelled());
+}
+
+#[test]
+fn a_panic_in_a_remote_task_reaches_its_handle_and_is_not_reported_unread() {
+    let (rt, found) = virtual_rt();
+    let remote = rt.handle().spawn_named("boom", async {
+        if true {
+            panic!("remote failure");
+        }
+    });
+    rt.run_until_done().unwrap();
+    let err = remote.wait().unwrap_err();
+    assert_eq!(err.panic_message(), Some("remote failure"));
+    assert_eq!(
+        rt.snapshot().task_named("boom").unwrap().state,
+        TaskState::Panicked
+    );
+    assert!(
+        found
+            .borrow()
+            .iter()
+            .all(|d| d.kind() != "unretrieved-failure"),
+        "{:?}",
+        found.borrow()
+    );
+}
+
+#[test]
+fn waiting_on_the_loops_own_thread_is_refused_not_a_hang() {
+    let rt = Runtime::new();
+    let remote = rt.handle().spawn(async { 1 });
+    let err = remote.wait().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("called on the loop's own thread, which would block the loop forever"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_dropped_runtime_refuses_work_and_resolves_what_was_pending() {
+    let rt = Runtime::new();
+    let handle = rt.handle();
+    let pending = handle.spawn(async { 5 });
+    let started = rt.handle().spawn(std::future::pending::<()>());
+    rt.run_until_idle().unwrap();
+    drop(rt);
+    assert!(handle.is_closed());
+    let err = handle.call_soon_threadsafe(|| ()).unwrap_err();
+    assert!(err.to_string().contains("Runtime was dropped"), "{err}");
+    let late = handle.spawn(async { 6 });
+    let waits = thread::spawn(move || {
+        (
+            pending.wait().map_err(|e| e.is_cancelled()),
+            started.wait().map_err(|e| e.is_cancelled()),
+            late.wait().map_err(|e| e.is_cancelled()),
+        )
+    })
+    .join()
+    .unwrap();
+    // `pending` had run to its end before the drop.
+    assert_eq!(waits, (Ok(5), Err(true), Err(true)));
+    assert!(LoopHandle::current().is_none());
+}
+
+#[test]
+fn a_channel_from_threads_to_the_loop_ends_with_its_senders() {
+    let (rt, _) = virtual_rt();
+    let got = rt.block_on(async {
+        let (tx, mut rx) = mpsc::channel_named("events");
+        for i in 0..4u32 {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                thread::sleep(ms(5));
+                tx.send(i).unwrap();
+            });
+        }
+        drop(tx);
+        // A timer far away must not fire before the threads' items come:
+        // their senders hold the virtual clock.
+        let timer = evloop::spawn(evloop::sleep(Duration::from_secs(60)));
+        let mut got = Vec::new();
+        while let Some(v) = rx.recv().await {
+            got.push((v, Instant::now().since_start()));
+        }
+        assert_eq!(rx.try_recv(), Err(mpsc::TryRecvError::Closed));
+        timer.cancel();
+        got
+    });
+    let mut values: Vec<u32> = got.iter().map(|(v, _)| *v).collect();
+    values.sort();
+    assert_eq!(values, [0, 1, 2, 3]);
+    assert!(got.iter().all(|(_, at)| at.is_zero()), "{got:?}");
+}
+
+#[test]
+fn the_channel_shows_in_snapshots_and_a_send_to_a_gone_receiver_comes_back() {
+    let (rt, _) = virtual_rt();
+    let (tx, rx) = {
+        let _enter = rt.enter();
+        mpsc::channel_named::<u8>("inbox")
+    };
+    let info = rt.snapshot().primitive_named("inbox").unwrap().clone();
+    assert_eq!(
+        (info.kind, info.state.as_str()),
+        ("channel", "0 item(s), 1 sender(s)")
+    );
+    drop(rx);
+    assert!(tx.is_closed());
+    assert_eq!(tx.send(3).unwrap_err().0, 3);
+}
+
+#[test]
+fn a_dropped_recv_takes_nothing() {
+    // The real clock: on the virtual one, the sender this task keeps would
+    // hold the clock, and the timeout would never come (see `sync::mpsc`).
+    let rt = Runtime::new();
+    rt.block_on(async {
+        let (tx, mut rx) = mpsc::channel();
+        assert!(evloop::time::timeout(ms(10), rx.recv()).await.is_err());
+        let sender = thread::spawn(move || tx.send(5).unwrap());
+        assert_eq!(rx.recv().await, Some(5));
+        sender.join().unwrap();
+        assert_eq!(rx.recv().await, None);
+    });
+}
