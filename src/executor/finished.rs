@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::inspect::TaskInfo;
-use crate::task::{Header, TaskId, TaskName, TaskState, WakeCause};
+use crate::task::{Header, PackedCause, TaskId, TaskName, TaskState};
 use crate::time::Instant;
 
 /// The last `keep` finished tasks, oldest first: a ring that, once full,
@@ -45,32 +45,36 @@ impl FinishedRing {
 /// A finished task as snapshots keep showing it. Its name stays a cheap
 /// `TaskName` until a snapshot asks for a `String`: recording a finish costs
 /// no allocation.
+/// The header's compact forms are copied as they are (a packed cause,
+/// nanoseconds, a raw parent id) and unpacked only when a snapshot reads
+/// them: recording is on every task's way out.
 pub(crate) struct Finished {
     id: TaskId,
     name: TaskName,
     state: TaskState,
-    last_cause: WakeCause,
+    last_cause: PackedCause,
     polls: u64,
     wakes: u64,
-    busy: Duration,
-    spawned_at: Instant,
+    busy_nanos: u64,
+    spawned_nanos: u64,
     finished_at: Instant,
-    parent: Option<TaskId>,
+    parent: u64,
 }
 
 impl Finished {
+    #[inline]
     pub(crate) fn of(h: &Header, finished_at: Instant) -> Finished {
         Finished {
             id: h.id,
-            name: h.name.clone(),
+            name: h.name(),
             state: h.state.get(),
-            last_cause: h.cause(),
+            last_cause: h.packed_cause(),
             polls: h.polls(),
             wakes: h.wakes(),
-            busy: h.busy(),
-            spawned_at: h.spawned_at(),
+            busy_nanos: h.busy_nanos(),
+            spawned_nanos: h.spawned_nanos(),
             finished_at,
-            parent: h.parent,
+            parent: h.parent_raw(),
         }
     }
 
@@ -80,13 +84,13 @@ impl Finished {
             name: self.name.to_string(),
             state: self.state,
             waiting_on: None,
-            last_cause: self.last_cause,
+            last_cause: self.last_cause.unpack(),
             polls: self.polls,
             wakes: self.wakes,
-            busy: self.busy,
-            spawned_at: self.spawned_at,
+            busy: Duration::from_nanos(self.busy_nanos),
+            spawned_at: Instant::from_start(Duration::from_nanos(self.spawned_nanos)),
             finished_at: Some(self.finished_at),
-            parent: self.parent,
+            parent: (self.parent != 0).then_some(TaskId(self.parent)),
         }
     }
 }

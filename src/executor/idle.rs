@@ -124,12 +124,7 @@ impl Core {
             .tasks
             .borrow()
             .iter()
-            .map(|s| {
-                (
-                    s.task().as_ptr().as_ptr().cast_const().cast(),
-                    s.task().wakers_out(),
-                )
-            })
+            .map(|s| (s.as_ptr().as_ptr().cast_const().cast(), s.wakers_out()))
             .filter(|(_, out)| *out > 0)
             .collect();
         if held.is_empty() {
@@ -141,12 +136,7 @@ impl Core {
         let mut count = |w: &Waker| *local.entry(w.data()).or_default() += 1;
         for core in context::loops_on_this_thread() {
             core.inspector.held_wakers(&mut count);
-            let tasks: Vec<_> = core
-                .tasks
-                .borrow()
-                .iter()
-                .map(|s| s.task().clone())
-                .collect();
+            let tasks: Vec<_> = core.tasks.borrow().iter().cloned().collect();
             for task in tasks {
                 task.visit_join_waker(&mut count);
             }
@@ -161,7 +151,7 @@ impl Core {
             .iter()
             .map(|s| {
                 let h = s.header();
-                (h.id, h.name.to_string(), h.wait())
+                (h.id, h.name().to_string(), h.wait())
             })
             .collect();
         waiting.sort_by_key(|(id, _, _)| *id);

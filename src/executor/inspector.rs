@@ -371,7 +371,7 @@ impl Inspector {
         {
             self.diagnose(Diagnostic::SlowPoll {
                 task: header.id,
-                name: header.name.to_string(),
+                name: header.name().to_string(),
                 took,
                 threshold,
                 cpu: spent.map(|s| s.cpu),
@@ -384,7 +384,7 @@ impl Inspector {
         if self.debug.get().enabled {
             self.diagnose(Diagnostic::UnretrievedFailure {
                 task: header.id,
-                name: header.name.to_string(),
+                name: header.name().to_string(),
                 message,
             });
         }

@@ -45,7 +45,7 @@ impl Core {
         loop {
             let key = self.here().ready.borrow_mut().pop()?;
             if let Some(slot) = self.tasks.borrow().get(key) {
-                return Some(slot.clone());
+                return Some(slot);
             }
         }
     }
@@ -68,7 +68,7 @@ impl Core {
         }
         header.count_poll();
         let want_report = report.is_some();
-        let cause = header.cause();
+        let cause = header.packed_cause();
         // Clock reads cost ~20 ns each on the real clock: only when asked for.
         let at = if want_report {
             self.now()
@@ -133,8 +133,8 @@ impl Core {
             let woke = std::mem::take(&mut *self.step_wakes.borrow_mut());
             *report = Some(StepReport {
                 task: header.id,
-                name: header.name.to_string(),
-                cause,
+                name: header.name().to_string(),
+                cause: cause.unpack(),
                 at,
                 result,
                 took: Duration::from_nanos(took_nanos),
@@ -175,7 +175,7 @@ impl Core {
         if self.inspector.debug().enabled && self.is_lost(slot) {
             self.inspector.diagnose(Diagnostic::LostWaker {
                 task: header.id,
-                name: header.name.to_string(),
+                name: header.name().to_string(),
             });
         }
     }
@@ -249,7 +249,7 @@ impl Core {
     /// future (the task named `main`) makes `block_on` end with
     /// `RunErrorKind::Cancelled`, its future dropped as it returns.
     pub(crate) fn cancel(&self, key: TaskKey) -> Cancel {
-        let Some(slot) = self.tasks.borrow().get(key).cloned() else {
+        let Some(slot) = self.tasks.borrow().get(key) else {
             return Cancel::AlreadyFinished;
         };
         match slot.header().state.cancel() {

@@ -19,7 +19,7 @@ impl Core {
                 .ready
                 .borrow()
                 .iter()
-                .filter_map(|k| table.get(*k).map(|s| s.header().id))
+                .filter_map(|k| table.header(*k).map(|h| h.id))
                 .collect()
         };
         Snapshot {

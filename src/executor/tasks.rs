@@ -29,6 +29,7 @@ impl Slot {
         }
     }
 
+    #[inline]
     pub(crate) fn header(&self) -> &Header {
         self.task().header()
     }
@@ -39,10 +40,16 @@ impl Slot {
     }
 }
 
+/// 16 bytes per slot ever used: the generation, whether the task is the
+/// root, and the task (`Option<TaskRef>` is one pointer). Storing a `Slot`
+/// here instead would take 24.
 struct Entry {
     generation: u32,
-    slot: Option<Slot>,
+    root: bool,
+    task: Option<TaskRef>,
 }
+
+const _: () = assert!(size_of::<Entry>() == 16);
 
 #[derive(Default)]
 pub(crate) struct TaskTable {
@@ -60,7 +67,8 @@ impl TaskTable {
             None => {
                 self.entries.push(Entry {
                     generation: 0,
-                    slot: None,
+                    root: false,
+                    task: None,
                 });
                 u32::try_from(self.entries.len() - 1).expect("more than u32::MAX live tasks")
             }
@@ -71,40 +79,68 @@ impl TaskTable {
         }
     }
 
+    #[inline]
     pub(crate) fn fill(&mut self, key: TaskKey, slot: Slot) {
         let entry = &mut self.entries[key.index as usize];
-        debug_assert!(entry.slot.is_none() && entry.generation == key.generation);
-        entry.slot = Some(slot);
+        debug_assert!(entry.task.is_none() && entry.generation == key.generation);
+        let (root, task) = match slot {
+            Slot::Task(task) => (false, task),
+            Slot::Root(task) => (true, task),
+        };
+        entry.root = root;
+        entry.task = Some(task);
         self.live += 1;
     }
 
-    pub(crate) fn get(&self, key: TaskKey) -> Option<&Slot> {
+    /// The live task with this key (a new reference to it).
+    #[inline]
+    pub(crate) fn get(&self, key: TaskKey) -> Option<Slot> {
         let entry = self.entries.get(key.index as usize)?;
         if entry.generation != key.generation {
             return None;
         }
-        entry.slot.as_ref()
+        let task = entry.task.clone()?;
+        Some(if entry.root {
+            Slot::Root(task)
+        } else {
+            Slot::Task(task)
+        })
+    }
+
+    /// The header of the live task with this key.
+    #[inline]
+    pub(crate) fn header(&self, key: TaskKey) -> Option<&Header> {
+        let entry = self.entries.get(key.index as usize)?;
+        if entry.generation != key.generation {
+            return None;
+        }
+        entry.task.as_ref().map(TaskRef::header)
     }
 
     /// Frees the slot. The caller drops the returned task outside any borrow
     /// of the table (dropping it may run user code).
+    #[inline]
     pub(crate) fn remove(&mut self, key: TaskKey) -> Option<Slot> {
         let entry = self.entries.get_mut(key.index as usize)?;
         if entry.generation != key.generation {
             return None;
         }
-        let slot = entry.slot.take()?;
+        let task = entry.task.take()?;
         entry.generation = entry.generation.wrapping_add(1);
         self.free.push(key.index);
         self.live -= 1;
-        Some(slot)
+        Some(if std::mem::take(&mut entry.root) {
+            Slot::Root(task)
+        } else {
+            Slot::Task(task)
+        })
     }
 
     pub(crate) fn len(&self) -> usize {
         self.live
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Slot> {
-        self.entries.iter().filter_map(|e| e.slot.as_ref())
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &TaskRef> {
+        self.entries.iter().filter_map(|e| e.task.as_ref())
     }
 }

@@ -145,8 +145,8 @@ impl Core {
         self.remote().take(&mut keys);
         for key in keys.drain(..) {
             let tasks = self.tasks.borrow();
-            if let Some(slot) = tasks.get(key) {
-                slot.header().record_wake(WakeCause::Thread);
+            if let Some(header) = tasks.header(key) {
+                header.record_wake(WakeCause::Thread);
                 self.here().ready.borrow_mut().push(key);
             }
         }
@@ -247,10 +247,7 @@ impl Core {
         let mut keys = self.new_wakes.take();
         here.ready.borrow_mut().take_new(&mut keys);
         for key in keys.drain(..) {
-            let woken = self.tasks.borrow().get(key).map(|slot| {
-                let h = slot.header();
-                (h.id, h.cause())
-            });
+            let woken = self.tasks.borrow().header(key).map(|h| (h.id, h.cause()));
             // A task just spawned is queued, not woken.
             let Some((task, cause)) = woken.filter(|(_, c)| *c != WakeCause::Spawned) else {
                 continue;

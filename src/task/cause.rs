@@ -61,6 +61,62 @@ impl fmt::Display for WakeCause {
     }
 }
 
+/// A [`WakeCause`] in the 8 bytes a task's header gives it (the enum takes
+/// 16): a tag in the low three bits, the task id or the descriptor and its
+/// directions above. Ids are counted from 1 and never reach 2^61.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PackedCause(u64);
+
+impl PackedCause {
+    const SPAWNED: u64 = 0;
+    const YIELD: u64 = 1;
+    const TASK: u64 = 2;
+    const TIMER: u64 = 3;
+    const IO: u64 = 4;
+    const THREAD: u64 = 5;
+    const OUTSIDE: u64 = 6;
+
+    #[inline]
+    pub(crate) fn pack(cause: WakeCause) -> PackedCause {
+        PackedCause(match cause {
+            WakeCause::Spawned => Self::SPAWNED,
+            WakeCause::Yield => Self::YIELD,
+            WakeCause::Task(id) => (id.0 << 3) | Self::TASK,
+            WakeCause::Timer => Self::TIMER,
+            WakeCause::Io {
+                fd,
+                readable,
+                writable,
+            } => {
+                (u64::from(fd.cast_unsigned()) << 5)
+                    | (u64::from(readable) << 4)
+                    | (u64::from(writable) << 3)
+                    | Self::IO
+            }
+            WakeCause::Thread => Self::THREAD,
+            WakeCause::Outside => Self::OUTSIDE,
+        })
+    }
+
+    #[inline]
+    pub(crate) fn unpack(self) -> WakeCause {
+        let bits = self.0;
+        match bits & 7 {
+            Self::SPAWNED => WakeCause::Spawned,
+            Self::YIELD => WakeCause::Yield,
+            Self::TASK => WakeCause::Task(TaskId(bits >> 3)),
+            Self::TIMER => WakeCause::Timer,
+            Self::IO => WakeCause::Io {
+                fd: u32::try_from(bits >> 5).unwrap_or(u32::MAX).cast_signed(),
+                readable: bits & (1 << 4) != 0,
+                writable: bits & (1 << 3) != 0,
+            },
+            Self::THREAD => WakeCause::Thread,
+            _ => WakeCause::Outside,
+        }
+    }
+}
+
 /// Who is calling wakers on the loop's thread right now: how a wake learns
 /// its cause. The loop sets it around each poll and each batch of timer or
 /// I/O wakes.
@@ -82,6 +138,42 @@ impl Source {
             Source::Task(k, _) if k == key => WakeCause::Yield,
             Source::Task(_, id) => WakeCause::Task(id),
             Source::Other(cause) => cause,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cause_survives_packing() {
+        let causes = [
+            WakeCause::Spawned,
+            WakeCause::Yield,
+            WakeCause::Task(TaskId(1)),
+            WakeCause::Task(TaskId((1 << 61) - 1)),
+            WakeCause::Timer,
+            WakeCause::Io {
+                fd: 0,
+                readable: true,
+                writable: false,
+            },
+            WakeCause::Io {
+                fd: i32::MAX,
+                readable: false,
+                writable: true,
+            },
+            WakeCause::Io {
+                fd: -1,
+                readable: true,
+                writable: true,
+            },
+            WakeCause::Thread,
+            WakeCause::Outside,
+        ];
+        for cause in causes {
+            assert_eq!(PackedCause::pack(cause).unpack(), cause);
         }
     }
 }

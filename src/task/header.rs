@@ -17,6 +17,8 @@ use std::cell::Cell;
 use std::task::Waker;
 use std::time::Duration;
 
+use super::cause::PackedCause;
+use super::name::StoredName;
 use super::owner::ThreadKey;
 use super::state::State;
 use super::vtable::TaskVTable;
@@ -52,7 +54,8 @@ pub(crate) struct Header {
     pub(crate) refs: Cell<u32>,
     /// What to do with the rest of the allocation.
     pub(crate) vtable: &'static TaskVTable,
-    cause: Cell<WakeCause>,
+    /// Why it was last made ready (8 bytes where a `WakeCause` takes 16).
+    cause: Cell<PackedCause>,
     wakes: Cell<u64>,
     polls: Cell<u64>,
     pub(crate) id: TaskId,
@@ -64,14 +67,18 @@ pub(crate) struct Header {
     /// What the task waits on, as noted by its last poll (a `Cell`, not a
     /// `RefCell`: the value is swapped, never borrowed).
     wait: Cell<Option<WaitOn>>,
-    pub(crate) name: TaskName,
-    pub(crate) parent: Option<TaskId>,
+    /// Its name (null for the default `task-N`; see [`StoredName`]).
+    name: StoredName,
+    /// The id of the task that spawned it, 0 for none (ids start at 1):
+    /// 8 bytes where `Option<TaskId>` takes 16.
+    parent: u64,
     /// When it was spawned, in nanoseconds of loop time (`u64`: 584 years;
     /// half an `Instant`).
     spawned_at: u64,
 }
 
 impl Header {
+    #[inline]
     pub(crate) fn new(spawn: Spawn, vtable: &'static TaskVTable) -> Header {
         Header {
             owner: spawn.owner,
@@ -79,18 +86,52 @@ impl Header {
             state: State::new(),
             refs: Cell::new(0),
             vtable,
-            cause: Cell::new(WakeCause::Spawned),
+            cause: Cell::new(PackedCause::pack(WakeCause::Spawned)),
             wakes: Cell::new(0),
             polls: Cell::new(0),
             id: spawn.id,
             busy_nanos: Cell::new(0),
             join_waker: Cell::new(None),
             wait: Cell::new(None),
-            name: spawn.name,
-            parent: spawn.parent,
+            name: StoredName::new(spawn.name),
+            parent: spawn.parent.map_or(0, |p| p.0),
             spawned_at: u64::try_from(spawn.spawned_at.since_start().as_nanos())
                 .unwrap_or(u64::MAX),
         }
+    }
+
+    /// The task's name.
+    #[inline]
+    pub(crate) fn name(&self) -> TaskName {
+        self.name.get(self.id)
+    }
+
+    /// The compact forms, copied as they are into a finished task's record.
+    #[inline]
+    pub(crate) fn packed_cause(&self) -> PackedCause {
+        self.cause.get()
+    }
+
+    #[inline]
+    pub(crate) fn busy_nanos(&self) -> u64 {
+        self.busy_nanos.get()
+    }
+
+    #[inline]
+    pub(crate) fn spawned_nanos(&self) -> u64 {
+        self.spawned_at
+    }
+
+    /// The parent's id, 0 for none.
+    #[inline]
+    pub(crate) fn parent_raw(&self) -> u64 {
+        self.parent
+    }
+
+    /// The task that spawned it, if a task did.
+    #[inline]
+    pub(crate) fn parent(&self) -> Option<TaskId> {
+        (self.parent != 0).then_some(TaskId(self.parent))
     }
 
     /// When the task was spawned, on the loop's clock.
@@ -102,13 +143,13 @@ impl Header {
     /// The same call on every path (a wake on the loop's thread, and the loop
     /// taking in a wake from another thread), so the count means one thing.
     pub(crate) fn record_wake(&self, cause: WakeCause) {
-        self.cause.set(cause);
+        self.cause.set(PackedCause::pack(cause));
         self.wakes.set(self.wakes.get() + 1);
     }
 
     /// Why the task was last made ready.
     pub(crate) fn cause(&self) -> WakeCause {
-        self.cause.get()
+        self.cause.get().unpack()
     }
 
     /// How many times a wake made the task ready. A wake of a task that is
@@ -126,10 +167,6 @@ impl Header {
     /// A poll begins.
     pub(crate) fn count_poll(&self) {
         self.polls.set(self.polls.get() + 1);
-    }
-
-    pub(crate) fn busy(&self) -> Duration {
-        Duration::from_nanos(self.busy_nanos.get())
     }
 
     /// A poll took `nanos` nanoseconds.
@@ -196,7 +233,7 @@ mod tests {
     #[test]
     fn the_header_stays_within_its_budget() {
         assert!(
-            std::mem::size_of::<Header>() <= 192,
+            std::mem::size_of::<Header>() <= 152,
             "Header grew to {} bytes",
             std::mem::size_of::<Header>()
         );

@@ -66,7 +66,7 @@ impl<T> JoinHandle<T> {
 
     /// The task's name (`task-N` if none was given).
     pub fn name(&self) -> String {
-        self.header().name.to_string()
+        self.header().name().to_string()
     }
 
     /// True once the task has returned, panicked or been cancelled (asyncio's `done()`).
@@ -221,7 +221,7 @@ impl CancelHandle {
 
     /// The task's name.
     pub fn name(&self) -> String {
-        self.canceller.task.header().name.to_string()
+        self.canceller.task.header().name().to_string()
     }
 }
 
@@ -299,7 +299,8 @@ impl<T> Future for JoinHandle<T> {
                 // Only one task runs at a time: the one awaiting is this one.
                 panic!(
                     "task '{}' ({}) awaited its own JoinHandle; a task cannot wait for itself to finish",
-                    header.name, header.id
+                    header.name(),
+                    header.id
                 );
             }
             header.set_join_waker(cx.waker());
@@ -311,7 +312,8 @@ impl<T> Future for JoinHandle<T> {
             None => panic!(
                 "the JoinHandle of task '{}' ({}) was polled after it returned its result; \
                  a handle gives its result once: keep the value, or check is_finished() instead",
-                header.name, header.id
+                header.name(),
+                header.id
             ),
         }
     }

@@ -99,8 +99,8 @@ mod wait;
 mod waker;
 mod yield_now;
 
-pub(crate) use cause::Source;
 pub use cause::WakeCause;
+pub(crate) use cause::{PackedCause, Source};
 pub use error::JoinError;
 pub(crate) use header::{Header, Spawn};
 pub use id::TaskId;
