@@ -17,7 +17,8 @@ use crate::repl::outcome::{Cleanup, Outcome, Slot};
 use crate::repl::primitive::{self, BareFuture, Primitive};
 use crate::repl::program;
 use crate::repl::styled::{Line, Style};
-use crate::repl::task::{ReplTask, tracked};
+use crate::repl::task::{Handle, ReplTask, tracked};
+use crate::repl::task_set;
 use crate::repl::toolkit;
 
 impl Session {
@@ -75,7 +76,13 @@ impl Session {
                     futures.push(Some(future));
                 }
                 _ => {
-                    tasks.push(self.task(name)?);
+                    let task = self.task(name)?;
+                    if matches!(&*task.handle.borrow(), Some(Handle::Member(_))) {
+                        // A task set holds the member's handle: watch its outcome.
+                        tasks.push(self.slot_waiter(&task.name, task.slot.clone()));
+                    } else {
+                        tasks.push(task);
+                    }
                     futures.push(None);
                 }
             }
@@ -107,10 +114,11 @@ impl Session {
                 }
             }
         }
-        for (task, future) in tasks.iter().zip(futures) {
+        for ((task, future), asked) in tasks.iter().zip(futures).zip(names) {
             let outcome = task.slot.outcome().unwrap_or(Outcome::Cancelled);
             let (name, text) = match future {
                 Some(f) => (f.name.clone(), primitive::future_outcome(&outcome)),
+                None if task.made_by == Some("await") => (asked.clone(), outcome.to_string()),
                 None => (task.name.clone(), outcome.to_string()),
             };
             lines.push(
@@ -118,6 +126,107 @@ impl Session {
             );
         }
         Ok(Action::Ran(lines))
+    }
+
+    /// A task of the REPL's (`await/NAME`) that watches a task set
+    /// member's outcome (leaving its result for `join-next`) and ends as it does.
+    fn slot_waiter(&mut self, name: &str, watched: Rc<Slot>) -> Rc<ReplTask> {
+        let me = self.env.unique_name(&format!("await/{name}"));
+        let member = self
+            .env
+            .task(name)
+            .expect("the member is one of the session's tasks");
+        let (slot, waiting) = tracked(async move {
+            match watched.wait(member.id).await {
+                Outcome::Returned(v) => Ok(v),
+                Outcome::Failed(e) | Outcome::Panicked(e) => Err(e),
+                Outcome::Cancelled => Err("cancelled".into()),
+            }
+        });
+        let handle = self.rt.spawn_named(me.clone(), waiting);
+        let task = self
+            .env
+            .register(ReplTask::new(me, handle, slot, Some("await")));
+        task.slot.watch();
+        task
+    }
+
+    /// `spawn NAME --in SET BODY`: a member of a task set (`spawn
+    /// fetch-[1..3] --in SET …` spawns several).
+    pub(super) fn spawn_in(
+        &mut self,
+        set: &str,
+        name: String,
+        body: Body,
+    ) -> Result<Action, Failure> {
+        let set = self.task_set(set)?;
+        let names = match expand_range(&name) {
+            Some(Ok(names)) => names,
+            Some(Err(e)) => return Err(Failure::line(e.to_string())),
+            None => vec![name],
+        };
+        if let Some(taken) = names.iter().find(|n| self.env.task(n).is_some()) {
+            return Err(Failure::line(format!(
+                "a task named {taken} already exists — pick another name, or reset to start over"
+            )));
+        }
+        check_body(&body, &self.env).map_err(Failure::line)?;
+        let mut ids = Vec::new();
+        {
+            let _entered = self.rt.enter();
+            for name in &names {
+                ids.push(task_set::spawn_member(&self.env, &set, name, body.clone()));
+            }
+        }
+        let list = names
+            .iter()
+            .zip(&ids)
+            .map(|(n, id)| format!("{n} ({id})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Ok(Action::Show(vec![Line::plain(format!(
+            "spawned {list} into task set {}: {} member(s) to join; join-next {} takes results as members finish",
+            set.set.name(),
+            set.set.len(),
+            set.set.name()
+        ))]))
+    }
+
+    /// `join-next SET`: runs the loop until the set's next member finishes.
+    pub(super) fn join_next(&mut self, set: &str) -> Result<Action, Failure> {
+        let set = self.task_set(set)?;
+        let me = self.env.unique_name("join-next");
+        let env = self.env.clone();
+        let who = me.clone();
+        let future = async move {
+            let (text, _) = task_set::join_next(&env, &set).await;
+            env.answer(&who, text);
+        };
+        self.drive("join-next", me, future)
+    }
+
+    /// `cancel-all SET`.
+    pub(super) fn cancel_all(&mut self, set: &str) -> Result<Action, Failure> {
+        let found = self.task_set(set)?;
+        let names = task_set::cancel_all(&self.env, &found);
+        Ok(Action::Show(vec![Line::new(
+            Style::Cancelled,
+            task_set::cancelled_text(set, &names),
+        )]))
+    }
+
+    /// The task set called `name`, or an error that says what it is instead.
+    fn task_set(&self, name: &str) -> Result<Rc<task_set::ReplTaskSet>, Failure> {
+        match self.env.primitive(name) {
+            Some(Primitive::TaskSet(set)) => Ok(set),
+            Some(p) => Err(Failure::line(format!(
+                "{name} is a {}, not a task set — make one: new task-set NAME",
+                p.kind()
+            ))),
+            None => Err(Failure::line(format!(
+                "no task set named {name} — make one first: new task-set {name}"
+            ))),
+        }
     }
 
     /// A task of the REPL's (`await/NAME`) that awaits a bare future and
@@ -170,8 +279,28 @@ impl Session {
         let target = match self.target(name) {
             Ok(target) => target,
             Err(no_task) => {
-                let Some(Primitive::Future(future)) = self.env.primitive(name) else {
-                    return Err(no_task);
+                let future = match self.env.primitive(name) {
+                    Some(Primitive::Future(future)) => future,
+                    Some(Primitive::CancelToken(token)) => {
+                        let was = token.is_cancelled();
+                        token.cancel();
+                        return Ok(Action::Show(vec![Line::new(
+                            Style::Cancelled,
+                            if was {
+                                format!("cancel token {name} was cancelled already")
+                            } else {
+                                format!(
+                                    "cancelled cancel token {name}: every task in wait-cancelled {name} wakes"
+                                )
+                            },
+                        )]));
+                    }
+                    Some(Primitive::TaskSet(_)) => {
+                        return Err(Failure::line(format!(
+                            "{name} is a task set; cancel-all {name} cancels its members"
+                        )));
+                    }
+                    _ => return Err(no_task),
                 };
                 if future.slot.outcome().is_some() {
                     return Err(Failure::line(format!(
