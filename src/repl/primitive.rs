@@ -1,4 +1,8 @@
 //! The session's semaphores, queues and events, and the steps that use them.
+//! The other kinds `new` makes (condition, barrier, bounded semaphore, LIFO
+//! and priority queues, notify, watch, broadcast, rwlock, cancel token, task
+//! set) are made here too; their steps live in `coordination.rs` and
+//! `task_set.rs`.
 //!
 //! `new semaphore NAME N`, `new queue NAME CAPACITY` and `new event NAME`
 //! make the library's [`Semaphore`], [`Queue`] and [`Event`], named, inside

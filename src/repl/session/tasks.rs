@@ -27,17 +27,7 @@ impl Session {
     /// `spawn fetch-[1..100] BODY` spawns one task per name of the range,
     /// each running the body (exercise 1's hundred fetches in one line).
     pub(super) fn spawn(&mut self, name: String, body: Body) -> Result<Action, Failure> {
-        let names = match expand_range(&name) {
-            Some(Ok(names)) => names,
-            Some(Err(e)) => return Err(Failure::line(e.to_string())),
-            None => vec![name],
-        };
-        if let Some(taken) = names.iter().find(|n| self.env.task(n).is_some()) {
-            return Err(Failure::line(format!(
-                "a task named {taken} already exists — pick another name, or reset to start over"
-            )));
-        }
-        check_body(&body, &self.env).map_err(Failure::line)?;
+        let names = self.names_to_spawn(name, &body)?;
         let mut ids = Vec::new();
         for name in &names {
             let slot = Rc::new(Slot::default());
@@ -151,15 +141,9 @@ impl Session {
         task
     }
 
-    /// `spawn NAME --in SET BODY`: a member of a task set (`spawn
-    /// fetch-[1..3] --in SET …` spawns several).
-    pub(super) fn spawn_in(
-        &mut self,
-        set: &str,
-        name: String,
-        body: Body,
-    ) -> Result<Action, Failure> {
-        let set = self.task_set(set)?;
+    /// The names `spawn NAME` stands for (a range stands for several), once
+    /// none is taken and the body can run in this session.
+    fn names_to_spawn(&self, name: String, body: &Body) -> Result<Vec<String>, Failure> {
         let names = match expand_range(&name) {
             Some(Ok(names)) => names,
             Some(Err(e)) => return Err(Failure::line(e.to_string())),
@@ -170,7 +154,20 @@ impl Session {
                 "a task named {taken} already exists — pick another name, or reset to start over"
             )));
         }
-        check_body(&body, &self.env).map_err(Failure::line)?;
+        check_body(body, &self.env).map_err(Failure::line)?;
+        Ok(names)
+    }
+
+    /// `spawn NAME --in SET BODY`: a member of a task set (`spawn
+    /// fetch-[1..3] --in SET …` spawns several).
+    pub(super) fn spawn_in(
+        &mut self,
+        set: &str,
+        name: String,
+        body: Body,
+    ) -> Result<Action, Failure> {
+        let set = self.task_set(set)?;
+        let names = self.names_to_spawn(name, &body)?;
         let mut ids = Vec::new();
         {
             let _entered = self.rt.enter();
