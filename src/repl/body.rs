@@ -217,7 +217,7 @@ fn steps_until(c: &mut Cursor<'_>, nesting: Nesting) -> Result<Vec<Step>, ParseE
                     }
                     Nesting::Top => Err(ParseError::invalid(
                         "unmatched \"}\"",
-                        "every } closes a { opened by repeat N { … }, forever { … } or finally { … }",
+                        "every } closes a { opened by repeat N { … }, forever { … }, for GEN { … }, read/write RWLOCK { … } or finally { … }",
                     )),
                 };
             }
@@ -229,7 +229,7 @@ fn steps_until(c: &mut Cursor<'_>, nesting: Nesting) -> Result<Vec<Step>, ParseE
                     Some(Token::Open) => {
                         return Err(ParseError::invalid(
                             "unexpected \"{\"",
-                            "a block opens only after repeat N or forever: repeat 3 { yield }",
+                            "a block opens only after repeat N, forever, for GEN, read RWLOCK or write RWLOCK: repeat 3 { yield }",
                         ));
                     }
                     Some(next) => {
@@ -275,7 +275,7 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
                     "return"
                 }
             ),
-            _ => "a block opens only after repeat N or forever: repeat 3 { yield }".to_string(),
+            _ => "a block opens only after repeat N, forever, for GEN, read RWLOCK or write RWLOCK: repeat 3 { yield }".to_string(),
         };
         return Err(ParseError::invalid(
             format!("unexpected \"{{\" after {}", help.name),

@@ -563,13 +563,13 @@ pub static STEPS: &[StepHelp] = &[
     ),
     step!(
         "read",
-        "read RWLOCK { STEP; … }",
+        "read RWLOCK { … }",
         "run the block holding a read lock: readers share it, a writer waits for them (tokio's RwLock::read)",
         "read config { print reading; sleep 1s }"
     ),
     step!(
         "write",
-        "write RWLOCK { STEP; … }",
+        "write RWLOCK { … }",
         "run the block holding the write lock, alone (RwLock::write)",
         "write config { print writing; sleep 1s }"
     ),

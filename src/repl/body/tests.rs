@@ -196,7 +196,7 @@ fn errors_name_the_fault_and_show_the_usage() {
         (
             "print {x}",
             "unexpected \"{\" after print",
-            "a block opens only after repeat N or forever",
+            "a block opens only after repeat N, forever, for GEN, read RWLOCK or write RWLOCK",
         ),
         (
             "sleep",
