@@ -280,7 +280,7 @@ fn errors_name_the_fault_and_show_the_usage() {
         (
             "yield {",
             "unexpected \"{\"",
-            "only after repeat N or forever",
+            "only after repeat N, forever",
         ),
         (
             "repeat 2 { yield } print x",
