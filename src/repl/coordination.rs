@@ -1,10 +1,10 @@
 //! The steps of asyncio's and tokio's other primitives: condition, barrier,
 //! notify, watch and broadcast channels, rwlock and cancel token.
 //!
-//! `new condition`, `new barrier`, … make the library's primitives, named,
-//! inside the runtime's context (see `primitive.rs`), so the loop's
-//! snapshot lists each with its waiters and holders. The steps are the
-//! library calls:
+//! `new condition`, `new barrier`, … make the library's primitives, named
+//! ([`make`], which `primitive::create` calls inside the runtime's
+//! context), so the loop's snapshot lists each with its waiters and
+//! holders. The steps are the library calls:
 //!
 //! | step                   | library call                                  | asyncio / tokio                          |
 //! |------------------------|-----------------------------------------------|------------------------------------------|
@@ -42,12 +42,152 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use evloop::sync::broadcast::{self, RecvError};
-use evloop::sync::watch;
+use evloop::sync::{
+    Barrier, BoundedSemaphore, CancelToken, Condition, LifoQueue, Notify, PriorityQueue, RwLock,
+    watch,
+};
 
 use super::body::{Step, Value};
 use super::primitive::{Primitive, step_word};
 use super::program::{Flow, Me, run_block};
 use super::record::{Wait, noting};
+
+/// A broadcast channel of the session: its name and sender; each task
+/// subscribes a receiver of its own.
+pub struct Broadcast {
+    /// Its name.
+    pub name: String,
+    /// The sender (`send`).
+    pub tx: evloop::sync::broadcast::Sender<Value>,
+}
+
+/// A watch channel of the session: its sender, and the receiver that
+/// every task's own receiver is cloned from (so each starts having seen
+/// the value the channel was made with).
+pub struct Watch {
+    /// The sender (`watch-set`).
+    pub tx: evloop::sync::watch::Sender<Value>,
+    /// The first receiver, never waited on: tasks clone it.
+    pub rx: evloop::sync::watch::Receiver<Value>,
+}
+
+/// Makes one of the primitives `new KIND NAME [ARG]` names by its kind.
+pub(super) fn make(kind: OtherKind, name: String, arg: Option<Value>) -> Result<Primitive, String> {
+    let count = |what: &str| match &arg {
+        Some(Value::Int(n)) => {
+            usize::try_from(*n).map_err(|_| format!("{n} {what} is not a count: give 0 or more"))
+        }
+        _ => Ok(0),
+    };
+    Ok(match kind {
+        OtherKind::BoundedSemaphore => {
+            Primitive::BoundedSemaphore(BoundedSemaphore::named(name, count("permits")?))
+        }
+        OtherKind::LifoQueue => {
+            Primitive::LifoQueue(LifoQueue::named(name, count("capacity")?).into_queue())
+        }
+        OtherKind::PriorityQueue => {
+            Primitive::PriorityQueue(PriorityQueue::named(name, count("capacity")?).into_queue())
+        }
+        OtherKind::Condition => {
+            Primitive::Condition(Condition::named(name, arg.unwrap_or(Value::Int(0))))
+        }
+        OtherKind::Barrier => Primitive::Barrier(Barrier::named(name, count("parties")?)),
+        OtherKind::Notify => Primitive::Notify(Notify::named(name)),
+        OtherKind::Watch => {
+            let (tx, rx) = evloop::sync::watch::channel_named(name, arg.unwrap_or(Value::Int(0)));
+            Primitive::Watch(Rc::new(Watch { tx, rx }))
+        }
+        OtherKind::Broadcast => {
+            let (tx, rx) = evloop::sync::broadcast::channel_named(name.clone(), count("capacity")?);
+            // Each task subscribes its own receiver; the first one is not needed.
+            drop(rx);
+            Primitive::Broadcast(Rc::new(Broadcast { name, tx }))
+        }
+        OtherKind::RwLock => Primitive::RwLock(RwLock::named(name, ())),
+        OtherKind::CancelToken => Primitive::CancelToken(CancelToken::named(name)),
+        OtherKind::TaskSet => {
+            Primitive::TaskSet(Rc::new(super::task_set::ReplTaskSet::named(name)))
+        }
+    })
+}
+
+/// What a kind's argument is called and whether it must be given (`None`:
+/// the kind takes no argument).
+pub type Argument = Option<(&'static str, bool)>;
+
+/// The kinds `new` makes from a name and at most one argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherKind {
+    BoundedSemaphore,
+    LifoQueue,
+    PriorityQueue,
+    Condition,
+    Barrier,
+    Notify,
+    Watch,
+    Broadcast,
+    RwLock,
+    CancelToken,
+    TaskSet,
+}
+
+impl OtherKind {
+    /// Every kind, with the word `new` takes for it and what its argument is
+    /// (`None`: it takes none; optional arguments are said so).
+    pub const ALL: [(OtherKind, &'static str, Argument); 11] = [
+        (
+            OtherKind::BoundedSemaphore,
+            "bounded-semaphore",
+            Some(("permit count", true)),
+        ),
+        (
+            OtherKind::LifoQueue,
+            "lifo-queue",
+            Some(("queue capacity", false)),
+        ),
+        (
+            OtherKind::PriorityQueue,
+            "priority-queue",
+            Some(("queue capacity", false)),
+        ),
+        (OtherKind::Condition, "condition", Some(("value", false))),
+        (OtherKind::Barrier, "barrier", Some(("party count", true))),
+        (OtherKind::Notify, "notify", None),
+        (OtherKind::Watch, "watch", Some(("value", true))),
+        (OtherKind::Broadcast, "broadcast", Some(("capacity", true))),
+        (OtherKind::RwLock, "rwlock", None),
+        (OtherKind::CancelToken, "cancel-token", None),
+        (OtherKind::TaskSet, "task-set", None),
+    ];
+
+    /// The word `new` takes for it.
+    pub fn word(self) -> &'static str {
+        OtherKind::ALL
+            .iter()
+            .find(|(k, ..)| *k == self)
+            .map(|(_, w, _)| *w)
+            .expect("every kind is listed")
+    }
+
+    /// Whether its argument is a count (a whole number), not any value.
+    pub fn counts(self) -> bool {
+        !matches!(self, OtherKind::Condition | OtherKind::Watch)
+    }
+}
+
+/// The value a condition or a watch channel holds, for `show`.
+pub fn value_line(p: &Primitive) -> Option<super::styled::Line> {
+    let text = match p {
+        Primitive::Condition(c) => match c.as_lock().try_lock() {
+            Ok(value) => format!("  value       {}", *value),
+            Err(_) => "  value       (its lock is held: a task is changing or reading it)".into(),
+        },
+        Primitive::Watch(w) => format!("  value       {}", *w.rx.borrow()),
+        _ => return None,
+    };
+    Some(super::styled::Line::plain(text))
+}
 
 /// The channel receivers a task holds, by channel name.
 #[derive(Default)]

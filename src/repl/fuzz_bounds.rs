@@ -18,6 +18,7 @@ use std::cell::Cell;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use super::fuzz_tests::NEW_TOOLKIT;
 use super::session::{Limits, Options, Reply, Session};
 
 /// The longest one line may take (a debug build, on a busy machine).
@@ -267,8 +268,8 @@ fn plausible(rng: &mut Rng) -> String {
             };
             format!("spawn {name} {body}{fin}")
         }
-        4 => rng
-            .pick(&[
+        4 => {
+            let made = [
                 "new semaphore s 2",
                 "new queue q 2",
                 "new queue q",
@@ -276,19 +277,10 @@ fn plausible(rng: &mut Rng) -> String {
                 "new future fut",
                 "new service api 10ms 2 3",
                 "new generator g emit 1; sleep 1ms; emit 2 finally { print closed }",
-                "new condition c 0",
-                "new barrier b 2",
-                "new bounded-semaphore bs 1",
-                "new lifo-queue l",
-                "new priority-queue pq 2",
-                "new notify n",
-                "new watch w 1",
-                "new broadcast bc 2",
-                "new rwlock rw",
-                "new task-set ts",
-                "new cancel-token tok",
-            ])
-            .to_string(),
+            ];
+            let kinds: Vec<&str> = made.into_iter().chain(NEW_TOOLKIT).collect();
+            rng.pick(&kinds).to_string()
+        }
         5 => format!("{} {name}", rng.pick(&["await", "cancel", "wake", "show"])),
         6 => format!(
             "{} a b {}",

@@ -1,8 +1,8 @@
 //! The session's semaphores, queues and events, and the steps that use them.
 //! The other kinds `new` makes (condition, barrier, bounded semaphore, LIFO
 //! and priority queues, notify, watch, broadcast, rwlock, cancel token, task
-//! set) are made here too; their steps live in `coordination.rs` and
-//! `task_set.rs`.
+//! set) are made by `coordination.rs`, where their steps live (a task
+//! set's in `task_set.rs`).
 //!
 //! `new semaphore NAME N`, `new queue NAME CAPACITY` and `new event NAME`
 //! make the library's [`Semaphore`], [`Queue`] and [`Event`], named, inside
@@ -32,9 +32,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use evloop::sync::{
-    Barrier, BoundedSemaphore, CancelToken, Condition, Event, LifoQueue, Notify, PriorityQueue,
-    Queue, RwLock, Semaphore, SemaphorePermit,
+    Barrier, BoundedSemaphore, CancelToken, Condition, Event, Notify, Queue, RwLock, Semaphore,
+    SemaphorePermit,
 };
+
+pub use super::coordination::{Argument, Broadcast, OtherKind, Watch, value_line};
 
 use super::body::{Step, Value};
 use super::env::Env;
@@ -55,7 +57,7 @@ pub enum Primitive {
     Service(Rc<Service>),
     /// `new bounded-semaphore`: releasing more often than acquiring is an error.
     BoundedSemaphore(BoundedSemaphore),
-    /// `new lifo-queue`: a [`Queue`] underneath ([`LifoQueue::into_queue`]).
+    /// `new lifo-queue`: a [`Queue`] underneath (`LifoQueue::into_queue`).
     LifoQueue(Queue<Value>),
     /// `new priority-queue`: a [`Queue`] underneath, smallest value first.
     PriorityQueue(Queue<Value>),
@@ -75,25 +77,6 @@ pub enum Primitive {
     CancelToken(CancelToken),
     /// `new task-set NAME`: see [`task_set`](super::task_set).
     TaskSet(Rc<super::task_set::ReplTaskSet>),
-}
-
-/// A broadcast channel of the session: its name and sender; each task
-/// subscribes a receiver of its own.
-pub struct Broadcast {
-    /// Its name.
-    pub name: String,
-    /// The sender (`send`).
-    pub tx: evloop::sync::broadcast::Sender<Value>,
-}
-
-/// A watch channel of the session: its sender, and the receiver that
-/// every task's own receiver is cloned from (so each starts having seen
-/// the value the channel was made with).
-pub struct Watch {
-    /// The sender (`watch-set`).
-    pub tx: evloop::sync::watch::Sender<Value>,
-    /// The first receiver, never waited on: tasks clone it.
-    pub rx: evloop::sync::watch::Receiver<Value>,
 }
 
 /// A future that no coroutine fills in: asyncio's `loop.create_future()`.
@@ -181,19 +164,6 @@ impl Primitive {
             _ => None,
         }
     }
-}
-
-/// The value a condition or a watch channel holds, for `show`.
-pub fn value_line(p: &Primitive) -> Option<super::styled::Line> {
-    let text = match p {
-        Primitive::Condition(c) => match c.as_lock().try_lock() {
-            Ok(value) => format!("  value       {}", *value),
-            Err(_) => "  value       (its lock is held: a task is changing or reading it)".into(),
-        },
-        Primitive::Watch(w) => format!("  value       {}", *w.rx.borrow()),
-        _ => return None,
-    };
-    Some(super::styled::Line::plain(text))
 }
 
 /// The permits a task holds, by semaphore name, oldest first.
@@ -467,115 +437,10 @@ pub fn create(env: &Env, rt: &evloop::Runtime, make: NewPrimitive) -> Result<Pri
         NewPrimitive::Service(name, latency, capacity, seed) => {
             Primitive::Service(Rc::new(Service::new(name, latency, capacity, seed)))
         }
-        NewPrimitive::Other(kind, n, arg) => make_other(kind, n, arg)?,
+        NewPrimitive::Other(kind, n, arg) => super::coordination::make(kind, n, arg)?,
     };
     env.primitives.borrow_mut().push(p.clone());
     Ok(p)
-}
-
-/// Makes one of the primitives `new KIND NAME [ARG]` names by its kind.
-fn make_other(kind: OtherKind, name: String, arg: Option<Value>) -> Result<Primitive, String> {
-    let count = |what: &str| match &arg {
-        Some(Value::Int(n)) => {
-            usize::try_from(*n).map_err(|_| format!("{n} {what} is not a count: give 0 or more"))
-        }
-        _ => Ok(0),
-    };
-    Ok(match kind {
-        OtherKind::BoundedSemaphore => {
-            Primitive::BoundedSemaphore(BoundedSemaphore::named(name, count("permits")?))
-        }
-        OtherKind::LifoQueue => {
-            Primitive::LifoQueue(LifoQueue::named(name, count("capacity")?).into_queue())
-        }
-        OtherKind::PriorityQueue => {
-            Primitive::PriorityQueue(PriorityQueue::named(name, count("capacity")?).into_queue())
-        }
-        OtherKind::Condition => {
-            Primitive::Condition(Condition::named(name, arg.unwrap_or(Value::Int(0))))
-        }
-        OtherKind::Barrier => Primitive::Barrier(Barrier::named(name, count("parties")?)),
-        OtherKind::Notify => Primitive::Notify(Notify::named(name)),
-        OtherKind::Watch => {
-            let (tx, rx) = evloop::sync::watch::channel_named(name, arg.unwrap_or(Value::Int(0)));
-            Primitive::Watch(Rc::new(Watch { tx, rx }))
-        }
-        OtherKind::Broadcast => {
-            let (tx, rx) = evloop::sync::broadcast::channel_named(name.clone(), count("capacity")?);
-            // Each task subscribes its own receiver; the first one is not needed.
-            drop(rx);
-            Primitive::Broadcast(Rc::new(Broadcast { name, tx }))
-        }
-        OtherKind::RwLock => Primitive::RwLock(RwLock::named(name, ())),
-        OtherKind::CancelToken => Primitive::CancelToken(CancelToken::named(name)),
-        OtherKind::TaskSet => {
-            Primitive::TaskSet(Rc::new(super::task_set::ReplTaskSet::named(name)))
-        }
-    })
-}
-
-/// What a kind's argument is called and whether it must be given (`None`:
-/// the kind takes no argument).
-pub type Argument = Option<(&'static str, bool)>;
-
-/// The kinds `new` makes from a name and at most one argument.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OtherKind {
-    BoundedSemaphore,
-    LifoQueue,
-    PriorityQueue,
-    Condition,
-    Barrier,
-    Notify,
-    Watch,
-    Broadcast,
-    RwLock,
-    CancelToken,
-    TaskSet,
-}
-
-impl OtherKind {
-    /// Every kind, with the word `new` takes for it and what its argument is
-    /// (`None`: it takes none; optional arguments are said so).
-    pub const ALL: [(OtherKind, &'static str, Argument); 11] = [
-        (
-            OtherKind::BoundedSemaphore,
-            "bounded-semaphore",
-            Some(("permit count", true)),
-        ),
-        (
-            OtherKind::LifoQueue,
-            "lifo-queue",
-            Some(("queue capacity", false)),
-        ),
-        (
-            OtherKind::PriorityQueue,
-            "priority-queue",
-            Some(("queue capacity", false)),
-        ),
-        (OtherKind::Condition, "condition", Some(("value", false))),
-        (OtherKind::Barrier, "barrier", Some(("party count", true))),
-        (OtherKind::Notify, "notify", None),
-        (OtherKind::Watch, "watch", Some(("value", true))),
-        (OtherKind::Broadcast, "broadcast", Some(("capacity", true))),
-        (OtherKind::RwLock, "rwlock", None),
-        (OtherKind::CancelToken, "cancel-token", None),
-        (OtherKind::TaskSet, "task-set", None),
-    ];
-
-    /// The word `new` takes for it.
-    pub fn word(self) -> &'static str {
-        OtherKind::ALL
-            .iter()
-            .find(|(k, ..)| *k == self)
-            .map(|(_, w, _)| *w)
-            .expect("every kind is listed")
-    }
-
-    /// Whether its argument is a count (a whole number), not any value.
-    pub fn counts(self) -> bool {
-        !matches!(self, OtherKind::Condition | OtherKind::Watch)
-    }
 }
 
 /// What `new …` asked for.

@@ -21,8 +21,8 @@
 //!
 //! ```text
 //!   session/tasks.rs       spawn, await, cancel, wake; gather, wait,
-//!                          as-completed, timeout, group; task sets
-//!                          (spawn --in, join-next, cancel-all)
+//!                          as-completed, timeout, group
+//!   session/task_sets.rs   spawn --in, join-next, cancel-all
 //!   session/primitives.rs  new semaphore, new queue, new event, new condition, …
 //!   session/driving.rs     step, run, advance; clock, policy, budget;
 //!                          how a run is reported, and why it stopped
@@ -73,6 +73,7 @@ mod options;
 mod output;
 mod primitives;
 mod status;
+mod task_sets;
 mod tasks;
 mod warnings;
 

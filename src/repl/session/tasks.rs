@@ -18,7 +18,6 @@ use crate::repl::primitive::{self, BareFuture, Primitive};
 use crate::repl::program;
 use crate::repl::styled::{Line, Style};
 use crate::repl::task::{Handle, ReplTask, tracked};
-use crate::repl::task_set;
 use crate::repl::toolkit;
 
 impl Session {
@@ -69,7 +68,7 @@ impl Session {
                     let task = self.task(name)?;
                     if matches!(&*task.handle.borrow(), Some(Handle::Member(_))) {
                         // A task set holds the member's handle: watch its outcome.
-                        tasks.push(self.slot_waiter(&task.name, task.slot.clone()));
+                        tasks.push(self.member_waiter(&task));
                     } else {
                         tasks.push(task);
                     }
@@ -118,32 +117,9 @@ impl Session {
         Ok(Action::Ran(lines))
     }
 
-    /// A task of the REPL's (`await/NAME`) that watches a task set
-    /// member's outcome (leaving its result for `join-next`) and ends as it does.
-    fn slot_waiter(&mut self, name: &str, watched: Rc<Slot>) -> Rc<ReplTask> {
-        let me = self.env.unique_name(&format!("await/{name}"));
-        let member = self
-            .env
-            .task(name)
-            .expect("the member is one of the session's tasks");
-        let (slot, waiting) = tracked(async move {
-            match watched.wait(member.id).await {
-                Outcome::Returned(v) => Ok(v),
-                Outcome::Failed(e) | Outcome::Panicked(e) => Err(e),
-                Outcome::Cancelled => Err("cancelled".into()),
-            }
-        });
-        let handle = self.rt.spawn_named(me.clone(), waiting);
-        let task = self
-            .env
-            .register(ReplTask::new(me, handle, slot, Some("await")));
-        task.slot.watch();
-        task
-    }
-
     /// The names `spawn NAME` stands for (a range stands for several), once
     /// none is taken and the body can run in this session.
-    fn names_to_spawn(&self, name: String, body: &Body) -> Result<Vec<String>, Failure> {
+    pub(super) fn names_to_spawn(&self, name: String, body: &Body) -> Result<Vec<String>, Failure> {
         let names = match expand_range(&name) {
             Some(Ok(names)) => names,
             Some(Err(e)) => return Err(Failure::line(e.to_string())),
@@ -158,91 +134,36 @@ impl Session {
         Ok(names)
     }
 
-    /// `spawn NAME --in SET BODY`: a member of a task set (`spawn
-    /// fetch-[1..3] --in SET …` spawns several).
-    pub(super) fn spawn_in(
-        &mut self,
-        set: &str,
-        name: String,
-        body: Body,
-    ) -> Result<Action, Failure> {
-        let set = self.task_set(set)?;
-        let names = self.names_to_spawn(name, &body)?;
-        let mut ids = Vec::new();
-        {
-            let _entered = self.rt.enter();
-            for name in &names {
-                ids.push(task_set::spawn_member(&self.env, &set, name, body.clone()));
-            }
-        }
-        let list = names
-            .iter()
-            .zip(&ids)
-            .map(|(n, id)| format!("{n} ({id})"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        Ok(Action::Show(vec![Line::plain(format!(
-            "spawned {list} into task set {}: {} member(s) to join; join-next {} takes results as members finish",
-            set.set.name(),
-            set.set.len(),
-            set.set.name()
-        ))]))
-    }
-
-    /// `join-next SET`: runs the loop until the set's next member finishes.
-    pub(super) fn join_next(&mut self, set: &str) -> Result<Action, Failure> {
-        let set = self.task_set(set)?;
-        let me = self.env.unique_name("join-next");
-        let env = self.env.clone();
-        let who = me.clone();
-        let future = async move {
-            let (text, _) = task_set::join_next(&env, &set).await;
-            env.answer(&who, text);
-        };
-        self.drive("join-next", me, future)
-    }
-
-    /// `cancel-all SET`.
-    pub(super) fn cancel_all(&mut self, set: &str) -> Result<Action, Failure> {
-        let found = self.task_set(set)?;
-        let names = task_set::cancel_all(&self.env, &found);
-        Ok(Action::Show(vec![Line::new(
-            Style::Cancelled,
-            task_set::cancelled_text(set, &names),
-        )]))
-    }
-
-    /// The task set called `name`, or an error that says what it is instead.
-    fn task_set(&self, name: &str) -> Result<Rc<task_set::ReplTaskSet>, Failure> {
-        match self.env.primitive(name) {
-            Some(Primitive::TaskSet(set)) => Ok(set),
-            Some(p) => Err(Failure::line(format!(
-                "{name} is a {}, not a task set — make one: new task-set NAME",
-                p.kind()
-            ))),
-            None => Err(Failure::line(format!(
-                "no task set named {name} — make one first: new task-set {name}"
-            ))),
-        }
-    }
-
     /// A task of the REPL's (`await/NAME`) that awaits a bare future and
     /// ends as it does.
     fn future_waiter(&mut self, future: &Rc<BareFuture>) -> Rc<ReplTask> {
-        let name = self.env.unique_name(&format!("await/{}", future.name));
         let watched = future.clone();
+        self.outcome_waiter(&future.name, async move {
+            watched.slot.wait_future(&watched.name).await
+        })
+    }
+
+    /// A task of the REPL's (`await/NAME`) that waits for `outcome` and ends
+    /// as it says: the session awaits something that is no task of its own
+    /// (a bare future, a task set's member) through it.
+    pub(super) fn outcome_waiter(
+        &mut self,
+        name: &str,
+        outcome: impl Future<Output = Outcome> + 'static,
+    ) -> Rc<ReplTask> {
+        let me = self.env.unique_name(&format!("await/{name}"));
         let (slot, waiting) = tracked(async move {
-            match watched.slot.wait_future(&watched.name).await {
+            match outcome.await {
                 Outcome::Returned(v) => Ok(v),
                 Outcome::Failed(e) | Outcome::Panicked(e) => Err(e),
                 Outcome::Cancelled => Err("cancelled".into()),
             }
         });
-        let handle = self.rt.spawn_named(name.clone(), waiting);
+        let handle = self.rt.spawn_named(me.clone(), waiting);
         let task = self
             .env
-            .register(ReplTask::new(name, handle, slot, Some("await")));
-        // Its outcome is the future's, which the session shows.
+            .register(ReplTask::new(me, handle, slot, Some("await")));
+        // Its outcome is the awaited one's, which the session shows.
         task.slot.watch();
         task
     }
@@ -460,7 +381,7 @@ impl Session {
     /// Runs a combinator command's task, named `me`, until it ends; what it
     /// prints is its answer. If the loop stops first, the task stays (and
     /// can be named: show, cancel, await) and prints when it ends.
-    fn drive(
+    pub(super) fn drive(
         &mut self,
         what: &'static str,
         me: String,
