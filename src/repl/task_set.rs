@@ -17,6 +17,7 @@
 //! reported as "never retrieved": the set holds it until `join-next`.
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use evloop::TaskId;
@@ -51,7 +52,7 @@ impl ReplTaskSet {
 
     /// The session's tasks that are members, in spawn order.
     pub fn member_tasks(&self, env: &Env) -> Vec<Rc<ReplTask>> {
-        let members = self.members.borrow();
+        let members: HashSet<TaskId> = self.members.borrow().iter().copied().collect();
         env.tasks
             .borrow()
             .iter()
