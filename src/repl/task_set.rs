@@ -122,9 +122,19 @@ pub fn cancelled_text(set: &str, names: &[String]) -> String {
     if names.is_empty() {
         format!("cancel-all {set}: no member was running; nothing to cancel")
     } else {
+        let which = match names {
+            [_, _, _, _, _, ..] => {
+                format!(
+                    "{} members, {} … {}",
+                    names.len(),
+                    names[0],
+                    names[names.len() - 1]
+                )
+            }
+            _ => names.join(", "),
+        };
         format!(
-            "cancel-all {set}: cancelled {}; join-next {set} gives their results (cancelled)",
-            names.join(", ")
+            "cancel-all {set}: cancelled {which}; join-next {set} gives their results (cancelled)"
         )
     }
 }

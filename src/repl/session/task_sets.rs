@@ -39,12 +39,13 @@ impl Session {
                 ids.push(task_set::spawn_member(&self.env, &set, name, body.clone()));
             }
         }
-        let list = names
-            .iter()
-            .zip(&ids)
-            .map(|(n, id)| format!("{n} ({id})"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = match (names.as_slice(), ids.as_slice()) {
+            ([name], [id]) => format!("{name} ({id})"),
+            ([first, .., last], [a, .., b]) => {
+                format!("{} tasks, {first} … {last} ({a} … {b}),", names.len())
+            }
+            _ => unreachable!("a range stands for one name or more"),
+        };
         Ok(Action::Show(vec![Line::plain(format!(
             "spawned {list} into task set {}: {} member(s) to join; join-next {} takes results as members finish",
             set.set.name(),
