@@ -30,7 +30,7 @@ use super::name::name_from;
 use super::suggest::nearest;
 
 /// What a task returns or puts on a queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Value {
     Int(i64),
     Str(String),
@@ -70,6 +70,48 @@ pub enum Step {
     BreakOn(Value),
     /// `call SERVICE`: a request to a pretend service (`new service`).
     Call(String),
+    /// `acquire-many SEM K`: `await sem.acquire_many(K)`, K permits at once.
+    AcquireMany(String, u64),
+    /// `wait-cond COND`: `async with cond: await cond.wait()`.
+    WaitCond(String),
+    /// `wait-for COND VALUE`: `async with cond: await cond.wait_for(lambda: value == VALUE)`.
+    WaitFor(String, Value),
+    /// `cond-set COND VALUE`: `async with cond: value = VALUE` (nobody is told).
+    CondSet(String, Value),
+    /// `notify COND [N]`: `cond.notify(N)` (1 by default).
+    Notify(String, u64),
+    /// `notify-all COND`: `cond.notify_all()`.
+    NotifyAll(String),
+    /// `barrier-wait BARRIER`: `await barrier.wait()`.
+    BarrierWait(String),
+    /// `notify-one NOTIFY`: tokio's `notify.notify_one()` (a permit if nobody waits).
+    NotifyOne(String),
+    /// `notify-waiters NOTIFY`: `notify.notify_waiters()` (no permit kept).
+    NotifyWaiters(String),
+    /// `notified NOTIFY`: `notify.notified().await`.
+    Notified(String),
+    /// `watch-set WATCH VALUE`: `tx.send(VALUE)`.
+    WatchSet(String, Value),
+    /// `changed WATCH`: `rx.changed().await`, then the value.
+    Changed(String),
+    /// `send CHANNEL VALUE`: a broadcast `tx.send(VALUE)`.
+    Send(String, Value),
+    /// `subscribe CHANNEL`: this task's broadcast receiver, from now on.
+    Subscribe(String),
+    /// `recv CHANNEL`: `rx.recv().await` on this task's receiver.
+    Recv(String),
+    /// `read RWLOCK { STEPS }`: the block under a read lock.
+    Read(String, Vec<Step>),
+    /// `write RWLOCK { STEPS }`: the block under the write lock.
+    Write(String, Vec<Step>),
+    /// `join-next SET`: the next member of a task set to finish.
+    JoinNext(String),
+    /// `cancel-all SET`: cancels every member of a task set still running.
+    CancelAll(String),
+    /// `cancel-token TOKEN`: `token.cancel()`.
+    CancelToken(String),
+    /// `wait-cancelled TOKEN`: `token.cancelled().await`.
+    WaitCancelled(String),
     /// `emit VALUE`, in a generator's body: hands VALUE to its consumer.
     Emit(Value),
     /// `for GEN { STEPS }`: the block once per value of a fresh run of the
@@ -175,7 +217,7 @@ fn steps_until(c: &mut Cursor<'_>, nesting: Nesting) -> Result<Vec<Step>, ParseE
                     }
                     Nesting::Top => Err(ParseError::invalid(
                         "unmatched \"}\"",
-                        "every } closes a { opened by repeat N { … }, forever { … } or finally { … }",
+                        "every } closes a { opened by repeat N { … }, forever { … }, for GEN { … }, read/write RWLOCK { … } or finally { … }",
                     )),
                 };
             }
@@ -187,7 +229,7 @@ fn steps_until(c: &mut Cursor<'_>, nesting: Nesting) -> Result<Vec<Step>, ParseE
                     Some(Token::Open) => {
                         return Err(ParseError::invalid(
                             "unexpected \"{\"",
-                            "a block opens only after repeat N or forever: repeat 3 { yield }",
+                            "a block opens only after repeat N, forever, for GEN, read RWLOCK or write RWLOCK: repeat 3 { yield }",
                         ));
                     }
                     Some(next) => {
@@ -220,7 +262,9 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
         return Err(unknown_step(word));
     };
     let args = c.arguments();
-    if c.peek() == Some(&Token::Open) && !matches!(help.name, "repeat" | "forever" | "for") {
+    if c.peek() == Some(&Token::Open)
+        && !matches!(help.name, "repeat" | "forever" | "for" | "read" | "write")
+    {
         // `return {server: A}`: a brace is no value, and no block follows this step.
         let hint = match help.name {
             "return" | "put" => format!(
@@ -231,7 +275,7 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
                     "return"
                 }
             ),
-            _ => "a block opens only after repeat N or forever: repeat 3 { yield }".to_string(),
+            _ => "a block opens only after repeat N, forever, for GEN, read RWLOCK or write RWLOCK: repeat 3 { yield }".to_string(),
         };
         return Err(ParseError::invalid(
             format!("unexpected \"{{\" after {}", help.name),
@@ -270,6 +314,62 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
             let [generator] = arity(&args, &["generator name"], help)?;
             let generator = name_from(generator, "generator name", &help.usage_hint())?;
             Step::For(generator, block(c, help)?)
+        }
+        "read" | "write" => {
+            let [lock] = arity(&args, &["rwlock name"], help)?;
+            let lock = name_from(lock, "rwlock name", &help.usage_hint())?;
+            let steps = block(c, help)?;
+            if help.name == "read" {
+                Step::Read(lock, steps)
+            } else {
+                Step::Write(lock, steps)
+            }
+        }
+        "acquire-many" => {
+            let [sem, k] = arity(&args, &["semaphore name", "permit count"], help)?;
+            Step::AcquireMany(
+                name_from(sem, "semaphore name", &help.usage_hint())?,
+                count(k, help)?,
+            )
+        }
+        "notify" => {
+            let (cond, n) = match args.as_slice() {
+                [] => (None, None),
+                [cond] => (Some(cond), None),
+                [cond, n] => (Some(cond), Some(n)),
+                [_, _, extra, ..] => {
+                    return Err(ParseError::invalid(
+                        format!("unexpected {extra} after notify"),
+                        help.usage_hint(),
+                    ));
+                }
+            };
+            let Some(cond) = cond else {
+                return Err(ParseError::invalid(
+                    "notify is missing a condition name",
+                    help.usage_hint(),
+                ));
+            };
+            Step::Notify(
+                name_from(cond, "condition name", &help.usage_hint())?,
+                n.map(|n| count(n, help)).transpose()?.unwrap_or(1),
+            )
+        }
+        "wait-for" | "cond-set" | "watch-set" | "send" => {
+            let what = match help.name {
+                "watch-set" => "watch name",
+                "send" => "broadcast name",
+                _ => "condition name",
+            };
+            let [target, v] = arity(&args, &[what, "value"], help)?;
+            let target = name_from(target, what, &help.usage_hint())?;
+            let v = value([v])?;
+            match help.name {
+                "wait-for" => Step::WaitFor(target, v),
+                "cond-set" => Step::CondSet(target, v),
+                "watch-set" => Step::WatchSet(target, v),
+                _ => Step::Send(target, v),
+            }
         }
         "emit" => Step::Emit(value(arity(&args, &["value"], help)?)?),
         "sleep" => Step::Sleep(duration(arity(&args, &["duration"], help)?)?),
@@ -332,6 +432,13 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
                 "get" | "task-done" | "join" => "queue name",
                 "call" => "service name",
                 "set" | "wait-event" => "event name",
+                "wait-cond" | "notify-all" => "condition name",
+                "barrier-wait" => "barrier name",
+                "notify-one" | "notify-waiters" | "notified" => "notify name",
+                "changed" => "watch name",
+                "subscribe" | "recv" => "broadcast name",
+                "join-next" | "cancel-all" => "task set name",
+                "cancel-token" | "wait-cancelled" => "cancel token name",
                 _ => "task name",
             };
             let [arg] = arity(&args, &[what], help)?;
@@ -347,6 +454,19 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
                 "join" => Step::Join(arg),
                 "set" => Step::Set(arg),
                 "wait-event" => Step::WaitEvent(arg),
+                "wait-cond" => Step::WaitCond(arg),
+                "notify-all" => Step::NotifyAll(arg),
+                "barrier-wait" => Step::BarrierWait(arg),
+                "notify-one" => Step::NotifyOne(arg),
+                "notify-waiters" => Step::NotifyWaiters(arg),
+                "notified" => Step::Notified(arg),
+                "changed" => Step::Changed(arg),
+                "subscribe" => Step::Subscribe(arg),
+                "recv" => Step::Recv(arg),
+                "join-next" => Step::JoinNext(arg),
+                "cancel-all" => Step::CancelAll(arg),
+                "cancel-token" => Step::CancelToken(arg),
+                "wait-cancelled" => Step::WaitCancelled(arg),
                 _ => unreachable!("step {name} is in the help table but not in the parser"),
             }
         }
@@ -407,6 +527,29 @@ fn block(c: &mut Cursor<'_>, help: &StepHelp) -> Result<Vec<Step>, ParseError> {
     }
 }
 
+/// A count of at least 1 (`acquire-many pool 2`, `notify ready 3`).
+fn count(token: &Token<'_>, help: &StepHelp) -> Result<u64, ParseError> {
+    match token {
+        Token::Word(w) if !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()) => {
+            match w.parse::<u64>() {
+                Ok(0) => Err(ParseError::invalid(
+                    format!("{} of 0 does nothing", help.name),
+                    format!("give a count of 1 or more: {}", help.example),
+                )),
+                Ok(n) => Ok(n),
+                Err(_) => Err(ParseError::invalid(
+                    format!("count {w} is too large"),
+                    help.usage_hint(),
+                )),
+            }
+        }
+        other => Err(ParseError::invalid(
+            format!("bad count {other}"),
+            format!("{} takes a whole number: {}", help.name, help.example),
+        )),
+    }
+}
+
 fn duration([token]: [&Token<'_>; 1]) -> Result<Duration, ParseError> {
     match token {
         Token::Word(w) => parse_duration(w),
@@ -421,6 +564,11 @@ fn duration([token]: [&Token<'_>; 1]) -> Result<Duration, ParseError> {
 fn looks_like_integer(w: &str) -> bool {
     let digits = w.strip_prefix('-').unwrap_or(w);
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A VALUE argument: an integer, a quoted string or a bare word.
+pub(crate) fn value_of(token: &Token<'_>) -> Result<Value, ParseError> {
+    value([token])
 }
 
 fn value([token]: [&Token<'_>; 1]) -> Result<Value, ParseError> {
@@ -559,6 +707,34 @@ impl fmt::Display for Step {
             }
             Step::Emit(v) => write!(f, "emit {v}"),
             Step::Call(s) => write!(f, "call {s}"),
+            Step::AcquireMany(s, k) => write!(f, "acquire-many {s} {k}"),
+            Step::WaitCond(c) => write!(f, "wait-cond {c}"),
+            Step::WaitFor(c, v) => write!(f, "wait-for {c} {v}"),
+            Step::CondSet(c, v) => write!(f, "cond-set {c} {v}"),
+            Step::Notify(c, 1) => write!(f, "notify {c}"),
+            Step::Notify(c, n) => write!(f, "notify {c} {n}"),
+            Step::NotifyAll(c) => write!(f, "notify-all {c}"),
+            Step::BarrierWait(b) => write!(f, "barrier-wait {b}"),
+            Step::NotifyOne(n) => write!(f, "notify-one {n}"),
+            Step::NotifyWaiters(n) => write!(f, "notify-waiters {n}"),
+            Step::Notified(n) => write!(f, "notified {n}"),
+            Step::WatchSet(w, v) => write!(f, "watch-set {w} {v}"),
+            Step::Changed(w) => write!(f, "changed {w}"),
+            Step::Send(b, v) => write!(f, "send {b} {v}"),
+            Step::Subscribe(b) => write!(f, "subscribe {b}"),
+            Step::Recv(b) => write!(f, "recv {b}"),
+            Step::Read(l, steps) => {
+                write!(f, "read {l} ")?;
+                write_block(f, steps)
+            }
+            Step::Write(l, steps) => {
+                write!(f, "write {l} ")?;
+                write_block(f, steps)
+            }
+            Step::JoinNext(s) => write!(f, "join-next {s}"),
+            Step::CancelAll(s) => write!(f, "cancel-all {s}"),
+            Step::CancelToken(t) => write!(f, "cancel-token {t}"),
+            Step::WaitCancelled(t) => write!(f, "wait-cancelled {t}"),
             Step::LoseWaker => f.write_str("lose-waker"),
         }
     }

@@ -41,9 +41,11 @@ pub fn check_generator(body: &Body, env: &Env) -> Result<(), String> {
 fn find_step<'s>(steps: &'s [Step], pred: &dyn Fn(&Step) -> bool) -> Option<&'s Step> {
     steps.iter().find_map(|s| match s {
         s if pred(s) => Some(s),
-        Step::Repeat(_, inner) | Step::Forever(inner) | Step::For(_, inner) => {
-            find_step(inner, pred)
-        }
+        Step::Repeat(_, inner)
+        | Step::Forever(inner)
+        | Step::For(_, inner)
+        | Step::Read(_, inner)
+        | Step::Write(_, inner) => find_step(inner, pred),
         _ => None,
     })
 }
@@ -132,17 +134,13 @@ fn check_steps(
                 }
                 check_steps(inner, known, env, true)?;
             }
-            Step::Acquire(_)
-            | Step::Release(_)
-            | Step::Put(..)
-            | Step::Get(_)
-            | Step::TaskDone(_)
-            | Step::Join(_)
-            | Step::Set(_)
-            | Step::WaitEvent(_)
-            | Step::SetResult(..)
-            | Step::SetException(..)
-            | Step::Call(_) => super::primitive::check_step(step, env)?,
+            Step::Read(_, inner) | Step::Write(_, inner) => {
+                super::primitive::check_step(step, env)?;
+                check_steps(inner, known, env, in_loop)?;
+            }
+            step if super::primitive::is_primitive_step(step) => {
+                super::primitive::check_step(step, env)?;
+            }
             _ => {}
         }
     }
@@ -168,6 +166,18 @@ fn may_wait(step: &Step) -> bool {
                 | Step::For(..)
                 | Step::Emit(_)
                 | Step::Call(_)
+                | Step::AcquireMany(..)
+                | Step::WaitCond(_)
+                | Step::WaitFor(..)
+                | Step::CondSet(..)
+                | Step::BarrierWait(_)
+                | Step::Notified(_)
+                | Step::Changed(_)
+                | Step::Recv(_)
+                | Step::Read(..)
+                | Step::Write(..)
+                | Step::JoinNext(_)
+                | Step::WaitCancelled(_)
         )
 }
 
@@ -231,6 +241,11 @@ fn cost(steps: &[Step]) -> Cost {
                 }
             }
             Step::Forever(inner) => cost(inner).add(cost(inner)),
+            // Taking the lock may not wait: the block's stretch joins up.
+            Step::Read(_, inner) | Step::Write(_, inner) => cost(inner).add(Cost {
+                steps: 1,
+                spin: Duration::ZERO,
+            }),
             // A round waits for the generator, which may not wait: a
             // round's steps, a round at a time (and the run-time bound).
             Step::For(_, inner) => cost(inner).add(Cost {

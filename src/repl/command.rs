@@ -17,7 +17,7 @@
 //!   command/parse.rs       parse_line: the command word, then its family's parser
 //!   command/args.rs        Args: a command's arguments, checked and converted
 //!   command/tasks.rs       spawn, await, cancel, wake; gather, wait, as-completed, timeout, group
-//!   command/primitives.rs  new semaphore, new queue, new event
+//!   command/primitives.rs  new semaphore, new queue, new event, new condition, …
 //!   command/driving.rs     step, run, advance; clock, policy, budget
 //!   command/inspect.rs     tasks, show, queue, timeline, trace, warnings, export-trace
 //!   command/history.rs     reset, source, save, save test, schedule, replay, back
@@ -29,7 +29,8 @@
 use std::num::{NonZeroU32, NonZeroU64, NonZeroUsize};
 use std::time::Duration;
 
-use super::body::{Body, Step};
+use super::body::{Body, Step, Value};
+use super::primitive::OtherKind;
 
 mod args;
 mod display;
@@ -104,6 +105,26 @@ pub enum Command {
         latency: Duration,
         capacity: NonZeroU32,
         seed: Option<u64>,
+    },
+    /// `new bounded-semaphore|lifo-queue|priority-queue|condition|barrier|notify|watch|broadcast|rwlock|cancel-token|task-set NAME [ARG]`.
+    NewOther {
+        kind: OtherKind,
+        name: String,
+        arg: Option<Value>,
+    },
+    /// `spawn NAME --in SET BODY`: a member of a task set.
+    SpawnIn {
+        set: String,
+        name: String,
+        body: Body,
+    },
+    /// `join-next SET`.
+    JoinNext {
+        set: String,
+    },
+    /// `cancel-all SET`.
+    CancelAll {
+        set: String,
     },
     /// `new generator NAME BODY`.
     NewGenerator {

@@ -22,7 +22,19 @@ use super::help;
 ///
 /// `pos` is the cursor; a cursor inside a character or past the end is
 /// moved back to the nearest boundary.
+#[cfg(test)]
 pub fn complete(line: &str, pos: usize, task_names: &[String]) -> (usize, Vec<String>) {
+    complete_names(line, pos, task_names, &[])
+}
+
+/// As `complete` (which tests call with no primitives), knowing the session's primitives too: a step that
+/// names a semaphore, queue, task set… is offered their names.
+pub fn complete_names(
+    line: &str,
+    pos: usize,
+    task_names: &[String],
+    primitives: &[String],
+) -> (usize, Vec<String>) {
     let upto = &line[..floor_boundary(line, pos)];
     let start = upto
         .char_indices()
@@ -30,7 +42,7 @@ pub fn complete(line: &str, pos: usize, task_names: &[String]) -> (usize, Vec<St
         .find(|&(_, c)| c.is_whitespace() || c == ';' || c == '{')
         .map_or(0, |(i, c)| i + c.len_utf8());
     let word = &upto[start..];
-    let mut found: Vec<String> = candidates(&upto[..start], word, task_names)
+    let mut found: Vec<String> = candidates(&upto[..start], word, task_names, primitives)
         .into_iter()
         .filter(|c| c.starts_with(word))
         .collect();
@@ -63,7 +75,7 @@ fn flags_of(command: &str) -> Vec<String> {
 }
 
 /// Every word that may come next, given the words `before` it.
-fn candidates(before: &str, word: &str, tasks: &[String]) -> Vec<String> {
+fn candidates(before: &str, word: &str, tasks: &[String], primitives: &[String]) -> Vec<String> {
     let words: Vec<&str> = before.split_whitespace().collect();
     let Some(first) = words.first() else {
         return help::command_words().map(str::to_string).collect();
@@ -77,12 +89,26 @@ fn candidates(before: &str, word: &str, tasks: &[String]) -> Vec<String> {
         "spawn" if words.len() >= 2 => {
             // Inside a body: a step word after `;` or `{`, else task names.
             let last = before.trim_end();
-            if words.len() == 2 || last.ends_with(';') || last.ends_with('{') {
-                help::step_names().map(str::to_string).collect()
-            } else {
-                tasks.to_vec()
+            // `spawn NAME --in SET STEP…`: the body starts two words later.
+            let body = if words.get(2) == Some(&"--in") { 4 } else { 2 };
+            if words.len() == body || last.ends_with(';') || last.ends_with('{') {
+                return help::step_names().map(str::to_string).collect();
+            }
+            // The step being given arguments: the last word after `;` or `{`.
+            let step = match last.rfind([';', '{']) {
+                Some(i) => last[i + 1..].split_whitespace().next(),
+                None => words.get(body.min(words.len() - 1)).copied(),
+            }
+            .unwrap_or_default();
+            match step {
+                "--in" => primitives.to_vec(),
+                "await" | "shield" | "gather" => tasks.to_vec(),
+                s if help::find_step(s).is_some() => primitives.to_vec(),
+                _ => tasks.to_vec(),
             }
         }
+        "show" | "cancel" => tasks.iter().chain(primitives).cloned().collect(),
+        "join-next" | "cancel-all" => primitives.to_vec(),
         "help" => help::command_names()
             .chain(help::step_names())
             .map(str::to_string)
@@ -97,7 +123,14 @@ fn candidates(before: &str, word: &str, tasks: &[String]) -> Vec<String> {
             "future",
             "generator",
             "service",
-        ]),
+        ])
+        .into_iter()
+        .chain(
+            super::primitive::OtherKind::ALL
+                .iter()
+                .map(|(_, w, _)| w.to_string()),
+        )
+        .collect(),
         _ => tasks.to_vec(),
     }
 }
@@ -158,6 +191,44 @@ mod tests {
             (9, names(&["--return-exceptions"]))
         );
         assert_eq!(complete("clock r", 7, &tasks), (6, names(&["real"])));
+    }
+
+    #[test]
+    fn primitive_steps_offer_primitive_names() {
+        let tasks = names(&["worker"]);
+        let prims = names(&["ready", "pool"]);
+        let line = "spawn a wait-for r";
+        assert_eq!(
+            complete_names(line, line.len(), &tasks, &prims),
+            (17, names(&["ready"]))
+        );
+        let line = "spawn a sleep 1s; notify r";
+        assert_eq!(
+            complete_names(line, line.len(), &tasks, &prims),
+            (25, names(&["ready"]))
+        );
+        let line = "spawn a --in p";
+        assert_eq!(
+            complete_names(line, line.len(), &tasks, &prims),
+            (13, names(&["pool"]))
+        );
+        let line = "spawn a sleep 1s; await w";
+        assert_eq!(
+            complete_names(line, line.len(), &tasks, &prims),
+            (24, names(&["worker"]))
+        );
+        let line = "spawn a --in pool sl";
+        assert_eq!(
+            complete_names(line, line.len(), &tasks, &prims),
+            (18, names(&["sleep"]))
+        );
+        let line = "join-next p";
+        assert_eq!(
+            complete_names(line, line.len(), &tasks, &prims),
+            (10, names(&["pool"]))
+        );
+        let line = "new bar";
+        assert_eq!(complete(line, line.len(), &tasks), (4, names(&["barrier"])));
     }
 
     /// Item 0 of issue 17: `spawn`, a no-break space, `x`, Tab panicked

@@ -18,6 +18,7 @@ use std::cell::Cell;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use super::fuzz_tests::NEW_TOOLKIT;
 use super::session::{Limits, Options, Reply, Session};
 
 /// The longest one line may take (a debug build, on a busy machine).
@@ -240,6 +241,20 @@ fn plausible(rng: &mut Rng) -> String {
         "forever { get q; break-on None }",
         "for g { print got; break-on 1 }",
         "forever { sleep 1s }",
+        "wait-for c 1",
+        "cond-set c 1; notify-all c",
+        "wait-cond c",
+        "barrier-wait b",
+        "acquire-many s 2; release s",
+        "release bs",
+        "put pq 3; get l",
+        "notified n",
+        "notify-one n",
+        "watch-set w 2; changed w",
+        "subscribe bc; send bc 1; recv bc",
+        "read rw { yield }; write rw { sleep 1ms }",
+        "join-next ts",
+        "cancel-token tok; wait-cancelled tok",
     ];
     let n = 1 + rng.below(3);
     let body: Vec<&str> = (0..n).map(|_| rng.pick(&steps)).collect();
@@ -253,8 +268,8 @@ fn plausible(rng: &mut Rng) -> String {
             };
             format!("spawn {name} {body}{fin}")
         }
-        4 => rng
-            .pick(&[
+        4 => {
+            let made = [
                 "new semaphore s 2",
                 "new queue q 2",
                 "new queue q",
@@ -262,8 +277,10 @@ fn plausible(rng: &mut Rng) -> String {
                 "new future fut",
                 "new service api 10ms 2 3",
                 "new generator g emit 1; sleep 1ms; emit 2 finally { print closed }",
-            ])
-            .to_string(),
+            ];
+            let kinds: Vec<&str> = made.into_iter().chain(NEW_TOOLKIT).collect();
+            rng.pick(&kinds).to_string()
+        }
         5 => format!("{} {name}", rng.pick(&["await", "cancel", "wake", "show"])),
         6 => format!(
             "{} a b {}",
@@ -284,6 +301,9 @@ fn plausible(rng: &mut Rng) -> String {
                 "spawn x-[1..5] sleep 1ms; return 1",
                 "gather x-*",
                 "cancel x-*",
+                "spawn m-[1..3] --in ts sleep 1ms; return 1",
+                "join-next ts",
+                "cancel-all ts",
             ])
             .to_string(),
         _ => rng
@@ -383,6 +403,12 @@ fn adversarial() -> Vec<Vec<String>> {
             "spawn m acquire many; release many",
             "run",
             "new queue big 18446744073709551615",
+            "new broadcast wide 9223372036854775807",
+            "spawn ear subscribe wide; sleep 1000s",
+            "spawn loud forever { send wide x; yield }",
+            "new priority-queue deep 9223372036854775807",
+            "spawn deeper forever { put deep 1; yield }",
+            "spawn wants acquire-many many 18446744073709551615",
             "budget 18446744073709551615",
             "step 1",
             "back 18446744073709551615",

@@ -88,6 +88,22 @@ const VOCABULARY: &[&str] = &[
     "99999999999999999999",
 ];
 
+/// One of each kind `new` makes beyond semaphores, queues, events, futures,
+/// generators and services, with the names the fuzzed steps use.
+pub(super) const NEW_TOOLKIT: [&str; 11] = [
+    "new condition c 0",
+    "new barrier b 2",
+    "new bounded-semaphore bs 1",
+    "new lifo-queue l",
+    "new priority-queue pq 2",
+    "new notify n",
+    "new watch w 1",
+    "new broadcast bc 2",
+    "new rwlock rw",
+    "new task-set ts",
+    "new cancel-token tok",
+];
+
 fn token_line() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(VOCABULARY), 0..12).prop_map(|w| w.join(" "))
 }
@@ -108,6 +124,19 @@ fn plausible_line() -> impl Strategy<Value = String> {
         name.clone().prop_map(|n| format!("shield {n}")),
         Just("repeat 2 { yield; print r }".to_string()),
         Just("forever { sleep 1s }".to_string()),
+        Just("wait-for c 1".to_string()),
+        Just("wait-cond c".to_string()),
+        Just("cond-set c 1; notify-all c".to_string()),
+        Just("barrier-wait b".to_string()),
+        Just("acquire-many s 2; release s".to_string()),
+        Just("release bs".to_string()),
+        Just("put l 3; get l; put pq 2; get pq".to_string()),
+        Just("notified n; notify-one n".to_string()),
+        Just("watch-set w 2; changed w".to_string()),
+        Just("subscribe bc; send bc 1; recv bc".to_string()),
+        Just("read rw { sleep 1s }; write rw { yield }".to_string()),
+        Just("join-next ts; cancel-all ts".to_string()),
+        Just("cancel-token tok; wait-cancelled tok".to_string()),
     ];
     let body = prop::collection::vec(step, 1..4).prop_map(|s| s.join("; "));
     prop_oneof![
@@ -140,9 +169,17 @@ fn plausible_line() -> impl Strategy<Value = String> {
                 "policy random 3",
                 "policy fifo",
                 "help",
+                "new semaphore s 3",
+                "spawn m --in ts sleep 1s; return 1",
+                "join-next ts",
+                "cancel-all ts",
+                "cancel tok",
+                "show ts",
+                "show c",
             ][..]
         )
         .prop_map(str::to_string),
+        prop::sample::select(&NEW_TOOLKIT[..]).prop_map(str::to_string),
     ]
 }
 

@@ -60,8 +60,11 @@ pub static COMMANDS: &[CommandHelp] = &[
     command!(
         "spawn",
         [],
-        ["spawn NAME STEP; STEP; … [finally { STEP; … }]"],
-        "create a task that runs the steps in order (help sleep, help repeat, … for the steps)",
+        [
+            "spawn NAME STEP; STEP; … [finally { STEP; … }]",
+            "spawn NAME --in SET STEP; STEP; …"
+        ],
+        "create a task that runs the steps in order (help sleep, help repeat, … for the steps); --in SET makes it a member of a task set (new task-set)",
         "spawn worker sleep 1s; print done"
     ),
     command!(
@@ -114,6 +117,20 @@ pub static COMMANDS: &[CommandHelp] = &[
         "group a b"
     ),
     command!(
+        "join-next",
+        [],
+        ["join-next SET"],
+        "run the loop until the next member of a task set finishes, and show its result (tokio's JoinSet::join_next); None once the set is empty",
+        "join-next pool"
+    ),
+    command!(
+        "cancel-all",
+        [],
+        ["cancel-all SET"],
+        "cancel every member of a task set still running; join-next still gives their results (cancelled)",
+        "cancel-all pool"
+    ),
+    command!(
         "wake",
         [],
         ["wake NAME"],
@@ -129,9 +146,20 @@ pub static COMMANDS: &[CommandHelp] = &[
             "new event NAME",
             "new future NAME",
             "new generator NAME STEP; … emit VALUE; … [finally { … }]",
-            "new service NAME LATENCY CAPACITY [SEED]"
+            "new service NAME LATENCY CAPACITY [SEED]",
+            "new bounded-semaphore NAME PERMITS",
+            "new lifo-queue NAME [CAPACITY]",
+            "new priority-queue NAME [CAPACITY]",
+            "new condition NAME [VALUE]",
+            "new barrier NAME PARTIES",
+            "new notify NAME",
+            "new watch NAME VALUE",
+            "new broadcast NAME CAPACITY",
+            "new rwlock NAME",
+            "new cancel-token NAME",
+            "new task-set NAME"
         ],
-        "create a semaphore, a queue (no CAPACITY or 0: unbounded, as asyncio.Queue), an event, a bare future that a step or callback fills in (loop.create_future()), an async generator that emits values to a for step, or a pretend service whose calls slow down past CAPACITY users",
+        "create a semaphore, a queue (no CAPACITY or 0: unbounded, as asyncio.Queue), an event, a bare future that a step or callback fills in (loop.create_future()), an async generator that emits values to a for step, a pretend service whose calls slow down past CAPACITY users, or one of asyncio's and tokio's other primitives (help wait-for, help barrier-wait, help notified, help changed, help recv, help read, help join-next …)",
         "new queue jobs 2"
     ),
     command!(
@@ -208,7 +236,7 @@ pub static COMMANDS: &[CommandHelp] = &[
         "show",
         [],
         ["show NAME"],
-        "show one task, semaphore, queue or event in detail",
+        "show one task, task set, semaphore, queue, event or other primitive in detail",
         "show worker"
     ),
     command!(
@@ -390,6 +418,12 @@ pub static STEPS: &[StepHelp] = &[
         "release pool"
     ),
     step!(
+        "acquire-many",
+        "acquire-many SEM K",
+        "take K permits at once, waiting until K are free (tokio's acquire_many); release gives them all back",
+        "acquire-many pool 2"
+    ),
+    step!(
         "put",
         "put QUEUE VALUE",
         "put VALUE on a queue, waiting while it is full",
@@ -442,6 +476,126 @@ pub static STEPS: &[StepHelp] = &[
         "wait-event EVENT",
         "wait until an event is set",
         "wait-event ready"
+    ),
+    step!(
+        "wait-cond",
+        "wait-cond COND",
+        "under the condition's lock, wait for the next notify (async with cond: await cond.wait()); a notify sent before it is lost",
+        "wait-cond ready"
+    ),
+    step!(
+        "wait-for",
+        "wait-for COND VALUE",
+        "under the condition's lock, wait until its value is VALUE, checking first (cond.wait_for(predicate)): no notify is missed",
+        "wait-for ready 1"
+    ),
+    step!(
+        "cond-set",
+        "cond-set COND VALUE",
+        "under the condition's lock, set its value (async with cond: value = VALUE); tells nobody: notify does",
+        "cond-set ready 1"
+    ),
+    step!(
+        "notify",
+        "notify COND [N]",
+        "wake the first N tasks waiting on a condition (cond.notify(n)), default 1",
+        "notify ready 2"
+    ),
+    step!(
+        "notify-all",
+        "notify-all COND",
+        "wake every task waiting on a condition (cond.notify_all())",
+        "notify-all ready"
+    ),
+    step!(
+        "barrier-wait",
+        "barrier-wait BARRIER",
+        "wait until PARTIES tasks have arrived at the barrier, then all go on (await barrier.wait())",
+        "barrier-wait start"
+    ),
+    step!(
+        "notify-one",
+        "notify-one NOTIFY",
+        "wake one task waiting in notified, or store a permit for the next one (tokio's Notify::notify_one)",
+        "notify-one wakeup"
+    ),
+    step!(
+        "notify-waiters",
+        "notify-waiters NOTIFY",
+        "wake every task waiting in notified now; nothing is stored for later (notify_waiters)",
+        "notify-waiters wakeup"
+    ),
+    step!(
+        "notified",
+        "notified NOTIFY",
+        "wait for a notify-one (or take its stored permit at once) or a notify-waiters",
+        "notified wakeup"
+    ),
+    step!(
+        "watch-set",
+        "watch-set WATCH VALUE",
+        "replace a watch channel's value and wake every task waiting in changed (tx.send)",
+        "watch-set config v2"
+    ),
+    step!(
+        "changed",
+        "changed WATCH",
+        "wait until the watch's value changes from the last one this task saw, then print it (rx.changed())",
+        "changed config"
+    ),
+    step!(
+        "send",
+        "send CHANNEL VALUE",
+        "send VALUE on a broadcast channel: every subscribed task gets it (tx.send)",
+        "send news hello"
+    ),
+    step!(
+        "subscribe",
+        "subscribe CHANNEL",
+        "give this task a receiver of a broadcast channel, getting what is sent from now on (tx.subscribe())",
+        "subscribe news"
+    ),
+    step!(
+        "recv",
+        "recv CHANNEL",
+        "take the next value of a broadcast channel (subscribing first if this task has not), waiting for one; says how many were missed if it lagged",
+        "recv news"
+    ),
+    step!(
+        "read",
+        "read RWLOCK { … }",
+        "run the block holding a read lock: readers share it, a writer waits for them (tokio's RwLock::read)",
+        "read config { print reading; sleep 1s }"
+    ),
+    step!(
+        "write",
+        "write RWLOCK { … }",
+        "run the block holding the write lock, alone (RwLock::write)",
+        "write config { print writing; sleep 1s }"
+    ),
+    step!(
+        "join-next",
+        "join-next SET",
+        "wait for the next member of a task set to finish and take its result (JoinSet::join_next)",
+        "join-next pool"
+    ),
+    step!(
+        "cancel-all",
+        "cancel-all SET",
+        "cancel every member of a task set still running (JoinSet::abort_all)",
+        "cancel-all pool"
+    ),
+    step!(
+        "cancel-token",
+        "cancel-token TOKEN",
+        "cancel a cancel token: every task waiting in wait-cancelled wakes (CancellationToken::cancel)",
+        "cancel-token stop"
+    ),
+    step!(
+        "wait-cancelled",
+        "wait-cancelled TOKEN",
+        "wait until a cancel token is cancelled (token.cancelled().await)",
+        "wait-cancelled stop"
     ),
     step!(
         "repeat",

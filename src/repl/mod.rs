@@ -7,7 +7,8 @@
 //!                                                program.rs (task bodies),
 //!                                                task.rs, env.rs (what they share),
 //!                                                toolkit.rs (the combinators),
-//!                                                primitive.rs, generator.rs,
+//!                                                primitive.rs, coordination.rs,
+//!                                                task_set.rs, generator.rs,
 //!                                                service.rs (the objects)
 //!                                                             │
 //!                                                             ▼
@@ -37,6 +38,7 @@ pub mod check;
 pub mod chrome_trace;
 pub mod command;
 pub mod complete;
+pub mod coordination;
 pub mod describe;
 pub mod duration;
 pub mod env;
@@ -57,6 +59,7 @@ pub mod session;
 pub mod styled;
 mod suggest;
 pub mod task;
+pub mod task_set;
 pub mod terminal;
 pub mod timeline;
 pub mod toolkit;

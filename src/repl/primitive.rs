@@ -1,4 +1,8 @@
 //! The session's semaphores, queues and events, and the steps that use them.
+//! The other kinds `new` makes (condition, barrier, bounded semaphore, LIFO
+//! and priority queues, notify, watch, broadcast, rwlock, cancel token, task
+//! set) are made by `coordination.rs`, where their steps live (a task
+//! set's in `task_set.rs`).
 //!
 //! `new semaphore NAME N`, `new queue NAME CAPACITY` and `new event NAME`
 //! make the library's [`Semaphore`], [`Queue`] and [`Event`], named, inside
@@ -27,7 +31,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use evloop::sync::{Event, Queue, Semaphore, SemaphorePermit};
+use evloop::sync::{
+    Barrier, BoundedSemaphore, CancelToken, Condition, Event, Notify, Queue, RwLock, Semaphore,
+    SemaphorePermit,
+};
+
+pub use super::coordination::{Argument, Broadcast, OtherKind, Watch, value_line};
 
 use super::body::{Step, Value};
 use super::env::Env;
@@ -46,6 +55,28 @@ pub enum Primitive {
     Future(Rc<BareFuture>),
     /// A pretend remote service (`new service`): see [`Service`].
     Service(Rc<Service>),
+    /// `new bounded-semaphore`: releasing more often than acquiring is an error.
+    BoundedSemaphore(BoundedSemaphore),
+    /// `new lifo-queue`: a [`Queue`] underneath (`LifoQueue::into_queue`).
+    LifoQueue(Queue<Value>),
+    /// `new priority-queue`: a [`Queue`] underneath, smallest value first.
+    PriorityQueue(Queue<Value>),
+    /// `new condition NAME [VALUE]`: a condition about one value.
+    Condition(Condition<Value>),
+    /// `new barrier NAME PARTIES`.
+    Barrier(Barrier),
+    /// `new notify NAME`: tokio's `Notify`.
+    Notify(Notify),
+    /// `new watch NAME VALUE`: see [`Watch`].
+    Watch(Rc<Watch>),
+    /// `new broadcast NAME CAPACITY`: see [`Broadcast`].
+    Broadcast(Rc<Broadcast>),
+    /// `new rwlock NAME`: `read` and `write` blocks lock it.
+    RwLock(RwLock<()>),
+    /// `new cancel-token NAME`.
+    CancelToken(CancelToken),
+    /// `new task-set NAME`: see [`task_set`](super::task_set).
+    TaskSet(Rc<super::task_set::ReplTaskSet>),
 }
 
 /// A future that no coroutine fills in: asyncio's `loop.create_future()`.
@@ -91,10 +122,20 @@ impl Primitive {
             Primitive::Event(e) => e.name(),
             Primitive::Future(f) => &f.name,
             Primitive::Service(s) => &s.name,
+            Primitive::BoundedSemaphore(s) => s.name(),
+            Primitive::LifoQueue(q) | Primitive::PriorityQueue(q) => q.name(),
+            Primitive::Condition(c) => c.name(),
+            Primitive::Barrier(b) => b.name(),
+            Primitive::Notify(n) => n.name(),
+            Primitive::Watch(w) => w.rx.name(),
+            Primitive::Broadcast(b) => &b.name,
+            Primitive::RwLock(l) => l.name(),
+            Primitive::CancelToken(t) => t.name(),
+            Primitive::TaskSet(s) => s.set.name(),
         }
     }
 
-    /// `"semaphore"`, `"queue"`, `"event"` or `"future"`.
+    /// The word `new` makes it with: `"semaphore"`, `"lifo-queue"`, `"task-set"`…
     pub fn kind(&self) -> &'static str {
         match self {
             Primitive::Semaphore(_) => "semaphore",
@@ -102,6 +143,25 @@ impl Primitive {
             Primitive::Event(_) => "event",
             Primitive::Future(_) => "future",
             Primitive::Service(_) => "service",
+            Primitive::BoundedSemaphore(_) => "bounded-semaphore",
+            Primitive::LifoQueue(_) => "lifo-queue",
+            Primitive::PriorityQueue(_) => "priority-queue",
+            Primitive::Condition(_) => "condition",
+            Primitive::Barrier(_) => "barrier",
+            Primitive::Notify(_) => "notify",
+            Primitive::Watch(_) => "watch",
+            Primitive::Broadcast(_) => "broadcast",
+            Primitive::RwLock(_) => "rwlock",
+            Primitive::CancelToken(_) => "cancel-token",
+            Primitive::TaskSet(_) => "task-set",
+        }
+    }
+
+    /// The queue underneath a queue of any order.
+    fn as_queue(&self) -> Option<&Queue<Value>> {
+        match self {
+            Primitive::Queue(q) | Primitive::LifoQueue(q) | Primitive::PriorityQueue(q) => Some(q),
+            _ => None,
         }
     }
 }
@@ -110,28 +170,60 @@ impl Primitive {
 #[derive(Default)]
 pub struct Held(RefCell<Vec<(String, SemaphorePermit)>>);
 
-/// The kind of primitive a step needs, and an example of making one.
-fn needs(step: &Step) -> Option<(&str, &'static str, &'static str)> {
-    match step {
-        Step::Acquire(n) | Step::Release(n) => Some((n, "semaphore", "new semaphore NAME 2")),
+/// The kinds of primitive a step works on, the first being the usual one.
+type Kinds = &'static [&'static str];
+
+const SEMAPHORES: Kinds = &["semaphore", "bounded-semaphore"];
+const QUEUES: Kinds = &["queue", "lifo-queue", "priority-queue"];
+
+/// The primitive a step names, the kinds it works on, and an example of
+/// making one.
+fn needs(step: &Step) -> Option<(&str, Kinds, &'static str)> {
+    Some(match step {
+        Step::Acquire(n) | Step::Release(n) => (n, SEMAPHORES, "new semaphore NAME 2"),
+        Step::AcquireMany(n, _) => (n, &["semaphore"], "new semaphore NAME 3"),
         Step::Put(n, _) | Step::Get(n) | Step::TaskDone(n) | Step::Join(n) => {
-            Some((n, "queue", "new queue NAME 3"))
+            (n, QUEUES, "new queue NAME 3")
         }
-        Step::Set(n) | Step::WaitEvent(n) => Some((n, "event", "new event NAME")),
-        Step::SetResult(n, _) | Step::SetException(n, _) => Some((n, "future", "new future NAME")),
-        Step::Call(n) => Some((n, "service", "new service NAME 100ms 10")),
-        _ => None,
-    }
+        Step::Set(n) | Step::WaitEvent(n) => (n, &["event"], "new event NAME"),
+        Step::SetResult(n, _) | Step::SetException(n, _) => (n, &["future"], "new future NAME"),
+        Step::Call(n) => (n, &["service"], "new service NAME 100ms 10"),
+        Step::WaitCond(n)
+        | Step::WaitFor(n, _)
+        | Step::CondSet(n, _)
+        | Step::Notify(n, _)
+        | Step::NotifyAll(n) => (n, &["condition"], "new condition NAME 0"),
+        Step::BarrierWait(n) => (n, &["barrier"], "new barrier NAME 2"),
+        Step::NotifyOne(n) | Step::NotifyWaiters(n) | Step::Notified(n) => {
+            (n, &["notify"], "new notify NAME")
+        }
+        Step::WatchSet(n, _) | Step::Changed(n) => (n, &["watch"], "new watch NAME v1"),
+        Step::Send(n, _) | Step::Subscribe(n) | Step::Recv(n) => {
+            (n, &["broadcast"], "new broadcast NAME 4")
+        }
+        Step::Read(n, _) | Step::Write(n, _) => (n, &["rwlock"], "new rwlock NAME"),
+        Step::CancelToken(n) | Step::WaitCancelled(n) => {
+            (n, &["cancel-token"], "new cancel-token NAME")
+        }
+        Step::JoinNext(n) | Step::CancelAll(n) => (n, &["task-set"], "new task-set NAME"),
+        _ => return None,
+    })
+}
+
+/// Whether a step acts on a named primitive of the session.
+pub fn is_primitive_step(step: &Step) -> bool {
+    needs(step).is_some()
 }
 
 /// Why `step` can't run in this session: its primitive is missing or of
 /// another kind.
 pub fn check_step(step: &Step, env: &Env) -> Result<(), String> {
-    let Some((name, kind, example)) = needs(step) else {
+    let Some((name, kinds, example)) = needs(step) else {
         return Ok(());
     };
+    let kind = kinds[0];
     match env.primitive(name) {
-        Some(p) if p.kind() == kind => Ok(()),
+        Some(p) if kinds.contains(&p.kind()) => Ok(()),
         Some(p) => Err(format!(
             "{name} is a {}, and {} needs a {kind}",
             p.kind(),
@@ -144,7 +236,7 @@ pub fn check_step(step: &Step, env: &Env) -> Result<(), String> {
     }
 }
 
-fn step_word(step: &Step) -> String {
+pub(super) fn step_word(step: &Step) -> String {
     step.to_string()
         .split_whitespace()
         .next()
@@ -161,14 +253,42 @@ pub(super) async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
     let Some(primitive) = me.env.primitive(name) else {
         return Flow::Fail(format!("no primitive named {name}"));
     };
+    if let Some(queue) = primitive.as_queue() {
+        return queue_step(me, step, name, queue).await;
+    }
     match (step, primitive) {
         (Step::Acquire(_), Primitive::Semaphore(sem)) => {
             let permit = noting(Wait::Primitive, sem.acquire()).await;
             me.held.0.borrow_mut().push((name.to_string(), permit));
         }
-        (Step::Release(_), Primitive::Semaphore(_)) => {
+        (Step::Acquire(_), Primitive::BoundedSemaphore(sem)) => {
+            let permit = noting(Wait::Primitive, sem.acquire()).await;
+            me.held.0.borrow_mut().push((name.to_string(), permit));
+        }
+        (Step::AcquireMany(_, k), Primitive::Semaphore(sem)) => {
+            let Ok(k) = usize::try_from(*k) else {
+                return Flow::Fail(format!("acquire-many {name}: {k} permits is too many"));
+            };
+            let permit = noting(Wait::Primitive, sem.acquire_many(k)).await;
+            me.held.0.borrow_mut().push((name.to_string(), permit));
+        }
+        (Step::Release(_), p) => {
             let mut held = me.held.0.borrow_mut();
             let Some(i) = held.iter().position(|(n, _)| n == name) else {
+                drop(held);
+                if let Primitive::BoundedSemaphore(sem) = p {
+                    // asyncio's BoundedSemaphore.release() with nothing
+                    // taken: the library's error (asyncio's ValueError).
+                    if sem.release().is_err() {
+                        return Flow::Fail(format!(
+                            "release {name}: released more often than acquired — {name} would go \
+                             past its {} permits, and this task holds none \
+                             (asyncio: ValueError: BoundedSemaphore released too many times)",
+                            sem.bound()
+                        ));
+                    }
+                    return Flow::Next;
+                }
                 return Flow::Fail(format!(
                     "release {name}: this task holds no permit of {name} (acquire {name} first)"
                 ));
@@ -176,28 +296,6 @@ pub(super) async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
             let (_, permit) = held.remove(i);
             drop(held);
             drop(permit);
-        }
-        (Step::Put(_, value), Primitive::Queue(queue)) => {
-            if let Err(closed) = noting(Wait::Primitive, queue.put(value.clone())).await {
-                return Flow::Fail(format!("put {name}: {closed}"));
-            }
-        }
-        (Step::Get(_), Primitive::Queue(queue)) => {
-            match noting(Wait::Primitive, queue.get()).await {
-                Ok(value) => {
-                    me.env.say(&me.name, &format!("got {value} from {name}"));
-                    me.received(value);
-                }
-                Err(closed) => return Flow::Fail(format!("get {name}: {closed}")),
-            }
-        }
-        (Step::TaskDone(_), Primitive::Queue(queue)) => {
-            if let Err(e) = queue.task_done() {
-                return Flow::Fail(format!("task-done {name}: {e}"));
-            }
-        }
-        (Step::Join(_), Primitive::Queue(queue)) => {
-            noting(Wait::Primitive, queue.join()).await;
         }
         (Step::Set(_), Primitive::Event(event)) => event.set(),
         (Step::Call(_), Primitive::Service(service)) => service.call().await,
@@ -209,10 +307,46 @@ pub(super) async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
         (Step::WaitEvent(_), Primitive::Event(event)) => {
             noting(Wait::Primitive, event.wait()).await;
         }
-        (step, p) => {
+        (Step::JoinNext(_) | Step::CancelAll(_), Primitive::TaskSet(set)) => {
+            return super::task_set::run_step(me, step, &set).await;
+        }
+        (step, p @ (Primitive::Semaphore(_) | Primitive::BoundedSemaphore(_)))
+        | (step, p @ (Primitive::Event(_) | Primitive::Future(_) | Primitive::Service(_))) => {
             return Flow::Fail(format!(
                 "{name} is a {}, and {} needs another kind",
                 p.kind(),
+                step_word(step)
+            ));
+        }
+        (step, p) => return super::coordination::run_step(me, step, name, p).await,
+    }
+    Flow::Next
+}
+
+/// `put`, `get`, `task-done`, `join`: the same calls whatever order the queue keeps.
+async fn queue_step(me: &Rc<Me>, step: &Step, name: &str, queue: &Queue<Value>) -> Flow {
+    match step {
+        Step::Put(_, value) => {
+            if let Err(closed) = noting(Wait::Primitive, queue.put(value.clone())).await {
+                return Flow::Fail(format!("put {name}: {closed}"));
+            }
+        }
+        Step::Get(_) => match noting(Wait::Primitive, queue.get()).await {
+            Ok(value) => {
+                me.env.say(&me.name, &format!("got {value} from {name}"));
+                me.received(value);
+            }
+            Err(closed) => return Flow::Fail(format!("get {name}: {closed}")),
+        },
+        Step::TaskDone(_) => {
+            if let Err(e) = queue.task_done() {
+                return Flow::Fail(format!("task-done {name}: {e}"));
+            }
+        }
+        Step::Join(_) => noting(Wait::Primitive, queue.join()).await,
+        step => {
+            return Flow::Fail(format!(
+                "{name} is a queue, and {} needs another kind",
                 step_word(step)
             ));
         }
@@ -282,7 +416,8 @@ pub fn create(env: &Env, rt: &evloop::Runtime, make: NewPrimitive) -> Result<Pri
         | NewPrimitive::Queue(n, _)
         | NewPrimitive::Event(n)
         | NewPrimitive::Future(n)
-        | NewPrimitive::Service(n, ..) => n,
+        | NewPrimitive::Service(n, ..)
+        | NewPrimitive::Other(_, n, _) => n,
     };
     if let Some(p) = env.primitive(name) {
         return Err(format!(
@@ -302,6 +437,7 @@ pub fn create(env: &Env, rt: &evloop::Runtime, make: NewPrimitive) -> Result<Pri
         NewPrimitive::Service(name, latency, capacity, seed) => {
             Primitive::Service(Rc::new(Service::new(name, latency, capacity, seed)))
         }
+        NewPrimitive::Other(kind, n, arg) => super::coordination::make(kind, n, arg)?,
     };
     env.primitives.borrow_mut().push(p.clone());
     Ok(p)
@@ -319,4 +455,6 @@ pub enum NewPrimitive {
     Future(String),
     /// Name, latency, capacity, seed.
     Service(String, std::time::Duration, u32, u64),
+    /// One of the other kinds, its name and its argument.
+    Other(OtherKind, String, Option<Value>),
 }

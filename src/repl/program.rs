@@ -18,6 +18,8 @@
 //! | `shield NAME`   | `evloop::shield(await NAME).await`: the await is a task of  |
 //! |                 | its own, so cancelling the awaiter leaves NAME running      |
 //! | `acquire`, `release`, `put`, `get`, `set`, `wait-event` | the library's `Semaphore`, `Queue`, `Event` (see `primitive.rs`) |
+//! | `wait-for`, `notify`, `barrier-wait`, `notified`, `changed`, `recv`, `read {…}`, … | the other primitives (see `coordination.rs`) |
+//! | `join-next`, `cancel-all` | a task set (see `task_set.rs`)                     |
 //! | `lose-waker`    | a future that returns `Pending` and drops the waker         |
 //! | `repeat N {…}`  | the block N times                                           |
 //! | `forever {…}`   | the block until the task is cancelled                       |
@@ -234,6 +236,8 @@ pub(super) struct Me {
     pub(super) last: RefCell<Option<Value>>,
     /// In a generator's body: where `emit` hands its values.
     pub(super) emit: Option<super::generator::Emitter>,
+    /// Its watch and broadcast receivers (`changed`, `subscribe`, `recv`).
+    pub(super) receivers: super::coordination::Receivers,
 }
 
 impl Me {
@@ -244,6 +248,7 @@ impl Me {
             held: Held::default(),
             last: RefCell::new(None),
             emit: None,
+            receivers: Default::default(),
         }
     }
 
@@ -344,7 +349,28 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
         | Step::WaitEvent(_)
         | Step::SetResult(..)
         | Step::SetException(..)
-        | Step::Call(_) => return super::primitive::run_step(me, step).await,
+        | Step::Call(_)
+        | Step::AcquireMany(..)
+        | Step::WaitCond(_)
+        | Step::WaitFor(..)
+        | Step::CondSet(..)
+        | Step::Notify(..)
+        | Step::NotifyAll(_)
+        | Step::BarrierWait(_)
+        | Step::NotifyOne(_)
+        | Step::NotifyWaiters(_)
+        | Step::Notified(_)
+        | Step::WatchSet(..)
+        | Step::Changed(_)
+        | Step::Send(..)
+        | Step::Subscribe(_)
+        | Step::Recv(_)
+        | Step::Read(..)
+        | Step::Write(..)
+        | Step::JoinNext(_)
+        | Step::CancelAll(_)
+        | Step::CancelToken(_)
+        | Step::WaitCancelled(_) => return super::primitive::run_step(me, step).await,
         Step::Thread(d) => {
             let d = *d;
             // A blocking sleep, on a worker thread: the loop runs other tasks meanwhile.

@@ -34,7 +34,10 @@
 //! (their cleanup tasks and inner tasks would need the REPL's drop guards),
 //! cancelling in a session whose tasks `await` each other (asyncio's
 //! cancel propagation), the combinator commands (`gather`, `wait`,
-//! `as-completed`, `timeout`, `group`), and `clock real`.
+//! `as-completed`, `timeout`, `group`), `clock real`, the primitives
+//! beyond semaphores, queues and events (`new condition`, `new barrier`,
+//! …, with their steps, and `acquire-many`), and task sets (`spawn --in`,
+//! `join-next`, `cancel-all`).
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -128,6 +131,20 @@ fn refuse(commands: &[Command]) -> Result<(), String> {
             Command::NewService { .. } => Some("new service"),
             Command::NewGenerator { .. } => Some("new generator"),
             Command::Call { .. } => Some("call-soon / call-later"),
+            Command::NewOther { kind, .. } => {
+                return Err(format!(
+                    "save test can't express new {} yet (the test's world knows semaphores, queues \
+                     and events); save FILE keeps the session as a script instead",
+                    kind.word()
+                ));
+            }
+            Command::SpawnIn { .. } | Command::JoinNext { .. } | Command::CancelAll { .. } => {
+                return Err(
+                    "save test can't express task sets yet (spawn --in, join-next, cancel-all); \
+                     save FILE keeps the session as a script instead"
+                        .into(),
+                );
+            }
             Command::Clock {
                 mode: Some(ClockMode::Real),
             } => Some("clock real"),

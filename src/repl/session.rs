@@ -22,7 +22,8 @@
 //! ```text
 //!   session/tasks.rs       spawn, await, cancel, wake; gather, wait,
 //!                          as-completed, timeout, group
-//!   session/primitives.rs  new semaphore, new queue, new event
+//!   session/task_sets.rs   spawn --in, join-next, cancel-all
+//!   session/primitives.rs  new semaphore, new queue, new event, new condition, …
 //!   session/driving.rs     step, run, advance; clock, policy, budget;
 //!                          how a run is reported, and why it stopped
 //!   session/inspect.rs     tasks, show, queue, timeline, trace, warnings,
@@ -58,6 +59,7 @@ use super::command::Command;
 use super::describe::Describe;
 use super::env::{Env, Feed};
 use super::error::ParseError;
+use super::primitive::NewPrimitive;
 use super::program;
 use super::record::{self, Recorded};
 use super::styled::{Line, Style, Styled};
@@ -71,6 +73,7 @@ mod options;
 mod output;
 mod primitives;
 mod status;
+mod task_sets;
 mod tasks;
 mod warnings;
 
@@ -258,6 +261,17 @@ impl Session {
             .borrow()
             .iter()
             .map(|t| t.name.clone())
+            .collect()
+    }
+
+    /// The names of the session's primitives (semaphores, queues, task
+    /// sets…), for completion.
+    pub fn primitive_names(&self) -> Vec<String> {
+        self.env
+            .primitives
+            .borrow()
+            .iter()
+            .map(|p| p.name().to_string())
             .collect()
     }
 
@@ -475,6 +489,9 @@ impl Session {
             Command::AsCompleted { names } => self.as_completed(&names),
             Command::Timeout { limit, name } => self.timeout(limit, &name),
             Command::Group { names } => self.group(&names),
+            Command::SpawnIn { set, name, body } => self.spawn_in(&set, name, body),
+            Command::JoinNext { set } => self.join_next(&set),
+            Command::CancelAll { set } => self.cancel_all(&set),
             // primitives.rs
             Command::NewSemaphore { name, permits } => self.new_semaphore(name, permits),
             Command::NewQueue { name, capacity } => self.new_queue(name, capacity),
@@ -487,6 +504,9 @@ impl Session {
                 seed,
             } => self.new_service(name, latency, capacity.get(), seed.unwrap_or(1)),
             Command::NewGenerator { name, body } => self.new_generator(name, body),
+            Command::NewOther { kind, name, arg } => {
+                self.new_primitive(NewPrimitive::Other(kind, name, arg))
+            }
             Command::Call { delay, step } => self.call(delay, step),
             // driving.rs
             Command::Step { count } => self.step(count.get()),

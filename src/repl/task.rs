@@ -76,7 +76,7 @@ impl ReplTask {
         match &*self.handle.borrow() {
             Some(Handle::Task(h)) => Some(rt.run_until(h)),
             Some(Handle::Child(h)) => Some(rt.run_until(h)),
-            None => None,
+            Some(Handle::Member(_)) | None => None,
         }
     }
 
@@ -124,6 +124,8 @@ pub enum Handle {
     Task(JoinHandle<TaskOutput>),
     /// A task group's child, whose failure goes to the group.
     Child(JoinHandle<Option<Value>>),
+    /// A task set's member: the set holds its `JoinHandle`, for `join-next`.
+    Member(evloop::CancelHandle),
 }
 
 impl Handle {
@@ -131,6 +133,7 @@ impl Handle {
         match self {
             Handle::Task(h) => h.id(),
             Handle::Child(h) => h.id(),
+            Handle::Member(h) => h.id(),
         }
     }
 
@@ -138,6 +141,7 @@ impl Handle {
         match self {
             Handle::Task(h) => h.is_finished(),
             Handle::Child(h) => h.is_finished(),
+            Handle::Member(h) => h.is_finished(),
         }
     }
 
@@ -145,6 +149,7 @@ impl Handle {
         match self {
             Handle::Task(h) => h.cancel(),
             Handle::Child(h) => h.cancel(),
+            Handle::Member(h) => h.cancel(),
         }
     }
 }
@@ -152,6 +157,12 @@ impl Handle {
 impl From<JoinHandle<TaskOutput>> for Handle {
     fn from(h: JoinHandle<TaskOutput>) -> Handle {
         Handle::Task(h)
+    }
+}
+
+impl From<evloop::CancelHandle> for Handle {
+    fn from(h: evloop::CancelHandle) -> Handle {
+        Handle::Member(h)
     }
 }
 

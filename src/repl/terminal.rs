@@ -36,6 +36,8 @@ use super::styled::{Line, Style};
 /// What the completer knows about the session.
 struct ReplHelper {
     task_names: Rc<RefCell<Vec<String>>>,
+    /// The names of the session's semaphores, queues, task sets…
+    primitive_names: Rc<RefCell<Vec<String>>>,
     color: ColorChoice,
 }
 
@@ -48,7 +50,12 @@ impl Completer for ReplHelper {
         pos: usize,
         _ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let (start, found) = complete::complete(line, pos, &self.task_names.borrow());
+        let (start, found) = complete::complete_names(
+            line,
+            pos,
+            &self.task_names.borrow(),
+            &self.primitive_names.borrow(),
+        );
         let pairs = found
             .into_iter()
             .map(|c| Pair {
@@ -142,8 +149,10 @@ pub fn run(session: &mut Session, color: ColorChoice, history: bool) -> io::Resu
     let mut editor: Editor<ReplHelper, DefaultHistory> =
         Editor::with_config(config).map_err(io::Error::other)?;
     let task_names = Rc::new(RefCell::new(Vec::new()));
+    let primitive_names = Rc::new(RefCell::new(Vec::new()));
     editor.set_helper(Some(ReplHelper {
         task_names: task_names.clone(),
+        primitive_names: primitive_names.clone(),
         color,
     }));
     let history_file = if history { history_path() } else { None };
@@ -166,6 +175,7 @@ pub fn run(session: &mut Session, color: ColorChoice, history: bool) -> io::Resu
     )?;
     loop {
         *task_names.borrow_mut() = session.task_names();
+        *primitive_names.borrow_mut() = session.primitive_names();
         let prompt = format!("evloop {}> ", session.now());
         match editor.readline(&prompt) {
             Ok(line) => {

@@ -175,6 +175,13 @@ pub fn lend(tasks: &[Rc<ReplTask>]) -> Result<Vec<JoinHandle<TaskOutput>>, Strin
 
 /// Why a task's handle is not there.
 pub fn held_elsewhere(t: &ReplTask) -> String {
+    if matches!(&*t.handle.borrow(), Some(super::task::Handle::Member(_))) {
+        return format!(
+            "{} is a member of a task set: the set holds its result for join-next \
+             (await, gather or show it instead)",
+            t.name
+        );
+    }
     if t.handle.borrow().is_some() {
         return format!(
             "{} is a task group's child: its result goes to its group (await or show it instead)",

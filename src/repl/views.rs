@@ -119,6 +119,7 @@ pub fn tasks(v: &View<'_>) -> Styled {
         }
         out.push(trim(line));
     }
+    out.extend(super::task_set::groups(v));
     out
 }
 

@@ -196,7 +196,7 @@ fn errors_name_the_fault_and_show_the_usage() {
         (
             "print {x}",
             "unexpected \"{\" after print",
-            "a block opens only after repeat N or forever",
+            "a block opens only after repeat N, forever, for GEN, read RWLOCK or write RWLOCK",
         ),
         (
             "sleep",
@@ -280,7 +280,7 @@ fn errors_name_the_fault_and_show_the_usage() {
         (
             "yield {",
             "unexpected \"{\"",
-            "only after repeat N or forever",
+            "only after repeat N, forever",
         ),
         (
             "repeat 2 { yield } print x",
@@ -390,11 +390,36 @@ pub(crate) fn step() -> impl Strategy<Value = Step> {
         name().prop_map(Step::WaitEvent),
         Just(Step::LoseWaker),
     ];
-    leaf.prop_recursive(3, 24, 4, |inner| {
+    let count = || 1..=u64::MAX;
+    let more = prop_oneof![
+        (name(), count()).prop_map(|(s, k)| Step::AcquireMany(s, k)),
+        name().prop_map(Step::WaitCond),
+        (name(), value()).prop_map(|(c, v)| Step::WaitFor(c, v)),
+        (name(), value()).prop_map(|(c, v)| Step::CondSet(c, v)),
+        (name(), count()).prop_map(|(c, n)| Step::Notify(c, n)),
+        name().prop_map(Step::NotifyAll),
+        name().prop_map(Step::BarrierWait),
+        name().prop_map(Step::NotifyOne),
+        name().prop_map(Step::NotifyWaiters),
+        name().prop_map(Step::Notified),
+        (name(), value()).prop_map(|(w, v)| Step::WatchSet(w, v)),
+        name().prop_map(Step::Changed),
+        (name(), value()).prop_map(|(b, v)| Step::Send(b, v)),
+        name().prop_map(Step::Subscribe),
+        name().prop_map(Step::Recv),
+        name().prop_map(Step::JoinNext),
+        name().prop_map(Step::CancelAll),
+        name().prop_map(Step::CancelToken),
+        name().prop_map(Step::WaitCancelled),
+    ];
+    prop_oneof![3 => leaf, 1 => more].prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
             (any::<u64>(), prop::collection::vec(inner.clone(), 0..4))
                 .prop_map(|(n, s)| Step::Repeat(n, s)),
-            prop::collection::vec(inner, 0..4).prop_map(Step::Forever),
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Step::Forever),
+            (name(), prop::collection::vec(inner.clone(), 0..4))
+                .prop_map(|(l, s)| Step::Read(l, s)),
+            (name(), prop::collection::vec(inner, 0..4)).prop_map(|(l, s)| Step::Write(l, s)),
         ]
     })
 }

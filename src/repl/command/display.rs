@@ -18,6 +18,16 @@ impl fmt::Display for Command {
             Command::Blank => Ok(()),
             Command::Comment(text) => write!(f, "#{text}"),
             Command::Spawn { name, body } => write!(f, "spawn {name} {body}"),
+            Command::SpawnIn { set, name, body } => write!(f, "spawn {name} --in {set} {body}"),
+            Command::JoinNext { set } => write!(f, "join-next {set}"),
+            Command::CancelAll { set } => write!(f, "cancel-all {set}"),
+            Command::NewOther { kind, name, arg } => {
+                write!(f, "new {} {name}", kind.word())?;
+                match arg {
+                    Some(v) => write!(f, " {v}"),
+                    None => Ok(()),
+                }
+            }
             Command::Await { names: n } => write!(f, "await {}", names(n)),
             Command::Cancel { name } => write!(f, "cancel {name}"),
             Command::Gather {

@@ -60,9 +60,8 @@ pub fn parse_line(line: &str) -> Result<Command, ParseError> {
     let args = arguments(&mut c, help)?;
     let args = Args { list: args, help };
     match help.name {
-        "await" | "cancel" | "wake" | "gather" | "wait" | "as-completed" | "timeout" | "group" => {
-            tasks::parse(args)
-        }
+        "await" | "cancel" | "wake" | "gather" | "wait" | "as-completed" | "timeout" | "group"
+        | "join-next" | "cancel-all" => tasks::parse(args),
         "new" => primitives::parse(args),
         "step" | "run" | "advance" | "clock" | "policy" | "budget" | "debug" => {
             driving::parse(args)

@@ -1,16 +1,30 @@
-//! Parsing `new semaphore NAME PERMITS`, `new queue NAME [CAPACITY]` and `new event NAME`.
+//! Parsing `new semaphore NAME PERMITS`, `new queue NAME [CAPACITY]`, `new event NAME` and the
+//! other kinds (`new condition NAME [VALUE]`, `new barrier NAME PARTIES`, …, `new task-set NAME`).
 
 use std::num::NonZeroUsize;
 
 use super::Command;
 use super::args::Args;
+use crate::repl::body::value_of;
 use crate::repl::error::ParseError;
 use crate::repl::lex::Token;
+use crate::repl::primitive::OtherKind;
 use crate::repl::suggest::nearest;
 
 /// `new KIND …`, from its arguments.
 pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
     const KINDS: [&str; 5] = ["semaphore", "queue", "event", "future", "service"];
+    let all_kinds = || {
+        KINDS
+            .into_iter()
+            .chain(["generator"])
+            .chain(OtherKind::ALL.iter().map(|(_, w, _)| *w))
+    };
+    if let Some(Token::Word(w)) = args.list.first()
+        && let Some((kind, word, arg)) = OtherKind::ALL.iter().find(|(_, w2, _)| w2 == w)
+    {
+        return other(args, *kind, word, *arg);
+    }
     let kind = match args.list.first() {
         None => {
             return Err(ParseError::invalid(
@@ -21,7 +35,7 @@ pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
         Some(Token::Word(w)) if KINDS.contains(w) => *w,
         Some(other) => {
             let near = match other {
-                Token::Word(w) => nearest(w, KINDS).map(|k| format!("did you mean {k:?}? ")),
+                Token::Word(w) => nearest(w, all_kinds()).map(|k| format!("did you mean {k:?}? ")),
                 _ => None,
             };
             return Err(ParseError::invalid(
@@ -104,4 +118,51 @@ pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
             })
         }
     }
+}
+
+/// `new KIND NAME [ARG]` for the kinds made from a name and at most one
+/// argument (`arg`: what it is, and whether it is required).
+fn other(
+    args: Args<'_>,
+    kind: OtherKind,
+    word: &str,
+    arg: crate::repl::primitive::Argument,
+) -> Result<Command, ParseError> {
+    let hint = args.help.form_hint(&format!("new {word} "));
+    let invalid = |message: String| ParseError::invalid(message, hint.clone());
+    let rest = &args.list[1..];
+    let name_what = format!("{word} name");
+    let Some(name) = rest.first() else {
+        return Err(invalid(format!("new {word} is missing a {name_what}")));
+    };
+    let name = args.new_name(name, &name_what)?;
+    let given = rest.get(1);
+    if let Some(extra) = rest.get(if arg.is_some() { 2 } else { 1 }) {
+        return Err(invalid(format!("unexpected {extra} after new {word}")));
+    }
+    let arg = match (arg, given) {
+        (Some((what, true)), None) => {
+            return Err(invalid(format!(
+                "new {word} is missing {}",
+                crate::repl::error::a(what)
+            )));
+        }
+        (Some((what, _)), Some(token)) if kind.counts() => {
+            let n: u64 = args
+                .number(token, what)
+                .map_err(|_| invalid(format!("bad {what} {token}: expected a whole number")))?;
+            let n =
+                i64::try_from(n).map_err(|_| invalid(format!("bad {what} {token}: too large")))?;
+            if n == 0 && matches!(kind, OtherKind::Barrier | OtherKind::Broadcast) {
+                return Err(invalid(format!("bad {what} 0: it must be at least 1")));
+            }
+            Some(crate::repl::body::Value::Int(n))
+        }
+        (Some(_), Some(token)) => Some(value_of(token).map_err(|e| match e {
+            ParseError::Invalid { message, .. } => invalid(message),
+            other => other,
+        })?),
+        _ => None,
+    };
+    Ok(Command::NewOther { kind, name, arg })
 }

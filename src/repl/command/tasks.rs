@@ -8,7 +8,7 @@ use crate::repl::duration::parse_duration;
 use crate::repl::error::ParseError;
 use crate::repl::help::CommandHelp;
 use crate::repl::lex::{Cursor, Token};
-use crate::repl::name::new_name_from;
+use crate::repl::name::{name_from, new_name_from};
 
 /// A task command other than `spawn`, from its arguments.
 pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
@@ -46,6 +46,12 @@ pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
         }),
         "wake" => Ok(Command::Wake {
             name: args.one_name("task name")?,
+        }),
+        "join-next" => Ok(Command::JoinNext {
+            set: args.one_name("task set name")?,
+        }),
+        "cancel-all" => Ok(Command::CancelAll {
+            set: args.one_name("task set name")?,
         }),
         name => unreachable!("{name} is not a task command"),
     }
@@ -128,6 +134,24 @@ pub(super) fn spawn(c: &mut Cursor<'_>, help: &CommandHelp) -> Result<Command, P
         }
         Some(token) => new_name_from(&token, "task name", &help.usage_hint(), true)?,
     };
+    if c.peek().is_some_and(|t| t.is_word("--in")) {
+        c.next_token();
+        let hint = help.form_hint("spawn NAME --in");
+        let set = match c.next_token() {
+            Some(token @ Token::Word(_)) => name_from(&token, "task set name", &hint)?,
+            _ => {
+                return Err(ParseError::invalid(
+                    "spawn --in is missing a task set name",
+                    hint,
+                ));
+            }
+        };
+        return Ok(Command::SpawnIn {
+            set,
+            name,
+            body: body_from(c)?,
+        });
+    }
     Ok(Command::Spawn {
         name,
         body: body_from(c)?,

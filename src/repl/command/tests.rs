@@ -892,16 +892,18 @@ fn command() -> impl Strategy<Value = Command> {
         (any::<u64>(), any::<Option<NonZeroU32>>())
             .prop_map(|(seed, depth)| Policy::Pct { seed, depth }),
     ];
-    let body = (
-        prop::collection::vec(step(), 1..4),
-        prop::collection::vec(step(), 0..2),
-    )
-        .prop_map(|(steps, finally)| Body { steps, finally });
+    let body = || {
+        (
+            prop::collection::vec(step(), 1..4),
+            prop::collection::vec(step(), 0..2),
+        )
+            .prop_map(|(steps, finally)| Body { steps, finally })
+    };
     prop_oneof![
         Just(Command::Blank),
         // A parsed comment never ends in whitespace: the line is trimmed.
         "[ -~]{0,10}".prop_map(|t| Command::Comment(t.trim_end().to_string())),
-        (name(), body).prop_map(|(name, body)| Command::Spawn { name, body }),
+        (name(), body()).prop_map(|(name, body)| Command::Spawn { name, body }),
         names().prop_map(|names| Command::Await { names }),
         name().prop_map(|name| Command::Cancel { name }),
         (names(), any::<bool>()).prop_map(|(names, return_exceptions)| Command::Gather {
@@ -923,6 +925,25 @@ fn command() -> impl Strategy<Value = Command> {
         (name(), any::<Option<NonZeroUsize>>())
             .prop_map(|(name, capacity)| Command::NewQueue { name, capacity }),
         name().prop_map(|name| Command::NewEvent { name }),
+        (
+            prop::sample::select(&crate::repl::primitive::OtherKind::ALL[..]),
+            name(),
+            any::<bool>(),
+            0..i64::MAX,
+            crate::repl::body::tests::value(),
+        )
+            .prop_map(|((kind, _, arg), name, given, n, v)| {
+                let arg = match arg {
+                    None => None,
+                    Some((_, required)) if !required && !given => None,
+                    Some(_) if kind.counts() => Some(crate::repl::body::Value::Int(n.max(1))),
+                    Some(_) => Some(v),
+                };
+                Command::NewOther { kind, name, arg }
+            }),
+        (name(), name(), body()).prop_map(|(set, name, body)| Command::SpawnIn { set, name, body }),
+        name().prop_map(|set| Command::JoinNext { set }),
+        name().prop_map(|set| Command::CancelAll { set }),
         any::<NonZeroU64>().prop_map(|count| Command::Step { count }),
         prop::option::of(duration()).prop_map(|limit| Command::Run { limit }),
         duration().prop_map(|by| Command::Advance { by }),

@@ -6,8 +6,9 @@
 use super::{Action, Failure, Session, Target};
 use crate::repl::chrome_trace;
 use crate::repl::describe::Describe;
-use crate::repl::primitive::Primitive;
+use crate::repl::primitive::{self, Primitive};
 use crate::repl::styled::{Line, Style};
+use crate::repl::task_set;
 use crate::repl::timeline;
 use crate::repl::views::{self, View};
 
@@ -45,7 +46,17 @@ impl Session {
                         Line::new(Style::Heading, format!("service {name}")),
                         Line::plain(format!("  {}", service.state())),
                     ])),
-                    Some(_) => Ok(Action::Show(views::show_primitive(&self.view(), name))),
+                    Some(Primitive::TaskSet(set)) => {
+                        let view = self.view();
+                        let mut lines = views::show_primitive(&view, name);
+                        lines.extend(task_set::group(&view, &set).into_iter().skip(1));
+                        Ok(Action::Show(lines))
+                    }
+                    Some(p) => {
+                        let mut lines = views::show_primitive(&self.view(), name);
+                        lines.extend(primitive::value_line(&p));
+                        Ok(Action::Show(lines))
+                    }
                     None => Err(no_task),
                 };
             }

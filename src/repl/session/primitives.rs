@@ -115,7 +115,7 @@ impl Session {
     }
 
     /// Creates the primitive and says how task bodies use it.
-    fn new_primitive(&mut self, make: NewPrimitive) -> Result<Action, Failure> {
+    pub(super) fn new_primitive(&mut self, make: NewPrimitive) -> Result<Action, Failure> {
         let p = primitive::create(&self.env, &self.rt, make).map_err(Failure::line)?;
         let what = match &p {
             primitive::Primitive::Semaphore(s) => {
@@ -158,11 +158,67 @@ impl Session {
                  in a task or a callback (call-later 1s set-result {n} done); await {n} waits for it",
                 n = p.name()
             ),
+            other => other_usage(other),
         };
         Ok(Action::Show(vec![Line::plain(format!(
             "new {} {}: {what}",
             p.kind(),
             p.name()
         ))]))
+    }
+}
+
+/// How task bodies use one of the other primitives, as `new` says it.
+fn other_usage(p: &primitive::Primitive) -> String {
+    use primitive::Primitive as P;
+    let n = p.name();
+    match p {
+        P::BoundedSemaphore(s) => format!(
+            "{} permit(s), and never more: acquire {n} / release {n}; a release with no permit taken is an error",
+            s.bound()
+        ),
+        P::LifoQueue(q) | P::PriorityQueue(q) => {
+            let order = if matches!(p, P::LifoQueue(_)) {
+                "the last value put comes out first (a stack)"
+            } else {
+                "the smallest value comes out first (numbers before words)"
+            };
+            let bound = q
+                .capacity()
+                .map_or("unbounded".to_string(), |c| format!("holds at most {c}"));
+            format!("{bound}; {order}; put {n} VALUE / get {n}")
+        }
+        P::Condition(_) => format!(
+            "a value under a lock; wait-for {n} VALUE waits until it is VALUE, cond-set {n} VALUE \
+             changes it, notify {n} / notify-all {n} wake the waiters"
+        ),
+        P::Barrier(b) => format!(
+            "barrier-wait {n} waits until {} tasks have arrived, then all go on",
+            b.parties()
+        ),
+        P::Notify(_) => format!(
+            "notified {n} waits; notify-one {n} wakes one (or leaves a permit for the next), \
+             notify-waiters {n} wakes all that wait now"
+        ),
+        P::Watch(w) => format!(
+            "holds {}; watch-set {n} VALUE replaces it, changed {n} waits for a new one",
+            *w.rx.borrow()
+        ),
+        P::Broadcast(_) => format!(
+            "subscribe {n} in each receiving task, then send {n} VALUE reaches all, recv {n} takes the next"
+        ),
+        P::RwLock(_) => format!(
+            "read {n} {{ … }} runs a block sharing the lock with other readers; write {n} {{ … }} runs one alone"
+        ),
+        P::CancelToken(_) => format!(
+            "not cancelled; wait-cancelled {n} waits until cancel-token {n} (or the command cancel {n})"
+        ),
+        P::TaskSet(_) => format!(
+            "empty; spawn NAME --in {n} STEP; … adds a member, join-next {n} takes the next result, \
+             cancel-all {n} cancels the members still running"
+        ),
+        P::Semaphore(_) | P::Queue(_) | P::Event(_) | P::Future(_) | P::Service(_) => {
+            unreachable!("new_primitive describes these")
+        }
     }
 }

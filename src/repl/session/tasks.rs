@@ -17,7 +17,7 @@ use crate::repl::outcome::{Cleanup, Outcome, Slot};
 use crate::repl::primitive::{self, BareFuture, Primitive};
 use crate::repl::program;
 use crate::repl::styled::{Line, Style};
-use crate::repl::task::{ReplTask, tracked};
+use crate::repl::task::{Handle, ReplTask, tracked};
 use crate::repl::toolkit;
 
 impl Session {
@@ -26,17 +26,7 @@ impl Session {
     /// `spawn fetch-[1..100] BODY` spawns one task per name of the range,
     /// each running the body (exercise 1's hundred fetches in one line).
     pub(super) fn spawn(&mut self, name: String, body: Body) -> Result<Action, Failure> {
-        let names = match expand_range(&name) {
-            Some(Ok(names)) => names,
-            Some(Err(e)) => return Err(Failure::line(e.to_string())),
-            None => vec![name],
-        };
-        if let Some(taken) = names.iter().find(|n| self.env.task(n).is_some()) {
-            return Err(Failure::line(format!(
-                "a task named {taken} already exists — pick another name, or reset to start over"
-            )));
-        }
-        check_body(&body, &self.env).map_err(Failure::line)?;
+        let names = self.names_to_spawn(name, &body)?;
         let mut ids = Vec::new();
         for name in &names {
             let slot = Rc::new(Slot::default());
@@ -75,7 +65,13 @@ impl Session {
                     futures.push(Some(future));
                 }
                 _ => {
-                    tasks.push(self.task(name)?);
+                    let task = self.task(name)?;
+                    if matches!(&*task.handle.borrow(), Some(Handle::Member(_))) {
+                        // A task set holds the member's handle: watch its outcome.
+                        tasks.push(self.member_waiter(&task));
+                    } else {
+                        tasks.push(task);
+                    }
                     futures.push(None);
                 }
             }
@@ -107,10 +103,11 @@ impl Session {
                 }
             }
         }
-        for (task, future) in tasks.iter().zip(futures) {
+        for ((task, future), asked) in tasks.iter().zip(futures).zip(names) {
             let outcome = task.slot.outcome().unwrap_or(Outcome::Cancelled);
             let (name, text) = match future {
                 Some(f) => (f.name.clone(), primitive::future_outcome(&outcome)),
+                None if task.made_by == Some("await") => (asked.clone(), outcome.to_string()),
                 None => (task.name.clone(), outcome.to_string()),
             };
             lines.push(
@@ -120,23 +117,53 @@ impl Session {
         Ok(Action::Ran(lines))
     }
 
+    /// The names `spawn NAME` stands for (a range stands for several), once
+    /// none is taken and the body can run in this session.
+    pub(super) fn names_to_spawn(&self, name: String, body: &Body) -> Result<Vec<String>, Failure> {
+        let names = match expand_range(&name) {
+            Some(Ok(names)) => names,
+            Some(Err(e)) => return Err(Failure::line(e.to_string())),
+            None => vec![name],
+        };
+        if let Some(taken) = names.iter().find(|n| self.env.task(n).is_some()) {
+            return Err(Failure::line(format!(
+                "a task named {taken} already exists — pick another name, or reset to start over"
+            )));
+        }
+        check_body(body, &self.env).map_err(Failure::line)?;
+        Ok(names)
+    }
+
     /// A task of the REPL's (`await/NAME`) that awaits a bare future and
     /// ends as it does.
     fn future_waiter(&mut self, future: &Rc<BareFuture>) -> Rc<ReplTask> {
-        let name = self.env.unique_name(&format!("await/{}", future.name));
         let watched = future.clone();
+        self.outcome_waiter(&future.name, async move {
+            watched.slot.wait_future(&watched.name).await
+        })
+    }
+
+    /// A task of the REPL's (`await/NAME`) that waits for `outcome` and ends
+    /// as it says: the session awaits something that is no task of its own
+    /// (a bare future, a task set's member) through it.
+    pub(super) fn outcome_waiter(
+        &mut self,
+        name: &str,
+        outcome: impl Future<Output = Outcome> + 'static,
+    ) -> Rc<ReplTask> {
+        let me = self.env.unique_name(&format!("await/{name}"));
         let (slot, waiting) = tracked(async move {
-            match watched.slot.wait_future(&watched.name).await {
+            match outcome.await {
                 Outcome::Returned(v) => Ok(v),
                 Outcome::Failed(e) | Outcome::Panicked(e) => Err(e),
                 Outcome::Cancelled => Err("cancelled".into()),
             }
         });
-        let handle = self.rt.spawn_named(name.clone(), waiting);
+        let handle = self.rt.spawn_named(me.clone(), waiting);
         let task = self
             .env
-            .register(ReplTask::new(name, handle, slot, Some("await")));
-        // Its outcome is the future's, which the session shows.
+            .register(ReplTask::new(me, handle, slot, Some("await")));
+        // Its outcome is the awaited one's, which the session shows.
         task.slot.watch();
         task
     }
@@ -170,8 +197,28 @@ impl Session {
         let target = match self.target(name) {
             Ok(target) => target,
             Err(no_task) => {
-                let Some(Primitive::Future(future)) = self.env.primitive(name) else {
-                    return Err(no_task);
+                let future = match self.env.primitive(name) {
+                    Some(Primitive::Future(future)) => future,
+                    Some(Primitive::CancelToken(token)) => {
+                        let was = token.is_cancelled();
+                        token.cancel();
+                        return Ok(Action::Show(vec![Line::new(
+                            Style::Cancelled,
+                            if was {
+                                format!("cancel token {name} was cancelled already")
+                            } else {
+                                format!(
+                                    "cancelled cancel token {name}: every task in wait-cancelled {name} wakes"
+                                )
+                            },
+                        )]));
+                    }
+                    Some(Primitive::TaskSet(_)) => {
+                        return Err(Failure::line(format!(
+                            "{name} is a task set; cancel-all {name} cancels its members"
+                        )));
+                    }
+                    _ => return Err(no_task),
                 };
                 if future.slot.outcome().is_some() {
                     return Err(Failure::line(format!(
@@ -334,7 +381,7 @@ impl Session {
     /// Runs a combinator command's task, named `me`, until it ends; what it
     /// prints is its answer. If the loop stops first, the task stays (and
     /// can be named: show, cancel, await) and prints when it ends.
-    fn drive(
+    pub(super) fn drive(
         &mut self,
         what: &'static str,
         me: String,
