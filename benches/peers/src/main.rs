@@ -1,4 +1,4 @@
-//! evloop side by side with its peers: the harness of issue 7.
+//! evloop side by side with its peers: the harness of issues 7 and 16.
 //!
 //! ```text
 //!   for each workload:
@@ -7,6 +7,9 @@
 //!         build the runtime, run the workload in it, keep the sample
 //!   print the table (median, min–max), the details, the floors,
 //!   and one `RATIO <id> <evloop/best peer>` line per workload
+//!   --fail-above X: measure each row above X once more, fail if above again
+//!
+//!   --scaling: A, C, D1, M at 10^3 … 10^6 tasks instead (scaling.rs)
 //! ```
 //!
 //! Progress goes to stderr; stdout carries only the report, so it can be
@@ -15,19 +18,22 @@
 mod cli;
 #[allow(unsafe_code)]
 mod floors;
+mod measure;
 mod report;
 mod runtimes;
+mod scaling;
 mod stats;
+mod svg;
 mod workloads;
 
-use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use cli::{Options, Request};
+use measure::{measure, measure_floors};
 use report::Results;
 use runtimes::Kind;
-use stats::{median, min_max, rotated};
+use stats::{median, min_max};
 use workloads::Size;
 
 fn main() -> ExitCode {
@@ -40,10 +46,8 @@ fn main() -> ExitCode {
             println!("{}", cli::USAGE);
             ExitCode::SUCCESS
         }
-        Ok(Request::Run(options)) => {
-            run(&options);
-            ExitCode::SUCCESS
-        }
+        Ok(Request::Run(options)) if options.scaling => scaling::run(&options),
+        Ok(Request::Run(options)) => run(&options),
         Err(message) => {
             eprintln!("evloop-peers: {message}");
             ExitCode::from(2)
@@ -74,43 +78,27 @@ fn memory_child(args: &[String]) -> ExitCode {
     }
 }
 
-fn run(options: &Options) {
-    let size = Size {
-        quick: options.quick,
+fn run(options: &Options) -> ExitCode {
+    let size = if options.quick {
+        Size::QUICK
+    } else {
+        Size::FULL
     };
     let started = Instant::now();
-    let mut all = Vec::new();
-    for workload in &options.workloads {
-        let kinds: Vec<Kind> = options
-            .runtimes
-            .iter()
-            .copied()
-            .filter(|k| workload.runtimes.contains(k))
-            .collect();
-        let mut samples: Vec<(Kind, Vec<_>)> = kinds.iter().map(|k| (*k, Vec::new())).collect();
-        for rep in 0..options.reps {
-            for kind in rotated(&kinds, rep) {
-                eprint!(
-                    "\r{} rep {}/{} {kind:<14}",
-                    workload.id,
-                    rep + 1,
-                    options.reps
-                );
-                let _ = std::io::stderr().flush();
-                if let Some(sample) = (workload.run)(kind, size) {
-                    let slot = samples.iter_mut().find(|(k, _)| *k == kind);
-                    slot.expect("every kind has a slot").1.push(sample);
-                }
-            }
-        }
-        eprintln!(
-            "\r{} done ({:.1} s so far){:20}",
-            workload.id,
-            started.elapsed().as_secs_f64(),
-            ""
-        );
-        all.push(Results { workload, samples });
-    }
+    let mut all: Vec<Results> = options
+        .workloads
+        .iter()
+        .map(|workload| {
+            let results = measure(workload, &options.runtimes, options.reps, size, workload.id);
+            eprintln!(
+                "\r{} done ({:.1} s so far){:20}",
+                workload.id,
+                started.elapsed().as_secs_f64(),
+                ""
+            );
+            results
+        })
+        .collect();
     let floors = if options.floors {
         Some(measure_floors(options.reps, size))
     } else {
@@ -122,25 +110,52 @@ fn run(options: &Options) {
         floors.as_deref(),
         started.elapsed().as_secs_f64(),
     );
+    match options.fail_above {
+        Some(limit) => judge(options, &mut all, limit, size),
+        None => ExitCode::SUCCESS,
+    }
 }
 
-fn measure_floors(reps: usize, size: Size) -> Vec<(&'static floors::Floor, Vec<f64>)> {
-    floors::ALL
-        .iter()
-        .map(|floor| {
-            eprint!("\rfloor: {:40}", floor.name);
-            let values = (0..reps)
-                .filter_map(|_| match (floor.measure)(size) {
-                    Ok(v) => Some(v),
-                    Err(e) => {
-                        eprintln!("\nfloor `{}` failed: {e}", floor.name);
-                        None
-                    }
-                })
-                .collect();
-            (floor, values)
-        })
-        .collect()
+/// `--fail-above LIMIT`: every row where evloop is more than `limit` times
+/// the best peer is measured once more, and the run fails only if that row
+/// is above the limit again: one noisy moment on a shared machine does not
+/// fail CI, an accidental quadratic fails both times.
+fn judge(options: &Options, all: &mut [Results], limit: f64, size: Size) -> ExitCode {
+    let mut failed = Vec::new();
+    for (workload, first) in report::above(all, limit) {
+        eprintln!(
+            "{}: evloop is {first:.2}× the best peer, above {limit}; measuring it once more",
+            workload.id
+        );
+        let again = measure(workload, &options.runtimes, options.reps, size, workload.id);
+        eprintln!();
+        if let Some(slot) = all.iter_mut().find(|r| r.workload.id == workload.id) {
+            *slot = again;
+        }
+        let second = all
+            .iter()
+            .find(|r| r.workload.id == workload.id)
+            .and_then(|r| report::ratio(all, r));
+        let verdict = if second.is_some_and(|r| r > limit) {
+            failed.push(workload.id);
+            "fails"
+        } else {
+            "passes on the re-run"
+        };
+        let second = second.map_or("—".to_string(), |r| format!("{r:.2}"));
+        println!("ABOVE {} {first:.2} then {second}: {verdict}", workload.id);
+    }
+    if failed.is_empty() {
+        println!("FAIL-ABOVE {limit}: no row fails");
+        ExitCode::SUCCESS
+    } else {
+        println!("FAIL-ABOVE {limit}: {} fail", failed.join(" "));
+        eprintln!(
+            "evloop-peers: evloop is more than {limit}× the best peer twice in a row on {}",
+            failed.join(", ")
+        );
+        ExitCode::FAILURE
+    }
 }
 
 fn print_report(
@@ -162,8 +177,9 @@ fn print_report(
         "oriented so that ≤ 1.00 means evloop is at least as good (for round trips per second,"
     );
     println!("higher is better and the ratio is best peer / evloop).\n");
-    print!("{}", report::table(all, &options.runtimes));
-    if let Some(details) = report::details(all, &options.runtimes) {
+    let columns = report::columns(all, &options.runtimes);
+    print!("{}", report::table(all, &columns));
+    if let Some(details) = report::details(all, &columns) {
         println!("\n### Details (medians over repetitions)\n");
         print!("{details}");
     }

@@ -108,6 +108,26 @@ pub fn events_cost(results: &Results) -> Option<f64> {
     ))
 }
 
+/// The rows where evloop is more than `limit` times the best peer (the
+/// `RATIO` above `limit`), with that ratio, in table order.
+pub fn above(all: &[Results], limit: f64) -> Vec<(&'static Workload, f64)> {
+    all.iter()
+        .filter_map(|results| Some((results.workload, ratio(all, results)?)))
+        .filter(|(_, r)| *r > limit)
+        .collect()
+}
+
+/// The columns to show: those of `runtimes` that ran at least one of the
+/// workloads (futures-lite runs only R, so a run without R has no
+/// futures-lite column).
+pub fn columns(all: &[Results], runtimes: &[Kind]) -> Vec<Kind> {
+    runtimes
+        .iter()
+        .copied()
+        .filter(|k| all.iter().any(|r| !r.headline(*k).is_empty()))
+        .collect()
+}
+
 /// A figure with as many decimals as its size deserves.
 pub fn number(v: f64) -> String {
     if v.abs() >= 1000.0 {
@@ -268,6 +288,38 @@ mod tests {
         let evloop_only = [results("A", &[(Kind::Evloop, &[1.0])])];
         assert_eq!(ratio(&evloop_only, &evloop_only[0]), None);
         assert_eq!(ratio_lines(&evloop_only), "");
+    }
+
+    #[test]
+    fn rows_above_the_limit_are_named_with_their_ratio() {
+        let all = [
+            results("A", &[(Kind::Smol, &[100.0]), (Kind::Evloop, &[310.0])]),
+            results("C", &[(Kind::Smol, &[100.0]), (Kind::Evloop, &[300.0])]),
+            results("M", &[(Kind::Smol, &[100.0])]),
+        ];
+        let above: Vec<_> = above(&all, 3.0)
+            .into_iter()
+            .map(|(w, r)| (w.id, r))
+            .collect();
+        // 3.00 is not above 3; a row without evloop has no ratio to judge.
+        assert_eq!(above, [("A", 3.1)]);
+    }
+
+    #[test]
+    fn columns_are_the_runtimes_that_ran_something() {
+        let all = [results(
+            "A",
+            &[
+                (Kind::Smol, &[1.0]),
+                (Kind::Evloop, &[1.0]),
+                (Kind::Tokio, &[]),
+            ],
+        )];
+        assert_eq!(
+            columns(&all, &Kind::ALL),
+            [Kind::Smol, Kind::Evloop],
+            "futures-lite, and tokio with no sample, have no column"
+        );
     }
 
     #[test]

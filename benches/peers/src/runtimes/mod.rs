@@ -18,6 +18,10 @@
 //!   sleep(d)               the runtime's timer (not futures' LocalPool: it has none)
 //!   listen / connect / accept / write_all / read_exact   TCP (not LocalPool)
 //! ```
+//!
+//! One column has no module: futures-lite, whose `block_on` runs a single
+//! future with no executor behind it. It runs only R (a fresh runtime per
+//! `block_on`), where it is the floor (`workloads/fresh_runtime.rs`).
 
 pub mod evloop;
 pub mod evloop_events;
@@ -39,6 +43,9 @@ pub enum Kind {
     Smol,
     /// `futures::executor::LocalPool` (no timers, no I/O).
     Futures,
+    /// `futures_lite::future::block_on` alone: no executor, no tasks, so it
+    /// runs only R (a fresh runtime per `block_on`), as the floor there.
+    FuturesLite,
     /// evloop: real clock, debug mode off, nobody listening.
     Evloop,
     /// evloop with a subscriber counting every event.
@@ -46,8 +53,19 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Every runtime, in table order.
-    pub const ALL: [Kind; 6] = [
+    /// Every column, in table order.
+    pub const ALL: [Kind; 7] = [
+        Kind::Tokio,
+        Kind::TokioLocal,
+        Kind::Smol,
+        Kind::Futures,
+        Kind::FuturesLite,
+        Kind::Evloop,
+        Kind::EvloopEvents,
+    ];
+
+    /// Every runtime that can spawn tasks (all but futures-lite).
+    pub const EXECUTORS: [Kind; 6] = [
         Kind::Tokio,
         Kind::TokioLocal,
         Kind::Smol,
@@ -72,6 +90,7 @@ impl Kind {
             Kind::TokioLocal => "tokio-local",
             Kind::Smol => "smol",
             Kind::Futures => "futures",
+            Kind::FuturesLite => "futures-lite",
             Kind::Evloop => "evloop",
             Kind::EvloopEvents => "evloop+events",
         }

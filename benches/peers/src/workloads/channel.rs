@@ -14,7 +14,7 @@ pub const WORKLOAD: Workload = Workload {
     what: "producer → bounded(64) → consumer",
     figure: "ns/message",
     better: Better::Lower,
-    runtimes: &Kind::ALL,
+    runtimes: &Kind::EXECUTORS,
     peers_also_from: &[],
     run,
 };

@@ -30,7 +30,7 @@ pub const BLOCKING: Workload = Workload {
     what: "cross-thread wake, the other thread blocks",
     figure: "ns/round trip",
     better: Better::Lower,
-    runtimes: &Kind::ALL,
+    runtimes: &Kind::EXECUTORS,
     peers_also_from: &[],
     run: run_blocking,
 };
@@ -40,7 +40,7 @@ pub const SPINNING: Workload = Workload {
     what: "cross-thread wake, the other thread spins",
     figure: "ns/round trip",
     better: Better::Lower,
-    runtimes: &Kind::ALL,
+    runtimes: &Kind::EXECUTORS,
     peers_also_from: &[],
     run: run_spinning,
 };

@@ -26,7 +26,7 @@ pub const WORKLOAD: Workload = Workload {
     what: "1,000,000 parked tasks: resident memory",
     figure: "bytes/task",
     better: Better::Lower,
-    runtimes: &Kind::ALL,
+    runtimes: &Kind::EXECUTORS,
     peers_also_from: &[],
     run,
 };
@@ -130,7 +130,7 @@ pub fn child(kind: Kind, tasks: u64) -> Result<f64, String> {
 }
 
 fn run(kind: Kind, size: Size) -> Option<Sample> {
-    let tasks = size.scale(1_000_000);
+    let tasks = size.count(1_000_000);
     let exe = std::env::current_exe().ok()?;
     let output = Command::new(exe)
         .args([CHILD_FLAG, kind.name(), &tasks.to_string()])

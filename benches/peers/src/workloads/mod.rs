@@ -4,11 +4,13 @@
 //! vocabulary of [`runtimes`](crate::runtimes)) and a `run` function that
 //! sizes it and expands it on the runtime asked for. Timing starts inside
 //! the runtime, after it is built, and stops before it is dropped: what is
-//! measured is the workload, not runtime construction.
+//! measured is the workload, not runtime construction. The one exception is
+//! R, which measures exactly that construction and drop.
 
 mod channel;
 mod cross_thread;
 mod echo;
+mod fresh_runtime;
 mod lateness;
 pub mod memory;
 mod ping_pong;
@@ -51,17 +53,47 @@ impl Sample {
     }
 }
 
-/// How big to make each workload: the sizes of WORKLOADS.md, or a tenth of
-/// them for `--quick`.
+/// How big to make each workload: the sizes of WORKLOADS.md, a tenth of
+/// them for `--quick`, or, for the scaling curves, an exact task count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Size {
     pub quick: bool,
+    /// The number of tasks or timers, set by `--scaling` for the workloads
+    /// that take one (A, C, D1, M); `None` in the normal run.
+    pub count: Option<u64>,
 }
 
 impl Size {
+    /// The sizes of WORKLOADS.md.
+    pub const FULL: Size = Size {
+        quick: false,
+        count: None,
+    };
+
+    /// A tenth of each size.
+    pub const QUICK: Size = Size {
+        quick: true,
+        count: None,
+    };
+
+    /// Exactly `count` tasks or timers (for the workloads that read
+    /// [`Size::count`]); the other sizes as WORKLOADS.md gives them.
+    pub fn exactly(count: u64) -> Size {
+        Size {
+            quick: false,
+            count: Some(count),
+        }
+    }
+
     /// `full` normally, `full / 10` in quick mode (at least 1).
     pub fn scale(self, full: u64) -> u64 {
         if self.quick { (full / 10).max(1) } else { full }
+    }
+
+    /// The number of tasks or timers of a workload whose size is one:
+    /// the scaling mode's count if set, else [`scale`](Size::scale)`(full)`.
+    pub fn count(self, full: u64) -> u64 {
+        self.count.unwrap_or_else(|| self.scale(full))
     }
 }
 
@@ -101,6 +133,7 @@ pub const ALL: &[Workload] = &[
     cross_thread::BLOCKING,
     cross_thread::SPINNING,
     memory::WORKLOAD,
+    fresh_runtime::WORKLOAD,
 ];
 
 /// Finds workloads by id (case-insensitive); `G` means both G variants.
@@ -153,6 +186,16 @@ mod tests {
         assert_eq!(ids, ["Gblock", "Gspin"]);
         assert_eq!(find("b1").unwrap()[0].id, "B1");
         assert!(find("Z").unwrap_err().contains("expected one of A, B1"));
+    }
+
+    #[test]
+    fn an_exact_count_overrides_the_size_and_the_quick_tenth() {
+        assert_eq!(Size::FULL.count(100_000), 100_000);
+        assert_eq!(Size::QUICK.count(100_000), 10_000);
+        assert_eq!(Size::exactly(1_000).count(100_000), 1_000);
+        // Sizes that are not a task count stay as WORKLOADS.md gives them.
+        assert_eq!(Size::exactly(1_000).scale(200_000), 200_000);
+        assert_eq!(Size::QUICK.scale(5), 1);
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub const WORKLOAD: Workload = Workload {
     what: "ping-pong over two single-slot channels",
     figure: "ns/round trip",
     better: Better::Lower,
-    runtimes: &Kind::ALL,
+    runtimes: &Kind::EXECUTORS,
     peers_also_from: &[],
     run,
 };

@@ -13,7 +13,7 @@ pub const WORKLOAD: Workload = Workload {
     what: "spawn + join trivial tasks",
     figure: "ns/task",
     better: Better::Lower,
-    runtimes: &Kind::ALL,
+    runtimes: &Kind::EXECUTORS,
     peers_also_from: &[],
     run,
 };
@@ -39,5 +39,5 @@ macro_rules! spawn_join {
 }
 
 fn run(kind: Kind, size: Size) -> Option<Sample> {
-    run_on_every!(kind, spawn_join(size.scale(100_000)))
+    run_on_every!(kind, spawn_join(size.count(100_000)))
 }

@@ -12,7 +12,7 @@ pub const WORKLOAD: Workload = Workload {
     what: "10,000 tasks × 100 yields",
     figure: "ns/poll",
     better: Better::Lower,
-    runtimes: &Kind::ALL,
+    runtimes: &Kind::EXECUTORS,
     peers_also_from: &[],
     run,
 };
@@ -42,5 +42,5 @@ macro_rules! wide_yield {
 }
 
 fn run(kind: Kind, size: Size) -> Option<Sample> {
-    run_on_every!(kind, wide_yield(size.scale(10_000), 100))
+    run_on_every!(kind, wide_yield(size.count(10_000), 100))
 }

@@ -18,7 +18,7 @@ pub const WORKLOAD: Workload = Workload {
     what: "2 tasks × yield_now (the runtime's own)",
     figure: "ns/yield",
     better: Better::Lower,
-    runtimes: &Kind::ALL,
+    runtimes: &Kind::EXECUTORS,
     peers_also_from: &["B1w"],
     run: run_own,
 };
@@ -28,7 +28,7 @@ pub const WAKE_BY_REF: Workload = Workload {
     what: "2 tasks × a wake_by_ref yield (the same future everywhere)",
     figure: "ns/yield",
     better: Better::Lower,
-    runtimes: &Kind::ALL,
+    runtimes: &Kind::EXECUTORS,
     peers_also_from: &[],
     run: run_wake_by_ref,
 };
