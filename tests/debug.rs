@@ -14,12 +14,9 @@ fn a_slow_poll_is_reported_with_the_task_name() {
     let (rt, found) = virtual_rt();
     rt.debug().set_slow_poll_threshold(Duration::from_millis(5));
     drop(rt.spawn_named("hog", async {
-        // 50 ms of spinning: at least 5 ms of it on the CPU, however busy
-        // the machine (a poll that was only preempted is not reported).
-        let start = std::time::Instant::now();
-        while start.elapsed() < Duration::from_millis(50) {
-            std::hint::spin_loop();
-        }
+        // 50 ms of the thread's own CPU time, however busy the machine (a
+        // poll that was only preempted is not reported).
+        evloop::debug::spin_for(Duration::from_millis(50));
     }));
     rt.run_until_done().unwrap();
     let found = found.borrow();

@@ -22,6 +22,53 @@ use std::time::Duration;
 
 use crate::task::{TaskId, TaskState};
 
+/// The CPU time the calling thread has used so far, where the OS tells it
+/// per thread (Linux); `None` elsewhere.
+///
+/// Debug mode reads the same counter around a slow poll, to tell a poll
+/// that computed from one the OS only preempted.
+///
+/// ```
+/// if let Some(before) = evloop::debug::thread_cpu_time() {
+///     evloop::debug::spin_for(std::time::Duration::from_millis(2));
+///     assert!(evloop::debug::thread_cpu_time().unwrap() >= before);
+/// }
+/// ```
+pub fn thread_cpu_time() -> Option<Duration> {
+    crate::sys::usage::thread_usage().map(|u| u.cpu)
+}
+
+/// Computes on the calling thread until it has used `d` of CPU time: a
+/// stand-in for CPU-bound work (a parser, a hash, a loop that forgot to
+/// yield) in examples, tests and the REPL's `spin`.
+///
+/// It counts the thread's own CPU time, so on a busy machine it takes
+/// longer than `d` of wall time but is still `d` of work, and debug mode
+/// reports it as computing (see [`Diagnostic::SlowPoll`]). Where the OS
+/// does not tell a thread's CPU time, it spins for `d` of wall time.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// let start = Instant::now();
+/// evloop::debug::spin_for(Duration::from_millis(3));
+/// assert!(start.elapsed() >= Duration::from_millis(3));
+/// ```
+pub fn spin_for(d: Duration) {
+    let start = std::time::Instant::now();
+    let cpu_start = thread_cpu_time();
+    loop {
+        std::hint::spin_loop();
+        let spent = match (cpu_start, thread_cpu_time()) {
+            (Some(a), Some(b)) => b.saturating_sub(a).min(start.elapsed()),
+            _ => start.elapsed(),
+        };
+        if spent >= d {
+            return;
+        }
+    }
+}
+
 /// One finding of debug mode.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Diagnostic {

@@ -354,7 +354,7 @@ pub static STEPS: &[StepHelp] = &[
     step!(
         "spin",
         "spin DUR",
-        "busy-loop DUR inside one poll: blocks the whole loop, the classic mistake",
+        "compute for DUR of CPU time inside one poll: blocks the whole loop, the classic mistake",
         "spin 50ms"
     ),
     step!(

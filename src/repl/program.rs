@@ -388,10 +388,21 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
 /// It ends early when Ctrl-C is pressed or the command's time budget runs
 /// out: then the loop stops after this poll, with every task intact.
 fn spin(env: &Env, d: Duration) {
+    // `d` of the thread's own CPU time (as `evloop::debug::spin_for`), so
+    // a busy machine stretches the spin but never hides it from debug mode.
     let start = std::time::Instant::now();
+    let cpu_start = evloop::debug::thread_cpu_time();
     let left = env.poll_time_left.get();
-    while start.elapsed() < d {
-        if start.elapsed() >= left {
+    loop {
+        let wall = start.elapsed();
+        let spent = match (cpu_start, evloop::debug::thread_cpu_time()) {
+            (Some(a), Some(b)) => b.saturating_sub(a).min(wall),
+            _ => wall,
+        };
+        if spent >= d {
+            return;
+        }
+        if wall >= left {
             env.time_out();
             return;
         }

@@ -257,9 +257,6 @@ async fn thread(d: Duration) -> Result<(), String> {
 
 /// `spin DUR`: real CPU time on the loop's thread.
 fn spin(d: Duration) {
-    let start = std::time::Instant::now();
-    while start.elapsed() < d {
-        std::hint::spin_loop();
-    }
+    evloop::debug::spin_for(d);
 }
 "#;
