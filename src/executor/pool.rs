@@ -110,8 +110,13 @@ impl Pool {
 
     /// Lets every worker exit once the queue is empty.
     pub(crate) fn shutdown(&self) {
-        self.inner.lock().shutdown = true;
-        self.inner.work.notify_all();
+        let mut state = self.inner.lock();
+        state.shutdown = true;
+        // Only waiting workers need the news (a busy one sees the flag when
+        // its job ends); a runtime that never used the pool makes no call.
+        if state.idle > 0 {
+            self.inner.work.notify_all();
+        }
     }
 }
 
