@@ -12,12 +12,22 @@
 //! the loop keeps a `listening` flag that is true only while a subscriber or
 //! the event log is active.
 
+mod chrome_trace;
 mod event;
 mod primitive;
 mod snapshot;
+mod table;
+mod text;
+mod timeline;
 
+pub use chrome_trace::{chrome_trace, chrome_trace_of};
 pub(crate) use event::EventLog;
 pub use event::{LoopEvent, LoopEventKind, PollResult};
 pub(crate) use primitive::InspectPrimitive;
 pub use primitive::PrimitiveInfo;
 pub use snapshot::{IoInfo, Snapshot, TaskInfo};
+pub use table::{queue, step_line, tasks_table, waiting_tasks};
+pub use text::{
+    Canvas, Labels, Names, Tone, format_duration, format_measured, state_word, text_width,
+};
+pub use timeline::{TIMELINE_WIDTH, Timeline, TimelineEvent, WaitKind, timeline};

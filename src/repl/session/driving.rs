@@ -11,9 +11,10 @@ use evloop::{RunError, RunErrorKind, RunReport, StepReport, Stop};
 
 use super::{Action, Failure, Session};
 use crate::repl::command::{ClockMode, Policy};
-use crate::repl::describe::{Describe, outcome_style, poll_result};
-use crate::repl::duration::{format_duration, format_measured};
-use crate::repl::styled::{Line, Style, Styled};
+use crate::repl::describe::{Describe, Words};
+use crate::repl::duration::format_duration;
+use crate::repl::styled::{Line, Style, Styled, draw};
+use evloop::inspect::Labels;
 
 impl Session {
     /// `step [N]`: polls up to `count` ready tasks, one line per poll.
@@ -248,47 +249,19 @@ impl Session {
         ))]))
     }
 
-    /// One poll, as `step` shows it.
+    /// One poll, as `step` shows it: the library's step line, in colour.
     fn step_line(&self, r: &StepReport) -> Line {
         let names = self.names.borrow();
-        let d = Describe {
-            names: &names,
-            deterministic: self.options.deterministic,
+        let words = Words {
+            describe: Describe {
+                names: &names,
+                deterministic: self.options.deterministic,
+            },
+            env: &self.env,
         };
-        let mut line = Line::new(Style::Dim, format!("[{}] ", r.at));
-        line.push(Style::Heading, format!("poll {}", d.task(r.task)));
-        line.push(Style::Dim, format!(" ({})", d.cause(&r.cause)));
-        line.push(Style::Plain, " → ");
-        let result = poll_result(&r.result);
-        match &r.result {
-            evloop::inspect::PollResult::Pending => {
-                line.push(Style::Waiting, result);
-            }
-            evloop::inspect::PollResult::Ready => {
-                let outcome = self
-                    .env
-                    .task(&d.task(r.task))
-                    .and_then(|t| t.slot.outcome());
-                match outcome {
-                    Some(o) => line.push(outcome_style(&o), format!("Ready: {o}")),
-                    None => line.push(Style::Done, result),
-                };
-            }
-            evloop::inspect::PollResult::Panicked(_) => {
-                line.push(Style::Failed, result);
-            }
-        }
-        if let Some(w) = &r.waiting_on {
-            line.push(Style::Plain, format!(", waits on {}", d.wait(w)));
-        }
-        if !r.woke.is_empty() {
-            let woke: Vec<String> = r.woke.iter().map(|t| d.task(*t)).collect();
-            line.push(Style::Ready, format!("; woke {}", woke.join(", ")));
-        }
-        if !self.options.deterministic {
-            line.push(Style::Dim, format!(" (took {})", format_measured(r.took)));
-        }
-        line
+        draw(|out| evloop::inspect::step_line(r, &words, out))
+            .pop()
+            .unwrap_or_default()
     }
 
     /// What a `run`, `run DUR` or `advance` did; `span` when it ran for a

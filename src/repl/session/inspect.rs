@@ -64,7 +64,7 @@ impl Session {
 
     /// `timeline`.
     pub(super) fn show_timeline(&self) -> Result<Action, Failure> {
-        Ok(Action::Show(timeline::draw(&self.view())))
+        Ok(Action::Show(timeline::draw_timeline(&self.view())))
     }
 
     /// `trace on|off`.
