@@ -101,6 +101,7 @@ pub use executor::{
     Policy, RemoteHandle, RunError, RunErrorKind, RunReport, Runtime, Schedule, ScheduleError,
     Scheduler, StallReport, StepReport, Stop, Subscription, UnknownTask, run, spawn, spawn_named,
 };
+pub use executor::{all_tasks, current_task};
 pub use task::{
     Cancel, CancelHandle, CancelOnDrop, JoinError, JoinHandle, TaskId, TaskState, WaitOn,
     WakeCause, yield_now,

@@ -311,3 +311,38 @@ fn snapshot_and_events_agree_on_spawn_and_finish_times_on_the_real_clock() {
     assert_eq!(info.spawned_at, spawned);
     assert_eq!(info.finished_at, Some(done));
 }
+
+/// asyncio's `current_task()` / `all_tasks()` and a snapshot, from inside
+/// a task (issue 12 item 2): the task sees itself running, the others as
+/// the loop holds them, and no finished task among `all_tasks`.
+#[test]
+fn a_task_sees_itself_and_its_loop() {
+    let (rt, _) = virtual_rt();
+    rt.spawn_named("done-early", async {}).detach();
+    let nap = rt.spawn_named("nap", evloop::sleep(Duration::from_secs(1)));
+    rt.run_until_idle().unwrap();
+    let seen = rt.spawn_named("looker", async {
+        let me = evloop::current_task().expect("inside a task");
+        let all: Vec<(String, TaskState)> = evloop::all_tasks()
+            .into_iter()
+            .map(|t| (t.name, t.state))
+            .collect();
+        let snapshot = evloop::inspect::snapshot().expect("inside a loop");
+        (me, all, snapshot)
+    });
+    rt.run_until(&seen).unwrap();
+    let (me, all, snapshot) = rt.block_on(seen).unwrap();
+    assert_eq!(me.name, "looker");
+    assert_eq!(me.state, TaskState::Running);
+    assert_eq!(me.polls, 1);
+    assert_eq!(
+        all,
+        [
+            ("nap".to_string(), TaskState::Waiting),
+            ("looker".to_string(), TaskState::Running)
+        ]
+    );
+    assert_eq!(snapshot.task(me.id).unwrap().state, TaskState::Running);
+    assert_eq!(snapshot.task(nap.id()).unwrap().state, TaskState::Waiting);
+    assert!(evloop::current_task().is_none(), "outside, no task");
+}
