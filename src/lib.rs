@@ -56,7 +56,10 @@
 //! 15. [`net`] — TCP, UDP and Unix sockets.
 //! 16. [`testing`] — the harness: virtual time, explored schedules, replay.
 //!
-//! (The REPL, `src/repl/`, is a binary on the public API alone.)
+//! 17. [`console`] (the `repl` feature) — the REPL's prompt over your own
+//!     program: register async functions, open the console. The `evloop`
+//!     binary is this console with nothing registered. Its code, `src/repl/`,
+//!     uses the public API alone (as `evloop::…`).
 
 // The modules in reading order (the tour above); rustfmt keeps each group.
 #[allow(unsafe_code)]
@@ -92,6 +95,15 @@ pub mod callback;
 pub mod net;
 
 pub mod testing;
+
+// The REPL names the library as `evloop::…`, as any user does: it is
+// written on the public API alone.
+#[cfg(feature = "repl")]
+extern crate self as evloop;
+#[cfg(feature = "repl")]
+pub mod console;
+#[cfg(feature = "repl")]
+mod repl;
 
 pub use blocking::{spawn_blocking, to_thread};
 pub use executor::EnterGuard;
