@@ -21,15 +21,29 @@
 //!
 //! Needs the `repl` feature (on by default).
 
+use std::fmt;
+use std::future::Future;
 use std::io::{self, BufReader, IsTerminal, Write};
 use std::process::ExitCode;
+use std::rc::Rc;
+use std::str::FromStr;
 
 use crate::repl;
+use crate::repl::functions::{self, Call, Function, Functions, Make, State};
 use crate::repl::render::ColorChoice;
 use crate::repl::script::{self, ScriptEnd};
 use crate::repl::session::{Options, Session};
 
-/// The REPL's prompt over a loop of its own, with registered functions.
+/// The REPL's prompt over a loop of its own, with your program's async
+/// functions registered as steps.
+///
+/// `S` is your program's state (its primitives, its addresses): made anew
+/// by the function given to [`with_state`](Console::with_state) inside
+/// each loop the console makes (at the start, and for `reset`, `back` and
+/// `replay`), so that its primitives belong to that loop (`queue` and
+/// `show` list them with their holders and waiters) and a replay starts
+/// from the same state. Each registered function gets it by reference,
+/// with the step's arguments.
 ///
 /// # Examples
 ///
@@ -40,16 +54,115 @@ use crate::repl::session::{Options, Session};
 ///     evloop::console::Console::new().run_args(std::env::args().skip(1))
 /// }
 /// ```
+///
+/// A program of one semaphore and one function, `nap NAME MS`, driven by
+/// a script (`examples/console.rs` is a larger one):
+///
+/// ```no_run
+/// use std::{rc::Rc, time::Duration};
+/// use evloop::console::{Args, Console};
+/// use evloop::sync::Semaphore;
+///
+/// let console = Console::with_state(|| Rc::new(Semaphore::named("beds", 1)))
+///     .function("nap", "nap MS", "sleeps MS milliseconds in one of the beds", |beds, mut args: Args<'_>| {
+///         let ms: u64 = args.next("MS")?;
+///         args.end()?;
+///         let beds = beds.clone();
+///         Ok(async move {
+///             let _bed = beds.acquire().await;
+///             evloop::sleep(Duration::from_millis(ms)).await;
+///             Ok::<_, String>(format!("slept {ms}ms"))
+///         })
+///     });
+/// let status = console.run_args(["naps.txt".to_string()]);
+/// ```
 #[must_use = "a Console does nothing until run_args is called"]
-#[derive(Default)]
-pub struct Console {
-    _private: (),
+pub struct Console<S = ()> {
+    state: Rc<dyn Fn() -> S>,
+    functions: Vec<Function>,
 }
 
-impl Console {
-    /// A console with only the REPL's canned steps.
-    pub fn new() -> Console {
-        Console::default()
+impl Default for Console<()> {
+    fn default() -> Console<()> {
+        Console::new()
+    }
+}
+
+impl Console<()> {
+    /// A console with only the REPL's canned steps (the `evloop` binary).
+    pub fn new() -> Console<()> {
+        Console::with_state(|| ())
+    }
+}
+
+impl<S: 'static> Console<S> {
+    /// A console whose program state `make_state` makes, once per loop
+    /// and inside it.
+    pub fn with_state(make_state: impl Fn() -> S + 'static) -> Console<S> {
+        Console {
+            state: Rc::new(make_state),
+            functions: Vec::new(),
+        }
+    }
+
+    /// Registers an async function as a step named `name`: `spawn f1 NAME
+    /// ARG…` runs it in task `f1`, beside the canned steps (`spawn f1 fetch
+    /// 3 http://a; print done`). `usage` (`fetch N URL`) and `summary` are
+    /// what `help` shows.
+    ///
+    /// `make` gets the state and the step's arguments; it returns the
+    /// future, or what is wrong with the arguments (the console refuses the
+    /// `spawn` with it, before the task exists). The future's `Ok` value is
+    /// the task's result when the call is the body's last step (shown as
+    /// text); its `Err` fails the task.
+    ///
+    /// # Panics
+    ///
+    /// If `name` is registered twice or is one of the REPL's own steps
+    /// (`sleep`, `print`…): a step word means one thing.
+    pub fn function<F, Fut, T, E>(
+        mut self,
+        name: &str,
+        usage: &str,
+        summary: &str,
+        make: F,
+    ) -> Console<S>
+    where
+        F: Fn(&S, Args<'_>) -> Result<Fut, String> + 'static,
+        Fut: Future<Output = Result<T, E>> + 'static,
+        T: fmt::Display,
+        E: fmt::Display,
+    {
+        assert!(
+            repl::help::find_step(name).is_none(),
+            "{name} is one of the REPL's own steps; register the function under another name"
+        );
+        assert!(
+            self.functions.iter().all(|f| f.name != name),
+            "{name} is registered twice"
+        );
+        let made: Make = Rc::new(move |state: &State, args: &[String]| {
+            let state = state
+                .downcast_ref::<S>()
+                .ok_or("the console's state has another type")?;
+            let future = make(state, Args { args, next: 0 })?;
+            let call: Call = Box::pin(async move {
+                future
+                    .await
+                    .map(|v| v.to_string())
+                    .map_err(|e| e.to_string())
+            });
+            Ok(call)
+        });
+        self.functions.push(Function {
+            // Once per registered function, per process: `help NAME` keeps
+            // step names as `&'static str`.
+            name: Box::leak(name.to_string().into_boxed_str()),
+            usage: usage.to_string(),
+            summary: summary.to_string(),
+            make: made,
+        });
+        self
     }
 
     /// Opens the console as the `evloop` binary does, reading its flags
@@ -63,7 +176,52 @@ impl Console {
     /// PROGRAM --version | --help
     /// ```
     pub fn run_args(self, args: impl IntoIterator<Item = String>) -> ExitCode {
-        run_args(self, args.into_iter())
+        let make_state = self.state.clone();
+        let state: Rc<dyn Fn() -> State> = Rc::new(move || Rc::new(make_state()) as State);
+        functions::install(Functions {
+            functions: self.functions,
+            state,
+        });
+        run_args(args.into_iter())
+    }
+}
+
+/// The arguments of one call, as the console's command line gave them.
+#[derive(Debug)]
+pub struct Args<'a> {
+    args: &'a [String],
+    next: usize,
+}
+
+impl Args<'_> {
+    /// The next argument, read as a `T`; `what` names it in errors.
+    ///
+    /// # Errors
+    ///
+    /// `missing WHAT`, or `bad WHAT "x": …` with what `T`'s parser said.
+    pub fn next<T>(&mut self, what: &str) -> Result<T, String>
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        let arg = self
+            .args
+            .get(self.next)
+            .ok_or_else(|| format!("missing {what}"))?;
+        self.next += 1;
+        arg.parse().map_err(|e| format!("bad {what} {arg:?}: {e}"))
+    }
+
+    /// Checks that every argument was read.
+    ///
+    /// # Errors
+    ///
+    /// `unexpected "x"` for the first one left.
+    pub fn end(&self) -> Result<(), String> {
+        match self.args.get(self.next) {
+            Some(extra) => Err(format!("unexpected {extra:?}")),
+            None => Ok(()),
+        }
     }
 }
 
@@ -146,8 +304,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Asked, String> {
     Ok(Asked::Run(cli))
 }
 
-fn run_args(console: Console, args: impl Iterator<Item = String>) -> ExitCode {
-    let _ = console;
+fn run_args(args: impl Iterator<Item = String>) -> ExitCode {
     let cli = match parse_args(args) {
         Ok(Asked::Run(cli)) => cli,
         Ok(Asked::Help) => {

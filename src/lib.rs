@@ -251,6 +251,11 @@ pub struct EventLoopChapterDoctests;
 #[doc = include_str!("../docs/from-tokio.md")]
 pub struct FromTokioChapterDoctests;
 
+/// The code blocks of docs/console.md, run as doctests.
+#[cfg(all(doctest, feature = "repl"))]
+#[doc = include_str!("../docs/console.md")]
+pub struct ConsoleChapterDoctests;
+
 /// The code in `docs/reactor.md` runs as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../docs/reactor.md")]

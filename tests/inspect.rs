@@ -346,3 +346,41 @@ fn a_task_sees_itself_and_its_loop() {
     assert_eq!(snapshot.task(nap.id()).unwrap().state, TaskState::Waiting);
     assert!(evloop::current_task().is_none(), "outside, no task");
 }
+
+/// A task waiting in a semaphore's line under a timeout waits on the
+/// semaphore: the deadline's own timer does not hide it (found with the
+/// console, issue 12). The deadline is still among the timers.
+#[test]
+fn a_timeout_does_not_hide_what_the_task_waits_on() {
+    let (rt, _) = virtual_rt();
+    let pool = evloop::sync::Semaphore::named("pool", 0);
+    let p = pool.clone();
+    let waiter = rt.spawn_named("waiter", async move {
+        evloop::timeout(Duration::from_secs(1), p.acquire())
+            .await
+            .is_err()
+    });
+    let report = rt.step().unwrap();
+    let on_pool = Some(WaitOn::Primitive {
+        kind: "semaphore",
+        name: "pool".into(),
+    });
+    assert_eq!(report.waiting_on, on_pool);
+    assert_eq!(
+        rt.snapshot().task_named("waiter").unwrap().waiting_on,
+        on_pool
+    );
+    assert_eq!(rt.snapshot().timers.len(), 1);
+    // A timeout around a future that notes nothing still says its timer.
+    let bare = rt.spawn_named("bare", async {
+        let never = std::future::pending::<()>();
+        evloop::timeout(Duration::from_secs(2), never)
+            .await
+            .is_err()
+    });
+    let report = rt.step().unwrap();
+    assert!(matches!(report.waiting_on, Some(WaitOn::Timer(_))));
+    rt.run_until_done().unwrap();
+    assert!(rt.block_on(waiter).unwrap());
+    assert!(rt.block_on(bare).unwrap());
+}

@@ -78,6 +78,15 @@ pub enum Step {
     Repeat(u64, Vec<Step>),
     Forever(Vec<Step>),
     LoseWaker,
+    /// `FUNCTION ARG…`: a function the console's program registered (see
+    /// [`functions`](super::functions)), called with its arguments and
+    /// awaited.
+    Run {
+        /// The registered name.
+        function: String,
+        /// Its arguments, as written.
+        args: Vec<String>,
+    },
 }
 
 /// A task's program: the steps, then the `finally` block.
@@ -217,6 +226,9 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
         unreachable!("steps_until calls step only at a word")
     };
     let Some(help) = help::find_step(word) else {
+        if super::functions::find(word).is_some() {
+            return registered(c, word);
+        }
         return Err(unknown_step(word));
     };
     let args = c.arguments();
@@ -352,6 +364,33 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
         }
     };
     Ok(step)
+}
+
+/// A registered function's step: its arguments are words or quoted
+/// strings, up to the end of the step.
+fn registered(c: &mut Cursor<'_>, function: &str) -> Result<Step, ParseError> {
+    let args = c.arguments();
+    let args = args
+        .iter()
+        .map(|a| match a {
+            Token::Word(w) => Ok(w.to_string()),
+            Token::Quoted(s) => Ok(s.clone()),
+            other => Err(ParseError::invalid(
+                format!("unexpected {other} after {function}"),
+                "a function's arguments are words or quoted strings: spawn f1 fetch 3 http://a",
+            )),
+        })
+        .collect::<Result<Vec<String>, ParseError>>()?;
+    if c.peek() == Some(&Token::Open) {
+        return Err(ParseError::invalid(
+            format!("unexpected \"{{\" after {function}"),
+            "a block opens only after repeat N or forever: repeat 3 { yield }",
+        ));
+    }
+    Ok(Step::Run {
+        function: function.to_string(),
+        args,
+    })
 }
 
 fn unknown_step(word: &str) -> ParseError {
@@ -559,6 +598,13 @@ impl fmt::Display for Step {
             }
             Step::Emit(v) => write!(f, "emit {v}"),
             Step::Call(s) => write!(f, "call {s}"),
+            Step::Run { function, args } => {
+                f.write_str(function)?;
+                for a in args {
+                    write!(f, " {}", super::lex::word_or_quoted(a))?;
+                }
+                Ok(())
+            }
             Step::LoseWaker => f.write_str("lose-waker"),
         }
     }

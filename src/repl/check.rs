@@ -143,6 +143,12 @@ fn check_steps(
             | Step::SetResult(..)
             | Step::SetException(..)
             | Step::Call(_) => super::primitive::check_step(step, env)?,
+            // The arguments are checked by making the call's future (which
+            // does nothing until awaited).
+            Step::Run { function, args } => {
+                let state = env.state.borrow().clone();
+                drop(super::functions::call(state.as_ref(), function, args)?);
+            }
             _ => {}
         }
     }
@@ -168,6 +174,7 @@ fn may_wait(step: &Step) -> bool {
                 | Step::For(..)
                 | Step::Emit(_)
                 | Step::Call(_)
+                | Step::Run { .. }
         )
 }
 

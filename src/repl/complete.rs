@@ -78,7 +78,10 @@ fn candidates(before: &str, word: &str, tasks: &[String]) -> Vec<String> {
             // Inside a body: a step word after `;` or `{`, else task names.
             let last = before.trim_end();
             if words.len() == 2 || last.ends_with(';') || last.ends_with('{') {
-                help::step_names().map(str::to_string).collect()
+                help::step_names()
+                    .map(str::to_string)
+                    .chain(super::functions::names())
+                    .collect()
             } else {
                 tasks.to_vec()
             }
@@ -86,6 +89,7 @@ fn candidates(before: &str, word: &str, tasks: &[String]) -> Vec<String> {
         "help" => help::command_names()
             .chain(help::step_names())
             .map(str::to_string)
+            .chain(super::functions::names())
             .collect(),
         "clock" => words_of(&["real", "virtual"]),
         "policy" => words_of(&["fifo", "lifo", "random", "pct"]),

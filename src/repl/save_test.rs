@@ -147,6 +147,14 @@ fn refuse(commands: &[Command]) -> Result<(), String> {
                          in a task of its own); save FILE keeps the session as a script instead"
                     ));
                 }
+                if let Some(step @ Step::Run { function, .. }) =
+                    find(&body.steps, &|s| matches!(s, Step::Run { .. }))
+                {
+                    return Err(format!(
+                        "save test writes the REPL's own steps as Rust, and `{step}` of {name} calls your program's \
+                         function {function}: call it from an #[evloop::test] of your own; save FILE keeps the session as a script"
+                    ));
+                }
                 if let Some(step) = find(&body.steps, &|s| !expressible(s)) {
                     return Err(format!(
                         "save test can't express the step `{step}` of {name} yet; save FILE keeps the session as a script instead"

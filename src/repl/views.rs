@@ -231,6 +231,20 @@ pub fn help(topic: Option<&'static str>) -> Styled {
                         .with(Style::Plain, s.summary),
                 );
             }
+            let functions = super::functions::installed();
+            if let Some(functions) = functions.filter(|f| !f.functions.is_empty()) {
+                out.push(Line::new(
+                    Style::Heading,
+                    "your program's functions (steps too: spawn f1 FUNCTION ARG…):",
+                ));
+                for f in &functions.functions {
+                    out.push(
+                        Line::plain("  ")
+                            .with(Style::Command, pad(&f.usage, 22))
+                            .with(Style::Plain, f.summary.clone()),
+                    );
+                }
+            }
             out.push(Line::new(
                 Style::Dim,
                 "help NAME shows one command or step with an example; docs/repl.md is a guided tour",
@@ -246,6 +260,20 @@ pub fn help(topic: Option<&'static str>) -> Styled {
                     out.push(Line::plain(format!("  also: {}", c.aliases.join(", "))));
                 }
                 out.push(Line::new(Style::Dim, "  e.g. ").with(Style::Plain, c.example));
+            }
+            if let Some(f) = super::functions::find(name) {
+                out.push(Line::new(
+                    Style::Command,
+                    format!(
+                        "  {}   (your program's function, a task body step)",
+                        f.usage
+                    ),
+                ));
+                out.push(Line::plain(format!("  {}", f.summary)));
+                out.push(
+                    Line::new(Style::Dim, "  e.g. ")
+                        .with(Style::Plain, format!("spawn t {}", f.usage)),
+                );
             }
             if let Some(s) = help::find_step(name) {
                 out.push(Line::new(

@@ -46,6 +46,10 @@ impl Session {
                         Line::plain(format!("  {}", service.state())),
                     ])),
                     Some(_) => Ok(Action::Show(views::show_primitive(&self.view(), name))),
+                    // A primitive of the console's program, on this loop.
+                    None if self.rt.snapshot().primitive_named(name).is_some() => {
+                        Ok(Action::Show(views::show_primitive(&self.view(), name)))
+                    }
                     None => Err(no_task),
                 };
             }
