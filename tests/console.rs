@@ -5,9 +5,9 @@
 //! `back 3` and `replay` on the virtual clock — with the same output every
 //! run. `EVLOOP_BLESS=1` rewrites the transcript from the example's output.
 
-use std::io::Write;
+mod util;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 /// `target/<profile>/examples/console`, built by `cargo test` with the tests.
 fn example() -> PathBuf {
@@ -26,26 +26,7 @@ fn commands(transcript: &str) -> String {
 }
 
 fn run(script: &str, dir: &Path) -> (String, i32) {
-    let mut child = Command::new(example())
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("examples/console is built by cargo test");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.is_empty(), "the console wrote to stderr:\n{stderr}");
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        out.status.code().unwrap_or(-1),
-    )
+    util::run_script(&example(), script, dir)
 }
 
 /// The text with every `fd N` made `fd _`: which descriptor numbers the OS
