@@ -47,11 +47,13 @@ fn without_fd_numbers(text: &str) -> String {
     out
 }
 
-/// Every session docs/console.md shows is part of the transcript.
+/// Every session docs/console.md shows is part of a transcript (the
+/// console's, or the REPL's `breakpoint.txt`).
 #[test]
 fn the_chapter_shows_the_real_session() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let transcript = std::fs::read_to_string(root.join("tests/console/fetch.txt")).unwrap();
+    let transcript = std::fs::read_to_string(root.join("tests/console/fetch.txt")).unwrap()
+        + &std::fs::read_to_string(root.join("tests/transcripts/breakpoint.txt")).unwrap();
     let doc = std::fs::read_to_string(root.join("docs/console.md")).unwrap();
     let mut blocks = 0;
     let mut rest = doc.as_str();
@@ -66,7 +68,7 @@ fn the_chapter_shows_the_real_session() {
         blocks += 1;
         rest = &body[end..];
     }
-    assert_eq!(blocks, 3);
+    assert_eq!(blocks, 4);
 }
 
 #[test]

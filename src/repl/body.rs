@@ -78,6 +78,9 @@ pub enum Step {
     Repeat(u64, Vec<Step>),
     Forever(Vec<Step>),
     LoseWaker,
+    /// `breakpoint`: `evloop::debug::breakpoint().await` — the session
+    /// stops the loop after this poll and shows the task.
+    Breakpoint,
     /// `FUNCTION ARG…`: a function the console's program registered (see
     /// [`functions`](super::functions)), called with its arguments and
     /// awaited.
@@ -289,6 +292,7 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
         "thread" => Step::Thread(duration(arity(&args, &["duration"], help)?)?),
         "yield" => arity(&args, &[], help).map(|[]| Step::Yield)?,
         "lose-waker" => arity(&args, &[], help).map(|[]| Step::LoseWaker)?,
+        "breakpoint" => arity(&args, &[], help).map(|[]| Step::Breakpoint)?,
         "print" => Step::Print(text(&args, help)?),
         "fail" => Step::Fail(text(&args, help)?),
         "panic" => Step::Panic(text(&args, help)?),
@@ -606,6 +610,7 @@ impl fmt::Display for Step {
                 Ok(())
             }
             Step::LoseWaker => f.write_str("lose-waker"),
+            Step::Breakpoint => f.write_str("breakpoint"),
         }
     }
 }

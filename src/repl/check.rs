@@ -181,7 +181,8 @@ fn may_wait(step: &Step) -> bool {
 /// A step that returns `Pending` at least once every time it runs.
 fn always_suspends(step: &Step) -> bool {
     match step {
-        Step::Yield | Step::LoseWaker => true,
+        // In a session a breakpoint always stops (the session listens).
+        Step::Yield | Step::LoseWaker | Step::Breakpoint => true,
         Step::Sleep(d) => !d.is_zero(),
         _ => false,
     }

@@ -92,6 +92,8 @@ pub struct Env {
     /// The console program's state, made for this loop (see
     /// [`functions`](super::functions)).
     pub state: RefCell<Option<super::functions::State>>,
+    /// The task that reached a breakpoint, until the session shows it.
+    pub breakpoint_hit: Cell<Option<evloop::TaskId>>,
 }
 
 impl Env {

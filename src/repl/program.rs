@@ -19,6 +19,7 @@
 //! |                 | its own, so cancelling the awaiter leaves NAME running      |
 //! | `acquire`, `release`, `put`, `get`, `set`, `wait-event` | the library's `Semaphore`, `Queue`, `Event` (see `primitive.rs`) |
 //! | `lose-waker`    | a future that returns `Pending` and drops the waker         |
+//! | `breakpoint`    | `evloop::debug::breakpoint().await`: the session stops here |
 //! | `FUNCTION ARG…` | a function the console's program registered: its future,    |
 //! |                 | awaited; its value is the task's when it is the last step   |
 //! | `repeat N {…}`  | the block N times                                           |
@@ -344,6 +345,10 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
             }
         }
         Step::LoseWaker => noting(Wait::Nothing, lose_waker()).await,
+        Step::Breakpoint => {
+            clear_note();
+            evloop::debug::breakpoint().await;
+        }
         Step::Acquire(_)
         | Step::Release(_)
         | Step::Put(..)

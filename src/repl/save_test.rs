@@ -197,6 +197,7 @@ fn expressible(step: &Step) -> bool {
             | Step::Set(_)
             | Step::WaitEvent(_)
             | Step::LoseWaker
+            | Step::Breakpoint
             | Step::Repeat(..)
             | Step::Forever(_)
     )
@@ -352,6 +353,8 @@ impl Gen {
             Step::LoseWaker => {
                 "std::future::poll_fn(|_| Poll::<()>::Pending).await; // loses its waker".into()
             }
+            // A no-op in a test, unless a console is attached.
+            Step::Breakpoint => "evloop::debug::breakpoint().await;".into(),
             Step::Repeat(n, inner) => {
                 self.line(i, &format!("for _ in 0..{n} {{"));
                 self.steps(i + 1, inner);

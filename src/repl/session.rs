@@ -120,6 +120,9 @@ pub struct Session {
     /// Told the interrupter of every new loop (`reset`, `back`, `replay`
     /// make one), so Ctrl-C always reaches the loop that runs.
     on_new_loop: Option<Rc<dyn Fn(Interrupter)>>,
+    /// This session's loop stops at a task's `breakpoint().await`: the
+    /// handler notes the task and interrupts the loop after that poll.
+    _breakpoints: evloop::debug::BreakpointHandler,
 }
 
 impl Session {
@@ -150,6 +153,16 @@ impl Session {
         *env.state.borrow_mut() = {
             let _inside = rt.enter();
             super::functions::new_state()
+        };
+        let breakpoints = {
+            let env = Rc::downgrade(&env);
+            let interrupter = rt.interrupter();
+            evloop::debug::on_breakpoint(move |task| {
+                if let Some(env) = env.upgrade() {
+                    env.breakpoint_hit.set(Some(task));
+                }
+                interrupter.interrupt();
+            })
         };
         let rt = Rc::new(rt);
         *env.runtime.borrow_mut() = Rc::downgrade(&rt);
@@ -238,6 +251,7 @@ impl Session {
             seen: Seen::default(),
             source_depth: 0,
             on_new_loop: None,
+            _breakpoints: breakpoints,
         }
     }
 

@@ -54,6 +54,11 @@ impl Session {
                     let line = self.step_line(&report);
                     self.flush();
                     self.show_step(line);
+                    if let Some(task) = self.env.breakpoint_hit.take() {
+                        self.rt.take_interrupt();
+                        lines.extend(self.breakpoint_lines(task));
+                        break;
+                    }
                 }
                 None if self.jump_to_next_timer() => {}
                 None => {
@@ -264,6 +269,34 @@ impl Session {
             .unwrap_or_default()
     }
 
+    /// A task reached `breakpoint().await`: the loop stopped after its
+    /// poll; here is the task, as `show` has it.
+    fn breakpoint_lines(&self, task: evloop::TaskId) -> Styled {
+        let repl_task = self
+            .env
+            .tasks
+            .borrow()
+            .iter()
+            .find(|t| t.id == task)
+            .cloned();
+        let name = repl_task
+            .as_ref()
+            .map_or_else(|| task.to_string(), |t| t.name.clone());
+        let mut lines = vec![Line::new(
+            Style::Warning,
+            format!(
+                "  breakpoint: {name} stopped in breakpoint().await, and is ready again — \
+                 step polls on from here, run goes on"
+            ),
+        )];
+        lines.extend(crate::repl::views::show(
+            &self.view(),
+            task,
+            repl_task.as_deref(),
+        ));
+        lines
+    }
+
     /// What a `run`, `run DUR` or `advance` did; `span` when it ran for a
     /// span of time (then reaching idle means the span is over). A loop
     /// that stopped early prints its polls too, then why.
@@ -326,6 +359,10 @@ impl Session {
                     self.options.budget
                 ),
             )],
+            RunErrorKind::Interrupted if self.env.breakpoint_hit.get().is_some() => {
+                let task = self.env.breakpoint_hit.take().expect("checked");
+                self.breakpoint_lines(task)
+            }
             RunErrorKind::Interrupted if self.env.out_of_time.get() => vec![Line::new(
                 Style::Warning,
                 format!(

@@ -107,7 +107,7 @@ impl Session {
     }
 
     /// What the views read: a snapshot of the loop and the session's memory.
-    fn view(&self) -> View<'_> {
+    pub(super) fn view(&self) -> View<'_> {
         View {
             snapshot: self.rt.snapshot(),
             env: &self.env,
