@@ -23,7 +23,7 @@
 use std::fmt;
 
 use super::text::{Canvas, Labels, Names, Tone, format_measured, pad, text_width};
-use super::{PollResult, Snapshot};
+use super::{IoInfo, PollResult, Snapshot, TaskInfo};
 use crate::executor::StepReport;
 use crate::task::{TaskId, TaskState};
 use crate::time::ClockKind;
@@ -167,20 +167,7 @@ pub fn queue(snapshot: &Snapshot, labels: &dyn Labels, out: &mut dyn Canvas) {
         line(out, Tone::Heading, "I/O:");
     }
     for io in &s.io {
-        let names = |ts: &[(TaskId, String)]| {
-            ts.iter()
-                .map(|(_, n)| n.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let mut text = format!("  fd {}", io.fd);
-        if !io.readers.is_empty() {
-            text.push_str(&format!("; readable wanted by {}", names(&io.readers)));
-        }
-        if !io.writers.is_empty() {
-            text.push_str(&format!("; writable wanted by {}", names(&io.writers)));
-        }
-        line(out, Tone::Waiting, &text);
+        line(out, Tone::Waiting, &format!("  {io}"));
     }
     if s.primitives.is_empty() {
         out.put(Tone::Heading, "primitives: ");
@@ -318,5 +305,67 @@ impl fmt::Display for Snapshot {
         text.push('\n');
         tasks_table(self, &labels, &mut text);
         f.write_str(&text)
+    }
+}
+
+/// One task in one line: its id, name, state, what it waits on, its polls
+/// (the tasks table's row, with words instead of columns).
+///
+/// # Examples
+///
+/// ```
+/// let rt = evloop::Runtime::builder().virtual_clock().build();
+/// rt.spawn_named("nap", evloop::sleep(std::time::Duration::from_secs(1))).detach();
+/// rt.step();
+/// let nap = rt.snapshot().task_named("nap").unwrap().to_string();
+/// assert_eq!(nap, "#1 nap: waiting on timer @1.000000s, polled 1 time");
+/// ```
+impl fmt::Display for TaskInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.id, self.name, self.state.as_str())?;
+        if let Some(w) = &self.waiting_on {
+            write!(f, " on {w}")?;
+        }
+        let times = if self.polls == 1 { "time" } else { "times" };
+        write!(f, ", polled {} {times}", self.polls)
+    }
+}
+
+/// One registration of the reactor in one line, as the queue lists it.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::inspect::IoInfo;
+///
+/// let rt = evloop::Runtime::new();
+/// let reader = rt.spawn_named("reader", async {}).id();
+/// let io = IoInfo {
+///     fd: 7,
+///     readable_interest: true,
+///     writable_interest: false,
+///     ready_readable: false,
+///     ready_writable: false,
+///     readers: vec![(reader, "reader".into())],
+///     writers: vec![],
+/// };
+/// assert_eq!(io.to_string(), "fd 7; readable wanted by reader");
+/// ```
+impl fmt::Display for IoInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = |ts: &[(TaskId, String)]| {
+            ts.iter()
+                .map(|(_, n)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        write!(f, "fd {}", self.fd)?;
+        if !self.readers.is_empty() {
+            write!(f, "; readable wanted by {}", names(&self.readers))?;
+        }
+        if !self.writers.is_empty() {
+            write!(f, "; writable wanted by {}", names(&self.writers))?;
+        }
+        Ok(())
     }
 }
