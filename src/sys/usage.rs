@@ -125,12 +125,18 @@ mod tests {
         std::thread::sleep(Duration::from_millis(5));
         let slept = before.until(thread_usage().unwrap());
         assert!(slept.voluntary >= 1, "{slept:?}");
+        // Spin until the thread has had 10ms of CPU, however loaded the
+        // machine (other tests run beside this one): a thread usage that
+        // never counts the spinning fails after 10s of trying.
         let start = std::time::Instant::now();
         let mut x = 0u64;
-        while start.elapsed() < Duration::from_millis(30) {
-            x = x.wrapping_add(std::hint::black_box(1));
+        let mut spun = before.until(thread_usage().unwrap());
+        while spun.cpu < Duration::from_millis(10) && start.elapsed() < Duration::from_secs(10) {
+            for _ in 0..10_000 {
+                x = x.wrapping_add(std::hint::black_box(1));
+            }
+            spun = before.until(thread_usage().unwrap());
         }
-        let spun = before.until(thread_usage().unwrap());
         assert!(spun.cpu >= Duration::from_millis(10), "{spun:?} {x}");
     }
 }
