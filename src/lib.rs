@@ -56,7 +56,10 @@
 //! 15. [`net`] — TCP, UDP and Unix sockets.
 //! 16. [`testing`] — the harness: virtual time, explored schedules, replay.
 //!
-//! (The REPL, `src/repl/`, is a binary on the public API alone.)
+//! 17. [`console`] (the `repl` feature) — the REPL's prompt over your own
+//!     program: register async functions, open the console. The `evloop`
+//!     binary is this console with nothing registered. Its code, `src/repl/`,
+//!     uses the public API alone (as `evloop::…`).
 
 // The modules in reading order (the tour above); rustfmt keeps each group.
 #[allow(unsafe_code)]
@@ -93,6 +96,15 @@ pub mod net;
 
 pub mod testing;
 
+// The REPL names the library as `evloop::…`, as any user does: it is
+// written on the public API alone.
+#[cfg(feature = "repl")]
+extern crate self as evloop;
+#[cfg(feature = "repl")]
+pub mod console;
+#[cfg(feature = "repl")]
+mod repl;
+
 pub use blocking::{spawn_blocking, to_thread};
 pub use executor::EnterGuard;
 pub use executor::interrupt_on_ctrl_c;
@@ -101,6 +113,7 @@ pub use executor::{
     Policy, RemoteHandle, RunError, RunErrorKind, RunReport, Runtime, Schedule, ScheduleError,
     Scheduler, StallReport, StepReport, Stop, Subscription, UnknownTask, run, spawn, spawn_named,
 };
+pub use executor::{all_tasks, current_task};
 pub use task::{
     Cancel, CancelHandle, CancelOnDrop, JoinError, JoinHandle, TaskId, TaskState, WaitOn,
     WakeCause, yield_now,
@@ -237,6 +250,11 @@ pub struct EventLoopChapterDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/from-tokio.md")]
 pub struct FromTokioChapterDoctests;
+
+/// The code blocks of docs/console.md, run as doctests.
+#[cfg(all(doctest, feature = "repl"))]
+#[doc = include_str!("../docs/console.md")]
+pub struct ConsoleChapterDoctests;
 
 /// The code in `docs/reactor.md` runs as doctests.
 #[cfg(doctest)]

@@ -311,3 +311,76 @@ fn snapshot_and_events_agree_on_spawn_and_finish_times_on_the_real_clock() {
     assert_eq!(info.spawned_at, spawned);
     assert_eq!(info.finished_at, Some(done));
 }
+
+/// asyncio's `current_task()` / `all_tasks()` and a snapshot, from inside
+/// a task (issue 12 item 2): the task sees itself running, the others as
+/// the loop holds them, and no finished task among `all_tasks`.
+#[test]
+fn a_task_sees_itself_and_its_loop() {
+    let (rt, _) = virtual_rt();
+    rt.spawn_named("done-early", async {}).detach();
+    let nap = rt.spawn_named("nap", evloop::sleep(Duration::from_secs(1)));
+    rt.run_until_idle().unwrap();
+    let seen = rt.spawn_named("looker", async {
+        let me = evloop::current_task().expect("inside a task");
+        let all: Vec<(String, TaskState)> = evloop::all_tasks()
+            .into_iter()
+            .map(|t| (t.name, t.state))
+            .collect();
+        let snapshot = evloop::inspect::snapshot().expect("inside a loop");
+        (me, all, snapshot)
+    });
+    rt.run_until(&seen).unwrap();
+    let (me, all, snapshot) = rt.block_on(seen).unwrap();
+    assert_eq!(me.name, "looker");
+    assert_eq!(me.state, TaskState::Running);
+    assert_eq!(me.polls, 1);
+    assert_eq!(
+        all,
+        [
+            ("nap".to_string(), TaskState::Waiting),
+            ("looker".to_string(), TaskState::Running)
+        ]
+    );
+    assert_eq!(snapshot.task(me.id).unwrap().state, TaskState::Running);
+    assert_eq!(snapshot.task(nap.id()).unwrap().state, TaskState::Waiting);
+    assert!(evloop::current_task().is_none(), "outside, no task");
+}
+
+/// A task waiting in a semaphore's line under a timeout waits on the
+/// semaphore: the deadline's own timer does not hide it (found with the
+/// console, issue 12). The deadline is still among the timers.
+#[test]
+fn a_timeout_does_not_hide_what_the_task_waits_on() {
+    let (rt, _) = virtual_rt();
+    let pool = evloop::sync::Semaphore::named("pool", 0);
+    let p = pool.clone();
+    let waiter = rt.spawn_named("waiter", async move {
+        evloop::timeout(Duration::from_secs(1), p.acquire())
+            .await
+            .is_err()
+    });
+    let report = rt.step().unwrap();
+    let on_pool = Some(WaitOn::Primitive {
+        kind: "semaphore",
+        name: "pool".into(),
+    });
+    assert_eq!(report.waiting_on, on_pool);
+    assert_eq!(
+        rt.snapshot().task_named("waiter").unwrap().waiting_on,
+        on_pool
+    );
+    assert_eq!(rt.snapshot().timers.len(), 1);
+    // A timeout around a future that notes nothing still says its timer.
+    let bare = rt.spawn_named("bare", async {
+        let never = std::future::pending::<()>();
+        evloop::timeout(Duration::from_secs(2), never)
+            .await
+            .is_err()
+    });
+    let report = rt.step().unwrap();
+    assert!(matches!(report.waiting_on, Some(WaitOn::Timer(_))));
+    rt.run_until_done().unwrap();
+    assert!(rt.block_on(waiter).unwrap());
+    assert!(rt.block_on(bare).unwrap());
+}

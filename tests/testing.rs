@@ -359,6 +359,134 @@ fn evloop_seed_and_schedule_replay_from_the_environment() {
     );
 }
 
+// ----- the trace of a failing test (issue 12 item 5) -------------------------
+
+/// Run by `a_failing_test_writes_its_trace_and_replay_writes_it_again` in a
+/// child process only: a red `#[evloop::test]`.
+#[cfg(feature = "macros")]
+#[evloop::test(explore = 100, seed = 0)]
+#[ignore = "run by a_failing_test_writes_its_trace_and_replay_writes_it_again"]
+async fn child_red_attribute_test() {
+    racy().await;
+}
+
+/// Runs the red child with `vars`; its report and the two trace files.
+#[cfg(feature = "macros")]
+fn red_child(vars: &[(&str, &str)]) -> (String, String, String, String) {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command.args(["--exact", "child_red_attribute_test", "--ignored"]);
+    command
+        .env_remove("EVLOOP_SEED")
+        .env_remove("EVLOOP_SCHEDULE");
+    for (var, value) in vars {
+        command.env(var, value);
+    }
+    let out = command.output().unwrap();
+    assert!(!out.status.success(), "the child test is red");
+    let report =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let after = |label: &str| -> String {
+        let line = report
+            .lines()
+            .find(|l| l.contains(label))
+            .unwrap_or_else(|| panic!("no {label:?} in {report}"));
+        line.trim().to_string()
+    };
+    let timeline = after("(timeline)");
+    let timeline = timeline
+        .trim_start_matches("trace:")
+        .trim()
+        .trim_end_matches("(timeline)")
+        .trim()
+        .to_string();
+    let chrome = after("(Chrome trace");
+    let chrome = chrome.split(" (Chrome trace").next().unwrap().to_string();
+    let schedule = after("schedule:")
+        .trim_start_matches("schedule:")
+        .trim()
+        .to_string();
+    (report, timeline, chrome, schedule)
+}
+
+#[cfg(feature = "macros")]
+#[test]
+fn a_failing_test_writes_its_trace_and_replay_writes_it_again() {
+    let dir = std::env::temp_dir().join(format!("evloop-traces-{}", std::process::id()));
+    let dir_text = dir.display().to_string();
+    let (report, timeline, chrome, schedule) = red_child(&[("EVLOOP_TRACE_DIR", &dir_text)]);
+    assert!(report.contains("lost update"), "{report}");
+    for path in [&timeline, &chrome] {
+        assert!(
+            path.starts_with(&dir_text),
+            "{path} is in {dir_text}: {report}"
+        );
+    }
+    assert!(
+        timeline.ends_with("child_red_attribute_test.timeline.txt"),
+        "{timeline}"
+    );
+    let first = (
+        std::fs::read_to_string(&timeline).unwrap(),
+        std::fs::read_to_string(&chrome).unwrap(),
+    );
+    // The picture of the failing run: both bumpers and the body, and the
+    // panic that failed it.
+    assert!(
+        first.0.contains("timeline: the clock is still at 0s"),
+        "{}",
+        first.0
+    );
+    assert!(first.0.contains("main   |!"), "{}", first.0);
+    assert!(first.0.contains("failed: lost update"), "{}", first.0);
+    assert!(
+        first
+            .1
+            .contains(r#""args":{"end":"panicked: (block_on's future panicked)"}"#),
+        "{}",
+        first.1
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // Replaying the printed schedule writes the same files, byte for byte.
+    let (again, timeline2, chrome2, _) = red_child(&[
+        ("EVLOOP_TRACE_DIR", &dir_text),
+        ("EVLOOP_SCHEDULE", &schedule),
+    ]);
+    assert!(again.contains("lost update"), "{again}");
+    assert_eq!((&timeline2, &chrome2), (&timeline, &chrome));
+    assert_eq!(std::fs::read_to_string(&timeline).unwrap(), first.0);
+    assert_eq!(std::fs::read_to_string(&chrome).unwrap(), first.1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_failure_in_the_harness_writes_its_trace_where_asked() {
+    let dir = std::env::temp_dir().join(format!("evloop-harness-traces-{}", std::process::id()));
+    let failure = h().runs(100).trace_dir(&dir).try_explore(racy).unwrap_err();
+    let files = failure.trace.clone().expect("traced").expect("written");
+    assert!(files.timeline.starts_with(&dir) && files.chrome_trace.starts_with(&dir));
+    let text = failure.to_string();
+    assert!(
+        text.contains(&format!(
+            "\n  trace:    {} (timeline)\n",
+            files.timeline.display()
+        )),
+        "{text}"
+    );
+    let timeline = std::fs::read_to_string(&files.timeline).unwrap();
+    let again = h()
+        .trace_dir(&dir)
+        .try_replay(&failure.schedule, racy)
+        .unwrap_err();
+    assert_eq!(again.trace, failure.trace);
+    assert_eq!(std::fs::read_to_string(&files.timeline).unwrap(), timeline);
+    // Off, nothing is written and the report says nothing of it.
+    let quiet = h().runs(100).traces(false).try_explore(racy).unwrap_err();
+    assert_eq!(quiet.trace, None);
+    assert!(!quiet.to_string().contains("trace:"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 // ----- #[evloop::test] ------------------------------------------------------
 
 #[cfg(feature = "macros")]

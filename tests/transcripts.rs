@@ -8,9 +8,9 @@
 //! start with `#! exit N` to say the script's expected exit status (0 if
 //! absent); that line is kept as a comment command.
 
-use std::io::Write;
+mod util;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 fn transcripts() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts");
@@ -50,27 +50,7 @@ fn expected_exit(transcript: &str) -> i32 {
 }
 
 fn run_binary(script: &str, dir: &Path) -> (String, i32) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_evloop"))
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the evloop binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.is_empty(), "the REPL wrote to stderr:\n{stderr}");
-    (
-        String::from_utf8(out.stdout).expect("UTF-8 output"),
-        out.status.code().unwrap_or(-1),
-    )
+    util::run_script(Path::new(env!("CARGO_BIN_EXE_evloop")), script, dir)
 }
 
 #[test]

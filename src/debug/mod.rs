@@ -16,9 +16,17 @@
 //!   `JoinError` (its handle was dropped), asyncio's "Task exception was
 //!   never retrieved".
 //! - **Leaked tasks**: tasks still pending when the runtime is dropped.
+//!
+//! And one tool: [`breakpoint`]`().await` stops the loop at that point of a
+//! task when a console is attached ([`on_breakpoint`]), and costs one
+//! branch when none is.
 
 use std::fmt;
 use std::time::Duration;
+
+mod breakpoint;
+
+pub use breakpoint::{Breakpoint, BreakpointHandler, breakpoint, on_breakpoint};
 
 use crate::task::{TaskId, TaskState};
 

@@ -33,6 +33,7 @@
 //! - `turn.rs`, `poll.rs`, `idle.rs`: one turn of the loop, step by step;
 //! - `snapshot.rs`: the whole loop as plain data;
 //! - `context.rs`: which loop is running on this thread;
+//! - `current_task.rs`: from inside a task, the task itself and its loop;
 //! - `report.rs`: what `step` and `run` tell you;
 //! - `runtime.rs`, `controls.rs`, `spawn.rs`, `builder.rs`: the public face
 //!   (the runtime, its three handles, the free functions, its settings);
@@ -43,6 +44,7 @@ pub(crate) mod context;
 mod controls;
 mod core;
 mod ctrl_c;
+pub(crate) mod current_task;
 mod finished;
 mod handle;
 mod hook;
@@ -64,6 +66,7 @@ mod turn;
 pub use builder::Builder;
 pub use controls::{DebugMode, Events, Scheduler, Subscription};
 pub use ctrl_c::interrupt_on_ctrl_c;
+pub use current_task::{all_tasks, current_task};
 pub use handle::{LoopClosed, LoopHandle, RemoteHandle};
 pub(crate) use policy::DEFAULT_PCT_STEPS;
 pub use policy::Policy;

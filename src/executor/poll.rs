@@ -112,6 +112,7 @@ impl Core {
             task: header.id,
             result: result.clone(),
             took: Duration::from_nanos(took_nanos),
+            waiting_on: noted.clone(),
         });
         // The wakes this poll made, after the poll that caused them.
         self.take_in();

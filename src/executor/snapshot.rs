@@ -7,12 +7,7 @@ use crate::task::TaskId;
 
 impl Core {
     pub(crate) fn snapshot(&self) -> Snapshot {
-        let mut tasks: Vec<TaskInfo> = {
-            let table = self.tasks.borrow();
-            table.iter().map(|s| task_info(s.header())).collect()
-        };
-        tasks.extend(self.inspector.finished());
-        tasks.sort_by_key(|t| t.id);
+        let tasks = self.snapshot_tasks();
         let ready = {
             let table = self.tasks.borrow();
             self.here()
@@ -31,6 +26,26 @@ impl Core {
             primitives: self.inspector.primitives(),
             io: self.io_infos(),
         }
+    }
+
+    /// Every live task and the recently finished ones, by id.
+    pub(crate) fn snapshot_tasks(&self) -> Vec<TaskInfo> {
+        let mut tasks: Vec<TaskInfo> = {
+            let table = self.tasks.borrow();
+            table.iter().map(|s| task_info(s.header())).collect()
+        };
+        tasks.extend(self.inspector.finished());
+        tasks.sort_by_key(|t| t.id);
+        tasks
+    }
+
+    /// One live task, as a snapshot shows it (a scan of the table).
+    pub(crate) fn task_info(&self, id: TaskId) -> Option<TaskInfo> {
+        let table = self.tasks.borrow();
+        table
+            .iter()
+            .find(|s| s.header().id == id)
+            .map(|s| task_info(s.header()))
     }
 
     fn io_infos(&self) -> Vec<IoInfo> {

@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::debug::Diagnostic;
-use crate::task::{TaskId, WakeCause};
+use crate::task::{TaskId, WaitOn, WakeCause};
 use crate::time::Instant;
 
 /// One thing the loop did, at a time on its clock.
@@ -65,6 +65,9 @@ pub enum LoopEventKind {
         result: PollResult,
         /// How long the poll took (real time, zero if poll timing is off).
         took: Duration,
+        /// What the task noted it waits on, when it returned `Pending`
+        /// (what [`TaskInfo::waiting_on`](super::TaskInfo::waiting_on) shows).
+        waiting_on: Option<WaitOn>,
     },
     /// A timer fired.
     TimerFired {
@@ -109,7 +112,47 @@ pub enum LoopEventKind {
     Diagnostic(Diagnostic),
 }
 
+impl LoopEventKind {
+    /// The task the event is about, if it is about one (a timer's owner is
+    /// not the subject of its firing).
+    pub fn task(&self) -> Option<TaskId> {
+        match self {
+            LoopEventKind::Spawned { task, .. }
+            | LoopEventKind::Woken { task, .. }
+            | LoopEventKind::Polled { task, .. }
+            | LoopEventKind::Completed { task }
+            | LoopEventKind::Cancelled { task }
+            | LoopEventKind::Failed { task, .. }
+            | LoopEventKind::Panicked { task, .. } => Some(*task),
+            LoopEventKind::TimerFired { .. }
+            | LoopEventKind::ClockAdvanced { .. }
+            | LoopEventKind::Diagnostic(_) => None,
+        }
+    }
+}
+
 impl LoopEvent {
+    /// Whether the event concerns `task`: it is its subject, the timer that
+    /// fired was its own, or the warning names it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// rt.events().record(100);
+    /// let a = rt.spawn(evloop::sleep(std::time::Duration::from_millis(1))).id();
+    /// rt.run_until_done().unwrap();
+    /// let mine = rt.events().recorded().into_iter().filter(|e| e.involves(a)).count();
+    /// assert_eq!(mine, 6); // spawned, ready, polled, timer fired, ready, polled, done − the first ready
+    /// ```
+    pub fn involves(&self, task: TaskId) -> bool {
+        match &self.kind {
+            LoopEventKind::TimerFired { owner, .. } => *owner == Some(task),
+            LoopEventKind::Diagnostic(d) => d.to_string().contains(&format!("({task})")),
+            kind => kind.task() == Some(task),
+        }
+    }
+
     /// The same event with every real-time duration set to zero. Two runs of
     /// the same program under the same seed give the same stream of these.
     pub fn without_timing(&self) -> LoopEvent {
@@ -133,7 +176,9 @@ impl fmt::Display for LoopEvent {
                 None => write!(f, "spawned {task} '{name}'"),
             },
             LoopEventKind::Woken { task, cause } => write!(f, "{task} ready: {cause}"),
-            LoopEventKind::Polled { task, result, took } => {
+            LoopEventKind::Polled {
+                task, result, took, ..
+            } => {
                 write!(f, "polled {task} → {result} in {took:?}")
             }
             LoopEventKind::TimerFired { owner, deadline } => match owner {

@@ -120,6 +120,18 @@ pub enum Step {
     Repeat(u64, Vec<Step>),
     Forever(Vec<Step>),
     LoseWaker,
+    /// `breakpoint`: `evloop::debug::breakpoint().await` — the session
+    /// stops the loop after this poll and shows the task.
+    Breakpoint,
+    /// `FUNCTION ARG…`: a function the console's program registered (see
+    /// [`functions`](super::functions)), called with its arguments and
+    /// awaited.
+    Run {
+        /// The registered name.
+        function: String,
+        /// Its arguments, as written.
+        args: Vec<String>,
+    },
 }
 
 /// A task's program: the steps, then the `finally` block.
@@ -259,6 +271,9 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
         unreachable!("steps_until calls step only at a word")
     };
     let Some(help) = help::find_step(word) else {
+        if super::functions::find(word).is_some() {
+            return registered(c, word);
+        }
         return Err(unknown_step(word));
     };
     let args = c.arguments();
@@ -377,6 +392,7 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
         "thread" => Step::Thread(duration(arity(&args, &["duration"], help)?)?),
         "yield" => arity(&args, &[], help).map(|[]| Step::Yield)?,
         "lose-waker" => arity(&args, &[], help).map(|[]| Step::LoseWaker)?,
+        "breakpoint" => arity(&args, &[], help).map(|[]| Step::Breakpoint)?,
         "print" => Step::Print(text(&args, help)?),
         "fail" => Step::Fail(text(&args, help)?),
         "panic" => Step::Panic(text(&args, help)?),
@@ -472,6 +488,33 @@ fn step(c: &mut Cursor<'_>) -> Result<Step, ParseError> {
         }
     };
     Ok(step)
+}
+
+/// A registered function's step: its arguments are words or quoted
+/// strings, up to the end of the step.
+fn registered(c: &mut Cursor<'_>, function: &str) -> Result<Step, ParseError> {
+    let args = c.arguments();
+    let args = args
+        .iter()
+        .map(|a| match a {
+            Token::Word(w) => Ok(w.to_string()),
+            Token::Quoted(s) => Ok(s.clone()),
+            other => Err(ParseError::invalid(
+                format!("unexpected {other} after {function}"),
+                "a function's arguments are words or quoted strings: spawn f1 fetch 3 http://a",
+            )),
+        })
+        .collect::<Result<Vec<String>, ParseError>>()?;
+    if c.peek() == Some(&Token::Open) {
+        return Err(ParseError::invalid(
+            format!("unexpected \"{{\" after {function}"),
+            "a block opens only after repeat N or forever: repeat 3 { yield }",
+        ));
+    }
+    Ok(Step::Run {
+        function: function.to_string(),
+        args,
+    })
 }
 
 fn unknown_step(word: &str) -> ParseError {
@@ -735,7 +778,15 @@ impl fmt::Display for Step {
             Step::CancelAll(s) => write!(f, "cancel-all {s}"),
             Step::CancelToken(t) => write!(f, "cancel-token {t}"),
             Step::WaitCancelled(t) => write!(f, "wait-cancelled {t}"),
+            Step::Run { function, args } => {
+                f.write_str(function)?;
+                for a in args {
+                    write!(f, " {}", super::lex::word_or_quoted(a))?;
+                }
+                Ok(())
+            }
             Step::LoseWaker => f.write_str("lose-waker"),
+            Step::Breakpoint => f.write_str("breakpoint"),
         }
     }
 }

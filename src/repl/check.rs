@@ -138,6 +138,12 @@ fn check_steps(
                 super::primitive::check_step(step, env)?;
                 check_steps(inner, known, env, in_loop)?;
             }
+            // The arguments are checked by making the call's future (which
+            // does nothing until awaited).
+            Step::Run { function, args } => {
+                let state = env.state.borrow().clone();
+                drop(super::functions::call(state.as_ref(), function, args)?);
+            }
             step if super::primitive::is_primitive_step(step) => {
                 super::primitive::check_step(step, env)?;
             }
@@ -178,13 +184,15 @@ fn may_wait(step: &Step) -> bool {
                 | Step::Write(..)
                 | Step::JoinNext(_)
                 | Step::WaitCancelled(_)
+                | Step::Run { .. }
         )
 }
 
 /// A step that returns `Pending` at least once every time it runs.
 fn always_suspends(step: &Step) -> bool {
     match step {
-        Step::Yield | Step::LoseWaker => true,
+        // In a session a breakpoint always stops (the session listens).
+        Step::Yield | Step::LoseWaker | Step::Breakpoint => true,
         Step::Sleep(d) => !d.is_zero(),
         _ => false,
     }

@@ -92,7 +92,10 @@ fn candidates(before: &str, word: &str, tasks: &[String], primitives: &[String])
             // `spawn NAME --in SET STEP…`: the body starts two words later.
             let body = if words.get(2) == Some(&"--in") { 4 } else { 2 };
             if words.len() == body || last.ends_with(';') || last.ends_with('{') {
-                return help::step_names().map(str::to_string).collect();
+                return help::step_names()
+                    .map(str::to_string)
+                    .chain(super::functions::names())
+                    .collect();
             }
             // The step being given arguments: the last word after `;` or `{`.
             let step = match last.rfind([';', '{']) {
@@ -112,6 +115,7 @@ fn candidates(before: &str, word: &str, tasks: &[String], primitives: &[String])
         "help" => help::command_names()
             .chain(help::step_names())
             .map(str::to_string)
+            .chain(super::functions::names())
             .collect(),
         "clock" => words_of(&["real", "virtual"]),
         "policy" => words_of(&["fifo", "lifo", "random", "pct"]),

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use evloop::debug::Diagnostic;
-use evloop::inspect::{LoopEvent, LoopEventKind, PollResult};
-use evloop::{TaskId, TaskState, WaitOn, WakeCause};
+use evloop::inspect::{Labels, LoopEvent, LoopEventKind, PollResult, TaskInfo, Tone};
+use evloop::{TaskId, TaskState};
 
 use super::duration::{format_duration, format_measured};
+use super::env::Env;
 use super::outcome::Outcome;
 use super::styled::{Line, Style};
 
@@ -26,32 +27,6 @@ impl Describe<'_> {
         match self.names.get(&id) {
             Some(name) => name.clone(),
             None => id.to_string(),
-        }
-    }
-
-    /// What a task waits on, with names.
-    pub fn wait(&self, wait: &WaitOn) -> String {
-        match wait {
-            WaitOn::Task(id) => format!("task {}", self.task(*id)),
-            WaitOn::Other => "a future that left no note (nothing may wake it)".to_string(),
-            other => other.to_string(),
-        }
-    }
-
-    /// Why a task was runnable, with names.
-    pub fn cause(&self, cause: &WakeCause) -> String {
-        match cause {
-            WakeCause::Task(id) => format!("woken by {}", self.task(*id)),
-            other => other.to_string(),
-        }
-    }
-
-    /// A real-time duration, or `-` in deterministic mode.
-    pub fn real(&self, d: Duration) -> String {
-        if self.deterministic {
-            "-".to_string()
-        } else {
-            format_measured(d)
         }
     }
 
@@ -119,7 +94,9 @@ impl Describe<'_> {
                 Style::Ready,
                 format!("{} ready: {}", self.task(*task), self.cause(cause)),
             ),
-            LoopEventKind::Polled { task, result, took } => {
+            LoopEventKind::Polled {
+                task, result, took, ..
+            } => {
                 let took = if self.deterministic {
                     String::new()
                 } else {
@@ -167,6 +144,65 @@ impl Describe<'_> {
     }
 }
 
+/// The library's views name tasks, waits and wakes as the REPL does, and
+/// leave out real time in scripts.
+impl Labels for Describe<'_> {
+    fn task(&self, id: TaskId) -> String {
+        Describe::task(self, id)
+    }
+
+    fn real(&self, span: Duration) -> Option<String> {
+        (!self.deterministic).then(|| format_measured(span))
+    }
+
+    fn warning(&self, warning: &Diagnostic) -> String {
+        Describe::warning(self, warning).text()
+    }
+}
+
+/// The words of the library's views in the REPL: [`Describe`]'s, plus what
+/// the session knows of its own tasks (a `fail`ed task reads `failed`, a
+/// returned one shows its value).
+pub struct Words<'a> {
+    /// Names and real time.
+    pub describe: Describe<'a>,
+    /// The session's tasks.
+    pub env: &'a Env,
+}
+
+impl Words<'_> {
+    fn outcome(&self, id: TaskId) -> Option<Outcome> {
+        let task = self.env.tasks.borrow().iter().find(|t| t.id == id).cloned();
+        task.and_then(|t| t.slot.outcome())
+    }
+}
+
+impl Labels for Words<'_> {
+    fn task(&self, id: TaskId) -> String {
+        self.describe.task(id)
+    }
+
+    fn real(&self, span: Duration) -> Option<String> {
+        Labels::real(&self.describe, span)
+    }
+
+    fn warning(&self, warning: &Diagnostic) -> String {
+        Labels::warning(&self.describe, warning)
+    }
+
+    fn state(&self, task: &TaskInfo) -> (Tone, &'static str) {
+        match (task.state, self.outcome(task.id)) {
+            (TaskState::Done, Some(Outcome::Failed(_))) => (Tone::Failed, "failed"),
+            (state, _) => evloop::inspect::state_word(state),
+        }
+    }
+
+    fn output(&self, task: TaskId) -> Option<(Tone, String)> {
+        self.outcome(task)
+            .map(|o| (outcome_tone(&o), o.to_string()))
+    }
+}
+
 /// What a poll returned, in words.
 pub fn poll_result(r: &PollResult) -> String {
     match r {
@@ -176,27 +212,18 @@ pub fn poll_result(r: &PollResult) -> String {
     }
 }
 
-/// The word and style of a task's state; a REPL task that `fail`ed is `failed`.
-pub fn state_word(state: TaskState, outcome: Option<&Outcome>) -> (Style, &'static str) {
-    match (state, outcome) {
-        (TaskState::Done, Some(Outcome::Failed(_))) => (Style::Failed, "failed"),
-        (TaskState::Ready, _) => (Style::Ready, "ready"),
-        (TaskState::Running, _) => (Style::Running, "running"),
-        (TaskState::Waiting, _) => (Style::Waiting, "waiting"),
-        (TaskState::Done, _) => (Style::Done, "done"),
-        (TaskState::Cancelled, _) => (Style::Cancelled, "cancelled"),
-        (TaskState::Panicked, _) => (Style::Failed, "panicked"),
-        (TaskState::Failed, _) => (Style::Failed, "failed"),
+/// The tone of an outcome.
+fn outcome_tone(o: &Outcome) -> Tone {
+    match o {
+        Outcome::Returned(_) => Tone::Done,
+        Outcome::Cancelled => Tone::Cancelled,
+        Outcome::Failed(_) | Outcome::Panicked(_) => Tone::Failed,
     }
 }
 
 /// The style of an outcome.
 pub fn outcome_style(o: &Outcome) -> Style {
-    match o {
-        Outcome::Returned(_) => Style::Done,
-        Outcome::Cancelled => Style::Cancelled,
-        Outcome::Failed(_) | Outcome::Panicked(_) => Style::Failed,
-    }
+    outcome_tone(o).into()
 }
 
 #[cfg(test)]

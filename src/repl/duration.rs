@@ -113,35 +113,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, ParseError> {
     Ok(Duration::new((nanos / S) as u64, (nanos % S) as u32))
 }
 
-/// Prints a duration in the one form [`parse_duration`] reads back to the same value.
-///
-/// Whole hours and minutes print as `2h`, `5m`; other durations in the largest unit of `s`, `ms`,
-/// `us` and `ns` that holds at least one, with as many decimals as needed (`1.5s`, `90s`, `250ms`,
-/// `1.5ms`, `7ns`); zero as `0s`.
-pub fn format_duration(d: Duration) -> String {
-    let ns = d.as_nanos();
-    if ns == 0 {
-        return "0s".into();
-    }
-    if ns.is_multiple_of(H) {
-        return format!("{}h", ns / H);
-    }
-    if ns.is_multiple_of(M) {
-        return format!("{}m", ns / M);
-    }
-    for (unit, size, digits) in [("s", S, 9), ("ms", MS, 6), ("us", US, 3)] {
-        if ns >= size {
-            let fraction = format!("{:0digits$}", ns % size);
-            let fraction = fraction.trim_end_matches('0');
-            return if fraction.is_empty() {
-                format!("{}{unit}", ns / size)
-            } else {
-                format!("{}.{fraction}{unit}", ns / size)
-            };
-        }
-    }
-    format!("{ns}ns")
-}
+/// Prints a duration in the one form [`parse_duration`] reads back to the
+/// same value (the library's: `2h`, `5m`, `1.5s`, `90s`, `250ms`, `7ns`, `0s`).
+pub use evloop::inspect::format_duration;
 
 /// A span of real time the REPL measured (a poll, a task's busy time, how
 /// far the real clock moved), cut to the microsecond — the one rounding
@@ -149,9 +123,7 @@ pub fn format_duration(d: Duration) -> String {
 /// as `6.851356s`, so a span shows as `+6.851356s` or `14us`, never with
 /// nanosecond digits. What the user typed (`sleep 1.5s`) is exact already
 /// and prints unchanged.
-pub fn format_measured(d: Duration) -> String {
-    format_duration(to_micros(d))
-}
+pub use evloop::inspect::format_measured;
 
 /// `d` cut to whole microseconds (as [`Instant`](evloop::time::Instant)s print).
 pub fn to_micros(d: Duration) -> Duration {

@@ -89,6 +89,11 @@ pub struct Env {
     pub primitives: RefCell<Vec<Primitive>>,
     /// The runtime, to cancel a task by id while a command holds its handle.
     pub runtime: RefCell<Weak<evloop::Runtime>>,
+    /// The console program's state, made for this loop (see
+    /// [`functions`](super::functions)).
+    pub state: RefCell<Option<super::functions::State>>,
+    /// The task that reached a breakpoint, until the session shows it.
+    pub breakpoint_hit: Cell<Option<evloop::TaskId>>,
 }
 
 impl Env {

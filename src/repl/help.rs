@@ -633,6 +633,12 @@ pub static STEPS: &[StepHelp] = &[
         "return Pending without keeping the waker: the task hangs until woken by hand",
         "lose-waker"
     ),
+    step!(
+        "breakpoint",
+        "breakpoint",
+        "stop the loop after this poll and show this task (evloop::debug::breakpoint().await); step or run goes on",
+        "print before; breakpoint; print after"
+    ),
 ];
 
 /// The canonical command names, in `help` order.

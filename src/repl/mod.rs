@@ -43,6 +43,7 @@ pub mod describe;
 pub mod duration;
 pub mod env;
 pub mod error;
+pub mod functions;
 pub mod generator;
 pub mod help;
 mod lex;

@@ -21,6 +21,9 @@
 //! | `wait-for`, `notify`, `barrier-wait`, `notified`, `changed`, `recv`, `read {…}`, … | the other primitives (see `coordination.rs`) |
 //! | `join-next`, `cancel-all` | a task set (see `task_set.rs`)                     |
 //! | `lose-waker`    | a future that returns `Pending` and drops the waker         |
+//! | `breakpoint`    | `evloop::debug::breakpoint().await`: the session stops here |
+//! | `FUNCTION ARG…` | a function the console's program registered: its future,    |
+//! |                 | awaited; its value is the task's when it is the last step   |
 //! | `repeat N {…}`  | the block N times                                           |
 //! | `forever {…}`   | the block until the task is cancelled                       |
 //!
@@ -130,7 +133,15 @@ async fn run_body(
 ) -> TaskOutput {
     guard.started = true;
     let me = Rc::new(Me::new(env.clone(), name.clone()));
+    // A body that ends with a registered function returns its value.
+    let ends_in_call = matches!(steps.last(), Some(Step::Run { .. }));
     let mut flow = run_block(me.clone(), steps.into()).await;
+    if ends_in_call
+        && let Flow::Next = flow
+        && let Some(value) = me.last.borrow().clone()
+    {
+        flow = Flow::Return(value);
+    }
     if let Some(finally) = guard.finally.take()
         && !finally.is_empty()
     {
@@ -339,6 +350,10 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
             }
         }
         Step::LoseWaker => noting(Wait::Nothing, lose_waker()).await,
+        Step::Breakpoint => {
+            clear_note();
+            evloop::debug::breakpoint().await;
+        }
         Step::Acquire(_)
         | Step::Release(_)
         | Step::Put(..)
@@ -371,6 +386,20 @@ async fn run_step(me: &Rc<Me>, step: &Step) -> Flow {
         | Step::CancelAll(_)
         | Step::CancelToken(_)
         | Step::WaitCancelled(_) => return super::primitive::run_step(me, step).await,
+        Step::Run { function, args } => {
+            let state = me.env.state.borrow().clone();
+            let call = match super::functions::call(state.as_ref(), function, args) {
+                Ok(call) => call,
+                Err(e) => return Flow::Fail(e),
+            };
+            // The function's own futures note what they wait on (a timer,
+            // a socket, a semaphore); the REPL notes nothing of its own.
+            clear_note();
+            match call.await {
+                Ok(value) => me.received(Value::Str(value)),
+                Err(e) => return Flow::Fail(e),
+            }
+        }
         Step::Thread(d) => {
             let d = *d;
             // A blocking sleep, on a worker thread: the loop runs other tasks meanwhile.

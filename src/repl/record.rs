@@ -22,20 +22,9 @@ use std::future::Future;
 
 use evloop::inspect::LoopEvent;
 
-/// What a task waits on, as the timeline tells them apart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Wait {
-    /// A timer: `sleep`, or a `timeout`'s deadline.
-    Timer,
-    /// Another task: `await`, `shield`, a combinator's inputs.
-    Task,
-    /// A semaphore, a queue, an event or a future.
-    Primitive,
-    /// A worker thread (`thread`).
-    Thread,
-    /// Nothing: a future that kept no waker (`lose-waker`).
-    Nothing,
-}
+/// What a task waits on, as the timeline tells them apart (the library's
+/// [`WaitKind`](evloop::inspect::WaitKind)).
+pub use evloop::inspect::WaitKind as Wait;
 
 /// One event and what the session knows around it.
 #[derive(Clone, Debug)]

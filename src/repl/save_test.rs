@@ -164,6 +164,14 @@ fn refuse(commands: &[Command]) -> Result<(), String> {
                          in a task of its own); save FILE keeps the session as a script instead"
                     ));
                 }
+                if let Some(step @ Step::Run { function, .. }) =
+                    find(&body.steps, &|s| matches!(s, Step::Run { .. }))
+                {
+                    return Err(format!(
+                        "save test writes the REPL's own steps as Rust, and `{step}` of {name} calls your program's \
+                         function {function}: call it from an #[evloop::test] of your own; save FILE keeps the session as a script"
+                    ));
+                }
                 if let Some(step) = find(&body.steps, &|s| !expressible(s)) {
                     return Err(format!(
                         "save test can't express the step `{step}` of {name} yet; save FILE keeps the session as a script instead"
@@ -206,6 +214,7 @@ fn expressible(step: &Step) -> bool {
             | Step::Set(_)
             | Step::WaitEvent(_)
             | Step::LoseWaker
+            | Step::Breakpoint
             | Step::Repeat(..)
             | Step::Forever(_)
     )
@@ -361,6 +370,8 @@ impl Gen {
             Step::LoseWaker => {
                 "std::future::poll_fn(|_| Poll::<()>::Pending).await; // loses its waker".into()
             }
+            // A no-op in a test, unless a console is attached.
+            Step::Breakpoint => "evloop::debug::breakpoint().await;".into(),
             Step::Repeat(n, inner) => {
                 self.line(i, &format!("for _ in 0..{n} {{"));
                 self.steps(i + 1, inner);

@@ -51,7 +51,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
-use evloop::inspect::{LoopEventKind, PollResult};
+use evloop::inspect::{LoopEventKind, PollResult, WaitKind};
 use evloop::time::Instant;
 use evloop::{Builder, Interrupter, Runtime, Schedule, TaskId};
 
@@ -123,6 +123,9 @@ pub struct Session {
     /// Told the interrupter of every new loop (`reset`, `back`, `replay`
     /// make one), so Ctrl-C always reaches the loop that runs.
     on_new_loop: Option<Rc<dyn Fn(Interrupter)>>,
+    /// This session's loop stops at a task's `breakpoint().await`: the
+    /// handler notes the task and interrupts the loop after that poll.
+    _breakpoints: evloop::debug::BreakpointHandler,
 }
 
 impl Session {
@@ -148,6 +151,22 @@ impl Session {
         // Every choice of the ready queue is written down from the start:
         // `schedule` prints it, `save test` replays it.
         rt.scheduler().record(true);
+        // The console program's state is made inside this loop: its
+        // primitives and tasks belong to it.
+        *env.state.borrow_mut() = {
+            let _inside = rt.enter();
+            super::functions::new_state()
+        };
+        let breakpoints = {
+            let env = Rc::downgrade(&env);
+            let interrupter = rt.interrupter();
+            evloop::debug::on_breakpoint(move |task| {
+                if let Some(env) = env.upgrade() {
+                    env.breakpoint_hit.set(Some(task));
+                }
+                interrupter.interrupt();
+            })
+        };
         let rt = Rc::new(rt);
         *env.runtime.borrow_mut() = Rc::downgrade(&rt);
         *env.interrupter.borrow_mut() = Some(rt.interrupter());
@@ -187,9 +206,14 @@ impl Session {
                     env.feed.borrow_mut().push(Feed::Event(e.clone()));
                 }
                 // What the task went on to wait for, as its poll noted.
+                // (The REPL's steps note their own; a future of the
+                // library or of a console's program, what the loop noted.)
                 let wait = match &e.kind {
-                    LoopEventKind::Polled { result, .. } => {
-                        let noted = record::take_note();
+                    LoopEventKind::Polled {
+                        result, waiting_on, ..
+                    } => {
+                        let noted = record::take_note()
+                            .or_else(|| waiting_on.as_ref().and_then(WaitKind::of));
                         noted.filter(|_| *result == PollResult::Pending)
                     }
                     _ => None,
@@ -230,6 +254,7 @@ impl Session {
             seen: Seen::default(),
             source_depth: 0,
             on_new_loop: None,
+            _breakpoints: breakpoints,
         }
     }
 

@@ -6,6 +6,8 @@
 //! how reedline treats styled text, and it keeps every view testable as
 //! plain strings.
 
+use evloop::inspect::Tone;
+
 /// What a span of text is, which decides its colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
@@ -75,34 +77,60 @@ impl Line {
 /// Lines of output.
 pub type Styled = Vec<Line>;
 
-/// How many terminal columns `text` takes: East Asian wide characters (CJK,
-/// Hangul, full-width forms) take two, combining marks none, others one. A
-/// close approximation of `wcwidth` that keeps tables with `日本語` names
-/// aligned.
-pub fn width(text: &str) -> usize {
-    text.chars()
-        .map(|c| match c {
-            '\u{300}'..='\u{36f}'
-            | '\u{1ab0}'..='\u{1aff}'
-            | '\u{1dc0}'..='\u{1dff}'
-            | '\u{20d0}'..='\u{20ff}'
-            | '\u{fe20}'..='\u{fe2f}'
-            | '\u{200b}'..='\u{200f}'
-            | '\u{3099}'..='\u{309a}' => 0,
-            '\u{1100}'..='\u{115f}'
-            | '\u{2e80}'..='\u{303e}'
-            | '\u{3040}'..='\u{a4cf}'
-            | '\u{ac00}'..='\u{d7a3}'
-            | '\u{f900}'..='\u{faff}'
-            | '\u{fe30}'..='\u{fe4f}'
-            | '\u{ff00}'..='\u{ff60}'
-            | '\u{ffe0}'..='\u{ffe6}'
-            | '\u{1f300}'..='\u{1f64f}'
-            | '\u{1f900}'..='\u{1f9ff}'
-            | '\u{20000}'..='\u{3fffd}' => 2,
-            _ => 1,
-        })
-        .sum()
+/// How many terminal columns `text` takes (the library's measure, which
+/// keeps tables with `日本語` names aligned).
+pub use evloop::inspect::text_width as width;
+
+impl From<Tone> for Style {
+    fn from(tone: Tone) -> Style {
+        match tone {
+            Tone::Plain => Style::Plain,
+            Tone::Dim => Style::Dim,
+            Tone::Heading => Style::Heading,
+            Tone::Ready => Style::Ready,
+            Tone::Waiting => Style::Waiting,
+            Tone::Running => Style::Running,
+            Tone::Done => Style::Done,
+            Tone::Cancelled => Style::Cancelled,
+            Tone::Failed => Style::Failed,
+            Tone::Warning => Style::Warning,
+        }
+    }
+}
+
+/// The REPL's canvas: the library's views, written as styled lines (the
+/// only thing the REPL adds to them is colour).
+#[derive(Default)]
+pub struct Canvas {
+    lines: Styled,
+    line: Line,
+}
+
+impl Canvas {
+    /// The lines written (an unfinished last line included).
+    pub fn into_lines(mut self) -> Styled {
+        if !self.line.0.is_empty() {
+            self.lines.push(self.line);
+        }
+        self.lines
+    }
+}
+
+impl evloop::inspect::Canvas for Canvas {
+    fn put(&mut self, tone: Tone, text: &str) {
+        self.line.push(tone.into(), text);
+    }
+
+    fn end_line(&mut self) {
+        self.lines.push(std::mem::take(&mut self.line));
+    }
+}
+
+/// Runs a library view onto a fresh [`Canvas`] and gives its lines.
+pub fn draw(view: impl FnOnce(&mut Canvas)) -> Styled {
+    let mut canvas = Canvas::default();
+    view(&mut canvas);
+    canvas.into_lines()
 }
 
 #[cfg(test)]

@@ -193,10 +193,14 @@ pub fn group(v: &View<'_>, set: &ReplTaskSet) -> Styled {
         ));
     }
     for t in members {
-        let (style, word) = match v.snapshot.task(t.id) {
-            Some(info) => v.state(info),
-            None => super::describe::state_word(evloop::TaskState::Done, t.slot.outcome().as_ref()),
+        let (tone, word) = match v.snapshot.task(t.id) {
+            Some(info) => evloop::inspect::Labels::state(&v.words(), info),
+            None => match t.slot.outcome() {
+                Some(Outcome::Failed(_)) => (evloop::inspect::Tone::Failed, "failed"),
+                _ => evloop::inspect::state_word(evloop::TaskState::Done),
+            },
         };
+        let style = Style::from(tone);
         out.push(Line::plain(format!("  {} {} ", t.id, t.name)).with(style, word.to_string()));
     }
     out

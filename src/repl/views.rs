@@ -2,18 +2,17 @@
 
 use std::cell::Ref;
 use std::collections::{HashMap, VecDeque};
-use std::rc::Rc;
 
 use evloop::TaskId;
-use evloop::inspect::{LoopEvent, LoopEventKind, Snapshot, TaskInfo};
+use evloop::inspect::Snapshot;
+use evloop::inspect::{self as library, Labels};
 
-use super::describe::{Describe, outcome_style, state_word};
-use super::duration::format_measured;
+use super::describe::{Describe, Words, outcome_style};
 use super::env::Env;
 use super::help;
 use super::primitive::{BareFuture, Primitive};
 use super::record::Recorded;
-use super::styled::{Line, Style, Styled};
+use super::styled::{Line, Style, Styled, draw};
 use super::task::ReplTask;
 
 /// What the views read: one snapshot plus the session's memory.
@@ -41,15 +40,12 @@ impl View<'_> {
         }
     }
 
-    /// The REPL task with this id.
-    pub fn repl_task(&self, id: TaskId) -> Option<Rc<ReplTask>> {
-        self.env.tasks.borrow().iter().find(|t| t.id == id).cloned()
-    }
-
-    /// The state word and style of a task.
-    pub fn state(&self, t: &TaskInfo) -> (Style, &'static str) {
-        let outcome = self.repl_task(t.id).and_then(|r| r.slot.outcome());
-        state_word(t.state, outcome.as_ref())
+    /// The words of the library's views, as the REPL says them.
+    pub fn words(&self) -> Words<'_> {
+        Words {
+            describe: self.describe(),
+            env: self.env,
+        }
     }
 }
 
@@ -63,73 +59,14 @@ fn pad(text: &str, width: usize) -> String {
     }
 }
 
-/// `tasks`: one row per task.
+/// `tasks`: one row per task (the library's table, in colour).
 pub fn tasks(v: &View<'_>) -> Styled {
-    let d = v.describe();
     if v.snapshot.tasks.is_empty() {
         return vec![Line::plain("no tasks — spawn one: spawn worker sleep 1s")];
     }
-    let header = [
-        "ID",
-        "NAME",
-        "STATE",
-        "WAITING ON",
-        "POLLS",
-        "WAKES",
-        "BUSY",
-        "AGE",
-    ];
-    let rows: Vec<[(Style, String); 8]> = v
-        .snapshot
-        .tasks
-        .iter()
-        .map(|t| {
-            let (style, word) = v.state(t);
-            [
-                (Style::Dim, t.id.to_string()),
-                (Style::Heading, t.name.clone()),
-                (style, word.to_string()),
-                (
-                    Style::Plain,
-                    t.waiting_on.as_ref().map_or("-".into(), |w| d.wait(w)),
-                ),
-                (Style::Plain, t.polls.to_string()),
-                (Style::Plain, t.wakes.to_string()),
-                (Style::Plain, d.real(t.busy)),
-                (Style::Plain, format_measured(t.age(v.snapshot.now))),
-            ]
-        })
-        .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in &rows {
-        for (i, (_, cell)) in row.iter().enumerate() {
-            widths[i] = widths[i].max(super::styled::width(cell));
-        }
-    }
-    let mut out = Vec::new();
-    let mut head = Line::default();
-    for (i, h) in header.iter().enumerate() {
-        head.push(Style::Heading, pad(h, widths[i]));
-    }
-    out.push(trim(head));
-    for row in rows {
-        let mut line = Line::default();
-        for (i, (style, cell)) in row.into_iter().enumerate() {
-            line.push(style, pad(&cell, widths[i]));
-        }
-        out.push(trim(line));
-    }
+    let mut out = draw(|out| library::tasks_table(&v.snapshot, &v.words(), out));
     out.extend(super::task_set::groups(v));
     out
-}
-
-/// Drops the trailing padding of a line.
-fn trim(mut line: Line) -> Line {
-    if let Some((_, last)) = line.0.last_mut() {
-        let t = last.trim_end().to_string();
-        *last = t;
-    }
-    line
 }
 
 /// `show NAME`: one task in full, with its history (`task` is the
@@ -144,11 +81,12 @@ pub fn show(v: &View<'_>, id: TaskId, task: Option<&ReplTask>) -> Styled {
         )));
         return out;
     };
-    let (style, word) = v.state(info);
+    let words = v.words();
+    let (tone, word) = words.state(info);
     out.push(
         Line::new(Style::Heading, format!("{} ({})", info.name, info.id))
             .with(Style::Plain, " — ")
-            .with(style, word),
+            .with(tone.into(), word),
     );
     if let Some(w) = &info.waiting_on {
         out.push(Line::plain(format!("  waiting on  {}", d.wait(w))));
@@ -175,7 +113,7 @@ pub fn show(v: &View<'_>, id: TaskId, task: Option<&ReplTask>) -> Styled {
         "  polls {}, wakes {}, busy {}",
         info.polls,
         info.wakes,
-        d.real(info.busy)
+        Labels::real(&d, info.busy).unwrap_or("-".into())
     )));
     out.push(Line::plain(format!(
         "  spawned at {}{}",
@@ -185,12 +123,7 @@ pub fn show(v: &View<'_>, id: TaskId, task: Option<&ReplTask>) -> Styled {
     )));
     out.push(Line::new(Style::Heading, "  history:"));
     let mut any = false;
-    for e in v
-        .events
-        .iter()
-        .map(|r| &r.event)
-        .filter(|e| involves(e, id))
-    {
+    for e in v.events.iter().map(|r| &r.event).filter(|e| e.involves(id)) {
         any = true;
         let mut line = Line::plain("    ");
         line.0.extend(d.event(e).0);
@@ -252,95 +185,12 @@ pub fn show_future(future: &BareFuture) -> Styled {
     ]
 }
 
-/// Whether an event is about `task` (as the subject, or a timer it set).
-pub fn involves(e: &LoopEvent, task: TaskId) -> bool {
-    match &e.kind {
-        LoopEventKind::Spawned { task: t, .. }
-        | LoopEventKind::Woken { task: t, .. }
-        | LoopEventKind::Polled { task: t, .. }
-        | LoopEventKind::Completed { task: t }
-        | LoopEventKind::Cancelled { task: t }
-        | LoopEventKind::Failed { task: t, .. }
-        | LoopEventKind::Panicked { task: t, .. } => *t == task,
-        LoopEventKind::TimerFired { owner, .. } => *owner == Some(task),
-        LoopEventKind::ClockAdvanced { .. } => false,
-        LoopEventKind::Diagnostic(diag) => diag.to_string().contains(&format!("({task})")),
-    }
-}
-
-/// `queue`: what the loop holds, in the order it will serve it.
+/// `queue`: what the loop holds, in the order it will serve it (the
+/// library's view, with the session's bare futures before the waiting
+/// tasks).
 pub fn queue(v: &View<'_>) -> Styled {
-    let d = v.describe();
-    let s = &v.snapshot;
-    let mut out = vec![Line::new(
-        Style::Heading,
-        format!("clock {} ({})", s.now, clock_word(s)),
-    )];
-    let mut ready = Line::new(Style::Heading, "ready queue: ");
-    if s.ready.is_empty() {
-        ready.push(Style::Dim, "empty");
-    } else {
-        let names: Vec<String> = s.ready.iter().map(|t| d.task(*t)).collect();
-        ready.push(Style::Ready, names.join(" → "));
-        ready.push(Style::Dim, "  (polled in this order under fifo)");
-    }
-    out.push(ready);
-    out.push(Line::new(Style::Heading, "timers:"));
-    if s.timers.is_empty() {
-        out.push(Line::new(Style::Dim, "  none"));
-    }
-    for t in &s.timers {
-        let owner = t.owner.map_or("(no task)".to_string(), |o| d.task(o));
-        let left = t.deadline - s.now;
-        out.push(Line::plain(format!(
-            "  @{}  {owner}  (in {})",
-            t.deadline,
-            format_measured(left)
-        )));
-    }
-    if s.io.is_empty() {
-        out.push(Line::new(Style::Heading, "I/O: ").with(Style::Dim, "no registrations"));
-    } else {
-        out.push(Line::new(Style::Heading, "I/O:"));
-    }
-    for io in &s.io {
-        let names = |ts: &[(evloop::TaskId, String)]| {
-            ts.iter()
-                .map(|(_, n)| n.clone())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let mut text = format!("  fd {}", io.fd);
-        if !io.readers.is_empty() {
-            text.push_str(&format!("; readable wanted by {}", names(&io.readers)));
-        }
-        if !io.writers.is_empty() {
-            text.push_str(&format!("; writable wanted by {}", names(&io.writers)));
-        }
-        out.push(Line::new(Style::Waiting, text));
-    }
-    if s.primitives.is_empty() {
-        out.push(Line::new(Style::Heading, "primitives: ").with(Style::Dim, "none"));
-    } else {
-        out.push(Line::new(Style::Heading, "primitives:"));
-    }
-    for p in &s.primitives {
-        let mut line = Line::plain(format!("  {} {}: ", p.kind, p.name));
-        line.push(Style::Plain, p.state.clone());
-        let list = |ids: &[evloop::TaskId]| {
-            ids.iter()
-                .map(|t| d.task(*t))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        if !p.holders.is_empty() {
-            line.push(Style::Ready, format!("; held by {}", list(&p.holders)));
-        }
-        if !p.waiters.is_empty() {
-            line.push(Style::Waiting, format!("; waiting: {}", list(&p.waiters)));
-        }
-        out.push(line);
-    }
+    let words = v.words();
+    let mut out = draw(|out| library::queue(&v.snapshot, &words, out));
     let futures: Vec<String> = v
         .env
         .primitives
@@ -355,29 +205,8 @@ pub fn queue(v: &View<'_>) -> Styled {
         out.push(Line::new(Style::Heading, "futures:"));
         out.extend(futures.into_iter().map(Line::plain));
     }
-    let parked: Vec<&TaskInfo> = s
-        .tasks
-        .iter()
-        .filter(|t| t.state == evloop::TaskState::Waiting)
-        .collect();
-    if !parked.is_empty() {
-        out.push(Line::new(Style::Heading, "waiting tasks:"));
-        for t in parked {
-            let on = t.waiting_on.as_ref().map_or("-".into(), |w| d.wait(w));
-            out.push(Line::new(
-                Style::Waiting,
-                format!("  {} waits on {on}", t.name),
-            ));
-        }
-    }
+    out.extend(draw(|out| library::waiting_tasks(&v.snapshot, &words, out)));
     out
-}
-
-fn clock_word(s: &Snapshot) -> &'static str {
-    match s.clock {
-        evloop::time::ClockKind::Real => "real",
-        evloop::time::ClockKind::Virtual => "virtual",
-    }
 }
 
 /// `help` and `help TOPIC`.
@@ -404,6 +233,20 @@ pub fn help(topic: Option<&'static str>) -> Styled {
                         .with(Style::Plain, s.summary),
                 );
             }
+            let functions = super::functions::installed();
+            if let Some(functions) = functions.filter(|f| !f.functions.is_empty()) {
+                out.push(Line::new(
+                    Style::Heading,
+                    "your program's functions (steps too: spawn f1 FUNCTION ARG…):",
+                ));
+                for f in &functions.functions {
+                    out.push(
+                        Line::plain("  ")
+                            .with(Style::Command, pad(&f.usage, 22))
+                            .with(Style::Plain, f.summary.clone()),
+                    );
+                }
+            }
             out.push(Line::new(
                 Style::Dim,
                 "help NAME shows one command or step with an example; docs/repl.md is a guided tour",
@@ -419,6 +262,20 @@ pub fn help(topic: Option<&'static str>) -> Styled {
                     out.push(Line::plain(format!("  also: {}", c.aliases.join(", "))));
                 }
                 out.push(Line::new(Style::Dim, "  e.g. ").with(Style::Plain, c.example));
+            }
+            if let Some(f) = super::functions::find(name) {
+                out.push(Line::new(
+                    Style::Command,
+                    format!(
+                        "  {}   (your program's function, a task body step)",
+                        f.usage
+                    ),
+                ));
+                out.push(Line::plain(format!("  {}", f.summary)));
+                out.push(
+                    Line::new(Style::Dim, "  e.g. ")
+                        .with(Style::Plain, format!("spawn t {}", f.usage)),
+                );
             }
             if let Some(s) = help::find_step(name) {
                 out.push(Line::new(

@@ -50,6 +50,19 @@ pub(crate) fn note(wait: WaitOn) {
     }
 }
 
+/// Runs `poll` keeping the note the poll in progress already left: a
+/// timeout's own timer is a second wait, and what the task is in line for
+/// is the future inside it (a semaphore, a socket), which noted first.
+pub(crate) fn keeping_note<R>(poll: impl FnOnce() -> R) -> R {
+    if !POLLING.with(|p| p.noted.get()) {
+        return poll();
+    }
+    let kept = NOTED.try_with(Cell::take).ok().flatten();
+    let out = poll();
+    let _ = NOTED.try_with(|n| n.set(kept));
+    out
+}
+
 /// Runs `poll` as a gather polling its inputs: a task handle polled there
 /// counts its task's failure as retrieved, whatever the gather then does
 /// with it (asyncio's gather marks the exception of a child that fails after

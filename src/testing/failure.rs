@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::env::{SCHEDULE_VAR, SEED_VAR};
+use super::trace::TraceFiles;
 use crate::debug::Diagnostic;
 use crate::executor::{Divergence, Policy, RunError, Schedule, StallReport};
 
@@ -76,6 +77,10 @@ pub struct Failure {
     pub schedule: Schedule,
     /// What went wrong.
     pub kind: FailureKind,
+    /// Where the failing run's timeline and Chrome trace were written, or
+    /// why they could not be (`None` when tracing is off, or for a setup
+    /// failure).
+    pub trace: Option<Result<TraceFiles, String>>,
 }
 
 impl Failure {
@@ -88,6 +93,7 @@ impl Failure {
             pct_steps: 0,
             schedule: Schedule::default(),
             kind: FailureKind::Setup(message),
+            trace: None,
         }
     }
 
@@ -122,7 +128,17 @@ impl fmt::Display for Failure {
             f,
             "{SCHEDULE_VAR}=\"{}\" cargo test <this test>",
             self.schedule
-        )
+        )?;
+        match &self.trace {
+            Some(Ok(files)) => write!(
+                f,
+                "\n  trace:    {} (timeline)\n            {} (Chrome trace: open it in ui.perfetto.dev)",
+                files.timeline.display(),
+                files.chrome_trace.display()
+            ),
+            Some(Err(why)) => write!(f, "\n  trace:    not written: {why}"),
+            None => Ok(()),
+        }
     }
 }
 

@@ -22,11 +22,13 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::env::{FromEnv, from_env};
 use super::failure::{Failure, FailureKind};
 use super::outcome::TestOutcome;
+use super::trace::{self, TRACE_EVENTS};
 use super::trial::{Trial, TrialConfig, trial};
 use crate::debug::Diagnostic;
 use crate::executor::{Policy, Schedule};
@@ -84,6 +86,9 @@ pub struct Harness {
     depth: u32,
     config: TrialConfig,
     use_env: bool,
+    /// Write a failing run's trace (see [`trace_dir`](Harness::trace_dir)).
+    traces: bool,
+    trace_dir: Option<PathBuf>,
 }
 
 impl Default for Harness {
@@ -106,8 +111,11 @@ impl Harness {
                 slow_poll: crate::debug::DEFAULT_SLOW_POLL,
                 poll_budget: 1_000_000,
                 pct_steps: crate::executor::DEFAULT_PCT_STEPS,
+                record_events: 0,
             },
             use_env: true,
+            traces: true,
+            trace_dir: None,
         }
     }
 
@@ -166,6 +174,39 @@ impl Harness {
         self
     }
 
+    /// Where a failing run's timeline and Chrome trace are written
+    /// (instead of `$EVLOOP_TRACE_DIR`, or `evloop-traces/` in the target
+    /// directory); see [`TraceFiles`](super::TraceFiles).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("evloop-doc-{}", std::process::id()));
+    /// let failure = evloop::testing::Harness::new()
+    ///     .trace_dir(&dir)
+    ///     .try_explore(|| async {
+    ///         evloop::sleep(std::time::Duration::from_millis(60)).await;
+    ///         Err::<(), _>("red")
+    ///     })
+    ///     .unwrap_err();
+    /// let files = failure.trace.clone().unwrap().unwrap();
+    /// let timeline = std::fs::read_to_string(&files.timeline).unwrap();
+    /// assert!(timeline.contains(&format!("main |#{}D|", ".".repeat(58))), "{timeline}");
+    /// assert!(failure.to_string().contains(&files.timeline.display().to_string()));
+    /// std::fs::remove_dir_all(dir).unwrap();
+    /// ```
+    pub fn trace_dir(mut self, dir: impl Into<PathBuf>) -> Harness {
+        self.trace_dir = Some(dir.into());
+        self
+    }
+
+    /// Whether a failure writes its run's trace (on by default; it costs
+    /// one more run of the body, only when a run fails).
+    pub fn traces(mut self, on: bool) -> Harness {
+        self.traces = on;
+        self
+    }
+
     /// The policy of run `run` (0-based) of an exploration.
     pub fn policy_of_run(&self, run: usize) -> Policy {
         match run {
@@ -199,7 +240,27 @@ impl Harness {
             pct_steps: self.config.pct_steps,
             schedule: t.schedule,
             kind,
+            trace: None,
         }
+    }
+
+    /// The failure, with its run's trace written: the run is replayed from
+    /// its schedule with the event log on (see `trace.rs`).
+    fn traced<B, Fut>(&self, mut failure: Failure, body: &B) -> Failure
+    where
+        B: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: TestOutcome,
+    {
+        if !self.traces {
+            return failure;
+        }
+        let mut config = self.config.clone();
+        config.record_events = TRACE_EVENTS;
+        let again = trial(&config, Policy::Fifo, Some(&failure.schedule), body);
+        let dir = trace::trace_dir(self.trace_dir.as_deref());
+        failure.trace = Some(trace::write(&again.events, config.clock, &dir));
+        failure
     }
 
     /// Runs the body under the exploration's policies, stopping at the
@@ -286,7 +347,8 @@ impl Harness {
                 }
                 Err(ref kind) => {
                     let kind = kind.clone();
-                    return Err(me.failure(run, policy, t, kind));
+                    let failure = me.failure(run, policy, t, kind);
+                    return Err(me.traced(failure, &body));
                 }
             }
         }
@@ -340,7 +402,7 @@ impl Harness {
         };
         let mut failure = self.failure(0, Policy::Fifo, t, kind);
         failure.runs = 1;
-        Err(failure)
+        Err(self.traced(failure, &body))
     }
 }
 

@@ -18,6 +18,8 @@
 //!          schedule: 0100*3 12
 //!          replay:   EVLOOP_SEED=5 cargo test <this test>, or
 //!                    EVLOOP_SCHEDULE="0100*3 12" cargo test <this test>
+//!          trace:    target/debug/evloop-traces/bank__overdraft.timeline.txt (timeline)
+//!                    target/debug/evloop-traces/bank__overdraft.trace.json (Chrome trace…)
 //!
 //!   testing::replay(schedule, body) that exact interleaving, again
 //! ```
@@ -35,13 +37,15 @@
 //! through all of it with a zoo of classic bugs.
 //!
 //! Files: `harness` (the explorer), `trial` (one run, classified),
-//! `failure` (the report), `env` (`EVLOOP_SEED`, `EVLOOP_SCHEDULE`),
+//! `failure` (the report), `trace` (the failing run's timeline and Chrome
+//! trace, in files), `env` (`EVLOOP_SEED`, `EVLOOP_SCHEDULE`),
 //! `outcome` (what a test body may return).
 
 mod env;
 mod failure;
 mod harness;
 mod outcome;
+mod trace;
 mod trial;
 
 use std::future::Future;
@@ -52,6 +56,7 @@ pub use harness::{Explored, Harness, explore, replay};
 pub use outcome::TestOutcome;
 #[doc(hidden)]
 pub use outcome::typed;
+pub use trace::{TRACE_DIR_VAR, TraceFiles};
 
 /// Runs `future` to completion on a fresh virtual-clock loop and returns its
 /// output: the one-call way to test timing.

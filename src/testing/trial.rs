@@ -15,6 +15,7 @@ use super::failure::FailureKind;
 use super::outcome::TestOutcome;
 use crate::debug::Diagnostic;
 use crate::executor::{Divergence, Policy, RunErrorKind, Runtime, Schedule};
+use crate::inspect::LoopEvent;
 use crate::task::panic_message;
 use crate::time::ClockKind;
 
@@ -26,6 +27,9 @@ pub(crate) struct TrialConfig {
     pub(crate) slow_poll: Duration,
     pub(crate) poll_budget: u64,
     pub(crate) pct_steps: u32,
+    /// Keep the event log (the most events kept; 0: none), for the trace
+    /// of a failing run.
+    pub(crate) record_events: usize,
 }
 
 /// What a trial did.
@@ -35,6 +39,8 @@ pub(crate) struct Trial {
     pub(crate) result: Result<(), FailureKind>,
     /// Debug-mode findings that did not fail the trial.
     pub(crate) warnings: Vec<Diagnostic>,
+    /// The event log, when the config asked for one.
+    pub(crate) events: Vec<LoopEvent>,
 }
 
 pub(crate) fn trial<B, Fut>(
@@ -64,10 +70,14 @@ where
     }
     let rt = builder.build();
     rt.set_poll_budget(config.poll_budget);
+    if config.record_events > 0 {
+        rt.events().record(config.record_events);
+    }
 
     let ran = catch_unwind(AssertUnwindSafe(|| rt.try_block_on(body())));
     let schedule = rt.scheduler().recorded();
     let divergence = rt.scheduler().divergence();
+    let events = rt.events().take();
     drop(rt); // reports leaked tasks and unretrieved failures to the sink
     let found = found.take();
 
@@ -102,5 +112,6 @@ where
         divergence,
         result,
         warnings,
+        events,
     }
 }

@@ -112,7 +112,10 @@ impl<F: Future> Future for Timeout<F> {
         if let Poll::Ready(out) = this.future.as_mut().poll(cx) {
             return Poll::Ready(Ok(out));
         }
-        match Pin::new(&mut this.sleep).poll(cx) {
+        // What the task waits on is the future inside (a semaphore, a
+        // socket): the deadline's own note does not replace it.
+        let sleep = &mut this.sleep;
+        match crate::task::current::keeping_note(|| Pin::new(sleep).poll(cx)) {
             Poll::Ready(()) => Poll::Ready(Err(Elapsed {
                 deadline: this.sleep.deadline(),
             })),

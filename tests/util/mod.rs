@@ -139,3 +139,35 @@ where
     assert!(explored.distinct_schedules > 1, "{explored:?}");
     explored
 }
+
+/// Runs `program` in script mode in `dir`, the script piped to its stdin;
+/// its output and exit status. It must write nothing to stderr.
+pub fn run_script(program: &std::path::Path, script: &str, dir: &std::path::Path) -> (String, i32) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(program)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{} runs: {e}", program.display()));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.is_empty(),
+        "{} wrote to stderr:\n{stderr}",
+        program.display()
+    );
+    (
+        String::from_utf8(out.stdout).expect("UTF-8 output"),
+        out.status.code().unwrap_or(-1),
+    )
+}

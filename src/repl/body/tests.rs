@@ -61,6 +61,7 @@ fn every_step_form() {
             Forever(vec![Get(s("jobs")), Yield]),
         ),
         ("lose-waker", LoseWaker),
+        ("breakpoint", Breakpoint),
     ];
     for (input, expected) in cases {
         assert_eq!(one(input), expected, "{input}");

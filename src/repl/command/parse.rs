@@ -156,6 +156,9 @@ fn help_topic(token: &Token<'_>, help: &CommandHelp) -> Result<&'static str, Par
             help.usage_hint(),
         ));
     };
+    if let Some(f) = crate::repl::functions::find(word) {
+        return Ok(f.name);
+    }
     help::find_topic(word).ok_or_else(|| {
         let hint = match nearest(word, help::command_words().chain(help::step_names())) {
             Some(near) => format!("did you mean {near:?}?"),

@@ -11,9 +11,10 @@ use evloop::{RunError, RunErrorKind, RunReport, StepReport, Stop};
 
 use super::{Action, Failure, Session};
 use crate::repl::command::{ClockMode, Policy};
-use crate::repl::describe::{Describe, outcome_style, poll_result};
-use crate::repl::duration::{format_duration, format_measured};
-use crate::repl::styled::{Line, Style, Styled};
+use crate::repl::describe::{Describe, Words};
+use crate::repl::duration::format_duration;
+use crate::repl::styled::{Line, Style, Styled, draw};
+use evloop::inspect::Labels;
 
 impl Session {
     /// `step [N]`: polls up to `count` ready tasks, one line per poll.
@@ -53,6 +54,11 @@ impl Session {
                     let line = self.step_line(&report);
                     self.flush();
                     self.show_step(line);
+                    if let Some(task) = self.env.breakpoint_hit.take() {
+                        self.rt.take_interrupt();
+                        lines.extend(self.breakpoint_lines(task));
+                        break;
+                    }
                 }
                 None if self.jump_to_next_timer() => {}
                 None => {
@@ -248,47 +254,47 @@ impl Session {
         ))]))
     }
 
-    /// One poll, as `step` shows it.
+    /// One poll, as `step` shows it: the library's step line, in colour.
     fn step_line(&self, r: &StepReport) -> Line {
         let names = self.names.borrow();
-        let d = Describe {
-            names: &names,
-            deterministic: self.options.deterministic,
+        let words = Words {
+            describe: Describe {
+                names: &names,
+                deterministic: self.options.deterministic,
+            },
+            env: &self.env,
         };
-        let mut line = Line::new(Style::Dim, format!("[{}] ", r.at));
-        line.push(Style::Heading, format!("poll {}", d.task(r.task)));
-        line.push(Style::Dim, format!(" ({})", d.cause(&r.cause)));
-        line.push(Style::Plain, " → ");
-        let result = poll_result(&r.result);
-        match &r.result {
-            evloop::inspect::PollResult::Pending => {
-                line.push(Style::Waiting, result);
-            }
-            evloop::inspect::PollResult::Ready => {
-                let outcome = self
-                    .env
-                    .task(&d.task(r.task))
-                    .and_then(|t| t.slot.outcome());
-                match outcome {
-                    Some(o) => line.push(outcome_style(&o), format!("Ready: {o}")),
-                    None => line.push(Style::Done, result),
-                };
-            }
-            evloop::inspect::PollResult::Panicked(_) => {
-                line.push(Style::Failed, result);
-            }
-        }
-        if let Some(w) = &r.waiting_on {
-            line.push(Style::Plain, format!(", waits on {}", d.wait(w)));
-        }
-        if !r.woke.is_empty() {
-            let woke: Vec<String> = r.woke.iter().map(|t| d.task(*t)).collect();
-            line.push(Style::Ready, format!("; woke {}", woke.join(", ")));
-        }
-        if !self.options.deterministic {
-            line.push(Style::Dim, format!(" (took {})", format_measured(r.took)));
-        }
-        line
+        draw(|out| evloop::inspect::step_line(r, &words, out))
+            .pop()
+            .unwrap_or_default()
+    }
+
+    /// A task reached `breakpoint().await`: the loop stopped after its
+    /// poll; here is the task, as `show` has it.
+    fn breakpoint_lines(&self, task: evloop::TaskId) -> Styled {
+        let repl_task = self
+            .env
+            .tasks
+            .borrow()
+            .iter()
+            .find(|t| t.id == task)
+            .cloned();
+        let name = repl_task
+            .as_ref()
+            .map_or_else(|| task.to_string(), |t| t.name.clone());
+        let mut lines = vec![Line::new(
+            Style::Warning,
+            format!(
+                "  breakpoint: {name} stopped in breakpoint().await, and is ready again — \
+                 step polls on from here, run goes on"
+            ),
+        )];
+        lines.extend(crate::repl::views::show(
+            &self.view(),
+            task,
+            repl_task.as_deref(),
+        ));
+        lines
     }
 
     /// What a `run`, `run DUR` or `advance` did; `span` when it ran for a
@@ -353,6 +359,10 @@ impl Session {
                     self.options.budget
                 ),
             )],
+            RunErrorKind::Interrupted if self.env.breakpoint_hit.get().is_some() => {
+                let task = self.env.breakpoint_hit.take().expect("checked");
+                self.breakpoint_lines(task)
+            }
             RunErrorKind::Interrupted if self.env.out_of_time.get() => vec![Line::new(
                 Style::Warning,
                 format!(

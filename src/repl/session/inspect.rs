@@ -57,6 +57,10 @@ impl Session {
                         lines.extend(primitive::value_line(&p));
                         Ok(Action::Show(lines))
                     }
+                    // A primitive of the console's program, on this loop.
+                    None if self.rt.snapshot().primitive_named(name).is_some() => {
+                        Ok(Action::Show(views::show_primitive(&self.view(), name)))
+                    }
                     None => Err(no_task),
                 };
             }
@@ -75,7 +79,7 @@ impl Session {
 
     /// `timeline`.
     pub(super) fn show_timeline(&self) -> Result<Action, Failure> {
-        Ok(Action::Show(timeline::draw(&self.view())))
+        Ok(Action::Show(timeline::draw_timeline(&self.view())))
     }
 
     /// `trace on|off`.
@@ -114,7 +118,7 @@ impl Session {
     }
 
     /// What the views read: a snapshot of the loop and the session's memory.
-    fn view(&self) -> View<'_> {
+    pub(super) fn view(&self) -> View<'_> {
         View {
             snapshot: self.rt.snapshot(),
             env: &self.env,
