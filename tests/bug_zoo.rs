@@ -1,6 +1,10 @@
 //! The bug zoo: classic async bugs that FIFO scheduling hides and schedule
 //! exploration finds, each next to its fix.
 //!
+//! State shared between tasks lives in `testing::Shared` cells (a
+//! `Rc<RefCell<_>>` the explorer can see), so exhaustive exploration with
+//! reduction finds every bug too: see `exhaustive_search_finds_every_bug`.
+//!
 //! For every bug (see `util::find_and_replay`): FIFO passes the buggy
 //! program; exploration finds the failure within its budget of runs; the
 //! printed schedule (and seed, for seeded policies) replays exactly that
@@ -8,13 +12,11 @@
 //! docs/testing.md tells each story.
 mod util;
 
-use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
-use std::rc::Rc;
 use std::task::{Poll, Waker};
 
 use evloop::sync::{Condition, Event, Lock, Queue};
-use evloop::testing::{FailureKind, Harness};
+use evloop::testing::{FailureKind, Harness, SearchEnd, Shared};
 use evloop::{Policy, select, yield_now};
 use util::{find_and_replay, passes};
 
@@ -26,7 +28,7 @@ fn harness() -> Harness {
 
 /// Withdraws 80 if the balance allows. `audit` stands for any await (a
 /// database call, a log write) between the check and the act.
-async fn withdraw(balance: Rc<Cell<i32>>, audit_first: bool) {
+async fn withdraw(balance: Shared<i32>, audit_first: bool) {
     if audit_first {
         yield_now().await;
     }
@@ -37,7 +39,7 @@ async fn withdraw(balance: Rc<Cell<i32>>, audit_first: bool) {
 }
 
 async fn lost_update() {
-    let balance = Rc::new(Cell::new(100));
+    let balance = Shared::new(100);
     let a = evloop::spawn_named("a", withdraw(balance.clone(), true));
     let b = evloop::spawn_named("b", withdraw_now(balance.clone()));
     a.await.unwrap();
@@ -46,7 +48,7 @@ async fn lost_update() {
 }
 
 /// Checks and acts in one poll: no await in between.
-async fn withdraw_now(balance: Rc<Cell<i32>>) {
+async fn withdraw_now(balance: Shared<i32>) {
     if balance.get() >= 80 {
         balance.set(balance.get() - 80);
     }
@@ -135,9 +137,9 @@ fn lock_order_deadlock_is_reported_with_holders() {
 /// the notifier wakes whatever waker is there.
 #[derive(Clone, Default)]
 struct Signal {
-    slot: Rc<RefCell<Option<Waker>>>,
+    slot: Shared<Option<Waker>>,
     /// The fix: remember that the signal was sent.
-    sent: Rc<Cell<bool>>,
+    sent: Shared<bool>,
 }
 
 impl Signal {
@@ -147,7 +149,7 @@ impl Signal {
             if (fixed && self.sent.get()) || parked {
                 return Poll::Ready(());
             }
-            *self.slot.borrow_mut() = Some(cx.waker().clone());
+            self.slot.set(Some(cx.waker().clone()));
             parked = true;
             Poll::Pending
         })
@@ -156,7 +158,7 @@ impl Signal {
 
     fn notify(&self) {
         self.sent.set(true);
-        if let Some(w) = self.slot.borrow_mut().take() {
+        if let Some(w) = self.slot.take() {
             w.wake();
         }
         // Bug: with nobody registered yet, the notification just vanishes.
@@ -198,13 +200,13 @@ async fn shutdown_loses_item(fixed: bool) {
     for job in 1..=2 {
         queue.try_put(job).unwrap();
     }
-    let done = Rc::new(RefCell::new(Vec::new()));
+    let done = Shared::new(Vec::new());
     let (q, d) = (queue.clone(), done.clone());
     let worker = evloop::spawn_named("worker", async move {
         loop {
             let job = q.get().await.unwrap();
             yield_now().await; // processing
-            d.borrow_mut().push(job);
+            d.with(|d| d.push(job));
             q.task_done().unwrap();
         }
     });
@@ -221,7 +223,7 @@ async fn shutdown_loses_item(fixed: bool) {
         worker.cancel();
     });
     stopper.await.unwrap();
-    assert_eq!(*done.borrow(), [1, 2], "not every job was processed");
+    assert_eq!(done.get(), [1, 2], "not every job was processed");
 }
 
 #[test]
@@ -237,7 +239,7 @@ fn cancelling_a_consumer_mid_item_loses_it() {
 // ----- 5. starvation: a task that never really yields ------------------------
 
 async fn spin_wait(fixed: bool) {
-    let ready = Rc::new(Cell::new(false));
+    let ready = Shared::new(false);
     let event = evloop::sync::Event::named("ready");
     let (r, e) = (ready.clone(), event.clone());
     let setter = evloop::spawn_named("setter", async move {
@@ -403,4 +405,80 @@ fn a_select_that_drops_a_half_read_message_loses_its_header() {
         "{failure}"
     );
     passes(&harness(), || message_reader(true));
+}
+
+// ----- every exhibit under exhaustive exploration ------------------------------
+
+/// The zoo, buggy and fixed, by name.
+type Exhibit = fn(bool) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
+
+fn exhibits() -> Vec<(&'static str, Exhibit)> {
+    vec![
+        ("lost update", |fixed| {
+            if fixed {
+                Box::pin(lost_update_fixed())
+            } else {
+                Box::pin(lost_update())
+            }
+        }),
+        ("lock order", |fixed| Box::pin(lock_order(fixed))),
+        ("missed notification", |fixed| {
+            Box::pin(missed_notification(fixed))
+        }),
+        ("job lost on cancellation", |fixed| {
+            Box::pin(shutdown_loses_item(fixed))
+        }),
+        ("starvation", |fixed| Box::pin(spin_wait(fixed))),
+        ("condition", |fixed| {
+            Box::pin(condition_missed_notify(fixed))
+        }),
+        ("select", |fixed| Box::pin(message_reader(fixed))),
+    ]
+}
+
+/// Every bug, found by exhaustive search with its simplest schedule (the
+/// replay line, which replays it), and every fix proved: the whole space
+/// of schedules exhausted, with and without reduction. The numbers are the
+/// table in docs/testing.md.
+#[test]
+fn exhaustive_search_finds_every_bug() {
+    let expected = [
+        // (minimal schedule, fixed: schedules with reduction, without)
+        ("001", 4, 9),
+        ("0*31", 4, 18),
+        ("011", 2, 6),
+        ("0*511", 4, 4),
+        ("0*31*(7pp)", 2, 3),
+        ("0*31", 2, 6),
+        ("0*51", 1_294, 20_076),
+    ];
+    for ((name, program), (minimal, reduced, full)) in exhibits().into_iter().zip(expected) {
+        let all = Harness::new()
+            .exhaustive(true)
+            .use_env(false)
+            .poll_budget(10_000);
+        let failure = all
+            .try_explore(|| program(false))
+            .expect_err("exhaustive search finds the bug");
+        eprintln!("{name}: {failure}");
+        assert!(failure.exhaustive);
+        assert_eq!(failure.schedule.to_string(), minimal, "{name}");
+        let again = all
+            .try_replay(&failure.schedule, || program(false))
+            .expect_err("the minimal schedule replays the bug");
+        assert_eq!(again.kind, failure.kind, "{name}");
+
+        for (reduction, count) in [(true, reduced), (false, full)] {
+            let coverage = all
+                .clone()
+                .reduction(reduction)
+                .try_explore(|| program(true))
+                .unwrap_or_else(|f| panic!("{name} (fixed) fails: {f}"))
+                .coverage
+                .unwrap();
+            eprintln!("  fixed, reduction {reduction}: {coverage}");
+            assert_eq!(coverage.end, SearchEnd::Exhausted, "{name}");
+            assert_eq!(coverage.schedules, count, "{name}, reduction {reduction}");
+        }
+    }
 }

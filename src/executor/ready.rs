@@ -21,6 +21,7 @@ use std::fmt;
 
 use super::policy::{Chooser, Policy};
 use super::schedule::Schedule;
+use super::trace::Trace;
 use crate::task::TaskKey;
 
 /// A schedule being followed.
@@ -62,6 +63,8 @@ pub(crate) struct ReadyQueue {
     script: Option<Script>,
     divergence: Option<Divergence>,
     recording: Option<Schedule>,
+    /// Every choice with its alternatives and footprints, while exploring.
+    trace: Option<Box<Trace>>,
 }
 
 impl ReadyQueue {
@@ -73,6 +76,7 @@ impl ReadyQueue {
             script: None,
             divergence: None,
             recording: None,
+            trace: None,
         }
     }
 
@@ -123,6 +127,9 @@ impl ReadyQueue {
         }
         if let Some(schedule) = &mut self.recording {
             schedule.push(i as u32);
+            if let Some(trace) = &mut self.trace {
+                trace.pop(&self.queue, i);
+            }
         }
         // The ends are the common cases (FIFO, LIFO): take them directly,
         // `remove` only for a pick from the middle.
@@ -175,6 +182,9 @@ impl ReadyQueue {
         let i = scripted.unwrap_or_else(|| self.chooser.choose_branch(n));
         if let Some(schedule) = &mut self.recording {
             schedule.push(i as u32);
+            if let Some(trace) = &mut self.trace {
+                trace.branch(n, i);
+            }
         }
         i
     }
@@ -202,6 +212,25 @@ impl ReadyQueue {
         self.recording = on.then(Schedule::default);
     }
 
+    /// Starts (afresh) or stops writing down a [`Trace`] (which needs
+    /// recording on: it rides on the recording's branch in `pop`).
+    pub(crate) fn trace(&mut self, on: bool) {
+        self.trace = None; // a finished trace stops its recording first
+        if on {
+            self.trace = Some(Trace::start());
+            if self.recording.is_none() {
+                self.record(true);
+            }
+        }
+    }
+
+    /// The trace so far, its last poll's footprint finished.
+    pub(crate) fn take_trace(&mut self) -> Option<Box<Trace>> {
+        let mut trace = self.trace.take()?;
+        trace.close(&self.queue);
+        Some(trace)
+    }
+
     pub(crate) fn recorded(&self) -> Schedule {
         self.recording.clone().unwrap_or_default()
     }
@@ -217,6 +246,9 @@ impl ReadyQueue {
     pub(crate) fn clear(&mut self) {
         self.queue.clear();
         self.taken_in = 0;
+        if let Some(trace) = &mut self.trace {
+            trace.cleared();
+        }
     }
 }
 

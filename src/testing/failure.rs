@@ -72,8 +72,15 @@ pub struct Failure {
     pub seed: Option<u64>,
     /// PCT's k in that run.
     pub pct_steps: u32,
-    /// The choices the run made, up to the failure.
+    /// The simplest schedule that fails this way: the choices up to the
+    /// last one that is not FIFO's (a replay lets FIFO finish), shrunk to
+    /// the fewest deviations from FIFO, then the shortest.
     pub schedule: Schedule,
+    /// The schedule as first found, when shrinking made it simpler.
+    pub original: Option<Schedule>,
+    /// Found by an exhaustive search (`run` is then the schedule's number
+    /// in the search, and `runs` how many were run).
+    pub exhaustive: bool,
     /// What went wrong.
     pub kind: FailureKind,
 }
@@ -87,6 +94,8 @@ impl Failure {
             seed: None,
             pct_steps: 0,
             schedule: Schedule::default(),
+            original: None,
+            exhaustive: false,
             kind: FailureKind::Setup(message),
         }
     }
@@ -102,18 +111,34 @@ impl fmt::Display for Failure {
         if let FailureKind::Setup(m) = &self.kind {
             return write!(f, "evloop test harness: {m}");
         }
-        write!(
-            f,
-            "evloop: run {} of {} failed under policy {}",
-            self.run + 1,
-            self.runs,
-            self.policy
-        )?;
+        if self.exhaustive {
+            write!(
+                f,
+                "evloop: schedule {} of an exhaustive search failed",
+                self.run + 1
+            )?;
+        } else {
+            write!(
+                f,
+                "evloop: run {} of {} failed under policy {}",
+                self.run + 1,
+                self.runs,
+                self.policy
+            )?;
+        }
         if let Policy::Pct { .. } = self.policy {
             write!(f, " (k = {})", self.pct_steps)?;
         }
         write!(f, "\n  failure:  {}", self.kind)?;
-        write!(f, "\n  schedule: {}", self.schedule)?;
+        let deviations = self.schedule.choices().iter().filter(|c| **c != 0).count();
+        write!(
+            f,
+            "\n  schedule: {} ({deviations} deviation(s) from FIFO)",
+            self.schedule
+        )?;
+        if let Some(original) = &self.original {
+            write!(f, "\n  shrunk from: {original}")?;
+        }
         f.write_str("\n  replay:   ")?;
         if let Some(seed) = self.seed {
             write!(f, "{SEED_VAR}={seed} cargo test <this test>, or ")?;

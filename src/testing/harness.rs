@@ -25,8 +25,10 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::env::{FromEnv, from_env};
+use super::explore::{Coverage, SearchConfig, search, trimmed};
 use super::failure::{Failure, FailureKind};
 use super::outcome::TestOutcome;
+use super::shrink::shrink;
 use super::trial::{Trial, TrialConfig, trial};
 use crate::debug::Diagnostic;
 use crate::executor::{Policy, Schedule};
@@ -44,6 +46,8 @@ pub struct Explored {
     /// Debug-mode findings that did not fail a run (strict mode off), from
     /// the first run that had any.
     pub warnings: Vec<Diagnostic>,
+    /// What an exhaustive search covered (`None` when sampling).
+    pub coverage: Option<Coverage>,
 }
 
 /// Runs a test body on fresh loops, exploring schedules.
@@ -84,6 +88,9 @@ pub struct Harness {
     depth: u32,
     config: TrialConfig,
     use_env: bool,
+    exhaustive: bool,
+    search: SearchConfig,
+    shrink: bool,
 }
 
 impl Default for Harness {
@@ -108,6 +115,14 @@ impl Harness {
                 pct_steps: crate::executor::DEFAULT_PCT_STEPS,
             },
             use_env: true,
+            exhaustive: false,
+            search: SearchConfig {
+                reduction: true,
+                bound: None,
+                max_schedules: 100_000,
+                keep_going: false,
+            },
+            shrink: true,
         }
     }
 
@@ -166,6 +181,85 @@ impl Harness {
         self
     }
 
+    /// Exhaustive mode: instead of sampling `runs` schedules, enumerate
+    /// every schedule that matters, depth first, with reduction (see
+    /// [`reduction`](Harness::reduction)); `#[evloop::test(explore = all)]`.
+    /// The search stops at the first failure, at the
+    /// [`preemption_bound`](Harness::preemption_bound) if one is set, or at
+    /// [`max_schedules`](Harness::max_schedules); [`Explored::coverage`]
+    /// says which.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::testing::{Harness, SearchEnd, Shared};
+    ///
+    /// let explored = Harness::new().exhaustive(true).use_env(false).explore(|| async {
+    ///     let total = Shared::new(0);
+    ///     let tasks: Vec<_> = (1..=3)
+    ///         .map(|n| {
+    ///             let total = total.clone();
+    ///             evloop::spawn(async move {
+    ///                 evloop::yield_now().await;
+    ///                 total.with(|t| *t += n); // one step: no lost update
+    ///             })
+    ///         })
+    ///         .collect();
+    ///     for t in tasks {
+    ///         t.await.unwrap();
+    ///     }
+    ///     assert_eq!(total.get(), 6);
+    /// });
+    /// let coverage = explored.coverage.unwrap();
+    /// assert_eq!(coverage.end, SearchEnd::Exhausted);
+    /// assert!(coverage.to_string().starts_with("all "), "{coverage}");
+    /// ```
+    pub fn exhaustive(mut self, on: bool) -> Harness {
+        self.exhaustive = on;
+        self
+    }
+
+    /// Whether exhaustive mode skips schedules equivalent to one already
+    /// run (sleep sets and dynamic partial-order reduction; on by default).
+    /// The reduction trusts the loop's view of what each poll touched:
+    /// share state between tasks through evloop primitives or
+    /// [`Shared`](super::Shared), not a plain `Rc<Cell<_>>`, or turn it off.
+    pub fn reduction(mut self, on: bool) -> Harness {
+        self.search.reduction = on;
+        self
+    }
+
+    /// Exhaustive mode explores only schedules with at most `bound`
+    /// deviations from FIFO (a cooperative loop's preemptions, as CHESS
+    /// bounds them); the report says when the bound cut the search.
+    pub fn preemption_bound(mut self, bound: u32) -> Harness {
+        self.search.bound = Some(bound);
+        self
+    }
+
+    /// The most schedules an exhaustive search runs (100,000 by default,
+    /// at least 1); the report says when it stopped there.
+    pub fn max_schedules(mut self, schedules: usize) -> Harness {
+        self.search.max_schedules = schedules.max(1);
+        self
+    }
+
+    /// Exhaustive mode goes on after a failure, collecting every distinct
+    /// ending ([`Coverage::endings`]), and returns `Ok`: for seeing what a
+    /// program *can* do rather than testing it.
+    pub fn keep_going(mut self, on: bool) -> Harness {
+        self.search.keep_going = on;
+        self
+    }
+
+    /// Whether a failure's schedule is shrunk to the simplest one that
+    /// fails the same way (fewest deviations from FIFO, then shortest; on
+    /// by default). [`Failure::original`] keeps the one first found.
+    pub fn shrink(mut self, on: bool) -> Harness {
+        self.shrink = on;
+        self
+    }
+
     /// The policy of run `run` (0-based) of an exploration.
     pub fn policy_of_run(&self, run: usize) -> Policy {
         match run {
@@ -187,7 +281,30 @@ impl Harness {
         }
     }
 
-    fn failure(&self, run: usize, policy: Policy, t: Trial, kind: FailureKind) -> Failure {
+    fn failure<B, Fut>(
+        &self,
+        run: usize,
+        policy: Policy,
+        t: Trial,
+        kind: FailureKind,
+        body: &B,
+    ) -> Failure
+    where
+        B: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: TestOutcome,
+    {
+        let found = trimmed(&t.schedule);
+        let (schedule, kind, original) = match kind {
+            // A replay that did not fit has nothing to shrink.
+            FailureKind::Diverged(_) => (t.schedule, kind, None),
+            _ if self.shrink => {
+                let (small, kind) = shrink(&self.config, &found, &kind, body);
+                let original = (small != found).then_some(found);
+                (small, kind, original)
+            }
+            _ => (found, kind, None),
+        };
         Failure {
             run,
             runs: self.runs,
@@ -197,7 +314,9 @@ impl Harness {
                 _ => None,
             },
             pct_steps: self.config.pct_steps,
-            schedule: t.schedule,
+            schedule,
+            original,
+            exhaustive: false,
             kind,
         }
     }
@@ -226,6 +345,7 @@ impl Harness {
         match wanted {
             FromEnv::Schedule(schedule) => self.try_replay(&schedule, body),
             FromEnv::Seed(seed) => self.try_seed(seed, body),
+            FromEnv::Explore if self.exhaustive => self.run_search(body),
             FromEnv::Explore => self.run_plan(None, body),
         }
     }
@@ -258,6 +378,7 @@ impl Harness {
             distinct_schedules: 0,
             polls: 0,
             warnings: Vec::new(),
+            coverage: None,
         };
         let plan: Box<dyn Iterator<Item = (usize, Policy)>> = match seed {
             Some(seed) => {
@@ -268,7 +389,7 @@ impl Harness {
             None => Box::new((0..self.runs).map(|run| (run, self.policy_of_run(run)))),
         };
         for (run, policy) in plan {
-            let t = trial(&me.config, policy, None, &body);
+            let t = trial(&me.config, policy, None, false, &body);
             if run == 0 {
                 // PCT spreads its priority changes over the program's length.
                 me.config.pct_steps = (t.schedule.len() as u32).max(1);
@@ -286,11 +407,34 @@ impl Harness {
                 }
                 Err(ref kind) => {
                     let kind = kind.clone();
-                    return Err(me.failure(run, policy, t, kind));
+                    return Err(me.failure(run, policy, t, kind, &body));
                 }
             }
         }
         Ok(explored)
+    }
+
+    fn run_search<B, Fut>(&self, body: B) -> Result<Explored, Failure>
+    where
+        B: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: TestOutcome,
+    {
+        let searched = search(&self.config, &self.search, &body);
+        let coverage = searched.coverage;
+        if let Some((n, t, kind)) = searched.failure {
+            let mut failure = self.failure(n - 1, Policy::Fifo, t, kind, &body);
+            failure.runs = n;
+            failure.exhaustive = true;
+            return Err(failure);
+        }
+        Ok(Explored {
+            runs: coverage.schedules + coverage.redundant,
+            distinct_schedules: coverage.schedules,
+            polls: searched.polls,
+            warnings: Vec::new(),
+            coverage: Some(coverage),
+        })
     }
 
     /// [`try_explore`](Harness::try_explore), panicking with the failure
@@ -325,7 +469,7 @@ impl Harness {
         Fut: Future,
         Fut::Output: TestOutcome,
     {
-        let t = trial(&self.config, Policy::Fifo, Some(schedule), &body);
+        let t = trial(&self.config, Policy::Fifo, Some(schedule), false, &body);
         let kind = match (&t.result, &t.divergence) {
             (Err(kind), _) => kind.clone(),
             (Ok(()), Some(d)) => FailureKind::Diverged(d.clone()),
@@ -335,10 +479,11 @@ impl Harness {
                     distinct_schedules: 1,
                     polls: t.schedule.len() as u64,
                     warnings: t.warnings,
+                    coverage: None,
                 });
             }
         };
-        let mut failure = self.failure(0, Policy::Fifo, t, kind);
+        let mut failure = self.failure(0, Policy::Fifo, t, kind, &body);
         failure.runs = 1;
         Err(failure)
     }

@@ -39,19 +39,24 @@
 //! `outcome` (what a test body may return).
 
 mod env;
+mod explore;
 mod failure;
 mod harness;
 mod outcome;
+mod shared;
+mod shrink;
 mod trial;
 
 use std::future::Future;
 
 pub use env::{SCHEDULE_VAR, SEED_VAR};
+pub use explore::{Coverage, Ending, SearchEnd};
 pub use failure::{Failure, FailureKind};
 pub use harness::{Explored, Harness, explore, replay};
 pub use outcome::TestOutcome;
 #[doc(hidden)]
 pub use outcome::typed;
+pub use shared::Shared;
 
 /// Runs `future` to completion on a fresh virtual-clock loop and returns its
 /// output: the one-call way to test timing.

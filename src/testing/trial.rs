@@ -14,6 +14,7 @@ use std::time::Duration;
 use super::failure::FailureKind;
 use super::outcome::TestOutcome;
 use crate::debug::Diagnostic;
+use crate::executor::trace::Step;
 use crate::executor::{Divergence, Policy, RunErrorKind, Runtime, Schedule};
 use crate::task::panic_message;
 use crate::time::ClockKind;
@@ -35,12 +36,15 @@ pub(crate) struct Trial {
     pub(crate) result: Result<(), FailureKind>,
     /// Debug-mode findings that did not fail the trial.
     pub(crate) warnings: Vec<Diagnostic>,
+    /// Every choice with its alternatives and footprints (when traced).
+    pub(crate) steps: Vec<Step>,
 }
 
 pub(crate) fn trial<B, Fut>(
     config: &TrialConfig,
     policy: Policy,
     replay: Option<&Schedule>,
+    traced: bool,
     body: &B,
 ) -> Trial
 where
@@ -64,10 +68,14 @@ where
     }
     let rt = builder.build();
     rt.set_poll_budget(config.poll_budget);
+    if traced {
+        rt.scheduler().trace(true);
+    }
 
     let ran = catch_unwind(AssertUnwindSafe(|| rt.try_block_on(body())));
     let schedule = rt.scheduler().recorded();
     let divergence = rt.scheduler().divergence();
+    let steps = rt.scheduler().take_trace();
     drop(rt); // reports leaked tasks and unretrieved failures to the sink
     let found = found.take();
 
@@ -102,5 +110,6 @@ where
         divergence,
         result,
         warnings,
+        steps,
     }
 }
