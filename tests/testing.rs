@@ -392,6 +392,25 @@ mod attribute {
         assert!(start.elapsed() >= Duration::from_millis(5));
     }
 
+    #[evloop::test(explore = all)]
+    async fn attribute_explores_every_schedule() {
+        let total = evloop::testing::Shared::new(0);
+        let t = total.clone();
+        let other = evloop::spawn(async move {
+            yield_now().await;
+            t.with(|t| *t += 1);
+        });
+        total.with(|t| *t += 1);
+        other.await.unwrap();
+        assert_eq!(total.get(), 2);
+    }
+
+    #[evloop::test(explore = all, preemption_bound = 1, reduction = false)]
+    #[should_panic(expected = "lost update")]
+    async fn attribute_exhaustive_reports_a_failing_schedule() {
+        racy().await;
+    }
+
     #[evloop::test(explore = 100, seed = 0, depth = 2, poll_budget = 5000)]
     #[should_panic(expected = "lost update")]
     async fn attribute_reports_a_failing_schedule() {

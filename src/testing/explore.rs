@@ -427,69 +427,85 @@ impl Search {
         sleep
     }
 
-    /// DPOR: for every poll, the latest earlier poll it races with gets
-    /// the racing task (or what leads to it) as an alternative.
+    /// Source-set DPOR (Abdulla, Aronis, Jonsson, Sagonas, POPL 2014) over
+    /// the run just absorbed. Poll `i` *happens before* a later poll `j`
+    /// if they are of the same task, `i` made `j`'s task ready, or they
+    /// conflict, and transitively so. Two conflicting polls of different
+    /// tasks are in a *race* if nothing happens between them that orders
+    /// them: reversing them is a new run. To reverse a race at node `i`,
+    /// the search must run first one of the tasks that can start the polls
+    /// after `i` which do not happen after it, followed by `j` (their
+    /// *initials*); unless one of them is already to be tried there, one
+    /// is added (`j`'s own task when it can be).
     fn races(&mut self) {
         let polls: Vec<usize> = (0..self.path.len())
             .filter(|i| self.path[*i].ready.is_some())
             .collect();
-        // happens[j]: the polls (indices into `polls`) that happen before
-        // poll j, j included.
-        let mut happens: Vec<Vec<bool>> = Vec::with_capacity(polls.len());
-        for (j, &at) in polls.iter().enumerate() {
-            let task = self.path[at].chosen_task();
-            let key = self.path[at]
-                .ready
-                .as_ref()
-                .map(|r| r[self.path[at].chosen]);
-            let mut hb = vec![false; polls.len()];
-            hb[j] = true;
-            let previous = (0..j)
-                .rev()
-                .find(|i| self.path[polls[*i]].chosen_task() == task);
-            let waker = (0..j)
-                .rev()
-                .find(|i| key.is_some_and(|k| self.path[polls[*i]].footprint.woke.contains(&k)));
-            for from in [previous, waker].into_iter().flatten() {
-                for (h, x) in hb.iter_mut().zip(&happens[from]) {
-                    *h |= *x;
-                }
-            }
-            happens.push(hb);
-        }
-        for j in 0..polls.len() {
-            let node_j = &self.path[polls[j]];
-            let task_j = node_j.chosen_task();
-            let Some(i) = (0..j).rev().find(|&i| {
-                let node_i = &self.path[polls[i]];
-                node_i.chosen_task() != task_j
-                    && !happens[j][i]
-                    && node_i.footprint.conflicts_with(&node_j.footprint)
-            }) else {
-                continue;
-            };
-            let at = polls[i];
-            let node = &self.path[at];
-            let wanted: Vec<usize> = match (0..node.n).find(|p| node.task(*p) == task_j) {
-                Some(p) => vec![p],
-                None => {
-                    // The racing task was not ready yet: something that
-                    // leads to it was (a task whose later poll happens
-                    // before j), or, failing that, every ready task.
-                    let lead = (0..node.n).find(|p| {
-                        (i + 1..j).any(|m| {
-                            happens[j][m] && self.path[polls[m]].chosen_task() == node.task(*p)
-                        })
-                    });
-                    match lead {
-                        Some(p) => vec![p],
-                        None => (0..node.n).collect(),
+        let n = polls.len();
+        let node = |x: usize| &self.path[polls[x]];
+        let key = |x: usize| node(x).ready.as_ref().map(|r| r[node(x).chosen]);
+        // before[j][i]: poll i happens before poll j (i < j).
+        let mut before: Vec<Vec<bool>> = Vec::with_capacity(n);
+        let mut direct: Vec<Vec<bool>> = Vec::with_capacity(n);
+        for j in 0..n {
+            let mut hb = vec![false; n];
+            let mut edge = vec![false; n];
+            for i in 0..j {
+                let woke = key(j).is_some_and(|k| node(i).footprint.woke.contains(&k));
+                let same = node(i).chosen_task() == node(j).chosen_task();
+                if woke || same || node(i).footprint.conflicts_with(&node(j).footprint) {
+                    edge[i] = true;
+                    hb[i] = true;
+                    for (h, x) in hb.iter_mut().zip(&before[i]) {
+                        *h |= *x;
                     }
                 }
-            };
-            let node = &mut self.path[at];
-            for p in wanted {
-                node.backtrack[p] = true;
+            }
+            before.push(hb);
+            direct.push(edge);
+        }
+        let mut wanted: Vec<(usize, Vec<usize>)> = Vec::new();
+        for j in 0..n {
+            let task_j = node(j).chosen_task();
+            for i in 0..j {
+                let woke = key(j).is_some_and(|k| node(i).footprint.woke.contains(&k));
+                if !direct[j][i] || woke || node(i).chosen_task() == task_j {
+                    continue;
+                }
+                // A race only if no poll in between is ordered after i and
+                // before j.
+                if (i + 1..j).any(|k| before[k][i] && before[j][k]) {
+                    continue;
+                }
+                // v: the polls after i that do not happen after it, then j.
+                let v: Vec<usize> = (i + 1..j).filter(|k| !before[*k][i]).chain([j]).collect();
+                let mut initials: Vec<Option<u64>> = Vec::new();
+                for (x, &k) in v.iter().enumerate() {
+                    let task = node(k).chosen_task();
+                    let first_of_task = !v[..x].iter().any(|&m| node(m).chosen_task() == task);
+                    let free = !v[..x].iter().any(|&m| before[k][m]);
+                    if first_of_task && free && !initials.contains(&task) {
+                        initials.push(task);
+                    }
+                }
+                // j's own task first, then the others in order.
+                initials.sort_by_key(|t| *t != task_j);
+                let target = node(i);
+                let positions: Vec<usize> = initials
+                    .iter()
+                    .filter_map(|t| (0..target.n).find(|p| target.task(*p) == *t))
+                    .collect();
+                wanted.push((polls[i], positions));
+            }
+        }
+        for (at, positions) in wanted {
+            let target = &mut self.path[at];
+            if positions.iter().any(|p| target.backtrack[*p]) {
+                continue;
+            }
+            match positions.first() {
+                Some(p) => target.backtrack[*p] = true,
+                None => target.backtrack.iter_mut().for_each(|b| *b = true),
             }
         }
     }
