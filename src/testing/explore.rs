@@ -403,7 +403,9 @@ impl Search {
             }
         }
         if self.config.reduction {
-            self.races();
+            // Races between two polls above the first new node were found
+            // by the run that made them.
+            self.races(fitted.saturating_sub(1));
         }
         redundant
     }
@@ -437,7 +439,7 @@ impl Search {
     /// after `i` which do not happen after it, followed by `j` (their
     /// *initials*); unless one of them is already to be tried there, one
     /// is added (`j`'s own task when it can be).
-    fn races(&mut self) {
+    fn races(&mut self, from: usize) {
         let polls: Vec<usize> = (0..self.path.len())
             .filter(|i| self.path[*i].ready.is_some())
             .collect();
@@ -465,7 +467,7 @@ impl Search {
             direct.push(edge);
         }
         let mut wanted: Vec<(usize, Vec<usize>)> = Vec::new();
-        for j in 0..n {
+        for j in (0..n).filter(|j| polls[*j] >= from) {
             let task_j = node(j).chosen_task();
             for i in 0..j {
                 let woke = key(j).is_some_and(|k| node(i).footprint.woke.contains(&k));
