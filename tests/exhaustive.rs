@@ -43,7 +43,7 @@ fn independent_tasks_explore_to_one_schedule_with_reduction() {
 }
 
 #[test]
-fn a_lost_update_on_a_shared_cell_is_found_with_a_one_deviation_schedule() {
+fn a_bug_fifo_already_shows_is_reported_with_the_fifo_schedule() {
     let body = || async {
         let balance = Shared::new(100);
         let withdraw = |b: Shared<i32>| async move {
@@ -61,4 +61,163 @@ fn a_lost_update_on_a_shared_cell_is_found_with_a_one_deviation_schedule() {
     let failure = all().try_explore(body).unwrap_err();
     eprintln!("{failure}");
     assert_eq!(failure.message(), "panicked: overdrawn: -60");
+    assert_eq!(
+        (failure.run, failure.schedule.to_string()),
+        (0, "0".to_string())
+    );
+}
+
+/// Two tasks of ten awaits, both adding to one cell: every pair of polls
+/// conflicts.
+async fn conflicting(awaits: usize) {
+    let n = Shared::new(0);
+    let tasks: Vec<_> = (0..2)
+        .map(|_| {
+            let n = n.clone();
+            evloop::spawn(async move {
+                for _ in 0..awaits {
+                    n.with(|n| *n += 1);
+                    yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(n.get(), 2 * awaits);
+}
+
+#[test]
+fn a_bound_is_reported_as_a_bound_not_as_exhausted() {
+    let coverage = all()
+        .preemption_bound(2)
+        .explore(|| conflicting(10))
+        .coverage
+        .unwrap();
+    eprintln!("{coverage}");
+    assert_eq!(coverage.end, SearchEnd::Bound(2));
+    assert!(coverage.beyond_bound > 0);
+    assert!(
+        coverage.to_string().contains("stopped at the bound of 2"),
+        "{coverage}"
+    );
+    let small = all().explore(|| conflicting(2)).coverage.unwrap();
+    assert_eq!(small.end, SearchEnd::Exhausted);
+    assert!(small.to_string().starts_with("all "), "{small}");
+}
+
+#[test]
+fn the_schedule_limit_is_reported() {
+    let coverage = all()
+        .max_schedules(5)
+        .explore(|| conflicting(4))
+        .coverage
+        .unwrap();
+    assert_eq!(coverage.end, SearchEnd::Limit(5));
+    assert!(coverage.to_string().contains("limit of 5"), "{coverage}");
+}
+
+#[test]
+fn keep_going_collects_every_ending_with_a_replay_line() {
+    let body = || async {
+        let seen = Shared::new(Vec::new());
+        let tasks: Vec<_> = ["a", "b"]
+            .into_iter()
+            .map(|name| {
+                let seen = seen.clone();
+                evloop::spawn(async move { seen.with(|s| s.push(name)) })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(seen.get(), ["a", "b"], "b went first");
+    };
+    let coverage = all().keep_going(true).explore(body).coverage.unwrap();
+    assert_eq!(coverage.endings.len(), 2, "{coverage:?}");
+    let failing = coverage
+        .endings
+        .iter()
+        .find(|e| e.failure.is_some())
+        .unwrap();
+    assert!(failing.failure.as_deref().unwrap().contains("b went first"));
+    let replayed = all().try_replay(&failing.schedule, body).unwrap_err();
+    assert!(replayed.message().contains("b went first"));
+}
+
+/// The zoo's lost update with a bystander task `c` that only yields.
+async fn lost_update_with_a_bystander() {
+    let balance = Shared::new(100);
+    let withdraw = |b: Shared<i32>| async move {
+        yield_now().await; // audit
+        if b.get() >= 80 {
+            yield_now().await;
+            b.set(b.get() - 80);
+        }
+    };
+    let a = evloop::spawn(withdraw(balance.clone()));
+    let now = balance.clone();
+    let b = evloop::spawn(async move {
+        if now.get() >= 80 {
+            now.set(now.get() - 80); // check and act in one poll
+        }
+    });
+    let c = evloop::spawn(async {
+        for _ in 0..3 {
+            yield_now().await;
+        }
+    });
+    a.await.unwrap();
+    b.await.unwrap();
+    c.await.unwrap();
+    assert!(balance.get() >= 0, "overdrawn: {}", balance.get());
+}
+
+#[test]
+fn a_failing_schedule_is_shrunk_and_the_original_kept() {
+    // main; a audits; a again (checks); c yields; b withdraws; a acts.
+    let noisy: evloop::Schedule = "00210".parse().unwrap();
+    let h = Harness::new().use_env(false);
+    let failure = h
+        .try_replay(&noisy, lost_update_with_a_bystander)
+        .unwrap_err();
+    eprintln!("{failure}");
+    assert_eq!(failure.message(), "panicked: overdrawn: -60");
+    assert_eq!(
+        failure.schedule.to_string(),
+        "002",
+        "a's two turns in a row suffice"
+    );
+    assert_eq!(
+        failure
+            .original
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("0021")
+    );
+    assert!(
+        failure.to_string().contains("shrunk from: 0021"),
+        "{failure}"
+    );
+    let unshrunk = h
+        .shrink(false)
+        .try_replay(&noisy, lost_update_with_a_bystander)
+        .unwrap_err();
+    assert_eq!(
+        (unshrunk.schedule.to_string(), unshrunk.original),
+        ("0021".to_string(), None)
+    );
+
+    // Whatever sampling finds, the report is the one-deviation schedule.
+    let sampled = Harness::new()
+        .use_env(false)
+        .runs(200)
+        .try_explore(lost_update_with_a_bystander)
+        .unwrap_err();
+    eprintln!("{sampled}");
+    assert_eq!(sampled.schedule.to_string(), "002");
+    let exhaustive = all().try_explore(lost_update_with_a_bystander).unwrap_err();
+    assert_eq!(exhaustive.schedule.to_string(), "002");
 }

@@ -305,6 +305,13 @@ impl Harness {
             }
             _ => (found, kind, None),
         };
+        // FIFO all the way is written "0" (an empty variable means "no
+        // replay" to the environment).
+        let schedule = if schedule.is_empty() {
+            Schedule::new(vec![0])
+        } else {
+            schedule
+        };
         Failure {
             run,
             runs: self.runs,

@@ -98,7 +98,7 @@ where
                     && same(k, kind)
                 {
                     let found = trimmed(&t.schedule);
-                    if size(&found) < size(&best.0) {
+                    if size(&found) < size(&best.0) && !found.is_empty() {
                         best = (found, k.clone());
                         continue 'improve;
                     }
