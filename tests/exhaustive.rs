@@ -221,3 +221,52 @@ fn a_failing_schedule_is_shrunk_and_the_original_kept() {
     let exhaustive = all().try_explore(lost_update_with_a_bystander).unwrap_err();
     assert_eq!(exhaustive.schedule.to_string(), "002");
 }
+
+/// Random payloads from the loop: recorded in the schedule, replayed by it,
+/// different under different seeds, and explored value by value.
+#[test]
+fn random_values_are_seeded_recorded_replayed_and_explored() {
+    let body = || async {
+        let sizes: Vec<usize> = (0..3).map(|_| evloop::testing::choose(10)).collect();
+        let t = evloop::spawn(async { evloop::testing::choose(5) });
+        let extra = t.await.unwrap();
+        assert!(
+            sizes.iter().sum::<usize>() + extra < 26,
+            "too big: {sizes:?} + {extra}"
+        );
+    };
+    let sampled = Harness::new()
+        .use_env(false)
+        .runs(300)
+        .try_explore(body)
+        .unwrap_err();
+    eprintln!("{sampled}");
+    let replayed = Harness::new()
+        .use_env(false)
+        .try_replay(&sampled.schedule, body)
+        .unwrap_err();
+    assert_eq!(replayed.message(), sampled.message());
+    assert!(sampled.run > 0, "FIFO's values pass");
+    let exhaustive = all().try_explore(body).unwrap_err();
+    eprintln!("{exhaustive}");
+    assert!(exhaustive.message().contains("too big"));
+    let deviations = exhaustive
+        .schedule
+        .choices()
+        .iter()
+        .filter(|c| **c != 0)
+        .count();
+    assert_eq!(deviations, 1, "one value other than FIFO's suffices");
+
+    // Under FIFO the values are the same every run, and differ from each other.
+    let draw = || {
+        evloop::testing::run(async {
+            (0..8)
+                .map(|_| evloop::testing::choose(1000))
+                .collect::<Vec<_>>()
+        })
+    };
+    let first = draw();
+    assert_eq!(first, draw());
+    assert!(first.windows(2).any(|w| w[0] != w[1]), "{first:?}");
+}

@@ -24,6 +24,9 @@ use super::schedule::Schedule;
 use super::trace::Trace;
 use crate::task::TaskKey;
 
+/// The widest [`ReadyQueue::choose_value`] an exhaustive search explores.
+pub(crate) const EXPLORED_VALUES: u32 = 64;
+
 /// A schedule being followed.
 struct Script {
     choices: Vec<u32>,
@@ -187,6 +190,50 @@ impl ReadyQueue {
             }
         }
         i
+    }
+
+    /// A number below `n` for the code under test ([`testing::choose`]),
+    /// written into the schedule like a branch choice.
+    ///
+    /// What the schedule holds is the *offset* from the value FIFO would
+    /// give, `(value - default) mod n`, where `default` comes from a
+    /// generator of fixed seed that every call advances: under FIFO and
+    /// LIFO the value is that default (pseudo-random, the same every run)
+    /// and the schedule says 0, so shrinking and "trailing zeros are
+    /// FIFO" work for values as for tasks; a seeded policy draws the
+    /// value from its seed; a replay adds the written offset back. An
+    /// exhaustive search tries every offset when `n` is at most
+    /// [`EXPLORED_VALUES`], and keeps FIFO's value for wider draws.
+    ///
+    /// [`testing::choose`]: crate::testing::choose
+    pub(crate) fn choose_value(&mut self, n: u32) -> u32 {
+        if n <= 1 {
+            return 0;
+        }
+        let default = self.chooser.default_value(n);
+        let scripted = match self.script {
+            Some(_) => self.scripted_among(n as usize),
+            None => None,
+        };
+        let offset = match scripted {
+            Some(offset) => offset as u32,
+            None => match self.chooser.seeded_value(n) {
+                Some(drawn) => {
+                    ((u64::from(drawn) + u64::from(n) - u64::from(default)) % u64::from(n)) as u32
+                }
+                None => 0,
+            },
+        };
+        if let Some(schedule) = &mut self.recording {
+            schedule.push(offset);
+            if let Some(trace) = &mut self.trace {
+                match n {
+                    n if n <= EXPLORED_VALUES => trace.branch(n as usize, offset as usize),
+                    _ => trace.branch(1, 0),
+                }
+            }
+        }
+        ((u64::from(default) + u64::from(offset)) % u64::from(n)) as u32
     }
 
     /// Forgets a finished task's PCT priority.

@@ -43,6 +43,7 @@ mod explore;
 mod failure;
 mod harness;
 mod outcome;
+mod random;
 mod shared;
 mod shrink;
 mod trial;
@@ -56,6 +57,7 @@ pub use harness::{Explored, Harness, explore, replay};
 pub use outcome::TestOutcome;
 #[doc(hidden)]
 pub use outcome::typed;
+pub use random::{choose, random_u32};
 pub use shared::Shared;
 
 /// Runs `future` to completion on a fresh virtual-clock loop and returns its
