@@ -107,7 +107,7 @@ impl Rng {
 }
 
 /// The seed of the values FIFO gives the code under test.
-const VALUES_SEED: u64 = 0x5EED_0F_F1F0;
+const VALUES_SEED: u64 = 0x005E_ED0F_F1F0;
 
 /// PCT's default k: the number of polls change points are spread over.
 pub(crate) const DEFAULT_PCT_STEPS: u32 = 64;
