@@ -270,3 +270,58 @@ fn random_values_are_seeded_recorded_replayed_and_explored() {
     assert_eq!(first, draw());
     assert!(first.windows(2).any(|w| w[0] != w[1]), "{first:?}");
 }
+
+/// Spawns eight tasks in a `HashSet`'s order, which differs between sets.
+async fn spawn_in_hash_order() {
+    let names: std::collections::HashSet<String> = (0..8).map(|i| format!("w{i}")).collect();
+    let tasks: Vec<_> = names
+        .into_iter()
+        .map(|n| evloop::spawn_named(n, yield_now()))
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+#[test]
+fn the_determinism_check_says_where_two_runs_parted_and_why() {
+    let failure = all().try_explore(spawn_in_hash_order).unwrap_err();
+    eprintln!("{failure}");
+    let evloop::testing::FailureKind::Nondeterministic {
+        event,
+        first,
+        second,
+    } = &failure.kind
+    else {
+        panic!("expected nondeterminism, got {failure}");
+    };
+    assert_eq!(
+        *event, 1,
+        "main is spawned, then the first worker: {first} / {second}"
+    );
+    assert!(first.contains("spawned #2") && second.contains("spawned #2"));
+    let text = failure.to_string();
+    assert!(text.contains("HashMap or HashSet") && text.contains("check_determinism(false)"));
+    // Off, the search runs (and the program passes every schedule it runs).
+    all()
+        .check_determinism(false)
+        .max_schedules(50)
+        .explore(spawn_in_hash_order);
+    // Sampling checks only when asked.
+    Harness::new()
+        .use_env(false)
+        .runs(3)
+        .explore(spawn_in_hash_order);
+    assert!(
+        Harness::new()
+            .use_env(false)
+            .check_determinism(true)
+            .try_explore(spawn_in_hash_order)
+            .is_err()
+    );
+}
+
+#[evloop::test(explore = all, determinism = false)]
+async fn the_attribute_turns_the_check_off() {
+    spawn_in_hash_order().await;
+}

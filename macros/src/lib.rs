@@ -33,7 +33,7 @@ use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenSt
 /// Runs an `async fn` test on evloop's harness (virtual clock by default).
 ///
 /// Options: `explore = N` (N schedules) or `explore = all` (every schedule,
-/// with `preemption_bound = N` and `reduction = false`), `clock = "real"` or `"virtual"`,
+/// with `preemption_bound = N`, `reduction = false`, `determinism = false`), `clock = "real"` or `"virtual"`,
 /// `strict` (debug-mode findings fail the test), `seed = N`, `depth = N`,
 /// `poll_budget = N`. See `evloop::test` for the documentation.
 #[proc_macro_attribute]
@@ -247,6 +247,22 @@ fn parse_options(attr: TokenStream) -> Result<Options, Error> {
                 _ => ("runs", integer(key, value)?),
             },
             "preemption_bound" => ("preemption_bound", integer(key, value)?),
+            "determinism" => match value {
+                None => ("check_determinism", "true".to_string()),
+                Some(TokenTree::Ident(b))
+                    if b.to_string() == "true" || b.to_string() == "false" =>
+                {
+                    ("check_determinism", b.to_string())
+                }
+                Some(v) => {
+                    return Err((
+                        v.span(),
+                        format!(
+                            "`determinism` is a flag: write `determinism = false` to skip the check, not `determinism = {v}`"
+                        ),
+                    ));
+                }
+            },
             "reduction" => match value {
                 None => ("reduction", "true".to_string()),
                 Some(TokenTree::Ident(b))
@@ -312,7 +328,7 @@ fn parse_options(attr: TokenStream) -> Result<Options, Error> {
 fn bad_option(found: &str) -> String {
     format!(
         "unknown option `{found}` for #[evloop::test]; the options are `explore = N` (or \
-         `explore = all`), `preemption_bound = N`, `reduction = false`, `clock = \"real\"`, \
+         `explore = all`), `preemption_bound = N`, `reduction = false`, `determinism = false`, `clock = \"real\"`, \
          `strict`, `seed = N`, `depth = N`, `poll_budget = N`"
     )
 }

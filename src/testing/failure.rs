@@ -30,6 +30,17 @@ pub enum FailureKind {
     Strict(Diagnostic),
     /// A replayed schedule did not fit the program.
     Diverged(Divergence),
+    /// Two runs of the same schedule told different stories: the program
+    /// depends on something the loop does not control, so no schedule
+    /// replays it.
+    Nondeterministic {
+        /// The first event (counted from 0) where the runs differ.
+        event: usize,
+        /// That event in the first run.
+        first: String,
+        /// And in the second.
+        second: String,
+    },
     /// The harness was asked for something it cannot do (a bad
     /// environment variable, a bad schedule string).
     Setup(String),
@@ -51,6 +62,20 @@ impl fmt::Display for FailureKind {
             FailureKind::Stopped(r) => write!(f, "the loop stopped: {r}"),
             FailureKind::Strict(d) => write!(f, "strict mode: {d}"),
             FailureKind::Diverged(d) => write!(f, "{d}"),
+            FailureKind::Nondeterministic {
+                event,
+                first,
+                second,
+            } => write!(
+                f,
+                "not deterministic: two runs of the same schedule parted at event {event}:\n    \
+                 first run:  {first}\n    second run: {second}\n  the usual suspects: iterating a \
+                 HashMap or HashSet (its order changes from one map to the next), the real clock \
+                 (std::time::Instant, SystemTime) instead of evloop::time, another thread \
+                 (std::thread, to_thread) waking tasks, randomness from the OS instead of \
+                 evloop::testing::choose, state left in a static or thread-local by the previous \
+                 run; Harness::check_determinism(false) turns this check off"
+            ),
             FailureKind::Setup(m) => f.write_str(m),
         }
     }

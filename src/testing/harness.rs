@@ -91,6 +91,7 @@ pub struct Harness {
     exhaustive: bool,
     search: SearchConfig,
     shrink: bool,
+    determinism: Option<bool>,
 }
 
 impl Default for Harness {
@@ -113,6 +114,7 @@ impl Harness {
                 slow_poll: crate::debug::DEFAULT_SLOW_POLL,
                 poll_budget: 1_000_000,
                 pct_steps: crate::executor::DEFAULT_PCT_STEPS,
+                events: false,
             },
             use_env: true,
             exhaustive: false,
@@ -123,6 +125,7 @@ impl Harness {
                 keep_going: false,
             },
             shrink: true,
+            determinism: None,
         }
     }
 
@@ -260,6 +263,72 @@ impl Harness {
         self
     }
 
+    /// The determinism check: before exploring, run the first schedule
+    /// twice and compare the event streams (without timings); a difference
+    /// fails with [`FailureKind::Nondeterministic`], saying where the runs
+    /// parted. On by default in exhaustive mode (where a program that does
+    /// not replay would make the search wrong), off by default when
+    /// sampling; this switch sets it either way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    /// use evloop::testing::{FailureKind, Harness};
+    ///
+    /// let body = || async {
+    ///     // A HashSet's order differs from one set to the next.
+    ///     let names: HashSet<String> = (0..8).map(|i| format!("worker-{i}")).collect();
+    ///     let tasks: Vec<_> = names.into_iter().map(|n| evloop::spawn_named(n, async {})).collect();
+    ///     for t in tasks {
+    ///         t.await.unwrap();
+    ///     }
+    /// };
+    /// let failure = Harness::new().use_env(false).check_determinism(true).try_explore(body).unwrap_err();
+    /// assert!(matches!(failure.kind, FailureKind::Nondeterministic { .. }), "{failure}");
+    /// assert!(failure.to_string().contains("HashMap"));
+    /// ```
+    pub fn check_determinism(mut self, on: bool) -> Harness {
+        self.determinism = Some(on);
+        self
+    }
+
+    /// Runs the first schedule twice, comparing event streams.
+    fn determinism<B, Fut>(&self, body: &B) -> Result<(), Failure>
+    where
+        B: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: TestOutcome,
+    {
+        if !self.determinism.unwrap_or(self.exhaustive) {
+            return Ok(());
+        }
+        let mut config = self.config.clone();
+        config.events = true;
+        let first = trial(&config, Policy::Fifo, None, false, body);
+        let second = trial(&config, Policy::Fifo, None, false, body);
+        let Some(at) = (0..first.events.len().max(second.events.len()))
+            .find(|i| first.events.get(*i) != second.events.get(*i))
+        else {
+            return Ok(());
+        };
+        let line = |t: &Trial| {
+            t.events
+                .get(at)
+                .cloned()
+                .unwrap_or_else(|| "(the run had ended)".into())
+        };
+        let kind = FailureKind::Nondeterministic {
+            event: at,
+            first: line(&first),
+            second: line(&second),
+        };
+        let mut failure = self.failure(0, Policy::Fifo, second, kind.clone(), body);
+        failure.kind = kind;
+        failure.runs = 2;
+        Err(failure)
+    }
+
     /// The policy of run `run` (0-based) of an exploration.
     pub fn policy_of_run(&self, run: usize) -> Policy {
         match run {
@@ -296,8 +365,11 @@ impl Harness {
     {
         let found = trimmed(&t.schedule);
         let (schedule, kind, original) = match kind {
-            // A replay that did not fit has nothing to shrink.
-            FailureKind::Diverged(_) => (t.schedule, kind, None),
+            // A replay that did not fit, or a program that does not replay,
+            // has nothing to shrink.
+            FailureKind::Diverged(_) | FailureKind::Nondeterministic { .. } => {
+                (t.schedule, kind, None)
+            }
             _ if self.shrink => {
                 let (small, kind) = shrink(&self.config, &found, &kind, body);
                 let original = (small != found).then_some(found);
@@ -349,6 +421,9 @@ impl Harness {
         } else {
             FromEnv::Explore
         };
+        if wanted == FromEnv::Explore {
+            self.determinism(&body)?;
+        }
         match wanted {
             FromEnv::Schedule(schedule) => self.try_replay(&schedule, body),
             FromEnv::Seed(seed) => self.try_seed(seed, body),

@@ -27,6 +27,8 @@ pub(crate) struct TrialConfig {
     pub(crate) slow_poll: Duration,
     pub(crate) poll_budget: u64,
     pub(crate) pct_steps: u32,
+    /// Record the event stream (for the determinism check).
+    pub(crate) events: bool,
 }
 
 /// What a trial did.
@@ -38,6 +40,8 @@ pub(crate) struct Trial {
     pub(crate) warnings: Vec<Diagnostic>,
     /// Every choice with its alternatives and footprints (when traced).
     pub(crate) steps: Vec<Step>,
+    /// The event stream without timings (when `config.events`).
+    pub(crate) events: Vec<String>,
 }
 
 pub(crate) fn trial<B, Fut>(
@@ -71,11 +75,20 @@ where
     if traced {
         rt.scheduler().trace(true);
     }
+    if config.events {
+        rt.events().record(EVENTS_KEPT);
+    }
 
     let ran = catch_unwind(AssertUnwindSafe(|| rt.try_block_on(body())));
     let schedule = rt.scheduler().recorded();
     let divergence = rt.scheduler().divergence();
     let steps = rt.scheduler().take_trace();
+    let events = rt
+        .events()
+        .recorded()
+        .iter()
+        .map(|e| e.without_timing().to_string())
+        .collect();
     drop(rt); // reports leaked tasks and unretrieved failures to the sink
     let found = found.take();
 
@@ -111,5 +124,9 @@ where
         result,
         warnings,
         steps,
+        events,
     }
 }
+
+/// The most events a determinism check compares.
+const EVENTS_KEPT: usize = 100_000;
