@@ -131,6 +131,8 @@ pub use combinators::{
 /// ```text
 /// #[evloop::test]                     one FIFO run, virtual clock
 /// #[evloop::test(explore = 200)]      200 schedules: FIFO, LIFO, seeded Random and PCT
+/// #[evloop::test(explore = all)]      every schedule that matters (exhaustive, with reduction)
+/// #[evloop::test(explore = all, preemption_bound = 2, reduction = false)]
 /// #[evloop::test(clock = "real")]     the real clock
 /// #[evloop::test(strict)]             debug-mode findings fail the test
 /// #[evloop::test(seed = 7, depth = 2, poll_budget = 10000)]
@@ -166,6 +168,35 @@ pub use combinators::{
 ///
 /// ```compile_fail
 /// #[evloop::test(explore = "many")] // error: `explore` needs a whole number
+/// async fn t() {}
+/// ```
+///
+/// Exhaustive mode proves a small test passes under every schedule:
+///
+/// ```
+/// use evloop::testing::Shared;
+///
+/// #[evloop::test(explore = all)]
+/// async fn two_adders_never_lose_an_update() {
+///     let total = Shared::new(0);
+///     let tasks: Vec<_> = (0..2)
+///         .map(|_| {
+///             let total = total.clone();
+///             evloop::spawn(async move {
+///                 evloop::yield_now().await;
+///                 total.with(|t| *t += 1);
+///             })
+///         })
+///         .collect();
+///     for t in tasks {
+///         t.await.unwrap();
+///     }
+///     assert_eq!(total.get(), 2);
+/// }
+/// ```
+///
+/// ```compile_fail
+/// #[evloop::test(explore = every)] // error: `explore` needs a whole number (or `all`)
 /// async fn t() {}
 /// ```
 ///

@@ -1,74 +1,25 @@
 //! The bug zoo: classic async bugs that FIFO scheduling hides and schedule
 //! exploration finds, each next to its fix.
 //!
+//! State shared between tasks lives in `testing::Shared` cells (a
+//! `Rc<RefCell<_>>` the explorer can see), so exhaustive exploration with
+//! reduction finds every bug too: see `exhaustive_search_finds_every_bug`.
+//!
 //! For every bug (see `util::find_and_replay`): FIFO passes the buggy
 //! program; exploration finds the failure within its budget of runs; the
 //! printed schedule (and seed, for seeded policies) replays exactly that
 //! failure; and the fixed program passes the same exploration. The chapter
 //! docs/testing.md tells each story.
 mod util;
+mod zoo;
 
-use std::cell::{Cell, RefCell};
-use std::future::poll_fn;
-use std::rc::Rc;
-use std::task::{Poll, Waker};
-
-use evloop::sync::{Condition, Event, Lock, Queue};
-use evloop::testing::{FailureKind, Harness};
-use evloop::{Policy, select, yield_now};
+use evloop::Policy;
+use evloop::testing::{FailureKind, Harness, SearchEnd};
 use util::{find_and_replay, passes};
+use zoo::*;
 
 fn harness() -> Harness {
     Harness::new().runs(200)
-}
-
-// ----- 1. lost update: check-then-act across an await ---------------------
-
-/// Withdraws 80 if the balance allows. `audit` stands for any await (a
-/// database call, a log write) between the check and the act.
-async fn withdraw(balance: Rc<Cell<i32>>, audit_first: bool) {
-    if audit_first {
-        yield_now().await;
-    }
-    if balance.get() >= 80 {
-        yield_now().await; // the await between check and act
-        balance.set(balance.get() - 80);
-    }
-}
-
-async fn lost_update() {
-    let balance = Rc::new(Cell::new(100));
-    let a = evloop::spawn_named("a", withdraw(balance.clone(), true));
-    let b = evloop::spawn_named("b", withdraw_now(balance.clone()));
-    a.await.unwrap();
-    b.await.unwrap();
-    assert!(balance.get() >= 0, "overdrawn: balance {}", balance.get());
-}
-
-/// Checks and acts in one poll: no await in between.
-async fn withdraw_now(balance: Rc<Cell<i32>>) {
-    if balance.get() >= 80 {
-        balance.set(balance.get() - 80);
-    }
-}
-
-async fn lost_update_fixed() {
-    let balance = Lock::named("balance", 100);
-    let withdraw = |balance: Lock<i32>, audit_first: bool| async move {
-        if audit_first {
-            yield_now().await;
-        }
-        let mut b = balance.lock().await; // check and act under one lock
-        if *b >= 80 {
-            yield_now().await;
-            *b -= 80;
-        }
-    };
-    let a = evloop::spawn_named("a", withdraw(balance.clone(), true));
-    let b = evloop::spawn_named("b", withdraw(balance.clone(), false));
-    a.await.unwrap();
-    b.await.unwrap();
-    assert!(*balance.lock().await >= 0);
 }
 
 #[test]
@@ -79,32 +30,6 @@ fn lost_update_across_an_await() {
         FailureKind::Panicked("overdrawn: balance -60".into())
     );
     passes(&harness(), lost_update_fixed);
-}
-
-// ----- 2. lock-order deadlock ----------------------------------------------
-
-async fn lock_order(fixed: bool) {
-    let first = Lock::named("A", ());
-    let second = Lock::named("B", ());
-    let (a1, a2) = (first.clone(), second.clone());
-    let a = evloop::spawn_named("a", async move {
-        let _a = a1.lock().await;
-        yield_now().await;
-        let _b = a2.lock().await;
-    });
-    let (b1, b2) = if fixed {
-        (first.clone(), second.clone()) // the same order as 'a': A then B
-    } else {
-        (second.clone(), first.clone()) // B then A: the deadlock
-    };
-    let b = evloop::spawn_named("b", async move {
-        yield_now().await;
-        let _x = b1.lock().await;
-        yield_now().await;
-        let _y = b2.lock().await;
-    });
-    a.await.unwrap();
-    b.await.unwrap();
 }
 
 #[test]
@@ -129,53 +54,6 @@ fn lock_order_deadlock_is_reported_with_holders() {
     passes(&harness(), || lock_order(true));
 }
 
-// ----- 3. missed notification ---------------------------------------------
-
-/// A hand-written one-shot signal: the waiter leaves its waker in `slot`,
-/// the notifier wakes whatever waker is there.
-#[derive(Clone, Default)]
-struct Signal {
-    slot: Rc<RefCell<Option<Waker>>>,
-    /// The fix: remember that the signal was sent.
-    sent: Rc<Cell<bool>>,
-}
-
-impl Signal {
-    async fn wait(&self, fixed: bool) {
-        let mut parked = false;
-        poll_fn(|cx| {
-            if (fixed && self.sent.get()) || parked {
-                return Poll::Ready(());
-            }
-            *self.slot.borrow_mut() = Some(cx.waker().clone());
-            parked = true;
-            Poll::Pending
-        })
-        .await;
-    }
-
-    fn notify(&self) {
-        self.sent.set(true);
-        if let Some(w) = self.slot.borrow_mut().take() {
-            w.wake();
-        }
-        // Bug: with nobody registered yet, the notification just vanishes.
-    }
-}
-
-async fn missed_notification(fixed: bool) {
-    let signal = Signal::default();
-    let s = signal.clone();
-    let waiter = evloop::spawn_named("waiter", async move { s.wait(fixed).await });
-    let s = signal.clone();
-    let notifier = evloop::spawn_named("notifier", async move {
-        yield_now().await; // some work before notifying
-        s.notify();
-    });
-    notifier.await.unwrap();
-    waiter.await.unwrap();
-}
-
 #[test]
 fn missed_notification_deadlocks() {
     let failure = find_and_replay(&harness(), || missed_notification(false));
@@ -191,39 +69,6 @@ fn missed_notification_deadlocks() {
     passes(&harness(), || missed_notification(true));
 }
 
-// ----- 4. producer/consumer: an item lost on cancellation ------------------
-
-async fn shutdown_loses_item(fixed: bool) {
-    let queue: Queue<u32> = Queue::named("jobs", 10);
-    for job in 1..=2 {
-        queue.try_put(job).unwrap();
-    }
-    let done = Rc::new(RefCell::new(Vec::new()));
-    let (q, d) = (queue.clone(), done.clone());
-    let worker = evloop::spawn_named("worker", async move {
-        loop {
-            let job = q.get().await.unwrap();
-            yield_now().await; // processing
-            d.borrow_mut().push(job);
-            q.task_done().unwrap();
-        }
-    });
-    let q = queue.clone();
-    let stopper = evloop::spawn_named("stopper", async move {
-        if fixed {
-            q.join().await; // every job processed (task_done), not just taken
-        } else {
-            // "Give the worker a moment": enough under FIFO, not always.
-            for _ in 0..3 {
-                yield_now().await;
-            }
-        }
-        worker.cancel();
-    });
-    stopper.await.unwrap();
-    assert_eq!(*done.borrow(), [1, 2], "not every job was processed");
-}
-
 #[test]
 fn cancelling_a_consumer_mid_item_loses_it() {
     let failure = find_and_replay(&harness(), || shutdown_loses_item(false));
@@ -232,31 +77,6 @@ fn cancelling_a_consumer_mid_item_loses_it() {
         "{failure}"
     );
     passes(&harness(), || shutdown_loses_item(true));
-}
-
-// ----- 5. starvation: a task that never really yields ------------------------
-
-async fn spin_wait(fixed: bool) {
-    let ready = Rc::new(Cell::new(false));
-    let event = evloop::sync::Event::named("ready");
-    let (r, e) = (ready.clone(), event.clone());
-    let setter = evloop::spawn_named("setter", async move {
-        yield_now().await;
-        r.set(true);
-        e.set();
-    });
-    let (r, e) = (ready.clone(), event.clone());
-    let spinner = evloop::spawn_named("spinner", async move {
-        if fixed {
-            e.wait().await; // parks until set: the setter gets the loop
-        } else {
-            while !r.get() {
-                yield_now().await; // "gives way", but is first in line again
-            }
-        }
-    });
-    spinner.await.unwrap();
-    setter.await.unwrap();
 }
 
 #[test]
@@ -280,37 +100,6 @@ fn a_spinning_task_starves_the_one_it_waits_for() {
     passes(&h, || spin_wait(true));
 }
 
-// ----- 6. a missed notification on a Condition --------------------------------
-
-/// A consumer checks a flag, then waits on the condition for it to change.
-/// The bug: the check and the wait are two steps (the lock is given up in
-/// between, and there is an await), so a producer that sets the flag and
-/// notifies in that gap notifies nobody.
-async fn condition_missed_notify(fixed: bool) {
-    let ready = Condition::named("ready", false);
-    let r = ready.clone();
-    let consumer = evloop::spawn_named("consumer", async move {
-        if fixed {
-            // Check and wait in one step, under the lock.
-            drop(r.lock().await.wait_for(|ready| *ready).await);
-        } else {
-            let ready_now = *r.lock().await; // check, then unlock
-            if !ready_now {
-                yield_now().await; // "log that we are waiting"
-                drop(r.lock().await.wait().await); // waits for a notify that may be gone
-            }
-        }
-    });
-    let r = ready.clone();
-    let producer = evloop::spawn_named("producer", async move {
-        yield_now().await; // some work first
-        *r.lock().await = true;
-        r.notify_all();
-    });
-    producer.await.unwrap();
-    consumer.await.unwrap();
-}
-
 #[test]
 fn a_condition_notified_between_check_and_wait_is_missed() {
     let failure = find_and_replay(&harness(), || condition_missed_notify(false));
@@ -325,76 +114,6 @@ fn a_condition_notified_between_check_and_wait_is_missed() {
     passes(&harness(), || condition_missed_notify(true));
 }
 
-// ----- 7. a select! that is not cancel-safe -----------------------------------
-
-/// A message on the wire is two items: a header, then a body. `None` for
-/// a body means the wire closed after the header.
-async fn read_message(wire: &Queue<u32>) -> (u32, Option<u32>) {
-    let Ok(header) = wire.get().await else {
-        return (0, None);
-    };
-    let body = wire.get().await.ok(); // an await with the header in hand
-    (header, body)
-}
-
-/// A reader takes two messages while also answering one status ping. The
-/// bug: `read_message` is not cancel-safe (it holds a header across an
-/// await), and `select!` drops it whenever the ping wins: a ping that comes
-/// between a header and its body loses the header.
-async fn message_reader(fixed: bool) {
-    let wire: Queue<u32> = Queue::named("wire", 0);
-    let ping = Event::named("ping");
-    let w = wire.clone();
-    evloop::spawn_named("sender", async move {
-        for header in [1, 11] {
-            yield_now().await;
-            yield_now().await;
-            w.put(header).await.unwrap();
-            yield_now().await;
-            w.put(header + 1).await.unwrap(); // the body
-        }
-        w.close();
-    })
-    .detach();
-    let p = ping.clone();
-    evloop::spawn_named("pinger", async move { p.set() }).detach();
-
-    let mut got = Vec::new();
-    let mut pings = 0;
-    if fixed {
-        // One read_message lives across the loop's turns: a ping only
-        // borrows it, and it is replaced only once it has finished.
-        let mut reading = Box::pin(read_message(&wire));
-        while got.len() < 2 {
-            select! {
-                msg = &mut reading => {
-                    got.push(check(msg));
-                    reading.set(read_message(&wire));
-                }
-                _ = ping.wait(), if pings == 0 => pings += 1,
-            }
-        }
-    } else {
-        while got.len() < 2 {
-            select! {
-                msg = read_message(&wire) => got.push(check(msg)), // dropped when the ping wins
-                _ = ping.wait(), if pings == 0 => pings += 1,
-            }
-        }
-    }
-}
-
-/// A message whose body is not its header's: a header was lost.
-fn check((header, body): (u32, Option<u32>)) -> (u32, u32) {
-    assert_eq!(
-        body,
-        Some(header + 1),
-        "a message came apart (header {header}, body {body:?}): select! dropped read_message \
-         holding a header"
-    );
-    (header, header + 1)
-}
-
 #[test]
 fn a_select_that_drops_a_half_read_message_loses_its_header() {
     let failure = find_and_replay(&harness(), || message_reader(false));
@@ -403,4 +122,51 @@ fn a_select_that_drops_a_half_read_message_loses_its_header() {
         "{failure}"
     );
     passes(&harness(), || message_reader(true));
+}
+
+/// Every bug, found by exhaustive search with its simplest schedule (the
+/// replay line, which replays it), and every fix proved: the whole space
+/// of schedules exhausted, with and without reduction. The numbers are the
+/// table in docs/testing.md.
+#[test]
+fn exhaustive_search_finds_every_bug() {
+    let expected = [
+        // (minimal schedule, fixed: schedules with reduction, without)
+        ("001", 4, 9),
+        ("0*31", 4, 18),
+        ("011", 2, 6),
+        ("0*511", 4, 4),
+        ("0*31*(7pp)", 2, 3),
+        ("0*31", 2, 6),
+        ("0*51", 1_294, 20_076),
+    ];
+    for ((name, program), (minimal, reduced, full)) in exhibits().into_iter().zip(expected) {
+        let all = Harness::new()
+            .exhaustive(true)
+            .use_env(false)
+            .poll_budget(10_000);
+        let failure = all
+            .try_explore(|| program(false))
+            .expect_err("exhaustive search finds the bug");
+        eprintln!("{name}: {failure}");
+        assert!(failure.exhaustive);
+        assert_eq!(failure.schedule.to_string(), minimal, "{name}");
+        let again = all
+            .try_replay(&failure.schedule, || program(false))
+            .expect_err("the minimal schedule replays the bug");
+        assert_eq!(again.kind, failure.kind, "{name}");
+
+        for (reduction, count) in [(true, reduced), (false, full)] {
+            let coverage = all
+                .clone()
+                .reduction(reduction)
+                .try_explore(|| program(true))
+                .unwrap_or_else(|f| panic!("{name} (fixed) fails: {f}"))
+                .coverage
+                .unwrap();
+            eprintln!("  fixed, reduction {reduction}: {coverage}");
+            assert_eq!(coverage.end, SearchEnd::Exhausted, "{name}");
+            assert_eq!(coverage.schedules, count, "{name}, reduction {reduction}");
+        }
+    }
 }

@@ -401,9 +401,12 @@ fn red_child(vars: &[(&str, &str)]) -> (String, String, String, String) {
         .to_string();
     let chrome = after("(Chrome trace");
     let chrome = chrome.split(" (Chrome trace").next().unwrap().to_string();
+    // The schedule is the line's first word (a note may follow it).
     let schedule = after("schedule:")
         .trim_start_matches("schedule:")
-        .trim()
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
         .to_string();
     (report, timeline, chrome, schedule)
 }
@@ -515,6 +518,25 @@ mod attribute {
         let start = std::time::Instant::now();
         evloop::sleep(Duration::from_millis(5)).await;
         assert!(start.elapsed() >= Duration::from_millis(5));
+    }
+
+    #[evloop::test(explore = all)]
+    async fn attribute_explores_every_schedule() {
+        let total = evloop::testing::Shared::new(0);
+        let t = total.clone();
+        let other = evloop::spawn(async move {
+            yield_now().await;
+            t.with(|t| *t += 1);
+        });
+        total.with(|t| *t += 1);
+        other.await.unwrap();
+        assert_eq!(total.get(), 2);
+    }
+
+    #[evloop::test(explore = all, preemption_bound = 1, reduction = false)]
+    #[should_panic(expected = "lost update")]
+    async fn attribute_exhaustive_reports_a_failing_schedule() {
+        racy().await;
     }
 
     #[evloop::test(explore = 100, seed = 0, depth = 2, poll_budget = 5000)]

@@ -32,7 +32,8 @@ use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenSt
 
 /// Runs an `async fn` test on evloop's harness (virtual clock by default).
 ///
-/// Options: `explore = N` (N schedules), `clock = "real"` or `"virtual"`,
+/// Options: `explore = N` (N schedules) or `explore = all` (every schedule,
+/// with `preemption_bound = N`, `reduction = false`, `determinism = false`), `clock = "real"` or `"virtual"`,
 /// `strict` (debug-mode findings fail the test), `seed = N`, `depth = N`,
 /// `poll_budget = N`. See `evloop::test` for the documentation.
 #[proc_macro_attribute]
@@ -239,7 +240,45 @@ fn parse_options(attr: TokenStream) -> Result<Options, Error> {
             }
         };
         let call = match key_name.as_str() {
-            "explore" => ("runs", integer(key, value)?),
+            "explore" => match &value {
+                Some(TokenTree::Ident(all)) if all.to_string() == "all" => {
+                    ("exhaustive", "true".to_string())
+                }
+                _ => ("runs", integer(key, value)?),
+            },
+            "preemption_bound" => ("preemption_bound", integer(key, value)?),
+            "determinism" => match value {
+                None => ("check_determinism", "true".to_string()),
+                Some(TokenTree::Ident(b))
+                    if b.to_string() == "true" || b.to_string() == "false" =>
+                {
+                    ("check_determinism", b.to_string())
+                }
+                Some(v) => {
+                    return Err((
+                        v.span(),
+                        format!(
+                            "`determinism` is a flag: write `determinism = false` to skip the check, not `determinism = {v}`"
+                        ),
+                    ));
+                }
+            },
+            "reduction" => match value {
+                None => ("reduction", "true".to_string()),
+                Some(TokenTree::Ident(b))
+                    if b.to_string() == "true" || b.to_string() == "false" =>
+                {
+                    ("reduction", b.to_string())
+                }
+                Some(v) => {
+                    return Err((
+                        v.span(),
+                        format!(
+                            "`reduction` is a flag: write `reduction = false` to turn it off, not `reduction = {v}`"
+                        ),
+                    ));
+                }
+            },
             "seed" => ("seed", integer(key, value)?),
             "depth" => ("depth", integer(key, value)?),
             "poll_budget" => ("poll_budget", integer(key, value)?),
@@ -288,8 +327,9 @@ fn parse_options(attr: TokenStream) -> Result<Options, Error> {
 
 fn bad_option(found: &str) -> String {
     format!(
-        "unknown option `{found}` for #[evloop::test]; the options are `explore = N`, \
-         `clock = \"real\"`, `strict`, `seed = N`, `depth = N`, `poll_budget = N`"
+        "unknown option `{found}` for #[evloop::test]; the options are `explore = N` (or \
+         `explore = all`), `preemption_bound = N`, `reduction = false`, `determinism = false`, `clock = \"real\"`, \
+         `strict`, `seed = N`, `depth = N`, `poll_budget = N`"
     )
 }
 

@@ -106,6 +106,20 @@ impl<'a> Scheduler<'a> {
     pub fn divergence(&self) -> Option<Divergence> {
         self.core.here().ready.borrow().divergence()
     }
+
+    /// Starts (afresh) or stops writing down a trace: every choice with
+    /// its alternatives, and what each poll touched (for the explorer).
+    pub(crate) fn trace(&self, on: bool) {
+        self.core.here().ready.borrow_mut().trace(on);
+    }
+
+    /// The trace written since [`trace`](Scheduler::trace) was turned on.
+    pub(crate) fn take_trace(&self) -> Vec<super::trace::Step> {
+        let trace = self.core.here().ready.borrow_mut().take_trace();
+        trace
+            .map(|mut t| std::mem::take(&mut t.steps))
+            .unwrap_or_default()
+    }
 }
 
 /// The event stream of a runtime: listeners called with every event, and a

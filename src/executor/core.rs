@@ -210,6 +210,12 @@ impl Core {
         self.here().ready.borrow_mut().choose_branch(n)
     }
 
+    /// A seeded, recorded number below `n` for the code under test (see
+    /// `ReadyQueue::choose_value`).
+    pub(crate) fn choose_value(&self, n: u32) -> u32 {
+        self.here().ready.borrow_mut().choose_value(n)
+    }
+
     /// Moves the virtual clock forward, telling listeners.
     pub(super) fn jump_to(&self, to: Instant) {
         if let Some(from) = self.timers.advance_to(to) {

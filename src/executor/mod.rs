@@ -23,6 +23,8 @@
 //! - `tasks.rs`: the task table (a slab with generations);
 //! - `policy.rs`, `ready.rs`: which ready task runs next, and the queue;
 //! - `schedule.rs`: the choices a run made, as a replayable string;
+//! - `trace.rs`: the choices of an exploring run with what each poll
+//!   touched (for exhaustive exploration);
 //! - `remote.rs`: the only part other threads touch (wakes, interrupts,
 //!   closures sent from other threads);
 //! - `handle.rs`: [`LoopHandle`], what other threads hold of the loop;
@@ -61,6 +63,7 @@ mod schedule;
 mod snapshot;
 mod spawn;
 mod tasks;
+pub(crate) mod trace;
 mod turn;
 
 pub use builder::Builder;

@@ -106,6 +106,9 @@ impl Rng {
     }
 }
 
+/// The seed of the values FIFO gives the code under test.
+const VALUES_SEED: u64 = 0x005E_ED0F_F1F0;
+
 /// PCT's default k: the number of polls change points are spread over.
 pub(crate) const DEFAULT_PCT_STEPS: u32 = 64;
 
@@ -123,6 +126,8 @@ struct Pct {
 pub(crate) struct Chooser {
     policy: Policy,
     rng: Rng,
+    /// The values FIFO gives the code under test (fixed seed).
+    values: Rng,
     pct: Pct,
     pct_steps: u32,
 }
@@ -132,6 +137,7 @@ impl Chooser {
         let mut c = Chooser {
             policy,
             rng: Rng::new(0),
+            values: Rng::new(VALUES_SEED),
             pct: Pct::default(),
             pct_steps: DEFAULT_PCT_STEPS,
         };
@@ -224,6 +230,21 @@ impl Chooser {
         match self.policy {
             Policy::Fifo | Policy::Lifo => 0,
             Policy::Random { .. } | Policy::Pct { .. } => self.rng.below(n),
+        }
+    }
+
+    /// The value FIFO gives a `choose_value(n)`: the next of a generator
+    /// of fixed seed, advanced by every call whatever the policy.
+    pub(crate) fn default_value(&mut self, n: u32) -> u32 {
+        self.values.below(n as usize) as u32
+    }
+
+    /// The value a seeded policy draws for `choose_value(n)`; `None` under
+    /// FIFO and LIFO (which take the default).
+    pub(crate) fn seeded_value(&mut self, n: u32) -> Option<u32> {
+        match self.policy {
+            Policy::Fifo | Policy::Lifo => None,
+            Policy::Random { .. } | Policy::Pct { .. } => Some(self.rng.below(n as usize) as u32),
         }
     }
 

@@ -21,7 +21,11 @@ use std::fmt;
 
 use super::policy::{Chooser, Policy};
 use super::schedule::Schedule;
+use super::trace::Trace;
 use crate::task::TaskKey;
+
+/// The widest [`ReadyQueue::choose_value`] an exhaustive search explores.
+pub(crate) const EXPLORED_VALUES: u32 = 64;
 
 /// A schedule being followed.
 struct Script {
@@ -62,6 +66,8 @@ pub(crate) struct ReadyQueue {
     script: Option<Script>,
     divergence: Option<Divergence>,
     recording: Option<Schedule>,
+    /// Every choice with its alternatives and footprints, while exploring.
+    trace: Option<Box<Trace>>,
 }
 
 impl ReadyQueue {
@@ -73,6 +79,7 @@ impl ReadyQueue {
             script: None,
             divergence: None,
             recording: None,
+            trace: None,
         }
     }
 
@@ -123,6 +130,9 @@ impl ReadyQueue {
         }
         if let Some(schedule) = &mut self.recording {
             schedule.push(i as u32);
+            if let Some(trace) = &mut self.trace {
+                trace.pop(&self.queue, i);
+            }
         }
         // The ends are the common cases (FIFO, LIFO): take them directly,
         // `remove` only for a pick from the middle.
@@ -175,8 +185,55 @@ impl ReadyQueue {
         let i = scripted.unwrap_or_else(|| self.chooser.choose_branch(n));
         if let Some(schedule) = &mut self.recording {
             schedule.push(i as u32);
+            if let Some(trace) = &mut self.trace {
+                trace.branch(n, i);
+            }
         }
         i
+    }
+
+    /// A number below `n` for the code under test ([`testing::choose`]),
+    /// written into the schedule like a branch choice.
+    ///
+    /// What the schedule holds is the *offset* from the value FIFO would
+    /// give, `(value - default) mod n`, where `default` comes from a
+    /// generator of fixed seed that every call advances: under FIFO and
+    /// LIFO the value is that default (pseudo-random, the same every run)
+    /// and the schedule says 0, so shrinking and "trailing zeros are
+    /// FIFO" work for values as for tasks; a seeded policy draws the
+    /// value from its seed; a replay adds the written offset back. An
+    /// exhaustive search tries every offset when `n` is at most
+    /// [`EXPLORED_VALUES`], and keeps FIFO's value for wider draws.
+    ///
+    /// [`testing::choose`]: crate::testing::choose
+    pub(crate) fn choose_value(&mut self, n: u32) -> u32 {
+        if n <= 1 {
+            return 0;
+        }
+        let default = self.chooser.default_value(n);
+        let scripted = match self.script {
+            Some(_) => self.scripted_among(n as usize),
+            None => None,
+        };
+        let offset = match scripted {
+            Some(offset) => offset as u32,
+            None => match self.chooser.seeded_value(n) {
+                Some(drawn) => {
+                    ((u64::from(drawn) + u64::from(n) - u64::from(default)) % u64::from(n)) as u32
+                }
+                None => 0,
+            },
+        };
+        if let Some(schedule) = &mut self.recording {
+            schedule.push(offset);
+            if let Some(trace) = &mut self.trace {
+                match n {
+                    n if n <= EXPLORED_VALUES => trace.branch(n as usize, offset as usize),
+                    _ => trace.branch(1, 0),
+                }
+            }
+        }
+        ((u64::from(default) + u64::from(offset)) % u64::from(n)) as u32
     }
 
     /// Forgets a finished task's PCT priority.
@@ -202,6 +259,25 @@ impl ReadyQueue {
         self.recording = on.then(Schedule::default);
     }
 
+    /// Starts (afresh) or stops writing down a [`Trace`] (which needs
+    /// recording on: it rides on the recording's branch in `pop`).
+    pub(crate) fn trace(&mut self, on: bool) {
+        self.trace = None; // a finished trace stops its recording first
+        if on {
+            self.trace = Some(Trace::start());
+            if self.recording.is_none() {
+                self.record(true);
+            }
+        }
+    }
+
+    /// The trace so far, its last poll's footprint finished.
+    pub(crate) fn take_trace(&mut self) -> Option<Box<Trace>> {
+        let mut trace = self.trace.take()?;
+        trace.close(&self.queue);
+        Some(trace)
+    }
+
     pub(crate) fn recorded(&self) -> Schedule {
         self.recording.clone().unwrap_or_default()
     }
@@ -217,6 +293,9 @@ impl ReadyQueue {
     pub(crate) fn clear(&mut self) {
         self.queue.clear();
         self.taken_in = 0;
+        if let Some(trace) = &mut self.trace {
+            trace.cleared();
+        }
     }
 }
 

@@ -15,7 +15,7 @@
 //! [`BrokenBarrier`]); [`Barrier::reset`] fails the current waiters and makes
 //! it usable again.
 
-use std::cell::RefCell;
+use crate::sync::tracked::Tracked;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -67,7 +67,7 @@ pub struct Barrier {
 
 struct BarrierInner {
     meta: Meta,
-    state: RefCell<State>,
+    state: Tracked<State>,
 }
 
 struct State {
@@ -106,7 +106,7 @@ impl Barrier {
     fn build(name: Option<String>, parties: usize) -> Barrier {
         let inner = Rc::new(BarrierInner {
             meta: Meta::new("barrier", name),
-            state: RefCell::new(State {
+            state: Tracked::new(State {
                 parties: parties.max(1),
                 broken: false,
                 line: WaitList::default(),

@@ -31,7 +31,7 @@
 //! });
 //! ```
 
-use std::cell::RefCell;
+use crate::sync::tracked::Tracked;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
@@ -76,7 +76,7 @@ pub fn channel_named<T: Clone + 'static>(
 fn build<T: Clone + 'static>(name: Option<String>, capacity: usize) -> (Sender<T>, Receiver<T>) {
     let shared = Rc::new(Shared {
         meta: Meta::new("broadcast", name),
-        state: RefCell::new(State {
+        state: Tracked::new(State {
             values: VecDeque::new(),
             head: 0,
             capacity: capacity.max(1),
@@ -100,7 +100,7 @@ fn build<T: Clone + 'static>(name: Option<String>, capacity: usize) -> (Sender<T
 
 struct Shared<T> {
     meta: Meta,
-    state: RefCell<State<T>>,
+    state: Tracked<State<T>>,
 }
 
 struct State<T> {

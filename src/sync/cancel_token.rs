@@ -17,6 +17,7 @@
 //! [`CancelScope`](crate::combinators::CancelScope), are the same idea tied
 //! to a block of code.)
 
+use crate::sync::tracked::Tracked;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
@@ -65,7 +66,7 @@ pub struct CancelToken {
 struct Node {
     meta: Meta,
     cancelled: Cell<bool>,
-    line: RefCell<WaitList>,
+    line: Tracked<WaitList>,
     children: RefCell<Vec<Weak<Node>>>,
     /// The children count at the last prune (prune when it doubles).
     pruned_at: Cell<usize>,
@@ -104,7 +105,7 @@ impl CancelToken {
         let node = Rc::new(Node {
             meta: Meta::new("cancel token", name),
             cancelled: Cell::new(false),
-            line: RefCell::new(WaitList::default()),
+            line: Tracked::new(WaitList::default()),
             children: RefCell::new(Vec::new()),
             pruned_at: Cell::new(0),
         });
@@ -162,6 +163,7 @@ impl CancelToken {
         let mut stack = vec![self.node.clone()];
         let mut woken = Vec::new();
         while let Some(node) = stack.pop() {
+            node.line.touch();
             if node.cancelled.replace(true) {
                 continue;
             }
@@ -181,6 +183,7 @@ impl CancelToken {
     /// assert!(!token.is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
+        self.node.line.touch();
         self.node.cancelled.get()
     }
 

@@ -17,7 +17,7 @@
 //! to the next one in line (as asyncio's `Condition.wait` does since 3.11),
 //! so a `notify(1)` is never lost to a cancelled task.
 
-use std::cell::RefCell;
+use crate::sync::tracked::Tracked;
 use std::fmt;
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
@@ -72,7 +72,7 @@ pub struct Condition<T> {
 struct CondInner<T> {
     meta: Meta,
     lock: Lock<T>,
-    line: RefCell<WaitList>,
+    line: Tracked<WaitList>,
 }
 
 impl<T> Clone for Condition<T> {
@@ -131,7 +131,7 @@ impl<T: 'static> Condition<T> {
         let inner = Rc::new(CondInner {
             meta: Meta::new("condition", name),
             lock,
-            line: RefCell::new(WaitList::default()),
+            line: Tracked::new(WaitList::default()),
         });
         inner.meta.register(&inner);
         Condition { inner }

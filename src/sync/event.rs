@@ -1,6 +1,6 @@
 //! `Event`: a flag tasks can wait for.
 
-use std::cell::RefCell;
+use crate::sync::tracked::Tracked;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -40,7 +40,7 @@ pub struct Event {
 
 struct EventInner {
     meta: Meta,
-    state: RefCell<State>,
+    state: Tracked<State>,
 }
 
 struct State {
@@ -68,7 +68,7 @@ impl Event {
     fn build(name: Option<String>) -> Event {
         let inner = Rc::new(EventInner {
             meta: Meta::new("event", name),
-            state: RefCell::new(State {
+            state: Tracked::new(State {
                 set: false,
                 line: WaitList::default(),
             }),

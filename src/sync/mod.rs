@@ -60,6 +60,7 @@ pub mod oneshot;
 mod queue;
 mod rwlock;
 mod semaphore;
+pub(crate) mod tracked;
 pub(crate) mod waiters;
 pub mod watch;
 

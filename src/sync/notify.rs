@@ -14,7 +14,7 @@
 //! notification on (to the next in line, or back to the permit); one granted
 //! by `notify_waiters` does not (that call was for the tasks waiting then).
 
-use std::cell::RefCell;
+use crate::sync::tracked::Tracked;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -59,7 +59,7 @@ pub struct Notify {
 
 struct NotifyInner {
     meta: Meta,
-    state: RefCell<State>,
+    state: Tracked<State>,
 }
 
 struct State {
@@ -100,7 +100,7 @@ impl Notify {
     fn build(name: Option<String>) -> Notify {
         let inner = Rc::new(NotifyInner {
             meta: Meta::new("notify", name),
-            state: RefCell::new(State {
+            state: Tracked::new(State {
                 permit: false,
                 line: WaitList::default(),
             }),

@@ -15,7 +15,7 @@
 //! });
 //! ```
 
-use std::cell::RefCell;
+use crate::sync::tracked::Tracked;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -38,7 +38,7 @@ struct Inner<T> {
 
 /// Creates a connected sender and receiver.
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
-    let inner = Rc::new(RefCell::new(Inner {
+    let inner = Rc::new(Tracked::new(Inner {
         value: None,
         sender_alive: true,
         receiver_alive: true,
@@ -55,7 +55,7 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
 /// Sends the one value. Dropping it unsent makes the receiver fail with
 /// [`RecvError`].
 pub struct Sender<T> {
-    inner: Rc<RefCell<Inner<T>>>,
+    inner: Rc<Tracked<Inner<T>>>,
 }
 
 impl<T> Sender<T> {
@@ -114,7 +114,7 @@ impl<T> fmt::Debug for Sender<T> {
 /// until taken. Dropping the receiver itself drops the value.
 #[must_use = "futures do nothing unless awaited or spawned"]
 pub struct Receiver<T> {
-    inner: Rc<RefCell<Inner<T>>>,
+    inner: Rc<Tracked<Inner<T>>>,
 }
 
 impl<T> Receiver<T> {

@@ -11,6 +11,7 @@
 //! (tokio's `RwLock` is fair the same way). Granting walks the front of the
 //! line: one writer, or every reader up to the next writer.
 
+use crate::sync::tracked::Tracked;
 use std::cell::{Ref, RefCell, RefMut};
 use std::fmt;
 use std::future::Future;
@@ -56,7 +57,7 @@ pub struct RwLock<T> {
 
 struct RwInner<T> {
     meta: Meta,
-    state: RefCell<State>,
+    state: Tracked<State>,
     value: RefCell<T>,
 }
 
@@ -133,7 +134,7 @@ impl<T: 'static> RwLock<T> {
     fn build(name: Option<String>, value: T) -> RwLock<T> {
         let inner = Rc::new(RwInner {
             meta: Meta::new("rwlock", name),
-            state: RefCell::new(State {
+            state: Tracked::new(State {
                 readers: 0,
                 writer: false,
                 line: WaitList::default(),

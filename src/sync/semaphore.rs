@@ -16,7 +16,7 @@
 //! Granting walks the line once, so releasing permits costs time in
 //! proportion to the waiters served, never to the number of permits.
 
-use std::cell::RefCell;
+use crate::sync::tracked::Tracked;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -66,7 +66,7 @@ pub struct Semaphore {
 
 pub(crate) struct SemInner {
     meta: Meta,
-    state: RefCell<SemState>,
+    state: Tracked<SemState>,
 }
 
 struct SemState {
@@ -125,7 +125,7 @@ impl Semaphore {
     ) -> Semaphore {
         let inner = Rc::new(SemInner {
             meta: Meta::new(kind, name),
-            state: RefCell::new(SemState {
+            state: Tracked::new(SemState {
                 available: permits,
                 total: permits,
                 line: WaitList::default(),

@@ -31,7 +31,7 @@
 //! });
 //! ```
 
-use std::cell::RefCell;
+use crate::sync::tracked::Tracked;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -71,7 +71,7 @@ pub fn channel_named<T: 'static>(name: impl Into<String>, init: T) -> (Sender<T>
 fn build<T: 'static>(name: Option<String>, init: T) -> (Sender<T>, Receiver<T>) {
     let shared = Rc::new(Shared {
         meta: Meta::new("watch", name),
-        state: RefCell::new(State {
+        state: Tracked::new(State {
             value: Rc::new(init),
             version: 0,
             senders: 1,
@@ -95,7 +95,7 @@ fn build<T: 'static>(name: Option<String>, init: T) -> (Sender<T>, Receiver<T>) 
 
 struct Shared<T> {
     meta: Meta,
-    state: RefCell<State<T>>,
+    state: Tracked<State<T>>,
 }
 
 struct State<T> {

@@ -31,6 +31,17 @@ pub enum FailureKind {
     Strict(Diagnostic),
     /// A replayed schedule did not fit the program.
     Diverged(Divergence),
+    /// Two runs of the same schedule told different stories: the program
+    /// depends on something the loop does not control, so no schedule
+    /// replays it.
+    Nondeterministic {
+        /// The first event (counted from 0) where the runs differ.
+        event: usize,
+        /// That event in the first run.
+        first: String,
+        /// And in the second.
+        second: String,
+    },
     /// The harness was asked for something it cannot do (a bad
     /// environment variable, a bad schedule string).
     Setup(String),
@@ -52,6 +63,20 @@ impl fmt::Display for FailureKind {
             FailureKind::Stopped(r) => write!(f, "the loop stopped: {r}"),
             FailureKind::Strict(d) => write!(f, "strict mode: {d}"),
             FailureKind::Diverged(d) => write!(f, "{d}"),
+            FailureKind::Nondeterministic {
+                event,
+                first,
+                second,
+            } => write!(
+                f,
+                "not deterministic: two runs of the same schedule parted at event {event}:\n    \
+                 first run:  {first}\n    second run: {second}\n  the usual suspects: iterating a \
+                 HashMap or HashSet (its order changes from one map to the next), the real clock \
+                 (std::time::Instant, SystemTime) instead of evloop::time, another thread \
+                 (std::thread, to_thread) waking tasks, randomness from the OS instead of \
+                 evloop::testing::choose, state left in a static or thread-local by the previous \
+                 run; Harness::check_determinism(false) turns this check off"
+            ),
             FailureKind::Setup(m) => f.write_str(m),
         }
     }
@@ -73,8 +98,15 @@ pub struct Failure {
     pub seed: Option<u64>,
     /// PCT's k in that run.
     pub pct_steps: u32,
-    /// The choices the run made, up to the failure.
+    /// The simplest schedule that fails this way: the choices up to the
+    /// last one that is not FIFO's (a replay lets FIFO finish), shrunk to
+    /// the fewest deviations from FIFO, then the shortest.
     pub schedule: Schedule,
+    /// The schedule as first found, when shrinking made it simpler.
+    pub original: Option<Schedule>,
+    /// Found by an exhaustive search (`run` is then the schedule's number
+    /// in the search, and `runs` how many were run).
+    pub exhaustive: bool,
     /// What went wrong.
     pub kind: FailureKind,
     /// Where the failing run's timeline and Chrome trace were written, or
@@ -92,6 +124,8 @@ impl Failure {
             seed: None,
             pct_steps: 0,
             schedule: Schedule::default(),
+            original: None,
+            exhaustive: false,
             kind: FailureKind::Setup(message),
             trace: None,
         }
@@ -108,18 +142,34 @@ impl fmt::Display for Failure {
         if let FailureKind::Setup(m) = &self.kind {
             return write!(f, "evloop test harness: {m}");
         }
-        write!(
-            f,
-            "evloop: run {} of {} failed under policy {}",
-            self.run + 1,
-            self.runs,
-            self.policy
-        )?;
+        if self.exhaustive {
+            write!(
+                f,
+                "evloop: schedule {} of an exhaustive search failed",
+                self.run + 1
+            )?;
+        } else {
+            write!(
+                f,
+                "evloop: run {} of {} failed under policy {}",
+                self.run + 1,
+                self.runs,
+                self.policy
+            )?;
+        }
         if let Policy::Pct { .. } = self.policy {
             write!(f, " (k = {})", self.pct_steps)?;
         }
         write!(f, "\n  failure:  {}", self.kind)?;
-        write!(f, "\n  schedule: {}", self.schedule)?;
+        let deviations = self.schedule.choices().iter().filter(|c| **c != 0).count();
+        write!(
+            f,
+            "\n  schedule: {} ({deviations} deviation(s) from FIFO)",
+            self.schedule
+        )?;
+        if let Some(original) = &self.original {
+            write!(f, "\n  shrunk from: {original}")?;
+        }
         f.write_str("\n  replay:   ")?;
         if let Some(seed) = self.seed {
             write!(f, "{SEED_VAR}={seed} cargo test <this test>, or ")?;

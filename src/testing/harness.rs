@@ -26,12 +26,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::env::{FromEnv, from_env};
+use super::explore::{Coverage, SearchConfig, search, trimmed};
 use super::failure::{Failure, FailureKind};
 use super::outcome::TestOutcome;
+use super::shrink::shrink;
 use super::trace::{self, TRACE_EVENTS};
-use super::trial::{Trial, TrialConfig, trial};
+use super::trial::{EVENTS_KEPT, Trial, TrialConfig, trial};
 use crate::debug::Diagnostic;
 use crate::executor::{Policy, Schedule};
+use crate::inspect::LoopEventKind;
 use crate::time::ClockKind;
 
 /// What a passing exploration covered.
@@ -46,6 +49,8 @@ pub struct Explored {
     /// Debug-mode findings that did not fail a run (strict mode off), from
     /// the first run that had any.
     pub warnings: Vec<Diagnostic>,
+    /// What an exhaustive search covered (`None` when sampling).
+    pub coverage: Option<Coverage>,
 }
 
 /// Runs a test body on fresh loops, exploring schedules.
@@ -89,6 +94,10 @@ pub struct Harness {
     /// Write a failing run's trace (see [`trace_dir`](Harness::trace_dir)).
     traces: bool,
     trace_dir: Option<PathBuf>,
+    exhaustive: bool,
+    search: SearchConfig,
+    shrink: bool,
+    determinism: Option<bool>,
 }
 
 impl Default for Harness {
@@ -116,6 +125,15 @@ impl Harness {
             use_env: true,
             traces: true,
             trace_dir: None,
+            exhaustive: false,
+            search: SearchConfig {
+                reduction: true,
+                bound: None,
+                max_schedules: 100_000,
+                keep_going: false,
+            },
+            shrink: true,
+            determinism: None,
         }
     }
 
@@ -176,7 +194,8 @@ impl Harness {
 
     /// Where a failing run's timeline and Chrome trace are written
     /// (instead of `$EVLOOP_TRACE_DIR`, or `evloop-traces/` in the target
-    /// directory); see [`TraceFiles`](super::TraceFiles).
+    /// directory); see [`TraceFiles`](super::TraceFiles). The trace is of
+    /// the run the report's replay line replays (the shrunk schedule).
     ///
     /// # Examples
     ///
@@ -207,6 +226,164 @@ impl Harness {
         self
     }
 
+    /// Exhaustive mode: instead of sampling `runs` schedules, enumerate
+    /// every schedule that matters, depth first, with reduction (see
+    /// [`reduction`](Harness::reduction)); `#[evloop::test(explore = all)]`.
+    /// The search stops at the first failure, at the
+    /// [`preemption_bound`](Harness::preemption_bound) if one is set, or at
+    /// [`max_schedules`](Harness::max_schedules); [`Explored::coverage`]
+    /// says which.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::testing::{Harness, SearchEnd, Shared};
+    ///
+    /// let explored = Harness::new().exhaustive(true).use_env(false).explore(|| async {
+    ///     let total = Shared::new(0);
+    ///     let tasks: Vec<_> = (1..=3)
+    ///         .map(|n| {
+    ///             let total = total.clone();
+    ///             evloop::spawn(async move {
+    ///                 evloop::yield_now().await;
+    ///                 total.with(|t| *t += n); // one step: no lost update
+    ///             })
+    ///         })
+    ///         .collect();
+    ///     for t in tasks {
+    ///         t.await.unwrap();
+    ///     }
+    ///     assert_eq!(total.get(), 6);
+    /// });
+    /// let coverage = explored.coverage.unwrap();
+    /// assert_eq!(coverage.end, SearchEnd::Exhausted);
+    /// assert!(coverage.to_string().starts_with("all "), "{coverage}");
+    /// ```
+    pub fn exhaustive(mut self, on: bool) -> Harness {
+        self.exhaustive = on;
+        self
+    }
+
+    /// Whether exhaustive mode skips schedules equivalent to one already
+    /// run (sleep sets and dynamic partial-order reduction; on by default).
+    /// The reduction trusts the loop's view of what each poll touched:
+    /// share state between tasks through evloop primitives or
+    /// [`Shared`](super::Shared), not a plain `Rc<Cell<_>>`, or turn it off.
+    pub fn reduction(mut self, on: bool) -> Harness {
+        self.search.reduction = on;
+        self
+    }
+
+    /// Exhaustive mode explores only schedules with at most `bound`
+    /// deviations from FIFO (a cooperative loop's preemptions, as CHESS
+    /// bounds them); the report says when the bound cut the search.
+    pub fn preemption_bound(mut self, bound: u32) -> Harness {
+        self.search.bound = Some(bound);
+        self
+    }
+
+    /// The most schedules an exhaustive search runs (100,000 by default,
+    /// at least 1); the report says when it stopped there.
+    pub fn max_schedules(mut self, schedules: usize) -> Harness {
+        self.search.max_schedules = schedules.max(1);
+        self
+    }
+
+    /// Exhaustive mode goes on after a failure, collecting every distinct
+    /// ending ([`Coverage::endings`]), and returns `Ok`: for seeing what a
+    /// program *can* do rather than testing it.
+    pub fn keep_going(mut self, on: bool) -> Harness {
+        self.search.keep_going = on;
+        self
+    }
+
+    /// Whether a failure's schedule is shrunk to the simplest one that
+    /// fails the same way (fewest deviations from FIFO, then shortest; on
+    /// by default). [`Failure::original`] keeps the one first found.
+    pub fn shrink(mut self, on: bool) -> Harness {
+        self.shrink = on;
+        self
+    }
+
+    /// The determinism check: before exploring, run the first schedule
+    /// twice and compare the event streams (without timings); a difference
+    /// fails with [`FailureKind::Nondeterministic`], saying where the runs
+    /// parted. On by default in exhaustive mode (where a program that does
+    /// not replay would make the search wrong), off by default when
+    /// sampling; this switch sets it either way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    /// use evloop::testing::{FailureKind, Harness};
+    ///
+    /// let body = || async {
+    ///     // A HashSet's order differs from one set to the next.
+    ///     let names: HashSet<String> = (0..8).map(|i| format!("worker-{i}")).collect();
+    ///     let tasks: Vec<_> = names.into_iter().map(|n| evloop::spawn_named(n, async {})).collect();
+    ///     for t in tasks {
+    ///         t.await.unwrap();
+    ///     }
+    /// };
+    /// let failure = Harness::new().use_env(false).check_determinism(true).try_explore(body).unwrap_err();
+    /// assert!(matches!(failure.kind, FailureKind::Nondeterministic { .. }), "{failure}");
+    /// assert!(failure.to_string().contains("HashMap"));
+    /// ```
+    pub fn check_determinism(mut self, on: bool) -> Harness {
+        self.determinism = Some(on);
+        self
+    }
+
+    /// Runs the first schedule twice, comparing event streams.
+    fn determinism<B, Fut>(&self, body: &B) -> Result<(), Failure>
+    where
+        B: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: TestOutcome,
+    {
+        if !self.determinism.unwrap_or(self.exhaustive) {
+            return Ok(());
+        }
+        let mut config = self.config.clone();
+        config.record_events = EVENTS_KEPT;
+        let first = trial(&config, Policy::Fifo, None, false, body);
+        let second = trial(&config, Policy::Fifo, None, false, body);
+        // The event streams without timings, as text. A slow-poll warning
+        // is a measurement of real time (a busy machine makes one), not
+        // something the program did: it is left out.
+        let words = |t: &Trial| -> Vec<String> {
+            t.events
+                .iter()
+                .filter(|e| {
+                    !matches!(
+                        e.kind,
+                        LoopEventKind::Diagnostic(Diagnostic::SlowPoll { .. })
+                    )
+                })
+                .map(|e| e.without_timing().to_string())
+                .collect()
+        };
+        let (a, b) = (words(&first), words(&second));
+        let Some(at) = (0..a.len().max(b.len())).find(|i| a.get(*i) != b.get(*i)) else {
+            return Ok(());
+        };
+        let line = |t: &[String]| {
+            t.get(at)
+                .cloned()
+                .unwrap_or_else(|| "(the run had ended)".into())
+        };
+        let kind = FailureKind::Nondeterministic {
+            event: at,
+            first: line(&a),
+            second: line(&b),
+        };
+        let mut failure = self.failure(0, Policy::Fifo, second, kind.clone(), body);
+        failure.kind = kind;
+        failure.runs = 2;
+        Err(failure)
+    }
+
     /// The policy of run `run` (0-based) of an exploration.
     pub fn policy_of_run(&self, run: usize) -> Policy {
         match run {
@@ -228,8 +405,42 @@ impl Harness {
         }
     }
 
-    fn failure(&self, run: usize, policy: Policy, t: Trial, kind: FailureKind) -> Failure {
-        Failure {
+    fn failure<B, Fut>(
+        &self,
+        run: usize,
+        policy: Policy,
+        t: Trial,
+        kind: FailureKind,
+        body: &B,
+    ) -> Failure
+    where
+        B: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: TestOutcome,
+    {
+        let found = trimmed(&t.schedule);
+        let (schedule, kind, original) = match kind {
+            // A replay that did not fit, or a program that does not replay,
+            // has nothing to shrink.
+            FailureKind::Diverged(_) | FailureKind::Nondeterministic { .. } => {
+                (t.schedule, kind, None)
+            }
+            _ if self.shrink => {
+                let (small, kind) = shrink(&self.config, &found, &kind, body);
+                let original = (small != found).then_some(found);
+                (small, kind, original)
+            }
+            _ => (found, kind, None),
+        };
+        // FIFO all the way is written "0" (an empty variable means "no
+        // replay" to the environment).
+        let schedule = if schedule.is_empty() {
+            Schedule::new(vec![0])
+        } else {
+            schedule
+        };
+        let traced = !matches!(kind, FailureKind::Nondeterministic { .. });
+        let failure = Failure {
             run,
             runs: self.runs,
             policy,
@@ -238,14 +449,21 @@ impl Harness {
                 _ => None,
             },
             pct_steps: self.config.pct_steps,
-            schedule: t.schedule,
+            schedule,
+            original,
+            exhaustive: false,
             kind,
             trace: None,
+        };
+        if traced {
+            self.traced(failure, body)
+        } else {
+            failure
         }
     }
 
     /// The failure, with its run's trace written: the run is replayed from
-    /// its schedule with the event log on (see `trace.rs`).
+    /// its (shrunk) schedule with the event log on (see `trace.rs`).
     fn traced<B, Fut>(&self, mut failure: Failure, body: &B) -> Failure
     where
         B: Fn() -> Fut,
@@ -257,7 +475,7 @@ impl Harness {
         }
         let mut config = self.config.clone();
         config.record_events = TRACE_EVENTS;
-        let again = trial(&config, Policy::Fifo, Some(&failure.schedule), body);
+        let again = trial(&config, Policy::Fifo, Some(&failure.schedule), false, body);
         let dir = trace::trace_dir(self.trace_dir.as_deref());
         failure.trace = Some(trace::write(&again.events, config.clock, &dir));
         failure
@@ -284,9 +502,13 @@ impl Harness {
         } else {
             FromEnv::Explore
         };
+        if wanted == FromEnv::Explore {
+            self.determinism(&body)?;
+        }
         match wanted {
             FromEnv::Schedule(schedule) => self.try_replay(&schedule, body),
             FromEnv::Seed(seed) => self.try_seed(seed, body),
+            FromEnv::Explore if self.exhaustive => self.run_search(body),
             FromEnv::Explore => self.run_plan(None, body),
         }
     }
@@ -319,6 +541,7 @@ impl Harness {
             distinct_schedules: 0,
             polls: 0,
             warnings: Vec::new(),
+            coverage: None,
         };
         let plan: Box<dyn Iterator<Item = (usize, Policy)>> = match seed {
             Some(seed) => {
@@ -329,7 +552,7 @@ impl Harness {
             None => Box::new((0..self.runs).map(|run| (run, self.policy_of_run(run)))),
         };
         for (run, policy) in plan {
-            let t = trial(&me.config, policy, None, &body);
+            let t = trial(&me.config, policy, None, false, &body);
             if run == 0 {
                 // PCT spreads its priority changes over the program's length.
                 me.config.pct_steps = (t.schedule.len() as u32).max(1);
@@ -347,12 +570,34 @@ impl Harness {
                 }
                 Err(ref kind) => {
                     let kind = kind.clone();
-                    let failure = me.failure(run, policy, t, kind);
-                    return Err(me.traced(failure, &body));
+                    return Err(me.failure(run, policy, t, kind, &body));
                 }
             }
         }
         Ok(explored)
+    }
+
+    fn run_search<B, Fut>(&self, body: B) -> Result<Explored, Failure>
+    where
+        B: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: TestOutcome,
+    {
+        let searched = search(&self.config, &self.search, &body);
+        let coverage = searched.coverage;
+        if let Some((n, t, kind)) = searched.failure {
+            let mut failure = self.failure(n - 1, Policy::Fifo, t, kind, &body);
+            failure.runs = n;
+            failure.exhaustive = true;
+            return Err(failure);
+        }
+        Ok(Explored {
+            runs: coverage.schedules + coverage.redundant,
+            distinct_schedules: coverage.schedules,
+            polls: searched.polls,
+            warnings: Vec::new(),
+            coverage: Some(coverage),
+        })
     }
 
     /// [`try_explore`](Harness::try_explore), panicking with the failure
@@ -387,7 +632,7 @@ impl Harness {
         Fut: Future,
         Fut::Output: TestOutcome,
     {
-        let t = trial(&self.config, Policy::Fifo, Some(schedule), &body);
+        let t = trial(&self.config, Policy::Fifo, Some(schedule), false, &body);
         let kind = match (&t.result, &t.divergence) {
             (Err(kind), _) => kind.clone(),
             (Ok(()), Some(d)) => FailureKind::Diverged(d.clone()),
@@ -397,12 +642,13 @@ impl Harness {
                     distinct_schedules: 1,
                     polls: t.schedule.len() as u64,
                     warnings: t.warnings,
+                    coverage: None,
                 });
             }
         };
-        let mut failure = self.failure(0, Policy::Fifo, t, kind);
+        let mut failure = self.failure(0, Policy::Fifo, t, kind, &body);
         failure.runs = 1;
-        Err(self.traced(failure, &body))
+        Err(failure)
     }
 }
 

@@ -22,7 +22,18 @@
 //!                    target/debug/evloop-traces/bank__overdraft.trace.json (Chrome trace…)
 //!
 //!   testing::replay(schedule, body) that exact interleaving, again
+//!
+//!   Harness::new().exhaustive(true)  every schedule that matters, depth
+//!   #[evloop::test(explore = all)]   first, with sleep sets and DPOR:
+//!                                    "all 1,294 schedules pass (space exhausted)"
 //! ```
+//!
+//! Every failure's schedule is shrunk to the fewest deviations from FIFO,
+//! then the fewest choices ([`Failure::original`] keeps the one found).
+//! Code under test draws random numbers from the loop with [`choose`] and
+//! [`random_u32`] (recorded, replayed, explored), shares state the
+//! explorer can see through [`Shared`], and exhaustive mode first checks
+//! that the program is deterministic (two runs, one event stream).
 //!
 //! A run fails on a panic (in the body, or in a task whose failure reaches
 //! the body through its handle), an `Err` returned by the body, a task panic
@@ -36,26 +47,36 @@
 //! (see [`Schedule`](crate::Schedule)). The chapter `docs/testing.md` walks
 //! through all of it with a zoo of classic bugs.
 //!
-//! Files: `harness` (the explorer), `trial` (one run, classified),
-//! `failure` (the report), `trace` (the failing run's timeline and Chrome
-//! trace, in files), `env` (`EVLOOP_SEED`, `EVLOOP_SCHEDULE`),
-//! `outcome` (what a test body may return).
+//! Files: `harness` (the explorer's front: sampling, and the determinism
+//! check), `explore` (the exhaustive search), `shrink` (the smallest
+//! failing schedule), `trial` (one run, classified), `failure` (the
+//! report), `trace` (the failing run's timeline and Chrome trace, in
+//! files), `env` (`EVLOOP_SEED`, `EVLOOP_SCHEDULE`), `outcome` (what a
+//! test body may return), `shared` (state the explorer sees), `random`
+//! (seeded values for the code under test).
 
 mod env;
+mod explore;
 mod failure;
 mod harness;
 mod outcome;
+mod random;
+mod shared;
+mod shrink;
 mod trace;
 mod trial;
 
 use std::future::Future;
 
 pub use env::{SCHEDULE_VAR, SEED_VAR};
+pub use explore::{Coverage, Ending, SearchEnd};
 pub use failure::{Failure, FailureKind};
 pub use harness::{Explored, Harness, explore, replay};
 pub use outcome::TestOutcome;
 #[doc(hidden)]
 pub use outcome::typed;
+pub use random::{choose, random_u32};
+pub use shared::Shared;
 pub use trace::{TRACE_DIR_VAR, TraceFiles};
 
 /// Runs `future` to completion on a fresh virtual-clock loop and returns its

@@ -14,6 +14,7 @@ use std::time::Duration;
 use super::failure::FailureKind;
 use super::outcome::TestOutcome;
 use crate::debug::Diagnostic;
+use crate::executor::trace::Step;
 use crate::executor::{Divergence, Policy, RunErrorKind, Runtime, Schedule};
 use crate::inspect::LoopEvent;
 use crate::task::panic_message;
@@ -27,8 +28,8 @@ pub(crate) struct TrialConfig {
     pub(crate) slow_poll: Duration,
     pub(crate) poll_budget: u64,
     pub(crate) pct_steps: u32,
-    /// Keep the event log (the most events kept; 0: none), for the trace
-    /// of a failing run.
+    /// Keep the event log (the most events kept; 0: none): for the trace
+    /// of a failing run, and for the determinism check.
     pub(crate) record_events: usize,
 }
 
@@ -39,6 +40,8 @@ pub(crate) struct Trial {
     pub(crate) result: Result<(), FailureKind>,
     /// Debug-mode findings that did not fail the trial.
     pub(crate) warnings: Vec<Diagnostic>,
+    /// Every choice with its alternatives and footprints (when traced).
+    pub(crate) steps: Vec<Step>,
     /// The event log, when the config asked for one.
     pub(crate) events: Vec<LoopEvent>,
 }
@@ -47,6 +50,7 @@ pub(crate) fn trial<B, Fut>(
     config: &TrialConfig,
     policy: Policy,
     replay: Option<&Schedule>,
+    traced: bool,
     body: &B,
 ) -> Trial
 where
@@ -70,6 +74,9 @@ where
     }
     let rt = builder.build();
     rt.set_poll_budget(config.poll_budget);
+    if traced {
+        rt.scheduler().trace(true);
+    }
     if config.record_events > 0 {
         rt.events().record(config.record_events);
     }
@@ -77,6 +84,7 @@ where
     let ran = catch_unwind(AssertUnwindSafe(|| rt.try_block_on(body())));
     let schedule = rt.scheduler().recorded();
     let divergence = rt.scheduler().divergence();
+    let steps = rt.scheduler().take_trace();
     let events = rt.events().take();
     drop(rt); // reports leaked tasks and unretrieved failures to the sink
     let found = found.take();
@@ -112,6 +120,10 @@ where
         divergence,
         result,
         warnings,
+        steps,
         events,
     }
 }
+
+/// The most events a determinism check compares.
+pub(crate) const EVENTS_KEPT: usize = 100_000;

@@ -20,7 +20,7 @@
 //! gone, as Rust channels do; and a queue, or a receiver, is a
 //! [`Stream`](crate::stream::Stream) of its items (`stream.rs`).
 
-use std::cell::RefCell;
+use crate::sync::tracked::Tracked;
 use std::fmt;
 
 use std::rc::Rc;
@@ -93,7 +93,7 @@ impl<T> Clone for Queue<T> {
 
 struct QueueInner<T> {
     meta: Meta,
-    state: RefCell<State<T>>,
+    state: Tracked<State<T>>,
 }
 
 struct State<T> {
@@ -182,7 +182,7 @@ impl<T: 'static> Queue<T> {
         let capacity = (capacity > 0).then_some(capacity);
         let inner = Rc::new(QueueInner {
             meta: Meta::new(kind, name),
-            state: RefCell::new(State {
+            state: Tracked::new(State {
                 items,
                 capacity,
                 closed: false,
