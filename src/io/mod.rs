@@ -24,6 +24,11 @@
 //! - [`Async`]: wraps any non-blocking descriptor (`AsRawFd`) and gives the
 //!   `readable()`/`writable()` futures and the retry-on-`WouldBlock` helpers
 //!   everything else is built on.
+//! - [`AsyncRead`], [`AsyncWrite`], [`AsyncBufRead`]: the poll traits every
+//!   byte stream of evloop implements (sockets, `Async<T>`, the halves of
+//!   [`split`]), and
+//!   their `async fn` side, [`AsyncReadExt`] and [`AsyncWriteExt`].
+//! - [`split`]: a stream as an owned reader and an owned writer.
 //! - `reactor`: the registrations and the dispatch of readiness into wakes.
 //! - The sockets themselves live in [`crate::net`].
 //!
@@ -38,6 +43,13 @@
 //! the read rather than firing instantly.
 
 mod async_fd;
+mod ext;
 pub(crate) mod reactor;
+mod split;
+mod traits;
 
 pub use async_fd::{Async, Readiness};
+pub use ext::{AsyncReadExt, AsyncWriteExt};
+pub use split::{ReadHalf, ReuniteError, WriteHalf, split};
+pub(crate) use traits::impl_poll_traits;
+pub use traits::{AsyncBufRead, AsyncRead, AsyncWrite};

@@ -111,6 +111,96 @@ macro_rules! stream_methods {
             self.io.get_ref().shutdown(how)
         }
 
+        /// The poll form of [`read`](Self::read), for hand-written futures
+        /// and the [`AsyncRead`](crate::io::AsyncRead) impl: reads into
+        /// `buf`, or keeps `cx`'s waker until the socket is readable. The
+        /// waiter lives in the socket (one per direction), so no borrow is
+        /// held between calls; see
+        /// [`Async::poll_readable`](crate::io::Async::poll_readable).
+        ///
+        /// # Errors
+        ///
+        /// The OS's, such as `ConnectionReset`.
+        pub fn poll_read(
+            &self,
+            cx: &mut std::task::Context<'_>,
+            buf: &mut [u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            self.io.poll_read(cx, buf)
+        }
+
+        /// Like [`poll_read`](Self::poll_read), into several buffers in
+        /// one `readv(2)`.
+        ///
+        /// # Errors
+        ///
+        /// The OS's.
+        pub fn poll_read_vectored(
+            &self,
+            cx: &mut std::task::Context<'_>,
+            bufs: &mut [std::io::IoSliceMut<'_>],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            self.io.poll_read_vectored(cx, bufs)
+        }
+
+        /// The poll form of [`write`](Self::write).
+        ///
+        /// # Errors
+        ///
+        /// The OS's, such as `BrokenPipe`.
+        pub fn poll_write(
+            &self,
+            cx: &mut std::task::Context<'_>,
+            buf: &[u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            self.io.poll_write(cx, buf)
+        }
+
+        /// Like [`poll_write`](Self::poll_write), from several buffers in
+        /// one `writev(2)`.
+        ///
+        /// # Errors
+        ///
+        /// The OS's.
+        pub fn poll_write_vectored(
+            &self,
+            cx: &mut std::task::Context<'_>,
+            bufs: &[std::io::IoSlice<'_>],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            self.io.poll_write_vectored(cx, bufs)
+        }
+
+        /// Always ready: a socket buffers nothing in user space.
+        ///
+        /// # Errors
+        ///
+        /// None; the signature is the trait's.
+        pub fn poll_flush(
+            &self,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+
+        /// Shuts down the write side (the peer reads end of stream): the
+        /// poll form of `shutdown(Shutdown::Write)`, which never waits.
+        ///
+        /// # Errors
+        ///
+        /// The OS's, such as `NotConnected`.
+        pub fn poll_shutdown(
+            &self,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(self.shutdown(std::net::Shutdown::Write))
+        }
+
+        /// Splits the stream into an owned read half and an owned write
+        /// half (see [`io::split`](crate::io::split)).
+        pub fn split(self) -> (crate::io::ReadHalf<Self>, crate::io::WriteHalf<Self>) {
+            crate::io::split(self)
+        }
+
         /// Waits until the socket is readable (see
         /// [`Async::readable`](crate::io::Async::readable)). Cancel safe.
         ///
