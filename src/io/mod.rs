@@ -29,6 +29,8 @@
 //!   [`split`]), and
 //!   their `async fn` side, [`AsyncReadExt`] and [`AsyncWriteExt`].
 //! - [`split`]: a stream as an owned reader and an owned writer.
+//! - [`BufReader`]: asyncio's `StreamReader`: `read_line`, `read_until`,
+//!   `lines()`, with a bounded buffer.
 //! - `reactor`: the registrations and the dispatch of readiness into wakes.
 //! - The sockets themselves live in [`crate::net`].
 //!
@@ -43,12 +45,14 @@
 //! the read rather than firing instantly.
 
 mod async_fd;
+mod buf_reader;
 mod ext;
 pub(crate) mod reactor;
 mod split;
 mod traits;
 
 pub use async_fd::{Async, Readiness};
+pub use buf_reader::{BufReader, DEFAULT_LIMIT, Lines};
 pub use ext::{AsyncReadExt, AsyncWriteExt};
 pub use split::{ReadHalf, ReuniteError, WriteHalf, split};
 pub(crate) use traits::impl_poll_traits;
