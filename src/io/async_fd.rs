@@ -1,7 +1,7 @@
 //! [`Async`]: any non-blocking descriptor, registered with the reactor.
 
 use std::cell::Cell;
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
 use std::pin::Pin;
@@ -284,8 +284,11 @@ impl<T: AsRawFd> Async<T> {
     /// # Errors
     ///
     /// Whatever `op` returns other than `WouldBlock`.
-    pub async fn read_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.retry(Direction::Read, op).await
+    pub fn read_with<'a, R>(
+        &'a self,
+        op: impl FnMut(&T) -> io::Result<R> + 'a,
+    ) -> impl Future<Output = io::Result<R>> + 'a {
+        Operation::new(self, Direction::Read, op)
     }
 
     /// Like [`read_with`](Async::read_with), for the write side.
@@ -293,30 +296,17 @@ impl<T: AsRawFd> Async<T> {
     /// # Errors
     ///
     /// Whatever `op` returns other than `WouldBlock`.
-    pub async fn write_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.retry(Direction::Write, op).await
-    }
-
-    /// The `async` methods: `poll_io` with a waiter of
-    /// their own, removed from the reactor if the future is dropped while
-    /// it waits (so a cancelled read leaves no waiter behind to hold the
-    /// virtual clock).
-    async fn retry<R>(
-        &self,
-        dir: Direction,
-        mut op: impl FnMut(&T) -> io::Result<R>,
-    ) -> io::Result<R> {
-        let wait = OwnWaiter {
-            io: self,
-            dir,
-            waiter: Cell::new(None),
-        };
-        poll_fn(|cx| self.poll_io(dir, &wait.waiter, cx, &mut op)).await
+    pub fn write_with<'a, R>(
+        &'a self,
+        op: impl FnMut(&T) -> io::Result<R> + 'a,
+    ) -> impl Future<Output = io::Result<R>> + 'a {
+        Operation::new(self, Direction::Write, op)
     }
 
     /// The rhythm of every async operation (see the reactor's module doc):
     /// while a wait is on, only the reactor's word ends it; then try `op`,
     /// and on `WouldBlock` clear the cached edge and wait for the next.
+    #[inline]
     fn poll_io<R>(
         &self,
         dir: Direction,
@@ -461,8 +451,8 @@ where
     /// # Errors
     ///
     /// The OS's: `ConnectionReset`, … (see `read(2)`).
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.read_with(|mut io| io.read(buf)).await
+    pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        Operation::new(self, Direction::Read, |mut io: &T| io.read(buf))
     }
 
     /// Writes some of `buf`; returns how many bytes. Cancel safe.
@@ -470,8 +460,8 @@ where
     /// # Errors
     ///
     /// The OS's: `BrokenPipe` after the peer closed, `ConnectionReset`, …
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.write_with(|mut io| io.write(buf)).await
+    pub fn write<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        Operation::new(self, Direction::Write, move |mut io: &T| io.write(buf))
     }
 
     /// Reads exactly `buf.len()` bytes. **Not cancel safe** (see the type's
@@ -557,16 +547,44 @@ impl<T: AsRawFd> Drop for Readiness<'_, T> {
     }
 }
 
-/// The waiter of one `async` operation, removed from the reactor when the
-/// operation's future drops (completed or cancelled).
-struct OwnWaiter<'a, T: AsRawFd> {
+/// The future of one `async` operation (`read`, `write`, `read_with`, …):
+/// [`Async::poll_io`] with a waiter of its own, removed from the reactor
+/// when the future drops, completed or cancelled, so a cancelled read
+/// leaves no waiter behind to hold the virtual clock.
+struct Operation<'a, T: AsRawFd, F> {
     io: &'a Async<T>,
     dir: Direction,
     waiter: Cell<Option<u64>>,
+    op: F,
 }
 
-impl<T: AsRawFd> Drop for OwnWaiter<'_, T> {
+impl<'a, T: AsRawFd, F> Operation<'a, T, F> {
+    fn new(io: &'a Async<T>, dir: Direction, op: F) -> Self {
+        Operation {
+            io,
+            dir,
+            waiter: Cell::new(None),
+            op,
+        }
+    }
+}
+
+// Never pinned structurally: `op` is only ever called through `&mut`.
+impl<T: AsRawFd, F> Unpin for Operation<'_, T, F> {}
+
+impl<T: AsRawFd, F: FnMut(&T) -> io::Result<R>, R> Future for Operation<'_, T, F> {
+    type Output = io::Result<R>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
+        let this = self.get_mut();
+        this.io.poll_io(this.dir, &this.waiter, cx, &mut this.op)
+    }
+}
+
+impl<T: AsRawFd, F> Drop for Operation<'_, T, F> {
     fn drop(&mut self) {
-        self.io.cancel_wait(self.dir, &self.waiter);
+        if self.waiter.get().is_some() {
+            self.io.cancel_wait(self.dir, &self.waiter);
+        }
     }
 }

@@ -67,8 +67,11 @@ macro_rules! stream_methods {
         /// # Errors
         ///
         /// The OS's, such as `ConnectionReset`.
-        pub async fn read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
-            self.io.read(buf).await
+        pub fn read<'a>(
+            &'a self,
+            buf: &'a mut [u8],
+        ) -> impl std::future::Future<Output = std::io::Result<usize>> + 'a {
+            self.io.read(buf)
         }
 
         /// Writes some of `buf` and returns how many bytes. Cancel safe.
@@ -76,8 +79,11 @@ macro_rules! stream_methods {
         /// # Errors
         ///
         /// The OS's, such as `BrokenPipe` or `ConnectionReset`.
-        pub async fn write(&self, buf: &[u8]) -> std::io::Result<usize> {
-            self.io.write(buf).await
+        pub fn write<'a>(
+            &'a self,
+            buf: &'a [u8],
+        ) -> impl std::future::Future<Output = std::io::Result<usize>> + 'a {
+            self.io.write(buf)
         }
 
         /// Fills `buf` completely. Not cancel safe: bytes read before a
@@ -86,8 +92,11 @@ macro_rules! stream_methods {
         /// # Errors
         ///
         /// `UnexpectedEof` if the stream ends first; otherwise the OS's.
-        pub async fn read_exact(&self, buf: &mut [u8]) -> std::io::Result<()> {
-            self.io.read_exact(buf).await
+        pub fn read_exact<'a>(
+            &'a self,
+            buf: &'a mut [u8],
+        ) -> impl std::future::Future<Output = std::io::Result<()>> + 'a {
+            self.io.read_exact(buf)
         }
 
         /// Writes all of `buf`. Not cancel safe: a cancelled call may have
@@ -96,8 +105,11 @@ macro_rules! stream_methods {
         /// # Errors
         ///
         /// The OS's, such as `BrokenPipe`.
-        pub async fn write_all(&self, buf: &[u8]) -> std::io::Result<()> {
-            self.io.write_all(buf).await
+        pub fn write_all<'a>(
+            &'a self,
+            buf: &'a [u8],
+        ) -> impl std::future::Future<Output = std::io::Result<()>> + 'a {
+            self.io.write_all(buf)
         }
 
         /// Shuts down the read side, the write side (the peer then reads
