@@ -67,6 +67,7 @@ pub use ctrl_c::interrupt_on_ctrl_c;
 pub use handle::{LoopClosed, LoopHandle, RemoteHandle};
 pub(crate) use policy::DEFAULT_PCT_STEPS;
 pub use policy::Policy;
+pub(crate) use policy::Rng;
 pub use ready::Divergence;
 pub use remote::{ExternalWork, Interrupter};
 pub use report::{RunError, RunErrorKind, RunReport, StallReport, StepReport, Stop};

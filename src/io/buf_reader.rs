@@ -66,9 +66,11 @@ const CHUNK: usize = 8 * 1024;
 /// ```
 pub struct BufReader<R> {
     inner: R,
+    /// Storage, zeroed once as it grows (never per read).
     buf: Vec<u8>,
-    /// The unread bytes are `buf[pos..]`.
+    /// The unread bytes are `buf[pos..end]`.
     pos: usize,
+    end: usize,
     limit: usize,
 }
 
@@ -87,6 +89,7 @@ impl<R: AsyncRead> BufReader<R> {
             inner,
             buf: Vec::new(),
             pos: 0,
+            end: 0,
             limit,
         }
     }
@@ -100,15 +103,15 @@ impl<R> BufReader<R> {
 
     /// The bytes read from the inner stream and not yet taken.
     pub fn buffer(&self) -> &[u8] {
-        &self.buf[self.pos..]
+        &self.buf[self.pos..self.end]
     }
 
     /// Drops the buffered bytes (after a limit error, to skip an overlong
     /// line); returns how many there were.
     pub fn discard_buffer(&mut self) -> usize {
-        let n = self.buf.len() - self.pos;
-        self.buf.clear();
+        let n = self.end - self.pos;
         self.pos = 0;
+        self.end = 0;
         n
     }
 
@@ -206,7 +209,7 @@ impl<R: AsyncRead + Unpin> BufReader<R> {
         searched: &mut usize,
     ) -> Poll<io::Result<usize>> {
         loop {
-            let unread = &self.buf[self.pos..];
+            let unread = &self.buf[self.pos..self.end];
             if let Some(i) = unread[*searched..].iter().position(|&b| b == delimiter) {
                 let n = *searched + i + 1;
                 *searched = 0;
@@ -218,7 +221,7 @@ impl<R: AsyncRead + Unpin> BufReader<R> {
             }
             match ready!(self.poll_more(cx)) {
                 Ok(0) => {
-                    let n = self.buf.len() - self.pos;
+                    let n = self.end - self.pos;
                     *searched = 0;
                     return Poll::Ready(Ok(n));
                 }
@@ -237,7 +240,7 @@ impl<R: AsyncRead + Unpin> BufReader<R> {
                  BufReader::with_limit",
                 char::from(delimiter),
                 self.limit,
-                self.buf.len() - self.pos,
+                self.end - self.pos,
             ),
         )
     }
@@ -245,21 +248,28 @@ impl<R: AsyncRead + Unpin> BufReader<R> {
     /// Reads more from the inner stream onto the end of the buffer (first
     /// moving the unread bytes to the front), never past the limit.
     fn poll_more(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if self.pos > 0 {
-            self.buf.drain(..self.pos);
+        if self.pos == self.end {
             self.pos = 0;
+            self.end = 0;
         }
-        let have = self.buf.len();
+        let have = self.end - self.pos;
         // Below the limit when looking for a record (checked first); at
         // least one byte for a plain read, whatever the limit.
         let want = CHUNK.min(self.limit.saturating_sub(have)).max(1);
-        self.buf.resize(have + want, 0);
-        let read = Pin::new(&mut self.inner).poll_read(cx, &mut self.buf[have..]);
-        let n = match &read {
-            Poll::Ready(Ok(n)) => *n,
-            _ => 0,
-        };
-        self.buf.truncate(have + n);
+        if self.end + want > self.buf.len() {
+            // Move the unread bytes to the front, then grow if still short.
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.pos = 0;
+            self.end = have;
+            if have + want > self.buf.len() {
+                self.buf.resize(have + want, 0);
+            }
+        }
+        let read =
+            Pin::new(&mut self.inner).poll_read(cx, &mut self.buf[self.end..self.end + want]);
+        if let Poll::Ready(Ok(n)) = read {
+            self.end += n;
+        }
         read
     }
 }
@@ -272,7 +282,7 @@ impl<R: AsyncRead + Unpin> AsyncRead for BufReader<R> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         // Nothing buffered and a big read: skip the copy.
-        if this.pos == this.buf.len() && buf.len() >= CHUNK {
+        if this.pos == this.end && buf.len() >= CHUNK {
             return Pin::new(&mut this.inner).poll_read(cx, buf);
         }
         let available = ready!(Pin::new(&mut *this).poll_fill_buf(cx))?;
@@ -298,15 +308,15 @@ impl<R: AsyncRead + Unpin> AsyncRead for BufReader<R> {
 impl<R: AsyncRead + Unpin> AsyncBufRead for BufReader<R> {
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         let this = self.get_mut();
-        if this.pos == this.buf.len() {
+        if this.pos == this.end {
             ready!(this.poll_more(cx))?;
         }
-        Poll::Ready(Ok(&this.buf[this.pos..]))
+        Poll::Ready(Ok(&this.buf[this.pos..this.end]))
     }
 
     fn consume(self: Pin<&mut Self>, amt: usize) {
         let this = self.get_mut();
-        this.pos = (this.pos + amt).min(this.buf.len());
+        this.pos = (this.pos + amt).min(this.end);
     }
 }
 
@@ -314,7 +324,7 @@ impl<R: fmt::Debug> fmt::Debug for BufReader<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BufReader")
             .field("inner", &self.inner)
-            .field("buffered", &(self.buf.len() - self.pos))
+            .field("buffered", &(self.end - self.pos))
             .field("limit", &self.limit)
             .finish()
     }

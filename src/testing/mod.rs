@@ -36,11 +36,14 @@
 //!
 //! Files: `harness` (the explorer), `trial` (one run, classified),
 //! `failure` (the report), `env` (`EVLOOP_SEED`, `EVLOOP_SCHEDULE`),
-//! `outcome` (what a test body may return).
+//! `outcome` (what a test body may return), [`mem`] (in-memory streams and
+//! listeners with seeded faults, for protocol tests that stay instant and
+//! replayable).
 
 mod env;
 mod failure;
 mod harness;
+pub mod mem;
 mod outcome;
 mod trial;
 
