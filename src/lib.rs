@@ -54,7 +54,10 @@
 //! 13. [`stream`] — async generators.
 //! 14. [`callback`] — call_soon, call_later, create_future.
 //! 15. [`net`] — TCP, UDP and Unix sockets.
-//! 16. [`testing`] — the harness: virtual time, explored schedules, replay.
+//! 16. [`testing`] — the harness: virtual time, explored schedules, replay;
+//!     in-memory connections with seeded faults.
+//! 17. `interop` — the ecosystem's traits (`futures-io`, `futures-core`,
+//!     `tokio::io`), behind features that are off by default.
 //!
 //! (The REPL, `src/repl/`, is a binary on the public API alone.)
 
@@ -92,6 +95,9 @@ pub mod callback;
 pub mod net;
 
 pub mod testing;
+
+#[cfg(any(feature = "futures-io", feature = "futures-core", feature = "tokio-io"))]
+pub mod interop;
 
 pub use blocking::{spawn_blocking, to_thread};
 pub use executor::EnterGuard;
