@@ -1,6 +1,8 @@
 //! `io::BufReader`, asyncio's `StreamReader`: lines and records across
 //! chunk boundaries, the bounded buffer's error, cancel safety.
 
+mod util;
+
 use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
@@ -218,6 +220,9 @@ fn big_reads_bypass_the_buffer_when_it_is_empty() {
 
 #[test]
 fn buf_reader_over_a_socket() {
+    if util::skip_without_reactor("buf_reader_over_a_socket") {
+        return;
+    }
     evloop::run(async {
         let (a, b) = evloop::net::UnixStream::pair().unwrap();
         let writer = evloop::spawn(async move {

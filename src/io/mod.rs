@@ -48,6 +48,7 @@ mod async_fd;
 mod buf_reader;
 mod ext;
 pub(crate) mod reactor;
+pub use reactor::REACTOR_VAR;
 mod split;
 mod traits;
 

@@ -139,3 +139,16 @@ where
     assert!(explored.distinct_schedules > 1, "{explored:?}");
     explored
 }
+
+/// True (with a message saying which test skips and why) when the runtimes
+/// of this run have no reactor (`EVLOOP_REACTOR=off`, as `.ci/run` sets for
+/// its fallback-loop step): a test that needs real sockets cannot run.
+pub fn skip_without_reactor(test: &str) -> bool {
+    let off = std::env::var_os(evloop::io::REACTOR_VAR).is_some_and(|v| v == "off");
+    if off {
+        eprintln!(
+            "skipping {test}: it needs real sockets, and EVLOOP_REACTOR=off builds runtimes without a reactor"
+        );
+    }
+    off
+}
