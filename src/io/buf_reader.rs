@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::future::{Future, poll_fn};
-use std::io::{self, IoSliceMut};
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
@@ -290,18 +290,6 @@ impl<R: AsyncRead + Unpin> AsyncRead for BufReader<R> {
         buf[..n].copy_from_slice(&available[..n]);
         this.pos += n;
         Poll::Ready(Ok(n))
-    }
-
-    fn poll_read_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &mut [IoSliceMut<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let buf = bufs
-            .iter_mut()
-            .find(|b| !b.is_empty())
-            .map_or(&mut [][..], |b| &mut **b);
-        self.poll_read(cx, buf)
     }
 }
 

@@ -56,5 +56,5 @@ pub use async_fd::{Async, Readiness};
 pub use buf_reader::{BufReader, DEFAULT_LIMIT, Lines};
 pub use ext::{AsyncReadExt, AsyncWriteExt};
 pub use split::{ReadHalf, ReuniteError, WriteHalf, split};
-pub(crate) use traits::impl_poll_traits;
 pub use traits::{AsyncBufRead, AsyncRead, AsyncWrite};
+pub(crate) use traits::{first, first_mut, impl_poll_traits};

@@ -48,11 +48,7 @@ pub trait AsyncRead {
         cx: &mut Context<'_>,
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        let buf = bufs
-            .iter_mut()
-            .find(|b| !b.is_empty())
-            .map_or(&mut [][..], |b| &mut **b);
-        self.poll_read(cx, buf)
+        self.poll_read(cx, first_mut(bufs))
     }
 }
 
@@ -81,11 +77,7 @@ pub trait AsyncWrite {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let buf = bufs
-            .iter()
-            .find(|b| !b.is_empty())
-            .map_or(&[][..], |b| &**b);
-        self.poll_write(cx, buf)
+        self.poll_write(cx, first(bufs))
     }
 
     /// Pushes out anything buffered on this side.
@@ -117,6 +109,21 @@ pub trait AsyncBufRead: AsyncRead {
 
     /// Marks the first `amt` buffered bytes as read.
     fn consume(self: Pin<&mut Self>, amt: usize);
+}
+
+/// The first non-empty buffer of `bufs` (or an empty one): what a reader
+/// without a vectored syscall reads into.
+pub(crate) fn first_mut<'a>(bufs: &'a mut [IoSliceMut<'_>]) -> &'a mut [u8] {
+    bufs.iter_mut()
+        .find(|b| !b.is_empty())
+        .map_or(&mut [][..], |b| &mut **b)
+}
+
+/// The first non-empty buffer of `bufs` (or an empty one).
+pub(crate) fn first<'a>(bufs: &'a [IoSlice<'_>]) -> &'a [u8] {
+    bufs.iter()
+        .find(|b| !b.is_empty())
+        .map_or(&[][..], |b| &**b)
 }
 
 macro_rules! deref_read {

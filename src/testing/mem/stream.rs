@@ -85,11 +85,7 @@ impl MemStream {
         cx: &mut Context<'_>,
         bufs: &mut [io::IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        let buf = bufs
-            .iter_mut()
-            .find(|b| !b.is_empty())
-            .map_or(&mut [][..], |b| &mut **b);
-        self.poll_read(cx, buf)
+        self.poll_read(cx, crate::io::first_mut(bufs))
     }
 
     /// Like [`poll_write`](MemStream::poll_write) from the first non-empty
@@ -103,11 +99,7 @@ impl MemStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let buf = bufs
-            .iter()
-            .find(|b| !b.is_empty())
-            .map_or(&[][..], |b| &**b);
-        self.poll_write(cx, buf)
+        self.poll_write(cx, crate::io::first(bufs))
     }
 
     /// Always ready: written bytes are already in the pipe.
