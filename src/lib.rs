@@ -54,7 +54,10 @@
 //! 13. [`stream`] — async generators.
 //! 14. [`callback`] — call_soon, call_later, create_future.
 //! 15. [`net`] — TCP, UDP and Unix sockets.
-//! 16. [`testing`] — the harness: virtual time, explored schedules, replay.
+//! 16. [`testing`] — the harness: virtual time, explored schedules, replay;
+//!     in-memory connections with seeded faults.
+//! 17. `interop` — the ecosystem's traits (`futures-io`, `futures-core`,
+//!     `tokio::io`), behind features that are off by default.
 //!
 //! 17. [`console`] (the `repl` feature) — the REPL's prompt over your own
 //!     program: register async functions, open the console. The `evloop`
@@ -102,6 +105,8 @@ pub mod testing;
 extern crate self as evloop;
 #[cfg(feature = "repl")]
 pub mod console;
+#[cfg(any(feature = "futures-io", feature = "futures-core", feature = "tokio-io"))]
+pub mod interop;
 #[cfg(feature = "repl")]
 mod repl;
 

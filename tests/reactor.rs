@@ -242,3 +242,28 @@ fn runtime_without_io_still_sleeps_in_the_poller_and_wakes_from_threads() {
     t.join().unwrap();
     assert_eq!(polls, 2, "one wake from the thread, one poll");
 }
+
+#[test]
+fn without_a_reactor_tasks_timers_and_threads_work_and_sockets_say_unsupported() {
+    for rt in [
+        Runtime::builder().reactor(false).build(),
+        Runtime::builder().reactor(false).virtual_clock().build(),
+    ] {
+        rt.block_on(async {
+            let start = evloop::time::Instant::now();
+            evloop::sleep(Duration::from_millis(20)).await;
+            assert!(start.elapsed() >= Duration::from_millis(20));
+            let n = evloop::to_thread(|| 6 * 7).await.unwrap();
+            assert_eq!(n, 42);
+            let err = evloop::net::UnixStream::pair().unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
+            assert!(err.to_string().contains("without a reactor"), "{err}");
+            let err = evloop::net::TcpListener::bind("127.0.0.1:0").unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
+        });
+        assert!(
+            !rt.snapshot().io.iter().any(|_| true),
+            "nothing was registered"
+        );
+    }
+}

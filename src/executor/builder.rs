@@ -44,6 +44,7 @@ pub struct Builder {
     record_schedule: bool,
     replay: Option<Schedule>,
     pct_steps: u32,
+    reactor: bool,
 }
 
 impl Default for Builder {
@@ -71,6 +72,7 @@ impl Builder {
             record_schedule: false,
             replay: None,
             pct_steps: DEFAULT_PCT_STEPS,
+            reactor: std::env::var_os(crate::io::REACTOR_VAR).is_none_or(|v| v != "off"),
         }
     }
 
@@ -174,6 +176,32 @@ impl Builder {
         self
     }
 
+    /// With `false`, the loop runs without a reactor, as it does on a
+    /// platform with neither epoll nor kqueue: tasks, timers (the thread
+    /// parks until the next deadline), the virtual clock, `to_thread` and
+    /// the test harness work; creating a socket or an
+    /// [`Async`](crate::io::Async) fails with `ErrorKind::Unsupported` and a
+    /// message saying so. On by default; the environment variable
+    /// `EVLOOP_REACTOR=off` turns it off for every runtime built with
+    /// defaults (CI runs test binaries that way to prove the fallback loop).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = evloop::Runtime::builder().reactor(false).build();
+    /// rt.block_on(async {
+    ///     evloop::sleep(Duration::from_millis(1)).await; // timers work
+    ///     let err = evloop::net::UnixStream::pair().unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
+    /// });
+    /// ```
+    pub fn reactor(mut self, on: bool) -> Builder {
+        self.reactor = on;
+        self
+    }
+
     /// Builds the runtime. It belongs to the calling thread.
     ///
     /// If the OS refuses an I/O poller (for example, the process is out of
@@ -207,6 +235,7 @@ impl Builder {
             event_log: self.event_log,
             blocking_threads: self.blocking_threads.get(),
             blocking_keep_alive: self.blocking_keep_alive,
+            reactor: self.reactor,
         }))
     }
 }

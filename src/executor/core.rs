@@ -97,11 +97,16 @@ pub(crate) struct CoreConfig {
     pub(crate) event_log: Option<usize>,
     pub(crate) blocking_threads: usize,
     pub(crate) blocking_keep_alive: Duration,
+    pub(crate) reactor: bool,
 }
 
 impl Core {
     pub(crate) fn new(config: CoreConfig) -> Rc<Core> {
-        let reactor = Rc::new(Reactor::new());
+        let reactor = Rc::new(if config.reactor {
+            Reactor::new()
+        } else {
+            Reactor::disabled()
+        });
         let timers = Rc::new(TimerDriver::new(config.clock));
         let remote = Arc::new(Remote::new());
         let core = Rc::new_cyclic(|me| Core {

@@ -73,6 +73,7 @@ pub use current_task::{all_tasks, current_task};
 pub use handle::{LoopClosed, LoopHandle, RemoteHandle};
 pub(crate) use policy::DEFAULT_PCT_STEPS;
 pub use policy::Policy;
+pub(crate) use policy::Rng;
 pub use ready::Divergence;
 pub use remote::{ExternalWork, Interrupter};
 pub use report::{RunError, RunErrorKind, RunReport, StallReport, StepReport, Stop};

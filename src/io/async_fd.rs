@@ -1,11 +1,12 @@
 //! [`Async`]: any non-blocking descriptor, registered with the reactor.
 
+use std::cell::Cell;
 use std::future::Future;
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use super::reactor::{self, Check, Direction, Reactor};
 use crate::sys::{self, Interest};
@@ -65,6 +66,10 @@ pub struct Async<T: AsRawFd> {
     /// The reactor it is registered with: a weak handle, so an object that
     /// outlives its runtime keeps none of the loop's descriptors open.
     reactor: Weak<Reactor>,
+    /// The waiters of the poll methods (`poll_readable`, `poll_read`, …),
+    /// one per direction: they have no future of their own to keep an id in.
+    read_waiter: Cell<Option<u64>>,
+    write_waiter: Cell<Option<u64>>,
 }
 
 fn gone() -> io::Error {
@@ -106,6 +111,8 @@ impl<T: AsRawFd> Async<T> {
             fd,
             token,
             reactor: Rc::downgrade(&reactor),
+            read_waiter: Cell::new(None),
+            write_waiter: Cell::new(None),
         })
     }
 
@@ -143,7 +150,7 @@ impl<T: AsRawFd> Async<T> {
         Readiness {
             io: self,
             dir: Direction::Read,
-            waiter: None,
+            waiter: Cell::new(None),
         }
     }
 
@@ -157,8 +164,117 @@ impl<T: AsRawFd> Async<T> {
         Readiness {
             io: self,
             dir: Direction::Write,
-            waiter: None,
+            waiter: Cell::new(None),
         }
+    }
+
+    /// The poll form of [`readable`](Async::readable): `Ready` while the
+    /// reactor's cached readiness says readable; otherwise `Pending`, with
+    /// `cx`'s waker kept until the next edge. Nothing is borrowed between
+    /// calls: the waiter lives in this `Async`, one per direction, so a
+    /// later call (from any future) replaces the waker of an earlier one.
+    ///
+    /// After an operation says `WouldBlock`, call
+    /// [`clear_readable`](Async::clear_readable) before asking again, or
+    /// the cached edge answers `Ready` forever. [`poll_read_with`](Async::poll_read_with)
+    /// does that dance for you.
+    ///
+    /// # Errors
+    ///
+    /// Only if the runtime was dropped meanwhile.
+    ///
+    /// # Examples
+    ///
+    /// A hand-written read future (the chapter `docs/reactor.md` builds
+    /// it step by step):
+    ///
+    /// ```
+    /// use std::io::{self, Read};
+    /// use std::os::unix::net::UnixStream;
+    /// use std::task::{Context, Poll, ready};
+    /// use evloop::io::Async;
+    ///
+    /// fn poll_read(io: &Async<UnixStream>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    ///     loop {
+    ///         ready!(io.poll_readable(cx))?;
+    ///         match io.get_ref().read(buf) {
+    ///             Err(e) if e.kind() == io::ErrorKind::WouldBlock => io.clear_readable(),
+    ///             done => return Poll::Ready(done),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// evloop::run(async {
+    ///     let (a, b) = UnixStream::pair().unwrap();
+    ///     let (a, b) = (Async::new(a).unwrap(), Async::new(b).unwrap());
+    ///     a.write_all(b"hi").await.unwrap();
+    ///     let mut buf = [0; 8];
+    ///     let n = std::future::poll_fn(|cx| poll_read(&b, cx, &mut buf)).await.unwrap();
+    ///     assert_eq!(&buf[..n], b"hi");
+    /// });
+    /// ```
+    pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_ready(Direction::Read, &self.read_waiter, cx)
+    }
+
+    /// The poll form of [`writable`](Async::writable); see
+    /// [`poll_readable`](Async::poll_readable).
+    ///
+    /// # Errors
+    ///
+    /// Only if the runtime was dropped meanwhile.
+    pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_ready(Direction::Write, &self.write_waiter, cx)
+    }
+
+    /// Forgets the cached readable edge: the read just tried said
+    /// `WouldBlock`, so the next [`poll_readable`](Async::poll_readable)
+    /// waits for a new one. (One thread: no edge can arrive between the
+    /// failed syscall and this call, so none is lost.)
+    pub fn clear_readable(&self) {
+        self.clear(Direction::Read);
+    }
+
+    /// Forgets the cached writable edge; see
+    /// [`clear_readable`](Async::clear_readable).
+    pub fn clear_writable(&self) {
+        self.clear(Direction::Write);
+    }
+
+    fn clear(&self, dir: Direction) {
+        if let Some(reactor) = self.reactor.upgrade() {
+            reactor.clear_ready(self.token, dir);
+        }
+    }
+
+    /// Runs the non-blocking read-side operation `op`; on `WouldBlock`
+    /// clears the cached readiness and waits for the next edge (`Pending`),
+    /// on `Interrupted` retries. The poll form of
+    /// [`read_with`](Async::read_with), with its waiter kept in this `Async`
+    /// (see [`poll_readable`](Async::poll_readable)).
+    ///
+    /// # Errors
+    ///
+    /// Whatever `op` returns other than `WouldBlock` and `Interrupted`.
+    pub fn poll_read_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io(Direction::Read, &self.read_waiter, cx, op)
+    }
+
+    /// Like [`poll_read_with`](Async::poll_read_with), for the write side.
+    ///
+    /// # Errors
+    ///
+    /// Whatever `op` returns other than `WouldBlock` and `Interrupted`.
+    pub fn poll_write_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io(Direction::Write, &self.write_waiter, cx, op)
     }
 
     /// Runs the non-blocking read-side operation `op` until it does not say
@@ -168,8 +284,11 @@ impl<T: AsRawFd> Async<T> {
     /// # Errors
     ///
     /// Whatever `op` returns other than `WouldBlock`.
-    pub async fn read_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.retry(Direction::Read, op).await
+    pub fn read_with<'a, R>(
+        &'a self,
+        op: impl FnMut(&T) -> io::Result<R> + 'a,
+    ) -> impl Future<Output = io::Result<R>> + 'a {
+        Operation::new(self, Direction::Read, op)
     }
 
     /// Like [`read_with`](Async::read_with), for the write side.
@@ -177,34 +296,77 @@ impl<T: AsRawFd> Async<T> {
     /// # Errors
     ///
     /// Whatever `op` returns other than `WouldBlock`.
-    pub async fn write_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.retry(Direction::Write, op).await
+    pub fn write_with<'a, R>(
+        &'a self,
+        op: impl FnMut(&T) -> io::Result<R> + 'a,
+    ) -> impl Future<Output = io::Result<R>> + 'a {
+        Operation::new(self, Direction::Write, op)
     }
 
-    async fn retry<R>(
+    /// The rhythm of every async operation (see the reactor's module doc):
+    /// while a wait is on, only the reactor's word ends it; then try `op`,
+    /// and on `WouldBlock` clear the cached edge and wait for the next.
+    #[inline]
+    fn poll_io<R>(
         &self,
         dir: Direction,
+        waiter: &Cell<Option<u64>>,
+        cx: &mut Context<'_>,
         mut op: impl FnMut(&T) -> io::Result<R>,
-    ) -> io::Result<R> {
+    ) -> Poll<io::Result<R>> {
+        if waiter.get().is_some() {
+            ready!(self.poll_ready(dir, waiter, cx))?;
+        }
         loop {
             match op(self.get_ref()) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     // Edge-triggered: the cached edge is used up. No event
                     // can be dispatched between the syscall and this line
                     // (one thread), so no newer edge is lost.
-                    if let Some(reactor) = self.reactor.upgrade() {
-                        reactor.clear_ready(self.token, dir);
-                    }
-                    Readiness {
-                        io: self,
-                        dir,
-                        waiter: None,
-                    }
-                    .await?;
+                    self.clear(dir);
+                    ready!(self.poll_ready(dir, waiter, cx))?;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                done => return done,
+                done => return Poll::Ready(done),
             }
+        }
+    }
+
+    /// Asks the reactor for readiness in `dir`; `waiter` keeps the id of
+    /// the waiter this caller registered (updated in place, cleared when
+    /// ready).
+    fn poll_ready(
+        &self,
+        dir: Direction,
+        waiter: &Cell<Option<u64>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
+        let Some(reactor) = self.reactor.upgrade() else {
+            return Poll::Ready(Err(gone()));
+        };
+        match reactor.poll_ready(self.token, dir, waiter.get(), cx.waker(), current::task()) {
+            Check::Ready => {
+                waiter.set(None);
+                Poll::Ready(Ok(()))
+            }
+            Check::Waiting(id) => {
+                waiter.set(Some(id));
+                current::note(WaitOn::Io {
+                    fd: self.fd,
+                    readable: dir == Direction::Read,
+                    writable: dir == Direction::Write,
+                });
+                Poll::Pending
+            }
+            Check::Gone => Poll::Ready(Err(gone())),
+        }
+    }
+
+    fn cancel_wait(&self, dir: Direction, waiter: &Cell<Option<u64>>) {
+        if let Some(id) = waiter.take()
+            && let Some(reactor) = self.reactor.upgrade()
+        {
+            reactor.cancel_wait(self.token, dir, id);
         }
     }
 }
@@ -213,14 +375,84 @@ impl<T: AsRawFd> Async<T>
 where
     for<'a> &'a T: Read + Write,
 {
+    /// The poll form of [`read`](Async::read): reads into `buf`, or waits
+    /// for readability (the waiter lives in this `Async`; see
+    /// [`poll_readable`](Async::poll_readable)).
+    ///
+    /// # Errors
+    ///
+    /// The OS's: `ConnectionReset`, … (see `read(2)`).
+    pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.poll_read_with(cx, |mut io| io.read(buf))
+    }
+
+    /// Like [`poll_read`](Async::poll_read), scattering into several
+    /// buffers in one `readv(2)`.
+    ///
+    /// # Errors
+    ///
+    /// The OS's.
+    pub fn poll_read_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read_with(cx, |mut io| io.read_vectored(bufs))
+    }
+
+    /// The poll form of [`write`](Async::write).
+    ///
+    /// # Errors
+    ///
+    /// The OS's: `BrokenPipe` after the peer closed, `ConnectionReset`, …
+    pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_write_with(cx, |mut io| io.write(buf))
+    }
+
+    /// Like [`poll_write`](Async::poll_write), gathering several buffers
+    /// in one `writev(2)`.
+    ///
+    /// # Errors
+    ///
+    /// The OS's.
+    pub fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_with(cx, |mut io| io.write_vectored(bufs))
+    }
+
+    /// Flushes the inner object's `Write::flush` (a no-op for sockets and
+    /// pipes: the kernel has the bytes once `write` returns).
+    ///
+    /// # Errors
+    ///
+    /// The inner object's.
+    pub fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_write_with(cx, |mut io| io.flush())
+    }
+
+    /// For a generic descriptor, the same as [`poll_flush`](Async::poll_flush):
+    /// `Async<T>` does not know how to half-close a `T`, so the descriptor
+    /// closes when the `Async` drops. Sockets shut their write side:
+    /// [`TcpStream::poll_shutdown`](crate::net::TcpStream::poll_shutdown).
+    ///
+    /// # Errors
+    ///
+    /// The inner object's.
+    pub fn poll_shutdown(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+
     /// Reads into `buf`; `Ok(0)` means end of stream (or an empty `buf`).
     /// Cancel safe.
     ///
     /// # Errors
     ///
     /// The OS's: `ConnectionReset`, … (see `read(2)`).
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.read_with(|mut io| io.read(buf)).await
+    pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        Operation::new(self, Direction::Read, |mut io: &T| io.read(buf))
     }
 
     /// Writes some of `buf`; returns how many bytes. Cancel safe.
@@ -228,8 +460,8 @@ where
     /// # Errors
     ///
     /// The OS's: `BrokenPipe` after the peer closed, `ConnectionReset`, …
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.write_with(|mut io| io.write(buf)).await
+    pub fn write<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        Operation::new(self, Direction::Write, move |mut io: &T| io.write(buf))
     }
 
     /// Reads exactly `buf.len()` bytes. **Not cancel safe** (see the type's
@@ -241,12 +473,7 @@ where
     pub async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
         while !buf.is_empty() {
             match self.read(buf).await? {
-                0 => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "the stream ended before read_exact filled its buffer",
-                    ));
-                }
+                0 => return Err(super::ext::eof()),
                 n => buf = &mut buf[n..],
             }
         }
@@ -261,18 +488,16 @@ where
     pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
         while !buf.is_empty() {
             match self.write(buf).await? {
-                0 => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::WriteZero,
-                        "the stream accepted no bytes in write_all",
-                    ));
-                }
+                0 => return Err(super::ext::write_zero()),
                 n => buf = &buf[n..],
             }
         }
         Ok(())
     }
 }
+
+super::impl_poll_traits!([T: AsRawFd] Async<T> where for<'a> &'a T: Read + Write);
+super::impl_poll_traits!(['r, T: AsRawFd] &'r Async<T> where for<'a> &'a T: Read + Write);
 
 impl<T: AsRawFd> AsRawFd for Async<T> {
     fn as_raw_fd(&self) -> RawFd {
@@ -305,48 +530,61 @@ impl<T: AsRawFd + std::fmt::Debug> std::fmt::Debug for Async<T> {
 pub struct Readiness<'a, T: AsRawFd> {
     io: &'a Async<T>,
     dir: Direction,
-    waiter: Option<u64>,
+    waiter: Cell<Option<u64>>,
 }
 
 impl<T: AsRawFd> Future for Readiness<'_, T> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let Some(reactor) = this.io.reactor.upgrade() else {
-            return Poll::Ready(Err(gone()));
-        };
-        match reactor.poll_ready(
-            this.io.token,
-            this.dir,
-            this.waiter,
-            cx.waker(),
-            current::task(),
-        ) {
-            Check::Ready => {
-                this.waiter = None;
-                Poll::Ready(Ok(()))
-            }
-            Check::Waiting(id) => {
-                this.waiter = Some(id);
-                current::note(WaitOn::Io {
-                    fd: this.io.fd,
-                    readable: this.dir == Direction::Read,
-                    writable: this.dir == Direction::Write,
-                });
-                Poll::Pending
-            }
-            Check::Gone => Poll::Ready(Err(gone())),
-        }
+        self.io.poll_ready(self.dir, &self.waiter, cx)
     }
 }
 
 impl<T: AsRawFd> Drop for Readiness<'_, T> {
     fn drop(&mut self) {
-        if let Some(waiter) = self.waiter
-            && let Some(reactor) = self.io.reactor.upgrade()
-        {
-            reactor.cancel_wait(self.io.token, self.dir, waiter);
+        self.io.cancel_wait(self.dir, &self.waiter);
+    }
+}
+
+/// The future of one `async` operation (`read`, `write`, `read_with`, …):
+/// [`Async::poll_io`] with a waiter of its own, removed from the reactor
+/// when the future drops, completed or cancelled, so a cancelled read
+/// leaves no waiter behind to hold the virtual clock.
+struct Operation<'a, T: AsRawFd, F> {
+    io: &'a Async<T>,
+    dir: Direction,
+    waiter: Cell<Option<u64>>,
+    op: F,
+}
+
+impl<'a, T: AsRawFd, F> Operation<'a, T, F> {
+    fn new(io: &'a Async<T>, dir: Direction, op: F) -> Self {
+        Operation {
+            io,
+            dir,
+            waiter: Cell::new(None),
+            op,
+        }
+    }
+}
+
+// Never pinned structurally: `op` is only ever called through `&mut`.
+impl<T: AsRawFd, F> Unpin for Operation<'_, T, F> {}
+
+impl<T: AsRawFd, F: FnMut(&T) -> io::Result<R>, R> Future for Operation<'_, T, F> {
+    type Output = io::Result<R>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
+        let this = self.get_mut();
+        this.io.poll_io(this.dir, &this.waiter, cx, &mut this.op)
+    }
+}
+
+impl<T: AsRawFd, F> Drop for Operation<'_, T, F> {
+    fn drop(&mut self) {
+        if self.waiter.get().is_some() {
+            self.io.cancel_wait(self.dir, &self.waiter);
         }
     }
 }

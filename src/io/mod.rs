@@ -24,6 +24,13 @@
 //! - [`Async`]: wraps any non-blocking descriptor (`AsRawFd`) and gives the
 //!   `readable()`/`writable()` futures and the retry-on-`WouldBlock` helpers
 //!   everything else is built on.
+//! - [`AsyncRead`], [`AsyncWrite`], [`AsyncBufRead`]: the poll traits every
+//!   byte stream of evloop implements (sockets, `Async<T>`, the halves of
+//!   [`split`]), and
+//!   their `async fn` side, [`AsyncReadExt`] and [`AsyncWriteExt`].
+//! - [`split`]: a stream as an owned reader and an owned writer.
+//! - [`BufReader`]: asyncio's `StreamReader`: `read_line`, `read_until`,
+//!   `lines()`, with a bounded buffer.
 //! - `reactor`: the registrations and the dispatch of readiness into wakes.
 //! - The sockets themselves live in [`crate::net`].
 //!
@@ -38,6 +45,16 @@
 //! the read rather than firing instantly.
 
 mod async_fd;
+mod buf_reader;
+mod ext;
 pub(crate) mod reactor;
+pub use reactor::REACTOR_VAR;
+mod split;
+mod traits;
 
 pub use async_fd::{Async, Readiness};
+pub use buf_reader::{BufReader, DEFAULT_LIMIT, Lines};
+pub use ext::{AsyncReadExt, AsyncWriteExt};
+pub use split::{ReadHalf, ReuniteError, WriteHalf, split};
+pub use traits::{AsyncBufRead, AsyncRead, AsyncWrite};
+pub(crate) use traits::{first, first_mut, impl_poll_traits};

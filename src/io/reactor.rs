@@ -61,6 +61,10 @@ use crate::current::{Current, Entered};
 use crate::sys::{Event, Interest, Poller};
 use crate::task::{TaskId, WakeCause};
 
+/// The environment variable that, set to `off`, builds every runtime
+/// without a reactor (see `Builder::reactor`).
+pub const REACTOR_VAR: &str = "EVLOOP_REACTOR";
+
 thread_local! {
     static REACTOR: RefCell<Option<Rc<Reactor>>> = const { RefCell::new(None) };
 }
@@ -149,6 +153,9 @@ pub(crate) struct Reactor {
     /// Why the OS refused the poller at the last try (the loop then parks
     /// its thread; the next need tries again).
     refused: RefCell<Option<io::Error>>,
+    /// Built without a reactor (`Builder::reactor(false)`): never makes a
+    /// poller, as on a platform that has none.
+    disabled: bool,
     slab: RefCell<Vec<Option<Registration>>>,
     free: RefCell<Vec<usize>>,
     live: Cell<usize>,
@@ -166,6 +173,7 @@ impl Reactor {
         Reactor {
             poller: OnceCell::new(),
             refused: RefCell::new(None),
+            disabled: false,
             slab: RefCell::new(Vec::new()),
             free: RefCell::new(Vec::new()),
             live: Cell::new(0),
@@ -175,12 +183,24 @@ impl Reactor {
         }
     }
 
+    /// A reactor that never makes a poller: the loop parks its thread, and
+    /// registering fails with `Unsupported`.
+    pub(crate) fn disabled() -> Reactor {
+        Reactor {
+            disabled: true,
+            ..Reactor::new()
+        }
+    }
+
     /// The poller, made now if this is the first need of one; `None` if the
     /// OS refuses it (why is kept for the error `register` returns, and the
     /// next need tries again: descriptors may have been freed meanwhile).
     pub(crate) fn poller(&self) -> Option<&Poller> {
         if let Some(poller) = self.poller.get() {
             return Some(poller);
+        }
+        if self.disabled {
+            return None;
         }
         match Poller::new() {
             Ok(poller) => {
@@ -216,6 +236,16 @@ impl Reactor {
     /// When this loop has no poller (creating it failed), or the OS refuses
     /// the registration (`EBADF`, `EPERM` for a regular file, `ENOMEM`).
     pub(crate) fn register(&self, fd: RawFd, interest: Interest) -> io::Result<usize> {
+        if self.disabled {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!(
+                    "this evloop runtime runs without a reactor (Builder::reactor(false), or \
+                     {REACTOR_VAR}=off in the environment), so it cannot wait for I/O; tasks, \
+                     timers and to_thread work, sockets do not"
+                ),
+            ));
+        }
         let Some(poller) = self.poller() else {
             let refused = self.refused.borrow();
             let (kind, why) = match refused.as_ref() {

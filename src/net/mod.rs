@@ -67,8 +67,11 @@ macro_rules! stream_methods {
         /// # Errors
         ///
         /// The OS's, such as `ConnectionReset`.
-        pub async fn read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
-            self.io.read(buf).await
+        pub fn read<'a>(
+            &'a self,
+            buf: &'a mut [u8],
+        ) -> impl std::future::Future<Output = std::io::Result<usize>> + 'a {
+            self.io.read(buf)
         }
 
         /// Writes some of `buf` and returns how many bytes. Cancel safe.
@@ -76,8 +79,11 @@ macro_rules! stream_methods {
         /// # Errors
         ///
         /// The OS's, such as `BrokenPipe` or `ConnectionReset`.
-        pub async fn write(&self, buf: &[u8]) -> std::io::Result<usize> {
-            self.io.write(buf).await
+        pub fn write<'a>(
+            &'a self,
+            buf: &'a [u8],
+        ) -> impl std::future::Future<Output = std::io::Result<usize>> + 'a {
+            self.io.write(buf)
         }
 
         /// Fills `buf` completely. Not cancel safe: bytes read before a
@@ -86,8 +92,11 @@ macro_rules! stream_methods {
         /// # Errors
         ///
         /// `UnexpectedEof` if the stream ends first; otherwise the OS's.
-        pub async fn read_exact(&self, buf: &mut [u8]) -> std::io::Result<()> {
-            self.io.read_exact(buf).await
+        pub fn read_exact<'a>(
+            &'a self,
+            buf: &'a mut [u8],
+        ) -> impl std::future::Future<Output = std::io::Result<()>> + 'a {
+            self.io.read_exact(buf)
         }
 
         /// Writes all of `buf`. Not cancel safe: a cancelled call may have
@@ -96,8 +105,11 @@ macro_rules! stream_methods {
         /// # Errors
         ///
         /// The OS's, such as `BrokenPipe`.
-        pub async fn write_all(&self, buf: &[u8]) -> std::io::Result<()> {
-            self.io.write_all(buf).await
+        pub fn write_all<'a>(
+            &'a self,
+            buf: &'a [u8],
+        ) -> impl std::future::Future<Output = std::io::Result<()>> + 'a {
+            self.io.write_all(buf)
         }
 
         /// Shuts down the read side, the write side (the peer then reads
@@ -109,6 +121,96 @@ macro_rules! stream_methods {
         /// The OS's, such as `NotConnected`.
         pub fn shutdown(&self, how: std::net::Shutdown) -> std::io::Result<()> {
             self.io.get_ref().shutdown(how)
+        }
+
+        /// The poll form of [`read`](Self::read), for hand-written futures
+        /// and the [`AsyncRead`](crate::io::AsyncRead) impl: reads into
+        /// `buf`, or keeps `cx`'s waker until the socket is readable. The
+        /// waiter lives in the socket (one per direction), so no borrow is
+        /// held between calls; see
+        /// [`Async::poll_readable`](crate::io::Async::poll_readable).
+        ///
+        /// # Errors
+        ///
+        /// The OS's, such as `ConnectionReset`.
+        pub fn poll_read(
+            &self,
+            cx: &mut std::task::Context<'_>,
+            buf: &mut [u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            self.io.poll_read(cx, buf)
+        }
+
+        /// Like [`poll_read`](Self::poll_read), into several buffers in
+        /// one `readv(2)`.
+        ///
+        /// # Errors
+        ///
+        /// The OS's.
+        pub fn poll_read_vectored(
+            &self,
+            cx: &mut std::task::Context<'_>,
+            bufs: &mut [std::io::IoSliceMut<'_>],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            self.io.poll_read_vectored(cx, bufs)
+        }
+
+        /// The poll form of [`write`](Self::write).
+        ///
+        /// # Errors
+        ///
+        /// The OS's, such as `BrokenPipe`.
+        pub fn poll_write(
+            &self,
+            cx: &mut std::task::Context<'_>,
+            buf: &[u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            self.io.poll_write(cx, buf)
+        }
+
+        /// Like [`poll_write`](Self::poll_write), from several buffers in
+        /// one `writev(2)`.
+        ///
+        /// # Errors
+        ///
+        /// The OS's.
+        pub fn poll_write_vectored(
+            &self,
+            cx: &mut std::task::Context<'_>,
+            bufs: &[std::io::IoSlice<'_>],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            self.io.poll_write_vectored(cx, bufs)
+        }
+
+        /// Always ready: a socket buffers nothing in user space.
+        ///
+        /// # Errors
+        ///
+        /// None; the signature is the trait's.
+        pub fn poll_flush(
+            &self,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+
+        /// Shuts down the write side (the peer reads end of stream): the
+        /// poll form of `shutdown(Shutdown::Write)`, which never waits.
+        ///
+        /// # Errors
+        ///
+        /// The OS's, such as `NotConnected`.
+        pub fn poll_shutdown(
+            &self,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(self.shutdown(std::net::Shutdown::Write))
+        }
+
+        /// Splits the stream into an owned read half and an owned write
+        /// half (see [`io::split`](crate::io::split)).
+        pub fn split(self) -> (crate::io::ReadHalf<Self>, crate::io::WriteHalf<Self>) {
+            crate::io::split(self)
         }
 
         /// Waits until the socket is readable (see

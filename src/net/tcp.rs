@@ -135,6 +135,9 @@ impl TcpStream {
     }
 }
 
+crate::io::impl_poll_traits!([] TcpStream);
+crate::io::impl_poll_traits!(['a] &'a TcpStream);
+
 impl AsRawFd for TcpStream {
     fn as_raw_fd(&self) -> RawFd {
         self.io.as_raw_fd()

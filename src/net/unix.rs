@@ -131,6 +131,9 @@ impl UnixStream {
     stream_methods!(net::UnixStream);
 }
 
+crate::io::impl_poll_traits!([] UnixStream);
+crate::io::impl_poll_traits!(['a] &'a UnixStream);
+
 impl AsRawFd for UnixStream {
     fn as_raw_fd(&self) -> RawFd {
         self.io.as_raw_fd()

@@ -14,7 +14,8 @@
 //! `into_stream`) and a [`QueueReceiver`](crate::sync::QueueReceiver), the
 //! receivers of [`watch`](crate::sync::watch), [`broadcast`](crate::sync::broadcast)
 //! and [`mpsc`](crate::sync::mpsc), [`as_completed`](crate::combinators::as_completed),
-//! and an [`Interval`](crate::time::Interval) (its ticks).
+//! an [`Interval`](crate::time::Interval) (its ticks), and the lines of an
+//! [`io::BufReader`](crate::io::BufReader).
 //!
 //! ```
 //! use evloop::stream::{self, StreamExt};
@@ -33,13 +34,14 @@
 //!
 //! Files: `ext.rs` (the trait and the consuming futures), `adapt.rs` (the
 //! adapters), `concurrent.rs` (`buffer_unordered`), `timed.rs` (`timeout`,
-//! `throttle`, intervals), `generate.rs`, `iter.rs`.
+//! `throttle`, intervals), `generate.rs`, `iter.rs`, `lines.rs`.
 
 mod adapt;
 mod concurrent;
 mod ext;
 mod generate;
 mod iter;
+mod lines;
 mod timed;
 
 pub use adapt::{Chain, Enumerate, Filter, FilterMap, Map, Take, TakeWhile, Then, Zip};

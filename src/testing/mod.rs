@@ -53,12 +53,15 @@
 //! report), `trace` (the failing run's timeline and Chrome trace, in
 //! files), `env` (`EVLOOP_SEED`, `EVLOOP_SCHEDULE`), `outcome` (what a
 //! test body may return), `shared` (state the explorer sees), `random`
-//! (seeded values for the code under test).
+//! (seeded values for the code under test), [`mem`] (in-memory streams
+//! and listeners with seeded faults, for protocol tests that stay instant
+//! and replayable).
 
 mod env;
 mod explore;
 mod failure;
 mod harness;
+pub mod mem;
 mod outcome;
 mod random;
 mod shared;

@@ -171,3 +171,16 @@ pub fn run_script(program: &std::path::Path, script: &str, dir: &std::path::Path
         out.status.code().unwrap_or(-1),
     )
 }
+
+/// True (with a message saying which test skips and why) when the runtimes
+/// of this run have no reactor (`EVLOOP_REACTOR=off`, as `.ci/run` sets for
+/// its fallback-loop step): a test that needs real sockets cannot run.
+pub fn skip_without_reactor(test: &str) -> bool {
+    let off = std::env::var_os(evloop::io::REACTOR_VAR).is_some_and(|v| v == "off");
+    if off {
+        eprintln!(
+            "skipping {test}: it needs real sockets, and EVLOOP_REACTOR=off builds runtimes without a reactor"
+        );
+    }
+    off
+}

@@ -1,0 +1,52 @@
+//! The ecosystem's traits, behind features that are off by default.
+//!
+//! evloop has no dependencies, so its [`io`](crate::io) traits and its
+//! [`Stream`](crate::stream::Stream) are its own. These features make
+//! evloop's types speak the ecosystem's traits too, so code written for
+//! them (framing, codecs, `futures::io::BufReader`, `futures::io::copy`,
+//! HTTP and TLS crates) runs over evloop's sockets unchanged:
+//!
+//! | feature        | what                                                              |
+//! |----------------|-------------------------------------------------------------------|
+//! | `futures-io`   | `futures_io::{AsyncRead, AsyncWrite, AsyncBufRead}` for evloop's streams; [`FuturesIo`] and [`FromFuturesIo`] wrap any other |
+//! | `futures-core` | `futures_core::Stream` for [`Lines`](crate::io::Lines); [`FuturesStream`] wraps any evloop stream as one, [`FromFuturesStream`] any `futures_core::Stream` as an evloop stream |
+//! | `tokio-io`     | `tokio::io::{AsyncRead, AsyncWrite}` for evloop's streams: tokio with no features, the traits alone, no runtime |
+//!
+//! The streams with the I/O traits: [`TcpStream`](crate::net::TcpStream),
+//! [`UnixStream`](crate::net::UnixStream), [`Async<T>`](crate::io::Async)
+//! (and a shared reference to each), [`ReadHalf`](crate::io::ReadHalf) /
+//! [`WriteHalf`](crate::io::WriteHalf), [`BufReader`](crate::io::BufReader)
+//! and [`MemStream`](crate::testing::mem::MemStream).
+//!
+//! The orphan rule is why the wrappers exist: evloop may implement a
+//! foreign trait for its own types, but not for every `T` that implements
+//! its own trait.
+
+#[cfg(feature = "futures-core")]
+mod futures_core_impls;
+#[cfg(feature = "futures-io")]
+mod futures_io_impls;
+#[cfg(feature = "tokio-io")]
+mod tokio_io_impls;
+
+#[cfg(feature = "futures-core")]
+pub use futures_core_impls::{FromFuturesStream, FuturesStream};
+#[cfg(feature = "futures-io")]
+pub use futures_io_impls::{FromFuturesIo, FuturesIo};
+
+/// Calls `$mac!([generics] Type)` for every evloop byte stream.
+#[cfg(any(feature = "futures-io", feature = "tokio-io"))]
+macro_rules! for_each_stream {
+    ($mac:ident) => {
+        $mac!([] crate::net::TcpStream);
+        $mac!(['a] &'a crate::net::TcpStream);
+        $mac!([] crate::net::UnixStream);
+        $mac!(['a] &'a crate::net::UnixStream);
+        $mac!([T: std::os::fd::AsRawFd] crate::io::Async<T> where for<'b> &'b T: std::io::Read + std::io::Write);
+        $mac!(['a, T: std::os::fd::AsRawFd] &'a crate::io::Async<T> where for<'b> &'b T: std::io::Read + std::io::Write);
+        $mac!([] crate::testing::mem::MemStream);
+        $mac!(['a] &'a crate::testing::mem::MemStream);
+    };
+}
+#[cfg(any(feature = "futures-io", feature = "tokio-io"))]
+use for_each_stream;
