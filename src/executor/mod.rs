@@ -27,7 +27,8 @@
 //!   touched (for exhaustive exploration);
 //! - `remote.rs`: the only part other threads touch (wakes, interrupts,
 //!   closures sent from other threads);
-//! - `handle.rs`: [`LoopHandle`], what other threads hold of the loop;
+//! - `handle/`: [`LoopHandle`], what other threads hold of the loop, and
+//!   the `RemoteHandle` of a future they sent it;
 //! - `hook.rs`: what every task carries to get back on the queues;
 //! - `inspector.rs`, `finished.rs`: events, debug mode, finished tasks;
 //! - `pool.rs`: the worker threads of `to_thread`;
