@@ -28,11 +28,15 @@ use std::process::ExitCode;
 use std::rc::Rc;
 use std::str::FromStr;
 
+mod failing_test;
+
+pub use failing_test::{CONSOLE_VAR, console_asked, explore_or_open};
+
 use crate::repl;
 use crate::repl::functions::{self, Call, Function, Functions, Make, State};
 use crate::repl::render::ColorChoice;
 use crate::repl::script::{self, ScriptEnd};
-use crate::repl::session::{Options, Session};
+use crate::repl::session::{Options, Reply, Session};
 
 /// The REPL's prompt over a loop of its own, with your program's async
 /// functions registered as steps.
@@ -176,13 +180,18 @@ impl<S: 'static> Console<S> {
     /// PROGRAM --version | --help
     /// ```
     pub fn run_args(self, args: impl IntoIterator<Item = String>) -> ExitCode {
+        self.install();
+        run_args(args.into_iter())
+    }
+
+    /// Makes this console's functions and state the ones its prompt knows.
+    fn install(self) {
         let make_state = self.state.clone();
         let state: Rc<dyn Fn() -> State> = Rc::new(move || Rc::new(make_state()) as State);
         functions::install(Functions {
             functions: self.functions,
             state,
         });
-        run_args(args.into_iter())
     }
 }
 
@@ -255,14 +264,20 @@ struct Cli {
     budget: u64,
 }
 
+impl Default for Cli {
+    fn default() -> Cli {
+        Cli {
+            script: None,
+            bail: false,
+            no_color: false,
+            no_history: false,
+            budget: repl::session::DEFAULT_BUDGET,
+        }
+    }
+}
+
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Asked, String> {
-    let mut cli = Cli {
-        script: None,
-        bail: false,
-        no_color: false,
-        no_history: false,
-        budget: repl::session::DEFAULT_BUDGET,
-    };
+    let mut cli = Cli::default();
     let mut args = args;
     let script = |cli: &mut Cli, file: String| {
         if let Some(first) = &cli.script {
@@ -320,6 +335,12 @@ fn run_args(args: impl Iterator<Item = String>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    open(&cli, &[])
+}
+
+/// Opens the prompt as `cli` asks, after running `prelude` (commands shown
+/// as if typed, before the first prompt).
+fn open(cli: &Cli, prelude: &[String]) -> ExitCode {
     repl::program::quiet_panic_steps();
     let interactive = cli.script.is_none() && io::stdin().is_terminal();
     let mut session = Session::new(Options {
@@ -352,6 +373,23 @@ fn run_args(args: impl Iterator<Item = String>) -> ExitCode {
         }
         let _ = out.flush();
     }));
+    // What a prelude line shows goes out as a typed command's would.
+    for line in prelude {
+        let mut out = io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "{}",
+            repl::render::line(&repl::session::echo(line), color)
+        );
+        match session.run_line(line) {
+            Reply::Done(lines) | Reply::Failed(lines) => {
+                for l in &lines {
+                    let _ = writeln!(out, "{}", repl::render::line(l, color));
+                }
+            }
+            Reply::Quit => return ExitCode::SUCCESS,
+        }
+    }
     let result = if interactive {
         repl::terminal::run(&mut session, color, !cli.no_history).map(|()| ScriptEnd::AllOk)
     } else {

@@ -145,8 +145,12 @@ pub use combinators::{
 ///
 /// The function may return `()` or `Result<(), E>` (an `Err` fails the
 /// test). A failing exploration prints the policy, the seed, the schedule
-/// and how to replay it with `EVLOOP_SEED` or `EVLOOP_SCHEDULE`. Needs the
-/// `macros` feature (on by default).
+/// and how to replay it with `EVLOOP_SEED` or `EVLOOP_SCHEDULE`. With
+/// `EVLOOP_CONSOLE=1` (and the `repl` feature) a failing test opens the
+/// console on its failing schedule, to be stepped by hand
+/// (`EVLOOP_CONSOLE=1 cargo test NAME -- --nocapture`; see
+/// [`console::explore_or_open`]). Needs the `macros` feature (on by
+/// default).
 ///
 /// # Examples
 ///
@@ -221,6 +225,21 @@ pub use combinators::{
 /// ```
 #[cfg(feature = "macros")]
 pub use evloop_macros::test;
+
+/// What `#[evloop::test]` calls: the harness's exploration, or with the
+/// `repl` feature and `EVLOOP_CONSOLE` set, a console on a failing run.
+#[doc(hidden)]
+pub fn __test_main<B, Fut>(harness: testing::Harness, body: B) -> testing::Explored
+where
+    B: Fn() -> Fut + 'static,
+    Fut: std::future::Future + 'static,
+    Fut::Output: testing::TestOutcome,
+{
+    #[cfg(feature = "repl")]
+    return console::explore_or_open(&harness, body);
+    #[cfg(not(feature = "repl"))]
+    return harness.explore(body);
+}
 
 /// Runs an `async fn main` on an evloop [`Runtime`] (tokio's
 /// `#[tokio::main]`; asyncio's `asyncio.run(main())`).

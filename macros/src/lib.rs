@@ -14,8 +14,8 @@
 //! ```text
 //! #[::core::prelude::v1::test]
 //! fn t() {
-//!     ::evloop::testing::Harness::new().runs(200)
-//!         .explore(|| ::evloop::testing::typed::<R, _>(async move { body }));
+//!     ::evloop::__test_main(::evloop::testing::Harness::new().runs(200),
+//!         || ::evloop::testing::typed::<R, _>(async move { body }));
 //! }
 //! ```
 //!
@@ -176,12 +176,12 @@ fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream, Error> {
         TokenStream::new(),
     ))]);
 
-    let mut body: TokenStream = "::evloop::testing::Harness::new()"
+    let mut harness: TokenStream = "::evloop::testing::Harness::new()"
         .parse()
         .expect("a valid path");
     for (method, arg) in options.calls {
-        body.extend(format!(".{method}").parse::<TokenStream>().expect("a call"));
-        body.extend([TokenTree::Group(Group::new(Delimiter::Parenthesis, arg))]);
+        harness.extend(format!(".{method}").parse::<TokenStream>().expect("a call"));
+        harness.extend([TokenTree::Group(Group::new(Delimiter::Parenthesis, arg))]);
     }
     let ret = if f.ret.is_empty() {
         "()".parse().expect("unit")
@@ -196,11 +196,11 @@ fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream, Error> {
     typed.extend([TokenTree::Group(Group::new(Delimiter::Parenthesis, future))]);
     let mut closure: TokenStream = "||".parse().expect("a closure");
     closure.extend(typed);
-    body.extend(".explore".parse::<TokenStream>().expect("a call"));
-    body.extend([TokenTree::Group(Group::new(
-        Delimiter::Parenthesis,
-        closure,
-    ))]);
+    let mut args = harness;
+    args.extend(",".parse::<TokenStream>().expect("a comma"));
+    args.extend(closure);
+    let mut body: TokenStream = "::evloop::__test_main".parse().expect("a path");
+    body.extend([TokenTree::Group(Group::new(Delimiter::Parenthesis, args))]);
     body.extend(";".parse::<TokenStream>().expect("a semicolon"));
     ts.extend([TokenTree::Group(Group::new(Delimiter::Brace, body))]);
     Ok(ts)

@@ -63,6 +63,10 @@ thread_local! {
     /// The text of the `panic` step being raised, so the panic hook stays quiet
     /// (the REPL shows the panic itself) and the task's guard can record it.
     static PANIC_TEXT: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The message of the last other panic on this thread (real code's: a
+    /// console's registered function, an assertion in a test's body), for
+    /// the guard of the task it unwinds.
+    static OTHER_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 /// True while a `panic` step's panic unwinds: the REPL's panic hook uses it
@@ -81,6 +85,17 @@ pub fn quiet_panic_steps() {
         let default_hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if !panic_step_in_flight() {
+                let payload = info.payload();
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic with a payload that is not text".into());
+                let text = match info.location() {
+                    Some(at) => format!("{message} (at {}:{})", at.file(), at.line()),
+                    None => message,
+                };
+                let _ = OTHER_PANIC.try_with(|p| p.replace(Some(text)));
                 default_hook(info);
             }
         }));
@@ -91,6 +106,7 @@ pub fn quiet_panic_steps() {
 /// `NAME/finally` task), so the panic hook speaks again for real panics.
 pub fn forget_panic_text() {
     PANIC_TEXT.with(|p| p.borrow_mut().take());
+    OTHER_PANIC.with(|p| p.borrow_mut().take());
 }
 
 /// How a block of steps ended.
@@ -198,7 +214,9 @@ impl Drop for EndGuard {
             return;
         }
         let outcome = if std::thread::panicking() {
-            let text = PANIC_TEXT.with(|p| p.borrow_mut().take());
+            let text = PANIC_TEXT
+                .with(|p| p.borrow_mut().take())
+                .or_else(|| OTHER_PANIC.with(|p| p.borrow_mut().take()));
             Outcome::Panicked(text.unwrap_or_else(|| "(panic outside a panic step)".into()))
         } else {
             Outcome::Cancelled

@@ -179,6 +179,12 @@ impl fmt::Display for Failure {
             "{SCHEDULE_VAR}=\"{}\" cargo test <this test>",
             self.schedule
         )?;
+        // The console comes after the harness in the reading order: the
+        // harness only says how to ask for it (see `console::failing_test`).
+        f.write_str(
+            "\n  step it:  EVLOOP_CONSOLE=1 cargo test <this test> -- --nocapture \
+             (an #[evloop::test]: a console opens on the failing schedule)",
+        )?;
         match &self.trace {
             Some(Ok(files)) => write!(
                 f,

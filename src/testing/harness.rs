@@ -384,6 +384,12 @@ impl Harness {
         Err(failure)
     }
 
+    /// The clock the runs use.
+    #[cfg_attr(not(feature = "repl"), allow(dead_code))]
+    pub(crate) fn clock_kind(&self) -> ClockKind {
+        self.config.clock
+    }
+
     /// The policy of run `run` (0-based) of an exploration.
     pub fn policy_of_run(&self, run: usize) -> Policy {
         match run {
