@@ -78,6 +78,7 @@ thread_local! {
 /// assert!(again.is_finished());
 /// assert_eq!(stopped.borrow().len(), 1);
 /// ```
+#[inline]
 pub fn breakpoint() -> Breakpoint {
     Breakpoint { stopped: false }
 }
@@ -92,11 +93,23 @@ pub struct Breakpoint {
 impl Future for Breakpoint {
     type Output = ();
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // The one branch a breakpoint costs when nobody listens.
+        // The one branch a breakpoint costs when nobody listens (inlined
+        // into the caller's state machine; the rest is out of line).
         if self.stopped || ATTACHED.load(Ordering::Relaxed) == 0 {
             return Poll::Ready(());
         }
+        self.stop(cx)
+    }
+}
+
+impl Breakpoint {
+    /// Someone listens: tell this thread's handler, if any, which task
+    /// stopped, and return `Pending` once (ready again at once).
+    #[cold]
+    #[inline(never)]
+    fn stop(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let handler = HANDLER
             .try_with(|h| h.borrow().as_ref().map(|(_, f)| f.clone()))
             .ok()
