@@ -73,6 +73,9 @@ fn the_chapter_shows_the_real_session() {
 
 #[test]
 fn the_console_example_matches_its_transcript_every_run() {
+    if util::skip_without_reactor("the_console_example_matches_its_transcript_every_run") {
+        return;
+    }
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/console/fetch.txt");
     let text = std::fs::read_to_string(&path).unwrap();
     let dir = std::env::temp_dir().join(format!("evloop-console-{}", std::process::id()));

@@ -48,6 +48,10 @@ impl Future for ReadSome {
 
 #[test]
 fn a_hand_written_read_future_owns_its_socket_and_is_polled_twice() {
+    if util::skip_without_reactor("a_hand_written_read_future_owns_its_socket_and_is_polled_twice")
+    {
+        return;
+    }
     let (rt, _) = util::virtual_rt();
     rt.block_on(async {
         let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
@@ -68,6 +72,11 @@ fn a_hand_written_read_future_owns_its_socket_and_is_polled_twice() {
 
 #[test]
 fn poll_read_keeps_one_waiter_per_direction_and_the_last_waker_wins() {
+    if util::skip_without_reactor(
+        "poll_read_keeps_one_waiter_per_direction_and_the_last_waker_wins",
+    ) {
+        return;
+    }
     let (rt, _) = util::virtual_rt();
     let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
     let fd = b.as_raw_fd();
@@ -106,6 +115,11 @@ fn poll_read_keeps_one_waiter_per_direction_and_the_last_waker_wins() {
 
 #[test]
 fn a_dropped_async_read_leaves_no_waiter_and_the_virtual_clock_jumps() {
+    if util::skip_without_reactor(
+        "a_dropped_async_read_leaves_no_waiter_and_the_virtual_clock_jumps",
+    ) {
+        return;
+    }
     let (rt, _) = util::virtual_rt();
     rt.block_on(async {
         let (a, _b) = UnixStream::pair().unwrap();
@@ -128,6 +142,11 @@ fn a_dropped_async_read_leaves_no_waiter_and_the_virtual_clock_jumps() {
 
 #[test]
 fn the_poll_traits_work_on_sockets_on_shared_references_and_on_async() {
+    if util::skip_without_reactor(
+        "the_poll_traits_work_on_sockets_on_shared_references_and_on_async",
+    ) {
+        return;
+    }
     evloop::run(async {
         let (a, b) = UnixStream::pair().unwrap();
         // Through `&UnixStream`: AsyncWriteExt / AsyncReadExt.
@@ -174,6 +193,9 @@ async fn echo_once<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S) -> std::io:
 
 #[test]
 fn split_halves_serve_two_tasks_and_reunite() {
+    if util::skip_without_reactor("split_halves_serve_two_tasks_and_reunite") {
+        return;
+    }
     evloop::run(async {
         let (a, b) = UnixStream::pair().unwrap();
         let (mut reader, mut writer) = b.split();
@@ -200,6 +222,9 @@ fn split_halves_serve_two_tasks_and_reunite() {
 
 #[test]
 fn reuniting_halves_of_two_streams_is_an_error_that_returns_them() {
+    if util::skip_without_reactor("reuniting_halves_of_two_streams_is_an_error_that_returns_them") {
+        return;
+    }
     evloop::run(async {
         let (a, b) = UnixStream::pair().unwrap();
         let (ra, _wa) = io::split(a);
@@ -211,6 +236,9 @@ fn reuniting_halves_of_two_streams_is_an_error_that_returns_them() {
 
 #[test]
 fn generic_code_runs_over_async_and_over_a_socket() {
+    if util::skip_without_reactor("generic_code_runs_over_async_and_over_a_socket") {
+        return;
+    }
     let rt = Runtime::new();
     rt.block_on(async {
         let (a, b) = UnixStream::pair().unwrap();

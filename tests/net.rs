@@ -33,6 +33,9 @@ async fn echo_server(listener: TcpListener) {
 
 #[test]
 fn a_thousand_concurrent_echo_connections_on_one_thread() {
+    if util::skip_without_reactor("a_thousand_concurrent_echo_connections_on_one_thread") {
+        return;
+    }
     const CONNECTIONS: usize = 1000;
     let rt = evloop::Runtime::new();
     let echoed = rt.block_on(async {
@@ -64,6 +67,9 @@ fn a_thousand_concurrent_echo_connections_on_one_thread() {
 
 #[test]
 fn udp_round_trip_with_send_to_and_connected_send() {
+    if util::skip_without_reactor("udp_round_trip_with_send_to_and_connected_send") {
+        return;
+    }
     let rt = evloop::Runtime::new();
     rt.block_on(async {
         let server = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -87,6 +93,9 @@ fn udp_round_trip_with_send_to_and_connected_send() {
 
 #[test]
 fn connecting_where_nobody_listens_is_refused() {
+    if util::skip_without_reactor("connecting_where_nobody_listens_is_refused") {
+        return;
+    }
     let rt = evloop::Runtime::new();
     let err = rt.block_on(async {
         let port = TcpListener::bind("127.0.0.1:0")
@@ -101,6 +110,9 @@ fn connecting_where_nobody_listens_is_refused() {
 
 #[test]
 fn half_close_gives_eof_and_the_other_direction_keeps_working() {
+    if util::skip_without_reactor("half_close_gives_eof_and_the_other_direction_keeps_working") {
+        return;
+    }
     let rt = evloop::Runtime::new();
     rt.block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -139,6 +151,11 @@ fn half_close_gives_eof_and_the_other_direction_keeps_working() {
 
 #[test]
 fn read_exact_at_eof_is_unexpected_eof_and_a_closed_peer_breaks_the_pipe() {
+    if util::skip_without_reactor(
+        "read_exact_at_eof_is_unexpected_eof_and_a_closed_peer_breaks_the_pipe",
+    ) {
+        return;
+    }
     let rt = evloop::Runtime::new();
     rt.block_on(async {
         let (a, b) = UnixStream::pair().unwrap();
@@ -163,6 +180,9 @@ fn socket_dir(test: &str) -> (std::path::PathBuf, std::path::PathBuf) {
 
 #[test]
 fn unix_stream_connects_to_a_path() {
+    if util::skip_without_reactor("unix_stream_connects_to_a_path") {
+        return;
+    }
     let (dir, path) = socket_dir("unix-connect");
     let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
     let server = std::thread::spawn(move || {
@@ -202,6 +222,9 @@ fn io_objects_made_outside_a_loop_are_an_error_not_a_panic() {
 
 #[test]
 fn a_regular_file_cannot_be_registered_and_says_so() {
+    if util::skip_without_reactor("a_regular_file_cannot_be_registered_and_says_so") {
+        return;
+    }
     let rt = evloop::Runtime::new();
     let file = std::fs::File::open("Cargo.toml").unwrap();
     let result = rt.block_on(async { Async::new(file).map(|_| ()) });
@@ -215,6 +238,9 @@ fn a_regular_file_cannot_be_registered_and_says_so() {
 
 #[test]
 fn two_tasks_may_share_a_stream_one_reading_one_writing() {
+    if util::skip_without_reactor("two_tasks_may_share_a_stream_one_reading_one_writing") {
+        return;
+    }
     let rt = evloop::Runtime::new();
     rt.block_on(async {
         let (a, b) = UnixStream::pair().unwrap();
@@ -242,6 +268,9 @@ fn two_tasks_may_share_a_stream_one_reading_one_writing() {
 
 #[test]
 fn a_unix_listener_serves_many_clients_in_one_loop() {
+    if util::skip_without_reactor("a_unix_listener_serves_many_clients_in_one_loop") {
+        return;
+    }
     let (dir, path) = socket_dir("unix-listen");
     let rt = evloop::Runtime::new();
     let echoed = rt.block_on(async {

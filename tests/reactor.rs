@@ -28,6 +28,9 @@ fn fill(s: &std::os::unix::net::UnixStream) -> usize {
 
 #[test]
 fn readiness_wakes_only_the_task_waiting_for_that_direction() {
+    if util::skip_without_reactor("readiness_wakes_only_the_task_waiting_for_that_direction") {
+        return;
+    }
     let rt = util::io_rt();
     let (mine, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
     let filled = fill(&mine);
@@ -115,6 +118,9 @@ fn readiness_wakes_only_the_task_waiting_for_that_direction() {
 
 #[test]
 fn the_step_report_says_woken_by_io() {
+    if util::skip_without_reactor("the_step_report_says_woken_by_io") {
+        return;
+    }
     let rt = util::io_rt();
     let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
     let fd = a.as_raw_fd();
@@ -150,6 +156,10 @@ fn the_step_report_says_woken_by_io() {
 
 #[test]
 fn the_virtual_clock_does_not_jump_while_a_socket_read_is_pending() {
+    if util::skip_without_reactor("the_virtual_clock_does_not_jump_while_a_socket_read_is_pending")
+    {
+        return;
+    }
     let (rt, _) = util::virtual_rt();
     let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
     let trace = Trace::default();
@@ -178,6 +188,11 @@ fn the_virtual_clock_does_not_jump_while_a_socket_read_is_pending() {
 
 #[test]
 fn with_no_io_wait_the_virtual_clock_jumps_even_with_sockets_registered() {
+    if util::skip_without_reactor(
+        "with_no_io_wait_the_virtual_clock_jumps_even_with_sockets_registered",
+    ) {
+        return;
+    }
     let (rt, _) = util::virtual_rt();
     rt.block_on(async {
         let (a, _b) = evloop::net::UnixStream::pair().unwrap(); // registered, nobody waits
@@ -190,6 +205,9 @@ fn with_no_io_wait_the_virtual_clock_jumps_even_with_sockets_registered() {
 
 #[test]
 fn a_cancelled_reader_leaves_no_waiter_behind() {
+    if util::skip_without_reactor("a_cancelled_reader_leaves_no_waiter_behind") {
+        return;
+    }
     let (rt, _) = util::virtual_rt();
     let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
     let fd = a.as_raw_fd();

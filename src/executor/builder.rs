@@ -72,7 +72,8 @@ impl Builder {
             record_schedule: false,
             replay: None,
             pct_steps: DEFAULT_PCT_STEPS,
-            reactor: std::env::var_os(crate::io::REACTOR_VAR).is_none_or(|v| v != "off"),
+            reactor: crate::sys::HAS_POLLER
+                && std::env::var_os(crate::io::REACTOR_VAR).is_none_or(|v| v != "off"),
         }
     }
 
@@ -184,6 +185,9 @@ impl Builder {
     /// message saying so. On by default; the environment variable
     /// `EVLOOP_REACTOR=off` turns it off for every runtime built with
     /// defaults (CI runs test binaries that way to prove the fallback loop).
+    /// On an OS with neither (Windows, and any OS evloop has no poller
+    /// for) it is off, and `true` changes nothing but the error a socket
+    /// gives.
     ///
     /// # Examples
     ///

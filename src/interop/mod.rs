@@ -42,8 +42,8 @@ macro_rules! for_each_stream {
         $mac!(['a] &'a crate::net::TcpStream);
         $mac!([] crate::net::UnixStream);
         $mac!(['a] &'a crate::net::UnixStream);
-        $mac!([T: std::os::fd::AsRawFd] crate::io::Async<T> where for<'b> &'b T: std::io::Read + std::io::Write);
-        $mac!(['a, T: std::os::fd::AsRawFd] &'a crate::io::Async<T> where for<'b> &'b T: std::io::Read + std::io::Write);
+        $mac!([T: crate::io::AsRawFd] crate::io::Async<T> where for<'b> &'b T: std::io::Read + std::io::Write);
+        $mac!(['a, T: crate::io::AsRawFd] &'a crate::io::Async<T> where for<'b> &'b T: std::io::Read + std::io::Write);
         $mac!([] crate::testing::mem::MemStream);
         $mac!(['a] &'a crate::testing::mem::MemStream);
     };

@@ -1,9 +1,9 @@
 //! [`Async`]: any non-blocking descriptor, registered with the reactor.
 
+use crate::io::{AsRawFd, RawFd};
 use std::cell::Cell;
 use std::future::Future;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
-use std::os::fd::{AsRawFd, RawFd};
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, ready};

@@ -47,6 +47,7 @@
 mod async_fd;
 mod buf_reader;
 mod ext;
+mod raw;
 pub(crate) mod reactor;
 pub use reactor::REACTOR_VAR;
 mod split;
@@ -55,6 +56,7 @@ mod traits;
 pub use async_fd::{Async, Readiness};
 pub use buf_reader::{BufReader, DEFAULT_LIMIT, Lines};
 pub use ext::{AsyncReadExt, AsyncWriteExt};
+pub use raw::{AsRawFd, RawFd};
 pub use split::{ReadHalf, ReuniteError, WriteHalf, split};
 pub use traits::{AsyncBufRead, AsyncRead, AsyncWrite};
 pub(crate) use traits::{first, first_mut, impl_poll_traits};

@@ -50,9 +50,9 @@
 //! entry, so neither waker displaces the other; readiness wakes them all, and
 //! each retries its syscall.
 
+use crate::io::RawFd;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::io;
-use std::os::fd::RawFd;
 use std::rc::Rc;
 use std::task::Waker;
 use std::time::Duration;

@@ -37,10 +37,12 @@
 
 mod tcp;
 mod udp;
+#[cfg(unix)]
 mod unix;
 
 pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;
+#[cfg(unix)]
 pub use unix::{UnixListener, UnixStream};
 
 use std::io;

@@ -1,8 +1,8 @@
 //! TCP: a listener and a stream.
 
+use crate::io::{AsRawFd, RawFd};
 use std::io;
 use std::net::{self, SocketAddr, ToSocketAddrs};
-use std::os::fd::{AsRawFd, RawFd};
 
 use super::{connect_on_worker, listener_methods, stream_methods};
 use crate::io::Async;

@@ -1,8 +1,8 @@
 //! UDP: datagrams.
 
+use crate::io::{AsRawFd, RawFd};
 use std::io;
 use std::net::{self, SocketAddr, ToSocketAddrs};
-use std::os::fd::{AsRawFd, RawFd};
 
 use crate::io::Async;
 

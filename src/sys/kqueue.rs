@@ -1,4 +1,4 @@
-//! The macOS, iOS and FreeBSD backend: kqueue, with `EVFILT_USER` for
+//! The macOS, iOS, FreeBSD and NetBSD backend: kqueue, with `EVFILT_USER` for
 //! `notify`.
 //!
 //! ```text
@@ -23,8 +23,14 @@
 //!
 //! Only 64-bit targets (`time_t` is 32-bit on FreeBSD/i386) and FreeBSD 12 or
 //! later (the `struct kevent` with `ext`, bound through the default symbol
-//! version of `kevent`). OpenBSD and NetBSD differ in `struct kevent` and
-//! in `EVFILT_USER` support; mio covers them, evloop does not.
+//! version of `kevent`). NetBSD 10 or later: its `struct kevent` has 32-bit
+//! `filter` and `flags`, its filters count up from 0, and its `kevent` is
+//! the symbol `__kevent50` with `size_t` counts (NetBSD 11's `__kevent100`
+//! adds `ext[4]`; `__kevent50` stays as its compatible entry point);
+//! `EVFILT_USER` came in NetBSD 10. The layout is asserted below and type-
+//! checked by CI; no NetBSD machine runs the tests. OpenBSD has no
+//! `EVFILT_USER`, so it would need a pipe for `notify`: evloop runs there
+//! without a reactor (the `none` backend).
 
 use std::cell::RefCell;
 use std::ffi::c_int;
@@ -42,20 +48,39 @@ compile_error!("the kqueue backend has only been checked on 64-bit targets");
 /// How many raw events one `wait` can return; the rest wait for the next.
 const EVENTS_CAPACITY: usize = 256;
 
-// <sys/event.h>: identical on Darwin and FreeBSD except EVFILT_USER.
-const EVFILT_READ: i16 = -1;
-const EVFILT_WRITE: i16 = -2;
-#[cfg(any(target_os = "macos", target_os = "ios"))]
-const EVFILT_USER: i16 = -10;
-#[cfg(target_os = "freebsd")]
-const EVFILT_USER: i16 = -11;
+// <sys/event.h>: the same numbers on Darwin and FreeBSD except EVFILT_USER;
+// NetBSD's filters are unsigned and count up from 0, and its `filter` and
+// `flags` fields are 32 bits wide.
+#[cfg(not(target_os = "netbsd"))]
+type Filter = i16;
+#[cfg(not(target_os = "netbsd"))]
+type Flags = u16;
+#[cfg(target_os = "netbsd")]
+type Filter = u32;
+#[cfg(target_os = "netbsd")]
+type Flags = u32;
 
-const EV_ADD: u16 = 0x0001;
-const EV_DELETE: u16 = 0x0002;
-const EV_CLEAR: u16 = 0x0020;
-const EV_RECEIPT: u16 = 0x0040;
-const EV_ERROR: u16 = 0x4000;
-const EV_EOF: u16 = 0x8000;
+#[cfg(not(target_os = "netbsd"))]
+const EVFILT_READ: Filter = -1;
+#[cfg(not(target_os = "netbsd"))]
+const EVFILT_WRITE: Filter = -2;
+#[cfg(any(target_os = "macos", target_os = "ios"))]
+const EVFILT_USER: Filter = -10;
+#[cfg(target_os = "freebsd")]
+const EVFILT_USER: Filter = -11;
+#[cfg(target_os = "netbsd")]
+const EVFILT_READ: Filter = 0;
+#[cfg(target_os = "netbsd")]
+const EVFILT_WRITE: Filter = 1;
+#[cfg(target_os = "netbsd")]
+const EVFILT_USER: Filter = 8;
+
+const EV_ADD: Flags = 0x0001;
+const EV_DELETE: Flags = 0x0002;
+const EV_CLEAR: Flags = 0x0020;
+const EV_RECEIPT: Flags = 0x0040;
+const EV_ERROR: Flags = 0x4000;
+const EV_EOF: Flags = 0x8000;
 
 const NOTE_TRIGGER: u32 = 0x0100_0000;
 
@@ -80,12 +105,12 @@ const NOTIFY_IDENT: usize = 0;
 #[derive(Clone, Copy, Debug)]
 struct Kevent {
     ident: usize,
-    filter: i16,
-    flags: u16,
+    filter: Filter,
+    flags: Flags,
     fflags: u32,
     #[cfg(any(target_os = "macos", target_os = "ios"))]
     data: isize,
-    #[cfg(target_os = "freebsd")]
+    #[cfg(any(target_os = "freebsd", target_os = "netbsd"))]
     data: i64,
     udata: usize,
     #[cfg(target_os = "freebsd")]
@@ -93,6 +118,7 @@ struct Kevent {
 }
 
 // The layout, checked at compile time (64-bit only, see the module doc).
+#[cfg(not(target_os = "netbsd"))]
 const _: () = {
     use std::mem::offset_of;
     assert!(offset_of!(Kevent, ident) == 0);
@@ -109,6 +135,18 @@ const _: () = {
     assert!(std::mem::offset_of!(Kevent, ext) == 32);
     assert!(size_of::<Kevent>() == 64);
 };
+// NetBSD 10's `struct kevent`: 32-bit filter and flags, 40 bytes.
+#[cfg(target_os = "netbsd")]
+const _: () = {
+    use std::mem::offset_of;
+    assert!(offset_of!(Kevent, ident) == 0);
+    assert!(offset_of!(Kevent, filter) == 8);
+    assert!(offset_of!(Kevent, flags) == 12);
+    assert!(offset_of!(Kevent, fflags) == 16);
+    assert!(offset_of!(Kevent, data) == 24);
+    assert!(offset_of!(Kevent, udata) == 32);
+    assert!(size_of::<Kevent>() == 40);
+};
 
 /// `struct timespec` on 64-bit Darwin and FreeBSD: `time_t` and `long` are
 /// both 64 bits.
@@ -121,21 +159,29 @@ struct Timespec {
 
 const _: () = assert!(size_of::<Timespec>() == 16);
 
+/// How `kevent` counts its lists: `int` on Darwin and FreeBSD, `size_t`
+/// on NetBSD.
+#[cfg(not(target_os = "netbsd"))]
+type Count = c_int;
+#[cfg(target_os = "netbsd")]
+type Count = usize;
+
 unsafe extern "C" {
     fn kqueue() -> c_int;
+    #[cfg_attr(target_os = "netbsd", link_name = "__kevent50")]
     fn kevent(
         kq: c_int,
         changelist: *const Kevent,
-        nchanges: c_int,
+        nchanges: Count,
         eventlist: *mut Kevent,
-        nevents: c_int,
+        nevents: Count,
         timeout: *const Timespec,
     ) -> c_int;
 }
 
 impl Kevent {
     /// `EV_SET` from the C headers.
-    fn new(ident: usize, filter: i16, flags: u16, fflags: u32, udata: usize) -> Kevent {
+    fn new(ident: usize, filter: Filter, flags: Flags, fflags: u32, udata: usize) -> Kevent {
         Kevent {
             ident,
             filter,
@@ -308,7 +354,7 @@ impl Poller {
                     ptr::null(),
                     0,
                     raw.as_mut_ptr(),
-                    raw.len() as c_int,
+                    raw.len() as Count,
                     ts_ptr,
                 )
             }
@@ -363,9 +409,9 @@ impl Poller {
             kevent(
                 self.kq.as_raw_fd(),
                 changes.as_ptr(),
-                changes.len() as c_int,
+                changes.len() as Count,
                 receipts.as_mut_ptr(),
-                changes.len() as c_int,
+                changes.len() as Count,
                 &zero,
             )
         })?;
@@ -426,8 +472,14 @@ mod tests {
 
     #[test]
     fn kevent_layout() {
-        let size = if cfg!(target_os = "freebsd") { 64 } else { 32 };
+        let (size, udata) = if cfg!(target_os = "freebsd") {
+            (64, 24)
+        } else if cfg!(target_os = "netbsd") {
+            (40, 32)
+        } else {
+            (32, 24)
+        };
         assert_eq!(size_of::<Kevent>(), size);
-        assert_eq!(std::mem::offset_of!(Kevent, udata), 24);
+        assert_eq!(std::mem::offset_of!(Kevent, udata), udata);
     }
 }

@@ -7,8 +7,8 @@
 //! | OS                          | backend          | wake-up for `notify`        | timed waits               |
 //! |-----------------------------|------------------|-----------------------------|---------------------------|
 //! | Linux, Android              | [`epoll`]        | an `eventfd` in the set     | a `timerfd` in the set    |
-//! | macOS, iOS, FreeBSD 12+     | [`kqueue`]       | an `EVFILT_USER` event      | `kevent`'s timeout        |
-//! | anything else               | `compile_error!` |                             |                           |
+//! | macOS, iOS, FreeBSD 12+, NetBSD 10+ | [`kqueue`] | an `EVFILT_USER` event | `kevent`'s timeout        |
+//! | anything else (Windows, …)  | `none`: refuses  | (the loop parks its thread) | the thread's park timeout |
 //!
 //! [`epoll`]: https://man7.org/linux/man-pages/man7/epoll.7.html
 //! [`kqueue`]: https://man.freebsd.org/cgi/man.cgi?query=kqueue&sektion=2
@@ -145,11 +145,29 @@
 #![cfg_attr(not(test), allow(dead_code))]
 
 use std::io;
-use std::os::fd::RawFd;
+#[cfg(unix)]
+pub(crate) use std::os::fd::RawFd;
 use std::time::Duration;
 
+/// A descriptor number, where the OS has none (the `none` backend's
+/// signatures still name one).
+#[cfg(not(unix))]
+pub(crate) type RawFd = i32;
+
 pub(crate) mod monotonic;
+#[cfg(unix)]
 pub(crate) mod signal;
+/// Where there are no POSIX signals, Ctrl-C has no pipe to arrive on.
+#[cfg(not(unix))]
+pub(crate) mod signal {
+    /// Refuses: this OS has no POSIX signals.
+    pub(crate) fn sigint_pipe() -> std::io::Result<std::fs::File> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "Ctrl-C as a signal needs a Unix-like OS; interrupt the loop with its Interrupter instead",
+        ))
+    }
+}
 pub(crate) mod usage;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -157,22 +175,53 @@ mod epoll;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use epoll as backend;
 
-#[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd"
+))]
 mod kqueue;
-#[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd"
+))]
 use kqueue as backend;
 
+#[cfg(any(
+    test,
+    not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "netbsd",
+    ))
+))]
+mod none;
 #[cfg(not(any(
     target_os = "linux",
     target_os = "android",
     target_os = "macos",
     target_os = "ios",
     target_os = "freebsd",
+    target_os = "netbsd",
 )))]
-compile_error!(
-    "evloop's OS layer supports Linux/Android (epoll) and macOS/iOS/FreeBSD (kqueue) only; \
-     other BSDs have a different `struct kevent` and were not checked"
-);
+use none as backend;
+
+/// Whether this OS has a readiness poller evloop knows (the builder's
+/// `reactor` defaults to it).
+pub(crate) const HAS_POLLER: bool = cfg!(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+));
 
 pub(crate) use backend::{Notifier, Poller};
 
@@ -296,6 +345,23 @@ pub(crate) fn cvt_r<T: IsMinusOne>(mut f: impl FnMut() -> T) -> io::Result<T> {
     }
 }
 
+/// The OSes whose `fcntl` numbers are declared below.
+macro_rules! with_fcntl {
+    ($($item:item)*) => {$(
+        #[cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+        ))]
+        $item
+    )*};
+}
+
+with_fcntl! {
 /// `fcntl` and its file-status flags. The command numbers agree across the
 /// supported OSes; `O_NONBLOCK` does not (Linux's is octal 04000 on the
 /// architectures checked here; Darwin and FreeBSD use 0x4).
@@ -307,7 +373,13 @@ mod fcntl {
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub(super) const O_NONBLOCK: c_int = 0o4000;
-    #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+    #[cfg(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+    ))]
     pub(super) const O_NONBLOCK: c_int = 0x4;
 
     // Linux's O_NONBLOCK is 0o4000 on x86, arm, aarch64, riscv, powerpc,
@@ -356,6 +428,24 @@ pub(crate) fn set_nonblocking(fd: RawFd, on: bool) -> io::Result<()> {
         cvt_r(|| unsafe { fcntl::fcntl(fd, fcntl::F_SETFL, wanted) })?;
     }
     Ok(())
+}
+}
+
+/// Where `fcntl`'s numbers are not declared, there is nothing to switch.
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+)))]
+pub(crate) fn set_nonblocking(_fd: RawFd, _on: bool) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        none::UNSUPPORTED,
+    ))
 }
 
 /// The millisecond timeout for `epoll_wait`-style calls: `-1` for "forever",
