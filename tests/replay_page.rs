@@ -8,6 +8,8 @@
 //! [`Runtime::step`]s. Without a Chromium they print why and pass (`.ci/run`
 //! installs one from the distribution's packages where it can).
 
+mod util;
+
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -536,4 +538,58 @@ fn the_page_in_a_browser_steps_through_ten_thousand_events() {
         40,
         "{tasks}"
     );
+}
+
+/// The REPL's `export-html` page of the health check (the session of
+/// `tests/transcripts/export_html.txt`) shows at step 4 what docs/repl.md
+/// says it shows.
+#[test]
+fn the_repl_page_shows_what_the_tour_says() {
+    let Some(browser) = chromium("the_repl_page_shows_what_the_tour_says") else {
+        return;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let transcript =
+        std::fs::read_to_string(root.join("tests/transcripts/export_html.txt")).unwrap();
+    let script: String = transcript
+        .lines()
+        .filter_map(|l| l.strip_prefix("> "))
+        .map(|c| format!("{c}\n"))
+        .collect();
+    let scratch = Scratch::new("repl");
+    util::run_script(Path::new(env!("CARGO_BIN_EXE_evloop")), &script, &scratch.0);
+    let dom = dump_dom(&browser, &scratch.0.join("replay.html"), "#step=4").unwrap();
+    let shown = [
+        (
+            "step-info",
+            "step 4 of 6 (poll 4)   clock 1.000000s (virtual)   through event 11 of 21",
+        ),
+        (
+            "poll",
+            "[1.000000s] polled queue (2nd poll, woken by timer)\n  → Ready",
+        ),
+        ("woke", "queue done → returned ok"),
+        ("ready", "empty"),
+        (
+            "timers",
+            "@2.000000s  db  (in 1s)\n@3.000000s  cache  (in 2s)",
+        ),
+        (
+            "tasks",
+            "ID NAME  STATE   WAITING ON       POLLS WAKES\n\
+             #1 db    waiting timer @2.000000s 1     0\n\
+             #2 cache waiting timer @3.000000s 1     0\n\
+             #3 queue done    -                2     1  → returned ok  ◀ just polled",
+        ),
+    ];
+    let tour = std::fs::read_to_string(root.join("docs/repl.md")).unwrap();
+    for (id, text) in shown {
+        assert_eq!(panel(&dom, id), text, "#{id}");
+        for line in text.lines() {
+            assert!(
+                tour.contains(line),
+                "docs/repl.md does not show `{line}` of #{id}"
+            );
+        }
+    }
 }
