@@ -593,3 +593,63 @@ fn the_repl_page_shows_what_the_tour_says() {
         }
     }
 }
+
+/// A task waiting for a connection: the page lists its descriptor among the
+/// I/O registrations, as the loop's snapshot does, until a client comes.
+#[test]
+fn the_page_in_a_browser_shows_the_io_registrations() {
+    if util::skip_without_reactor("the_page_in_a_browser_shows_the_io_registrations") {
+        return;
+    }
+    let Some(browser) = chromium("the_page_in_a_browser_shows_the_io_registrations") else {
+        return;
+    };
+    let rt = Runtime::builder().virtual_clock().build();
+    rt.events().record(1000);
+    let listener = {
+        let _inside = rt.enter();
+        evloop::net::TcpListener::bind("127.0.0.1:0").unwrap()
+    };
+    let addr = listener.local_addr().unwrap();
+    rt.spawn_named("acceptor", async move {
+        let _ = listener.accept().await;
+    })
+    .detach();
+    rt.step().expect("the acceptor is polled");
+    let waiting = rt.snapshot();
+    let registered = &waiting.io[0];
+    assert_eq!(registered.readers.len(), 1, "{waiting}");
+    let _client = std::net::TcpStream::connect(addr).unwrap();
+    rt.run_until_done().unwrap();
+    let events = rt.events().recorded();
+    let scratch = Scratch::new("io");
+    let page = scratch.0.join("page.html");
+    std::fs::write(&page, replay_page_of(&events, rt.now(), rt.clock())).unwrap();
+
+    let dom = dump_dom(&browser, &page, "#step=1").unwrap();
+    assert_eq!(
+        panel(&dom, "io"),
+        format!("fd {}: acceptor waits readable", registered.fd)
+    );
+    assert!(words(&panel(&dom, "tasks")).contains(&format!(
+        "#1 acceptor waiting fd {} readable 1 0",
+        registered.fd
+    )));
+    let dom = dump_dom(&browser, &page, "#step=2").unwrap();
+    assert_eq!(panel(&dom, "io"), "no registrations");
+    let poll = panel(&dom, "poll");
+    assert!(
+        poll.contains("polled acceptor (2nd poll, woken by I/O (fd"),
+        "{poll}"
+    );
+}
+
+#[test]
+fn an_empty_log_makes_a_page_of_one_step() {
+    let rt = Runtime::builder().virtual_clock().build();
+    let html = replay_page_of(&[], rt.now(), rt.clock());
+    let data = embedded_data(&html);
+    assert_eq!(data["events"].as_array().unwrap().len(), 0);
+    assert_eq!(data["steps"], serde_json::json!([0]));
+    assert_eq!(data["names"], serde_json::json!([]));
+}

@@ -40,9 +40,12 @@
 //! The event log does not record the timer heap or the reactor's
 //! registrations, so the page rebuilds them from what each task noted it
 //! waits on at its last poll (a `timer @…`, an `fd N readable`): a timer
-//! leaves the heap when it fires or when its task is polled again. A
-//! timer that a dropped `timeout` cancelled thus leaves at its task's next
-//! poll, not at the moment it was cancelled; the loop's
+//! leaves the heap when it fires or when its task is polled again. So a
+//! task shows one wait, the one it noted last (a `timeout` around a
+//! semaphore shows the semaphore, not the deadline's timer); a timer set
+//! outside any task (a `call_later`) is not shown; and a timer that a
+//! dropped `timeout` cancelled leaves at its task's next poll, not at the
+//! moment it was cancelled. The loop's
 //! [`Snapshot`](super::Snapshot) is exact, and a production runtime's
 //! tracing (tokio-console) records each registration as an event of its own.
 
