@@ -282,8 +282,10 @@ fn event_json(r: &TimelineEvent<'_>, labels: &dyn Labels) -> String {
                 PollResult::Ready => "\"Ready\"".to_string(),
                 PollResult::Panicked(m) => json_string(&format!("panicked: {m}")),
             };
+            // Zero when poll timing is off: then say nothing of it.
             let took = labels
                 .real(*took)
+                .filter(|_| !took.is_zero())
                 .map_or("null".to_string(), |t| json_string(&t));
             format!(
                 "[{at},\"poll\",{},{result},{took},{}]",
