@@ -2,7 +2,11 @@
 //! The whole takes 3 s (the slowest), not 6 s, and the results come back in
 //! argument order, not in finishing order.
 //!
-//! `cargo run --example health_check [-- --real]`
+//! `cargo run --example health_check [-- --real] [-- --replay FILE]`
+//!
+//! With `--replay FILE` it also writes a page that replays the run poll by
+//! poll (`evloop::inspect::replay_page_of`): open FILE in a browser and step
+//! with Left and Right.
 mod common;
 
 use evloop::combinators::gather;
@@ -33,6 +37,14 @@ async fn check_server_health(server: &'static str, wait_time: f64, roll: u32) ->
 
 fn main() {
     let rt = common::runtime();
+    let args: Vec<String> = std::env::args().collect();
+    let replay = args
+        .iter()
+        .position(|a| a == "--replay")
+        .map(|i| args.get(i + 1).cloned().unwrap_or_default());
+    if replay.is_some() {
+        rt.events().record(10_000);
+    }
     rt.block_on(async {
         let start = Instant::now();
         println!("--- checking all servers ---");
@@ -52,4 +64,14 @@ fn main() {
             start.elapsed().as_secs_f64()
         );
     });
+    if let Some(file) = replay {
+        let page = evloop::inspect::replay_page_of(&rt.events().recorded(), rt.now(), rt.clock());
+        match std::fs::write(&file, page) {
+            Ok(()) => println!("wrote {file}: open it in a browser, Left and Right step"),
+            Err(e) => {
+                eprintln!("can't write the replay page to {file:?}: {e} (usage: --replay FILE)");
+                std::process::exit(2);
+            }
+        }
+    }
 }

@@ -6,7 +6,8 @@
 //! the console's command line gives them) and opens the same prompt:
 //! `spawn`, `step`, `queue`, `tasks`, `show`, `await`, `cancel`, `gather`,
 //! `wait`, `run`, `advance`, `timeline`, `trace`, `policy`, `replay`,
-//! `back`, `export-trace`, with history, completion and colour.
+//! `back`, `export-trace`, `export-html`, with history, completion and
+//! colour.
 //!
 //! ```text
 //!   your program                          the console

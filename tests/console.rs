@@ -2,8 +2,8 @@
 //! `examples/console.rs`, driven in script mode by the transcript
 //! `tests/console/fetch.txt` — registered functions spawned with arguments,
 //! stepped, their real futures' waits (timers, the semaphore) in `queue`,
-//! `back 3` and `replay` on the virtual clock — with the same output every
-//! run. `EVLOOP_BLESS=1` rewrites the transcript from the example's output.
+//! `back 3` and `replay` on the virtual clock, `export-html` — with the same
+//! output every run. `EVLOOP_BLESS=1` rewrites the transcript from the example's output.
 
 mod util;
 
@@ -83,7 +83,10 @@ fn the_console_example_matches_its_transcript_every_run() {
     let (raw, code) = run(&commands(&text), &dir);
     let first = raw.clone();
     let (second, _) = run(&commands(&text), &dir);
+    // `export-html` wrote the session's replay page, naming its tasks.
+    let page = std::fs::read_to_string(dir.join("fetch.html")).unwrap_or_default();
     std::fs::remove_dir_all(&dir).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains(r#"[1,"f1"]"#));
     let (first, second) = (without_fd_numbers(&first), without_fd_numbers(&second));
     assert_eq!(first, second, "two runs of the same script differ");
     if std::env::var_os("EVLOOP_BLESS").is_some() {

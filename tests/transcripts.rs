@@ -91,15 +91,25 @@ fn every_transcript_matches_the_binary() {
             ));
         }
     }
-    // What the sessions wrote (save, save test, export-trace) went to the
+    // What the sessions wrote (save, save test, export-trace, export-html) went to the
     // scratch directory, never into the source tree.
     assert!(
         scratch.join("session.evl").exists(),
         "the sessions ran in the scratch directory"
     );
+    let page = std::fs::read_to_string(scratch.join("replay.html")).unwrap_or_default();
+    assert!(
+        page.starts_with("<!DOCTYPE html>") && page.contains(r#"[1,"db"]"#),
+        "export-html wrote the health check's replay page"
+    );
     let _ = std::fs::remove_dir_all(&scratch);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for written in ["session.evl", "session_test.rs", "trace.json"] {
+    for written in [
+        "session.evl",
+        "session_test.rs",
+        "trace.json",
+        "replay.html",
+    ] {
         for dir in [
             root.to_path_buf(),
             root.join("tests"),

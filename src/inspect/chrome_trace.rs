@@ -160,7 +160,7 @@ fn instant(tid: u64, ts: u128, name: &str) -> String {
 }
 
 /// A JSON string literal.
-fn json_string(s: &str) -> String {
+pub(super) fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

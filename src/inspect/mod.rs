@@ -17,7 +17,9 @@
 //! [`waiting_tasks`], [`tasks_table`]); [`step_line`] a step report;
 //! [`Timeline`] and [`timeline`] each task's life over an event log;
 //! [`chrome_trace`] the log as Chrome trace-event JSON for Perfetto. They
-//! write toned text onto a [`Canvas`], with words from [`Labels`].
+//! write toned text onto a [`Canvas`], with words from [`Labels`]. And
+//! [`replay_page`] writes the log as one self-contained HTML page that
+//! replays the run poll by poll in a browser.
 //!
 //! Events cost nothing when nobody listens beyond one branch per event site:
 //! the loop keeps a `listening` flag that is true only while a subscriber or
@@ -26,6 +28,7 @@
 mod chrome_trace;
 mod event;
 mod primitive;
+mod replay_page;
 mod snapshot;
 mod table;
 mod text;
@@ -37,6 +40,7 @@ pub(crate) use event::EventLog;
 pub use event::{LoopEvent, LoopEventKind, PollResult};
 pub(crate) use primitive::InspectPrimitive;
 pub use primitive::PrimitiveInfo;
+pub use replay_page::{replay_page, replay_page_of};
 pub use snapshot::{IoInfo, Snapshot, TaskInfo};
 pub use table::{queue, step_line, tasks_table, waiting_tasks};
 pub use text::{

@@ -19,7 +19,8 @@
 //!   command/tasks.rs       spawn, await, cancel, wake; gather, wait, as-completed, timeout, group
 //!   command/primitives.rs  new semaphore, new queue, new event, new condition, …
 //!   command/driving.rs     step, run, advance; clock, policy, budget
-//!   command/inspect.rs     tasks, show, queue, timeline, trace, warnings, export-trace
+//!   command/inspect.rs     tasks, show, queue, timeline, trace, warnings, export-trace,
+//!                          export-html
 //!   command/history.rs     reset, source, save, save test, schedule, replay, back
 //!   command/display.rs     Display: a command as the canonical text `save` writes
 //! ```
@@ -176,6 +177,9 @@ pub enum Command {
     },
     Warnings,
     ExportTrace {
+        file: String,
+    },
+    ExportHtml {
         file: String,
     },
     Reset,

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use super::session::{Options, Reply, Session};
 
 /// Words the REPL knows, and some it doesn't. Left out: words that write
-/// files (`save`, `source`, `export-trace`) or wait for real time
+/// files (`save`, `source`, `export-trace`, `export-html`) or wait for real time
 /// (`real`, long `spin`s).
 const VOCABULARY: &[&str] = &[
     "spawn",

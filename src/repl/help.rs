@@ -275,6 +275,13 @@ pub static COMMANDS: &[CommandHelp] = &[
         "export-trace trace.json"
     ),
     command!(
+        "export-html",
+        [],
+        ["export-html FILE"],
+        "write a page that replays the loop poll by poll to FILE",
+        "export-html replay.html"
+    ),
+    command!(
         "reset",
         [],
         ["reset"],

@@ -14,6 +14,7 @@
 //!                                                             ▼
 //!                      Styled lines (styled.rs) ──render.rs──▶ ANSI or plain text
 //!                      views.rs (tasks, show, queue, help), timeline.rs, chrome_trace.rs,
+//!                      replay_page.rs,
 //!                      all from the loop's events as the session recorded them (record.rs)
 //! ```
 //!
@@ -53,6 +54,7 @@ pub mod primitive;
 pub mod program;
 pub mod record;
 pub mod render;
+pub mod replay_page;
 pub mod save_test;
 pub mod script;
 pub mod service;

@@ -27,7 +27,7 @@
 //!   session/driving.rs     step, run, advance; clock, policy, budget;
 //!                          how a run is reported, and why it stopped
 //!   session/inspect.rs     tasks, show, queue, timeline, trace, warnings,
-//!                          export-trace
+//!                          export-trace, export-html
 //!   session/history.rs     the log; save, save test, source, back, replay,
 //!                          schedule, reset
 //! ```
@@ -549,6 +549,7 @@ impl Session {
             Command::Trace { on } => self.trace(on),
             Command::Warnings => self.show_warnings(),
             Command::ExportTrace { file } => self.export_trace(&file),
+            Command::ExportHtml { file } => self.export_html(&file),
             // history.rs
             Command::Reset => self.reset(),
             Command::Source { file } => self.source(&file),

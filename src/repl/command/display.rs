@@ -147,6 +147,7 @@ impl fmt::Display for Command {
             Command::Trace { on } => f.write_str(if *on { "trace on" } else { "trace off" }),
             Command::Warnings => f.write_str("warnings"),
             Command::ExportTrace { file } => write!(f, "export-trace {}", word_or_quoted(file)),
+            Command::ExportHtml { file } => write!(f, "export-html {}", word_or_quoted(file)),
             Command::Reset => f.write_str("reset"),
             Command::Source { file } => write!(f, "source {}", word_or_quoted(file)),
             // A bare `test` would read as `save test FILE`.

@@ -1,5 +1,5 @@
 //! Parsing the inspection commands: `tasks`, `show`, `queue`, `timeline`, `trace`, `warnings`,
-//! `export-trace`.
+//! `export-trace`, `export-html`.
 
 use super::Command;
 use super::args::Args;
@@ -22,6 +22,9 @@ pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
         }
         "warnings" => args.none(Command::Warnings),
         "export-trace" => Ok(Command::ExportTrace {
+            file: args.text(args.exact(&["file"])?[0]),
+        }),
+        "export-html" => Ok(Command::ExportHtml {
             file: args.text(args.exact(&["file"])?[0]),
         }),
         name => unreachable!("{name} is not an inspection command"),

@@ -66,9 +66,8 @@ pub fn parse_line(line: &str) -> Result<Command, ParseError> {
         "step" | "run" | "advance" | "clock" | "policy" | "budget" | "debug" => {
             driving::parse(args)
         }
-        "tasks" | "show" | "queue" | "timeline" | "trace" | "warnings" | "export-trace" => {
-            inspect::parse(args)
-        }
+        "tasks" | "show" | "queue" | "timeline" | "trace" | "warnings" | "export-trace"
+        | "export-html" => inspect::parse(args),
         "reset" | "source" | "save" | "schedule" | "replay" | "back" => history::parse(args),
         "help" => {
             let [topic] = args.optional()?;

@@ -245,6 +245,12 @@ fn every_command_form() {
                 file: s("out.json"),
             },
         ),
+        (
+            "export-html out.html",
+            Command::ExportHtml {
+                file: s("out.html"),
+            },
+        ),
         ("reset", Command::Reset),
         (
             "source demo.evl",
@@ -776,6 +782,7 @@ fn display_prints_the_canonical_text() {
         ("policy pct 1 2", "policy pct 1 2"),
         ("ls", "tasks"),
         ("export-trace \"a b.json\"", "export-trace \"a b.json\""),
+        ("export-html \"a b.html\"", "export-html \"a b.html\""),
         ("save \"test\"", "save \"test\""),
         ("save \"x\"", "save x"),
         ("save test \"test\"", "save test test"),
@@ -965,6 +972,7 @@ fn command() -> impl Strategy<Value = Command> {
         any::<bool>().prop_map(|on| Command::Trace { on }),
         Just(Command::Warnings),
         file().prop_map(|file| Command::ExportTrace { file }),
+        file().prop_map(|file| Command::ExportHtml { file }),
         Just(Command::Reset),
         file().prop_map(|file| Command::Source { file }),
         file().prop_map(|file| Command::Save { file }),

@@ -57,6 +57,7 @@ pub(super) fn logs(command: &Command) -> bool {
             | Command::Timeline
             | Command::Warnings
             | Command::ExportTrace { .. }
+            | Command::ExportHtml { .. }
             | Command::Clock { mode: None }
             | Command::Policy(None)
             | Command::Debug {

@@ -1,5 +1,5 @@
 //! The inspection commands — `tasks`, `show`, `queue`, `timeline`,
-//! `trace`, `warnings`, `export-trace` — which look at the loop without
+//! `trace`, `warnings`, `export-trace`, `export-html` — which look at the loop without
 //! running it: each hands a [`View`] (a snapshot plus the session's
 //! memory) to the file that renders it.
 
@@ -7,6 +7,7 @@ use super::{Action, Failure, Session, Target};
 use crate::repl::chrome_trace;
 use crate::repl::describe::Describe;
 use crate::repl::primitive::{self, Primitive};
+use crate::repl::replay_page;
 use crate::repl::styled::{Line, Style};
 use crate::repl::task_set;
 use crate::repl::timeline;
@@ -114,6 +115,23 @@ impl Session {
         Ok(Action::Show(vec![Line::plain(format!(
             "wrote {} events to {file} (Chrome trace-event JSON: open it in https://ui.perfetto.dev or chrome://tracing)",
             self.events.borrow().len()
+        ))]))
+    }
+
+    /// `export-html FILE`.
+    pub(super) fn export_html(&self, file: &str) -> Result<Action, Failure> {
+        if file.trim().is_empty() {
+            return Err(Failure::line(
+                "export-html needs a file name, not an empty one (e.g. export-html replay.html)",
+            ));
+        }
+        let view = self.view();
+        let html = replay_page::export(&view);
+        std::fs::write(file, html)
+            .map_err(|e| Failure::line(format!("can't write {file}: {e}")))?;
+        Ok(Action::Show(vec![Line::plain(format!(
+            "wrote a page replaying {} events to {file} (open it in a browser; Left and Right step, {file}#step=N opens at step N)",
+            view.events.len()
         ))]))
     }
 

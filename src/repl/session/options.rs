@@ -35,7 +35,8 @@ impl Default for Options {
 /// How much a session keeps: every store it has is bounded.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// Events kept for `show`, `timeline` and `export-trace` (the oldest go).
+    /// Events kept for `show`, `timeline`, `export-trace` and `export-html`
+    /// (the oldest go).
     pub events: usize,
     /// Printed lines kept for `save test` (past it, `save test` refuses).
     pub prints: usize,
