@@ -54,12 +54,14 @@
 //! 13. [`stream`] — async generators.
 //! 14. [`callback`] — call_soon, call_later, create_future.
 //! 15. [`net`] — TCP, UDP and Unix sockets.
-//! 16. [`testing`] — the harness: virtual time, explored schedules, replay;
+//! 16. [`signal`] — `SIGTERM`, `SIGHUP`, Ctrl-C… as futures (the self-pipe
+//!     trick, one handler and one thread for the process).
+//! 17. [`testing`] — the harness: virtual time, explored schedules, replay;
 //!     in-memory connections with seeded faults.
-//! 17. `interop` — the ecosystem's traits (`futures-io`, `futures-core`,
+//! 18. `interop` — the ecosystem's traits (`futures-io`, `futures-core`,
 //!     `tokio::io`), behind features that are off by default.
 //!
-//! 17. [`console`] (the `repl` feature) — the REPL's prompt over your own
+//! 19. [`console`] (the `repl` feature) — the REPL's prompt over your own
 //!     program: register async functions, open the console. The `evloop`
 //!     binary is this console with nothing registered. Its code, `src/repl/`,
 //!     uses the public API alone (as `evloop::…`).
@@ -97,6 +99,8 @@ pub mod callback;
 
 pub mod net;
 
+pub mod signal;
+
 pub mod testing;
 
 // The REPL names the library as `evloop::…`, as any user does: it is
@@ -112,13 +116,13 @@ mod repl;
 
 pub use blocking::{spawn_blocking, to_thread};
 pub use executor::EnterGuard;
-pub use executor::interrupt_on_ctrl_c;
 pub use executor::{
     Builder, DebugMode, Divergence, Events, ExternalWork, Interrupter, LoopClosed, LoopHandle,
     Policy, RemoteHandle, RunError, RunErrorKind, RunReport, Runtime, Schedule, ScheduleError,
     Scheduler, StallReport, StepReport, Stop, Subscription, UnknownTask, run, spawn, spawn_named,
 };
 pub use executor::{all_tasks, current_task};
+pub use signal::interrupt_on_ctrl_c;
 pub use task::{
     Cancel, CancelHandle, CancelOnDrop, JoinError, JoinHandle, TaskId, TaskState, WaitOn,
     WakeCause, yield_now,
