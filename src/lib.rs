@@ -56,12 +56,14 @@
 //! 15. [`net`] — TCP, UDP and Unix sockets.
 //! 16. [`signal`] — `SIGTERM`, `SIGHUP`, Ctrl-C… as futures (the self-pipe
 //!     trick, one handler and one thread for the process).
-//! 17. [`testing`] — the harness: virtual time, explored schedules, replay;
+//! 17. [`process`] — child processes (`spawn`, `wait`, `output`), pipes
+//!     to them, and this process's stdin/stdout/stderr.
+//! 18. [`testing`] — the harness: virtual time, explored schedules, replay;
 //!     in-memory connections with seeded faults.
-//! 18. `interop` — the ecosystem's traits (`futures-io`, `futures-core`,
+//! 19. `interop` — the ecosystem's traits (`futures-io`, `futures-core`,
 //!     `tokio::io`), behind features that are off by default.
 //!
-//! 19. [`console`] (the `repl` feature) — the REPL's prompt over your own
+//! 20. [`console`] (the `repl` feature) — the REPL's prompt over your own
 //!     program: register async functions, open the console. The `evloop`
 //!     binary is this console with nothing registered. Its code, `src/repl/`,
 //!     uses the public API alone (as `evloop::…`).
@@ -100,6 +102,8 @@ pub mod callback;
 pub mod net;
 
 pub mod signal;
+
+pub mod process;
 
 pub mod testing;
 

@@ -29,6 +29,8 @@
 //!   [`split`]), and
 //!   their `async fn` side, [`AsyncReadExt`] and [`AsyncWriteExt`].
 //! - [`split`]: a stream as an owned reader and an owned writer.
+//! - [`pipe`]: a pipe's two ends, [`PipeReader`] and [`PipeWriter`] (also
+//!   a child process's stdio, see [`crate::process`]).
 //! - [`BufReader`]: asyncio's `StreamReader`: `read_line`, `read_until`,
 //!   `lines()`, with a bounded buffer.
 //! - `reactor`: the registrations and the dispatch of readiness into wakes.
@@ -47,6 +49,7 @@
 mod async_fd;
 mod buf_reader;
 mod ext;
+mod pipe;
 pub(crate) mod reactor;
 pub use reactor::REACTOR_VAR;
 mod split;
@@ -55,6 +58,7 @@ mod traits;
 pub use async_fd::{Async, Readiness};
 pub use buf_reader::{BufReader, DEFAULT_LIMIT, Lines};
 pub use ext::{AsyncReadExt, AsyncWriteExt};
+pub use pipe::{PipeReader, PipeWriter, pipe};
 pub use split::{ReadHalf, ReuniteError, WriteHalf, split};
 pub use traits::{AsyncBufRead, AsyncRead, AsyncWrite};
 pub(crate) use traits::{first, first_mut, impl_poll_traits};

@@ -162,7 +162,6 @@ pub(crate) fn interrupt_on_sigint(interrupter: Interrupter) -> io::Result<()> {
 /// Takes a child nobody will wait for: reaped now if it has exited, else at
 /// a later `SIGCHLD`. Call with a `SIGCHLD` listener alive (the child's own),
 /// so the handler is installed.
-#[allow(dead_code)] // used by `process` (next step)
 pub(crate) fn adopt_orphan(mut child: Child) {
     let mut registry = registry();
     // Under the lock: a SIGCHLD delivered before this line finds the child

@@ -77,8 +77,10 @@ mod listener;
 
 use std::io;
 
+pub(crate) use dispatch::adopt_orphan;
 pub use interrupt::interrupt_on_ctrl_c;
 pub use kind::SignalKind;
+pub(crate) use listener::Waiting;
 pub use listener::{CtrlC, Recv, Signal};
 
 /// Listens for `kind` from now on: each delivery to the process makes one
