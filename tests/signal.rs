@@ -180,3 +180,27 @@ fn a_signal_nobody_listens_to_any_more_does_what_it_did_before() {
         out.status
     );
 }
+
+/// A `recv` that is cancelled gives the clock back: the loop no longer
+/// waits for the world, and the virtual hour after it passes at once. (If
+/// the guard leaked, the loop would wait for real; the watchdog then
+/// interrupts it and the test fails.)
+#[test]
+#[cfg_attr(miri, ignore = "Miri cannot install signal handlers")]
+fn a_cancelled_recv_lets_the_virtual_clock_run_again() {
+    let rt = evloop::Runtime::builder().virtual_clock().build();
+    let main = rt.spawn(async {
+        let mut usr2 = signal::signal(SignalKind::user_defined2()).unwrap();
+        let cancelled = evloop::timeout(Duration::ZERO, usr2.recv()).await;
+        assert!(cancelled.is_err(), "nobody sent SIGUSR2");
+        evloop::sleep(Duration::from_secs(3600)).await;
+    });
+    let ctrl = rt.interrupter();
+    let _watchdog = std::thread::spawn(move || {
+        std::thread::sleep(PATIENCE);
+        ctrl.interrupt();
+    });
+    rt.run_until(&main)
+        .unwrap_or_else(|e| panic!("the loop kept waiting for the signal: {e}"));
+    rt.block_on(main).unwrap();
+}

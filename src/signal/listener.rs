@@ -66,6 +66,12 @@ impl Waiting {
 /// on: two listeners of `SIGTERM` in two loops both wake. It is also an
 /// evloop [`Stream`] of `()`, which never ends.
 ///
+/// While a task waits for a delivery the loop treats it as outside work (see
+/// the module doc): a [`recv`](Signal::recv) future lets go when it
+/// completes or is dropped; the stream's `next()` and
+/// [`poll_recv`](Signal::poll_recv) hold on until a delivery comes or the
+/// `Signal` is dropped, since no future of theirs can say it was cancelled.
+///
 /// Made by [`signal`](super::signal).
 pub struct Signal {
     kind: SignalKind,
