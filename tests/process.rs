@@ -343,3 +343,30 @@ fn stdin_outside_a_loop_is_an_error_not_a_panic() {
         other => panic!("expected an error, got {other:?}"),
     }
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "Miri cannot run processes")]
+fn a_task_waiting_for_a_child_says_which_in_the_step_report() {
+    let rt = evloop::Runtime::new();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter = rt.spawn_named("waiter", async move {
+        let mut child = process::spawn(Command::new("sleep").arg("1000")).unwrap();
+        tx.send(child.id()).unwrap();
+        child.wait().await.unwrap()
+    });
+    let report = rt.step().unwrap();
+    let pid = rx.recv().unwrap();
+    assert_eq!(
+        report.waiting_on,
+        Some(evloop::WaitOn::Primitive {
+            kind: "child process",
+            name: format!("{pid} (sleep)").into()
+        })
+    );
+    let killed = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(rt.block_on(waiter).unwrap().signal(), Some(9));
+}

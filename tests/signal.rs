@@ -204,3 +204,21 @@ fn a_cancelled_recv_lets_the_virtual_clock_run_again() {
         .unwrap_or_else(|e| panic!("the loop kept waiting for the signal: {e}"));
     rt.block_on(main).unwrap();
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "Miri cannot install signal handlers")]
+fn a_task_waiting_for_a_signal_says_so_in_the_step_report() {
+    let rt = evloop::Runtime::builder().virtual_clock().build();
+    let _keep = rt.spawn_named("waiter", async {
+        let mut quit = signal::signal(SignalKind::quit()).unwrap();
+        quit.recv().await;
+    });
+    let report = rt.step().unwrap();
+    assert_eq!(
+        report.waiting_on,
+        Some(evloop::WaitOn::Primitive {
+            kind: "signal",
+            name: "SIGQUIT".into()
+        })
+    );
+}

@@ -46,7 +46,11 @@ use crate::signal::{SignalKind, Waiting};
 /// ```
 pub fn spawn(command: &mut Command) -> io::Result<Child> {
     // Listen before the child exists, so its exit cannot come unheard.
-    let sigchld = Waiting::listen(SignalKind::child().as_raw_value())?;
+    let mut sigchld = Waiting::listen(
+        SignalKind::child().as_raw_value(),
+        "child process",
+        String::new(),
+    )?;
     let program = command.get_program().to_string_lossy().into_owned();
     let mut child = command
         .spawn()
@@ -69,6 +73,7 @@ pub fn spawn(command: &mut Command) -> io::Result<Child> {
             .transpose()?;
         io::Result::Ok((stdin, stdout, stderr))
     })();
+    sigchld.rename(format!("{} ({program})", child.id()));
     match pipes {
         Ok((stdin, stdout, stderr)) => Ok(Child {
             stdin,

@@ -11,6 +11,7 @@ use super::dispatch::{self, Slot};
 use super::kind::SignalKind;
 use crate::executor::{ExternalWork, context};
 use crate::stream::Stream;
+use crate::task::{WaitOn, current};
 
 /// A listener's slot and, while a task waits on it, the loop's promise that
 /// the outside world may still wake it: an [`ExternalWork`] guard, so that
@@ -20,15 +21,26 @@ use crate::stream::Stream;
 pub(crate) struct Waiting {
     slot: Arc<Slot>,
     guard: Option<ExternalWork>,
+    /// What a waiting task is noted as waiting on (`signal SIGTERM`,
+    /// `child process 4242`), for snapshots and the REPL.
+    noted_as: (&'static str, String),
 }
 
 impl Waiting {
-    /// A listener of `signum`, registered now.
-    pub(crate) fn listen(signum: i32) -> io::Result<Waiting> {
+    /// A listener of `signum`, registered now; a task waiting on it is
+    /// noted as waiting on the primitive `kind` named `name`.
+    pub(crate) fn listen(signum: i32, kind: &'static str, name: String) -> io::Result<Waiting> {
         Ok(Waiting {
             slot: dispatch::listen(signum)?,
             guard: None,
+            noted_as: (kind, name),
         })
+    }
+
+    /// Names what is awaited, once it is known (a child's pid comes after
+    /// its listener).
+    pub(crate) fn rename(&mut self, name: String) {
+        self.noted_as.1 = name;
     }
 
     /// `Ready` once per delivery (deliveries since the last `Ready` count
@@ -46,6 +58,11 @@ impl Waiting {
                     self.guard =
                         context::with_core(|core| ExternalWork::new(core.remote().clone()));
                 }
+                let (kind, name) = &self.noted_as;
+                current::note(WaitOn::Primitive {
+                    kind,
+                    name: name.as_str().into(),
+                });
                 Poll::Pending
             }
         }
@@ -83,7 +100,7 @@ impl Signal {
         if let Some(why) = kind.refusal() {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, why));
         }
-        let waiting = Waiting::listen(kind.as_raw_value())
+        let waiting = Waiting::listen(kind.as_raw_value(), "signal", kind.to_string())
             .map_err(|e| io::Error::new(e.kind(), format!("cannot listen for {kind}: {e}")))?;
         Ok(Signal { kind, waiting })
     }
