@@ -370,3 +370,34 @@ fn a_task_waiting_for_a_child_says_which_in_the_step_report() {
     assert!(killed.success());
     assert_eq!(rt.block_on(waiter).unwrap().signal(), Some(9));
 }
+
+/// Both ends of `pipe()` are close-on-exec: a child started while they are
+/// open does not inherit them (std's `spawn` returns after the child's
+/// `exec`, which closed them if they were marked).
+#[test]
+#[cfg(target_os = "linux")]
+#[cfg_attr(miri, ignore = "Miri cannot run processes")]
+fn pipe_ends_are_not_inherited_by_children() {
+    use std::os::fd::AsRawFd;
+    if util::skip_without_reactor("pipe_ends_are_not_inherited_by_children") {
+        return;
+    }
+    evloop::run(async {
+        let (reader, writer) = evloop::io::pipe().unwrap();
+        let mut child = process::spawn(Command::new("sleep").arg("1000")).unwrap();
+        child.kill_on_drop(true);
+        let stdin = format!("/proc/{}/fd/0", child.id());
+        assert!(
+            std::fs::symlink_metadata(&stdin).is_ok(),
+            "{stdin}: the check can see"
+        );
+        for fd in [reader.as_raw_fd(), writer.as_raw_fd()] {
+            // `pipe:[INODE]`: which pipe, not just which number (the child
+            // may have a descriptor of its own under the same number, such
+            // as a file its dynamic loader has open while it starts).
+            let ours = std::fs::read_link(format!("/proc/self/fd/{fd}")).unwrap();
+            let theirs = std::fs::read_link(format!("/proc/{}/fd/{fd}", child.id())).ok();
+            assert_ne!(theirs.as_ref(), Some(&ours), "fd {fd} was inherited");
+        }
+    });
+}
