@@ -20,12 +20,14 @@
 //!
 //! # Where this simplifies
 //!
-//! On Linux 5.3+ a production runtime (Tokio, async-process) can wait on a
-//! *pidfd*, a descriptor that turns readable when the child exits and that
-//! the reactor watches like a socket, with no signal handler at all. evloop
-//! uses `SIGCHLD` on every OS instead: one mechanism, the one it already has
-//! for signals, which also serves loops without a reactor. Its cost: each
-//! exit of any child makes every waiting `Child` call `try_wait` once.
+//! On Linux 5.3+ a production runtime (Tokio, since its pull request 6152)
+//! waits on a *pidfd*, a descriptor that turns readable when the child
+//! exits and that the reactor watches like a socket, with no signal handler
+//! at all. evloop uses `SIGCHLD` on every OS instead: one mechanism, the one
+//! it already has for signals, which also serves loops without a reactor.
+//! Its cost: each exit of any child makes every waiting `Child` call
+//! `try_wait` once. The chapter `docs/processes.md` compares the three ways
+//! to learn of an exit.
 
 mod child;
 mod stdio;
