@@ -54,12 +54,16 @@
 //! 13. [`stream`] — async generators.
 //! 14. [`callback`] — call_soon, call_later, create_future.
 //! 15. [`net`] — TCP, UDP and Unix sockets.
-//! 16. [`testing`] — the harness: virtual time, explored schedules, replay;
+//! 16. [`signal`] — `SIGTERM`, `SIGHUP`, Ctrl-C… as futures (the self-pipe
+//!     trick, one handler and one thread for the process).
+//! 17. [`process`] — child processes (`spawn`, `wait`, `output`), pipes
+//!     to them, and this process's stdin/stdout/stderr.
+//! 18. [`testing`] — the harness: virtual time, explored schedules, replay;
 //!     in-memory connections with seeded faults.
-//! 17. `interop` — the ecosystem's traits (`futures-io`, `futures-core`,
+//! 19. `interop` — the ecosystem's traits (`futures-io`, `futures-core`,
 //!     `tokio::io`), behind features that are off by default.
 //!
-//! 17. [`console`] (the `repl` feature) — the REPL's prompt over your own
+//! 20. [`console`] (the `repl` feature) — the REPL's prompt over your own
 //!     program: register async functions, open the console. The `evloop`
 //!     binary is this console with nothing registered. Its code, `src/repl/`,
 //!     uses the public API alone (as `evloop::…`).
@@ -97,6 +101,30 @@ pub mod callback;
 
 pub mod net;
 
+// Signals and child processes need each OS's signal numbers and `errno`,
+// declared in sys/ for the Unix-like OSes listed here.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd"
+))]
+pub mod signal;
+
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd"
+))]
+pub mod process;
+
 pub mod testing;
 
 // The REPL names the library as `evloop::…`, as any user does: it is
@@ -112,13 +140,44 @@ mod repl;
 
 pub use blocking::{spawn_blocking, to_thread};
 pub use executor::EnterGuard;
-pub use executor::interrupt_on_ctrl_c;
 pub use executor::{
     Builder, DebugMode, Divergence, Events, ExternalWork, Interrupter, LoopClosed, LoopHandle,
     Policy, RemoteHandle, RunError, RunErrorKind, RunReport, Runtime, Schedule, ScheduleError,
     Scheduler, StallReport, StepReport, Stop, Subscription, UnknownTask, run, spawn, spawn_named,
 };
 pub use executor::{all_tasks, current_task};
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd"
+))]
+pub use signal::interrupt_on_ctrl_c;
+
+/// Where evloop knows no POSIX signals, Ctrl-C cannot interrupt a loop: this
+/// says so (the loop's [`Interrupter`] still works from any thread).
+///
+/// # Errors
+///
+/// Always `ErrorKind::Unsupported`, with a message.
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd"
+)))]
+pub fn interrupt_on_ctrl_c(_interrupter: Interrupter) -> std::io::Result<()> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "Ctrl-C as a signal needs a Unix-like OS; interrupt the loop with its Interrupter instead",
+    ))
+}
 pub use task::{
     Cancel, CancelHandle, CancelOnDrop, JoinError, JoinHandle, TaskId, TaskState, WaitOn,
     WakeCause, yield_now,

@@ -155,3 +155,23 @@ fn every_quote_in_the_exercises_is_the_code_that_runs() {
         );
     }
 }
+
+/// The chapter on pipes, processes and signals (docs/processes.md) quotes
+/// `examples/subprocess.rs`, whose tests `cargo test` runs.
+#[test]
+fn every_quote_in_the_processes_chapter_is_the_code_that_runs() {
+    let chapter = include_str!("../docs/processes.md");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let quotes = quotes(chapter);
+    assert_eq!(quotes.len(), 3, "lines_of, with_deadline, until_terminated");
+    for (path, name, shown) in quotes {
+        let source = std::fs::read_to_string(root.join(&path))
+            .unwrap_or_else(|e| panic!("docs/processes.md quotes {path}: {e}"));
+        let real = dedent(anchor(&source, &name, &path));
+        assert_eq!(
+            dedent(&shown),
+            real,
+            "docs/processes.md quotes {path}#{name}, which now reads:\n{real}"
+        );
+    }
+}

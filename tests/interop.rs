@@ -133,3 +133,26 @@ fn a_futures_io_reader_under_an_evloop_bufreader() {
         assert_eq!(line, "alpha\n");
     });
 }
+
+/// A child's stdout is a pipe end, and pipe ends speak futures-io too.
+#[test]
+#[cfg_attr(miri, ignore = "Miri cannot run processes")]
+fn futures_bufreader_lines_over_a_childs_stdout() {
+    use std::process::{Command, Stdio};
+    evloop::run(async {
+        let mut child = evloop::process::spawn(
+            Command::new("sh")
+                .args(["-c", "echo one; echo two"])
+                .stdout(Stdio::piped()),
+        )
+        .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let lines: Vec<String> = futures::io::BufReader::new(stdout)
+            .lines()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(lines, ["one", "two"]);
+        assert!(child.wait().await.unwrap().success());
+    });
+}

@@ -41,3 +41,27 @@ fn tokio_io_utilities_run_on_evloop_without_tokios_runtime() {
         assert_eq!(&buf, b"0123456789");
     });
 }
+
+/// `tokio::io::copy` from one pipe into another: pipe ends speak tokio's
+/// traits too.
+#[test]
+#[cfg_attr(miri, ignore = "Miri cannot make pipes")]
+fn tokio_copy_between_two_pipes() {
+    evloop::run(async {
+        let (mut in_reader, in_writer) = evloop::io::pipe().unwrap();
+        let (mut out_reader, mut out_writer) = evloop::io::pipe().unwrap();
+        let copy = evloop::spawn(async move {
+            let n = tokio::io::copy(&mut in_reader, &mut out_writer)
+                .await
+                .unwrap();
+            drop(out_writer);
+            n
+        });
+        in_writer.write_all(b"piped through").await.unwrap();
+        drop(in_writer);
+        let mut got = String::new();
+        out_reader.read_to_string(&mut got).await.unwrap();
+        assert_eq!(got, "piped through");
+        assert_eq!(copy.await.unwrap(), 13);
+    });
+}

@@ -39,14 +39,12 @@
 //! - `current_task.rs`: from inside a task, the task itself and its loop;
 //! - `report.rs`: what `step` and `run` tell you;
 //! - `runtime.rs`, `controls.rs`, `spawn.rs`, `builder.rs`: the public face
-//!   (the runtime, its three handles, the free functions, its settings);
-//! - `ctrl_c.rs`: Ctrl-C interrupts the loop instead of killing the process.
+//!   (the runtime, its three handles, the free functions, its settings).
 
 mod builder;
 pub(crate) mod context;
 mod controls;
 mod core;
-mod ctrl_c;
 pub(crate) mod current_task;
 mod finished;
 mod handle;
@@ -69,7 +67,6 @@ mod turn;
 
 pub use builder::Builder;
 pub use controls::{DebugMode, Events, Scheduler, Subscription};
-pub use ctrl_c::interrupt_on_ctrl_c;
 pub use current_task::{all_tasks, current_task};
 pub use handle::{LoopClosed, LoopHandle, RemoteHandle};
 pub(crate) use policy::DEFAULT_PCT_STEPS;

@@ -68,6 +68,25 @@ macro_rules! futures_io_for {
 
 super::for_each_stream!(futures_io_for);
 
+macro_rules! futures_read_for {
+    ([$($generics:tt)*] $ty:ty) => {
+        impl<$($generics)*> futures_io::AsyncRead for $ty {
+            read_via_evloop!();
+        }
+    };
+}
+
+macro_rules! futures_write_for {
+    ([$($generics:tt)*] $ty:ty) => {
+        impl<$($generics)*> futures_io::AsyncWrite for $ty {
+            write_via_evloop!();
+        }
+    };
+}
+
+super::for_each_reader!(futures_read_for);
+super::for_each_writer!(futures_write_for);
+
 impl<T> futures_io::AsyncRead for ReadHalf<T>
 where
     for<'a> &'a T: AsyncRead,

@@ -16,7 +16,11 @@
 //! [`UnixStream`](crate::net::UnixStream), [`Async<T>`](crate::io::Async)
 //! (and a shared reference to each), [`ReadHalf`](crate::io::ReadHalf) /
 //! [`WriteHalf`](crate::io::WriteHalf), [`BufReader`](crate::io::BufReader)
-//! and [`MemStream`](crate::testing::mem::MemStream).
+//! and [`MemStream`](crate::testing::mem::MemStream); reading only:
+//! [`PipeReader`](crate::io::PipeReader) (a child's stdout and stderr too)
+//! and [`Stdin`](crate::process::Stdin); writing only:
+//! [`PipeWriter`](crate::io::PipeWriter) (a child's stdin too),
+//! [`Stdout`](crate::process::Stdout) and [`Stderr`](crate::process::Stderr).
 //!
 //! The orphan rule is why the wrappers exist: evloop may implement a
 //! foreign trait for its own types, but not for every `T` that implements
@@ -40,7 +44,9 @@ macro_rules! for_each_stream {
     ($mac:ident) => {
         $mac!([] crate::net::TcpStream);
         $mac!(['a] &'a crate::net::TcpStream);
+        #[cfg(unix)]
         $mac!([] crate::net::UnixStream);
+        #[cfg(unix)]
         $mac!(['a] &'a crate::net::UnixStream);
         $mac!([T: crate::io::AsRawFd] crate::io::Async<T> where for<'b> &'b T: std::io::Read + std::io::Write);
         $mac!(['a, T: crate::io::AsRawFd] &'a crate::io::Async<T> where for<'b> &'b T: std::io::Read + std::io::Write);
@@ -50,3 +56,93 @@ macro_rules! for_each_stream {
 }
 #[cfg(any(feature = "futures-io", feature = "tokio-io"))]
 use for_each_stream;
+
+/// Calls `$mac!([generics] Type)` for every evloop byte source that only
+/// reads (a pipe's read end, stdin).
+#[cfg(any(feature = "futures-io", feature = "tokio-io"))]
+macro_rules! for_each_reader {
+    ($mac:ident) => {
+        #[cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd"
+        ))]
+        $mac!([] crate::io::PipeReader);
+        #[cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd"
+        ))]
+        $mac!(['a] &'a crate::io::PipeReader);
+        #[cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd"
+        ))]
+        $mac!([] crate::process::Stdin);
+    };
+}
+#[cfg(any(feature = "futures-io", feature = "tokio-io"))]
+use for_each_reader;
+
+/// Calls `$mac!([generics] Type)` for every evloop byte sink that only
+/// writes (a pipe's write end, stdout, stderr).
+#[cfg(any(feature = "futures-io", feature = "tokio-io"))]
+macro_rules! for_each_writer {
+    ($mac:ident) => {
+        #[cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd"
+        ))]
+        $mac!([] crate::io::PipeWriter);
+        #[cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd"
+        ))]
+        $mac!(['a] &'a crate::io::PipeWriter);
+        #[cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd"
+        ))]
+        $mac!([] crate::process::Stdout);
+        #[cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd"
+        ))]
+        $mac!([] crate::process::Stderr);
+    };
+}
+#[cfg(any(feature = "futures-io", feature = "tokio-io"))]
+use for_each_writer;

@@ -55,6 +55,25 @@ macro_rules! tokio_io_for {
 
 super::for_each_stream!(tokio_io_for);
 
+macro_rules! tokio_read_for {
+    ([$($generics:tt)*] $ty:ty) => {
+        impl<$($generics)*> tokio::io::AsyncRead for $ty {
+            tokio_read!();
+        }
+    };
+}
+
+macro_rules! tokio_write_for {
+    ([$($generics:tt)*] $ty:ty) => {
+        impl<$($generics)*> tokio::io::AsyncWrite for $ty {
+            tokio_write!();
+        }
+    };
+}
+
+super::for_each_reader!(tokio_read_for);
+super::for_each_writer!(tokio_write_for);
+
 impl<T> tokio::io::AsyncRead for ReadHalf<T>
 where
     for<'a> &'a T: AsyncRead,

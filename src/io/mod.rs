@@ -29,6 +29,8 @@
 //!   [`split`]), and
 //!   their `async fn` side, [`AsyncReadExt`] and [`AsyncWriteExt`].
 //! - [`split`]: a stream as an owned reader and an owned writer.
+//! - [`pipe`]: a pipe's two ends, [`PipeReader`] and [`PipeWriter`] (also
+//!   a child process's stdio, see [`crate::process`]).
 //! - [`BufReader`]: asyncio's `StreamReader`: `read_line`, `read_until`,
 //!   `lines()`, with a bounded buffer.
 //! - `reactor`: the registrations and the dispatch of readiness into wakes.
@@ -47,6 +49,16 @@
 mod async_fd;
 mod buf_reader;
 mod ext;
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd"
+))]
+mod pipe;
 mod raw;
 pub(crate) mod reactor;
 pub use reactor::REACTOR_VAR;
@@ -56,6 +68,16 @@ mod traits;
 pub use async_fd::{Async, Readiness};
 pub use buf_reader::{BufReader, DEFAULT_LIMIT, Lines};
 pub use ext::{AsyncReadExt, AsyncWriteExt};
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd"
+))]
+pub use pipe::{PipeReader, PipeWriter, pipe};
 pub use raw::{AsRawFd, RawFd};
 pub use split::{ReadHalf, ReuniteError, WriteHalf, split};
 pub use traits::{AsyncBufRead, AsyncRead, AsyncWrite};

@@ -155,19 +155,16 @@ use std::time::Duration;
 pub(crate) type RawFd = i32;
 
 pub(crate) mod monotonic;
-#[cfg(unix)]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd"
+))]
 pub(crate) mod signal;
-/// Where there are no POSIX signals, Ctrl-C has no pipe to arrive on.
-#[cfg(not(unix))]
-pub(crate) mod signal {
-    /// Refuses: this OS has no POSIX signals.
-    pub(crate) fn sigint_pipe() -> std::io::Result<std::fs::File> {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::Unsupported,
-            "Ctrl-C as a signal needs a Unix-like OS; interrupt the loop with its Interrupter instead",
-        ))
-    }
-}
 pub(crate) mod usage;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
