@@ -28,9 +28,13 @@
 //! the symbol `__kevent50` with `size_t` counts (NetBSD 11's `__kevent100`
 //! adds `ext[4]`; `__kevent50` stays as its compatible entry point);
 //! `EVFILT_USER` came in NetBSD 10. The layout is asserted below and type-
-//! checked by CI; no NetBSD machine runs the tests. OpenBSD has no
-//! `EVFILT_USER`, so it would need a pipe for `notify`: evloop runs there
-//! without a reactor (the `none` backend).
+//! checked by CI; no NetBSD machine runs the tests. OpenBSD: Darwin's
+//! layout with a 64-bit `data`, and `EVFILT_USER` (-10), which its
+//! `<sys/event.h>` has had since 2025 (revision 1.74): an older OpenBSD
+//! refuses the notify event, the poller is refused, and the loop runs
+//! without a reactor as on any OS without one. OpenBSD is a tier-3 target
+//! with no prebuilt std, so CI type-checks it only where `-Z build-std`
+//! can run.
 
 use std::cell::RefCell;
 use std::ffi::c_int;
@@ -64,7 +68,7 @@ type Flags = u32;
 const EVFILT_READ: Filter = -1;
 #[cfg(not(target_os = "netbsd"))]
 const EVFILT_WRITE: Filter = -2;
-#[cfg(any(target_os = "macos", target_os = "ios"))]
+#[cfg(any(target_os = "macos", target_os = "ios", target_os = "openbsd"))]
 const EVFILT_USER: Filter = -10;
 #[cfg(target_os = "freebsd")]
 const EVFILT_USER: Filter = -11;
@@ -110,7 +114,7 @@ struct Kevent {
     fflags: u32,
     #[cfg(any(target_os = "macos", target_os = "ios"))]
     data: isize,
-    #[cfg(any(target_os = "freebsd", target_os = "netbsd"))]
+    #[cfg(any(target_os = "freebsd", target_os = "netbsd", target_os = "openbsd"))]
     data: i64,
     udata: usize,
     #[cfg(target_os = "freebsd")]
@@ -128,7 +132,7 @@ const _: () = {
     assert!(offset_of!(Kevent, data) == 16);
     assert!(offset_of!(Kevent, udata) == 24);
 };
-#[cfg(any(target_os = "macos", target_os = "ios"))]
+#[cfg(any(target_os = "macos", target_os = "ios", target_os = "openbsd"))]
 const _: () = assert!(size_of::<Kevent>() == 32);
 #[cfg(target_os = "freebsd")]
 const _: () = {

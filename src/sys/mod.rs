@@ -7,7 +7,7 @@
 //! | OS                          | backend          | wake-up for `notify`        | timed waits               |
 //! |-----------------------------|------------------|-----------------------------|---------------------------|
 //! | Linux, Android              | [`epoll`]        | an `eventfd` in the set     | a `timerfd` in the set    |
-//! | macOS, iOS, FreeBSD 12+, NetBSD 10+ | [`kqueue`] | an `EVFILT_USER` event | `kevent`'s timeout        |
+//! | macOS, iOS, FreeBSD 12+, NetBSD 10+, OpenBSD | [`kqueue`] | an `EVFILT_USER` event | `kevent`'s timeout        |
 //! | anything else (Windows, …)  | `none`: refuses  | (the loop parks its thread) | the thread's park timeout |
 //!
 //! [`epoll`]: https://man7.org/linux/man-pages/man7/epoll.7.html
@@ -176,14 +176,16 @@ use epoll as backend;
     target_os = "macos",
     target_os = "ios",
     target_os = "freebsd",
-    target_os = "netbsd"
+    target_os = "netbsd",
+    target_os = "openbsd"
 ))]
 mod kqueue;
 #[cfg(any(
     target_os = "macos",
     target_os = "ios",
     target_os = "freebsd",
-    target_os = "netbsd"
+    target_os = "netbsd",
+    target_os = "openbsd"
 ))]
 use kqueue as backend;
 
@@ -196,6 +198,7 @@ use kqueue as backend;
         target_os = "ios",
         target_os = "freebsd",
         target_os = "netbsd",
+        target_os = "openbsd",
     ))
 ))]
 mod none;
@@ -206,6 +209,7 @@ mod none;
     target_os = "ios",
     target_os = "freebsd",
     target_os = "netbsd",
+    target_os = "openbsd",
 )))]
 use none as backend;
 
@@ -218,6 +222,7 @@ pub(crate) const HAS_POLLER: bool = cfg!(any(
     target_os = "ios",
     target_os = "freebsd",
     target_os = "netbsd",
+    target_os = "openbsd",
 ));
 
 pub(crate) use backend::{Notifier, Poller};
