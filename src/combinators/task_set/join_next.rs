@@ -1,14 +1,15 @@
 //! Waiting for the set's next member to finish: [`JoinNext`] and
 //! [`JoinNextWithId`].
 
-use super::TaskSet;
-use crate::sync::waiters::{Waiter, wake_all};
-use crate::{JoinError, TaskId};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
+
+use super::TaskSet;
+use crate::sync::waiters::{Waiter, wake_all};
+use crate::{JoinError, TaskId};
 
 /// The future returned by [`TaskSet::join_next`].
 ///

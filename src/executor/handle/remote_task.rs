@@ -2,9 +2,6 @@
 //! slot its result travels back through, and the [`RemoteHandle`] that
 //! awaits, waits for or cancels it from any thread.
 
-use crate::executor::context;
-use crate::executor::remote::Remote;
-use crate::task::{JoinError, TaskId, TaskName, panic_message};
 use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -12,6 +9,10 @@ use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread::ThreadId;
+
+use crate::executor::context;
+use crate::executor::remote::Remote;
+use crate::task::{JoinError, TaskId, TaskName, panic_message};
 
 /// What a remote task and its handle share.
 pub(super) struct Slot<T> {

@@ -1,14 +1,15 @@
 //! The receiving side of a broadcast channel: `recv()`, the receiver as a
 //! stream, lagging behind, and what a receiver does when cloned or dropped.
 
-use super::{Lagged, Receiver, RecvError, Shared, State, TryRecvError};
-use crate::stream::Stream;
-use crate::sync::waiters::Waiter;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
+
+use super::{Lagged, Receiver, RecvError, Shared, State, TryRecvError};
+use crate::stream::Stream;
+use crate::sync::waiters::Waiter;
 
 impl<T: Clone> Receiver<T> {
     /// Waits for the next value.

@@ -2,14 +2,15 @@
 //! notification and takes the lock again; [`ConditionWaitFor`] repeats that
 //! until a predicate holds.
 
-use super::{CondInner, Condition, ConditionGuard};
-use crate::sync::lock::{LockFuture, LockGuard};
-use crate::sync::waiters::Waiter;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
+
+use super::{CondInner, Condition, ConditionGuard};
+use crate::sync::lock::{LockFuture, LockGuard};
+use crate::sync::waiters::Waiter;
 
 pub(super) enum Stage<'a, T> {
     /// Not yet polled: still holding the lock.

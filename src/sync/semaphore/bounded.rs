@@ -1,8 +1,9 @@
 //! asyncio's `BoundedSemaphore`: a semaphore whose releases beyond the
 //! count it started with are an error, not a silent extra permit.
 
-use super::{Acquire, Semaphore, SemaphorePermit, TryAcquireError};
 use std::fmt;
+
+use super::{Acquire, Semaphore, SemaphorePermit, TryAcquireError};
 
 /// A semaphore that cannot be released more often than it was acquired
 /// (asyncio's `asyncio.BoundedSemaphore`): [`release`](BoundedSemaphore::release)

@@ -4,6 +4,10 @@
 
 #![allow(clippy::result_large_err)]
 
+use std::collections::HashSet;
+use std::future::Future;
+
+use super::{Explored, Harness};
 use crate::debug::Diagnostic;
 use crate::executor::{Policy, Schedule};
 use crate::inspect::LoopEventKind;
@@ -14,10 +18,6 @@ use crate::testing::outcome::TestOutcome;
 use crate::testing::shrink::shrink;
 use crate::testing::trace::{self, TRACE_EVENTS};
 use crate::testing::trial::{EVENTS_KEPT, Trial, trial};
-use std::collections::HashSet;
-use std::future::Future;
-
-use super::{Explored, Harness};
 
 impl Harness {
     /// Runs the first schedule twice, comparing event streams.
