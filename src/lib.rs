@@ -102,28 +102,11 @@ pub mod callback;
 pub mod net;
 
 // Signals and child processes need each OS's signal numbers and `errno`,
-// declared in sys/ for the Unix-like OSes listed here.
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd"
-))]
-pub mod signal;
-
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd"
-))]
-pub mod process;
+// which sys/ declares for the POSIX systems it knows.
+sys::if_posix! {
+    pub mod signal;
+    pub mod process;
+}
 
 pub mod testing;
 
@@ -146,37 +129,23 @@ pub use executor::{
     Scheduler, StallReport, StepReport, Stop, Subscription, UnknownTask, run, spawn, spawn_named,
 };
 pub use executor::{all_tasks, current_task};
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd"
-))]
-pub use signal::interrupt_on_ctrl_c;
+sys::if_posix! {
+    pub use signal::interrupt_on_ctrl_c;
+}
 
-/// Where evloop knows no POSIX signals, Ctrl-C cannot interrupt a loop: this
-/// says so (the loop's [`Interrupter`] still works from any thread).
-///
-/// # Errors
-///
-/// Always `ErrorKind::Unsupported`, with a message.
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd"
-)))]
-pub fn interrupt_on_ctrl_c(_interrupter: Interrupter) -> std::io::Result<()> {
-    Err(std::io::Error::new(
-        std::io::ErrorKind::Unsupported,
-        "Ctrl-C as a signal needs a Unix-like OS; interrupt the loop with its Interrupter instead",
-    ))
+sys::if_not_posix! {
+    /// Where evloop knows no POSIX signals, Ctrl-C cannot interrupt a loop: this
+    /// says so (the loop's [`Interrupter`] still works from any thread).
+    ///
+    /// # Errors
+    ///
+    /// Always `ErrorKind::Unsupported`, with a message.
+    pub fn interrupt_on_ctrl_c(_interrupter: Interrupter) -> std::io::Result<()> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "Ctrl-C as a signal needs a Unix-like OS; interrupt the loop with its Interrupter instead",
+        ))
+    }
 }
 pub use task::{
     Cancel, CancelHandle, CancelOnDrop, JoinError, JoinHandle, TaskId, TaskState, WaitOn,

@@ -68,6 +68,8 @@ macro_rules! futures_io_for {
 
 super::for_each_stream!(futures_io_for);
 
+// Unused where no reader or writer exists (no pipes, no stdio).
+#[cfg_attr(not(unix), allow(unused_macros))]
 macro_rules! futures_read_for {
     ([$($generics:tt)*] $ty:ty) => {
         impl<$($generics)*> futures_io::AsyncRead for $ty {
@@ -76,6 +78,8 @@ macro_rules! futures_read_for {
     };
 }
 
+// Unused where no reader or writer exists (no pipes, no stdio).
+#[cfg_attr(not(unix), allow(unused_macros))]
 macro_rules! futures_write_for {
     ([$($generics:tt)*] $ty:ty) => {
         impl<$($generics)*> futures_io::AsyncWrite for $ty {

@@ -62,36 +62,11 @@ use for_each_stream;
 #[cfg(any(feature = "futures-io", feature = "tokio-io"))]
 macro_rules! for_each_reader {
     ($mac:ident) => {
-        #[cfg(any(
-            target_os = "linux",
-            target_os = "android",
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd"
-        ))]
-        $mac!([] crate::io::PipeReader);
-        #[cfg(any(
-            target_os = "linux",
-            target_os = "android",
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd"
-        ))]
-        $mac!(['a] &'a crate::io::PipeReader);
-        #[cfg(any(
-            target_os = "linux",
-            target_os = "android",
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd"
-        ))]
-        $mac!([] crate::process::Stdin);
+        crate::sys::if_posix! {
+            $mac!([] crate::io::PipeReader);
+            $mac!(['a] &'a crate::io::PipeReader);
+            $mac!([] crate::process::Stdin);
+        }
     };
 }
 #[cfg(any(feature = "futures-io", feature = "tokio-io"))]
@@ -102,46 +77,12 @@ use for_each_reader;
 #[cfg(any(feature = "futures-io", feature = "tokio-io"))]
 macro_rules! for_each_writer {
     ($mac:ident) => {
-        #[cfg(any(
-            target_os = "linux",
-            target_os = "android",
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd"
-        ))]
-        $mac!([] crate::io::PipeWriter);
-        #[cfg(any(
-            target_os = "linux",
-            target_os = "android",
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd"
-        ))]
-        $mac!(['a] &'a crate::io::PipeWriter);
-        #[cfg(any(
-            target_os = "linux",
-            target_os = "android",
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd"
-        ))]
-        $mac!([] crate::process::Stdout);
-        #[cfg(any(
-            target_os = "linux",
-            target_os = "android",
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd"
-        ))]
-        $mac!([] crate::process::Stderr);
+        crate::sys::if_posix! {
+            $mac!([] crate::io::PipeWriter);
+            $mac!(['a] &'a crate::io::PipeWriter);
+            $mac!([] crate::process::Stdout);
+            $mac!([] crate::process::Stderr);
+        }
     };
 }
 #[cfg(any(feature = "futures-io", feature = "tokio-io"))]

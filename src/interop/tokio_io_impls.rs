@@ -55,6 +55,8 @@ macro_rules! tokio_io_for {
 
 super::for_each_stream!(tokio_io_for);
 
+// Unused where no reader or writer exists (no pipes, no stdio).
+#[cfg_attr(not(unix), allow(unused_macros))]
 macro_rules! tokio_read_for {
     ([$($generics:tt)*] $ty:ty) => {
         impl<$($generics)*> tokio::io::AsyncRead for $ty {
@@ -63,6 +65,8 @@ macro_rules! tokio_read_for {
     };
 }
 
+// Unused where no reader or writer exists (no pipes, no stdio).
+#[cfg_attr(not(unix), allow(unused_macros))]
 macro_rules! tokio_write_for {
     ([$($generics:tt)*] $ty:ty) => {
         impl<$($generics)*> tokio::io::AsyncWrite for $ty {

@@ -49,17 +49,11 @@
 mod async_fd;
 mod buf_reader;
 mod ext;
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd"
-))]
-mod pipe;
 mod raw;
+crate::sys::if_posix! {
+    mod pipe;
+    pub use pipe::{PipeReader, PipeWriter, pipe};
+}
 pub(crate) mod reactor;
 pub use reactor::REACTOR_VAR;
 mod split;
@@ -68,16 +62,6 @@ mod traits;
 pub use async_fd::{Async, Readiness};
 pub use buf_reader::{BufReader, DEFAULT_LIMIT, Lines};
 pub use ext::{AsyncReadExt, AsyncWriteExt};
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd"
-))]
-pub use pipe::{PipeReader, PipeWriter, pipe};
 pub use raw::{AsRawFd, RawFd};
 pub use split::{ReadHalf, ReuniteError, WriteHalf, split};
 pub use traits::{AsyncBufRead, AsyncRead, AsyncWrite};

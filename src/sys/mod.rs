@@ -154,77 +154,43 @@ use std::time::Duration;
 #[cfg(not(unix))]
 pub(crate) type RawFd = i32;
 
+mod os;
+pub(crate) use os::{if_epoll, if_kqueue, if_no_poller, if_not_posix, if_posix};
+
 pub(crate) mod monotonic;
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd"
-))]
-pub(crate) mod signal;
+if_posix! {
+    pub(crate) mod signal;
+}
 pub(crate) mod usage;
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
-mod epoll;
-#[cfg(any(target_os = "linux", target_os = "android"))]
-use epoll as backend;
-
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd"
-))]
-mod kqueue;
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd"
-))]
-use kqueue as backend;
-
-#[cfg(any(
-    test,
-    not(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-    ))
-))]
+// The backend: one of three, picked here and nowhere else.
+if_epoll! {
+    mod epoll;
+    use epoll as backend;
+}
+if_kqueue! {
+    mod kqueue;
+    use kqueue as backend;
+}
+if_no_poller! {
+    #[cfg(not(test))]
+    mod none;
+    use none as backend;
+}
+// Compiled for its own test on every OS.
+#[cfg(test)]
 mod none;
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-)))]
-use none as backend;
 
-/// Whether this OS has a readiness poller evloop knows (the builder's
-/// `reactor` defaults to it).
-pub(crate) const HAS_POLLER: bool = cfg!(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-));
-
+if_posix! {
+    /// Whether this OS has a readiness poller evloop knows (the builder's
+    /// `reactor` defaults to it).
+    pub(crate) const HAS_POLLER: bool = true;
+}
+if_no_poller! {
+    /// Whether this OS has a readiness poller evloop knows (the builder's
+    /// `reactor` defaults to it).
+    pub(crate) const HAS_POLLER: bool = false;
+}
 pub(crate) use backend::{Notifier, Poller};
 
 /// The token the backends use internally for the notify wake-up.
@@ -347,23 +313,7 @@ pub(crate) fn cvt_r<T: IsMinusOne>(mut f: impl FnMut() -> T) -> io::Result<T> {
     }
 }
 
-/// The OSes whose `fcntl` numbers are declared below.
-macro_rules! with_fcntl {
-    ($($item:item)*) => {$(
-        #[cfg(any(
-            target_os = "linux",
-            target_os = "android",
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-        ))]
-        $item
-    )*};
-}
-
-with_fcntl! {
+if_posix! {
 /// `fcntl` and its file-status flags. The command numbers agree across the
 /// supported OSes; `O_NONBLOCK` does not (Linux's is octal 04000 on the
 /// architectures checked here; Darwin and FreeBSD use 0x4).
@@ -433,21 +383,11 @@ pub(crate) fn set_nonblocking(fd: RawFd, on: bool) -> io::Result<()> {
 }
 }
 
-/// Where `fcntl`'s numbers are not declared, there is nothing to switch.
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-)))]
-pub(crate) fn set_nonblocking(_fd: RawFd, _on: bool) -> io::Result<()> {
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        none::UNSUPPORTED,
-    ))
+if_not_posix! {
+    /// Where `fcntl`'s numbers are not declared, there is nothing to switch.
+    pub(crate) fn set_nonblocking(_fd: RawFd, _on: bool) -> io::Result<()> {
+        Err(io::Error::new(io::ErrorKind::Unsupported, none::UNSUPPORTED))
+    }
 }
 
 /// The millisecond timeout for `epoll_wait`-style calls: `-1` for "forever",
