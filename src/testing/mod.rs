@@ -81,6 +81,12 @@ pub use outcome::typed;
 pub use random::{choose, random_u32};
 pub use shared::Shared;
 pub use trace::{TRACE_DIR_VAR, TraceFiles};
+// The REPL's `explore` and `minimize` drive the same walk and shrinker over
+// runs of its session, which builds its own loops (`repl/session/explore.rs`).
+#[cfg(feature = "repl")]
+pub(crate) use explore::{Run, SearchConfig, walk};
+#[cfg(feature = "repl")]
+pub(crate) use shrink::shrink_with;
 
 /// Runs `future` to completion on a fresh virtual-clock loop and returns its
 /// output: the one-call way to test timing.

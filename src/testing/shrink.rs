@@ -59,16 +59,37 @@ where
     Fut: Future,
     Fut::Output: TestOutcome,
 {
-    let mut best = (trimmed(failing), kind.clone());
     if let FailureKind::NoProgress { .. } = kind {
         // Thousands of choices, each replay a whole poll budget long: a
         // livelock's schedule is "this prefix, then the spinner forever"
         // already (see `explore`), and shrinking it would cost minutes.
-        return best;
+        return (trimmed(failing), kind.clone());
     }
+    let (schedule, found) = shrink_with(failing, |candidate| {
+        let t = trial(config, Policy::Fifo, Some(candidate), false, body);
+        match t.result {
+            Err(k) if same(&k, kind) => Some((t.schedule, k)),
+            _ => None,
+        }
+    });
+    (schedule, found.unwrap_or_else(|| kind.clone()))
+}
+
+/// The shrinking itself, for any program: `fails(candidate)` replays the
+/// program following `candidate` (then FIFO) on a fresh loop and, if it
+/// ends the way the search is after, gives back the choices it made and
+/// what it found. Returns the simplest schedule (trimmed) that ended that
+/// way, with what the last successful replay found (`None` if no candidate
+/// did better than `failing`). At most [`MAX_TRIES`] replays.
+pub(crate) fn shrink_with<K>(
+    failing: &Schedule,
+    mut fails: impl FnMut(&Schedule) -> Option<(Schedule, K)>,
+) -> (Schedule, Option<K>) {
+    let mut best = trimmed(failing);
+    let mut found = None;
     let mut tries = 0;
     'improve: while tries < MAX_TRIES {
-        let current = best.0.choices().to_vec();
+        let current = best.choices().to_vec();
         for i in (0..current.len()).rev() {
             if current[i] == 0 {
                 continue;
@@ -87,19 +108,11 @@ where
             candidates.push(dropped);
             for candidate in candidates {
                 tries += 1;
-                let t = trial(
-                    config,
-                    Policy::Fifo,
-                    Some(&Schedule::new(candidate)),
-                    false,
-                    body,
-                );
-                if let Err(k) = &t.result
-                    && same(k, kind)
-                {
-                    let found = trimmed(&t.schedule);
-                    if size(&found) < size(&best.0) && !found.is_empty() {
-                        best = (found, k.clone());
+                if let Some((ran, k)) = fails(&Schedule::new(candidate)) {
+                    let ran = trimmed(&ran);
+                    if size(&ran) < size(&best) && !ran.is_empty() {
+                        best = ran;
+                        found = Some(k);
                         continue 'improve;
                     }
                 }
@@ -110,5 +123,5 @@ where
         }
         break;
     }
-    best
+    (best, found)
 }
