@@ -328,3 +328,59 @@ fn the_determinism_check_says_where_two_runs_parted_and_why() {
 async fn the_attribute_turns_the_check_off() {
     spawn_in_hash_order().await;
 }
+
+/// The distinct endings (failure messages, `None` for a pass) of every
+/// schedule of `body`, with or without reduction.
+fn endings<F: std::future::Future<Output = Result<(), String>>>(
+    reduction: bool,
+    body: impl Fn() -> F,
+) -> Vec<Option<String>> {
+    let coverage = all()
+        .keep_going(true)
+        .reduction(reduction)
+        .try_explore(body)
+        .unwrap()
+        .coverage
+        .unwrap();
+    assert_eq!(coverage.end, SearchEnd::Exhausted, "{coverage}");
+    let mut endings: Vec<Option<String>> =
+        coverage.endings.into_iter().map(|e| e.failure).collect();
+    endings.sort();
+    endings
+}
+
+/// Asking whether a task has ended races with its end: the question is in
+/// the asking poll's footprint, so the reduction keeps both answers.
+#[test]
+fn is_finished_races_with_the_end_of_the_task_it_asks_about() {
+    let body = || async {
+        let a = evloop::spawn(async { yield_now().await });
+        yield_now().await;
+        let done = a.is_finished();
+        a.await.unwrap();
+        if done {
+            Err("a had finished".to_string())
+        } else {
+            Ok(())
+        }
+    };
+    let full = endings(false, body);
+    assert_eq!(full.len(), 2, "{full:?}");
+    assert_eq!(endings(true, body), full);
+}
+
+/// So does a cancel: whether there was anything left to cancel depends on
+/// the order of the cancelling poll and the task's last one.
+#[test]
+fn a_cancel_races_with_the_end_of_the_task_it_cancels() {
+    let body = || async {
+        let a = evloop::spawn(async { yield_now().await });
+        yield_now().await;
+        let cancel = a.cancel();
+        let _ = a.await;
+        Err(format!("{cancel:?}"))
+    };
+    let full = endings(false, body);
+    assert_eq!(full.len(), 2, "{full:?}");
+    assert_eq!(endings(true, body), full);
+}

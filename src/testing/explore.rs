@@ -38,6 +38,10 @@
 //!   happens after the poll that woke or spawned it, and after its own
 //!   previous poll). Everything else is left as FIFO ran it.
 //!
+//! A cancel takes the cancelled task's next poll out of the run, so no
+//! later poll shows its race with the cancelling one: a poll that cancels
+//! (or asks about) a task that is ready at its node adds that task there.
+//!
 //! Both assume the footprints are complete: state shared between tasks
 //! through a plain `Rc<Cell<_>>` is invisible to the loop. Share it through
 //! a [`Shared`](super::Shared) cell, an evloop primitive, or turn the
@@ -575,6 +579,22 @@ impl Search {
                     .filter_map(|t| (0..target.n).find(|p| target.task(*p) == *t))
                     .collect();
                 wanted.push((polls[i], positions));
+            }
+        }
+        // A poll that cancels a ready task (or asks whether it has ended)
+        // races with that task's next poll, which a cancel takes out of
+        // the run: no later poll shows the race. Running the task there
+        // first is the other order.
+        for x in (0..n).filter(|x| polls[*x] >= from) {
+            let target = node(x);
+            let woke: Vec<u64> = target.footprint.woke.iter().map(|k| task_id(*k)).collect();
+            for t in &target.footprint.tasks {
+                if Some(*t) == target.chosen_task() || woke.contains(t) {
+                    continue;
+                }
+                if let Some(p) = (0..target.n).find(|p| target.task(*p) == Some(*t)) {
+                    wanted.push((polls[x], vec![p]));
+                }
             }
         }
         for (at, positions) in wanted {
