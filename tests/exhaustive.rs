@@ -384,3 +384,39 @@ fn a_cancel_races_with_the_end_of_the_task_it_cancels() {
     assert_eq!(full.len(), 2, "{full:?}");
     assert_eq!(endings(true, body), full);
 }
+
+/// A `select!` chooses where to start only among its live branches: once a
+/// branch is disabled, starting there would run the same order as starting
+/// at the next one, so it is no choice, and the search does not run it
+/// twice. Here only the first `select!` has two live branches.
+#[test]
+fn a_select_with_one_live_branch_offers_no_choice() {
+    let body = || async {
+        let mut pinged = false;
+        for _ in 0..3 {
+            evloop::select! {
+                _ = yield_now() => {},
+                _ = async {}, if !pinged => pinged = true,
+            }
+        }
+    };
+    let coverage = all().reduction(false).explore(body).coverage.unwrap();
+    assert_eq!(coverage.end, SearchEnd::Exhausted);
+    assert_eq!(coverage.schedules, 2, "{coverage}");
+}
+
+/// The same for `join!`: a branch that is done is not polled again, so
+/// only polls with two or more branches still running choose a start.
+#[test]
+fn a_join_with_one_branch_left_offers_no_choice() {
+    let body = || async {
+        evloop::join!(async {}, async {
+            for _ in 0..3 {
+                yield_now().await;
+            }
+        });
+    };
+    let coverage = all().reduction(false).explore(body).coverage.unwrap();
+    assert_eq!(coverage.end, SearchEnd::Exhausted);
+    assert_eq!(coverage.schedules, 2, "{coverage}");
+}

@@ -25,7 +25,7 @@
 //!
 //!   Harness::new().exhaustive(true)  every schedule that matters, depth
 //!   #[evloop::test(explore = all)]   first, with sleep sets and DPOR:
-//!                                    "all 1,294 schedules pass (space exhausted)"
+//!                                    "all 72 schedules pass (space exhausted)"
 //! ```
 //!
 //! Every failure's schedule is shrunk to the fewest deviations from FIFO,
