@@ -65,7 +65,7 @@ use evloop::{Policy, RunError, RunErrorKind, RunReport, Schedule};
 
 use super::output::Output;
 use super::{Action, Failure, Session};
-use crate::repl::command::Command;
+use crate::repl::command::{ClockMode, Command};
 use crate::repl::describe::Describe;
 use crate::repl::duration::format_duration;
 use crate::repl::outcome::Outcome;
@@ -166,7 +166,9 @@ impl Session {
         for line in &self.log {
             match crate::repl::parse_line(line) {
                 Ok(Command::Policy(Some(_))) => sets_policy = true,
-                Ok(Command::Clock { mode: Some(_) }) if line.contains("real") => {
+                Ok(Command::Clock {
+                    mode: Some(ClockMode::Real),
+                }) => {
                     return Err(Failure::line(format!(
                         "{what} replays the session on the virtual clock, and this one switched to the \
                          real clock (clock real), where a run is not a function of its schedule — \

@@ -385,3 +385,26 @@ fn minimize_finds_fewer_deviations_than_the_greedy_shrinker() {
     );
     assert!(out.contains("to see it: replay 12, then run"), "{out}");
 }
+
+/// On the real clock a run is not a function of its schedule: `explore`
+/// and `minimize` refuse, saying why.
+#[test]
+fn explore_refuses_a_session_that_ran_on_the_real_clock() {
+    let mut s = Session::new(Options {
+        deterministic: true,
+        ..Options::default()
+    });
+    ok(&mut s, "clock real");
+    ok(&mut s, "spawn a print x");
+    ok(&mut s, "clock virtual");
+    for line in ["explore 2", "minimize"] {
+        match s.run_line(line) {
+            Reply::Failed(lines) => assert!(
+                text(&lines).contains("switched to the real clock (clock real)"),
+                "{}",
+                text(&lines)
+            ),
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+}
