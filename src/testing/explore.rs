@@ -47,6 +47,13 @@
 //! a [`Shared`](super::Shared) cell, an evloop primitive, or turn the
 //! reduction off ([`Harness::reduction`](super::Harness::reduction)).
 //!
+//! # Who runs the program
+//!
+//! The walk ([`walk`]) never builds a loop: it is handed a function that
+//! runs the program once, following a prefix, with the loop's trace on.
+//! The harness hands it a [`trial`] of the test body ([`search`]); the
+//! REPL's `explore all` a fresh session replaying its commands.
+//!
 //! # The bound
 //!
 //! A choice other than FIFO's (the front of the ready queue, the first
