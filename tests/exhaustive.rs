@@ -1,6 +1,7 @@
 //! Exhaustive exploration: every schedule that matters, with reduction,
 //! a bound, shrinking, and what it reports.
 mod util;
+mod zoo;
 
 use evloop::testing::{Harness, SearchEnd, Shared};
 use evloop::yield_now;
@@ -419,4 +420,37 @@ fn a_join_with_one_branch_left_offers_no_choice() {
     let coverage = all().reduction(false).explore(body).coverage.unwrap();
     assert_eq!(coverage.end, SearchEnd::Exhausted);
     assert_eq!(coverage.schedules, 2, "{coverage}");
+}
+
+/// The zoo's missed notification with a bystander: the waiter misses the
+/// notify when the notifier runs twice before it.
+async fn missed_with_a_bystander() {
+    let signal = zoo::Signal::default();
+    let s = signal.clone();
+    let waiter = evloop::spawn_named("waiter", async move { s.wait(false).await });
+    let s = signal.clone();
+    let notifier = evloop::spawn_named("notifier", async move {
+        yield_now().await;
+        s.notify();
+    });
+    let bystander = evloop::spawn_named("bystander", yield_now());
+    notifier.await.unwrap();
+    bystander.await.unwrap();
+    waiter.await.unwrap();
+}
+
+/// Greedy shrinking changes one choice at a time: from `02211` it reaches
+/// `0111` (each of its three deviations needed, given the others) and
+/// stops. The search among fewer deviations finds `012`: main, then the
+/// notifier twice, passing the waiter and the bystander.
+#[test]
+fn the_shrunk_schedule_has_the_fewest_deviations_where_greedy_shrinking_stops_early() {
+    let found: evloop::Schedule = "02211".parse().unwrap();
+    let failure = all()
+        .traces(false)
+        .try_replay(&found, missed_with_a_bystander)
+        .unwrap_err();
+    assert!(failure.message().starts_with("deadlock"), "{failure}");
+    assert_eq!(failure.schedule.to_string(), "012");
+    assert_eq!(failure.original, Some(found));
 }

@@ -86,7 +86,7 @@ pub use trace::{TRACE_DIR_VAR, TraceFiles};
 #[cfg(feature = "repl")]
 pub(crate) use explore::{Run, SearchConfig, walk};
 #[cfg(feature = "repl")]
-pub(crate) use shrink::shrink_with;
+pub(crate) use shrink::minimize;
 
 /// Runs `future` to completion on a fresh virtual-clock loop and returns its
 /// output: the one-call way to test timing.

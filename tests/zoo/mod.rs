@@ -101,7 +101,7 @@ pub struct Signal {
 }
 
 impl Signal {
-    async fn wait(&self, fixed: bool) {
+    pub async fn wait(&self, fixed: bool) {
         let mut parked = false;
         poll_fn(|cx| {
             if (fixed && self.sent.get()) || parked {
@@ -114,7 +114,7 @@ impl Signal {
         .await;
     }
 
-    fn notify(&self) {
+    pub fn notify(&self) {
         self.sent.set(true);
         if let Some(w) = self.slot.take() {
             w.wake();

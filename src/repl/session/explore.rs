@@ -19,8 +19,8 @@
 //!                 every choice point, every alternative)
 //!   explore N     testing's sampler's order of policies: FIFO, LIFO, then
 //!                 seeded random and PCT runs
-//!   minimize      testing's shrinker, on the current run's schedule; then,
-//!                 since it is greedy, the walk bounded to fewer deviations
+//!   minimize      testing's shrinker, on the current run's schedule (greedy,
+//!                 then the walk bounded to fewer deviations)
 //! ```
 //!
 //! # What an outcome is
@@ -60,7 +60,7 @@ use std::time::{Duration, Instant};
 
 use evloop::inspect::Labels;
 use evloop::testing::Harness;
-use evloop::testing::{Run, SearchConfig, shrink_with, walk};
+use evloop::testing::{Run, SearchConfig, minimize, walk};
 use evloop::{Policy, RunError, RunErrorKind, RunReport, Schedule};
 
 use super::output::Output;
@@ -632,50 +632,28 @@ impl Session {
         if fifo.outcome == target {
             return Ok((target, fifo.schedule, true));
         }
-        let shrink = |failing: &Schedule| {
-            shrink_with(failing, |candidate| {
-                if cut.get().is_some() {
-                    return None;
-                }
-                let ran = run(candidate).ok()?;
-                (ran.outcome == target).then_some((ran.schedule, ()))
-            })
-            .0
-        };
-        let mut small = shrink(&now.schedule);
-        // The shrinker is greedy: it lowers, zeroes and drops choices one
-        // at a time, and can stop at a schedule whose deviations only work
-        // together. Fewer deviations may still do, in another place: the
-        // walk, bounded to fewer deviations, looks for one.
-        for bound in 1..deviations(&small) as u32 {
+        let (small, _) = minimize(&now.schedule, &mut |prefix, policy, traced| {
             if cut.get().is_some() {
-                break;
+                return None;
             }
-            let config = SearchConfig {
-                reduction: false,
-                bound: Some(bound),
-                max_schedules: MAX_SCHEDULES,
-                keep_going: false,
-            };
-            let walked = walk(&config, |prefix, policy| {
-                let ran = self
-                    .run_fresh(program, prefix, policy, None, true, deadline)
-                    .map_err(|c| cut.set(Some(c)))
-                    .ok()?;
-                Some(Run {
-                    failed: ran.outcome == target,
-                    no_progress: false,
-                    run: ran.schedule.clone(),
-                    schedule: ran.schedule,
-                    steps: ran.steps,
-                    ending: (),
-                })
-            });
-            if let Some((_, found)) = walked.failure {
-                small = shrink(&found);
-                break;
-            }
-        }
+            let ran = self
+                .run_fresh(program, prefix, policy, None, traced, deadline)
+                .map_err(|c| cut.set(Some(c)))
+                .ok()?;
+            Some(Run {
+                failed: ran.outcome == target,
+                schedule: ran.schedule,
+                steps: ran.steps,
+                ending: (),
+                no_progress: false,
+                run: (),
+            })
+        });
+        let small = if small.is_empty() {
+            now.schedule.clone()
+        } else {
+            small
+        };
         // The replay line gives every choice when the log sets a policy:
         // the run of the shrunk schedule, FIFO to the end, gives them.
         let full = if program.sets_policy {
