@@ -66,7 +66,9 @@
 //! 20. [`console`] (the `repl` feature) — the REPL's prompt over your own
 //!     program: register async functions, open the console. The `evloop`
 //!     binary is this console with nothing registered. Its code, `src/repl/`,
-//!     uses the public API alone (as `evloop::…`).
+//!     uses the public API alone (as `evloop::…`), but for `explore` and
+//!     `minimize`, which drive the testing explorer's crate-private walk and
+//!     shrinker.
 
 // The modules in reading order (the tour above); rustfmt keeps each group.
 #[allow(unsafe_code)]

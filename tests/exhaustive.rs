@@ -1,6 +1,7 @@
 //! Exhaustive exploration: every schedule that matters, with reduction,
 //! a bound, shrinking, and what it reports.
 mod util;
+mod zoo;
 
 use evloop::testing::{Harness, SearchEnd, Shared};
 use evloop::yield_now;
@@ -327,4 +328,129 @@ fn the_determinism_check_says_where_two_runs_parted_and_why() {
 #[evloop::test(explore = all, determinism = false)]
 async fn the_attribute_turns_the_check_off() {
     spawn_in_hash_order().await;
+}
+
+/// The distinct endings (failure messages, `None` for a pass) of every
+/// schedule of `body`, with or without reduction.
+fn endings<F: std::future::Future<Output = Result<(), String>>>(
+    reduction: bool,
+    body: impl Fn() -> F,
+) -> Vec<Option<String>> {
+    let coverage = all()
+        .keep_going(true)
+        .reduction(reduction)
+        .try_explore(body)
+        .unwrap()
+        .coverage
+        .unwrap();
+    assert_eq!(coverage.end, SearchEnd::Exhausted, "{coverage}");
+    let mut endings: Vec<Option<String>> =
+        coverage.endings.into_iter().map(|e| e.failure).collect();
+    endings.sort();
+    endings
+}
+
+/// Asking whether a task has ended races with its end: the question is in
+/// the asking poll's footprint, so the reduction keeps both answers.
+#[test]
+fn is_finished_races_with_the_end_of_the_task_it_asks_about() {
+    let body = || async {
+        let a = evloop::spawn(async { yield_now().await });
+        yield_now().await;
+        let done = a.is_finished();
+        a.await.unwrap();
+        if done {
+            Err("a had finished".to_string())
+        } else {
+            Ok(())
+        }
+    };
+    let full = endings(false, body);
+    assert_eq!(full.len(), 2, "{full:?}");
+    assert_eq!(endings(true, body), full);
+}
+
+/// So does a cancel: whether there was anything left to cancel depends on
+/// the order of the cancelling poll and the task's last one.
+#[test]
+fn a_cancel_races_with_the_end_of_the_task_it_cancels() {
+    let body = || async {
+        let a = evloop::spawn(async { yield_now().await });
+        yield_now().await;
+        let cancel = a.cancel();
+        let _ = a.await;
+        Err(format!("{cancel:?}"))
+    };
+    let full = endings(false, body);
+    assert_eq!(full.len(), 2, "{full:?}");
+    assert_eq!(endings(true, body), full);
+}
+
+/// A `select!` chooses where to start only among its live branches: once a
+/// branch is disabled, starting there would run the same order as starting
+/// at the next one, so it is no choice, and the search does not run it
+/// twice. Here only the first `select!` has two live branches.
+#[test]
+fn a_select_with_one_live_branch_offers_no_choice() {
+    let body = || async {
+        let mut pinged = false;
+        for _ in 0..3 {
+            evloop::select! {
+                _ = yield_now() => {},
+                _ = async {}, if !pinged => pinged = true,
+            }
+        }
+    };
+    let coverage = all().reduction(false).explore(body).coverage.unwrap();
+    assert_eq!(coverage.end, SearchEnd::Exhausted);
+    assert_eq!(coverage.schedules, 2, "{coverage}");
+}
+
+/// The same for `join!`: a branch that is done is not polled again, so
+/// only polls with two or more branches still running choose a start.
+#[test]
+fn a_join_with_one_branch_left_offers_no_choice() {
+    let body = || async {
+        evloop::join!(async {}, async {
+            for _ in 0..3 {
+                yield_now().await;
+            }
+        });
+    };
+    let coverage = all().reduction(false).explore(body).coverage.unwrap();
+    assert_eq!(coverage.end, SearchEnd::Exhausted);
+    assert_eq!(coverage.schedules, 2, "{coverage}");
+}
+
+/// The zoo's missed notification with a bystander: the waiter misses the
+/// notify when the notifier runs twice before it.
+async fn missed_with_a_bystander() {
+    let signal = zoo::Signal::default();
+    let s = signal.clone();
+    let waiter = evloop::spawn_named("waiter", async move { s.wait(false).await });
+    let s = signal.clone();
+    let notifier = evloop::spawn_named("notifier", async move {
+        yield_now().await;
+        s.notify();
+    });
+    let bystander = evloop::spawn_named("bystander", yield_now());
+    notifier.await.unwrap();
+    bystander.await.unwrap();
+    waiter.await.unwrap();
+}
+
+/// Greedy shrinking changes one choice at a time: from `02211` it reaches
+/// `0111` (each of its three deviations needed, given the others) and
+/// stops. The search among fewer deviations finds `012`: main, then the
+/// notifier twice, passing the waiter and the bystander.
+#[test]
+fn the_shrunk_schedule_has_the_fewest_deviations_where_greedy_shrinking_stops_early() {
+    let found: evloop::Schedule = "02211".parse().unwrap();
+    let failure = all()
+        .traces(false)
+        .try_replay(&found, missed_with_a_bystander)
+        .unwrap_err();
+    assert!(failure.message().starts_with("deadlock"), "{failure}");
+    assert_eq!(failure.schedule.to_string(), "012");
+    assert_eq!(failure.original, Some(found));
 }

@@ -3,7 +3,8 @@
 //! deadlock) with sleep sets and DPOR equals the set without them.
 //!
 //! Each program is two or three tasks, each a short list of operations on
-//! two `Shared` cells, a `Lock`, an `Event` and the timer heap. The body
+//! two `Shared` cells, a `Lock`, an `Event`, the timer heap and the tasks
+//! spawned before it (asking whether one has ended, cancelling it). The body
 //! "fails" with its final state as the message, so `keep_going` collects
 //! every ending the program can reach.
 use std::collections::BTreeSet;
@@ -27,6 +28,10 @@ enum Op {
     Sleep(u64),
     Set,
     Wait,
+    /// Note whether the task spawned before this one has ended.
+    Finished,
+    /// Cancel the task spawned before this one.
+    Cancel,
 }
 
 fn program() -> impl Strategy<Value = Vec<Vec<Op>>> {
@@ -39,6 +44,8 @@ fn program() -> impl Strategy<Value = Vec<Vec<Op>>> {
         1 => (0u64..2).prop_map(Op::Sleep),
         1 => Just(Op::Set),
         1 => Just(Op::Wait),
+        1 => Just(Op::Finished),
+        1 => Just(Op::Cancel),
     ];
     prop::collection::vec(prop::collection::vec(op, 1..4), 2..4)
 }
@@ -49,40 +56,48 @@ async fn run(program: Vec<Vec<Op>>) -> Result<(), String> {
     // deadlock report names it.
     let lock = Lock::named("lock", ());
     let event = Event::named("event");
-    let tasks: Vec<_> = program
-        .into_iter()
-        .map(|ops| {
-            let (cells, lock, event) = (cells.clone(), lock.clone(), event.clone());
-            evloop::spawn(async move {
-                let mut log = Vec::new();
-                for op in ops {
-                    match op {
-                        Op::Yield => yield_now().await,
-                        Op::Read(c) => log.push(cells[c].get()),
-                        Op::Write(c, v) => cells[c].set(v),
-                        Op::Add(c) => {
-                            let seen = cells[c].get();
-                            yield_now().await;
-                            cells[c].set(seen.wrapping_add(1));
+    let mut tasks: Vec<evloop::JoinHandle<Vec<u8>>> = Vec::new();
+    for ops in program {
+        let (cells, lock, event) = (cells.clone(), lock.clone(), event.clone());
+        let before = tasks.last().map(|t| t.cancel_handle());
+        tasks.push(evloop::spawn(async move {
+            let mut log = Vec::new();
+            for op in ops {
+                match op {
+                    Op::Yield => yield_now().await,
+                    Op::Read(c) => log.push(cells[c].get()),
+                    Op::Write(c, v) => cells[c].set(v),
+                    Op::Add(c) => {
+                        let seen = cells[c].get();
+                        yield_now().await;
+                        cells[c].set(seen.wrapping_add(1));
+                    }
+                    Op::LockedAdd(c) => {
+                        let _held = lock.lock().await;
+                        let seen = cells[c].get();
+                        yield_now().await;
+                        cells[c].set(seen.wrapping_add(1));
+                    }
+                    Op::Sleep(ms) => evloop::sleep(Duration::from_millis(ms)).await,
+                    Op::Set => event.set(),
+                    Op::Wait => event.wait().await,
+                    Op::Finished => {
+                        log.push(before.as_ref().map_or(9, |b| u8::from(b.is_finished())))
+                    }
+                    Op::Cancel => {
+                        if let Some(b) = &before {
+                            log.push(10 + u8::from(b.cancel() == evloop::Cancel::Cancelled));
                         }
-                        Op::LockedAdd(c) => {
-                            let _held = lock.lock().await;
-                            let seen = cells[c].get();
-                            yield_now().await;
-                            cells[c].set(seen.wrapping_add(1));
-                        }
-                        Op::Sleep(ms) => evloop::sleep(Duration::from_millis(ms)).await,
-                        Op::Set => event.set(),
-                        Op::Wait => event.wait().await,
                     }
                 }
-                log
-            })
-        })
-        .collect();
+            }
+            log
+        }));
+    }
     let mut logs = Vec::new();
     for t in tasks {
-        logs.push(t.await.unwrap());
+        // A cancelled task's log is its ending too.
+        logs.push(t.await.unwrap_or_else(|_| vec![99]));
     }
     Err(format!(
         "cells {:?}, reads {logs:?}",

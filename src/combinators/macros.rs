@@ -17,7 +17,11 @@
 //! a branch drawn from the seed. The draw is recorded in the run's
 //! [`Schedule`](crate::Schedule), so exploring schedules also explores
 //! which branch wins when two are ready at once, and a printed schedule
-//! replays it. tokio picks a random start by default and has a `biased;`
+//! replays it. The draw is among the branches still *live* — not disabled
+//! (`select!`), not done (`join!`) — since starting at one that is skipped
+//! is the same as starting at the next live one: with fewer than two live
+//! there is nothing to choose, and nothing is drawn or recorded, so the
+//! explorer does not run one order twice. tokio picks a random start by default and has a `biased;`
 //! mode; evloop is biased unless told to explore, so a program behaves the
 //! same on every run unless a test asks otherwise.
 //!
@@ -36,14 +40,23 @@
 use crate::executor::context;
 use crate::task::WaitOn;
 
-/// Where a `select!`, `join!` or `try_join!` of `n` branches starts
-/// polling (see the module docs). Outside a loop: the first branch.
+/// Where a `select!`, `join!` or `try_join!` starts polling, given which
+/// of its branches are live (see the module docs): the first live one,
+/// unless the loop chooses another among two or more. Outside a loop: the
+/// first live branch.
 #[doc(hidden)]
-pub fn __branch_start(n: usize) -> usize {
+pub fn __branch_start(live: &[bool]) -> usize {
+    let first = live.iter().position(|l| *l).unwrap_or(0);
+    let n = live.iter().filter(|l| **l).count();
     if n <= 1 {
-        return 0;
+        return first;
     }
-    context::with_core(|core| core.choose_branch(n)).unwrap_or(0)
+    let k = context::with_core(|core| core.choose_branch(n)).unwrap_or(0);
+    live.iter()
+        .enumerate()
+        .filter(|(_, l)| **l)
+        .nth(k)
+        .map_or(first, |(i, _)| i)
 }
 
 /// A `select!` without `else` whose every branch is disabled: it waits
@@ -268,7 +281,8 @@ macro_rules! __select_expand {
             let mut __futures = ($(::core::pin::pin!($f),)+);
             ::core::future::poll_fn(|__cx| {
                 let __n = __disabled.len();
-                let __start = $crate::combinators::__branch_start(__n);
+                let __live = [$(!__disabled[$n],)+];
+                let __start = $crate::combinators::__branch_start(&__live);
                 for __k in 0..__n {
                     let __branch = (__start + __k) % __n;
                     $(
@@ -470,7 +484,8 @@ macro_rules! __join_expand {
         let mut __outputs = ($($crate::__join_none!($n),)+);
         ::core::future::poll_fn(|__cx| {
             let __n = [$($n),+].len();
-            let __start = $crate::combinators::__branch_start(__n);
+            let __live = [$(__outputs.$n.is_none(),)+];
+            let __start = $crate::combinators::__branch_start(&__live);
             let mut __pending = false;
             for __k in 0..__n {
                 let __branch = (__start + __k) % __n;

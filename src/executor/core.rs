@@ -401,7 +401,14 @@ impl Core {
 
 impl Host for Core {
     fn cancel(&self, task: &Header) -> Cancel {
+        // Whether there is anything left to cancel depends on the order of
+        // this poll and the task's end.
+        super::trace::touch_task(task.key);
         Core::cancel(self, task.key)
+    }
+
+    fn observed(&self, task: &Header) {
+        super::trace::touch_task(task.key);
     }
 
     fn failure_unread(&self, task: &Header, message: String) {

@@ -25,6 +25,10 @@
 //! - *objects touched*: every primitive calls [`touch`] with its object id
 //!   on each operation; `touch` is one thread-local flag test unless a
 //!   trace is being recorded.
+//! - *tasks looked at*: a poll that asks whether another task has ended
+//!   (`JoinHandle::is_finished`) or cancels it notes that task with
+//!   [`touch_task`] (through the task's host: the task layer never names
+//!   the loop), so the question conflicts with the task's own polls.
 //!
 //! Object ids are handed out in creation order, counting from 0 again when a
 //! trace starts, so the same object gets the same id in two runs that made
@@ -46,6 +50,7 @@ use crate::task::TaskKey;
 thread_local! {
     static RECORDING: Cell<bool> = const { Cell::new(false) };
     static TOUCHED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    static TOUCHED_TASKS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
     static NEXT_OBJECT: Cell<u64> = const { Cell::new(0) };
 }
 
@@ -65,10 +70,21 @@ pub(crate) fn touch(id: u64) {
     }
 }
 
+/// Notes that the running poll looked at task `key`'s state from outside
+/// (`JoinHandle::is_finished`, a cancel): whether the task has ended yet
+/// depends on the order of that poll and the task's own, so they conflict.
+#[inline]
+pub(crate) fn touch_task(key: TaskKey) {
+    if RECORDING.try_with(Cell::get).unwrap_or(false) {
+        let _ = TOUCHED_TASKS.try_with(|t| t.borrow_mut().push(task_id(key)));
+    }
+}
+
 fn start_recording() {
     let _ = RECORDING.try_with(|r| r.set(true));
     let _ = NEXT_OBJECT.try_with(|n| n.set(0));
     let _ = TOUCHED.try_with(|t| t.borrow_mut().clear());
+    let _ = TOUCHED_TASKS.try_with(|t| t.borrow_mut().clear());
 }
 
 fn stop_recording() {
@@ -77,6 +93,10 @@ fn stop_recording() {
 
 fn take_touched(into: &mut Vec<u64>) {
     let _ = TOUCHED.try_with(|t| into.append(&mut t.borrow_mut()));
+}
+
+fn take_touched_tasks(into: &mut Vec<u64>) {
+    let _ = TOUCHED_TASKS.try_with(|t| into.append(&mut t.borrow_mut()));
 }
 
 /// A task key as one number, for footprints.
@@ -201,6 +221,7 @@ impl Trace {
     pub(crate) fn close(&mut self, ready: &std::collections::VecDeque<TaskKey>) {
         let Some(open) = self.open.take() else {
             take_touched(&mut Vec::new());
+            take_touched_tasks(&mut Vec::new());
             return;
         };
         let Step::Poll { footprint, .. } = &mut self.steps[open] else {
@@ -209,8 +230,10 @@ impl Trace {
         let woke: Vec<TaskKey> = ready.range(self.mark.min(ready.len())..).copied().collect();
         let mut objects = Vec::new();
         take_touched(&mut objects);
+        let mut tasks: Vec<u64> = woke.iter().map(|k| task_id(*k)).collect();
+        take_touched_tasks(&mut tasks);
         footprint.absorb(&Footprint {
-            tasks: woke.iter().map(|k| task_id(*k)).collect(),
+            tasks,
             woke,
             objects,
         });

@@ -21,7 +21,8 @@
 //!   command/driving.rs     step, run, advance; clock, policy, budget
 //!   command/inspect.rs     tasks, show, queue, timeline, trace, warnings, export-trace,
 //!                          export-html
-//!   command/history.rs     reset, source, save, save test, schedule, replay, back
+//!   command/history.rs     reset, source, save, save test, schedule, replay, back,
+//!                          explore, minimize
 //!   command/display.rs     Display: a command as the canonical text `save` writes
 //! ```
 //!
@@ -199,6 +200,12 @@ pub enum Command {
     Back {
         count: NonZeroU64,
     },
+    /// `explore [all|N]`: `sample: None` is `all`.
+    Explore {
+        sample: Option<NonZeroUsize>,
+    },
+    /// `minimize`.
+    Minimize,
     /// `topic` is the canonical name of a command or step.
     Help {
         topic: Option<&'static str>,

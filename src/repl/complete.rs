@@ -120,6 +120,8 @@ fn candidates(before: &str, word: &str, tasks: &[String], primitives: &[String])
         "clock" => words_of(&["real", "virtual"]),
         "policy" => words_of(&["fifo", "lifo", "random", "pct"]),
         "trace" | "debug" => words_of(&["on", "off"]),
+        "explore" => words_of(&["all"]),
+        "minimize" => Vec::new(),
         "new" if words.len() == 1 => words_of(&[
             "semaphore",
             "queue",
@@ -195,6 +197,8 @@ mod tests {
             (9, names(&["--return-exceptions"]))
         );
         assert_eq!(complete("clock r", 7, &tasks), (6, names(&["real"])));
+        assert_eq!(complete("explore a", 9, &tasks), (8, names(&["all"])));
+        assert_eq!(complete("minimize ", 9, &tasks), (9, names(&[])));
     }
 
     #[test]

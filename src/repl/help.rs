@@ -324,6 +324,20 @@ pub static COMMANDS: &[CommandHelp] = &[
         "back 1"
     ),
     command!(
+        "explore",
+        [],
+        ["explore [all|N]"],
+        "run the session's commands again, on fresh loops, under every schedule (all, the default, within a bound) or N sampled ones, and show each distinct outcome with how often it came and a replay line",
+        "explore all"
+    ),
+    command!(
+        "minimize",
+        ["minimise"],
+        ["minimize"],
+        "shrink the current run's schedule to the simplest one (fewest deviations from FIFO, then shortest) that fails the same way, and show its replay line",
+        "minimize"
+    ),
+    command!(
         "help",
         ["?", "h"],
         ["help [COMMAND]"],

@@ -11,8 +11,9 @@
 //! The session uses only evloop's public API: `Runtime` (spawn, step,
 //! run_until_done, advance, snapshot, cancel, wake, and its `scheduler()`
 //! and `events()` handles), `JoinHandle`, the event stream and the
-//! diagnostics sink. It keeps the commands that changed something in a
-//! log, which `save` writes out and `back` replays.
+//! diagnostics sink (`session/explore.rs` alone also drives the testing
+//! explorer's crate-private walk and shrinker). It keeps the commands that
+//! changed something in a log, which `save` writes out and `back` replays.
 //!
 //! This file holds the session's state, how one command runs
 //! ([`Session::execute`]) and the match that sends each command to the
@@ -30,6 +31,8 @@
 //!                          export-trace, export-html
 //!   session/history.rs     the log; save, save test, source, back, replay,
 //!                          schedule, reset
+//!   session/explore.rs     explore, minimize: the log again under many
+//!                          schedules, each on a fresh loop
 //! ```
 //!
 //! and three files build what every reply carries besides its answer:
@@ -67,6 +70,7 @@ use super::task::ReplTask;
 use super::views;
 
 mod driving;
+mod explore;
 mod history;
 mod inspect;
 mod options;
@@ -157,16 +161,7 @@ impl Session {
             let _inside = rt.enter();
             super::functions::new_state()
         };
-        let breakpoints = {
-            let env = Rc::downgrade(&env);
-            let interrupter = rt.interrupter();
-            evloop::debug::on_breakpoint(move |task| {
-                if let Some(env) = env.upgrade() {
-                    env.breakpoint_hit.set(Some(task));
-                }
-                interrupter.interrupt();
-            })
-        };
+        let breakpoints = attach_breakpoints(&env, &rt);
         let rt = Rc::new(rt);
         *env.runtime.borrow_mut() = Rc::downgrade(&rt);
         *env.interrupter.borrow_mut() = Some(rt.interrupter());
@@ -558,6 +553,9 @@ impl Session {
             Command::Schedule => Ok(Action::Show(self.schedule_lines())),
             Command::Replay { schedule } => self.replay(&schedule),
             Command::SaveTest { file } => self.save_test(&file),
+            // explore.rs
+            Command::Explore { sample } => self.explore(sample),
+            Command::Minimize => self.minimize(),
             // The REPL itself.
             Command::Help { topic } => Ok(Action::Show(views::help(topic))),
             Command::Quit => Ok(Action::Quit),
@@ -567,6 +565,20 @@ impl Session {
     fn shutdown(&mut self) {
         self.env.closing.set(true);
     }
+}
+
+/// Stops `rt` at a task's `breakpoint().await`: the handler notes the task
+/// in `env` and interrupts the loop after that poll. A later attachment
+/// (another session's loop, `explore`'s) replaces it.
+fn attach_breakpoints(env: &Rc<Env>, rt: &Runtime) -> evloop::debug::BreakpointHandler {
+    let env = Rc::downgrade(env);
+    let interrupter = rt.interrupter();
+    evloop::debug::on_breakpoint(move |task| {
+        if let Some(env) = env.upgrade() {
+            env.breakpoint_hit.set(Some(task));
+        }
+        interrupter.interrupt();
+    })
 }
 
 impl Drop for Session {

@@ -72,6 +72,7 @@ impl<T> JoinHandle<T> {
     /// True once the task has returned, panicked or been cancelled (asyncio's `done()`).
     #[doc(alias = "done")]
     pub fn is_finished(&self) -> bool {
+        observed(self.output.task(), &self.host);
         self.header().state.is_finished()
     }
 
@@ -211,6 +212,7 @@ impl CancelHandle {
 
     /// True once the task has finished (returned, panicked, been cancelled).
     pub fn is_finished(&self) -> bool {
+        observed(&self.canceller.task, &self.canceller.host);
         self.canceller.task.header().state.is_finished()
     }
 
@@ -231,6 +233,13 @@ impl fmt::Debug for CancelHandle {
             .field("id", &self.id())
             .field("finished", &self.is_finished())
             .finish()
+    }
+}
+
+/// Tells the task's host that someone looked at whether it has ended.
+fn observed(task: &TaskRef, host: &Weak<dyn Host>) {
+    if let Some(host) = host.upgrade() {
+        host.observed(task.header());
     }
 }
 

@@ -42,4 +42,8 @@ pub(crate) trait Host {
 
     /// The handle went away while the task's failure was never read.
     fn failure_unread(&self, task: &Header, message: String);
+
+    /// Someone looked at whether the task has ended (for the explorer:
+    /// that question and the task's own end do not commute).
+    fn observed(&self, task: &Header);
 }

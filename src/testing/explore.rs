@@ -38,10 +38,21 @@
 //!   happens after the poll that woke or spawned it, and after its own
 //!   previous poll). Everything else is left as FIFO ran it.
 //!
+//! A cancel takes the cancelled task's next poll out of the run, so no
+//! later poll shows its race with the cancelling one: a poll that cancels
+//! (or asks about) a task that is ready at its node adds that task there.
+//!
 //! Both assume the footprints are complete: state shared between tasks
 //! through a plain `Rc<Cell<_>>` is invisible to the loop. Share it through
 //! a [`Shared`](super::Shared) cell, an evloop primitive, or turn the
 //! reduction off ([`Harness::reduction`](super::Harness::reduction)).
+//!
+//! # Who runs the program
+//!
+//! The walk ([`walk`]) never builds a loop: it is handed a function that
+//! runs the program once, following a prefix, with the loop's trace on.
+//! The harness hands it a [`trial`] of the test body ([`search`]); the
+//! REPL's `explore all` a fresh session replaying its commands.
 //!
 //! # The bound
 //!
@@ -205,12 +216,93 @@ pub(crate) struct Searched {
     pub(crate) failure: Option<(usize, Trial, FailureKind)>,
 }
 
-/// Walks the tree of schedules of `body` (see the module docs).
+/// Walks the tree of schedules of a test body (see the module docs): the
+/// walk of [`walk`], each run a [`trial`] of `body`.
 pub(crate) fn search<B, Fut>(config: &TrialConfig, search: &SearchConfig, body: &B) -> Searched
 where
     B: Fn() -> Fut,
     Fut: Future,
     Fut::Output: TestOutcome,
+{
+    let walked = walk(search, |prefix, policy| {
+        let mut t = trial(config, policy, Some(prefix), true, body);
+        let kind = t.result.clone().err();
+        Some(Run {
+            schedule: t.schedule.clone(),
+            steps: std::mem::take(&mut t.steps),
+            ending: kind.as_ref().map(ToString::to_string),
+            failed: kind.is_some(),
+            no_progress: matches!(kind, Some(FailureKind::NoProgress { .. })),
+            run: (t, kind),
+        })
+    });
+    let mut coverage = walked.coverage;
+    coverage.endings = walked
+        .endings
+        .into_iter()
+        .map(|(failure, schedule, count)| Ending {
+            failure,
+            schedule,
+            count,
+        })
+        .collect();
+    Searched {
+        coverage,
+        polls: walked.polls,
+        failure: walked
+            .failure
+            .and_then(|(n, (t, kind))| Some((n, t, kind?))),
+    }
+}
+
+/// One run of a program on a fresh loop, as the walk needs to know it.
+///
+/// The walk does not care how the program is run: a test body in a
+/// [`trial`], or the REPL's session, whose commands drive their own loop.
+/// It needs the choices the run made and its trace (the loop's
+/// `Scheduler::trace`, on from before the first poll), and how it ended.
+pub(crate) struct Run<K, R> {
+    /// The choices the run made, as the loop recorded them.
+    pub(crate) schedule: Schedule,
+    /// Every choice with its alternatives, and each poll's footprint.
+    pub(crate) steps: Vec<Step>,
+    /// How it ended: runs with equal endings are one [`Ending`].
+    pub(crate) ending: K,
+    /// Whether that ending is a failure: it stops the walk unless the
+    /// search keeps going.
+    pub(crate) failed: bool,
+    /// Whether it failed by making no progress within its poll budget
+    /// (what the confirmation of a spinning task looks for).
+    pub(crate) no_progress: bool,
+    /// Whatever else the caller wants back with the first failure.
+    pub(crate) run: R,
+}
+
+/// What a walk covered, before its caller makes a report of it.
+pub(crate) struct Walk<K, R> {
+    /// The coverage, with its `endings` left empty: they are in `endings`.
+    pub(crate) coverage: Coverage,
+    /// Each distinct ending, with the first schedule (trimmed) that ended
+    /// so, and how many of the schedules run ended so.
+    pub(crate) endings: Vec<(K, Schedule, usize)>,
+    /// Polls made across all runs.
+    pub(crate) polls: u64,
+    /// The first failing run, with its number (when the search does not
+    /// keep going).
+    pub(crate) failure: Option<(usize, R)>,
+}
+
+/// Walks the tree of schedules of a program (see the module docs).
+/// `run(prefix, policy)` runs the program once on a fresh loop, following
+/// `prefix` and then `policy` (FIFO, or LIFO to confirm a spinning task),
+/// with the loop's trace on; or gives `None` to stop the walk there (the
+/// REPL's time limit, Ctrl-C), which then ends as at the schedule limit.
+pub(crate) fn walk<K, R>(
+    search: &SearchConfig,
+    mut run: impl FnMut(&Schedule, Policy) -> Option<Run<K, R>>,
+) -> Walk<K, R>
+where
+    K: PartialEq,
 {
     let mut s = Search {
         path: Vec::new(),
@@ -227,6 +319,7 @@ where
         config: search.clone(),
         spin_checked: Vec::new(),
     };
+    let mut endings: Vec<(K, Schedule, usize)> = Vec::new();
     let mut polls = 0;
     let mut prefix = Schedule::default();
     loop {
@@ -234,56 +327,50 @@ where
             s.coverage.end = SearchEnd::Limit(search.max_schedules);
             break;
         }
-        let t = trial(config, Policy::Fifo, Some(&prefix), true, body);
+        let Some(mut t) = run(&prefix, Policy::Fifo) else {
+            s.coverage.end = SearchEnd::Limit(s.coverage.schedules + s.coverage.redundant);
+            return Walk {
+                coverage: s.coverage,
+                endings,
+                polls,
+                failure: None,
+            };
+        };
         polls += t.schedule.len() as u64;
         let fitted = prefix.len();
         let redundant = s.absorb(fitted, &t.steps);
-        let outcome = match &t.result {
-            Ok(()) => None,
-            Err(kind) => Some(kind.clone()),
-        };
         if redundant {
             s.coverage.redundant += 1;
         } else {
             s.coverage.schedules += 1;
-            let message = outcome.as_ref().map(ToString::to_string);
-            match s.coverage.endings.iter_mut().find(|e| e.failure == message) {
-                Some(e) => e.count += 1,
-                None => s.coverage.endings.push(Ending {
-                    failure: message,
-                    schedule: trimmed(&t.schedule),
-                    count: 1,
-                }),
+            match endings.iter_mut().find(|(e, _, _)| *e == t.ending) {
+                Some((_, _, count)) => *count += 1,
+                None => endings.push((t.ending, trimmed(&t.schedule), 1)),
             }
         }
-        let mut outcome = outcome;
-        let mut t = t;
-        if outcome.is_none()
-            && let Some(spin) = s.spin_candidate()
-        {
+        let mut failed = t.failed;
+        if !failed && let Some(spin) = s.spin_candidate() {
             // Keep polling the spinning task: LIFO reruns the task that
             // just yielded. A livelock shows as no progress.
-            let confirm = trial(config, Policy::Lifo, Some(&spin), true, body);
-            polls += confirm.schedule.len() as u64;
-            if let Err(kind @ FailureKind::NoProgress { .. }) = &confirm.result {
-                outcome = Some(kind.clone());
-                t = confirm;
-                s.coverage.endings.push(Ending {
-                    failure: outcome.as_ref().map(ToString::to_string),
-                    schedule: trimmed(&t.schedule),
-                    count: 1,
-                });
+            if let Some(confirm) = run(&spin, Policy::Lifo) {
+                polls += confirm.schedule.len() as u64;
+                if confirm.failed && confirm.no_progress {
+                    failed = true;
+                    if !endings.iter().any(|(e, _, _)| *e == confirm.ending) {
+                        endings.push((confirm.ending, trimmed(&confirm.schedule), 1));
+                    }
+                    t.run = confirm.run;
+                }
             }
         }
-        if let Some(kind) = outcome
-            && !search.keep_going
-        {
+        if failed && !search.keep_going {
             s.coverage.end = SearchEnd::Failed;
             let n = s.coverage.schedules + s.coverage.redundant;
-            return Searched {
+            return Walk {
                 coverage: s.coverage,
+                endings,
                 polls,
-                failure: Some((n, t, kind)),
+                failure: Some((n, t.run)),
             };
         }
         match s.next() {
@@ -297,8 +384,9 @@ where
     {
         s.coverage.end = SearchEnd::Bound(b);
     }
-    Searched {
+    Walk {
         coverage: s.coverage,
+        endings,
         polls,
         failure: None,
     }
@@ -498,6 +586,22 @@ impl Search {
                     .filter_map(|t| (0..target.n).find(|p| target.task(*p) == *t))
                     .collect();
                 wanted.push((polls[i], positions));
+            }
+        }
+        // A poll that cancels a ready task (or asks whether it has ended)
+        // races with that task's next poll, which a cancel takes out of
+        // the run: no later poll shows the race. Running the task there
+        // first is the other order.
+        for x in (0..n).filter(|x| polls[*x] >= from) {
+            let target = node(x);
+            let woke: Vec<u64> = target.footprint.woke.iter().map(|k| task_id(*k)).collect();
+            for t in &target.footprint.tasks {
+                if Some(*t) == target.chosen_task() || woke.contains(t) {
+                    continue;
+                }
+                if let Some(p) = (0..target.n).find(|p| target.task(*p) == Some(*t)) {
+                    wanted.push((polls[x], vec![p]));
+                }
             }
         }
         for (at, positions) in wanted {

@@ -25,7 +25,7 @@
 //!
 //!   Harness::new().exhaustive(true)  every schedule that matters, depth
 //!   #[evloop::test(explore = all)]   first, with sleep sets and DPOR:
-//!                                    "all 1,294 schedules pass (space exhausted)"
+//!                                    "all 72 schedules pass (space exhausted)"
 //! ```
 //!
 //! Every failure's schedule is shrunk to the fewest deviations from FIFO,
@@ -81,6 +81,12 @@ pub use outcome::typed;
 pub use random::{choose, random_u32};
 pub use shared::Shared;
 pub use trace::{TRACE_DIR_VAR, TraceFiles};
+// The REPL's `explore` and `minimize` drive the same walk and shrinker over
+// runs of its session, which builds its own loops (`repl/session/explore.rs`).
+#[cfg(feature = "repl")]
+pub(crate) use explore::{Run, SearchConfig, walk};
+#[cfg(feature = "repl")]
+pub(crate) use shrink::minimize;
 
 /// Runs `future` to completion on a fresh virtual-clock loop and returns its
 /// output: the one-call way to test timing.

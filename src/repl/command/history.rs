@@ -1,5 +1,6 @@
 //! Parsing the commands on the session's history: `reset`, `source`, `save`, `save test`,
-//! `schedule`, `replay`, `back`.
+//! `schedule`, `replay`, `back`, and `explore` and `minimize`, which run it again under other
+//! schedules.
 
 use super::Command;
 use super::args::Args;
@@ -38,6 +39,14 @@ pub(super) fn parse(args: Args<'_>) -> Result<Command, ParseError> {
         "back" => Ok(Command::Back {
             count: args.number(args.exact(&["count"])?[0], "count")?,
         }),
+        "explore" => match args.optional()? {
+            [None] => Ok(Command::Explore { sample: None }),
+            [Some(Token::Word("all"))] => Ok(Command::Explore { sample: None }),
+            [Some(n)] => Ok(Command::Explore {
+                sample: Some(args.number(n, "number of schedules")?),
+            }),
+        },
+        "minimize" => args.none(Command::Minimize),
         name => unreachable!("{name} is not a history command"),
     }
 }

@@ -68,7 +68,9 @@ pub fn parse_line(line: &str) -> Result<Command, ParseError> {
         }
         "tasks" | "show" | "queue" | "timeline" | "trace" | "warnings" | "export-trace"
         | "export-html" => inspect::parse(args),
-        "reset" | "source" | "save" | "schedule" | "replay" | "back" => history::parse(args),
+        "reset" | "source" | "save" | "schedule" | "replay" | "back" | "explore" | "minimize" => {
+            history::parse(args)
+        }
         "help" => {
             let [topic] = args.optional()?;
             let topic = topic.map(|t| help_topic(t, help)).transpose()?;

@@ -281,6 +281,16 @@ fn every_command_form() {
             },
         ),
         ("back 2", Command::Back { count: nz(2) }),
+        ("explore", Command::Explore { sample: None }),
+        ("explore all", Command::Explore { sample: None }),
+        (
+            "explore 20",
+            Command::Explore {
+                sample: NonZeroUsize::new(20),
+            },
+        ),
+        ("minimize", Command::Minimize),
+        ("minimise", Command::Minimize),
         ("help", Command::Help { topic: None }),
         (
             "? spawn",
@@ -495,6 +505,26 @@ fn errors_name_the_fault_and_show_the_right_form() {
             "usage: replay STRING",
         ),
         ("back", "back is missing a count", "usage: back N"),
+        (
+            "explore 0",
+            "bad number of schedules \"0\": it must be at least 1",
+            "usage: explore [all|N]",
+        ),
+        (
+            "explore some",
+            "bad number of schedules \"some\": expected a whole number",
+            "usage: explore [all|N]",
+        ),
+        (
+            "explore all 20",
+            "unexpected \"20\" after explore",
+            "usage: explore [all|N]",
+        ),
+        (
+            "minimize 3",
+            "unexpected \"3\" after minimize",
+            "usage: minimize",
+        ),
         (
             "wait a --timeout",
             "--timeout is missing a duration",
@@ -787,6 +817,8 @@ fn display_prints_the_canonical_text() {
         ("save \"x\"", "save x"),
         ("save test \"test\"", "save test test"),
         ("replay \"\"", "replay \"\""),
+        ("explore", "explore all"),
+        ("minimise", "minimize"),
         ("? ls", "help tasks"),
         ("exit", "quit"),
     ];
@@ -980,6 +1012,8 @@ fn command() -> impl Strategy<Value = Command> {
         Just(Command::Schedule),
         text().prop_map(|schedule| Command::Replay { schedule }),
         any::<NonZeroU64>().prop_map(|count| Command::Back { count }),
+        prop::option::of(any::<NonZeroUsize>()).prop_map(|sample| Command::Explore { sample }),
+        Just(Command::Minimize),
         prop::option::of(topic).prop_map(|topic| Command::Help { topic }),
         Just(Command::Quit),
     ]

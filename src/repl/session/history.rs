@@ -75,6 +75,8 @@ pub(super) fn logs(command: &Command) -> bool {
             | Command::Schedule
             | Command::Replay { .. }
             | Command::Back { .. }
+            | Command::Explore { .. }
+            | Command::Minimize
             | Command::Help { .. }
             | Command::Quit
     )
@@ -138,7 +140,7 @@ impl Session {
 
     /// Whether the log still holds the whole session (`save`, `back` and
     /// `replay` rebuild it from there).
-    fn whole_log(&self, what: &str) -> Result<(), Failure> {
+    pub(super) fn whole_log(&self, what: &str) -> Result<(), Failure> {
         if !self.log_full {
             return Ok(());
         }

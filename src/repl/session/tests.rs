@@ -326,3 +326,85 @@ fn the_timeline_survives_a_full_event_memory() {
     assert!(timeline.contains("events are no longer kept"), "{timeline}");
     assert!(row(&timeline, "t").ends_with('D'), "{timeline}");
 }
+
+/// `explore` runs the session on other loops: the session itself is left as
+/// it was (its schedule, its tasks, its log), and its breakpoints, which the
+/// runs turned off for themselves, still stop its own loop.
+#[test]
+fn explore_leaves_the_session_as_it_was() {
+    let mut s = Session::new(Options {
+        deterministic: true,
+        ..Options::default()
+    });
+    ok(&mut s, "spawn a print a1; yield; print a2");
+    ok(&mut s, "spawn b print b1; breakpoint; print b2");
+    ok(&mut s, "step 1");
+    let before = (ok(&mut s, "schedule"), ok(&mut s, "tasks"), s.log.clone());
+    let out = ok(&mut s, "explore all");
+    // Two tasks of two polls each, b's second after its breakpoint: the six
+    // interleavings of aa and bb, one outcome (prints are per task).
+    assert!(
+        out.starts_with(
+            "explore all: all 6 schedule(s) run (space exhausted); 1 distinct outcome(s), 0 failing"
+        ),
+        "{out}"
+    );
+    let after = (ok(&mut s, "schedule"), ok(&mut s, "tasks"), s.log.clone());
+    assert_eq!(before, after);
+    let run = ok(&mut s, "run");
+    assert!(run.contains("breakpoint: b stopped"), "{run}");
+}
+
+/// `minimize` finds the fewest deviations even where the greedy shrinker
+/// alone stops early (`2211` shrinks to nothing simpler one choice at a
+/// time; the bounded walk finds `12`).
+#[test]
+fn minimize_finds_fewer_deviations_than_the_greedy_shrinker() {
+    let mut s = Session::new(Options {
+        deterministic: true,
+        ..Options::default()
+    });
+    ok(&mut s, "new condition ready");
+    ok(
+        &mut s,
+        "spawn waiter print waiting; wait-cond ready; print woke",
+    );
+    ok(
+        &mut s,
+        "spawn notifier print notifying; yield; notify ready",
+    );
+    ok(&mut s, "spawn bystander print hi; yield; print bye");
+    ok(&mut s, "replay 2211");
+    ok(&mut s, "run");
+    let out = ok(&mut s, "minimize");
+    assert!(
+        out.contains(
+            "2 deviation(s) from FIFO, 2 choice(s) (the current run's: 4 deviation(s), 4 choice(s))"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("to see it: replay 12, then run"), "{out}");
+}
+
+/// On the real clock a run is not a function of its schedule: `explore`
+/// and `minimize` refuse, saying why.
+#[test]
+fn explore_refuses_a_session_that_ran_on_the_real_clock() {
+    let mut s = Session::new(Options {
+        deterministic: true,
+        ..Options::default()
+    });
+    ok(&mut s, "clock real");
+    ok(&mut s, "spawn a print x");
+    ok(&mut s, "clock virtual");
+    for line in ["explore 2", "minimize"] {
+        match s.run_line(line) {
+            Reply::Failed(lines) => assert!(
+                text(&lines).contains("switched to the real clock (clock real)"),
+                "{}",
+                text(&lines)
+            ),
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+}
