@@ -66,13 +66,13 @@ use super::primitive::NewPrimitive;
 use super::program;
 use super::record::{self, Recorded};
 use super::styled::{Line, Style, Styled};
-use super::task::ReplTask;
 use super::views;
 
 mod driving;
 mod explore;
 mod history;
 mod inspect;
+mod lookup;
 mod options;
 mod output;
 mod primitives;
@@ -81,6 +81,7 @@ mod task_sets;
 mod tasks;
 mod warnings;
 
+use lookup::Target;
 pub use options::{DEFAULT_BUDGET, Limits, Options};
 pub use output::Sink;
 
@@ -412,81 +413,6 @@ impl Session {
         self.warnings.borrow_mut().take_fresh(&d)
     }
 
-    /// The session's task called `name`; if there is none, an error that
-    /// suggests the nearest name.
-    fn task(&self, name: &str) -> Result<Rc<ReplTask>, Failure> {
-        self.env.task(name).ok_or_else(|| {
-            let known: Vec<String> = self
-                .env
-                .tasks
-                .borrow()
-                .iter()
-                .filter(|t| t.is_users())
-                .map(|t| t.name.clone())
-                .collect();
-            let hint = match super::suggest::nearest(name, known.iter().map(String::as_str)) {
-                Some(near) => format!("did you mean {near}?"),
-                None if known.is_empty() => {
-                    "no tasks yet — spawn one: spawn worker sleep 1s".into()
-                }
-                None => format!("tasks: {}", known.join(", ")),
-            };
-            Failure::line(format!("no task named {name} — {hint}"))
-        })
-    }
-
-    /// The task called `name` (or `#ID`): one of the session's, or one the
-    /// library made that the session never registered (the inner task of
-    /// a `shield`, a `call_later` callback), found in the loop. Tasks of the
-    /// same name are told apart by id.
-    fn target(&self, name: &str) -> Result<Target, Failure> {
-        if let Some(task) = self.env.task(name) {
-            return Ok(Target::Repl(task));
-        }
-        let names = self.names.borrow();
-        let mut found: Vec<(TaskId, String)> = names
-            .iter()
-            .filter(|(id, n)| match name.strip_prefix('#') {
-                Some(number) => id.as_u64().to_string() == number,
-                None => n.as_str() == name,
-            })
-            .map(|(id, n)| (*id, n.clone()))
-            .collect();
-        drop(names);
-        found.sort();
-        match found.len() {
-            0 => Err(self.task(name).err().expect("no task of that name")),
-            1 => {
-                let (id, name) = found.remove(0);
-                Ok(Target::Loop(id, name))
-            }
-            n => Err(Failure::line(format!(
-                "{n} tasks are named {name}: {} — name one by its id, as tasks lists it: show {}",
-                found
-                    .iter()
-                    .map(|(id, _)| id.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                found[0].0
-            ))),
-        }
-    }
-
-    /// The session's tasks called `names`, or the error for the first unknown one.
-    /// A name may stand for several: a range (`fetch-[1..10]`) or a glob
-    /// (`fetch-*`).
-    fn tasks(&self, names: &[String]) -> Result<Vec<Rc<ReplTask>>, Failure> {
-        self.env.expand(names).map_err(|missing| {
-            if missing.contains('*') {
-                Failure::line(format!(
-                    "no task matches {missing} — * stands for any run of characters: fetch-* matches fetch-1, fetch-22"
-                ))
-            } else {
-                self.task(&missing).err().expect("a missing task")
-            }
-        })
-    }
-
     /// Runs a command: each family of commands lives in its own file
     /// (see the module doc), and this match is their table of contents.
     fn dispatch(&mut self, command: Command) -> Result<Action, Failure> {
@@ -584,23 +510,6 @@ fn attach_breakpoints(env: &Rc<Env>, rt: &Runtime) -> evloop::debug::BreakpointH
 impl Drop for Session {
     fn drop(&mut self) {
         self.shutdown();
-    }
-}
-
-/// A task a command names (see [`Session::target`]).
-enum Target {
-    /// One of the session's tasks.
-    Repl(Rc<ReplTask>),
-    /// A task the library made, known only to the loop: its id and name.
-    Loop(TaskId, String),
-}
-
-impl Target {
-    fn id(&self) -> TaskId {
-        match self {
-            Target::Repl(t) => t.id,
-            Target::Loop(id, _) => *id,
-        }
     }
 }
 
