@@ -60,8 +60,8 @@
 //!     to them, and this process's stdin/stdout/stderr.
 //! 18. [`testing`] — the harness: virtual time, explored schedules, replay;
 //!     in-memory connections with seeded faults.
-//! 19. `interop` — the ecosystem's traits (`futures-io`, `futures-core`,
-//!     `tokio::io`), behind features that are off by default.
+//! 19. `interop` — the ecosystem's traits (`futures-io`, `futures-core`),
+//!     behind features that are off by default.
 //!
 //! 20. [`console`] (the `repl` feature) — the REPL's prompt over your own
 //!     program: register async functions, open the console. The `evloop`
@@ -118,7 +118,7 @@ pub mod testing;
 extern crate self as evloop;
 #[cfg(feature = "repl")]
 pub mod console;
-#[cfg(any(feature = "futures-io", feature = "futures-core", feature = "tokio-io"))]
+#[cfg(any(feature = "futures-io", feature = "futures-core"))]
 pub mod interop;
 #[cfg(feature = "repl")]
 mod repl;

@@ -10,7 +10,6 @@
 //! |----------------|-------------------------------------------------------------------|
 //! | `futures-io`   | `futures_io::{AsyncRead, AsyncWrite, AsyncBufRead}` for evloop's streams; [`FuturesIo`] and [`FromFuturesIo`] wrap any other |
 //! | `futures-core` | `futures_core::Stream` for [`Lines`](crate::io::Lines); [`FuturesStream`] wraps any evloop stream as one, [`FromFuturesStream`] any `futures_core::Stream` as an evloop stream |
-//! | `tokio-io`     | `tokio::io::{AsyncRead, AsyncWrite}` for evloop's streams: tokio with no features, the traits alone, no runtime |
 //!
 //! The streams with the I/O traits: [`TcpStream`](crate::net::TcpStream),
 //! [`UnixStream`](crate::net::UnixStream), [`Async<T>`](crate::io::Async)
@@ -22,6 +21,11 @@
 //! [`PipeWriter`](crate::io::PipeWriter) (a child's stdin too),
 //! [`Stdout`](crate::process::Stdout) and [`Stderr`](crate::process::Stderr).
 //!
+//! tokio's `AsyncRead`/`AsyncWrite` are not implemented here: tokio is a
+//! runtime crate, and evloop's library depends on trait crates only. tokio
+//! code reaches evloop's streams through tokio-util's `compat` over the
+//! `futures-io` traits (`tests/interop_tokio.rs`).
+//!
 //! The orphan rule is why the wrappers exist: evloop may implement a
 //! foreign trait for its own types, but not for every `T` that implements
 //! its own trait.
@@ -30,8 +34,6 @@
 mod futures_core_impls;
 #[cfg(feature = "futures-io")]
 mod futures_io_impls;
-#[cfg(feature = "tokio-io")]
-mod tokio_io_impls;
 
 #[cfg(feature = "futures-core")]
 pub use futures_core_impls::{FromFuturesStream, FuturesStream};
@@ -39,7 +41,7 @@ pub use futures_core_impls::{FromFuturesStream, FuturesStream};
 pub use futures_io_impls::{FromFuturesIo, FuturesIo};
 
 /// Calls `$mac!([generics] Type)` for every evloop byte stream.
-#[cfg(any(feature = "futures-io", feature = "tokio-io"))]
+#[cfg(feature = "futures-io")]
 macro_rules! for_each_stream {
     ($mac:ident) => {
         $mac!([] crate::net::TcpStream);
@@ -54,12 +56,12 @@ macro_rules! for_each_stream {
         $mac!(['a] &'a crate::testing::mem::MemStream);
     };
 }
-#[cfg(any(feature = "futures-io", feature = "tokio-io"))]
+#[cfg(feature = "futures-io")]
 use for_each_stream;
 
 /// Calls `$mac!([generics] Type)` for every evloop byte source that only
 /// reads (a pipe's read end, stdin).
-#[cfg(any(feature = "futures-io", feature = "tokio-io"))]
+#[cfg(feature = "futures-io")]
 macro_rules! for_each_reader {
     ($mac:ident) => {
         crate::sys::if_posix! {
@@ -69,12 +71,12 @@ macro_rules! for_each_reader {
         }
     };
 }
-#[cfg(any(feature = "futures-io", feature = "tokio-io"))]
+#[cfg(feature = "futures-io")]
 use for_each_reader;
 
 /// Calls `$mac!([generics] Type)` for every evloop byte sink that only
 /// writes (a pipe's write end, stdout, stderr).
-#[cfg(any(feature = "futures-io", feature = "tokio-io"))]
+#[cfg(feature = "futures-io")]
 macro_rules! for_each_writer {
     ($mac:ident) => {
         crate::sys::if_posix! {
@@ -85,5 +87,5 @@ macro_rules! for_each_writer {
         }
     };
 }
-#[cfg(any(feature = "futures-io", feature = "tokio-io"))]
+#[cfg(feature = "futures-io")]
 use for_each_writer;
