@@ -337,34 +337,6 @@ impl<T: 'static> TaskSet<T> {
         }
     }
 
-    /// Cancels every member still running (tokio's `abort_all`); their
-    /// results (`JoinError::is_cancelled`) still come out of `join_next`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// evloop::run(async {
-    ///     let set = evloop::TaskSet::new();
-    ///     set.spawn(std::future::pending::<()>());
-    ///     set.cancel_all();
-    ///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
-    /// });
-    /// ```
-    #[doc(alias = "abort_all")]
-    pub fn cancel_all(&self) {
-        // Copied out first: a cancel runs destructors, which may spawn.
-        let members: Vec<CancelHandle> = self
-            .handles
-            .borrow()
-            .iter()
-            .filter(|h| !h.is_finished())
-            .map(JoinHandle::cancel_handle)
-            .collect();
-        for m in members {
-            m.cancel();
-        }
-    }
-
     /// Cancels every member and waits until each has finished, dropping the
     /// results: the set is empty afterwards.
     ///
@@ -481,8 +453,23 @@ impl<T: 'static> TaskSet<T> {
     }
 }
 
-impl<T> Drop for TaskSet<T> {
-    fn drop(&mut self) {
+impl<T> TaskSet<T> {
+    /// Cancels every member still running (tokio's `abort_all`); their
+    /// results (`JoinError::is_cancelled`) still come out of `join_next`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::run(async {
+    ///     let set = evloop::TaskSet::new();
+    ///     set.spawn(std::future::pending::<()>());
+    ///     set.cancel_all();
+    ///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    #[doc(alias = "abort_all")]
+    pub fn cancel_all(&self) {
+        // Copied out first: a cancel runs destructors, which may spawn.
         let members: Vec<CancelHandle> = self
             .handles
             .borrow()
@@ -493,6 +480,12 @@ impl<T> Drop for TaskSet<T> {
         for m in members {
             m.cancel();
         }
+    }
+}
+
+impl<T> Drop for TaskSet<T> {
+    fn drop(&mut self) {
+        self.cancel_all();
     }
 }
 
