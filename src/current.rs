@@ -16,6 +16,14 @@
 //! inside [`Runtime::enter`](crate::Runtime::enter)), and restores what was
 //! there before when it returns.
 //!
+//! A runtime that nothing has used yet has no parts to put in the slots: its
+//! first `block_on` polls the future before the loop exists (see
+//! `executor/first_poll.rs`). The executor names, once, a function
+//! ([`on_first_use`]) that builds the loop of the first poll in progress on
+//! this thread, if there is one, and fills the slots; a read that finds its
+//! slot empty calls it and reads again. So `spawn` or `sleep` in that
+//! first poll finds a loop, and a future that needs none never makes one.
+//!
 //! A slot is read by cloning the `Rc` out, so no borrow of the slot is held
 //! while the caller's code runs: that code may enter another loop, or the
 //! same one, without a `RefCell` panic. Every access uses `try_with`, so a
@@ -24,6 +32,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::OnceLock;
 use std::thread::LocalKey;
 
 /// One layer's slot: which of its parts the running loop of this thread uses.
@@ -37,8 +46,14 @@ impl<T: 'static> Current<T> {
         Current { key }
     }
 
-    /// The part of the loop running on this thread, if any.
+    /// The part of the loop running on this thread, if any: the running
+    /// loop's, or the one a first poll builds at its first use.
     pub(crate) fn get(&self) -> Option<Rc<T>> {
+        self.read()
+            .or_else(|| first_use().then(|| self.read()).flatten())
+    }
+
+    fn read(&self) -> Option<Rc<T>> {
         self.key
             .try_with(|slot| slot.try_borrow().ok().and_then(|s| s.clone()))
             .ok()
@@ -64,6 +79,22 @@ impl<T: 'static> Current<T> {
             previous,
         }
     }
+}
+
+/// What builds the loop of the first poll in progress on the calling
+/// thread (true when it filled the slots; false when no first poll runs).
+static FIRST_USE: OnceLock<fn() -> bool> = OnceLock::new();
+
+/// Builds the loop of the first poll in progress, if any; true when the
+/// slots are filled now.
+fn first_use() -> bool {
+    FIRST_USE.get().is_some_and(|build| build())
+}
+
+/// Names `build` as what fills the slots at their first use (the first
+/// name given is kept: there is one executor).
+pub(crate) fn on_first_use(build: fn() -> bool) {
+    let _ = FIRST_USE.get_or_init(|| build);
 }
 
 /// Restores a slot's previous value when dropped.
@@ -115,6 +146,19 @@ mod tests {
         }
         assert_eq!(CURRENT.with(|v| **v), Some(1));
         drop(outer);
+        assert_eq!(CURRENT.get(), None);
+    }
+
+    #[test]
+    fn outside_a_first_poll_an_empty_slot_stays_empty() {
+        // A first poll names the executor's function (it fills the slots
+        // inside one: tests/first_poll.rs); outside, it fills nothing.
+        crate::Runtime::builder()
+            .debug(false)
+            .build()
+            .block_on(async {});
+        assert!(FIRST_USE.get().is_some());
+        assert!(!first_use(), "no first poll runs here");
         assert_eq!(CURRENT.get(), None);
     }
 }

@@ -3,7 +3,7 @@
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use super::core::{Core, CoreConfig};
+use super::core::CoreConfig;
 use super::policy::{DEFAULT_PCT_STEPS, Policy};
 use super::runtime::Runtime;
 use super::schedule::Schedule;
@@ -44,7 +44,9 @@ pub struct Builder {
     record_schedule: bool,
     replay: Option<Schedule>,
     pct_steps: u32,
-    reactor: bool,
+    /// `None`: on where the OS has a poller, unless `EVLOOP_REACTOR=off`
+    /// (read when the loop is built, not here: building a runtime stays cheap).
+    reactor: Option<bool>,
 }
 
 impl Default for Builder {
@@ -57,6 +59,7 @@ impl Builder {
     /// The defaults: real clock, FIFO, debug mode on in debug builds, a
     /// 100 ms slow-poll threshold, the last 1024 finished tasks kept for
     /// snapshots.
+    #[inline]
     pub fn new() -> Builder {
         Builder {
             clock: ClockKind::Real,
@@ -72,8 +75,7 @@ impl Builder {
             record_schedule: false,
             replay: None,
             pct_steps: DEFAULT_PCT_STEPS,
-            reactor: crate::sys::HAS_POLLER
-                && std::env::var_os(crate::io::REACTOR_VAR).is_none_or(|v| v != "off"),
+            reactor: None,
         }
     }
 
@@ -202,44 +204,75 @@ impl Builder {
     /// });
     /// ```
     pub fn reactor(mut self, on: bool) -> Builder {
-        self.reactor = on;
+        self.reactor = Some(on);
         self
     }
 
     /// Builds the runtime. It belongs to the calling thread.
     ///
+    /// The loop itself is made at the runtime's first use (see
+    /// [`Runtime::new`]), unless something here watches the first poll:
+    /// debug mode, an event log, poll timing, a policy other than FIFO, or a
+    /// recorded or replayed schedule. Then it is made now, so that poll is
+    /// watched like every other.
+    ///
     /// If the OS refuses an I/O poller (for example, the process is out of
     /// file descriptors), the runtime is still built: its loop sleeps with
     /// `thread::park` instead, timers and tasks work, and creating a socket
     /// on it returns an error that says why. Building never panics.
+    #[inline]
     pub fn build(self) -> Runtime {
         let (pct_steps, record, replay) =
             (self.pct_steps, self.record_schedule, self.replay.clone());
-        let rt = self.build_core();
-        let scheduler = rt.scheduler();
-        scheduler.set_pct_steps(pct_steps);
-        scheduler.record(record);
-        if let Some(schedule) = replay {
-            scheduler.replay(schedule);
+        // What watches the first poll needs the loop before it: the rest
+        // waits for the loop's first use (executor/first_poll.rs).
+        let watches_first_poll = self.debug
+            || self.event_log.is_some()
+            || self.poll_timing
+            || self.policy != Policy::Fifo
+            || record
+            || replay.is_some()
+            || pct_steps != DEFAULT_PCT_STEPS;
+        let rt = Runtime::unbuilt(self.settings());
+        if watches_first_poll {
+            build_now(&rt, pct_steps, record, replay);
         }
         rt
     }
 
-    fn build_core(self) -> Runtime {
-        Runtime::from_core(Core::new(CoreConfig {
+    #[inline]
+    fn settings(self) -> CoreConfig {
+        CoreConfig {
             clock: self.clock,
             policy: self.policy,
             debug: DebugConfig {
                 enabled: self.debug,
                 slow_poll: self.slow_poll,
             },
-            sink: self.sink.unwrap_or_else(debug::stderr_sink),
+            sink: self.sink,
             poll_timing: self.poll_timing,
             keep_finished: self.keep_finished,
             event_log: self.event_log,
             blocking_threads: self.blocking_threads.get(),
             blocking_keep_alive: self.blocking_keep_alive,
             reactor: self.reactor,
-        }))
+        }
     }
+}
+
+/// Builds the loop of `rt` at once, with the scheduling settings that need it.
+#[cold]
+fn build_now(rt: &Runtime, pct_steps: u32, record: bool, replay: Option<Schedule>) {
+    let scheduler = rt.scheduler();
+    scheduler.set_pct_steps(pct_steps);
+    scheduler.record(record);
+    if let Some(schedule) = replay {
+        scheduler.replay(schedule);
+    }
+}
+
+/// Whether a loop gets a reactor when its builder did not say: where the OS
+/// has a poller, unless `EVLOOP_REACTOR=off`.
+pub(crate) fn reactor_by_default() -> bool {
+    crate::sys::HAS_POLLER && std::env::var_os(crate::io::REACTOR_VAR).is_none_or(|v| v != "off")
 }

@@ -91,18 +91,23 @@ pub(crate) struct CoreConfig {
     pub(crate) clock: ClockKind,
     pub(crate) policy: Policy,
     pub(crate) debug: DebugConfig,
-    pub(crate) sink: Sink,
+    /// `None`: warnings go to standard error.
+    pub(crate) sink: Option<Sink>,
     pub(crate) poll_timing: bool,
     pub(crate) keep_finished: usize,
     pub(crate) event_log: Option<usize>,
     pub(crate) blocking_threads: usize,
     pub(crate) blocking_keep_alive: Duration,
-    pub(crate) reactor: bool,
+    /// `None`: [`reactor_by_default`](super::builder::reactor_by_default).
+    pub(crate) reactor: Option<bool>,
 }
 
 impl Core {
     pub(crate) fn new(config: CoreConfig) -> Rc<Core> {
-        let reactor = Rc::new(if config.reactor {
+        let with_reactor = config
+            .reactor
+            .unwrap_or_else(super::builder::reactor_by_default);
+        let reactor = Rc::new(if with_reactor {
             Reactor::new()
         } else {
             Reactor::disabled()
@@ -117,7 +122,7 @@ impl Core {
             inspector: Inspector::new(
                 timers.clone(),
                 config.debug,
-                config.sink,
+                config.sink.unwrap_or_else(crate::debug::stderr_sink),
                 config.poll_timing,
                 config.keep_finished,
             ),
@@ -254,6 +259,12 @@ impl Core {
 
     /// Puts a new task in the table and on the ready queue.
     fn admit(&self, slot: Slot) {
+        self.admit_as(slot, true);
+    }
+
+    /// Puts a new task in the table, and on the ready queue if `ready` (a
+    /// root whose first poll is under way is not).
+    fn admit_as(&self, slot: Slot, ready: bool) {
         let header = slot.header();
         let (key, id, at) = (header.key, header.id, header.spawned_at());
         let event = self.inspector.listening().then(|| LoopEventKind::Spawned {
@@ -262,7 +273,9 @@ impl Core {
             parent: header.parent(),
         });
         self.tasks.borrow_mut().fill(key, slot);
-        self.here().ready.borrow_mut().push(key);
+        if ready {
+            self.here().ready.borrow_mut().push(key);
+        }
         if let Some(event) = event {
             self.inspector.emit_at(at, || event);
         }
@@ -293,12 +306,27 @@ impl Core {
     /// polled) stands in for the caller's, which `block_on` polls in place
     /// with this task's header and waker.
     pub(super) fn insert_root(&self) -> TaskRef {
+        self.insert_root_as(true)
+    }
+
+    /// Puts `block_on`'s root in the table as if the loop had just popped
+    /// it: running, its first poll counted. The poll itself is under way
+    /// (or just ended) in `first_poll.rs`, which built this loop for it.
+    pub(super) fn insert_running_root(&self) -> TaskRef {
+        let root = self.insert_root_as(false);
+        let run = root.state.start_poll();
+        debug_assert!(matches!(run, crate::task::StartPoll::Run));
+        root.count_poll();
+        root
+    }
+
+    fn insert_root_as(&self, ready: bool) -> TaskRef {
         let spawn = self.next_spawn(Some(TaskName::Static("main")));
         let spawned = TaskCell::spawn(spawn, self.hook.clone(), std::future::pending::<()>());
         let root = spawned.task;
         self.root_done.set(false);
         self.root_cancelled.set(false);
-        self.admit(Slot::Root(root.clone()));
+        self.admit_as(Slot::Root(root.clone()), ready);
         root
     }
 

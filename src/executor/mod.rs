@@ -47,6 +47,8 @@ mod controls;
 mod core;
 pub(crate) mod current_task;
 mod finished;
+#[allow(unsafe_code)]
+mod first_poll;
 mod handle;
 mod hook;
 mod idle;

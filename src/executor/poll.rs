@@ -29,6 +29,7 @@ use super::tasks::Slot;
 use crate::debug::Diagnostic;
 use crate::inspect::{LoopEventKind, PollResult};
 use crate::sys::monotonic;
+use crate::sys::usage::Usage;
 use crate::task::{
     AfterPoll, Cancel, CancelStep, Polled, Source, StartPoll, TaskKey, TaskState, WaitOn, current,
     panic_message,
@@ -99,36 +100,8 @@ impl Core {
         self.inspector.set_stamp(end_at);
         let noted = scope.end();
         here.source.set(previous);
-
-        header.add_busy(took_nanos);
-        self.inspector.check_slow_poll(header, took_nanos, usage);
-        let result = match &polled {
-            Polled::Pending => PollResult::Pending,
-            // A task group child that returned Err: its future returned.
-            Polled::Ready | Polled::Failed(_) => PollResult::Ready,
-            Polled::Panicked(message) => PollResult::Panicked(message.clone()),
-        };
-        self.inspector.emit(|| LoopEventKind::Polled {
-            task: header.id,
-            result: result.clone(),
-            took: Duration::from_nanos(took_nanos),
-            waiting_on: noted.clone(),
-        });
-        // The wakes this poll made, after the poll that caused them.
-        self.take_in();
         let waiting_on = if want_report { noted.clone() } else { None };
-        match header.state.end_poll(polled.end()) {
-            AfterPoll::Parked => self.park(&slot, noted),
-            AfterPoll::Requeued => header.set_wait(Some(noted.unwrap_or(WaitOn::Other))),
-            AfterPoll::Done | AfterPoll::Failed | AfterPoll::Panicked => {
-                self.finish(&slot, end_at.unwrap_or_else(|| self.turn_stamp()))
-            }
-            AfterPoll::CancelNow => {
-                self.drop_cancelled(&slot);
-                self.finish(&slot, end_at.unwrap_or_else(|| self.turn_stamp()));
-            }
-        }
-        self.inspector.set_stamp(None);
+        let result = self.end_poll(&slot, &polled, took_nanos, usage, end_at, noted);
         if let Some(report) = report {
             self.collecting.set(false);
             let woke = std::mem::take(&mut *self.step_wakes.borrow_mut());
@@ -146,6 +119,50 @@ impl Core {
         true
     }
 
+    /// What follows every poll, in the order the state machine asks for:
+    /// the poll's time and slow-poll check, the "polled" event, the wakes it
+    /// made, then the task's next state (③–⑦ above).
+    pub(super) fn end_poll(
+        &self,
+        slot: &Slot,
+        polled: &Polled,
+        took_nanos: u64,
+        usage: Option<Usage>,
+        end_at: Option<Instant>,
+        noted: Option<WaitOn>,
+    ) -> PollResult {
+        let header = slot.header();
+        header.add_busy(took_nanos);
+        self.inspector.check_slow_poll(header, took_nanos, usage);
+        let result = match polled {
+            Polled::Pending => PollResult::Pending,
+            // A task group child that returned Err: its future returned.
+            Polled::Ready | Polled::Failed(_) => PollResult::Ready,
+            Polled::Panicked(message) => PollResult::Panicked(message.clone()),
+        };
+        self.inspector.emit(|| LoopEventKind::Polled {
+            task: header.id,
+            result: result.clone(),
+            took: Duration::from_nanos(took_nanos),
+            waiting_on: noted.clone(),
+        });
+        // The wakes this poll made, after the poll that caused them.
+        self.take_in();
+        match header.state.end_poll(polled.end()) {
+            AfterPoll::Parked => self.park(slot, noted),
+            AfterPoll::Requeued => header.set_wait(Some(noted.unwrap_or(WaitOn::Other))),
+            AfterPoll::Done | AfterPoll::Failed | AfterPoll::Panicked => {
+                self.finish(slot, end_at.unwrap_or_else(|| self.turn_stamp()))
+            }
+            AfterPoll::CancelNow => {
+                self.drop_cancelled(slot);
+                self.finish(slot, end_at.unwrap_or_else(|| self.turn_stamp()));
+            }
+        }
+        self.inspector.set_stamp(None);
+        result
+    }
+
     fn poll_root(&self, root: &mut Root<'_>, waker: &Waker) -> Polled {
         let Some(root) = root.as_mut() else {
             // The root's owner is not driving (cannot happen: the root slot
@@ -153,7 +170,14 @@ impl Core {
             return Polled::Pending;
         };
         let mut cx = Context::from_waker(waker);
-        match catch_unwind(AssertUnwindSafe(|| root.as_mut().poll(&mut cx))) {
+        self.root_polled(catch_unwind(AssertUnwindSafe(|| {
+            root.as_mut().poll(&mut cx)
+        })))
+    }
+
+    /// How a poll of `block_on`'s future ended, kept for `block_on`.
+    pub(super) fn root_polled(&self, poll: std::thread::Result<Poll<()>>) -> Polled {
+        match poll {
             Ok(Poll::Pending) => Polled::Pending,
             Ok(Poll::Ready(())) => {
                 self.root_done.set(true);

@@ -7,7 +7,9 @@
 //! stream) and [`debug`](Runtime::debug) (debug mode), so this page stays
 //! about running a loop.
 
+use std::cell::{Cell, OnceCell};
 use std::future::Future;
+use std::panic::resume_unwind;
 use std::pin::pin;
 use std::rc::Rc;
 use std::time::Duration;
@@ -15,10 +17,11 @@ use std::time::Duration;
 use super::builder::Builder;
 use super::context::{self, enter, start_driving};
 use super::controls::{DebugMode, Events, Scheduler};
-use super::core::Core;
+use super::core::{Core, CoreConfig};
+use super::first_poll::{FirstPoll, first_poll};
 use super::handle::LoopHandle;
 use super::remote::{ExternalWork, Interrupter};
-use super::report::{RunError, RunErrorKind, RunReport, StepReport};
+use super::report::{RunError, RunErrorKind, RunReport, StepReport, Stop};
 use super::turn::Goal;
 use crate::inspect::Snapshot;
 use crate::task::{Cancel, JoinHandle, TaskId, TaskName};
@@ -51,7 +54,11 @@ use crate::time::{ClockKind, Instant};
 #[doc(alias = "EventLoop")]
 #[doc(alias = "loop")]
 pub struct Runtime {
-    core: Rc<Core>,
+    /// The loop, once something used it (see `first_poll.rs`).
+    core: OnceCell<Rc<Core>>,
+    /// The settings it is built from, until then (lent to the thread during
+    /// the first `block_on`'s first poll).
+    unbuilt: Cell<Option<CoreConfig>>,
 }
 
 impl Default for Runtime {
@@ -62,6 +69,27 @@ impl Default for Runtime {
 
 impl Runtime {
     /// A runtime with the default settings (see [`Builder::new`]).
+    ///
+    /// Building one costs nothing but its settings: the loop (tasks, timers,
+    /// the reactor, the inspector) is made at its first use, and the first
+    /// [`block_on`](Runtime::block_on) polls its future before making it,
+    /// so `Runtime::new().block_on(f)` on a future that is ready at once
+    /// allocates nothing and leaves no task behind. (Debug mode, on by
+    /// default in debug builds, watches that first poll, so it builds the
+    /// loop at once: see [`Builder::build`].)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::builder().debug(false).build();
+    /// assert_eq!(rt.block_on(async { 6 * 7 }), 42);
+    /// assert!(rt.snapshot().tasks.is_empty(), "no loop was needed");
+    ///
+    /// // A future that needs the loop builds it, and is task #1 in it.
+    /// rt.block_on(async { evloop::spawn(async {}).await.unwrap() });
+    /// assert_eq!(rt.snapshot().task_named("main").unwrap().id.as_u64(), 1);
+    /// ```
+    #[inline]
     pub fn new() -> Runtime {
         Builder::new().build()
     }
@@ -71,8 +99,24 @@ impl Runtime {
         Builder::new()
     }
 
-    pub(crate) fn from_core(core: Rc<Core>) -> Runtime {
-        Runtime { core }
+    /// A runtime that builds its loop from `settings` at its first use.
+    #[inline]
+    pub(crate) fn unbuilt(settings: CoreConfig) -> Runtime {
+        Runtime {
+            core: OnceCell::new(),
+            unbuilt: Cell::new(Some(settings)),
+        }
+    }
+
+    /// The loop, built now if nothing has used it yet.
+    fn core(&self) -> &Rc<Core> {
+        self.core.get_or_init(|| {
+            // Used from inside its own first poll: what that poll builds.
+            super::first_poll::lent_loop(&self.unbuilt).unwrap_or_else(|| {
+                let settings = self.unbuilt.take();
+                Core::new(settings.expect("an unbuilt runtime has its settings"))
+            })
+        })
     }
 
     // ----- driving ------------------------------------------------------------
@@ -135,16 +179,35 @@ impl Runtime {
     /// ```
     pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, RunError> {
         let _driving = start_driving("Runtime::block_on");
-        let _enter = enter(&self.core);
         let mut output = None;
         let report = {
             // The caller's future, wrapped to keep its output: pinned on this
             // stack, and polled in place by the loop when the root's turn
             // comes.
-            let root = pin!(async { output = Some(future.await) });
-            self.core.run_root(root)
+            let mut root = pin!(async { output = Some(future.await) });
+            match self.core.get() {
+                Some(core) => {
+                    let _enter = enter(core);
+                    let report = core.run_root(root);
+                    core.resume_root_panic();
+                    report
+                }
+                // Nothing has used this runtime yet: poll before building.
+                None => match first_poll(&self.unbuilt, root.as_mut()) {
+                    FirstPoll::Finished => Ok(RunReport {
+                        polls: 1,
+                        stop: Stop::Finished,
+                    }),
+                    FirstPoll::Panicked(panic) => resume_unwind(panic),
+                    FirstPoll::Built(built) => {
+                        let core = self.core.get_or_init(|| built.core.clone());
+                        let report = core.drive_root(&built.root, root);
+                        core.resume_root_panic();
+                        report
+                    }
+                },
+            }
         };
-        self.core.resume_root_panic();
         match (output, report) {
             (Some(out), _) => Ok(out),
             (None, Err(e)) => Err(e),
@@ -158,7 +221,7 @@ impl Runtime {
     where
         F: Future + 'static,
     {
-        self.core.spawn(None, future)
+        self.core().spawn(None, future)
     }
 
     /// Spawns a named task from outside the loop.
@@ -167,13 +230,14 @@ impl Runtime {
         F: Future + 'static,
     {
         let name: String = name.into();
-        self.core.spawn(Some(TaskName::Owned(name.into())), future)
+        self.core()
+            .spawn(Some(TaskName::Owned(name.into())), future)
     }
 
     fn drive(&self, what: &str, goal: Goal<'_>) -> Result<RunReport, RunError> {
         let _driving = start_driving(what);
-        let _enter = enter(&self.core);
-        self.core.drive(goal, None)
+        let _enter = enter(self.core());
+        self.core().drive(goal, None)
     }
 
     /// Polls exactly one ready task (after moving due timers and other
@@ -186,8 +250,8 @@ impl Runtime {
     /// When called from inside a task.
     pub fn step(&self) -> Option<StepReport> {
         let _driving = start_driving("Runtime::step");
-        let _enter = enter(&self.core);
-        self.core.step()
+        let _enter = enter(self.core());
+        self.core().step()
     }
 
     /// Polls ready tasks until none is ready at the current time. Time does
@@ -288,62 +352,62 @@ impl Runtime {
     /// The most polls one driving call makes before it returns
     /// [`RunErrorKind::BudgetExhausted`] (unlimited by default; 0 is taken as 1).
     pub fn set_poll_budget(&self, polls: u64) {
-        self.core.poll_budget.set(polls.max(1));
+        self.core().poll_budget.set(polls.max(1));
     }
 
     /// The current poll budget.
     pub fn poll_budget(&self) -> u64 {
-        self.core.poll_budget.get()
+        self.core().poll_budget.get()
     }
 
     // ----- the clock ----------------------------------------------------------
 
     /// The current time on the loop's clock.
     pub fn now(&self) -> Instant {
-        self.core.now()
+        self.core().now()
     }
 
     /// Which clock the loop runs on.
     pub fn clock(&self) -> ClockKind {
-        self.core.timers().clock_kind()
+        self.core().timers().clock_kind()
     }
 
     /// Switches the clock; the current time carries over.
     pub fn set_clock(&self, clock: ClockKind) {
-        self.core.timers().set_clock(clock);
+        self.core().timers().set_clock(clock);
     }
 
     /// The earliest pending timer deadline.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.core.timers().next_deadline()
+        self.core().timers().next_deadline()
     }
 
     // ----- looking inside -------------------------------------------------------
 
     /// The whole loop as plain data. See [`Snapshot`].
     pub fn snapshot(&self) -> Snapshot {
-        self.core.snapshot()
+        self.core().snapshot()
     }
 
     /// The number of tasks not yet finished.
     pub fn live_tasks(&self) -> usize {
-        self.core.live_tasks()
+        self.core().live_tasks()
     }
 
     /// The order the loop polls ready tasks in, and schedules to record and
     /// replay: see [`Scheduler`].
     pub fn scheduler(&self) -> Scheduler<'_> {
-        Scheduler::new(&self.core)
+        Scheduler::new(self.core())
     }
 
     /// The event stream: listeners and the event log. See [`Events`].
     pub fn events(&self) -> Events<'_> {
-        Events::new(&self.core)
+        Events::new(self.core())
     }
 
     /// Debug mode and its reports. See [`DebugMode`].
     pub fn debug(&self) -> DebugMode<'_> {
-        DebugMode::new(&self.core)
+        DebugMode::new(self.core())
     }
 
     // ----- tasks by id, and the world outside -----------------------------------
@@ -355,8 +419,8 @@ impl Runtime {
     ///
     /// When no live task has this id.
     pub fn wake(&self, task: TaskId) -> Result<(), UnknownTask> {
-        let _enter = enter(&self.core);
-        if self.core.wake_by_id(task) {
+        let _enter = enter(self.core());
+        if self.core().wake_by_id(task) {
             Ok(())
         } else {
             Err(UnknownTask(task))
@@ -375,9 +439,9 @@ impl Runtime {
     ///
     /// When no live task has this id.
     pub fn cancel(&self, task: TaskId) -> Result<Cancel, UnknownTask> {
-        let _enter = enter(&self.core);
-        match self.core.key_of(task) {
-            Some(key) => Ok(self.core.cancel(key)),
+        let _enter = enter(self.core());
+        match self.core().key_of(task) {
+            Some(key) => Ok(self.core().cancel(key)),
             None => Err(UnknownTask(task)),
         }
     }
@@ -398,13 +462,13 @@ impl Runtime {
     /// assert_eq!(remote.wait().unwrap(), 42);
     /// ```
     pub fn handle(&self) -> LoopHandle {
-        LoopHandle::new(self.core.remote().clone())
+        LoopHandle::new(self.core().remote().clone())
     }
 
     /// A handle that interrupts this loop from any thread.
     pub fn interrupter(&self) -> Interrupter {
         Interrupter {
-            remote: self.core.remote().clone(),
+            remote: self.core().remote().clone(),
         }
     }
 
@@ -423,13 +487,13 @@ impl Runtime {
     /// assert_eq!(rt.run_until_done().unwrap().stop, Stop::Finished); // not interrupted
     /// ```
     pub fn take_interrupt(&self) -> bool {
-        self.core.remote().take_interrupt()
+        self.core().remote().take_interrupt()
     }
 
     /// A guard promising that a thread of yours may still wake a task; see
     /// [`ExternalWork`].
     pub fn external_work(&self) -> ExternalWork {
-        ExternalWork::new(self.core.remote().clone())
+        ExternalWork::new(self.core().remote().clone())
     }
 
     /// Makes this runtime the thread's current loop until the guard drops,
@@ -458,7 +522,7 @@ impl Runtime {
     /// ```
     pub fn enter(&self) -> EnterGuard<'_> {
         EnterGuard {
-            _enter: enter(&self.core),
+            _enter: enter(self.core()),
             _runtime: std::marker::PhantomData,
         }
     }
@@ -480,8 +544,11 @@ impl std::fmt::Debug for EnterGuard<'_> {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        let _enter = enter(&self.core);
-        self.core.shutdown();
+        // A runtime nothing used has nothing to shut down.
+        if let Some(core) = self.core.get() {
+            let _enter = enter(core);
+            core.shutdown();
+        }
     }
 }
 

@@ -275,6 +275,15 @@ impl Core {
         root: Pin<&mut dyn std::future::Future<Output = ()>>,
     ) -> Result<RunReport, RunError> {
         let task = self.insert_root();
+        self.drive_root(&task, root)
+    }
+
+    /// Drives the loop until the root in the table, `task`, is done.
+    pub(crate) fn drive_root(
+        &self,
+        task: &TaskRef,
+        root: Pin<&mut dyn std::future::Future<Output = ()>>,
+    ) -> Result<RunReport, RunError> {
         let report = self.drive(Goal::Root, Some(root));
         if self.root_cancelled.get() {
             let polls = report.as_ref().map_or_else(|e| e.polls, |r| r.polls);
@@ -283,7 +292,7 @@ impl Core {
         if !self.root_done.get() {
             // Interrupted or stalled: the root leaves the table, finished (a
             // stray wake of its waker finds it so).
-            self.remove_root(&task);
+            self.remove_root(task);
         }
         report
     }

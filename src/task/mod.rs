@@ -82,6 +82,8 @@ pub(crate) mod cause;
 pub(crate) mod cell;
 pub(crate) mod current;
 mod error;
+#[allow(unsafe_code)]
+pub(crate) mod first_waker;
 pub(crate) mod header;
 mod id;
 mod join;

@@ -1,0 +1,232 @@
+//! A runtime costs nothing until it is used.
+//!
+//! `Runtime::new()` only keeps its settings; the loop (the task table, the
+//! hook and its queues, the timer driver, the reactor, the inspector, the
+//! pool) is built at its first use. And the first use is often a
+//! `block_on` whose future needs no loop at all: code written for
+//! `futures_lite::future::block_on` calls `Runtime::new().block_on(f)` once
+//! per operation, and `f` is often ready at once. So the first `block_on`
+//! of a runtime nothing has used polls its future once *before* building
+//! anything:
+//!
+//! ```text
+//!   block_on(f) on an unbuilt runtime
+//!      │  lend the settings to this thread; lend f a FirstWaker (task/first_waker.rs)
+//!      ▼
+//!   poll f in place ── f touches the loop (spawn, sleep, a socket: an empty
+//!      │               slot in current.rs), or keeps the waker to wait ──▶ build the loop
+//!      │               now, with the root in its table, running: its first poll
+//!      ▼
+//!   Ready, nothing built ──▶ return; the settings go back; no allocation, no loop
+//!   Pending, or built    ──▶ build (if not yet), then end the root's first poll as
+//!                            the loop ends any poll (poll.rs: park, requeue or finish),
+//!                            and drive the loop as block_on always does
+//! ```
+//!
+//! What the first poll does not do is what nobody can see: it is not timed,
+//! and no "polled" event is delivered for it (nobody could have subscribed
+//! to a loop that did not exist). A runtime that watches its first poll (debug
+//! mode, an event log, poll timing, a policy other than FIFO, a recorded or
+//! replayed schedule) is built at once by [`Builder::build`](super::Builder::build),
+//! and never takes this path. A future that finishes in its first poll
+//! leaves no task behind: the loop, when something builds it later, starts
+//! from task #1.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use super::context::{Enter, enter};
+use super::core::{Core, CoreConfig};
+use super::tasks::Slot;
+use crate::task::first_waker::FirstWaker;
+use crate::task::{Source, TaskId, TaskRef, WaitOn, current};
+
+/// The root's id: the first task of a loop built for its first poll.
+const ROOT: TaskId = TaskId(1);
+
+thread_local! {
+    /// The first poll in progress on this thread: a `Probe` on
+    /// `first_poll`'s stack, or null.
+    static PROBE: Cell<*const ()> = const { Cell::new(std::ptr::null()) };
+}
+
+/// What a first poll in progress has: the runtime's settings (still in the
+/// runtime), then the loop built from them.
+struct Probe<'rt> {
+    settings: &'rt Cell<Option<CoreConfig>>,
+    built: RefCell<Option<Built>>,
+}
+
+/// A loop built for a first poll, entered, with its root running.
+pub(super) struct Built {
+    pub(super) core: Rc<Core>,
+    pub(super) root: TaskRef,
+    /// The loop stays this thread's current one until `block_on` ends.
+    _enter: Enter,
+    /// Who was calling wakers before the root's poll began.
+    source: Source,
+}
+
+/// How a first poll ended.
+pub(super) enum FirstPoll {
+    /// Ready, with nothing built.
+    Finished,
+    /// It panicked with nothing built: the panic continues out of
+    /// `block_on`.
+    Panicked(Box<dyn Any + Send>),
+    /// The loop exists, the root's first poll is accounted for: drive it.
+    Built(Built),
+}
+
+/// Polls `root` once, for a runtime whose loop is not built yet: `settings`
+/// is its (full) settings cell, from which the loop is built if the poll
+/// needs it.
+// ANCHOR: first_poll
+pub(super) fn first_poll(
+    settings: &Cell<Option<CoreConfig>>,
+    root: Pin<&mut (dyn Future<Output = ()> + '_)>,
+) -> FirstPoll {
+    let probe = Probe {
+        settings,
+        built: RefCell::new(None),
+    };
+    let first = FirstWaker::new(std::ptr::from_ref(&probe).addr(), root_waker);
+    let (polled, noted) = {
+        let _lent = Lent::start(&probe);
+        crate::current::on_first_use(fill_slots);
+        let scope = current::polling(ROOT);
+        let polled = first.lend(|waker| {
+            catch_unwind(AssertUnwindSafe(|| {
+                root.poll(&mut Context::from_waker(waker))
+            }))
+        });
+        (polled, scope.end())
+    };
+    match (probe.built.into_inner(), polled) {
+        (None, Ok(Poll::Ready(()))) => FirstPoll::Finished,
+        (None, Err(panic)) => FirstPoll::Panicked(panic),
+        (None, pending) => match settings.take() {
+            Some(settings) => build(settings).end(pending, noted, &first),
+            None => unreachable!("a runtime whose first poll built nothing has its settings"),
+        },
+        (Some(built), polled) => built.end(polled, noted, &first),
+    }
+}
+// ANCHOR_END: first_poll
+
+/// Points `PROBE` to a probe for as long as it lives.
+struct Lent;
+
+impl Lent {
+    fn start(probe: &Probe<'_>) -> Lent {
+        PROBE.set(std::ptr::from_ref(probe).cast());
+        Lent
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        PROBE.set(std::ptr::null());
+    }
+}
+
+/// Runs `f` on the first poll in progress on this thread, if any.
+fn with_probe<R>(f: impl FnOnce(&Probe<'_>) -> R) -> Option<R> {
+    let probe = PROBE.try_with(Cell::get).ok()?;
+    // SAFETY: a non-null `PROBE` points to the `Probe` on the stack of the
+    // `first_poll` running on this thread: `Lent` sets it after the probe is
+    // made and clears it before the probe goes (also when unwinding), and
+    // first polls do not nest (`block_on` cannot). Only shared references
+    // are made; the probe's state is in `Cell`s.
+    let probe = unsafe { probe.cast::<Probe<'_>>().as_ref()? };
+    Some(f(probe))
+}
+
+impl Probe<'_> {
+    /// The loop, built now if nothing has.
+    fn built(&self) -> Option<Rc<Core>> {
+        let mut built = self.built.try_borrow_mut().ok()?;
+        if built.is_none() {
+            *built = Some(build(self.settings.take()?));
+        }
+        built.as_ref().map(|b| b.core.clone())
+    }
+}
+
+/// The loop the first poll of the runtime with these `settings` built
+/// (building it now); `None` when that runtime is not in its first poll.
+pub(super) fn lent_loop(settings: &Cell<Option<CoreConfig>>) -> Option<Rc<Core>> {
+    with_probe(|probe| {
+        if std::ptr::eq(probe.settings, settings) {
+            probe.built()
+        } else {
+            None
+        }
+    })
+    .flatten()
+}
+
+/// What `current.rs` calls when a slot is empty during a first poll.
+fn fill_slots() -> bool {
+    with_probe(|probe| probe.built().is_some()).unwrap_or(false)
+}
+
+/// What the first waker of first poll `poll` (its probe's address) calls
+/// when the future clones it: on the thread where that poll runs, the
+/// root's own waker (building the loop for it).
+fn root_waker(poll: usize) -> Option<Waker> {
+    with_probe(|probe| {
+        if std::ptr::from_ref(probe).addr() != poll {
+            return None;
+        }
+        probe.built()?;
+        let built = probe.built.borrow();
+        built.as_ref().map(|b| b.root.waker().clone())
+    })
+    .flatten()
+}
+
+/// Builds the loop, enters it, and puts the root in its table, running.
+fn build(settings: CoreConfig) -> Built {
+    let core = Core::new(settings);
+    let entered = enter(&core);
+    let root = core.insert_running_root();
+    debug_assert_eq!(root.id, ROOT);
+    let source = core.here().source.replace(Source::Task(root.key, root.id));
+    Built {
+        core,
+        root,
+        _enter: entered,
+        source,
+    }
+}
+
+impl Built {
+    /// Ends the root's first poll as the loop ends any poll.
+    fn end(
+        self,
+        polled: std::thread::Result<Poll<()>>,
+        noted: Option<WaitOn>,
+        first: &FirstWaker,
+    ) -> FirstPoll {
+        let core = &self.core;
+        let polled = core.root_polled(polled);
+        {
+            let waker = self.root.waker();
+            if first.was_woken() {
+                // It woke itself during the poll: a yield.
+                waker.wake_by_ref();
+            }
+            first.forward_to(&waker);
+        }
+        core.here().source.set(self.source);
+        let slot = Slot::Root(self.root.clone());
+        let _ = core.end_poll(&slot, &polled, 0, None, None, noted);
+        FirstPoll::Built(self)
+    }
+}
