@@ -48,11 +48,21 @@ impl<T: 'static> Current<T> {
 
     /// The part of the loop running on this thread, if any: the running
     /// loop's, or the one a first poll builds at its first use.
+    #[inline]
     pub(crate) fn get(&self) -> Option<Rc<T>> {
-        self.read()
-            .or_else(|| first_use().then(|| self.read()).flatten())
+        match self.read() {
+            Some(part) => Some(part),
+            None => self.read_at_first_use(),
+        }
     }
 
+    #[cold]
+    #[inline(never)]
+    fn read_at_first_use(&self) -> Option<Rc<T>> {
+        if first_use() { self.read() } else { None }
+    }
+
+    #[inline]
     fn read(&self) -> Option<Rc<T>> {
         self.key
             .try_with(|slot| slot.try_borrow().ok().and_then(|s| s.clone()))

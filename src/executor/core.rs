@@ -258,12 +258,14 @@ impl Core {
     }
 
     /// Puts a new task in the table and on the ready queue.
+    #[inline]
     fn admit(&self, slot: Slot) {
         self.admit_as(slot, true);
     }
 
     /// Puts a new task in the table, and on the ready queue if `ready` (a
     /// root whose first poll is under way is not).
+    #[inline(always)]
     fn admit_as(&self, slot: Slot, ready: bool) {
         let header = slot.header();
         let (key, id, at) = (header.key, header.id, header.spawned_at());

@@ -226,7 +226,7 @@ impl Built {
         }
         core.here().source.set(self.source);
         let slot = Slot::Root(self.root.clone());
-        let _ = core.end_poll(&slot, &polled, 0, None, None, noted);
+        core.end_poll(&slot, &polled, 0, None, None, noted);
         FirstPoll::Built(self)
     }
 }
