@@ -30,13 +30,18 @@ fn lazy_virtual() -> Runtime {
 #[test]
 fn a_future_ready_at_once_leaves_no_task_behind() {
     let rt = lazy();
+    assert!(format!("{rt:?}").contains("not built yet"), "{rt:?}");
     assert_eq!(rt.block_on(async { 7 }), 7);
     assert_eq!(rt.block_on(async { 8 }), 8);
-    let snap = rt.snapshot();
     assert!(
-        snap.tasks.is_empty(),
-        "no loop was needed: {:?}",
-        snap.tasks
+        format!("{rt:?}").contains("not built yet"),
+        "no loop was needed"
+    );
+    let snap = rt.snapshot();
+    assert!(snap.tasks.is_empty(), "{:?}", snap.tasks);
+    assert!(
+        format!("{rt:?}").contains("live_tasks"),
+        "a snapshot builds it: {rt:?}"
     );
     let h = rt.spawn(async { 1 });
     assert_eq!(

@@ -106,7 +106,12 @@ impl ReadyQueue {
     /// The keys pushed since the loop last looked, oldest first; from now on
     /// they count as taken in.
     pub(crate) fn take_new(&mut self, into: &mut Vec<TaskKey>) {
-        into.extend(self.queue.range(self.taken_in..));
+        match self.queue.len() - self.taken_in {
+            0 => {}
+            // The common case (one wake per poll) without building a range.
+            1 => into.extend(self.queue.back()),
+            _ => into.extend(self.queue.range(self.taken_in..)),
+        }
         self.taken_in = self.queue.len();
     }
 

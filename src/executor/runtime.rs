@@ -554,6 +554,13 @@ impl Drop for Runtime {
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Looking does not build the loop.
+        if self.core.get().is_none() {
+            return f
+                .debug_struct("Runtime")
+                .field("loop", &"not built yet: nothing has used it")
+                .finish();
+        }
         f.debug_struct("Runtime")
             .field("now", &self.now())
             .field("clock", &self.clock())

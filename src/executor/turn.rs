@@ -246,7 +246,7 @@ impl Core {
         }
         let mut keys = self.new_wakes.take();
         here.ready.borrow_mut().take_new(&mut keys);
-        for key in keys.drain(..) {
+        for &key in &keys {
             let woken = self.tasks.borrow().header(key).map(|h| (h.id, h.cause()));
             // A task just spawned is queued, not woken.
             let Some((task, cause)) = woken.filter(|(_, c)| *c != WakeCause::Spawned) else {
@@ -257,6 +257,7 @@ impl Core {
             }
             self.inspector.emit(|| LoopEventKind::Woken { task, cause });
         }
+        keys.clear();
         *self.new_wakes.borrow_mut() = keys;
     }
     // ANCHOR_END: take_in
