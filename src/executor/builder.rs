@@ -10,6 +10,27 @@ use super::schedule::Schedule;
 use crate::debug::{self, DebugConfig, Diagnostic};
 use crate::time::ClockKind;
 
+/// Debug mode is on by default in debug builds.
+pub(crate) const DEFAULT_DEBUG: bool = cfg!(debug_assertions);
+
+/// What an unbuilt runtime builds its loop from.
+pub(crate) enum Settings {
+    /// [`Builder::new`]'s, worked out when the loop is built: all that
+    /// `Runtime::new()` has to store.
+    Default,
+    /// A builder's.
+    Given(CoreConfig),
+}
+
+impl Settings {
+    pub(crate) fn resolve(self) -> CoreConfig {
+        match self {
+            Settings::Default => Builder::new().settings(),
+            Settings::Given(settings) => settings,
+        }
+    }
+}
+
 /// Default bound of the `to_thread` pool.
 const DEFAULT_BLOCKING_THREADS: NonZeroUsize = NonZeroUsize::new(16).unwrap();
 
@@ -64,7 +85,7 @@ impl Builder {
         Builder {
             clock: ClockKind::Real,
             policy: Policy::Fifo,
-            debug: cfg!(debug_assertions),
+            debug: DEFAULT_DEBUG,
             slow_poll: debug::DEFAULT_SLOW_POLL,
             sink: None,
             poll_timing: false,
@@ -233,7 +254,7 @@ impl Builder {
             || record
             || replay.is_some()
             || pct_steps != DEFAULT_PCT_STEPS;
-        let rt = Runtime::unbuilt(self.settings());
+        let rt = Runtime::unbuilt(Settings::Given(self.settings()));
         if watches_first_poll {
             build_now(&rt, pct_steps, record, replay);
         }

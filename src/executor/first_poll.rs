@@ -40,8 +40,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use super::builder::Settings;
 use super::context::{Enter, enter};
-use super::core::{Core, CoreConfig};
+use super::core::Core;
 use super::tasks::Slot;
 use crate::task::first_waker::FirstWaker;
 use crate::task::{Source, TaskId, TaskRef, WaitOn, current};
@@ -58,7 +59,7 @@ thread_local! {
 /// What a first poll in progress has: the runtime's settings (still in the
 /// runtime), then the loop built from them.
 struct Probe<'rt> {
-    settings: &'rt Cell<Option<CoreConfig>>,
+    settings: &'rt Cell<Option<Settings>>,
     built: RefCell<Option<Built>>,
 }
 
@@ -88,7 +89,7 @@ pub(super) enum FirstPoll {
 /// needs it.
 // ANCHOR: first_poll
 pub(super) fn first_poll(
-    settings: &Cell<Option<CoreConfig>>,
+    settings: &Cell<Option<Settings>>,
     root: Pin<&mut (dyn Future<Output = ()> + '_)>,
 ) -> FirstPoll {
     let probe = Probe {
@@ -111,7 +112,7 @@ pub(super) fn first_poll(
         (None, Ok(Poll::Ready(()))) => FirstPoll::Finished,
         (None, Err(panic)) => FirstPoll::Panicked(panic),
         (None, pending) => match settings.take() {
-            Some(settings) => build(settings).end(pending, noted, &first),
+            Some(settings) => build(settings.resolve()).end(pending, noted, &first),
             None => unreachable!("a runtime whose first poll built nothing has its settings"),
         },
         (Some(built), polled) => built.end(polled, noted, &first),
@@ -152,7 +153,7 @@ impl Probe<'_> {
     fn built(&self) -> Option<Rc<Core>> {
         let mut built = self.built.try_borrow_mut().ok()?;
         if built.is_none() {
-            *built = Some(build(self.settings.take()?));
+            *built = Some(build(self.settings.take()?.resolve()));
         }
         built.as_ref().map(|b| b.core.clone())
     }
@@ -160,7 +161,7 @@ impl Probe<'_> {
 
 /// The loop the first poll of the runtime with these `settings` built
 /// (building it now); `None` when that runtime is not in its first poll.
-pub(super) fn lent_loop(settings: &Cell<Option<CoreConfig>>) -> Option<Rc<Core>> {
+pub(super) fn lent_loop(settings: &Cell<Option<Settings>>) -> Option<Rc<Core>> {
     with_probe(|probe| {
         if std::ptr::eq(probe.settings, settings) {
             probe.built()
@@ -192,7 +193,7 @@ fn root_waker(poll: usize) -> Option<Waker> {
 }
 
 /// Builds the loop, enters it, and puts the root in its table, running.
-fn build(settings: CoreConfig) -> Built {
+fn build(settings: super::core::CoreConfig) -> Built {
     let core = Core::new(settings);
     let entered = enter(&core);
     let root = core.insert_running_root();

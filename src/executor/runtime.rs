@@ -15,9 +15,10 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use super::builder::Builder;
+use super::builder::{DEFAULT_DEBUG, Settings};
 use super::context::{self, enter, start_driving};
 use super::controls::{DebugMode, Events, Scheduler};
-use super::core::{Core, CoreConfig};
+use super::core::Core;
 use super::first_poll::{FirstPoll, first_poll};
 use super::handle::LoopHandle;
 use super::remote::{ExternalWork, Interrupter};
@@ -58,7 +59,7 @@ pub struct Runtime {
     core: OnceCell<Rc<Core>>,
     /// The settings it is built from, until then (lent to the thread during
     /// the first `block_on`'s first poll).
-    unbuilt: Cell<Option<CoreConfig>>,
+    unbuilt: Cell<Option<Settings>>,
 }
 
 impl Default for Runtime {
@@ -91,7 +92,12 @@ impl Runtime {
     /// ```
     #[inline]
     pub fn new() -> Runtime {
-        Builder::new().build()
+        let rt = Runtime::unbuilt(Settings::Default);
+        if DEFAULT_DEBUG {
+            // Debug mode watches the first poll: the loop must be there.
+            rt.core();
+        }
+        rt
     }
 
     /// A [`Builder`] to configure a runtime.
@@ -101,7 +107,7 @@ impl Runtime {
 
     /// A runtime that builds its loop from `settings` at its first use.
     #[inline]
-    pub(crate) fn unbuilt(settings: CoreConfig) -> Runtime {
+    pub(crate) fn unbuilt(settings: Settings) -> Runtime {
         Runtime {
             core: OnceCell::new(),
             unbuilt: Cell::new(Some(settings)),
@@ -114,7 +120,11 @@ impl Runtime {
             // Used from inside its own first poll: what that poll builds.
             super::first_poll::lent_loop(&self.unbuilt).unwrap_or_else(|| {
                 let settings = self.unbuilt.take();
-                Core::new(settings.expect("an unbuilt runtime has its settings"))
+                Core::new(
+                    settings
+                        .expect("an unbuilt runtime has its settings")
+                        .resolve(),
+                )
             })
         })
     }
@@ -543,13 +553,19 @@ impl std::fmt::Debug for EnterGuard<'_> {
 }
 
 impl Drop for Runtime {
+    #[inline]
     fn drop(&mut self) {
         // A runtime nothing used has nothing to shut down.
         if let Some(core) = self.core.get() {
-            let _enter = enter(core);
-            core.shutdown();
+            shut_down(core);
         }
     }
+}
+
+#[inline(never)]
+fn shut_down(core: &Rc<Core>) {
+    let _enter = enter(core);
+    core.shutdown();
 }
 
 impl std::fmt::Debug for Runtime {
