@@ -60,7 +60,9 @@ thread_local! {
 /// runtime), then the loop built from them.
 struct Probe<'rt> {
     settings: &'rt Cell<Option<Settings>>,
-    built: RefCell<Option<Built>>,
+    /// Boxed: a first poll that builds nothing moves one word, not the
+    /// whole loop's handles.
+    built: RefCell<Option<Box<Built>>>,
 }
 
 /// A loop built for a first poll, entered, with its root running.
@@ -81,7 +83,7 @@ pub(super) enum FirstPoll {
     /// `block_on`.
     Panicked(Box<dyn Any + Send>),
     /// The loop exists, the root's first poll is accounted for: drive it.
-    Built(Built),
+    Built(Box<Built>),
 }
 
 /// Polls `root` once, for a runtime whose loop is not built yet: `settings`
@@ -193,24 +195,24 @@ fn root_waker(poll: usize) -> Option<Waker> {
 }
 
 /// Builds the loop, enters it, and puts the root in its table, running.
-fn build(settings: super::core::CoreConfig) -> Built {
+fn build(settings: super::core::CoreConfig) -> Box<Built> {
     let core = Core::new(settings);
     let entered = enter(&core);
     let root = core.insert_running_root();
     debug_assert_eq!(root.id, ROOT);
     let source = core.here().source.replace(Source::Task(root.key, root.id));
-    Built {
+    Box::new(Built {
         core,
         root,
         _enter: entered,
         source,
-    }
+    })
 }
 
 impl Built {
     /// Ends the root's first poll as the loop ends any poll.
     fn end(
-        self,
+        self: Box<Self>,
         polled: std::thread::Result<Poll<()>>,
         noted: Option<WaitOn>,
         first: &FirstWaker,
