@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use evloop::inspect::LoopEventKind;
@@ -94,8 +94,9 @@ fn a_yield_in_the_first_poll_polls_the_root_again() {
     assert_eq!((main.state, main.polls), (TaskState::Done, 2));
 }
 
-#[test]
-fn a_waker_kept_in_the_first_poll_wakes_the_root_from_another_thread() {
+/// Blocks on a future whose first poll keeps a waker (made by `keep` from
+/// the one it is lent) that another thread wakes 20 ms later.
+fn woken_from_another_thread(keep: fn(&Waker) -> Waker) {
     let rt = lazy();
     let done = Arc::new(AtomicBool::new(false));
     let mut started = false;
@@ -105,7 +106,7 @@ fn a_waker_kept_in_the_first_poll_wakes_the_root_from_another_thread() {
         }
         if !started {
             started = true;
-            let (done, waker) = (done.clone(), cx.waker().clone());
+            let (done, waker) = (done.clone(), keep(cx.waker()));
             std::thread::spawn(move || {
                 std::thread::sleep(Duration::from_millis(20));
                 done.store(true, Ordering::Release);
@@ -118,30 +119,17 @@ fn a_waker_kept_in_the_first_poll_wakes_the_root_from_another_thread() {
 }
 
 #[test]
+fn a_waker_kept_in_the_first_poll_wakes_the_root_from_another_thread() {
+    woken_from_another_thread(Waker::clone);
+}
+
+#[test]
 fn a_waker_cloned_on_another_thread_during_the_first_poll_reaches_the_root() {
-    let rt = lazy();
-    let done = Arc::new(AtomicBool::new(false));
-    let mut started = false;
-    rt.block_on(poll_fn(|cx| {
-        if done.load(Ordering::Acquire) {
-            return Poll::Ready(());
-        }
-        if !started {
-            started = true;
-            // The clone is made on a scoped thread, inside the poll, before
-            // the loop exists; it is used after the poll, from a third one.
-            let lent = cx.waker();
-            let waker = std::thread::scope(|s| s.spawn(move || lent.clone()).join().unwrap());
-            let done = done.clone();
-            std::thread::spawn(move || {
-                std::thread::sleep(Duration::from_millis(20));
-                done.store(true, Ordering::Release);
-                waker.wake();
-            });
-        }
-        Poll::Pending
-    }));
-    assert!(done.load(Ordering::Acquire));
+    // The clone is made on a scoped thread, inside the poll, before the
+    // loop exists; it is used after the poll, from a third one.
+    woken_from_another_thread(|lent| {
+        std::thread::scope(|s| s.spawn(move || lent.clone()).join().unwrap())
+    });
 }
 
 #[test]

@@ -11,13 +11,14 @@
 //!
 //! ```text
 //!   block_on(f) on an unbuilt runtime
-//!      │  lend the settings to this thread; lend f a FirstWaker (task/first_waker.rs)
+//!      │  point this thread at a Probe (the runtime's settings; later, its loop);
+//!      │  lend f a FirstWaker (task/first_waker.rs)
 //!      ▼
 //!   poll f in place ── f touches the loop (spawn, sleep, a socket: an empty
 //!      │               slot in current.rs), or keeps the waker to wait ──▶ build the loop
 //!      │               now, with the root in its table, running: its first poll
 //!      ▼
-//!   Ready, nothing built ──▶ return; the settings go back; no allocation, no loop
+//!   Ready, nothing built ──▶ return: no allocation, no loop, the settings untouched
 //!   Pending, or built    ──▶ build (if not yet), then end the root's first poll as
 //!                            the loop ends any poll (poll.rs: park, requeue or finish),
 //!                            and drive the loop as block_on always does
