@@ -271,7 +271,7 @@ impl Core {
         let (key, id, at) = (header.key, header.id, header.spawned_at());
         let event = self.inspector.listening().then(|| LoopEventKind::Spawned {
             task: id,
-            name: header.name().to_string(),
+            name: header.name().into_string(),
             parent: header.parent(),
         });
         self.tasks.borrow_mut().fill(key, slot);
@@ -351,7 +351,7 @@ impl Core {
 
     /// The name of a live task.
     pub(crate) fn task_name(&self, id: TaskId) -> Option<String> {
-        self.with_task(id, |t| t.name().to_string())
+        self.with_task(id, |t| t.name().into_string())
     }
 
     /// Wakes a task from outside the loop (the REPL's `wake`).
@@ -382,7 +382,7 @@ impl Core {
                 .iter()
                 .map(|s| {
                     let h = s.header();
-                    (h.id, h.name().to_string(), h.state.get())
+                    (h.id, h.name().into_string(), h.state.get())
                 })
                 .collect();
             v.sort_by_key(|t| t.0);

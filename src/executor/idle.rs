@@ -151,7 +151,7 @@ impl Core {
             .iter()
             .map(|s| {
                 let h = s.header();
-                (h.id, h.name().to_string(), h.wait())
+                (h.id, h.name().into_string(), h.wait())
             })
             .collect();
         waiting.sort_by_key(|(id, _, _)| *id);

@@ -375,7 +375,7 @@ impl Inspector {
         {
             self.diagnose(Diagnostic::SlowPoll {
                 task: header.id,
-                name: header.name().to_string(),
+                name: header.name().into_string(),
                 took,
                 threshold,
                 cpu: spent.map(|s| s.cpu),
@@ -388,7 +388,7 @@ impl Inspector {
         if self.debug.get().enabled {
             self.diagnose(Diagnostic::UnretrievedFailure {
                 task: header.id,
-                name: header.name().to_string(),
+                name: header.name().into_string(),
                 message,
             });
         }

@@ -117,7 +117,7 @@ impl Core {
             let woke = std::mem::take(&mut *self.step_wakes.borrow_mut());
             *report = Some(StepReport {
                 task: header.id,
-                name: header.name().to_string(),
+                name: header.name().into_string(),
                 cause: cause.unpack(),
                 at,
                 result: poll_result(&polled),
@@ -206,7 +206,7 @@ impl Core {
         if self.inspector.debug().enabled && self.is_lost(slot) {
             self.inspector.diagnose(Diagnostic::LostWaker {
                 task: header.id,
-                name: header.name().to_string(),
+                name: header.name().into_string(),
             });
         }
     }

@@ -30,7 +30,7 @@ impl JoinError {
     pub(crate) fn cancelled(header: &Header) -> JoinError {
         JoinError {
             id: header.id,
-            name: header.name().to_string(),
+            name: header.name().into_string(),
             kind: JoinErrorKind::Cancelled,
         }
     }
@@ -42,7 +42,7 @@ impl JoinError {
     ) -> JoinError {
         JoinError {
             id: header.id,
-            name: header.name().to_string(),
+            name: header.name().into_string(),
             kind: JoinErrorKind::Panicked {
                 message,
                 payload: Some(payload),
@@ -61,7 +61,7 @@ impl JoinError {
     ) -> JoinError {
         JoinError {
             id: header.id,
-            name: header.name().to_string(),
+            name: header.name().into_string(),
             kind: JoinErrorKind::Panicked {
                 message,
                 payload: Some(payload),

@@ -66,7 +66,7 @@ impl<T> JoinHandle<T> {
 
     /// The task's name (`task-N` if none was given).
     pub fn name(&self) -> String {
-        self.header().name().to_string()
+        self.header().name().into_string()
     }
 
     /// True once the task has returned, panicked or been cancelled (asyncio's `done()`).
@@ -223,7 +223,7 @@ impl CancelHandle {
 
     /// The task's name.
     pub fn name(&self) -> String {
-        self.canceller.task.header().name().to_string()
+        self.canceller.task.header().name().into_string()
     }
 }
 
