@@ -297,3 +297,27 @@ fn build_now(rt: &Runtime, pct_steps: u32, record: bool, replay: Option<Schedule
 pub(crate) fn reactor_by_default() -> bool {
     crate::sys::HAS_POLLER && std::env::var_os(crate::io::REACTOR_VAR).is_none_or(|v| v != "off")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_settings_are_the_builders_defaults_worked_out_late() {
+        // What `Runtime::new()` stores in release builds (in debug builds
+        // debug mode builds the loop at once), taken here in any build.
+        let rt = Runtime::unbuilt(Settings::Default);
+        assert_eq!(rt.block_on(async { 7 }), 7);
+        assert!(format!("{rt:?}").contains("not built yet"), "{rt:?}");
+        assert_eq!(
+            rt.clock(),
+            ClockKind::Real,
+            "built now, from Builder::new()"
+        );
+        assert_eq!(rt.scheduler().policy(), Policy::Fifo);
+        assert_eq!(rt.debug().is_on(), DEFAULT_DEBUG);
+        rt.block_on(async { crate::spawn(async {}).await.unwrap() });
+        let snapshot = rt.snapshot();
+        assert_eq!(snapshot.task_named("main").unwrap().id.as_u64(), 1);
+    }
+}
