@@ -201,13 +201,7 @@ impl<T: Clone> Sender<T> {
     /// assert_eq!(late.try_recv(), Ok(2)); // only what came after
     /// ```
     pub fn subscribe(&self) -> Receiver<T> {
-        let mut s = self.shared.state.borrow_mut();
-        s.receivers += 1;
-        Receiver {
-            shared: self.shared.clone(),
-            next: s.tail(),
-            waiter: None,
-        }
+        Receiver::joining(&self.shared)
     }
 
     /// How many receivers there are.

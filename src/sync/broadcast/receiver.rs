@@ -84,13 +84,7 @@ impl<T: Clone> Receiver<T> {
     /// assert!(fresh.is_empty());
     /// ```
     pub fn resubscribe(&self) -> Receiver<T> {
-        let mut s = self.shared.state.borrow_mut();
-        s.receivers += 1;
-        Receiver {
-            shared: self.shared.clone(),
-            next: s.tail(),
-            waiter: None,
-        }
+        Receiver::joining(&self.shared)
     }
 
     /// How many values this receiver has not taken yet.
@@ -161,14 +155,28 @@ fn poll_recv<T: Clone + 'static>(
     Poll::Pending
 }
 
-impl<T> Clone for Receiver<T> {
-    fn clone(&self) -> Receiver<T> {
-        self.shared.state.borrow_mut().receivers += 1;
+impl<T> Receiver<T> {
+    /// A new receiver of `shared`, counted, that wants the values sent
+    /// after this moment (`subscribe` and `resubscribe`).
+    pub(super) fn joining(shared: &Rc<Shared<T>>) -> Receiver<T> {
+        let next = shared.state.borrow().tail();
+        Receiver::counted(shared, next)
+    }
+
+    /// A new receiver of `shared`, counted, that wants value `next` on.
+    fn counted(shared: &Rc<Shared<T>>, next: u64) -> Receiver<T> {
+        shared.state.borrow_mut().receivers += 1;
         Receiver {
-            shared: self.shared.clone(),
-            next: self.next,
+            shared: shared.clone(),
+            next,
             waiter: None,
         }
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Receiver<T> {
+        Receiver::counted(&self.shared, self.next)
     }
 }
 
