@@ -242,23 +242,30 @@ impl Builder {
     /// `thread::park` instead, timers and tasks work, and creating a socket
     /// on it returns an error that says why. Building never panics.
     #[inline]
-    pub fn build(self) -> Runtime {
+    pub fn build(mut self) -> Runtime {
+        let watches_first_poll = self.watches_first_poll();
         let (pct_steps, record, replay) =
-            (self.pct_steps, self.record_schedule, self.replay.clone());
-        // What watches the first poll needs the loop before it: the rest
-        // waits for the loop's first use (executor/first_poll.rs).
-        let watches_first_poll = self.debug
-            || self.event_log.is_some()
-            || self.poll_timing
-            || self.policy != Policy::Fifo
-            || record
-            || replay.is_some()
-            || pct_steps != DEFAULT_PCT_STEPS;
+            (self.pct_steps, self.record_schedule, self.replay.take());
         let rt = Runtime::unbuilt(Settings::Given(self.settings()));
         if watches_first_poll {
             build_now(&rt, pct_steps, record, replay);
         }
         rt
+    }
+
+    /// Whether these settings watch a runtime's first poll, so its loop
+    /// must exist before it; otherwise the loop waits for its first use
+    /// (executor/first_poll.rs). With the defaults, only debug mode does:
+    /// `Runtime::new()` relies on that (`DEFAULT_DEBUG`).
+    #[inline]
+    fn watches_first_poll(&self) -> bool {
+        self.debug
+            || self.event_log.is_some()
+            || self.poll_timing
+            || self.policy != Policy::Fifo
+            || self.record_schedule
+            || self.replay.is_some()
+            || self.pct_steps != DEFAULT_PCT_STEPS
     }
 
     #[inline]
@@ -301,6 +308,19 @@ pub(crate) fn reactor_by_default() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_the_defaults_only_debug_mode_watches_the_first_poll() {
+        // `Runtime::new()` builds at once exactly when `DEFAULT_DEBUG` says.
+        assert_eq!(Builder::new().watches_first_poll(), DEFAULT_DEBUG);
+        assert!(!Builder::new().debug(false).watches_first_poll());
+        assert!(
+            Builder::new()
+                .debug(false)
+                .event_log(8)
+                .watches_first_poll()
+        );
+    }
 
     #[test]
     fn the_default_settings_are_the_builders_defaults_worked_out_late() {

@@ -57,8 +57,8 @@ use crate::time::{ClockKind, Instant};
 pub struct Runtime {
     /// The loop, once something used it (see `first_poll.rs`).
     core: OnceCell<Rc<Core>>,
-    /// The settings it is built from, until then (lent to the thread during
-    /// the first `block_on`'s first poll).
+    /// The settings it is built from, until then (a first poll builds from
+    /// them in place, through a pointer to this cell: see `first_poll.rs`).
     unbuilt: Cell<Option<Settings>>,
 }
 
@@ -94,7 +94,8 @@ impl Runtime {
     pub fn new() -> Runtime {
         let rt = Runtime::unbuilt(Settings::Default);
         if DEFAULT_DEBUG {
-            // Debug mode watches the first poll: the loop must be there.
+            // Debug mode watches the first poll: the loop must be there (the
+            // one default that does; see `Builder::watches_first_poll`).
             rt.core();
         }
         rt

@@ -6,7 +6,9 @@ use std::fmt;
 ///
 /// Ids count up from 1 in spawn order, so `#3` is the third task spawned. The
 /// future given to [`Runtime::block_on`](crate::Runtime::block_on) is a task too
-/// (named `main`).
+/// (named `main`), unless it finishes in its first poll on a runtime nothing
+/// has used yet: then no loop was built and no id was taken (see
+/// [`Runtime::new`](crate::Runtime::new)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TaskId(pub(crate) u64);
 
