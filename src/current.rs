@@ -103,6 +103,7 @@ fn first_use() -> bool {
 
 /// Names `build` as what fills the slots at their first use (the first
 /// name given is kept: there is one executor).
+#[inline]
 pub(crate) fn on_first_use(build: fn() -> bool) {
     let _ = FIRST_USE.get_or_init(|| build);
 }

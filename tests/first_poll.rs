@@ -273,3 +273,39 @@ fn dropping_a_runtime_built_in_its_first_poll_cancels_what_is_left() {
         "the loop built in the first poll was shut down"
     );
 }
+
+#[test]
+fn a_future_that_built_the_loop_and_finished_in_its_first_poll_is_not_polled_again() {
+    let rt = lazy();
+    // An `async` block panics if it is polled after it finished: the output
+    // of its first poll must be the one `block_on` returns.
+    let out = rt.block_on(async {
+        drop(evloop::spawn_named("left", async {}));
+        3
+    });
+    assert_eq!(out, 3);
+    let snap = rt.snapshot();
+    let main = snap.task_named("main").expect("the spawn built the loop");
+    assert_eq!(main.state, TaskState::Done);
+    assert_eq!(main.polls, 1);
+}
+
+#[test]
+fn a_note_left_by_a_first_poll_that_finished_is_not_kept() {
+    let name: Rc<str> = "front".into();
+    let rt = lazy();
+    let out = rt.block_on(poll_fn(|_| {
+        evloop::task::note_wait(evloop::WaitOn::Primitive {
+            kind: "door",
+            name: name.clone(),
+        });
+        Poll::Ready(4)
+    }));
+    assert_eq!(out, 4);
+    assert!(format!("{rt:?}").contains("not built yet"));
+    assert_eq!(
+        Rc::strong_count(&name),
+        1,
+        "nobody will read the note: this thread does not keep it"
+    );
+}

@@ -76,17 +76,25 @@ pub(crate) fn enter(core: &Rc<Core>) -> Enter {
 /// Marks this thread as driving a loop; driving methods cannot nest.
 pub(crate) struct Driving(());
 
+#[inline]
 pub(crate) fn start_driving(what: &str) -> Driving {
     if DRIVING.try_with(|d| d.replace(true)).unwrap_or(false) {
-        panic!(
-            "{what} was called while this thread is already running an evloop loop (from inside a task or \
-             callback); a task cannot block the loop it runs on: `.await` the future or spawn it instead"
-        );
+        already_driving(what);
     }
     Driving(())
 }
 
+#[cold]
+#[inline(never)]
+fn already_driving(what: &str) -> ! {
+    panic!(
+        "{what} was called while this thread is already running an evloop loop (from inside a task or \
+         callback); a task cannot block the loop it runs on: `.await` the future or spawn it instead"
+    );
+}
+
 impl Drop for Driving {
+    #[inline]
     fn drop(&mut self) {
         let _ = DRIVING.try_with(|d| d.set(false));
     }

@@ -24,6 +24,11 @@
 //!                            and drive the loop as block_on always does
 //! ```
 //!
+//! The future polled is the caller's own, not the `async` wrapper that keeps
+//! a task's output: a ready one hands its output straight back, and the
+//! wrapper is pinned (around the same pinned future) only once the loop
+//! exists, to be polled by it from the second poll on.
+//!
 //! What the first poll does not do is what nobody can see: it is not timed,
 //! and no "polled" event is delivered for it (nobody could have subscribed
 //! to a loop that did not exist). A runtime that watches its first poll (debug
@@ -46,7 +51,7 @@ use super::context::{Enter, enter};
 use super::core::Core;
 use super::tasks::Slot;
 use crate::task::first_waker::FirstWaker;
-use crate::task::{Source, TaskId, TaskRef, WaitOn, current};
+use crate::task::{Source, TaskId, TaskRef, current};
 
 /// The root's id: the first task of a loop built for its first poll.
 const ROOT: TaskId = TaskId(1);
@@ -77,24 +82,27 @@ pub(super) struct Built {
 }
 
 /// How a first poll ended.
-pub(super) enum FirstPoll {
-    /// Ready, with nothing built.
-    Finished,
+pub(super) enum FirstPoll<T> {
+    /// Ready, with nothing built: the future's output.
+    Finished(T),
     /// It panicked with nothing built: the panic continues out of
     /// `block_on`.
     Panicked(Box<dyn Any + Send>),
-    /// The loop exists, the root's first poll is accounted for: drive it.
-    Built(Box<Built>),
+    /// The loop exists, the root's first poll is accounted for: drive it
+    /// (the output is there if the future finished in that poll).
+    Built(Box<Built>, Option<T>),
 }
 
-/// Polls `root` once, for a runtime whose loop is not built yet: `settings`
-/// is its (full) settings cell, from which the loop is built if the poll
-/// needs it.
+/// Polls `future` once, for a runtime whose loop is not built yet:
+/// `settings` is its (full) settings cell, from which the loop is built if
+/// the poll needs it. The future is polled itself, not a task's wrapper of
+/// it: a ready one returns its output straight from here.
 // ANCHOR: first_poll
-pub(super) fn first_poll(
+#[inline]
+pub(super) fn first_poll<F: Future>(
     settings: &Cell<Option<Settings>>,
-    root: Pin<&mut (dyn Future<Output = ()> + '_)>,
-) -> FirstPoll {
+    future: Pin<&mut F>,
+) -> FirstPoll<F::Output> {
     let probe = Probe {
         settings,
         built: RefCell::new(None),
@@ -106,27 +114,45 @@ pub(super) fn first_poll(
         let scope = current::polling(ROOT);
         let polled = first.lend(|waker| {
             catch_unwind(AssertUnwindSafe(|| {
-                root.poll(&mut Context::from_waker(waker))
+                future.poll(&mut Context::from_waker(waker))
             }))
         });
-        (polled, scope.end())
+        (polled, scope.end_noting())
     };
     match (probe.built.into_inner(), polled) {
-        (None, Ok(Poll::Ready(()))) => FirstPoll::Finished,
-        (None, Err(panic)) => FirstPoll::Panicked(panic),
-        (None, pending) => match settings.take() {
-            Some(settings) => build(settings.resolve()).end(pending, noted, &first),
-            None => unreachable!("a runtime whose first poll built nothing has its settings"),
-        },
-        (Some(built), polled) => built.end(polled, noted, &first),
+        (None, Ok(Poll::Ready(output))) => {
+            drop_note(noted);
+            FirstPoll::Finished(output)
+        }
+        (None, Err(panic)) => {
+            drop_note(noted);
+            FirstPoll::Panicked(panic)
+        }
+        (built, polled) => {
+            let (polled, output) = match polled {
+                Ok(Poll::Ready(output)) => (Ok(Poll::Ready(())), Some(output)),
+                Ok(Poll::Pending) => (Ok(Poll::Pending), None),
+                Err(panic) => (Err(panic), None),
+            };
+            FirstPoll::Built(end(settings, built, polled, noted, &first), output)
+        }
     }
 }
 // ANCHOR_END: first_poll
+
+/// A note the poll left that no task will read is not kept on this thread.
+#[inline]
+fn drop_note(noted: bool) {
+    if noted {
+        drop(current::take_note());
+    }
+}
 
 /// Points `PROBE` to a probe for as long as it lives.
 struct Lent;
 
 impl Lent {
+    #[inline]
     fn start(probe: &Probe<'_>) -> Lent {
         PROBE.set(std::ptr::from_ref(probe).cast());
         Lent
@@ -134,6 +160,7 @@ impl Lent {
 }
 
 impl Drop for Lent {
+    #[inline]
     fn drop(&mut self) {
         PROBE.set(std::ptr::null());
     }
@@ -210,27 +237,35 @@ fn build(settings: super::core::CoreConfig) -> Box<Built> {
     })
 }
 
-impl Built {
-    /// Ends the root's first poll as the loop ends any poll.
-    fn end(
-        self: Box<Self>,
-        polled: std::thread::Result<Poll<()>>,
-        noted: Option<WaitOn>,
-        first: &FirstWaker,
-    ) -> FirstPoll {
-        let core = &self.core;
-        let polled = core.root_polled(polled);
-        {
-            let waker = self.root.waker();
-            if first.was_woken() {
-                // It woke itself during the poll: a yield.
-                waker.wake_by_ref();
-            }
-            first.forward_to(&waker);
+/// Ends the root's first poll as the loop ends any poll, building the loop
+/// first if the poll did not (it returned `Pending` without touching it).
+#[cold]
+#[inline(never)]
+fn end(
+    settings: &Cell<Option<Settings>>,
+    built: Option<Box<Built>>,
+    polled: std::thread::Result<Poll<()>>,
+    noted: bool,
+    first: &FirstWaker,
+) -> Box<Built> {
+    let noted = if noted { current::take_note() } else { None };
+    let built = match (built, settings.take()) {
+        (Some(built), _) => built,
+        (None, Some(settings)) => build(settings.resolve()),
+        (None, None) => unreachable!("a runtime whose first poll built nothing has its settings"),
+    };
+    let core = &built.core;
+    let polled = core.root_polled(polled);
+    {
+        let waker = built.root.waker();
+        if first.was_woken() {
+            // It woke itself during the poll: a yield.
+            waker.wake_by_ref();
         }
-        core.here().source.set(self.source);
-        let slot = Slot::Root(self.root.clone());
-        core.end_poll(&slot, &polled, 0, None, None, noted);
-        FirstPoll::Built(self)
+        first.forward_to(&waker);
     }
+    core.here().source.set(built.source);
+    let slot = Slot::Root(built.root.clone());
+    core.end_poll(&slot, &polled, 0, None, None, noted);
+    built
 }

@@ -22,7 +22,7 @@ use super::core::Core;
 use super::first_poll::{FirstPoll, first_poll};
 use super::handle::LoopHandle;
 use super::remote::{ExternalWork, Interrupter};
-use super::report::{RunError, RunErrorKind, RunReport, StepReport, Stop};
+use super::report::{RunError, RunErrorKind, RunReport, StepReport};
 use super::turn::Goal;
 use crate::inspect::Snapshot;
 use crate::task::{Cancel, JoinHandle, TaskId, TaskName};
@@ -190,33 +190,39 @@ impl Runtime {
     /// ```
     pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, RunError> {
         let _driving = start_driving("Runtime::block_on");
-        let mut output = None;
+        let mut future = pin!(future);
+        let (mut output, built) = match self.core.get() {
+            Some(_) => (None, None),
+            // Nothing has used this runtime yet: poll before building.
+            None => match first_poll(&self.unbuilt, future.as_mut()) {
+                FirstPoll::Finished(output) => return Ok(output),
+                FirstPoll::Panicked(panic) => resume_unwind(panic),
+                FirstPoll::Built(built, output) => (output, Some(built)),
+            },
+        };
         let report = {
             // The caller's future, wrapped to keep its output: pinned on this
             // stack, and polled in place by the loop when the root's turn
-            // comes.
-            let mut root = pin!(async { output = Some(future.await) });
-            match self.core.get() {
-                Some(core) => {
+            // comes (unless it finished in its first poll).
+            let root = pin!(async {
+                if output.is_none() {
+                    output = Some(future.await);
+                }
+            });
+            match built {
+                None => {
+                    let core = self.core();
                     let _enter = enter(core);
                     let report = core.run_root(root);
                     core.resume_root_panic();
                     report
                 }
-                // Nothing has used this runtime yet: poll before building.
-                None => match first_poll(&self.unbuilt, root.as_mut()) {
-                    FirstPoll::Finished => Ok(RunReport {
-                        polls: 1,
-                        stop: Stop::Finished,
-                    }),
-                    FirstPoll::Panicked(panic) => resume_unwind(panic),
-                    FirstPoll::Built(built) => {
-                        let core = self.core.get_or_init(|| built.core.clone());
-                        let report = core.drive_root(&built.root, root);
-                        core.resume_root_panic();
-                        report
-                    }
-                },
+                Some(built) => {
+                    let core = self.core.get_or_init(|| built.core.clone());
+                    let report = core.drive_root(&built.root, root);
+                    core.resume_root_panic();
+                    report
+                }
             }
         };
         match (output, report) {

@@ -80,6 +80,7 @@ pub(crate) fn in_gather() -> bool {
 }
 
 /// Marks `task` as being polled until [`PollScope::end`].
+#[inline]
 pub(crate) fn polling(task: TaskId) -> PollScope {
     let previous = POLLING.with(|p| {
         p.noted.set(false);
@@ -96,17 +97,28 @@ pub(crate) struct PollScope {
 
 impl PollScope {
     /// The poll returned: what the task said it waits on (its last note).
+    #[inline]
     pub(crate) fn end(self) -> Option<WaitOn> {
-        let noted = POLLING.with(|p| {
+        if self.end_noting() { take_note() } else { None }
+    }
+
+    /// The poll returned: whether the task noted a wait, which
+    /// [`take_note`] then gives. Cheaper than [`end`](PollScope::end) where
+    /// the note is seldom wanted (a first poll that finished): no
+    /// `Option<WaitOn>` is moved.
+    #[inline]
+    pub(crate) fn end_noting(self) -> bool {
+        POLLING.with(|p| {
             p.task.set(self.previous);
             p.noted.replace(false)
-        });
-        if noted {
-            NOTED.try_with(Cell::take).ok().flatten()
-        } else {
-            None
-        }
+        })
     }
+}
+
+/// The note the last poll left, taken (after [`PollScope::end_noting`]
+/// said there is one).
+pub(crate) fn take_note() -> Option<WaitOn> {
+    NOTED.try_with(Cell::take).ok().flatten()
 }
 
 #[cfg(test)]

@@ -37,6 +37,7 @@ impl<T> Items<T> {
         })
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, item: T) {
         match self {
             Items::Fifo(q) => q.push_back(item),
@@ -45,6 +46,7 @@ impl<T> Items<T> {
         }
     }
 
+    #[inline]
     pub(crate) fn pop(&mut self) -> Option<T> {
         match self {
             Items::Fifo(q) => q.pop_front(),
@@ -53,6 +55,7 @@ impl<T> Items<T> {
         }
     }
 
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         match self {
             Items::Fifo(q) => q.len(),
