@@ -228,3 +228,58 @@ fn wakes_are_counted_the_same_from_the_loop_and_from_other_threads() {
     };
     assert_eq!(count(false), count(true));
 }
+
+#[test]
+fn a_listener_that_panics_takes_no_other_listener_with_it() {
+    let (rt, _) = virtual_rt();
+    let seen = Rc::new(RefCell::new(0));
+    let counter = seen.clone();
+    rt.events()
+        .subscribe(move |_: &LoopEvent| *counter.borrow_mut() += 1);
+    let armed = Rc::new(RefCell::new(true));
+    let fuse = armed.clone();
+    rt.events().subscribe(move |e: &LoopEvent| {
+        if matches!(e.kind, LoopEventKind::Completed { .. }) && fuse.replace(false) {
+            panic!("a listener's own bug");
+        }
+    });
+    let _first = rt.spawn(async {});
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.run_until_done()));
+    assert!(caught.is_err(), "the listener's panic comes out of the run");
+    let before = *seen.borrow();
+    let _second = rt.spawn(async {});
+    rt.run_until_done().unwrap();
+    assert!(
+        *seen.borrow() > before,
+        "the counting listener still hears the loop ({before} events before, {} after)",
+        seen.borrow()
+    );
+}
+
+#[test]
+fn a_listener_subscribed_by_a_listener_hears_from_the_next_event_on() {
+    let (rt, weak) = shared_rt();
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let once = Rc::new(RefCell::new(true));
+    let (heard2, once2) = (heard.clone(), once.clone());
+    rt.events().subscribe(move |e: &LoopEvent| {
+        if once2.replace(false) {
+            let first = e.clone();
+            let heard3 = heard2.clone();
+            weak.upgrade()
+                .unwrap()
+                .events()
+                .subscribe(move |e: &LoopEvent| heard3.borrow_mut().push(e.clone()));
+            // The new listener is not called with the event that made it.
+            heard2.borrow_mut().push(first);
+        }
+    });
+    let _t = rt.spawn_named("t", async {});
+    rt.run_until_done().unwrap();
+    let heard = heard.borrow();
+    assert!(heard.len() > 2, "{heard:?}");
+    assert_ne!(
+        heard[0], heard[1],
+        "the first event is heard once: {heard:?}"
+    );
+}
