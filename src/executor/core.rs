@@ -81,7 +81,6 @@ pub(crate) struct Core {
     // Buffers kept between turns, so a turn allocates nothing.
     pub(super) remote_buf: RefCell<Vec<TaskKey>>,
     pub(super) io_woken: RefCell<Vec<(Waker, WakeCause)>>,
-    pub(super) new_wakes: RefCell<Vec<TaskKey>>,
     /// How the loop sleeps this time: in the poller, or in `thread::park`
     /// (see `Core::choose_sleep`).
     pub(super) sleeps_in_poller: Cell<bool>,
@@ -140,7 +139,6 @@ impl Core {
             watching: Cell::new(false),
             remote_buf: RefCell::new(Vec::new()),
             io_woken: RefCell::new(Vec::new()),
-            new_wakes: RefCell::new(Vec::new()),
             sleeps_in_poller: Cell::new(false),
         });
         if let Some(capacity) = config.event_log {

@@ -12,7 +12,7 @@
 //! choice ([`policy`](super::policy)); the queue can also write down each
 //! choice (a [`Schedule`]) and follow a written one instead, which makes any
 //! run reproducible. A wake pushes a key here directly (through the loop's
-//! schedule hook, no lock); the loop later *takes the wake in* (`take_new`),
+//! schedule hook, no lock); the loop later *takes the wake in* (`take_next`),
 //! which is when listeners hear "#4 ready: woken by …", after the event that
 //! caused it.
 
@@ -103,16 +103,13 @@ impl ReadyQueue {
         self.queue.push_back(key);
     }
 
-    /// The keys pushed since the loop last looked, oldest first; from now on
-    /// they count as taken in.
-    pub(crate) fn take_new(&mut self, into: &mut Vec<TaskKey>) {
-        match self.queue.len() - self.taken_in {
-            0 => {}
-            // The common case (one wake per poll) without building a range.
-            1 => into.extend(self.queue.back()),
-            _ => into.extend(self.queue.range(self.taken_in..)),
-        }
-        self.taken_in = self.queue.len();
+    /// The oldest key pushed since the loop last looked, which from now on
+    /// counts as taken in.
+    #[inline]
+    pub(crate) fn take_next(&mut self) -> Option<TaskKey> {
+        let key = self.queue.get(self.taken_in).copied()?;
+        self.taken_in += 1;
+        Some(key)
     }
 
     /// Counts every key as taken in, without looking (nobody watches).
@@ -458,18 +455,18 @@ mod tests {
         let k = keys(4);
         q.push(k[0]);
         q.push(k[1]);
-        let mut seen = vec![];
-        q.take_new(&mut seen);
-        assert_eq!(seen, [k[0], k[1]]);
+        let taken = |q: &mut ReadyQueue| std::iter::from_fn(|| q.take_next()).collect::<Vec<_>>();
+        assert_eq!(taken(&mut q), [k[0], k[1]]);
         q.push(k[2]);
         assert_eq!(q.pop(), Some(k[0]));
         q.push(k[3]);
-        seen.clear();
-        q.take_new(&mut seen);
-        assert_eq!(seen, [k[2], k[3]], "only the new ones, after a pop");
+        assert_eq!(
+            taken(&mut q),
+            [k[2], k[3]],
+            "only the new ones, after a pop"
+        );
         q.take_all();
-        seen.clear();
-        q.take_new(&mut seen);
+        let seen = taken(&mut q);
         assert!(seen.is_empty());
     }
 }

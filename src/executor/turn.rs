@@ -244,9 +244,13 @@ impl Core {
             // take-in, after its "polled" event, tells of these wakes.
             return;
         }
-        let mut keys = self.new_wakes.take();
-        here.ready.borrow_mut().take_new(&mut keys);
-        for &key in &keys {
+        // One key at a time, the queue borrowed only to take it: a listener
+        // may wake a task, and that wake is taken in here too, after the
+        // event that caused it.
+        loop {
+            let Some(key) = here.ready.borrow_mut().take_next() else {
+                break;
+            };
             let woken = self.tasks.borrow().header(key).map(|h| (h.id, h.cause()));
             // A task just spawned is queued, not woken.
             let Some((task, cause)) = woken.filter(|(_, c)| *c != WakeCause::Spawned) else {
@@ -257,8 +261,6 @@ impl Core {
             }
             self.inspector.emit(|| LoopEventKind::Woken { task, cause });
         }
-        keys.clear();
-        *self.new_wakes.borrow_mut() = keys;
     }
     // ANCHOR_END: take_in
 
