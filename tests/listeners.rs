@@ -283,3 +283,41 @@ fn a_listener_subscribed_by_a_listener_hears_from_the_next_event_on() {
         "the first event is heard once: {heard:?}"
     );
 }
+
+#[test]
+fn a_delivered_event_lets_go_of_what_it_shares() {
+    // A "polled" event whose task noted a primitive's wait shares the
+    // primitive's name; most events own nothing and are not even dropped,
+    // but this one must be.
+    let (rt, _) = virtual_rt();
+    let heard = Rc::new(RefCell::new(0));
+    let counter = heard.clone();
+    rt.events().subscribe(move |e: &LoopEvent| {
+        if let LoopEventKind::Polled {
+            waiting_on: Some(evloop::WaitOn::Primitive { .. }),
+            ..
+        } = e.kind
+        {
+            *counter.borrow_mut() += 1;
+        }
+    });
+    let name: Rc<str> = "front".into();
+    let shared = name.clone();
+    let mut first = true;
+    let _door = rt.spawn(std::future::poll_fn(move |cx| {
+        if std::mem::take(&mut first) {
+            evloop::task::note_wait(evloop::WaitOn::Primitive {
+                kind: "door",
+                name: shared.clone(),
+            });
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    }));
+    rt.run_until_done().unwrap();
+    assert_eq!(*heard.borrow(), 1, "the listener heard the wait");
+    drop(_door);
+    assert_eq!(Rc::strong_count(&name), 1, "nothing kept the name");
+}
