@@ -246,7 +246,6 @@ impl Core {
         let id = TaskId(self.next_id.get());
         self.next_id.set(id.0 + 1);
         Spawn {
-            owner: self.on.key(),
             id,
             key: self.tasks.borrow_mut().reserve(),
             name: name.unwrap_or(TaskName::Default(id)),

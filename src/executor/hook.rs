@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use super::ready::ReadyQueue;
 use super::remote::Remote;
-use crate::task::owner::{LoopBound, OnThread};
+use crate::task::owner::{LoopBound, OnThread, ThreadKey};
 use crate::task::schedule::Schedule;
 use crate::task::{Header, Source, TaskKey, WakeCause};
 
@@ -66,6 +66,11 @@ impl Hook {
 
 // ANCHOR: schedule
 impl Schedule for Arc<Hook> {
+    #[inline]
+    fn owner(&self) -> ThreadKey {
+        self.here.owner()
+    }
+
     fn schedule_here(&self, task: &Header, on: &OnThread) {
         match self.here.get(on) {
             Some(here) => {

@@ -31,7 +31,7 @@ use crate::inspect::{LoopEventKind, PollResult};
 use crate::sys::monotonic;
 use crate::sys::usage::Usage;
 use crate::task::{
-    AfterPoll, Cancel, CancelStep, Polled, Source, StartPoll, TaskKey, TaskState, WaitOn, current,
+    AfterPoll, Cancel, CancelStep, Polled, Source, StartPoll, TaskKey, TaskState, Wait, current,
     panic_message,
 };
 use crate::time::Instant;
@@ -110,7 +110,11 @@ impl Core {
         self.inspector.set_stamp(end_at);
         let noted = scope.end();
         here.source.set(previous);
-        let waiting_on = if want_report { noted.clone() } else { None };
+        let waiting_on = if want_report {
+            noted.as_ref().map(Wait::unpack)
+        } else {
+            None
+        };
         self.end_poll(&slot, &polled, took_nanos, usage, end_at, noted);
         if let Some(report) = report {
             self.collecting.set(false);
@@ -142,7 +146,7 @@ impl Core {
         took_nanos: u64,
         usage: Option<Usage>,
         end_at: Option<Instant>,
-        noted: Option<WaitOn>,
+        noted: Option<Wait>,
     ) {
         let header = slot.header();
         header.add_busy(took_nanos);
@@ -151,13 +155,13 @@ impl Core {
             task: header.id,
             result: poll_result(polled),
             took: Duration::from_nanos(took_nanos),
-            waiting_on: noted.clone(),
+            waiting_on: noted.as_ref().map(Wait::unpack),
         });
         // The wakes this poll made, after the poll that caused them.
         self.take_in();
         match header.state.end_poll(polled.end()) {
             AfterPoll::Parked => self.park(slot, noted),
-            AfterPoll::Requeued => header.set_wait(Some(noted.unwrap_or(WaitOn::Other))),
+            AfterPoll::Requeued => header.set_wait(Some(noted.unwrap_or(Wait::Other))),
             AfterPoll::Done | AfterPoll::Failed | AfterPoll::Panicked => {
                 self.finish(slot, end_at.unwrap_or_else(|| self.turn_stamp()))
             }
@@ -200,9 +204,9 @@ impl Core {
 
     /// ③ Waiting: record what the task waits on, and check that something
     /// can still wake it.
-    fn park(&self, slot: &Slot, noted: Option<WaitOn>) {
+    fn park(&self, slot: &Slot, noted: Option<Wait>) {
         let header = slot.header();
-        header.set_wait(Some(noted.unwrap_or(WaitOn::Other)));
+        header.set_wait(Some(noted.unwrap_or(Wait::Other)));
         if self.inspector.debug().enabled && self.is_lost(slot) {
             self.inspector.diagnose(Diagnostic::LostWaker {
                 task: header.id,

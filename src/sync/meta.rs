@@ -5,17 +5,27 @@ use std::rc::{Rc, Weak};
 
 use crate::executor::context;
 use crate::inspect::InspectPrimitive;
-use crate::task::WaitOn;
+use crate::task::{Label, current};
 
 thread_local! {
     static NEXT: Cell<u64> = const { Cell::new(1) };
 }
 
+/// A primitive's kind and name (its [`Label`], which every wait on it
+/// shares: `meta.kind` and `meta.name` read through it) and whether the
+/// running loop knows it.
 #[derive(Debug)]
 pub(crate) struct Meta {
-    pub(crate) kind: &'static str,
-    pub(crate) name: Rc<str>,
+    label: Rc<Label>,
     registered: Cell<bool>,
+}
+
+impl std::ops::Deref for Meta {
+    type Target = Label;
+
+    fn deref(&self) -> &Label {
+        &self.label
+    }
 }
 
 impl Meta {
@@ -26,8 +36,7 @@ impl Meta {
             format!("{kind}-{n}")
         });
         Meta {
-            kind,
-            name: name.into(),
+            label: Label::new(kind, name.into()),
             registered: Cell::new(false),
         }
     }
@@ -46,9 +55,6 @@ impl Meta {
     /// Called by a future about to return `Pending` on this primitive.
     pub(crate) fn note_pending<P: InspectPrimitive + 'static>(&self, this: &Rc<P>) {
         self.register(this);
-        crate::task::note_wait(WaitOn::Primitive {
-            kind: self.kind,
-            name: self.name.clone(),
-        });
+        current::note_primitive(&self.label);
     }
 }

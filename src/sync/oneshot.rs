@@ -22,12 +22,12 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 thread_local! {
-    /// Oneshots have no names of their own; they share this one.
-    static ONESHOT_NAME: Rc<str> = Rc::from("oneshot");
+    /// Oneshots have no names of their own; they share this label.
+    static ONESHOT: Rc<Label> = Label::new("oneshot", Rc::from("oneshot"));
 }
 use std::task::{Context, Poll, Waker};
 
-use crate::task::WaitOn;
+use crate::task::{Label, current};
 
 struct Inner<T> {
     value: Option<T>,
@@ -147,10 +147,7 @@ impl<T> Future for Receiver<T> {
         }
         s.waker = Some(cx.waker().clone());
         drop(s);
-        crate::task::note_wait(WaitOn::Primitive {
-            kind: "oneshot",
-            name: ONESHOT_NAME.with(Rc::clone),
-        });
+        let _ = ONESHOT.try_with(current::note_primitive);
         Poll::Pending
     }
 }

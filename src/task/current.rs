@@ -10,7 +10,9 @@
 
 use std::cell::Cell;
 
-use super::{TaskId, WaitOn};
+use super::TaskId;
+use super::wait::{Label, Wait, WaitOn};
+use std::rc::Rc;
 
 /// Plain values only (no destructor): reading and writing this costs one
 /// thread-local access, with no lazy registration, on every poll.
@@ -31,7 +33,7 @@ thread_local! {
             noted: Cell::new(false),
         }
     };
-    static NOTED: Cell<Option<WaitOn>> = const { Cell::new(None) };
+    static NOTED: Cell<Option<Wait>> = const { Cell::new(None) };
 }
 
 /// The task being polled on this thread, if a poll is in progress.
@@ -41,6 +43,16 @@ pub(crate) fn task() -> Option<TaskId> {
 
 /// Notes `wait` for the task being polled (outside a poll it is dropped).
 pub(crate) fn note(wait: WaitOn) {
+    note_packed(Wait::from(wait));
+}
+
+/// Notes a wait on the primitive labelled `label` (shared: no allocation).
+pub(crate) fn note_primitive(label: &Rc<Label>) {
+    note_packed(Wait::Primitive(label.clone()));
+}
+
+/// Notes `wait`, already in the header's form.
+pub(crate) fn note_packed(wait: Wait) {
     if POLLING.with(|p| {
         let polling = p.task.get().is_some();
         p.noted.set(p.noted.get() || polling);
@@ -98,14 +110,14 @@ pub(crate) struct PollScope {
 impl PollScope {
     /// The poll returned: what the task said it waits on (its last note).
     #[inline]
-    pub(crate) fn end(self) -> Option<WaitOn> {
+    pub(crate) fn end(self) -> Option<Wait> {
         if self.end_noting() { take_note() } else { None }
     }
 
     /// The poll returned: whether the task noted a wait, which
     /// [`take_note`] then gives. Cheaper than [`end`](PollScope::end) where
     /// the note is seldom wanted (a first poll that finished): no
-    /// `Option<WaitOn>` is moved.
+    /// `Option<Wait>` is moved.
     #[inline]
     pub(crate) fn end_noting(self) -> bool {
         POLLING.with(|p| {
@@ -117,7 +129,7 @@ impl PollScope {
 
 /// The note the last poll left, taken (after [`PollScope::end_noting`]
 /// said there is one).
-pub(crate) fn take_note() -> Option<WaitOn> {
+pub(crate) fn take_note() -> Option<Wait> {
     NOTED.try_with(Cell::take).ok().flatten()
 }
 
@@ -133,8 +145,8 @@ mod tests {
         assert_eq!(task(), Some(TaskId(7)));
         note(WaitOn::Thread);
         note(WaitOn::Other);
-        assert_eq!(scope.end(), Some(WaitOn::Other));
+        assert_eq!(scope.end().map(|w| w.unpack()), Some(WaitOn::Other));
         assert_eq!(task(), None);
-        assert_eq!(polling(TaskId(8)).end(), None, "nothing noted");
+        assert!(polling(TaskId(8)).end().is_none(), "nothing noted");
     }
 }

@@ -8,8 +8,9 @@
 //!
 //! Two kinds of fields, by who may touch them:
 //!
-//! - `owner`, `key` and `state.queued`: any thread (a waker elsewhere reaches
-//!   them through raw place projections, never a `&Header`);
+//! - `key` and `state.queued`: any thread (a waker elsewhere reaches them
+//!   through raw place projections, never a `&Header`; the thread the task
+//!   belongs to is its hook's `owner`, one for the whole loop);
 //! - everything else: the loop's thread only. They are `Cell`s, so the loop
 //!   updates counters while the task is being polled without any borrow.
 
@@ -19,16 +20,14 @@ use std::time::Duration;
 
 use super::cause::PackedCause;
 use super::name::StoredName;
-use super::owner::ThreadKey;
 use super::state::State;
 use super::vtable::TaskVTable;
+use super::wait::Wait;
 use super::{TaskId, TaskKey, TaskName, WaitOn, WakeCause};
 use crate::clock::Instant;
 
 /// What the loop says about a task when it spawns it.
 pub(crate) struct Spawn {
-    /// The loop's thread (where the task is spawned).
-    pub(crate) owner: ThreadKey,
     pub(crate) id: TaskId,
     pub(crate) key: TaskKey,
     pub(crate) name: TaskName,
@@ -44,8 +43,6 @@ pub(crate) struct Spawn {
 /// snapshots read the rest.
 #[repr(C)]
 pub(crate) struct Header {
-    /// The thread the task belongs to (any thread reads it).
-    pub(crate) owner: ThreadKey,
     /// Its slot in the loop's task table (any thread reads it).
     pub(crate) key: TaskKey,
     /// The state machine; only `state.queued` is touched off the loop's thread.
@@ -66,7 +63,7 @@ pub(crate) struct Header {
     join_waker: Cell<Option<Waker>>,
     /// What the task waits on, as noted by its last poll (a `Cell`, not a
     /// `RefCell`: the value is swapped, never borrowed).
-    wait: Cell<Option<WaitOn>>,
+    wait: Cell<Option<Wait>>,
     /// Its name (null for the default `task-N`; see [`StoredName`]).
     name: StoredName,
     /// The id of the task that spawned it, 0 for none (ids start at 1):
@@ -81,7 +78,6 @@ impl Header {
     #[inline]
     pub(crate) fn new(spawn: Spawn, vtable: &'static TaskVTable) -> Header {
         Header {
-            owner: spawn.owner,
             key: spawn.key,
             state: State::new(),
             refs: Cell::new(0),
@@ -178,12 +174,12 @@ impl Header {
     /// What the task waits on (a copy).
     pub(crate) fn wait(&self) -> Option<WaitOn> {
         let wait = self.wait.take();
-        let copy = wait.clone();
+        let copy = wait.as_ref().map(Wait::unpack);
         self.wait.set(wait);
         copy
     }
 
-    pub(crate) fn set_wait(&self, wait: Option<WaitOn>) {
+    pub(crate) fn set_wait(&self, wait: Option<Wait>) {
         drop(self.wait.replace(wait));
     }
 
@@ -233,7 +229,7 @@ mod tests {
     #[test]
     fn the_header_stays_within_its_budget() {
         assert!(
-            std::mem::size_of::<Header>() <= 152,
+            std::mem::size_of::<Header>() <= 120,
             "Header grew to {} bytes",
             std::mem::size_of::<Header>()
         );

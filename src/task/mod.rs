@@ -53,9 +53,9 @@
 //! 1. **Fixed place.** A future lives inline in its `Arc` from spawn until it
 //!    is dropped in place; it is never moved (`cell.rs`, rules 1–3).
 //! 2. **One thread for `!Send` values.** Everything but the header's
-//!    `owner`, `key`, `state.queued` and the hook is touched only on the
-//!    task's own thread: `TaskRef`s are neither `Send` nor `Sync`, and a
-//!    waker checks `owner` before it reads more (`waker.rs`, rule 1).
+//!    `key` and `state.queued` and the hook is touched only on the task's
+//!    own thread: `TaskRef`s are neither `Send` nor `Sync`, and a waker
+//!    checks the hook's `owner` before it reads more (`waker.rs`, rule 1).
 //! 3. **Release before giving up.** The last `TaskRef` drops every `!Send`
 //!    value on the loop's thread before it gives back the loop side's count,
 //!    so a waker elsewhere that frees the memory frees only `Send` values
@@ -115,6 +115,7 @@ pub(crate) use state::{AfterPoll, CancelStep, StartPoll};
 pub(crate) use task_ref::TaskRef;
 pub(crate) use vtable::{Polled, panic_message};
 pub use wait::WaitOn;
+pub(crate) use wait::{Label, Wait};
 pub use yield_now::{YieldNow, yield_now};
 
 /// Tells the loop what the task being polled is about to wait on, so that

@@ -66,11 +66,6 @@ impl OnThread {
         }
     }
 
-    /// The thread's key.
-    pub(crate) fn key(&self) -> ThreadKey {
-        self.key
-    }
-
     /// True when this is the thread `key` names.
     #[inline]
     pub(crate) fn is(&self, key: ThreadKey) -> bool {
@@ -100,6 +95,12 @@ impl<T> LoopBound<T> {
             owner: ThreadKey::current(),
             value,
         }
+    }
+
+    /// The thread it is bound to.
+    #[inline]
+    pub(crate) fn owner(&self) -> ThreadKey {
+        self.owner
     }
 
     /// The value, on the owning thread; `None` on any other.

@@ -21,12 +21,17 @@
 //! out of its table) and to say when a failure will never be read. That is
 //! the [`Host`] trait, which the handle holds weakly.
 
-use super::owner::OnThread;
+use super::owner::{OnThread, ThreadKey};
 use super::{Cancel, Header, TaskKey};
 
 /// How a woken task gets back on its loop's ready queue. Called by the
 /// task's waker, at most once per wake that found the task not queued.
 pub(crate) trait Schedule: Send + Sync + 'static {
+    /// The thread whose loop runs the task (a constant: any thread may ask,
+    /// and a waker asks to choose between the two paths below). The hook
+    /// keeps it once for every task of its loop, so a task's header does not.
+    fn owner(&self) -> ThreadKey;
+
     /// A wake on the loop's own thread (`on` proves it): the task's header
     /// may be read, and the hook records the wake's cause in it.
     fn schedule_here(&self, task: &Header, on: &OnThread);

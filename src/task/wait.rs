@@ -48,6 +48,87 @@ pub enum WaitOn {
     Other,
 }
 
+/// A primitive's kind and name, shared by the primitive and every wait on
+/// it: a task's header points to it with one word.
+#[derive(Debug)]
+pub(crate) struct Label {
+    pub(crate) kind: &'static str,
+    pub(crate) name: Rc<str>,
+}
+
+impl Label {
+    pub(crate) fn new(kind: &'static str, name: Rc<str>) -> Rc<Label> {
+        Rc::new(Label { kind, name })
+    }
+}
+
+/// [`WaitOn`] as a task's header keeps it and a poll notes it: 16 bytes
+/// instead of 40, since a primitive's kind and name sit behind one shared
+/// pointer (its [`Label`]). It is what every parked task carries; the public
+/// `WaitOn` is made from it only when somebody looks (a snapshot, an event,
+/// a step report).
+#[derive(Clone, Debug)]
+pub(crate) enum Wait {
+    Timer(Instant),
+    Task(TaskId),
+    Io {
+        fd: i32,
+        readable: bool,
+        writable: bool,
+    },
+    Primitive(Rc<Label>),
+    Thread,
+    Other,
+}
+
+impl Wait {
+    /// The wait in the public form.
+    pub(crate) fn unpack(&self) -> WaitOn {
+        match self {
+            Wait::Timer(at) => WaitOn::Timer(*at),
+            Wait::Task(id) => WaitOn::Task(*id),
+            Wait::Io {
+                fd,
+                readable,
+                writable,
+            } => WaitOn::Io {
+                fd: *fd,
+                readable: *readable,
+                writable: *writable,
+            },
+            Wait::Primitive(label) => WaitOn::Primitive {
+                kind: label.kind,
+                name: label.name.clone(),
+            },
+            Wait::Thread => WaitOn::Thread,
+            Wait::Other => WaitOn::Other,
+        }
+    }
+}
+
+impl From<WaitOn> for Wait {
+    /// Packs a wait given in words; a primitive's gets a label of its own
+    /// (evloop's primitives note theirs, shared, without this).
+    fn from(wait: WaitOn) -> Wait {
+        match wait {
+            WaitOn::Timer(at) => Wait::Timer(at),
+            WaitOn::Task(id) => Wait::Task(id),
+            WaitOn::Io {
+                fd,
+                readable,
+                writable,
+            } => Wait::Io {
+                fd,
+                readable,
+                writable,
+            },
+            WaitOn::Primitive { kind, name } => Wait::Primitive(Label::new(kind, name)),
+            WaitOn::Thread => Wait::Thread,
+            WaitOn::Other => Wait::Other,
+        }
+    }
+}
+
 /// The readiness direction in words, as waits and wakes print it.
 pub(super) fn direction(readable: bool, writable: bool) -> &'static str {
     match (readable, writable) {
@@ -72,5 +153,45 @@ impl fmt::Display for WaitOn {
             WaitOn::Thread => f.write_str("worker thread"),
             WaitOn::Other => f.write_str("something else"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_packed_wait_is_two_words_and_unpacks_to_what_was_noted() {
+        assert_eq!(std::mem::size_of::<Option<Wait>>(), 16);
+        let every = [
+            WaitOn::Timer(Instant::from_start(Duration::from_millis(3))),
+            WaitOn::Task(TaskId(7)),
+            WaitOn::Io {
+                fd: 4,
+                readable: true,
+                writable: false,
+            },
+            WaitOn::Primitive {
+                kind: "queue",
+                name: "jobs".into(),
+            },
+            WaitOn::Thread,
+            WaitOn::Other,
+        ];
+        for wait in every {
+            assert_eq!(Wait::from(wait.clone()).unpack(), wait);
+        }
+    }
+
+    #[test]
+    fn a_primitive_wait_shares_the_primitives_label() {
+        let label = Label::new("semaphore", "pool".into());
+        let wait = Wait::Primitive(label.clone());
+        assert_eq!(Rc::strong_count(&label), 2);
+        let WaitOn::Primitive { name, .. } = wait.unpack() else {
+            panic!("a primitive's wait");
+        };
+        assert!(Rc::ptr_eq(&name, &label.name), "the name is not copied");
     }
 }

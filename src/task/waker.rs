@@ -10,7 +10,7 @@
 //! ```text
 //!   Arc<TaskCell<F, S>> allocation              strong count =
 //!   ┌──────────────────────────────┐              1 for the loop's side (all TaskRefs together)
-//!   │ header.owner · key           │◀── any thread: constants
+//!   │ header.key                   │◀── any thread: a constant
 //!   │ header.state.queued          │◀── any thread: an atomic
 //!   │ header: the rest             │◀── loop thread only
 //!   │ hook: S                      │◀── any thread (Sync)
@@ -21,12 +21,12 @@
 //! Wakers are `Send + Sync`, but a task may be `!Send`. What makes that
 //! sound:
 //!
-//! 1. On any thread, a waker's functions reach only the header's `owner`,
-//!    `key` and `state.queued` and the hook (through raw place projections,
-//!    never a reference to the whole task): constants, an atomic, and a
-//!    `Sync` value. Only on the task's own thread (`owner`, compared with the
-//!    calling thread's [`ThreadKey`](super::owner::ThreadKey)) do they read
-//!    the rest of the header, which only that thread ever touches.
+//! 1. On any thread, a waker's functions reach only the header's `key` and
+//!    `state.queued` and the hook (through raw place projections, never a
+//!    reference to the whole task): a constant, an atomic, and a `Sync`
+//!    value. Only on the task's own thread (the hook's `owner`, compared with
+//!    the calling thread's [`ThreadKey`](super::owner::ThreadKey)) do they
+//!    read the rest of the header, which only that thread ever touches.
 //! 2. The last loop-side reference releases, on the loop's thread, every
 //!    value that is not `Send` (the future or its output, the noted wait)
 //!    before giving up the loop's strong count (see
@@ -97,14 +97,12 @@ unsafe fn wake<F: Future + 'static, S: Schedule>(data: *const ()) {
 // ANCHOR: wake
 unsafe fn wake_by_ref<F: Future + 'static, S: Schedule>(data: *const ()) {
     let cell = data.cast::<TaskCell<F, S>>();
-    // SAFETY: `cell` is alive (the waker's count); `owner` is a constant
-    // field, read through a raw place projection (rule 1).
-    let owner = unsafe { (*cell).header.owner };
-    // SAFETY: as above; `S: Sync`, so a shared reference to the hook is fine
-    // on any thread.
+    // SAFETY: `cell` is alive (the waker's count); the hook is reached
+    // through a raw place projection (rule 1), and `S: Sync`, so a shared
+    // reference to it is fine on any thread.
     let hook = unsafe { &(*cell).hook };
     let on = OnThread::current();
-    if on.is(owner) {
+    if on.is(hook.owner()) {
         // SAFETY: this is the task's own thread, the only one that touches
         // the header's other fields (rule 1), and they are `Cell`s: shared
         // references are all anyone holds.
