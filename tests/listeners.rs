@@ -229,31 +229,69 @@ fn wakes_are_counted_the_same_from_the_loop_and_from_other_threads() {
     assert_eq!(count(false), count(true));
 }
 
-#[test]
-fn a_listener_that_panics_takes_no_other_listener_with_it() {
-    let (rt, _) = virtual_rt();
+/// Subscribes a listener that panics at each event `kind` matches, and one
+/// that counts every event; returns the count and the panicking one's calls.
+fn a_panicking_and_a_counting_listener(
+    rt: &Runtime,
+    kind: fn(&LoopEventKind) -> bool,
+) -> (Rc<RefCell<u32>>, Rc<RefCell<u32>>) {
     let seen = Rc::new(RefCell::new(0));
     let counter = seen.clone();
     rt.events()
         .subscribe(move |_: &LoopEvent| *counter.borrow_mut() += 1);
-    let armed = Rc::new(RefCell::new(true));
-    let fuse = armed.clone();
+    let calls = Rc::new(RefCell::new(0));
+    let its = calls.clone();
     rt.events().subscribe(move |e: &LoopEvent| {
-        if matches!(e.kind, LoopEventKind::Completed { .. }) && fuse.replace(false) {
+        *its.borrow_mut() += 1;
+        if kind(&e.kind) {
             panic!("a listener's own bug");
         }
     });
-    let _first = rt.spawn(async {});
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.run_until_done()));
-    assert!(caught.is_err(), "the listener's panic comes out of the run");
+    (seen, calls)
+}
+
+#[test]
+fn a_listener_that_panics_is_unsubscribed_and_takes_no_other_listener_with_it() {
+    let (rt, _) = virtual_rt();
+    let (seen, calls) =
+        a_panicking_and_a_counting_listener(&rt, |k| matches!(k, LoopEventKind::Completed { .. }));
+    let first = rt.spawn(async {});
+    rt.run_until_done().unwrap();
+    let heard_by_the_broken_one = *calls.borrow();
     let before = *seen.borrow();
-    let _second = rt.spawn(async {});
+    let second = rt.spawn(async {});
     rt.run_until_done().unwrap();
     assert!(
         *seen.borrow() > before,
         "the counting listener still hears the loop ({before} events before, {} after)",
         seen.borrow()
     );
+    assert_eq!(
+        *calls.borrow(),
+        heard_by_the_broken_one,
+        "the listener that panicked hears nothing more"
+    );
+    assert!(first.is_finished() && second.is_finished());
+}
+
+#[test]
+fn a_listener_that_panics_while_a_poll_ends_leaves_the_task_whole() {
+    // The "polled" event comes between the poll and the task's next state:
+    // a panic let out of there left the task running forever.
+    let (rt, _) = virtual_rt();
+    let (_, calls) =
+        a_panicking_and_a_counting_listener(&rt, |k| matches!(k, LoopEventKind::Polled { .. }));
+    let h = rt.spawn(async { 5 });
+    rt.run_until_done().unwrap();
+    assert_eq!(*calls.borrow(), 2, "spawned, then polled: its last event");
+    let snap = rt.snapshot();
+    assert!(
+        snap.tasks
+            .iter()
+            .all(|t| t.state == evloop::TaskState::Done),
+        "the task finished: {snap}"
+    );
+    assert_eq!(rt.block_on(h).unwrap(), 5);
 }
 
 #[test]

@@ -163,7 +163,33 @@ impl<'a> Events<'a> {
     /// A listener may do anything but drive the loop: subscribe or
     /// unsubscribe listeners (itself included), start or stop the log,
     /// cancel or wake tasks. Events it causes are delivered after the one it
-    /// is handling, to every listener.
+    /// is handling, to every listener; a listener it subscribes hears from
+    /// the next event on. A listener that panics is unsubscribed and the
+    /// loop carries on, as it does when a task panics: the panic hook prints
+    /// the panic, and the other listeners keep hearing every event (a panic
+    /// let out of the middle of a poll's end would leave the task it was
+    /// about half done).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// use evloop::inspect::LoopEventKind;
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// let done = Rc::new(Cell::new(0));
+    /// let seen = done.clone();
+    /// rt.events().subscribe(move |e| {
+    ///     if let LoopEventKind::Completed { .. } = e.kind {
+    ///         seen.set(seen.get() + 1);
+    ///     }
+    /// });
+    /// let _a = rt.spawn(async {});
+    /// let _b = rt.spawn(evloop::sleep(std::time::Duration::from_secs(1)));
+    /// rt.run_until_done().unwrap();
+    /// assert_eq!(done.get(), 2);
+    /// ```
     pub fn subscribe(&self, listener: impl FnMut(&LoopEvent) + 'static) -> Subscription {
         Subscription(self.core.inspector.subscribe(Box::new(listener)))
     }

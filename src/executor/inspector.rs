@@ -28,13 +28,17 @@
 //! and only a dispatch touches it then: subscribing, unsubscribing and
 //! shutting down go around it. So every re-entry works, and events caused by
 //! a listener are delivered after the one it is handling, never inside it.
-//! (`tests/listeners.rs` has a test for each case.)
+//! A listener that panics is caught and unsubscribed, as a task's panic is
+//! caught: it is called in the middle of the loop's work (between a poll
+//! and the task's next state), and a panic unwinding from there would leave
+//! that work half done. (`tests/listeners.rs` has a test for each case.)
 //!
 //! When nobody listens and no log is kept, [`emit`](Inspector::emit) is one
 //! branch: `listening` is false and the event is never even built.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::{Rc, Weak};
 use std::task::Waker;
 use std::time::Duration;
@@ -221,19 +225,33 @@ impl Inspector {
         // (into `added`) or unsubscribe (out of `subscribed`); `changed`
         // says so, and the list is brought up to date after the event. No
         // other code borrows the list meanwhile: events a listener causes
-        // are deferred, never dispatched inside it. A listener that panics
-        // leaves the list whole, and `changed` set until the next merge.
+        // are deferred, never dispatched inside it.
         {
             let mut listeners = self.listeners.borrow_mut();
             for (id, listener) in listeners.iter_mut() {
-                if !self.changed.get() || self.subscribed.borrow().contains(id) {
-                    listener(event);
+                if (!self.changed.get() || self.subscribed.borrow().contains(id))
+                    && catch_unwind(AssertUnwindSafe(|| listener(event))).is_err()
+                {
+                    self.drop_panicked(*id);
                 }
             }
         }
         if self.changed.get() {
             self.merge_listeners();
         }
+    }
+
+    /// A listener panicked. The loop is in the middle of its work (a poll's
+    /// end, a timer's firing), so the panic goes no further, as a task's
+    /// does not: the panic hook has printed it, and the listener, whose own
+    /// state it may have broken, is unsubscribed. The others keep hearing
+    /// every event.
+    #[cold]
+    #[inline(never)]
+    fn drop_panicked(&self, id: u64) {
+        self.subscribed.borrow_mut().retain(|i| *i != id);
+        self.changed.set(true);
+        self.update_flags();
     }
 
     /// Adds the listeners subscribed during a dispatch and drops the ones
