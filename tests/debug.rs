@@ -225,3 +225,32 @@ fn a_task_woken_from_another_thread_is_never_reported_lost() {
         .collect();
     assert!(lost.is_empty(), "false reports: {lost:?}");
 }
+
+#[test]
+fn a_sink_that_panics_is_replaced_and_the_loop_stays_whole() {
+    // A lost waker is reported between the task's poll and its next state:
+    // a sink's panic let out of there would leave the task half-way.
+    let (rt, _) = virtual_rt();
+    rt.debug().set_sink(|_| panic!("a sink's own bug"));
+    let events = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let seen = events.clone();
+    rt.events().subscribe(move |e| {
+        if let evloop::inspect::LoopEventKind::Diagnostic(d) = &e.kind {
+            seen.borrow_mut().push(d.clone());
+        }
+    });
+    let h = rt.spawn_named("forgetful", poll_fn(|_cx| Poll::<()>::Pending));
+    let idle = rt.run_until_idle();
+    assert!(idle.is_ok(), "the run ends as it would: {idle:?}");
+    assert_eq!(
+        *events.borrow(),
+        [Diagnostic::LostWaker {
+            task: h.id(),
+            name: "forgetful".into()
+        }],
+        "the finding still reaches the event stream"
+    );
+    let snap = rt.snapshot();
+    let task = snap.task_named("forgetful").unwrap();
+    assert_eq!(task.state, evloop::TaskState::Waiting, "{snap}");
+}

@@ -277,7 +277,10 @@ impl<'a> DebugMode<'a> {
         self.core.inspector.set_debug(debug);
     }
 
-    /// Sends debug reports to `sink` instead of stderr.
+    /// Sends debug reports to `sink` instead of stderr. A sink that panics
+    /// is replaced by stderr and the loop carries on (the panic hook prints
+    /// the panic): it is called in the middle of the loop's work, where a
+    /// panic let out would leave a task half-way through a poll's end.
     pub fn set_sink(&self, sink: impl FnMut(&Diagnostic) + 'static) {
         self.core.inspector.set_sink(Box::new(sink));
     }

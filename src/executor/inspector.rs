@@ -44,7 +44,7 @@ use std::task::Waker;
 use std::time::Duration;
 
 use super::finished::FinishedRing;
-use crate::debug::{DebugConfig, Diagnostic, Sink};
+use crate::debug::{DebugConfig, Diagnostic, Sink, stderr_sink};
 use crate::inspect::{
     EventLog, InspectPrimitive, LoopEvent, LoopEventKind, PollResult, PrimitiveInfo, TaskInfo,
 };
@@ -386,12 +386,22 @@ impl Inspector {
     pub(crate) fn diagnose(&self, d: Diagnostic) {
         let taken = self.sink.borrow_mut().take();
         if let Some(mut sink) = taken {
-            sink(&d);
+            // A sink is user code called in the middle of the loop's work,
+            // like a listener: its panic is caught (the panic hook prints
+            // it), and stderr takes the reports from then on.
+            let panicked = catch_unwind(AssertUnwindSafe(|| sink(&d))).is_err();
+            let next = if panicked { stderr_sink() } else { sink };
             // Put it back, unless the sink was replaced while it ran.
-            let mut slot = self.sink.borrow_mut();
-            if slot.is_none() {
-                *slot = Some(sink);
-            }
+            let unused = {
+                let mut slot = self.sink.borrow_mut();
+                if slot.is_none() {
+                    *slot = Some(next);
+                    None
+                } else {
+                    Some(next)
+                }
+            };
+            drop(unused);
         }
         self.emit(|| LoopEventKind::Diagnostic(d));
     }
