@@ -64,8 +64,8 @@ pub(crate) struct Inspector {
     listeners: RefCell<Vec<(u64, Listener)>>,
     /// Listeners subscribed by a listener, while the list is in use.
     added: RefCell<Vec<(u64, Listener)>>,
-    /// The live subscriptions, in order (a listener taken out for a dispatch
-    /// is still live; one unsubscribed meanwhile is not).
+    /// The live subscriptions, in order (one unsubscribed during a dispatch
+    /// is not live, though `listeners` holds it until the merge).
     subscribed: RefCell<Vec<u64>>,
     next_listener: Cell<u64>,
     log: RefCell<Option<EventLog>>,
