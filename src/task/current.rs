@@ -52,7 +52,7 @@ pub(crate) fn note_primitive(label: &Rc<Label>) {
 }
 
 /// Notes `wait`, already in the header's form.
-pub(crate) fn note_packed(wait: Wait) {
+fn note_packed(wait: Wait) {
     if POLLING.with(|p| {
         let polling = p.task.get().is_some();
         p.noted.set(p.noted.get() || polling);
