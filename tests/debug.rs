@@ -231,7 +231,12 @@ fn a_sink_that_panics_is_replaced_and_the_loop_stays_whole() {
     // A lost waker is reported between the task's poll and its next state:
     // a sink's panic let out of there would leave the task half-way.
     let (rt, _) = virtual_rt();
-    rt.debug().set_sink(|_| panic!("a sink's own bug"));
+    let calls = std::rc::Rc::new(std::cell::Cell::new(0));
+    let counted = calls.clone();
+    rt.debug().set_sink(move |_| {
+        counted.set(counted.get() + 1);
+        panic!("a sink's own bug");
+    });
     let events = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let seen = events.clone();
     rt.events().subscribe(move |e| {
@@ -253,4 +258,9 @@ fn a_sink_that_panics_is_replaced_and_the_loop_stays_whole() {
     let snap = rt.snapshot();
     let task = snap.task_named("forgetful").unwrap();
     assert_eq!(task.state, evloop::TaskState::Waiting, "{snap}");
+    // A second finding goes to stderr, which replaced the broken sink.
+    let _again = rt.spawn_named("forgetful-too", poll_fn(|_cx| Poll::<()>::Pending));
+    rt.run_until_idle().unwrap();
+    assert_eq!(calls.get(), 1, "the sink that panicked is not called again");
+    assert_eq!(events.borrow().len(), 2);
 }

@@ -359,3 +359,52 @@ fn a_delivered_event_lets_go_of_what_it_shares() {
     drop(_door);
     assert_eq!(Rc::strong_count(&name), 1, "nothing kept the name");
 }
+
+#[test]
+fn a_wake_a_listener_makes_is_reported_right_after_the_event_that_caused_it() {
+    let (rt, _) = virtual_rt();
+    // A task parked with its waker kept where nobody calls it.
+    let kept: Rc<RefCell<Option<std::task::Waker>>> = Rc::default();
+    let keep = kept.clone();
+    let mut first = true;
+    let parked = rt.spawn_named(
+        "parked",
+        std::future::poll_fn(move |cx| {
+            if std::mem::take(&mut first) {
+                *keep.borrow_mut() = Some(cx.waker().clone());
+                std::task::Poll::Pending
+            } else {
+                std::task::Poll::Ready(())
+            }
+        }),
+    );
+    rt.run_until_idle().unwrap();
+    let story = Rc::new(RefCell::new(Vec::new()));
+    let heard = story.clone();
+    rt.events()
+        .subscribe(move |e: &LoopEvent| heard.borrow_mut().push(e.kind.clone()));
+    let parked_id = parked.id();
+    let yielder = rt.spawn_named("yielder", evloop::yield_now());
+    let yielder_id = yielder.id();
+    let once = Rc::new(RefCell::new(true));
+    rt.events().subscribe(move |e: &LoopEvent| {
+        if let LoopEventKind::Woken { task, .. } = e.kind
+            && task == yielder_id
+            && once.replace(false)
+        {
+            // A plain waker, as a listener holding one would call it (not
+            // `Runtime::wake`, which takes the wake in itself).
+            kept.borrow().as_ref().unwrap().wake_by_ref();
+        }
+    });
+    rt.run_until_done().unwrap();
+    let story = story.borrow();
+    let at = story
+        .iter()
+        .position(|k| matches!(k, LoopEventKind::Woken { task, .. } if *task == yielder_id))
+        .expect("the yielder is woken by its yield");
+    assert!(
+        matches!(story[at + 1], LoopEventKind::Woken { task, .. } if task == parked_id),
+        "the listener's wake comes next, before any poll: {story:#?}"
+    );
+}
