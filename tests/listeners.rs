@@ -408,3 +408,67 @@ fn a_wake_a_listener_makes_is_reported_right_after_the_event_that_caused_it() {
         "the listener's wake comes next, before any poll: {story:#?}"
     );
 }
+
+/// A task that computes for `d` in one poll, then ends.
+async fn compute_for(d: Duration) {
+    let start = std::time::Instant::now();
+    while start.elapsed() < d {
+        std::hint::spin_loop();
+    }
+}
+
+/// The durations of every poll a listener heard, on the real clock with
+/// debug mode off and poll timing as given.
+fn heard_poll_times(timing: bool) -> Vec<Duration> {
+    let rt = Runtime::builder().debug(false).poll_timing(timing).build();
+    let took = Rc::new(RefCell::new(Vec::new()));
+    let sink = took.clone();
+    rt.events().subscribe(move |e| {
+        if let LoopEventKind::Polled { took, .. } = e.kind {
+            sink.borrow_mut().push(took);
+        }
+    });
+    let _t = rt.spawn(compute_for(Duration::from_millis(3)));
+    rt.run_until_done().unwrap();
+    took.take()
+}
+
+#[test]
+fn a_listener_alone_does_not_turn_poll_timing_on() {
+    // Two clock reads per poll would double the price of being watched; a
+    // listener that wants durations asks for them.
+    assert_eq!(heard_poll_times(false), [Duration::ZERO]);
+    let timed = heard_poll_times(true);
+    assert_eq!(timed.len(), 1);
+    assert!(timed[0] >= Duration::from_millis(3), "{timed:?}");
+}
+
+#[test]
+fn untimed_events_carry_the_time_of_their_turn() {
+    let rt = Runtime::builder().debug(false).build();
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let sink = log.clone();
+    rt.events()
+        .subscribe(move |e| sink.borrow_mut().push((e.at, e.kind.clone())));
+    let before = rt.now();
+    let _a = rt.spawn(compute_for(Duration::from_millis(2)));
+    let _b = rt.spawn(async {
+        evloop::sleep(Duration::from_millis(5)).await;
+    });
+    rt.run_until_done().unwrap();
+    let after = rt.now();
+    let log = log.take();
+    let times: Vec<_> = log.iter().map(|(at, _)| *at).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "in order: {log:?}");
+    assert!(
+        times.iter().all(|t| (before..=after).contains(t)),
+        "{log:?}"
+    );
+    // The timer's events come from the turn that found it due: at or after
+    // its deadline, though no clock was read for the event itself.
+    let fired = log
+        .iter()
+        .find(|(_, k)| matches!(k, LoopEventKind::TimerFired { .. }))
+        .expect("the timer fired");
+    assert!(fired.0 >= before + Duration::from_millis(5), "{log:?}");
+}

@@ -135,8 +135,10 @@ impl Builder {
         self
     }
 
-    /// Measure every poll's duration even when debug mode is off and nobody
-    /// listens to events (it costs two clock reads per poll).
+    /// Measure every poll's duration even when debug mode is off (it costs
+    /// two clock reads per poll, which is why a listener or the event log
+    /// alone does not turn it on): `Polled::took` and a task's `busy` time
+    /// are zero without it, and untimed events carry their turn's time.
     pub fn poll_timing(mut self, on: bool) -> Builder {
         self.poll_timing = on;
         self

@@ -128,6 +128,13 @@ impl<'a> Scheduler<'a> {
 /// When nobody listens and no log is kept, events are never even built: the
 /// loop pays one branch per place an event could happen.
 ///
+/// Listening does not time polls: a poll's `took` is zero and each event
+/// carries the time of the loop turn it happened in (on the virtual clock,
+/// exactly its time), unless poll timing is on (debug mode,
+/// [`Builder::poll_timing`](crate::Builder::poll_timing) or
+/// [`DebugMode::set_poll_timing`](crate::DebugMode::set_poll_timing)): two
+/// clock reads per poll would cost more than the events themselves.
+///
 /// # Examples
 ///
 /// ```
@@ -285,8 +292,8 @@ impl<'a> DebugMode<'a> {
         self.core.inspector.set_sink(Box::new(sink));
     }
 
-    /// Measures every poll's duration even with debug mode off and nobody
-    /// listening (two clock reads per poll).
+    /// Measures every poll's duration even with debug mode off (two clock
+    /// reads per poll; see [`Builder::poll_timing`](crate::Builder::poll_timing)).
     pub fn set_poll_timing(&self, on: bool) {
         self.core.inspector.set_poll_timing(on);
     }

@@ -192,8 +192,9 @@ impl Core {
     /// a batch of polls ago): a clock read costs as much as a whole poll, and
     /// spawning 100,000 tasks should not read the clock 200,000 times.
     /// Outside the loop, on the virtual clock, and whenever polls are timed
-    /// (someone listens, debug mode), it is exact: then events carry exact
+    /// (debug mode, `poll_timing`), it is exact: then events carry exact
     /// times, and a snapshot's spawn and finish times must agree with them.
+    /// (Untimed, events carry the turn's time too: see `poll_one`.)
     pub(super) fn coarse_now(&self) -> Instant {
         match (self.timers.clock_kind(), self.here().source.get()) {
             // Clocks switch only between drives, and every drive and step

@@ -97,6 +97,12 @@ impl Core {
         let scope = current::polling(header.id);
         let usage = self.inspector.poll_usage();
         let start = self.inspector.timing().then(monotonic::now_nanos);
+        // Untimed but watched: every event of this poll carries the turn's
+        // time (exact on the virtual clock), not a clock read of its own.
+        let turn_stamp = (start.is_none() && self.inspector.listening()).then(|| self.turn_stamp());
+        if turn_stamp.is_some() {
+            self.inspector.set_stamp(turn_stamp);
+        }
         let polled = match &slot {
             Slot::Task(task) => task.poll(),
             Slot::Root(task) => self.poll_root(root, &task.waker()),
@@ -106,7 +112,7 @@ impl Core {
         let end = start.map(|s| (s, monotonic::now_nanos()));
         // Nanoseconds until an event or a report needs a `Duration`.
         let took_nanos = end.map_or(0, |(s, e)| e.saturating_sub(s));
-        let end_at = end.map(|(_, e)| self.timers.at(e));
+        let end_at = end.map(|(_, e)| self.timers.at(e)).or(turn_stamp);
         self.inspector.set_stamp(end_at);
         let noted = scope.end();
         here.source.set(previous);

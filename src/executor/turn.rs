@@ -124,14 +124,19 @@ impl Core {
     /// Step 1 of a turn. The clock is read once: that time stamps the
     /// turn's spawns and finishes (`coarse_now`) and decides which timers
     /// are due. (A deadline passing during the turn fires next turn.)
+    ///
+    /// That one reading also stamps the events of this step: what came from
+    /// other threads, from I/O and from timers was found at `now`.
     pub(super) fn collect(&self) {
         let now = self.now();
         self.turn_now.set(now);
+        self.inspector.set_stamp(Some(now));
         self.collect_remote();
         if self.reactor.has_registrations() {
             self.poll_io(Some(Duration::ZERO));
         }
         self.fire_timers(now);
+        self.inspector.set_stamp(None);
     }
 
     // ANCHOR: collect_remote

@@ -132,7 +132,9 @@ pub fn chrome_trace<'a>(
 }
 
 /// [`chrome_trace`] of a whole event log on one clock, naming tasks as
-/// they were spawned.
+/// they were spawned. A poll is drawn as long as it took, so record with
+/// poll timing on ([`Builder::poll_timing`](crate::Builder::poll_timing) or
+/// debug mode) to see the polls as wide as they were on the real clock.
 ///
 /// # Examples
 ///

@@ -63,7 +63,8 @@ pub enum LoopEventKind {
         task: TaskId,
         /// What the poll returned.
         result: PollResult,
-        /// How long the poll took (real time, zero if poll timing is off).
+        /// How long the poll took (real time; zero unless poll timing is on:
+        /// debug mode, or [`Builder::poll_timing`](crate::Builder::poll_timing)).
         took: Duration,
         /// What the task noted it waits on, when it returned `Pending`
         /// (what [`TaskInfo::waiting_on`](super::TaskInfo::waiting_on) shows).

@@ -62,7 +62,8 @@ pub struct TaskInfo {
     pub polls: u64,
     /// How many wakes reached it.
     pub wakes: u64,
-    /// Total real time spent in its polls (zero if poll timing is off).
+    /// Total real time spent in its polls (zero unless poll timing is on:
+    /// debug mode, or [`Builder::poll_timing`](crate::Builder::poll_timing)).
     pub busy: Duration,
     /// When it was spawned, on the loop's clock.
     pub spawned_at: Instant,
