@@ -153,6 +153,24 @@ impl Inspector {
         self.stamp.set(at);
     }
 
+    /// `emit` for the hottest events, whose emitter knows whether the event
+    /// owns anything (a "woken" never does; a "polled" only when it panicked
+    /// or waits on a primitive): the question is answered from the
+    /// emitter's small values, not by matching the built event (checked in
+    /// debug builds).
+    #[inline]
+    pub(crate) fn emit_known(&self, owns_nothing: bool, make: impl FnOnce() -> LoopEventKind) {
+        if self.listening.get() {
+            let at = self.stamp.get().unwrap_or_else(|| self.clock.now());
+            let event = LoopEvent { at, kind: make() };
+            debug_assert_eq!(owns_nothing, self::owns_nothing(&event.kind), "{event:?}");
+            self.deliver(&event);
+            if owns_nothing {
+                std::mem::forget(event);
+            }
+        }
+    }
+
     /// Emits an event stamped `at` (a time the loop also records elsewhere,
     /// so that a snapshot and the event stream agree).
     #[inline]

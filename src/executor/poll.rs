@@ -157,12 +157,15 @@ impl Core {
         let header = slot.header();
         header.add_busy(took_nanos);
         self.inspector.check_slow_poll(header, took_nanos, usage);
-        self.inspector.emit(|| LoopEventKind::Polled {
-            task: header.id,
-            result: poll_result(polled),
-            took: Duration::from_nanos(took_nanos),
-            waiting_on: noted.as_ref().map(Wait::unpack),
-        });
+        let owns_something =
+            matches!(polled, Polled::Panicked(_)) || matches!(noted, Some(Wait::Primitive(_)));
+        self.inspector
+            .emit_known(!owns_something, || LoopEventKind::Polled {
+                task: header.id,
+                result: poll_result(polled),
+                took: Duration::from_nanos(took_nanos),
+                waiting_on: noted.as_ref().map(Wait::unpack),
+            });
         // The wakes this poll made, after the poll that caused them.
         self.take_in();
         match header.state.end_poll(polled.end()) {

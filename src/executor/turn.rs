@@ -264,7 +264,8 @@ impl Core {
             if self.collecting.get() {
                 self.step_wakes.borrow_mut().push(task);
             }
-            self.inspector.emit(|| LoopEventKind::Woken { task, cause });
+            self.inspector
+                .emit_known(true, || LoopEventKind::Woken { task, cause });
         }
     }
     // ANCHOR_END: take_in
