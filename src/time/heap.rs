@@ -12,6 +12,16 @@
 //! Entries order by `(deadline, seq)`: `seq` counts up at every insert, so two
 //! timers with the same deadline fire in the order they were set.
 //!
+//! An entry is 24 bytes: the deadline in it is a `u64` of nanoseconds since
+//! the runtime started, not the 16-byte `Instant` (whose `Duration` is a
+//! `u64` and a `u32`). A pop moves entries down a path of log₂ n levels, and
+//! with 100,000 timers those levels are cache misses: a smaller entry is
+//! fewer lines to miss (D1 ran 9–20 % faster). The exact `Instant` lives in
+//! the timer's slot, read once per timer that fires. A `u64` counts 584
+//! years; deadlines beyond that (on a virtual clock pushed that far) all
+//! share the key `u64::MAX`, and the cold [`TimerHeap::far_top`] orders those
+//! by their exact deadline instead.
+//!
 //! A `Sleep` dropped before its deadline frees its slot at once, but its heap
 //! entry stays (a binary heap cannot remove from the middle cheaply). Such an
 //! entry is *stale*: its slot's `seq` no longer matches. Stale entries are
@@ -32,14 +42,26 @@ use crate::task::TaskId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Entry {
-    deadline: Instant,
+    /// The deadline in nanoseconds since the start, `u64::MAX` from 584
+    /// years on (see [`key`]).
+    at: u64,
     seq: u64,
     slot: u32,
+}
+
+const _: () = assert!(size_of::<Entry>() == 24);
+
+/// The heap's key for a deadline: exact below 2⁶⁴ ns, `u64::MAX` beyond.
+#[inline]
+fn key(deadline: Instant) -> u64 {
+    u64::try_from(deadline.since_start().as_nanos()).unwrap_or(u64::MAX)
 }
 
 struct Slot {
     /// Sequence number of the timer that owns the slot; 0 when free.
     seq: u64,
+    /// The exact deadline (the heap's key may be saturated).
+    deadline: Instant,
     waker: Option<Waker>,
     owner: Option<TaskId>,
 }
@@ -94,6 +116,7 @@ impl TimerHeap {
             None => {
                 self.slots.push(Slot {
                     seq: 0,
+                    deadline: Instant::START,
                     waker: None,
                     owner: None,
                 });
@@ -102,11 +125,12 @@ impl TimerHeap {
         };
         self.slots[slot as usize] = Slot {
             seq,
+            deadline,
             waker: Some(waker),
             owner,
         };
         self.heap.push(Reverse(Entry {
-            deadline,
+            at: key(deadline),
             seq,
             slot,
         }));
@@ -171,21 +195,48 @@ impl TimerHeap {
         }
     }
 
+    /// The live entry that fires first and its exact deadline.
+    fn top(&mut self) -> Option<(Entry, Instant)> {
+        self.purge_top();
+        let Reverse(top) = *self.heap.peek()?;
+        if top.at == u64::MAX {
+            return self.far_top();
+        }
+        Some((top, self.slots[top.slot as usize].deadline))
+    }
+
+    /// `top` when every entry is 584 years or more away: their keys are all
+    /// `u64::MAX`, so the heap orders them by `seq` alone. The first to fire
+    /// is found by a scan of exact deadlines (a virtual clock pushed that
+    /// far is the only way here).
+    #[cold]
+    fn far_top(&self) -> Option<(Entry, Instant)> {
+        self.heap
+            .iter()
+            .map(|Reverse(e)| *e)
+            .filter(|e| self.is_live(e))
+            .map(|e| (e, self.slots[e.slot as usize].deadline))
+            .min_by_key(|(e, deadline)| (*deadline, e.seq))
+    }
+
     /// The earliest live deadline.
     pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
-        self.purge_top();
-        self.heap.peek().map(|Reverse(e)| e.deadline)
+        self.top().map(|(_, deadline)| deadline)
     }
 
     /// Removes and returns the earliest timer due at `now`, if any.
     pub(crate) fn pop_due(&mut self, now: Instant) -> Option<Fired> {
-        self.purge_top();
-        let Reverse(top) = *self.heap.peek()?;
+        let (top, deadline) = self.top()?;
         // A deadline at FAR_FUTURE never comes, whatever the clock reads.
-        if top.deadline > now || top.deadline == Instant::FAR_FUTURE {
+        if deadline > now || deadline == Instant::FAR_FUTURE {
             return None;
         }
-        self.heap.pop();
+        if top.at == u64::MAX {
+            // Not necessarily the heap's top (see `far_top`).
+            self.heap.retain(|Reverse(e)| e.seq != top.seq);
+        } else {
+            self.heap.pop();
+        }
         let slot = &mut self.slots[top.slot as usize];
         slot.seq = 0;
         let waker = slot.waker.take().expect("a live timer slot holds a waker");
@@ -194,23 +245,24 @@ impl TimerHeap {
         Some(Fired {
             waker,
             owner,
-            deadline: top.deadline,
+            deadline,
         })
     }
 
     /// Live timers, in the order they will fire.
     pub(crate) fn pending(&self) -> Vec<TimerInfo> {
-        let mut live: Vec<Entry> = self
+        let mut live: Vec<(Instant, u64, u32)> = self
             .heap
             .iter()
             .map(|Reverse(e)| *e)
             .filter(|e| self.is_live(e))
+            .map(|e| (self.slots[e.slot as usize].deadline, e.seq, e.slot))
             .collect();
         live.sort_unstable();
         live.iter()
-            .map(|e| TimerInfo {
-                deadline: e.deadline,
-                owner: self.slots[e.slot as usize].owner,
+            .map(|&(deadline, _, slot)| TimerInfo {
+                deadline,
+                owner: self.slots[slot as usize].owner,
             })
             .collect()
     }
@@ -320,6 +372,44 @@ mod tests {
             h.raw_len()
         );
         assert_eq!(h.len(), 1);
+    }
+
+    fn years(y: u64) -> Instant {
+        Instant(Duration::from_secs(y * 365 * 24 * 3600))
+    }
+
+    #[test]
+    fn deadlines_past_584_years_still_fire_in_deadline_order() {
+        // Their heap keys saturate: the order comes from the exact deadline.
+        let mut h = TimerHeap::default();
+        h.insert(years(700), Waker::noop().clone(), None);
+        h.insert(years(600), Waker::noop().clone(), None);
+        h.insert(years(1), Waker::noop().clone(), None);
+        h.insert(Instant::FAR_FUTURE, Waker::noop().clone(), None);
+        assert_eq!(h.next_deadline(), Some(years(1)));
+        assert_eq!(fire_all(&mut h, years(2)), vec![years(1)]);
+        assert_eq!(h.next_deadline(), Some(years(600)));
+        assert_eq!(fire_all(&mut h, years(650)), vec![years(600)]);
+        assert_eq!(h.next_deadline(), Some(years(700)));
+        let owners: Vec<_> = h.pending().iter().map(|t| t.deadline).collect();
+        assert_eq!(owners, [years(700), Instant::FAR_FUTURE]);
+        assert_eq!(fire_all(&mut h, years(5000)), vec![years(700)]);
+        assert_eq!(h.next_deadline(), Some(Instant::FAR_FUTURE));
+    }
+
+    #[test]
+    fn equal_far_deadlines_fire_in_insertion_order() {
+        let mut h = TimerHeap::default();
+        let owners: Vec<_> = (1..=3).map(TaskId).collect();
+        for o in &owners {
+            h.insert(years(900), Waker::noop().clone(), Some(*o));
+        }
+        let mut fired = vec![];
+        while let Some(f) = h.pop_due(years(900)) {
+            fired.push(f.owner.unwrap());
+        }
+        assert_eq!(fired, owners);
+        assert!(h.is_empty());
     }
 
     #[test]
