@@ -150,7 +150,7 @@ sys::if_not_posix! {
     }
 }
 pub use task::{
-    Cancel, CancelHandle, CancelOnDrop, JoinError, JoinHandle, TaskId, TaskState, WaitOn,
+    Cancel, CancelHandle, CancelOnDrop, JoinError, JoinHandle, TaskId, TaskName, TaskState, WaitOn,
     WakeCause, yield_now,
 };
 pub use time::{sleep, timeout};

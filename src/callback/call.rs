@@ -40,7 +40,7 @@ where
 {
     CallbackHandle {
         handle: context::expect_core("evloop::callback::call_soon()", |core| {
-            core.spawn(Some(TaskName::Static("call_soon")), async move {
+            core.spawn(Some(TaskName::fixed("call_soon")), async move {
                 drop(f());
             })
         }),
@@ -76,7 +76,7 @@ where
     let sleep = crate::sleep(delay);
     CallbackHandle {
         handle: context::expect_core("evloop::callback::call_later()", |core| {
-            core.spawn(Some(TaskName::Static("call_later")), async move {
+            core.spawn(Some(TaskName::fixed("call_later")), async move {
                 sleep.await;
                 drop(f());
             })

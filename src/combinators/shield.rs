@@ -48,7 +48,7 @@ where
 {
     Shield {
         handle: context::expect_core("evloop::combinators::shield()", |core| {
-            core.spawn(Some(TaskName::Static("shield")), future)
+            core.spawn(Some(TaskName::fixed("shield")), future)
         }),
     }
 }

@@ -132,7 +132,7 @@ impl TaskGroup {
         E: fmt::Display + 'static,
     {
         let name: String = name.into();
-        self.spawn_inner(Some(TaskName::Owned(name.into())), future)
+        self.spawn_inner(Some(TaskName::given(name)), future)
     }
 
     fn spawn_inner<F, T, E>(&self, name: Option<TaskName>, future: F) -> JoinHandle<T>

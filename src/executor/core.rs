@@ -249,7 +249,7 @@ impl Core {
         Spawn {
             id,
             key: self.tasks.borrow_mut().reserve(),
-            name: name.unwrap_or(TaskName::Default(id)),
+            name: name.unwrap_or(TaskName::default_for(id)),
             parent: self.polling(),
             spawned_at: self.coarse_now(),
         }
@@ -269,7 +269,7 @@ impl Core {
         let (key, id, at) = (header.key, header.id, header.spawned_at());
         let event = self.inspector.listening().then(|| LoopEventKind::Spawned {
             task: id,
-            name: header.name().into_string(),
+            name: header.name(),
             parent: header.parent(),
         });
         self.tasks.borrow_mut().fill(key, slot);
@@ -321,7 +321,7 @@ impl Core {
     }
 
     fn insert_root_as(&self, ready: bool) -> TaskRef {
-        let spawn = self.next_spawn(Some(TaskName::Static("main")));
+        let spawn = self.next_spawn(Some(TaskName::fixed("main")));
         let spawned = TaskCell::spawn(spawn, self.hook.clone(), std::future::pending::<()>());
         let root = spawned.task;
         self.root_done.set(false);

@@ -555,6 +555,9 @@ fn owns_nothing(kind: &LoopEventKind) -> bool {
     }
     match kind {
         LoopEventKind::Woken { task, cause } => plain(task) && plain(cause),
+        LoopEventKind::Spawned { task, name, parent } => {
+            plain(task) && name.owns_nothing() && plain(parent)
+        }
         LoopEventKind::Polled {
             task,
             result: PollResult::Pending | PollResult::Ready,

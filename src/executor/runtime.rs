@@ -247,8 +247,7 @@ impl Runtime {
         F: Future + 'static,
     {
         let name: String = name.into();
-        self.core()
-            .spawn(Some(TaskName::Owned(name.into())), future)
+        self.core().spawn(Some(TaskName::given(name)), future)
     }
 
     fn drive(&self, what: &str, goal: Goal<'_>) -> Result<RunReport, RunError> {

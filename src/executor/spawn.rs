@@ -48,7 +48,7 @@ where
 {
     let name: String = name.into();
     context::expect_core("evloop::spawn_named()", |core| {
-        core.spawn(Some(TaskName::Owned(name.into())), future)
+        core.spawn(Some(TaskName::given(name)), future)
     })
 }
 

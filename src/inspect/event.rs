@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::debug::Diagnostic;
-use crate::task::{TaskId, WaitOn, WakeCause};
+use crate::task::{TaskId, TaskName, WaitOn, WakeCause};
 use crate::time::Instant;
 
 /// One thing the loop did, at a time on its clock.
@@ -46,7 +46,7 @@ pub enum LoopEventKind {
         /// The new task.
         task: TaskId,
         /// Its name.
-        name: String,
+        name: TaskName,
         /// The task that spawned it.
         parent: Option<TaskId>,
     },

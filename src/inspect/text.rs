@@ -195,7 +195,7 @@ impl Names {
     pub fn learn<'a>(&mut self, events: impl IntoIterator<Item = &'a LoopEvent>) {
         for e in events {
             if let LoopEventKind::Spawned { task, name, .. } = &e.kind {
-                self.names.entry(*task).or_insert_with(|| name.clone());
+                self.names.entry(*task).or_insert_with(|| name.to_string());
             }
         }
     }

@@ -184,7 +184,7 @@ impl Session {
             let _subscription = rt.events().subscribe(move |e| {
                 match &e.kind {
                     LoopEventKind::Spawned { task, name, .. } => {
-                        names.borrow_mut().insert(*task, name.clone());
+                        names.borrow_mut().insert(*task, name.to_string());
                     }
                     LoopEventKind::Polled { took, .. } => env.spend_poll_time(*took),
                     // The instant is over: a failure nothing read is unseen.

@@ -109,7 +109,7 @@ pub use id::TaskId;
 pub(crate) use join::Canceller;
 pub use join::{Cancel, CancelHandle, CancelOnDrop, JoinHandle};
 pub(crate) use key::TaskKey;
-pub(crate) use name::TaskName;
+pub use name::TaskName;
 pub use state::TaskState;
 pub(crate) use state::{AfterPoll, CancelStep, StartPoll};
 pub(crate) use task_ref::TaskRef;

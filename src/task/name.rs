@@ -1,40 +1,102 @@
 //! `TaskName`: a task's name, stored without allocating when it can be,
 //! and in one pointer in the task's header.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
 use super::TaskId;
 
-/// A task's name: given at spawn, or `task-N` by default.
+/// A task's name: given at spawn, or `task-N` by default. What a
+/// [`Spawned`](crate::inspect::LoopEventKind::Spawned) event carries.
 ///
-/// Stored without allocating for the default and for `&'static str` names, so
-/// naming costs nothing on the spawn hot path.
-#[derive(Clone, Debug)]
-pub(crate) enum TaskName {
+/// Making one, cloning it and dropping it allocate nothing: the default name
+/// is the task's id, spelled only when shown; a `&'static str` name is a
+/// pointer; a name given at run time is shared with the task. A listener
+/// that hears of 100,000 spawns therefore does not pay for 100,000 strings
+/// (it did while the event carried a `String`: that was two fifths of what
+/// a watched spawn cost).
+///
+/// It compares with `str` and `String` by its text, and shows as its text.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::inspect::LoopEventKind;
+///
+/// let rt = evloop::Runtime::builder().virtual_clock().build();
+/// rt.events().record(10);
+/// let _a = rt.spawn(async {});
+/// let _b = rt.spawn_named("fetch", async {});
+/// let names: Vec<evloop::TaskName> = rt
+///     .events()
+///     .recorded()
+///     .into_iter()
+///     .filter_map(|e| match e.kind {
+///         LoopEventKind::Spawned { name, .. } => Some(name),
+///         _ => None,
+///     })
+///     .collect();
+/// assert_eq!(names[0], "task-1");
+/// assert!(names[0].is_default());
+/// assert_eq!(names[1], "fetch");
+/// assert_eq!(names[1].to_string(), "fetch");
+/// ```
+#[derive(Clone)]
+pub struct TaskName(Repr);
+
+#[derive(Clone)]
+enum Repr {
     Default(TaskId),
     Static(&'static str),
     Owned(Arc<str>),
 }
 
-impl fmt::Display for TaskName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TaskName::Default(id) => write!(f, "{PREFIX}{}", id.0),
-            TaskName::Static(s) => f.write_str(s),
-            TaskName::Owned(s) => f.write_str(s),
+impl TaskName {
+    /// The default name of the task `id`: `task-N`.
+    #[inline]
+    pub(crate) fn default_for(id: TaskId) -> TaskName {
+        TaskName(Repr::Default(id))
+    }
+
+    /// A name fixed in the program (`main`, `shield`, …).
+    #[inline]
+    pub(crate) fn fixed(name: &'static str) -> TaskName {
+        TaskName(Repr::Static(name))
+    }
+
+    /// A name given at run time.
+    pub(crate) fn given(name: impl Into<Arc<str>>) -> TaskName {
+        TaskName(Repr::Owned(name.into()))
+    }
+
+    /// True for the default name, `task-N`.
+    pub fn is_default(&self) -> bool {
+        matches!(self.0, Repr::Default(_))
+    }
+
+    /// The name as text: borrowed when it is kept as text, spelled when it
+    /// is the default.
+    pub fn as_text(&self) -> Cow<'_, str> {
+        match &self.0 {
+            Repr::Default(_) => Cow::Owned(self.clone().into_string()),
+            Repr::Static(s) => Cow::Borrowed(s),
+            Repr::Owned(s) => Cow::Borrowed(s),
         }
     }
-}
 
-impl TaskName {
-    /// The name as a `String`, in one allocation of the right size: what
-    /// events and reports carry. (`to_string` goes through the formatting
-    /// machinery and grows its buffer twice for `task-N`: a watched spawn
-    /// spent a fifth of its instructions there.)
-    pub(crate) fn into_string(self) -> String {
-        match self {
-            TaskName::Default(id) => {
+    /// True when dropping it frees nothing (no shared text).
+    #[inline]
+    pub(crate) fn owns_nothing(&self) -> bool {
+        !matches!(self.0, Repr::Owned(_))
+    }
+
+    /// The name as a `String`, in one allocation of the right size.
+    /// (`to_string` goes through the formatting machinery and grows its
+    /// buffer twice for `task-N`.)
+    pub fn into_string(self) -> String {
+        match self.0 {
+            Repr::Default(id) => {
                 let mut digits = [0u8; 20];
                 let mut at = digits.len();
                 let mut n = id.0;
@@ -51,9 +113,85 @@ impl TaskName {
                 name.extend(digits[at..].iter().map(|&d| char::from(d)));
                 name
             }
-            TaskName::Static(s) => s.to_owned(),
-            TaskName::Owned(s) => String::from(&*s),
+            Repr::Static(s) => s.to_owned(),
+            Repr::Owned(s) => String::from(&*s),
         }
+    }
+}
+
+impl fmt::Display for TaskName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Repr::Default(id) => write!(f, "{PREFIX}{}", id.0),
+            Repr::Static(s) => f.write_str(s),
+            Repr::Owned(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Shows the text, quoted, as a `String` would be.
+impl fmt::Debug for TaskName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.as_text(), f)
+    }
+}
+
+impl PartialEq for TaskName {
+    fn eq(&self, other: &TaskName) -> bool {
+        match (&self.0, &other.0) {
+            (Repr::Default(a), Repr::Default(b)) => a == b,
+            _ => self.as_text() == other.as_text(),
+        }
+    }
+}
+
+impl Eq for TaskName {}
+
+impl std::hash::Hash for TaskName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_text().hash(state);
+    }
+}
+
+impl PartialEq<str> for TaskName {
+    fn eq(&self, other: &str) -> bool {
+        self.as_text() == other
+    }
+}
+
+impl PartialEq<&str> for TaskName {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_text() == *other
+    }
+}
+
+impl PartialEq<String> for TaskName {
+    fn eq(&self, other: &String) -> bool {
+        self.as_text() == other.as_str()
+    }
+}
+
+impl PartialEq<TaskName> for str {
+    fn eq(&self, other: &TaskName) -> bool {
+        other == self
+    }
+}
+
+impl PartialEq<TaskName> for &str {
+    fn eq(&self, other: &TaskName) -> bool {
+        other == *self
+    }
+}
+
+impl PartialEq<TaskName> for String {
+    fn eq(&self, other: &TaskName) -> bool {
+        other == self
+    }
+}
+
+impl From<TaskName> for String {
+    fn from(name: TaskName) -> String {
+        name.into_string()
     }
 }
 
@@ -74,8 +212,8 @@ enum Given {
 impl StoredName {
     #[inline]
     pub(crate) fn new(name: TaskName) -> StoredName {
-        match name {
-            TaskName::Default(_) => StoredName(None),
+        match name.0 {
+            Repr::Default(_) => StoredName(None),
             given => StoredName(Some(Self::boxed(given))),
         }
     }
@@ -84,22 +222,22 @@ impl StoredName {
     /// to inline where the header is built in place.
     #[cold]
     #[inline(never)]
-    fn boxed(name: TaskName) -> Box<Given> {
+    fn boxed(name: Repr) -> Box<Given> {
         Box::new(match name {
-            TaskName::Static(s) => Given::Static(s),
-            TaskName::Owned(s) => Given::Owned(s),
-            TaskName::Default(_) => unreachable!("a default name is stored as null"),
+            Repr::Static(s) => Given::Static(s),
+            Repr::Owned(s) => Given::Owned(s),
+            Repr::Default(_) => unreachable!("a default name is stored as null"),
         })
     }
 
     /// The name of the task whose id is `id`.
     #[inline]
     pub(crate) fn get(&self, id: TaskId) -> TaskName {
-        match self.0.as_deref() {
-            None => TaskName::Default(id),
-            Some(Given::Static(s)) => TaskName::Static(s),
-            Some(Given::Owned(s)) => TaskName::Owned(Arc::clone(s)),
-        }
+        TaskName(match self.0.as_deref() {
+            None => Repr::Default(id),
+            Some(Given::Static(s)) => Repr::Static(s),
+            Some(Given::Owned(s)) => Repr::Owned(Arc::clone(s)),
+        })
     }
 }
 
@@ -110,7 +248,7 @@ mod tests {
     #[test]
     fn into_string_spells_each_name_as_display_does() {
         for id in [0, 1, 9, 10, 99, 100, 12_345, u64::MAX] {
-            let name = TaskName::Default(TaskId(id));
+            let name = TaskName::default_for(TaskId(id));
             let shown = name.to_string();
             let built = name.into_string();
             assert_eq!(built, shown);
@@ -120,7 +258,30 @@ mod tests {
                 "one allocation of the right size"
             );
         }
-        assert_eq!(TaskName::Static("main").into_string(), "main");
-        assert_eq!(TaskName::Owned("fetch-1".into()).into_string(), "fetch-1");
+        assert_eq!(TaskName::fixed("main").into_string(), "main");
+        assert_eq!(TaskName::given("fetch-1").into_string(), "fetch-1");
+    }
+
+    #[test]
+    fn names_compare_and_hash_by_their_text() {
+        use std::collections::hash_map::DefaultHasher;
+        use std::hash::{Hash, Hasher};
+        let hash = |n: &TaskName| {
+            let mut h = DefaultHasher::new();
+            n.hash(&mut h);
+            h.finish()
+        };
+        let default = TaskName::default_for(TaskId(7));
+        let given = TaskName::given("task-7");
+        assert_eq!(default, given, "the same text");
+        assert_eq!(hash(&default), hash(&given));
+        assert_ne!(default, TaskName::default_for(TaskId(8)));
+        assert_eq!(default, "task-7");
+        assert_eq!("task-7", default);
+        assert_eq!(TaskName::fixed("main"), String::from("main"));
+        assert_eq!(format!("{default:?}"), format!("{:?}", "task-7"));
+        assert!(default.is_default() && !given.is_default());
+        assert!(default.owns_nothing() && TaskName::fixed("x").owns_nothing());
+        assert!(!given.owns_nothing());
     }
 }

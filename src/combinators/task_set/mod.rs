@@ -237,7 +237,7 @@ impl<T: 'static> TaskSet<T> {
         F: Future<Output = T> + 'static,
     {
         let name: String = name.into();
-        self.spawn_inner(Some(TaskName::Owned(name.into())), future)
+        self.spawn_inner(Some(TaskName::given(name)), future)
     }
 
     fn spawn_inner<F>(&self, name: Option<TaskName>, future: F) -> CancelHandle

@@ -127,7 +127,7 @@ impl LoopHandle {
     {
         let job = Box::new(move || {
             context::with_core(|core| {
-                core.spawn(Some(TaskName::Static("call_soon_threadsafe")), async move {
+                core.spawn(Some(TaskName::fixed("call_soon_threadsafe")), async move {
                     f();
                 })
                 .detach();

@@ -116,7 +116,7 @@ where
         slot: slot.clone(),
     };
     let spawned = context::with_core(|core| {
-        let handle = core.spawn(name.map(|n| TaskName::Owned(n.into())), task);
+        let handle = core.spawn(name.map(TaskName::given), task);
         // The remote handle reads the task's end, panics included.
         handle.canceller().mark_retrieved();
         handle.id()
