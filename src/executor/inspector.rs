@@ -159,10 +159,15 @@ impl Inspector {
     /// emitter's small values, not by matching the built event (checked in
     /// debug builds).
     #[inline]
-    pub(crate) fn emit_known(&self, owns_nothing: bool, make: impl FnOnce() -> LoopEventKind) {
+    pub(crate) fn emit_known(
+        &self,
+        owns_nothing: impl FnOnce() -> bool,
+        make: impl FnOnce() -> LoopEventKind,
+    ) {
         if self.listening.get() {
             let at = self.stamp.get().unwrap_or_else(|| self.clock.now());
             let event = LoopEvent { at, kind: make() };
+            let owns_nothing = owns_nothing();
             debug_assert_eq!(owns_nothing, self::owns_nothing(&event.kind), "{event:?}");
             self.deliver(&event);
             if owns_nothing {

@@ -99,9 +99,8 @@ impl Core {
         let start = self.inspector.timing().then(monotonic::now_nanos);
         // Untimed but watched: every event of this poll carries the turn's
         // time (exact on the virtual clock), not a clock read of its own.
-        let turn_stamp = (start.is_none() && self.inspector.listening()).then(|| self.turn_stamp());
-        if turn_stamp.is_some() {
-            self.inspector.set_stamp(turn_stamp);
+        if start.is_none() && self.inspector.listening() {
+            self.inspector.set_stamp(Some(self.turn_stamp()));
         }
         let polled = match &slot {
             Slot::Task(task) => task.poll(),
@@ -112,8 +111,10 @@ impl Core {
         let end = start.map(|s| (s, monotonic::now_nanos()));
         // Nanoseconds until an event or a report needs a `Duration`.
         let took_nanos = end.map_or(0, |(s, e)| e.saturating_sub(s));
-        let end_at = end.map(|(_, e)| self.timers.at(e)).or(turn_stamp);
-        self.inspector.set_stamp(end_at);
+        let end_at = end.map(|(_, e)| self.timers.at(e));
+        if end_at.is_some() {
+            self.inspector.set_stamp(end_at);
+        }
         let noted = scope.end();
         here.source.set(previous);
         let waiting_on = if want_report {
@@ -157,10 +158,10 @@ impl Core {
         let header = slot.header();
         header.add_busy(took_nanos);
         self.inspector.check_slow_poll(header, took_nanos, usage);
-        let owns_something =
-            matches!(polled, Polled::Panicked(_)) || matches!(noted, Some(Wait::Primitive(_)));
+        let owns_nothing =
+            || !matches!(polled, Polled::Panicked(_)) && !matches!(noted, Some(Wait::Primitive(_)));
         self.inspector
-            .emit_known(!owns_something, || LoopEventKind::Polled {
+            .emit_known(owns_nothing, || LoopEventKind::Polled {
                 task: header.id,
                 result: poll_result(polled),
                 took: Duration::from_nanos(took_nanos),

@@ -130,13 +130,18 @@ impl Core {
     pub(super) fn collect(&self) {
         let now = self.now();
         self.turn_now.set(now);
-        self.inspector.set_stamp(Some(now));
+        let watched = self.inspector.listening();
+        if watched {
+            self.inspector.set_stamp(Some(now));
+        }
         self.collect_remote();
         if self.reactor.has_registrations() {
             self.poll_io(Some(Duration::ZERO));
         }
         self.fire_timers(now);
-        self.inspector.set_stamp(None);
+        if watched {
+            self.inspector.set_stamp(None);
+        }
     }
 
     // ANCHOR: collect_remote
@@ -265,7 +270,7 @@ impl Core {
                 self.step_wakes.borrow_mut().push(task);
             }
             self.inspector
-                .emit_known(true, || LoopEventKind::Woken { task, cause });
+                .emit_known(|| true, || LoopEventKind::Woken { task, cause });
         }
     }
     // ANCHOR_END: take_in
