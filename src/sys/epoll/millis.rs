@@ -35,6 +35,7 @@ impl Timing {
     }
 
     /// No timer to arm: the kernel call's timeout times every wait.
+    #[inline]
     pub(super) fn arm(&self, _timeout: Option<Duration>) -> bool {
         false
     }

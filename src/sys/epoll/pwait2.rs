@@ -77,6 +77,7 @@ impl Timing {
     }
 
     /// No timer here either: as `millis`, the kernel call times every wait.
+    #[inline]
     pub(super) fn arm(&self, timeout: Option<Duration>) -> bool {
         self.millis.arm(timeout)
     }

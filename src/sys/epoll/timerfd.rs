@@ -133,10 +133,12 @@ impl Timing {
     /// timeout. False (time the wait with the kernel call's own timeout, as
     /// `pwait2`) for a zero or no timeout, without a timer, or if the clock
     /// or `timerfd_settime` refused, which does not happen in practice.
+    #[inline]
     pub(super) fn arm(&self, timeout: Option<Duration>) -> bool {
         self.arm_timer(timeout).is_some() || self.pwait2.arm(timeout)
     }
 
+    #[inline]
     fn arm_timer(&self, timeout: Option<Duration>) -> Option<()> {
         let timer = self.timer.as_ref()?;
         let t = timeout.filter(|t| !t.is_zero())?.min(MAX_WAIT);
