@@ -322,17 +322,24 @@ mod tests {
         assert_eq!(h.next_deadline(), None);
     }
 
-    #[test]
-    fn equal_deadlines_fire_in_insertion_order() {
+    /// Sets `n` timers at `deadline`, owned by tasks #1 to #n in that
+    /// order, and fires them: the owners as set, and as fired.
+    fn set_and_fire(deadline: Instant, n: u64) -> (TimerHeap, Vec<TaskId>, Vec<TaskId>) {
         let mut h = TimerHeap::default();
-        let owners: Vec<_> = (1..=5).map(TaskId).collect();
+        let owners: Vec<_> = (1..=n).map(TaskId).collect();
         for o in &owners {
-            h.insert(at(5), Waker::noop().clone(), Some(*o));
+            h.insert(deadline, Waker::noop().clone(), Some(*o));
         }
         let mut fired = vec![];
-        while let Some(f) = h.pop_due(at(5)) {
+        while let Some(f) = h.pop_due(deadline) {
             fired.push(f.owner.unwrap());
         }
+        (h, owners, fired)
+    }
+
+    #[test]
+    fn equal_deadlines_fire_in_insertion_order() {
+        let (_, owners, fired) = set_and_fire(at(5), 5);
         assert_eq!(fired, owners);
     }
 
@@ -391,23 +398,15 @@ mod tests {
         assert_eq!(h.next_deadline(), Some(years(600)));
         assert_eq!(fire_all(&mut h, years(650)), vec![years(600)]);
         assert_eq!(h.next_deadline(), Some(years(700)));
-        let owners: Vec<_> = h.pending().iter().map(|t| t.deadline).collect();
-        assert_eq!(owners, [years(700), Instant::FAR_FUTURE]);
+        let pending: Vec<_> = h.pending().iter().map(|t| t.deadline).collect();
+        assert_eq!(pending, [years(700), Instant::FAR_FUTURE]);
         assert_eq!(fire_all(&mut h, years(5000)), vec![years(700)]);
         assert_eq!(h.next_deadline(), Some(Instant::FAR_FUTURE));
     }
 
     #[test]
     fn equal_far_deadlines_fire_in_insertion_order() {
-        let mut h = TimerHeap::default();
-        let owners: Vec<_> = (1..=3).map(TaskId).collect();
-        for o in &owners {
-            h.insert(years(900), Waker::noop().clone(), Some(*o));
-        }
-        let mut fired = vec![];
-        while let Some(f) = h.pop_due(years(900)) {
-            fired.push(f.owner.unwrap());
-        }
+        let (h, owners, fired) = set_and_fire(years(900), 3);
         assert_eq!(fired, owners);
         assert!(h.is_empty());
     }
