@@ -472,3 +472,26 @@ fn untimed_events_carry_the_time_of_their_turn() {
         .expect("the timer fired");
     assert!(fired.0 >= before + Duration::from_millis(5), "{log:?}");
 }
+
+#[test]
+fn a_polled_event_tells_its_duration_only_when_it_was_timed() {
+    let shown = |timing: bool| {
+        let rt = Runtime::builder().debug(false).poll_timing(timing).build();
+        rt.events().record(16);
+        let _t = rt.spawn(compute_for(Duration::from_millis(1)));
+        rt.run_until_done().unwrap();
+        let polled: Vec<String> = rt
+            .events()
+            .recorded()
+            .iter()
+            .filter(|e| matches!(e.kind, LoopEventKind::Polled { .. }))
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(polled.len(), 1, "{polled:?}");
+        polled[0].clone()
+    };
+    let untimed = shown(false);
+    assert!(untimed.ends_with("polled #1 → Ready"), "{untimed}");
+    let timed = shown(true);
+    assert!(timed.contains("polled #1 → Ready in "), "{timed}");
+}

@@ -147,11 +147,11 @@ impl<'a> Scheduler<'a> {
 /// let story: Vec<String> = rt.events().recorded().iter().map(|e| e.without_timing().to_string()).collect();
 /// assert_eq!(story, [
 ///     "[0.000000s] spawned #1 'main'",
-///     "[0.000000s] polled #1 → Pending in 0ns",
+///     "[0.000000s] polled #1 → Pending",
 ///     "[1.000000s] clock 0.000000s → 1.000000s",
 ///     "[1.000000s] timer @1.000000s of #1 fired",
 ///     "[1.000000s] #1 ready: woken by timer",
-///     "[1.000000s] polled #1 → Ready in 0ns",
+///     "[1.000000s] polled #1 → Ready",
 ///     "[1.000000s] #1 done",
 /// ]);
 /// ```

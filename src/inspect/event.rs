@@ -180,7 +180,12 @@ impl fmt::Display for LoopEvent {
             LoopEventKind::Polled {
                 task, result, took, ..
             } => {
-                write!(f, "polled {task} → {result} in {took:?}")
+                write!(f, "polled {task} → {result}")?;
+                // Zero when the poll was not timed: then say nothing of it.
+                if !took.is_zero() {
+                    write!(f, " in {took:?}")?;
+                }
+                Ok(())
             }
             LoopEventKind::TimerFired { owner, deadline } => match owner {
                 Some(o) => write!(f, "timer @{deadline} of {o} fired"),
