@@ -293,9 +293,12 @@ fn the_timeline_draws_blocking_polls_as_a_staircase() {
     let (a0, a1) = span_of(a, '#');
     let (b0, b1) = span_of(b, '#');
     let (c0, c1) = span_of(c, '#');
-    // Each poll is a third of the picture, wide: polled, not ready.
+    // Each poll is wide: polled, not ready. (About a third of the picture
+    // each on a quiet machine; `spin` counts CPU time, so on a loaded one
+    // the three stretch unevenly, and a fifth of the picture was seen at
+    // 11 columns. The bug drew each poll as one column.)
     for (first, last) in [(a0, a1), (b0, b1), (c0, c1)] {
-        assert!(last - first >= 12, "{timeline}");
+        assert!(last - first >= 5, "{timeline}");
     }
     // A staircase: each starts where the one before ended.
     assert!(
