@@ -141,16 +141,13 @@ impl Inspector {
     #[inline]
     pub(crate) fn emit(&self, make: impl FnOnce() -> LoopEventKind) {
         if self.listening.get() {
-            let at = self.stamp.get().unwrap_or_else(|| self.clock.now());
-            self.deliver_and_drop(LoopEvent { at, kind: make() });
+            let event = LoopEvent {
+                at: self.stamped(),
+                kind: make(),
+            };
+            let plain = owns_nothing(&event.kind);
+            self.deliver_and_drop(event, plain);
         }
-    }
-
-    /// Stamps the events emitted until `None` with `at` (the clock read
-    /// when a poll ended), instead of reading the clock for each.
-    #[inline]
-    pub(crate) fn set_stamp(&self, at: Option<Instant>) {
-        self.stamp.set(at);
     }
 
     /// `emit` for the hottest events, whose emitter knows whether the event
@@ -165,14 +162,13 @@ impl Inspector {
         make: impl FnOnce() -> LoopEventKind,
     ) {
         if self.listening.get() {
-            let at = self.stamp.get().unwrap_or_else(|| self.clock.now());
-            let event = LoopEvent { at, kind: make() };
-            let owns_nothing = owns_nothing();
-            debug_assert_eq!(owns_nothing, self::owns_nothing(&event.kind), "{event:?}");
-            self.deliver(&event);
-            if owns_nothing {
-                std::mem::forget(event);
-            }
+            let event = LoopEvent {
+                at: self.stamped(),
+                kind: make(),
+            };
+            let plain = owns_nothing();
+            debug_assert_eq!(plain, self::owns_nothing(&event.kind), "{event:?}");
+            self.deliver_and_drop(event, plain);
         }
     }
 
@@ -181,8 +177,24 @@ impl Inspector {
     #[inline]
     pub(crate) fn emit_at(&self, at: Instant, make: impl FnOnce() -> LoopEventKind) {
         if self.listening.get() {
-            self.deliver_and_drop(LoopEvent { at, kind: make() });
+            let event = LoopEvent { at, kind: make() };
+            let plain = owns_nothing(&event.kind);
+            self.deliver_and_drop(event, plain);
         }
+    }
+
+    /// Stamps the events emitted until `None` with `at` (a reading the loop
+    /// already made: the turn's, or the end of a timed poll), instead of
+    /// reading the clock for each.
+    #[inline]
+    pub(crate) fn set_stamp(&self, at: Option<Instant>) {
+        self.stamp.set(at);
+    }
+
+    /// The time of an event emitted now: the stamp, or else the clock.
+    #[inline]
+    fn stamped(&self) -> Instant {
+        self.stamp.get().unwrap_or_else(|| self.clock.now())
     }
 
     /// Delivers `event`, then lets it go: most events own nothing (a
@@ -191,9 +203,9 @@ impl Inspector {
     /// out-of-line call of about 27 instructions per event (a tenth of a
     /// watched yield's extra cost).
     #[inline(always)]
-    fn deliver_and_drop(&self, event: LoopEvent) {
+    fn deliver_and_drop(&self, event: LoopEvent, owns_nothing: bool) {
         self.deliver(&event);
-        if owns_nothing(&event.kind) {
+        if owns_nothing {
             std::mem::forget(event);
         } else {
             drop(event);
