@@ -471,6 +471,20 @@ fn untimed_events_carry_the_time_of_their_turn() {
         .find(|(_, k)| matches!(k, LoopEventKind::TimerFired { .. }))
         .expect("the timer fired");
     assert!(fired.0 >= before + Duration::from_millis(5), "{log:?}");
+    // One reading per turn: the wake the timer made shares its time, and the
+    // first polls of `a` and `b`, one turn, share theirs, though `a`
+    // computed for 2 ms between them.
+    let woken = log
+        .iter()
+        .find(|(_, k)| matches!(k, LoopEventKind::Woken { .. }))
+        .expect("the timer woke b");
+    assert_eq!(woken.0, fired.0, "{log:?}");
+    let polled: Vec<_> = log
+        .iter()
+        .filter(|(_, k)| matches!(k, LoopEventKind::Polled { .. }))
+        .map(|(at, _)| *at)
+        .collect();
+    assert_eq!(polled[0], polled[1], "{log:?}");
 }
 
 #[test]
