@@ -202,12 +202,8 @@ const PREFIX: &str = "task-";
 /// name (which the header's id spells), so the 10^6 unnamed tasks of a big
 /// program pay 8 bytes each for being nameable, not 24. A given name costs
 /// one small allocation at spawn.
-pub(crate) struct StoredName(Option<Box<Given>>);
-
-enum Given {
-    Static(&'static str),
-    Owned(Arc<str>),
-}
+/// (The box holds a `Static` or an `Owned` name, never a `Default`.)
+pub(crate) struct StoredName(Option<Box<Repr>>);
 
 impl StoredName {
     #[inline]
@@ -222,12 +218,8 @@ impl StoredName {
     /// to inline where the header is built in place.
     #[cold]
     #[inline(never)]
-    fn boxed(name: Repr) -> Box<Given> {
-        Box::new(match name {
-            Repr::Static(s) => Given::Static(s),
-            Repr::Owned(s) => Given::Owned(s),
-            Repr::Default(_) => unreachable!("a default name is stored as null"),
-        })
+    fn boxed(name: Repr) -> Box<Repr> {
+        Box::new(name)
     }
 
     /// The name of the task whose id is `id`.
@@ -235,8 +227,7 @@ impl StoredName {
     pub(crate) fn get(&self, id: TaskId) -> TaskName {
         TaskName(match self.0.as_deref() {
             None => Repr::Default(id),
-            Some(Given::Static(s)) => Repr::Static(s),
-            Some(Given::Owned(s)) => Repr::Owned(Arc::clone(s)),
+            Some(given) => given.clone(),
         })
     }
 }
