@@ -211,12 +211,16 @@ impl TimerHeap {
     /// far is the only way here).
     #[cold]
     fn far_top(&self) -> Option<(Entry, Instant)> {
+        self.live().min_by_key(|(e, deadline)| (*deadline, e.seq))
+    }
+
+    /// The live entries, in heap order, each with its exact deadline.
+    fn live(&self) -> impl Iterator<Item = (Entry, Instant)> + '_ {
         self.heap
             .iter()
             .map(|Reverse(e)| *e)
             .filter(|e| self.is_live(e))
             .map(|e| (e, self.slots[e.slot as usize].deadline))
-            .min_by_key(|(e, deadline)| (*deadline, e.seq))
     }
 
     /// The earliest live deadline.
@@ -251,18 +255,12 @@ impl TimerHeap {
 
     /// Live timers, in the order they will fire.
     pub(crate) fn pending(&self) -> Vec<TimerInfo> {
-        let mut live: Vec<(Instant, u64, u32)> = self
-            .heap
-            .iter()
-            .map(|Reverse(e)| *e)
-            .filter(|e| self.is_live(e))
-            .map(|e| (self.slots[e.slot as usize].deadline, e.seq, e.slot))
-            .collect();
-        live.sort_unstable();
+        let mut live: Vec<_> = self.live().collect();
+        live.sort_unstable_by_key(|(e, deadline)| (*deadline, e.seq));
         live.iter()
-            .map(|&(deadline, _, slot)| TimerInfo {
+            .map(|&(e, deadline)| TimerInfo {
                 deadline,
-                owner: self.slots[slot as usize].owner,
+                owner: self.slots[e.slot as usize].owner,
             })
             .collect()
     }
