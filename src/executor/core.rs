@@ -69,6 +69,9 @@ pub(crate) struct Core {
     pub(super) poll_budget: Cell<u64>,
     /// `block_on`'s future: done yet, cancelled, and the panic it ended with.
     pub(super) root_done: Cell<bool>,
+    /// The root's key, which tells it apart when the ready queue hands it
+    /// out (its poll is `block_on`'s future, polled in place).
+    pub(super) root_key: Cell<Option<TaskKey>>,
     pub(super) root_cancelled: Cell<bool>,
     pub(super) root_panic: RefCell<Option<Box<dyn Any + Send>>>,
     /// True while a `step` collects the tasks its poll makes ready (in
@@ -132,6 +135,7 @@ impl Core {
             turn_now: Cell::new(Instant::START),
             poll_budget: Cell::new(u64::MAX),
             root_done: Cell::new(false),
+            root_key: Cell::new(None),
             root_cancelled: Cell::new(false),
             root_panic: RefCell::new(None),
             collecting: Cell::new(false),
@@ -272,9 +276,10 @@ impl Core {
             name: header.name(),
             parent: header.parent(),
         });
+        let queued = ready.then(|| slot.task().clone());
         self.tasks.borrow_mut().fill(key, slot);
-        if ready {
-            self.here().ready.borrow_mut().push(key);
+        if let Some(task) = queued {
+            self.here().ready.borrow_mut().push(task);
         }
         if let Some(event) = event {
             self.inspector.emit_at(at, || event);
@@ -326,6 +331,7 @@ impl Core {
         let root = spawned.task;
         self.root_done.set(false);
         self.root_cancelled.set(false);
+        self.root_key.set(Some(root.key));
         self.admit_as(Slot::Root(root.clone()), ready);
         root
     }
@@ -408,7 +414,8 @@ impl Core {
                 drop(slot);
             }
         }
-        self.here().ready.borrow_mut().clear();
+        let queued = self.here().ready.borrow_mut().clear();
+        drop(queued);
         self.timers.clear();
         self.reactor.clear_waiters();
         self.pool.shutdown();

@@ -7,7 +7,7 @@
 //! ```text
 //!   Hook ─┬─ here (the loop's thread only, a LoopBound):
 //!         │     ready: the ready queue          ◀── schedule_here: record the
-//!         │     source: who calls wakers now         cause, push the key
+//!         │     source: who calls wakers now         cause, push the task
 //!         └─ remote: Arc<Remote> (any thread)   ◀── schedule_remote: lock, push,
 //!                                                    notify the loop once
 //! ```
@@ -23,7 +23,7 @@ use super::ready::ReadyQueue;
 use super::remote::Remote;
 use crate::task::owner::{LoopBound, OnThread, ThreadKey};
 use crate::task::schedule::Schedule;
-use crate::task::{Header, Source, TaskKey, WakeCause};
+use crate::task::{Source, TaskKey, WakeCause, WokenTask};
 
 /// What a wake on the loop's thread may touch.
 pub(crate) struct Here {
@@ -71,15 +71,17 @@ impl Schedule for Arc<Hook> {
         self.here.owner()
     }
 
-    fn schedule_here(&self, task: &Header, on: &OnThread) {
+    #[inline]
+    fn schedule_here(&self, task: WokenTask<'_>, on: &OnThread) {
+        let header = task.header();
         match self.here.get(on) {
             Some(here) => {
-                task.record_wake(here.source.get().cause_for(task.key));
-                here.ready.borrow_mut().push(task.key);
+                header.record_wake(here.source.get().cause_for(header.key));
+                here.ready.borrow_mut().push(task.task_ref());
             }
             // A task woken on its own thread belongs to the loop of that
             // thread; should that ever not hold, the key still gets home.
-            None => self.remote.push(task.key),
+            None => self.remote.push(header.key),
         }
     }
 

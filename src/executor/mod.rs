@@ -56,6 +56,7 @@ mod inspector;
 mod policy;
 mod poll;
 pub(crate) mod pool;
+#[allow(unsafe_code)]
 mod ready;
 mod remote;
 mod report;

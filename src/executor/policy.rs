@@ -45,6 +45,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 
+use super::ready::Queued;
 use crate::task::TaskKey;
 
 /// Which ready task the loop polls next.
@@ -185,7 +186,7 @@ impl Chooser {
 
     /// The position the policy picks in `queue` (not empty).
     #[inline]
-    pub(crate) fn choose(&mut self, queue: &VecDeque<TaskKey>) -> usize {
+    pub(crate) fn choose<T: Queued>(&mut self, queue: &VecDeque<T>) -> usize {
         match self.policy {
             Policy::Fifo => 0,
             Policy::Lifo => queue.len() - 1,
@@ -193,23 +194,23 @@ impl Chooser {
         }
     }
 
-    fn choose_seeded(&mut self, queue: &VecDeque<TaskKey>) -> usize {
+    fn choose_seeded<T: Queued>(&mut self, queue: &VecDeque<T>) -> usize {
         match self.policy {
             Policy::Pct { .. } => self.choose_pct(queue),
             _ => self.rng.below(queue.len()),
         }
     }
 
-    fn choose_pct(&mut self, queue: &VecDeque<TaskKey>) -> usize {
+    fn choose_pct<T: Queued>(&mut self, queue: &VecDeque<T>) -> usize {
         let mut best = (0, 0u64);
-        for (i, key) in queue.iter().enumerate() {
+        for (i, task) in queue.iter().enumerate() {
             let rng = &mut self.rng;
             // New tasks get a random priority in the upper half, above every
             // priority a change point hands out.
             let p = *self
                 .pct
                 .priorities
-                .entry(*key)
+                .entry(task.key())
                 .or_insert_with(|| (rng.next_u64() >> 1) | (1 << 63));
             if i == 0 || p > best.1 {
                 best = (i, p);
@@ -218,7 +219,7 @@ impl Chooser {
         self.pct.polls += 1;
         let polls = self.pct.polls;
         if let Some(n) = self.pct.change_points.iter().position(|c| *c == polls) {
-            let key = queue[best.0];
+            let key = queue[best.0].key();
             self.pct.priorities.insert(key, n as u64 + 1);
         }
         best.0

@@ -50,14 +50,19 @@ fn poll_result(polled: &Polled) -> PollResult {
 pub(crate) type Root<'a> = Option<Pin<&'a mut dyn Future<Output = ()>>>;
 
 impl Core {
-    /// Pops the task the policy chooses, skipping stale keys (tasks
-    /// cancelled while queued, whose slots are gone).
+    /// Pops the task the policy chooses, skipping finished ones (cancelled
+    /// while queued: out of the table, their entries left in the queue).
     fn pop_ready(&self) -> Option<Slot> {
         loop {
-            let key = self.here().ready.borrow_mut().pop()?;
-            if let Some(slot) = self.tasks.borrow().get(key) {
-                return Some(slot);
+            let task = self.here().ready.borrow_mut().pop()?;
+            if task.state.is_finished() {
+                continue; // dropped here, the queue no longer borrowed
             }
+            return Some(if self.root_key.get() == Some(task.key) {
+                Slot::Root(task)
+            } else {
+                Slot::Task(task)
+            });
         }
     }
 

@@ -8,13 +8,19 @@
 //!                                                         listeners about them next
 //! ```
 //!
-//! It holds task *keys* in wake order. Which one runs next is the policy's
-//! choice ([`policy`](super::policy)); the queue can also write down each
-//! choice (a [`Schedule`]) and follow a written one instead, which makes any
-//! run reproducible. A wake pushes a key here directly (through the loop's
-//! schedule hook, no lock); the loop later *takes the wake in* (`take_next`),
-//! which is when listeners hear "#4 ready: woken by …", after the event that
-//! caused it.
+//! It holds the tasks themselves (a [`TaskRef`] each, one pointer) in wake
+//! order, so a poll goes straight to the task it pops: no look-up of a key
+//! in the task table, whose slot would be one more cache miss when many
+//! tasks wait (100,000 timers firing in a random order). Which one runs next
+//! is the policy's choice ([`policy`](super::policy)), made on the tasks'
+//! *keys*; the queue can also write down each choice (a [`Schedule`]) and
+//! follow a written one instead, which makes any run reproducible. A wake
+//! pushes its task here directly (through the loop's schedule hook, no
+//! lock); the loop later *takes the wake in* (`take_next`), which is when
+//! listeners hear "#4 ready: woken by …", after the event that caused it.
+//!
+//! A task cancelled while queued stays in the queue, finished, until it is
+//! popped: the reference keeps its memory, and the loop skips it then.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -22,7 +28,7 @@ use std::fmt;
 use super::policy::{Chooser, Policy};
 use super::schedule::Schedule;
 use super::trace::Trace;
-use crate::task::TaskKey;
+use crate::task::{TaskKey, TaskRef};
 
 /// The widest [`ReadyQueue::choose_value`] an exhaustive search explores.
 pub(crate) const EXPLORED_VALUES: u32 = 64;
@@ -57,9 +63,29 @@ impl fmt::Display for Divergence {
     }
 }
 
-/// The ready queue: keys of tasks waiting for their turn, in wake order.
-pub(crate) struct ReadyQueue {
-    queue: VecDeque<TaskKey>,
+/// What the ready queue holds: a task, of which the policies, a recorded
+/// trace and a snapshot see only the key. (Unit tests queue bare keys.)
+pub(crate) trait Queued {
+    fn key(&self) -> TaskKey;
+}
+
+impl Queued for TaskRef {
+    #[inline]
+    fn key(&self) -> TaskKey {
+        self.header().key
+    }
+}
+
+impl Queued for TaskKey {
+    #[inline]
+    fn key(&self) -> TaskKey {
+        *self
+    }
+}
+
+/// The ready queue: tasks waiting for their turn, in wake order.
+pub(crate) struct ReadyQueue<T = TaskRef> {
+    queue: VecDeque<T>,
     /// How many entries, from the front, the loop has taken in.
     taken_in: usize,
     chooser: Chooser,
@@ -70,8 +96,17 @@ pub(crate) struct ReadyQueue {
     trace: Option<Box<Trace>>,
 }
 
-impl ReadyQueue {
-    pub(crate) fn new(policy: Policy) -> ReadyQueue {
+// SAFETY: a `TaskRef` is not `Send` because its count is a plain `Cell`.
+// The loop's queue lives in the schedule hook's `LoopBound`, which hands it
+// out on the loop's thread alone, so its entries are only ever cloned,
+// popped or dropped there. Another thread can at most drop the whole queue,
+// with the last `Arc` of the hook, and then it is empty: every task in it
+// holds an `Arc` of that same hook (its cell's), so the hook cannot go
+// while a task is queued; the loop's shutdown empties the queue.
+unsafe impl Send for ReadyQueue<TaskRef> {}
+
+impl<T: Queued> ReadyQueue<T> {
+    pub(crate) fn new(policy: Policy) -> ReadyQueue<T> {
         ReadyQueue {
             queue: VecDeque::new(),
             taken_in: 0,
@@ -99,17 +134,18 @@ impl ReadyQueue {
         self.chooser.pct_steps()
     }
 
-    pub(crate) fn push(&mut self, key: TaskKey) {
-        self.queue.push_back(key);
+    #[inline]
+    pub(crate) fn push(&mut self, task: T) {
+        self.queue.push_back(task);
     }
 
-    /// The oldest key pushed since the loop last looked, which from now on
-    /// counts as taken in.
+    /// What `look` says of the oldest task pushed since the loop last
+    /// looked, which from now on counts as taken in.
     #[inline]
-    pub(crate) fn take_next(&mut self) -> Option<TaskKey> {
-        let key = self.queue.get(self.taken_in).copied()?;
+    pub(crate) fn take_next<R>(&mut self, look: impl FnOnce(&T) -> R) -> Option<R> {
+        let seen = look(self.queue.get(self.taken_in)?);
         self.taken_in += 1;
-        Some(key)
+        Some(seen)
     }
 
     /// Counts every key as taken in, without looking (nobody watches).
@@ -118,7 +154,7 @@ impl ReadyQueue {
     }
 
     #[inline]
-    pub(crate) fn pop(&mut self) -> Option<TaskKey> {
+    pub(crate) fn pop(&mut self) -> Option<T> {
         if self.queue.is_empty() {
             return None;
         }
@@ -288,16 +324,21 @@ impl ReadyQueue {
         self.queue.is_empty()
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &TaskKey> {
-        self.queue.iter()
+    /// The queued tasks' keys, front first.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = TaskKey> + '_ {
+        self.queue.iter().map(Queued::key)
     }
 
-    pub(crate) fn clear(&mut self) {
-        self.queue.clear();
+    /// Empties the queue, handing its tasks to the caller, who drops them
+    /// once the queue is no longer borrowed (dropping the last reference to
+    /// a task may run its destructors, which may wake tasks).
+    #[must_use]
+    pub(crate) fn clear(&mut self) -> VecDeque<T> {
         self.taken_in = 0;
         if let Some(trace) = &mut self.trace {
             trace.cleared();
         }
+        std::mem::take(&mut self.queue)
     }
 }
 
@@ -314,13 +355,13 @@ mod tests {
             .collect()
     }
 
-    fn drain(q: &mut ReadyQueue) -> Vec<u32> {
+    fn drain(q: &mut ReadyQueue<TaskKey>) -> Vec<u32> {
         std::iter::from_fn(|| q.pop()).map(|k| k.index).collect()
     }
 
     #[test]
     fn fifo_and_lifo_orders() {
-        let mut q = ReadyQueue::new(Policy::Fifo);
+        let mut q = ReadyQueue::<TaskKey>::new(Policy::Fifo);
         keys(3).into_iter().for_each(|k| q.push(k));
         assert_eq!(drain(&mut q), [0, 1, 2]);
         q.set_policy(Policy::Lifo);
@@ -331,7 +372,7 @@ mod tests {
     #[test]
     fn random_is_a_permutation_and_replays_by_seed() {
         let run = |seed| {
-            let mut q = ReadyQueue::new(Policy::Random { seed });
+            let mut q = ReadyQueue::<TaskKey>::new(Policy::Random { seed });
             keys(20).into_iter().for_each(|k| q.push(k));
             drain(&mut q)
         };
@@ -344,7 +385,7 @@ mod tests {
     }
 
     fn pct_order(seed: u64, depth: u32, steps: u32) -> Vec<u32> {
-        let mut q = ReadyQueue::new(Policy::Fifo);
+        let mut q = ReadyQueue::<TaskKey>::new(Policy::Fifo);
         q.set_pct_steps(steps);
         q.set_policy(Policy::Pct { seed, depth });
         keys(6).into_iter().for_each(|k| q.push(k));
@@ -389,14 +430,14 @@ mod tests {
 
     #[test]
     fn recording_and_replay_reproduce_the_choices() {
-        let mut q = ReadyQueue::new(Policy::Random { seed: 9 });
+        let mut q = ReadyQueue::<TaskKey>::new(Policy::Random { seed: 9 });
         q.record(true);
         keys(8).into_iter().for_each(|k| q.push(k));
         let first = drain(&mut q);
         let schedule = q.recorded();
         assert_eq!(schedule.len(), 8);
 
-        let mut r = ReadyQueue::new(Policy::Fifo);
+        let mut r = ReadyQueue::<TaskKey>::new(Policy::Fifo);
         r.replay(&schedule);
         keys(8).into_iter().for_each(|k| r.push(k));
         assert_eq!(drain(&mut r), first);
@@ -405,7 +446,7 @@ mod tests {
 
     #[test]
     fn a_schedule_that_does_not_fit_is_reported_and_the_policy_takes_over() {
-        let mut q = ReadyQueue::new(Policy::Fifo);
+        let mut q = ReadyQueue::<TaskKey>::new(Policy::Fifo);
         q.replay(&Schedule::new(vec![1, 5, 0]));
         keys(3).into_iter().for_each(|k| q.push(k));
         assert_eq!(drain(&mut q), [1, 0, 2]);
@@ -416,7 +457,7 @@ mod tests {
 
     #[test]
     fn branch_choices_are_recorded_and_replayed_with_the_polls() {
-        let mut fifo = ReadyQueue::new(Policy::Fifo);
+        let mut fifo = ReadyQueue::<TaskKey>::new(Policy::Fifo);
         fifo.record(true);
         assert_eq!(
             (0..5).map(|_| fifo.choose_branch(3)).sum::<usize>(),
@@ -426,7 +467,7 @@ mod tests {
         assert_eq!(fifo.choose_branch(1), 0);
         assert_eq!(fifo.recorded().len(), 5, "a single branch is no choice");
 
-        let mut seeded = ReadyQueue::new(Policy::Random { seed: 4 });
+        let mut seeded = ReadyQueue::<TaskKey>::new(Policy::Random { seed: 4 });
         seeded.record(true);
         keys(2).into_iter().for_each(|k| seeded.push(k));
         let mut seen = vec![
@@ -437,7 +478,7 @@ mod tests {
         assert!(seen[2..].iter().any(|b| *b != 0), "{seen:?}");
         let schedule = seeded.recorded();
 
-        let mut replay = ReadyQueue::new(Policy::Fifo);
+        let mut replay = ReadyQueue::<TaskKey>::new(Policy::Fifo);
         replay.replay(&schedule);
         keys(2).into_iter().for_each(|k| replay.push(k));
         let mut again = vec![
@@ -451,11 +492,13 @@ mod tests {
 
     #[test]
     fn wakes_are_taken_in_once_in_order() {
-        let mut q = ReadyQueue::new(Policy::Fifo);
+        let mut q = ReadyQueue::<TaskKey>::new(Policy::Fifo);
         let k = keys(4);
         q.push(k[0]);
         q.push(k[1]);
-        let taken = |q: &mut ReadyQueue| std::iter::from_fn(|| q.take_next()).collect::<Vec<_>>();
+        let taken = |q: &mut ReadyQueue<TaskKey>| {
+            std::iter::from_fn(|| q.take_next(|k| *k)).collect::<Vec<_>>()
+        };
         assert_eq!(taken(&mut q), [k[0], k[1]]);
         q.push(k[2]);
         assert_eq!(q.pop(), Some(k[0]));

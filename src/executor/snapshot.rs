@@ -13,8 +13,8 @@ impl Core {
             self.here()
                 .ready
                 .borrow()
-                .iter()
-                .filter_map(|k| table.header(*k).map(|h| h.id))
+                .keys()
+                .filter_map(|k| table.header(k).map(|h| h.id))
                 .collect()
         };
         Snapshot {

@@ -34,6 +34,13 @@ impl Slot {
         self.task().header()
     }
 
+    #[inline]
+    pub(crate) fn into_task(self) -> TaskRef {
+        match self {
+            Slot::Task(t) | Slot::Root(t) => t,
+        }
+    }
+
     /// True when no waker of the task is stored anywhere: nothing can wake it.
     pub(crate) fn waker_unreferenced(&self) -> bool {
         self.task().wakers_out() == 0

@@ -44,7 +44,9 @@
 //! users with its own cell types.
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 
+use super::ready::Queued;
 use crate::task::TaskKey;
 
 thread_local! {
@@ -193,12 +195,12 @@ impl Trace {
     }
 
     /// A pop is about to take position `chosen` of `ready`.
-    pub(crate) fn pop(&mut self, ready: &std::collections::VecDeque<TaskKey>, chosen: usize) {
+    pub(crate) fn pop<T: Queued>(&mut self, ready: &VecDeque<T>, chosen: usize) {
         self.close(ready);
         self.open = Some(self.steps.len());
-        let key = ready[chosen];
+        let key = ready[chosen].key();
         self.steps.push(Step::Poll {
-            ready: ready.iter().copied().collect(),
+            ready: ready.iter().map(Queued::key).collect(),
             chosen: chosen as u32,
             footprint: Footprint {
                 tasks: vec![task_id(key)],
@@ -218,7 +220,7 @@ impl Trace {
 
     /// Finishes the open poll's footprint: the keys pushed since its pop,
     /// and the objects touched.
-    pub(crate) fn close(&mut self, ready: &std::collections::VecDeque<TaskKey>) {
+    pub(crate) fn close<T: Queued>(&mut self, ready: &VecDeque<T>) {
         let Some(open) = self.open.take() else {
             take_touched(&mut Vec::new());
             take_touched_tasks(&mut Vec::new());
@@ -227,7 +229,10 @@ impl Trace {
         let Step::Poll { footprint, .. } = &mut self.steps[open] else {
             return;
         };
-        let woke: Vec<TaskKey> = ready.range(self.mark.min(ready.len())..).copied().collect();
+        let woke: Vec<TaskKey> = ready
+            .range(self.mark.min(ready.len())..)
+            .map(Queued::key)
+            .collect();
         let mut objects = Vec::new();
         take_touched(&mut objects);
         let mut tasks: Vec<u64> = woke.iter().map(|k| task_id(*k)).collect();

@@ -154,10 +154,10 @@ impl Core {
         let mut keys = self.remote_buf.take();
         self.remote().take(&mut keys);
         for key in keys.drain(..) {
-            let tasks = self.tasks.borrow();
-            if let Some(header) = tasks.header(key) {
-                header.record_wake(WakeCause::Thread);
-                self.here().ready.borrow_mut().push(key);
+            let task = self.tasks.borrow().get(key).map(Slot::into_task);
+            if let Some(task) = task {
+                task.record_wake(WakeCause::Thread);
+                self.here().ready.borrow_mut().push(task);
             }
         }
         *self.remote_buf.borrow_mut() = keys;
@@ -258,11 +258,15 @@ impl Core {
         // may wake a task, and that wake is taken in here too, after the
         // event that caused it.
         loop {
-            let Some(key) = here.ready.borrow_mut().take_next() else {
+            let Some(woken) = here
+                .ready
+                .borrow_mut()
+                .take_next(|t| (!t.state.is_finished()).then(|| (t.id, t.cause())))
+            else {
                 break;
             };
-            let woken = self.tasks.borrow().header(key).map(|h| (h.id, h.cause()));
-            // A task just spawned is queued, not woken.
+            // A task just spawned is queued, not woken; a finished one
+            // (cancelled since) is not news.
             let Some((task, cause)) = woken.filter(|(_, c)| *c != WakeCause::Spawned) else {
                 continue;
             };

@@ -304,6 +304,7 @@ pub(crate) fn cvt<T: IsMinusOne>(ret: T) -> io::Result<T> {
 /// # Errors
 ///
 /// The first error that is not `Interrupted`.
+#[inline]
 pub(crate) fn cvt_r<T: IsMinusOne>(mut f: impl FnMut() -> T) -> io::Result<T> {
     loop {
         match cvt(f()) {

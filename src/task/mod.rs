@@ -112,7 +112,7 @@ pub(crate) use key::TaskKey;
 pub use name::TaskName;
 pub use state::TaskState;
 pub(crate) use state::{AfterPoll, CancelStep, StartPoll};
-pub(crate) use task_ref::TaskRef;
+pub(crate) use task_ref::{TaskRef, WokenTask};
 pub(crate) use vtable::{Polled, panic_message};
 pub use wait::WaitOn;
 pub(crate) use wait::{Label, Wait};

@@ -22,7 +22,7 @@
 //! the [`Host`] trait, which the handle holds weakly.
 
 use super::owner::{OnThread, ThreadKey};
-use super::{Cancel, Header, TaskKey};
+use super::{Cancel, Header, TaskKey, WokenTask};
 
 /// How a woken task gets back on its loop's ready queue. Called by the
 /// task's waker, at most once per wake that found the task not queued.
@@ -33,8 +33,9 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     fn owner(&self) -> ThreadKey;
 
     /// A wake on the loop's own thread (`on` proves it): the task's header
-    /// may be read, and the hook records the wake's cause in it.
-    fn schedule_here(&self, task: &Header, on: &OnThread);
+    /// may be read, the hook records the wake's cause in it, and the ready
+    /// queue takes a reference to the task.
+    fn schedule_here(&self, task: WokenTask<'_>, on: &OnThread);
 
     /// A wake on any other thread: only the key travels.
     fn schedule_remote(&self, key: TaskKey);

@@ -22,6 +22,7 @@
 //! A `TaskRef` is one pointer wide, whatever the future's type: it points to
 //! the task's [`Header`], and the header's vtable knows the rest.
 
+use std::marker::PhantomData;
 use std::ptr::NonNull;
 
 use super::Header;
@@ -99,6 +100,50 @@ impl TaskRef {
     /// own typed vtable).
     pub(crate) fn as_ptr(&self) -> NonNull<Header> {
         self.ptr
+    }
+}
+
+/// A task that a wake on its loop's thread found live (not finished), lent
+/// to the schedule hook for the length of the wake: the hook reads its
+/// header and takes a [`TaskRef`] for the ready queue, so that the poll
+/// later goes straight to the task instead of looking its key up.
+pub(crate) struct WokenTask<'a> {
+    /// The task's `Arc::into_raw` pointer, as a waker holds it.
+    ptr: NonNull<Header>,
+    _wake: PhantomData<&'a Header>,
+}
+
+impl WokenTask<'_> {
+    /// # Safety
+    ///
+    /// `ptr` must be the `Arc::into_raw` pointer of a task cell (header at
+    /// offset 0) that is alive for `'a`, and the caller must be on the
+    /// task's loop thread with the task not finished. A task that is not
+    /// finished is held by a `TaskRef` (its slot in the task table, or the
+    /// spawn or first poll that is building it), so `refs` is at least 1
+    /// and the loop side's strong count is held.
+    pub(crate) unsafe fn new(ptr: NonNull<Header>) -> Self {
+        WokenTask {
+            ptr,
+            _wake: PhantomData,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: alive for `'a` (the constructor's promise), only shared.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// One more loop-side reference to the task.
+    #[inline]
+    pub(crate) fn task_ref(&self) -> TaskRef {
+        let refs = &self.header().refs;
+        debug_assert!(refs.get() > 0, "a live task is held by a TaskRef");
+        refs.set(refs.get() + 1);
+        // The new reference shares the loop side's strong count, which the
+        // task's other `TaskRef`s hold (the constructor's promise).
+        TaskRef { ptr: self.ptr }
     }
 }
 

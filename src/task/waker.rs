@@ -40,7 +40,7 @@
 //!     │
 //!  on the task's thread? ──yes──▶ state.wake_here(): finished or already queued? done
 //!     │no                         else hook.schedule_here(header): record the cause,
-//!     │                           push the key on the ready queue (no lock, no syscall)
+//!     │                           push the task on the ready queue (no lock, no syscall)
 //!     ▼
 //!  state.queued.wake(): already queued? done
 //!  else hook.schedule_remote(key): lock the remote queue, push the key,
@@ -58,6 +58,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
+use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
@@ -65,6 +66,7 @@ use super::cell::TaskCell;
 use super::owner::OnThread;
 use super::schedule::Schedule;
 use super::state::Wake;
+use super::task_ref::WokenTask;
 
 impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     /// The vtable of this task type's wakers.
@@ -108,7 +110,12 @@ unsafe fn wake_by_ref<F: Future + 'static, S: Schedule>(data: *const ()) {
         // references are all anyone holds.
         let header = unsafe { &(*cell).header };
         if header.state.wake_here() == Wake::Schedule {
-            hook.schedule_here(header, &on);
+            // SAFETY: `data` is the task's `Arc::into_raw` pointer (header at
+            // offset 0, `repr(C)`), alive for this call (the waker's count);
+            // this is the loop's thread, and `wake_here` found the task not
+            // finished.
+            let task = unsafe { WokenTask::new(NonNull::new_unchecked(data.cast_mut().cast())) };
+            hook.schedule_here(task, &on);
         }
     } else {
         // SAFETY: `queued` is an atomic and `key` a constant (rule 1).
