@@ -509,3 +509,45 @@ fn a_polled_event_tells_its_duration_only_when_it_was_timed() {
     let timed = shown(true);
     assert!(timed.contains("polled #1 → Ready in "), "{timed}");
 }
+
+#[test]
+fn a_task_cancelled_between_its_wake_and_the_take_in_is_not_reported_woken() {
+    // The waker task wakes the sleeper, then cancels it, in one poll: the
+    // sleeper sits in the ready queue, finished, when the poll's wakes are
+    // taken in. Listeners hear that it was cancelled, not that it is ready.
+    let (rt, _) = virtual_rt();
+    rt.events().record(100);
+    let gate = evloop::sync::Event::new();
+    let gate2 = gate.clone();
+    let sleeper = rt.spawn_named("sleeper", async move { gate2.wait().await });
+    let stop = sleeper.cancel_handle();
+    let _t = rt.spawn_named("waker", async move {
+        evloop::yield_now().await; // the sleeper is parked by now
+        gate.set();
+        stop.cancel();
+    });
+    // Sleeper parks; waker yields; waker wakes and cancels the sleeper.
+    for _ in 0..3 {
+        rt.step().expect("a task was ready");
+    }
+    let id = sleeper.id();
+    assert!(
+        !rt.snapshot().ready.contains(&id),
+        "a finished task left in the queue is not shown as ready"
+    );
+    rt.run_until_done().unwrap();
+    let about_it: Vec<String> = rt
+        .events()
+        .recorded()
+        .iter()
+        .filter(|e| match e.kind {
+            LoopEventKind::Woken { task, .. } | LoopEventKind::Cancelled { task, .. } => task == id,
+            _ => false,
+        })
+        .map(|e| e.without_timing().to_string())
+        .collect();
+    assert_eq!(about_it.len(), 1, "{about_it:#?}");
+    assert!(about_it[0].contains("cancelled"), "{about_it:#?}");
+    assert!(rt.block_on(sleeper).unwrap_err().is_cancelled());
+    assert!(rt.snapshot().ready.is_empty(), "nothing left queued");
+}
