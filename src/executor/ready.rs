@@ -30,6 +30,10 @@ use super::schedule::Schedule;
 use super::trace::Trace;
 use crate::task::{TaskKey, TaskRef};
 
+/// A queue whose buffer holds at most this many tasks keeps it, however
+/// empty (8 KiB: the common case never reallocates).
+const KEEP_CAPACITY: usize = 1024;
+
 /// The widest [`ReadyQueue::choose_value`] an exhaustive search explores.
 pub(crate) const EXPLORED_VALUES: u32 = 64;
 
@@ -137,6 +141,28 @@ impl<T: Queued> ReadyQueue<T> {
     #[inline]
     pub(crate) fn push(&mut self, task: T) {
         self.queue.push_back(task);
+    }
+
+    /// Gives back most of the memory a burst left behind: a million tasks
+    /// queued at once grew the buffer to 8 MiB, which a loop whose tasks
+    /// have since parked would otherwise keep for good. Once fewer than a
+    /// quarter of its slots are used, it shrinks to twice its length, so a
+    /// queue must double again before it next grows: each element is
+    /// copied O(1) times on average. The loop calls it after a full batch
+    /// of polls (a long queue, perhaps a burst draining), not per pop.
+    #[inline]
+    pub(crate) fn trim(&mut self) {
+        let capacity = self.queue.capacity();
+        if capacity > KEEP_CAPACITY && self.queue.len() < capacity / 4 {
+            self.shrink();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn shrink(&mut self) {
+        let keep = (self.queue.len() * 2).max(KEEP_CAPACITY);
+        self.queue.shrink_to(keep);
     }
 
     /// What `look` says of the oldest task pushed since the loop last
@@ -324,6 +350,12 @@ impl<T: Queued> ReadyQueue<T> {
         self.queue.is_empty()
     }
 
+    /// How many tasks the buffer holds without growing.
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.queue.capacity()
+    }
+
     /// The queued tasks' keys, front first.
     pub(crate) fn keys(&self) -> impl Iterator<Item = TaskKey> + '_ {
         self.queue.iter().map(Queued::key)
@@ -344,7 +376,7 @@ impl<T: Queued> ReadyQueue<T> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Policy, ReadyQueue, Schedule, TaskKey};
+    use super::{KEEP_CAPACITY, Policy, ReadyQueue, Schedule, TaskKey};
 
     fn keys(n: u32) -> Vec<TaskKey> {
         (0..n)
@@ -488,6 +520,34 @@ mod tests {
         again.extend((0..20).map(|_| replay.choose_branch(4)));
         assert_eq!(again, seen);
         assert_eq!(replay.divergence(), None);
+    }
+
+    #[test]
+    fn a_burst_s_buffer_is_given_back_once_the_queue_drains() {
+        let mut q = ReadyQueue::<TaskKey>::new(Policy::Fifo);
+        keys(100_000).into_iter().for_each(|k| q.push(k));
+        let grown = q.queue.capacity();
+        q.trim();
+        assert_eq!(q.queue.capacity(), grown, "a full queue keeps its buffer");
+        for _ in 0..99_000 {
+            q.pop();
+        }
+        q.trim();
+        assert!(
+            q.queue.capacity() < grown / 4,
+            "{} of {grown} slots kept for 1,000 tasks",
+            q.queue.capacity()
+        );
+        assert!(
+            q.queue.capacity() >= 2_000,
+            "room to double before it grows"
+        );
+        assert_eq!(drain(&mut q), (99_000..100_000).collect::<Vec<_>>());
+        q.trim();
+        assert!(
+            q.queue.capacity() >= KEEP_CAPACITY,
+            "a small buffer is kept"
+        );
     }
 
     #[test]

@@ -34,7 +34,7 @@ use crate::time::Instant;
 
 /// Polls per turn before the loop looks at timers and other threads again
 /// (tokio's current-thread scheduler uses the same number for I/O).
-const BATCH: usize = 61;
+const BATCH: u64 = 61;
 
 /// What a driving loop runs until.
 pub(crate) enum Goal<'a> {
@@ -71,21 +71,24 @@ impl Core {
             self.collect();
             // 2. poll, at most BATCH tasks
             if !self.here().ready.borrow().is_empty() {
-                for _ in 0..BATCH {
-                    if !self.poll_one(&mut root, None) {
-                        break;
-                    }
+                // One count serves both bounds: the batch and the budget.
+                let stop_at = budget.min(polls.saturating_add(BATCH));
+                while self.poll_one(&mut root, None) {
                     polls += 1;
                     // An interrupt takes effect after the poll in progress.
-                    if polls >= budget
+                    if polls >= stop_at
                         || self.goal_reached(&goal)
                         || self.remote().interrupt_pending()
                     {
                         break;
                     }
                 }
-                if polls >= budget && !self.goal_reached(&goal) {
-                    break Err(RunErrorKind::BudgetExhausted);
+                if polls >= stop_at {
+                    // A full batch: a long queue, perhaps a burst draining.
+                    self.here().ready.borrow_mut().trim();
+                    if polls >= budget && !self.goal_reached(&goal) {
+                        break Err(RunErrorKind::BudgetExhausted);
+                    }
                 }
                 continue;
             }
@@ -322,5 +325,29 @@ impl Core {
         }
         debug_assert!(matches!(slot, Some(Slot::Root(_)) | None));
         drop(slot);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Builder;
+
+    #[test]
+    fn the_ready_queue_gives_back_a_burst_s_buffer() {
+        // 20,000 tasks queued at once, all parked a turn later: the loop
+        // trims the queue's buffer while it drains, not only at shutdown.
+        let rt = Builder::new().virtual_clock().debug(false).build();
+        let capacity = rt.block_on(async {
+            for _ in 0..20_000 {
+                crate::spawn(std::future::pending::<()>()).detach();
+            }
+            crate::task::yield_now().await; // every task is polled once
+            crate::executor::context::with_core(|core| core.here().ready.borrow().capacity())
+                .expect("inside block_on")
+        });
+        assert!(
+            capacity <= 4_096,
+            "a buffer of {capacity} kept for one task"
+        );
     }
 }
