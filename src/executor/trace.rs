@@ -18,10 +18,11 @@
 //!
 //! How it is recorded, at no cost when nobody explores:
 //!
-//! - *tasks woken or spawned*: a wake or a spawn pushes the task's key on
-//!   the back of the ready queue, so the keys pushed between one pop and the
+//! - *tasks woken or spawned*: a wake or a spawn pushes the task on the
+//!   back of the ready queue, so the tasks pushed between one pop and the
 //!   next are the ones the poll (or the timers and I/O collected right after
-//!   it) made ready. The queue compares its length; `push` is unchanged.
+//!   it) made ready; the trace keeps their keys. The queue compares its
+//!   length; `push` is unchanged.
 //! - *objects touched*: every primitive calls [`touch`] with its object id
 //!   on each operation; `touch` is one thread-local flag test unless a
 //!   trace is being recorded.
