@@ -261,23 +261,23 @@ impl Core {
 
     /// Puts a new task in the table and on the ready queue.
     #[inline]
-    fn admit(&self, slot: Slot) {
-        self.admit_as(slot, true);
+    fn admit(&self, task: TaskRef) {
+        self.admit_as(task, true);
     }
 
     /// Puts a new task in the table, and on the ready queue if `ready` (a
     /// root whose first poll is under way is not).
     #[inline(always)]
-    fn admit_as(&self, slot: Slot, ready: bool) {
-        let header = slot.header();
+    fn admit_as(&self, task: TaskRef, ready: bool) {
+        let header = task.header();
         let (key, id, at) = (header.key, header.id, header.spawned_at());
         let event = self.inspector.listening().then(|| LoopEventKind::Spawned {
             task: id,
             name: header.name(),
             parent: header.parent(),
         });
-        let queued = ready.then(|| slot.task().clone());
-        self.tasks.borrow_mut().fill(key, slot);
+        let queued = ready.then(|| task.clone());
+        self.tasks.borrow_mut().fill(key, task);
         if let Some(task) = queued {
             self.here().ready.borrow_mut().push(task);
         }
@@ -291,7 +291,7 @@ impl Core {
         F: Future + 'static,
     {
         let spawned = TaskCell::spawn(self.next_spawn(name), self.hook.clone(), future);
-        self.admit(Slot::Task(spawned.task));
+        self.admit(spawned.task);
         JoinHandle::new(spawned.output, self.host())
     }
 
@@ -303,7 +303,7 @@ impl Core {
         T: 'static,
     {
         let spawned = TaskCell::spawn_flattened(self.next_spawn(name), self.hook.clone(), future);
-        self.admit(Slot::Task(spawned.task));
+        self.admit(spawned.task);
         JoinHandle::new(spawned.output, self.host())
     }
 
@@ -332,8 +332,19 @@ impl Core {
         self.root_done.set(false);
         self.root_cancelled.set(false);
         self.root_key.set(Some(root.key));
-        self.admit_as(Slot::Root(root.clone()), ready);
+        self.admit_as(root.clone(), ready);
         root
+    }
+
+    /// How the loop treats `task`: `block_on`'s root (its future is polled
+    /// in place) or a spawned task.
+    #[inline]
+    pub(super) fn slot(&self, task: TaskRef) -> Slot {
+        if self.root_key.get() == Some(task.key) {
+            Slot::Root(task)
+        } else {
+            Slot::Task(task)
+        }
     }
 
     // ----- looking tasks up (commands and reports, not the hot path) ----------
@@ -398,20 +409,20 @@ impl Core {
         }
         // Destructors may spawn; give them a few rounds, then stop.
         for _ in 0..16 {
-            let keys: Vec<TaskKey> = self.tasks.borrow().iter().map(|s| s.header().key).collect();
+            let keys: Vec<TaskKey> = self.tasks.borrow().iter().map(|t| t.key).collect();
             if keys.is_empty() {
                 break;
             }
             for key in keys {
-                let slot = self.tasks.borrow_mut().remove(key);
-                if let Some(slot) = &slot {
+                let task = self.tasks.borrow_mut().remove(key);
+                if let Some(task) = &task {
                     // Out of the table means finished: a stray wake of its
                     // waker finds it so.
-                    if slot.header().state.cancel() == crate::task::CancelStep::DropFuture {
-                        let _ = slot.task().drop_future();
+                    if task.state.cancel() == crate::task::CancelStep::DropFuture {
+                        let _ = task.drop_future();
                     }
                 }
-                drop(slot);
+                drop(task);
             }
         }
         let queued = self.here().ready.borrow_mut().clear();

@@ -58,11 +58,7 @@ impl Core {
             if task.state.is_finished() {
                 continue; // dropped here, the queue no longer borrowed
             }
-            return Some(if self.root_key.get() == Some(task.key) {
-                Slot::Root(task)
-            } else {
-                Slot::Task(task)
-            });
+            return Some(self.slot(task));
         }
     }
 
@@ -299,9 +295,10 @@ impl Core {
     /// future (the task named `main`) makes `block_on` end with
     /// `RunErrorKind::Cancelled`, its future dropped as it returns.
     pub(crate) fn cancel(&self, key: TaskKey) -> Cancel {
-        let Some(slot) = self.tasks.borrow().get(key) else {
+        let Some(task) = self.tasks.borrow().get(key) else {
             return Cancel::AlreadyFinished;
         };
+        let slot = self.slot(task);
         match slot.header().state.cancel() {
             CancelStep::AlreadyFinished => Cancel::AlreadyFinished,
             CancelStep::Requested => Cancel::Requested,

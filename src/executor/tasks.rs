@@ -7,13 +7,14 @@
 //!
 //! A [`TaskKey`] is a slot index plus a generation. When a task finishes its
 //! slot is freed and its generation bumped, so a stale key (held by a waker
-//! that outlived its task, or sitting in the ready queue of a cancelled
-//! task) finds nothing instead of a stranger.
+//! that outlived its task, or sent by another thread's wake before the task
+//! ended) finds nothing instead of a stranger.
 
 use crate::task::{Header, TaskKey, TaskRef};
 
-/// A live task: spawned (the loop owns its future) or the root future of
-/// `block_on` (polled in place by `block_on`, which owns it).
+/// A live task as the loop polls, cancels and finishes it: spawned (the loop
+/// owns its future) or the root future of `block_on` (polled in place by
+/// `block_on`, which owns it). `Core::slot` tells which.
 #[derive(Clone)]
 pub(crate) enum Slot {
     Task(TaskRef),
@@ -34,25 +35,17 @@ impl Slot {
         self.task().header()
     }
 
-    #[inline]
-    pub(crate) fn into_task(self) -> TaskRef {
-        match self {
-            Slot::Task(t) | Slot::Root(t) => t,
-        }
-    }
-
     /// True when no waker of the task is stored anywhere: nothing can wake it.
     pub(crate) fn waker_unreferenced(&self) -> bool {
         self.task().wakers_out() == 0
     }
 }
 
-/// 16 bytes per slot ever used: the generation, whether the task is the
-/// root, and the task (`Option<TaskRef>` is one pointer). Storing a `Slot`
-/// here instead would take 24.
+/// 16 bytes per slot ever used: the generation and the task
+/// (`Option<TaskRef>` is one pointer). Which task is `block_on`'s root is
+/// the loop's to know (`Core::root_key`), not the table's.
 struct Entry {
     generation: u32,
-    root: bool,
     task: Option<TaskRef>,
 }
 
@@ -74,7 +67,6 @@ impl TaskTable {
             None => {
                 self.entries.push(Entry {
                     generation: 0,
-                    root: false,
                     task: None,
                 });
                 u32::try_from(self.entries.len() - 1).expect("more than u32::MAX live tasks")
@@ -87,47 +79,38 @@ impl TaskTable {
     }
 
     #[inline]
-    pub(crate) fn fill(&mut self, key: TaskKey, slot: Slot) {
+    pub(crate) fn fill(&mut self, key: TaskKey, task: TaskRef) {
         let entry = &mut self.entries[key.index as usize];
         debug_assert!(entry.task.is_none() && entry.generation == key.generation);
-        let (root, task) = match slot {
-            Slot::Task(task) => (false, task),
-            Slot::Root(task) => (true, task),
-        };
-        entry.root = root;
         entry.task = Some(task);
         self.live += 1;
     }
 
     /// The live task with this key (a new reference to it).
     #[inline]
-    pub(crate) fn get(&self, key: TaskKey) -> Option<Slot> {
-        let entry = self.entries.get(key.index as usize)?;
-        if entry.generation != key.generation {
-            return None;
-        }
-        let task = entry.task.clone()?;
-        Some(if entry.root {
-            Slot::Root(task)
-        } else {
-            Slot::Task(task)
-        })
+    pub(crate) fn get(&self, key: TaskKey) -> Option<TaskRef> {
+        self.live(key).cloned()
     }
 
     /// The header of the live task with this key.
     #[inline]
     pub(crate) fn header(&self, key: TaskKey) -> Option<&Header> {
+        self.live(key).map(TaskRef::header)
+    }
+
+    #[inline]
+    fn live(&self, key: TaskKey) -> Option<&TaskRef> {
         let entry = self.entries.get(key.index as usize)?;
         if entry.generation != key.generation {
             return None;
         }
-        entry.task.as_ref().map(TaskRef::header)
+        entry.task.as_ref()
     }
 
     /// Frees the slot. The caller drops the returned task outside any borrow
     /// of the table (dropping it may run user code).
     #[inline]
-    pub(crate) fn remove(&mut self, key: TaskKey) -> Option<Slot> {
+    pub(crate) fn remove(&mut self, key: TaskKey) -> Option<TaskRef> {
         let entry = self.entries.get_mut(key.index as usize)?;
         if entry.generation != key.generation {
             return None;
@@ -136,11 +119,7 @@ impl TaskTable {
         entry.generation = entry.generation.wrapping_add(1);
         self.free.push(key.index);
         self.live -= 1;
-        Some(if std::mem::take(&mut entry.root) {
-            Slot::Root(task)
-        } else {
-            Slot::Task(task)
-        })
+        Some(task)
     }
 
     pub(crate) fn len(&self) -> usize {

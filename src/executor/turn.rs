@@ -27,7 +27,6 @@ use super::core::Core;
 use super::idle::Idle;
 use super::poll::Root;
 use super::report::{RunError, RunErrorKind, RunReport, StepReport, Stop};
-use super::tasks::Slot;
 use crate::inspect::LoopEventKind;
 use crate::task::{CancelStep, Source, TaskRef, WakeCause};
 use crate::time::Instant;
@@ -157,7 +156,7 @@ impl Core {
         let mut keys = self.remote_buf.take();
         self.remote().take(&mut keys);
         for key in keys.drain(..) {
-            let task = self.tasks.borrow().get(key).map(Slot::into_task);
+            let task = self.tasks.borrow().get(key);
             if let Some(task) = task {
                 task.record_wake(WakeCause::Thread);
                 self.here().ready.borrow_mut().push(task);
@@ -319,12 +318,12 @@ impl Core {
     }
 
     fn remove_root(&self, task: &TaskRef) {
-        let slot = self.tasks.borrow_mut().remove(task.key);
+        debug_assert_eq!(self.root_key.get(), Some(task.key), "the root");
+        let removed = self.tasks.borrow_mut().remove(task.key);
         if task.state.cancel() == CancelStep::DropFuture {
             let _ = task.drop_future();
         }
-        debug_assert!(matches!(slot, Some(Slot::Root(_)) | None));
-        drop(slot);
+        drop(removed);
     }
 }
 

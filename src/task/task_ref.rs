@@ -23,6 +23,7 @@
 //! the task's [`Header`], and the header's vtable knows the rest.
 
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 
 use super::Header;
@@ -108,8 +109,9 @@ impl TaskRef {
 /// header and takes a [`TaskRef`] for the ready queue, so that the poll
 /// later goes straight to the task instead of looking its key up.
 pub(crate) struct WokenTask<'a> {
-    /// The task's `Arc::into_raw` pointer, as a waker holds it.
-    ptr: NonNull<Header>,
+    /// The waker's pointer seen as a `TaskRef` that counts nothing (never
+    /// dropped): the header and a clone come from `TaskRef` itself.
+    task: ManuallyDrop<TaskRef>,
     _wake: PhantomData<&'a Header>,
 }
 
@@ -124,26 +126,26 @@ impl WokenTask<'_> {
     /// and the loop side's strong count is held.
     pub(crate) unsafe fn new(ptr: NonNull<Header>) -> Self {
         WokenTask {
-            ptr,
+            task: ManuallyDrop::new(TaskRef { ptr }),
             _wake: PhantomData,
         }
     }
 
     #[inline]
     pub(crate) fn header(&self) -> &Header {
-        // SAFETY: alive for `'a` (the constructor's promise), only shared.
-        unsafe { self.ptr.as_ref() }
+        self.task.header()
     }
 
-    /// One more loop-side reference to the task.
+    /// One more loop-side reference to the task: a clone, which shares the
+    /// loop side's strong count that the task's other `TaskRef`s hold (the
+    /// constructor's promise).
     #[inline]
     pub(crate) fn task_ref(&self) -> TaskRef {
-        let refs = &self.header().refs;
-        debug_assert!(refs.get() > 0, "a live task is held by a TaskRef");
-        refs.set(refs.get() + 1);
-        // The new reference shares the loop side's strong count, which the
-        // task's other `TaskRef`s hold (the constructor's promise).
-        TaskRef { ptr: self.ptr }
+        debug_assert!(
+            self.header().refs.get() > 0,
+            "a live task is held by a TaskRef"
+        );
+        TaskRef::clone(&self.task)
     }
 }
 
