@@ -68,7 +68,7 @@ impl fmt::Display for Divergence {
 }
 
 /// What the ready queue holds: a task, of which the policies, a recorded
-/// trace and a snapshot see only the key. (Unit tests queue bare keys.)
+/// trace and a snapshot see only the key.
 pub(crate) trait Queued {
     fn key(&self) -> TaskKey;
 }
@@ -80,6 +80,8 @@ impl Queued for TaskRef {
     }
 }
 
+/// The unit tests' entries: the policies need nothing but keys.
+#[cfg(test)]
 impl Queued for TaskKey {
     #[inline]
     fn key(&self) -> TaskKey {
