@@ -41,20 +41,20 @@ impl Slot {
     }
 }
 
-/// 16 bytes per slot ever used: the generation and the task
-/// (`Option<TaskRef>` is one pointer). Which task is `block_on`'s root is
-/// the loop's to know (`Core::root_key`), not the table's.
-struct Entry {
-    generation: u32,
-    task: Option<TaskRef>,
-}
+/// 8 bytes per slot ever used: the task, or `None` (`Option<TaskRef>` is
+/// one pointer). An occupied slot's generation is its task's own, in the
+/// task's header (`header.key`, set at spawn from the reserved key); a free
+/// slot's next generation waits in the free list. Which task is `block_on`'s
+/// root is the loop's to know (`Core::root_key`), not the table's.
+type Entry = Option<TaskRef>;
 
-const _: () = assert!(size_of::<Entry>() == 16);
+const _: () = assert!(size_of::<Entry>() == 8);
 
 #[derive(Default)]
 pub(crate) struct TaskTable {
     entries: Vec<Entry>,
-    free: Vec<u32>,
+    /// Free slots and the generation each will give its next task.
+    free: Vec<TaskKey>,
     live: usize,
 }
 
@@ -62,27 +62,22 @@ impl TaskTable {
     /// The key the next inserted task will have (needed before the task is
     /// built, since its waker carries the key).
     pub(crate) fn reserve(&mut self) -> TaskKey {
-        let index = match self.free.pop() {
-            Some(i) => i,
-            None => {
-                self.entries.push(Entry {
-                    generation: 0,
-                    task: None,
-                });
-                u32::try_from(self.entries.len() - 1).expect("more than u32::MAX live tasks")
+        self.free.pop().unwrap_or_else(|| {
+            self.entries.push(None);
+            TaskKey {
+                index: u32::try_from(self.entries.len() - 1)
+                    .expect("more than u32::MAX live tasks"),
+                generation: 0,
             }
-        };
-        TaskKey {
-            index,
-            generation: self.entries[index as usize].generation,
-        }
+        })
     }
 
     #[inline]
     pub(crate) fn fill(&mut self, key: TaskKey, task: TaskRef) {
+        debug_assert!(task.header().key == key, "a task's header carries its key");
         let entry = &mut self.entries[key.index as usize];
-        debug_assert!(entry.task.is_none() && entry.generation == key.generation);
-        entry.task = Some(task);
+        debug_assert!(entry.is_none());
+        *entry = Some(task);
         self.live += 1;
     }
 
@@ -98,26 +93,26 @@ impl TaskTable {
         self.live(key).map(TaskRef::header)
     }
 
+    /// The task in `key`'s slot, if it is `key`'s (a stale key's slot is
+    /// empty or holds a later task, of a later generation).
     #[inline]
     fn live(&self, key: TaskKey) -> Option<&TaskRef> {
-        let entry = self.entries.get(key.index as usize)?;
-        if entry.generation != key.generation {
-            return None;
-        }
-        entry.task.as_ref()
+        self.entries
+            .get(key.index as usize)?
+            .as_ref()
+            .filter(|task| task.header().key.generation == key.generation)
     }
 
     /// Frees the slot. The caller drops the returned task outside any borrow
     /// of the table (dropping it may run user code).
     #[inline]
     pub(crate) fn remove(&mut self, key: TaskKey) -> Option<TaskRef> {
-        let entry = self.entries.get_mut(key.index as usize)?;
-        if entry.generation != key.generation {
-            return None;
-        }
-        let task = entry.task.take()?;
-        entry.generation = entry.generation.wrapping_add(1);
-        self.free.push(key.index);
+        self.live(key)?;
+        let task = self.entries[key.index as usize].take()?;
+        self.free.push(TaskKey {
+            index: key.index,
+            generation: key.generation.wrapping_add(1),
+        });
         self.live -= 1;
         Some(task)
     }
@@ -127,6 +122,69 @@ impl TaskTable {
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &TaskRef> {
-        self.entries.iter().filter_map(|e| e.task.as_ref())
+        self.entries.iter().flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Builder;
+    use crate::executor::context::with_core;
+    use crate::task::TaskKey;
+
+    /// The key of each task `spawn` spawns, read inside `block_on`.
+    fn key_of(handle: &crate::JoinHandle<()>) -> TaskKey {
+        with_core(|core| {
+            let tasks = core.tasks.borrow();
+            tasks
+                .iter()
+                .find(|t| t.header().id == handle.id())
+                .map(|t| t.header().key)
+        })
+        .flatten()
+        .expect("a live task")
+    }
+
+    #[test]
+    fn a_stale_key_finds_nothing_in_its_slot_reused() {
+        let rt = Builder::new().virtual_clock().debug(false).build();
+        rt.block_on(async {
+            let first = crate::spawn(std::future::pending::<()>());
+            let old = key_of(&first);
+            first.cancel();
+            assert!(with_core(|c| c.tasks.borrow().get(old).is_none()).unwrap());
+            let second = crate::spawn(std::future::pending::<()>());
+            let new = key_of(&second);
+            assert_eq!(new.index, old.index, "the freed slot is used again");
+            assert_eq!(new.generation, old.generation.wrapping_add(1));
+            with_core(|core| {
+                let tasks = core.tasks.borrow();
+                assert!(
+                    tasks.get(old).is_none(),
+                    "the old key is not the new task's"
+                );
+                assert!(tasks.header(old).is_none());
+                assert_eq!(tasks.header(new).map(|h| h.id), Some(second.id()));
+            });
+            second.cancel();
+        });
+    }
+
+    #[test]
+    fn a_stale_key_cannot_remove_the_slots_new_task() {
+        let rt = Builder::new().virtual_clock().debug(false).build();
+        rt.block_on(async {
+            let first = crate::spawn(std::future::pending::<()>());
+            let old = key_of(&first);
+            first.cancel();
+            let second = crate::spawn(std::future::pending::<()>());
+            let live = with_core(|core| {
+                assert!(core.tasks.borrow_mut().remove(old).is_none());
+                core.tasks.borrow().len()
+            });
+            assert_eq!(live, Some(2), "the root and the second task");
+            assert!(!second.is_finished());
+            second.cancel();
+        });
     }
 }
