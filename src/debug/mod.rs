@@ -11,7 +11,8 @@
 //!   for that long.
 //! - **Lost waker**: a task returned `Pending`, is not queued, and no clone of
 //!   its waker exists anywhere: nothing can ever wake it. evloop sees this by
-//!   counting the references to the task's waker (`Arc::strong_count`).
+//!   counting the owners of the task's allocation (its header's `strong`
+//!   count: the loop's side, plus one per stored waker).
 //! - **Unretrieved failure**: a task panicked and nobody will ever read its
 //!   `JoinError` (its handle was dropped), asyncio's "Task exception was
 //!   never retrieved".

@@ -159,8 +159,10 @@ impl Core {
         let header = slot.header();
         header.add_busy(took_nanos);
         self.inspector.check_slow_poll(header, took_nanos, usage);
-        let owns_nothing =
-            || !matches!(polled, Polled::Panicked(_)) && !matches!(noted, Some(Wait::Primitive(_)));
+        let owns_nothing = || {
+            !matches!(polled, Polled::Panicked(_))
+                && !noted.as_ref().is_some_and(Wait::is_primitive)
+        };
         self.inspector
             .emit_known(owns_nothing, || LoopEventKind::Polled {
                 task: header.id,
@@ -172,7 +174,7 @@ impl Core {
         self.take_in();
         match header.state.end_poll(polled.end()) {
             AfterPoll::Parked => self.park(slot, noted),
-            AfterPoll::Requeued => header.set_wait(Some(noted.unwrap_or(Wait::Other))),
+            AfterPoll::Requeued => header.set_wait(Some(noted.unwrap_or(Wait::OTHER_WAIT))),
             AfterPoll::Done | AfterPoll::Failed | AfterPoll::Panicked => {
                 self.finish(slot, end_at.unwrap_or_else(|| self.turn_stamp()))
             }
@@ -217,7 +219,7 @@ impl Core {
     /// can still wake it.
     fn park(&self, slot: &Slot, noted: Option<Wait>) {
         let header = slot.header();
-        header.set_wait(Some(noted.unwrap_or(Wait::Other)));
+        header.set_wait(Some(noted.unwrap_or(Wait::OTHER_WAIT)));
         if self.inspector.debug().enabled && self.is_lost(slot) {
             self.inspector.diagnose(Diagnostic::LostWaker {
                 task: header.id,

@@ -2,7 +2,7 @@
 //! and later its output.
 //!
 //! ```text
-//!   Arc<TaskCell<F, S>>, repr(C):
+//!   Box<TaskCell<F, S>>, repr(C), freed by the last owner (header.strong):
 //!   ┌──────────────────────────────┐
 //!   │ header: Header               │ ◀── offset 0: TaskRefs and wakers hold a pointer here
 //!   │ hook: S (the Schedule hook)  │ ◀── what a waker calls (any thread: S is Sync)
@@ -21,16 +21,20 @@
 //! [`State`](super::state) alone, and the loop changes the stage only as a
 //! state transition tells it to.
 //!
-//! The allocation is an `Arc` so that the task can be its own waker (see
-//! [`waker`](super::waker) for why that is sound with a `!Send` future, and
-//! [`task_ref`](super::task_ref) for how the loop's side counts without
-//! atomics). The future is stored inline and pinned in place (the `Arc`
-//! never moves its contents), which saves the allocation a `Pin<Box<F>>`
-//! would cost. The rules that make the pinning sound:
+//! The allocation is counted, as an `Arc` is, so that the task can be its
+//! own waker (see [`waker`](super::waker) for why that is sound with a
+//! `!Send` future, and [`task_ref`](super::task_ref) for how the loop's
+//! side counts without atomics). The count is the header's own `strong`
+//! (see [`count`](super::count)), not an `Arc`'s: an `Arc` would add a weak
+//! count nothing uses, 8 bytes a task. The future is stored inline and
+//! pinned in place (the allocation never moves its contents), which saves
+//! the allocation a `Pin<Box<F>>` would cost. The rules that make the
+//! pinning sound:
 //!
-//! 1. A `TaskCell` is only ever made inside an `Arc` ([`TaskCell::spawn`]),
-//!    and `stage` is only reached through `&self`, so its address is fixed
-//!    from spawn until the allocation is freed.
+//! 1. A `TaskCell` is only ever made inside its `Box` ([`TaskCell::spawn`]),
+//!    whose pointer is given up at once (`Box::into_raw`), and `stage` is
+//!    only reached through `&self`, so its address is fixed from spawn
+//!    until the allocation is freed.
 //! 2. While the stage is `Running`, the future is never moved: it is polled
 //!    through `Pin::new_unchecked` and leaves the `Running` stage only by
 //!    being dropped in place (`drop_running`).
@@ -42,11 +46,9 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::future::Future;
-use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::ptr::{self, NonNull};
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use super::error::JoinError;
@@ -78,7 +80,7 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         drop_future: Self::drop_future,
         failure: Self::failure,
         release: Self::release,
-        drop_arc: Self::drop_arc,
+        give_back: Self::give_back,
         strong_count: Self::strong_count,
         waker: &Self::WAKER,
     };
@@ -96,20 +98,21 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     /// `vtable` is this type's own (`VTABLE`, or `FLAT_VTABLE`: rule 4 of
     /// the module docs of `task`).
     fn allocate(spawn: Spawn, hook: S, future: F, vtable: &'static TaskVTable) -> TaskRef {
-        let cell = Arc::new(TaskCell {
+        let cell = Box::new(TaskCell {
             header: Header::new(spawn, vtable),
             hook,
             stage: RefCell::new(Stage::Running(future)),
         });
         // `into_raw`'s pointer (not one made from a reference) keeps the
-        // provenance of the whole allocation, counts included, which the last
-        // `TaskRef` needs to give the count back.
-        let ptr = NonNull::new(Arc::into_raw(cell).cast_mut())
-            .expect("an Arc's pointer is never null")
+        // provenance of the whole allocation, which the last owner needs to
+        // free it.
+        let ptr = NonNull::new(Box::into_raw(cell))
+            .expect("a Box's pointer is never null")
             .cast::<Header>();
-        // SAFETY: `ptr` comes from `Arc::into_raw` of a `TaskCell<F, S>`
+        // SAFETY: `ptr` comes from `Box::into_raw` of a `TaskCell<F, S>`
         // whose header (offset 0, `repr(C)`) carries `Self::VTABLE`; the
-        // count `into_raw` kept is handed over to the new `TaskRef`.
+        // header's count starts at 1, and that count is handed over to the
+        // new `TaskRef`.
         unsafe { TaskRef::from_raw(ptr) }
     }
 
@@ -134,9 +137,10 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
             return Polled::Ready;
         };
         // SAFETY: rules 1 and 2 of the module docs: the future lives at a
-        // fixed address inside the Arc and is never moved out of `Running`.
+        // fixed address inside the allocation and is never moved out of
+        // `Running`.
         let future = unsafe { Pin::new_unchecked(future) };
-        // SAFETY: `ptr` is the task's `Arc::into_raw` pointer (a `TaskRef`'s),
+        // SAFETY: `ptr` is the task's `Box::into_raw` pointer (a `TaskRef`'s),
         // alive for this call; `WAKER` is this type's waker vtable.
         let waker = unsafe { WakerRef::new(ptr.as_ptr().cast_const().cast(), &Self::WAKER) };
         let mut cx = Context::from_waker(&waker);
@@ -214,18 +218,23 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         cell.header.release();
     }
 
-    unsafe fn drop_arc(ptr: NonNull<Header>) {
-        // SAFETY: `ptr` is the `Arc::into_raw` pointer of a `TaskCell<F, S>`
-        // and the caller owns one strong count of it, given back here once.
-        drop(unsafe { Arc::from_raw(ptr.cast::<TaskCell<F, S>>().as_ptr()) });
+    pub(super) unsafe fn give_back(ptr: NonNull<Header>) {
+        // SAFETY: the caller owns one count of this live allocation; the
+        // count is reached by a raw place projection (it is an atomic: any
+        // thread may, see `waker`'s rule 1).
+        let last = unsafe { (*ptr.as_ptr()).strong.decrement() };
+        if last {
+            // SAFETY: that was the last count, so nothing else points here
+            // any more; `ptr` is `Box::into_raw` of a `TaskCell<F, S>`
+            // (`allocate`), freed once, by this, the last owner.
+            drop(unsafe { Box::from_raw(ptr.cast::<TaskCell<F, S>>().as_ptr()) });
+        }
     }
 
     unsafe fn strong_count(ptr: NonNull<Header>) -> usize {
-        // SAFETY: as `drop_arc`, but the `ManuallyDrop` never gives the
-        // count back: this only looks.
-        let arc =
-            ManuallyDrop::new(unsafe { Arc::from_raw(ptr.cast::<TaskCell<F, S>>().as_ptr()) });
-        Arc::strong_count(&arc)
+        // SAFETY: a live allocation (the caller holds a count); the count is
+        // an atomic, read through a raw place projection.
+        unsafe { (*ptr.as_ptr()).strong.get() }
     }
 
     unsafe fn take_output(ptr: NonNull<Header>) -> Option<Result<F::Output, JoinError>> {

@@ -48,7 +48,7 @@ pub(crate) fn note(wait: WaitOn) {
 
 /// Notes a wait on the primitive labelled `label` (shared: no allocation).
 pub(crate) fn note_primitive(label: &Rc<Label>) {
-    note_packed(Wait::Primitive(label.clone()));
+    note_packed(Wait::primitive(label.clone()));
 }
 
 /// Notes `wait`, already in the header's form.

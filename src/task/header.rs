@@ -8,9 +8,10 @@
 //!
 //! Two kinds of fields, by who may touch them:
 //!
-//! - `key` and `state.queued`: any thread (a waker elsewhere reaches them
-//!   through raw place projections, never a `&Header`; the thread the task
-//!   belongs to is its hook's `owner`, one for the whole loop);
+//! - `key`, `state.queued` and `strong`: any thread (a waker elsewhere
+//!   reaches them through raw place projections, never a `&Header`; the
+//!   thread the task belongs to is its hook's `owner`, one for the whole
+//!   loop);
 //! - everything else: the loop's thread only. They are `Cell`s, so the loop
 //!   updates counters while the task is being polled without any borrow.
 
@@ -19,6 +20,7 @@ use std::task::Waker;
 use std::time::Duration;
 
 use super::cause::PackedCause;
+use super::count::Strong;
 use super::name::StoredName;
 use super::state::State;
 use super::vtable::TaskVTable;
@@ -36,8 +38,8 @@ pub(crate) struct Spawn {
 }
 
 /// The fields a wake and a poll touch come first, in declaration order
-/// (`repr(C)`): behind the `Arc`'s two counts, what a wake touches fills the
-/// allocation's first cache line, so waking and polling a task whose memory
+/// (`repr(C)`): the header begins the allocation, and what a wake touches
+/// fills its first cache line, so waking and polling a task whose memory
 /// has left the cache costs one or two misses instead of one per field
 /// (perf annotate on workload D1, docs/performance.md). Spawn, finish and
 /// snapshots read the rest.
@@ -56,6 +58,9 @@ pub(crate) struct Header {
     wakes: Cell<u64>,
     polls: Cell<u64>,
     pub(crate) id: TaskId,
+    /// How many owners the allocation has: the loop's side, and each waker
+    /// clone (any thread; see [`count`](super::count)).
+    pub(crate) strong: Strong,
     /// Time spent in polls, in nanoseconds (`u64`: 584 years; half the
     /// size of a `Duration`, in every task's header).
     busy_nanos: Cell<u64>,
@@ -86,6 +91,7 @@ impl Header {
             wakes: Cell::new(0),
             polls: Cell::new(0),
             id: spawn.id,
+            strong: Strong::one(),
             busy_nanos: Cell::new(0),
             join_waker: Cell::new(None),
             wait: Cell::new(None),
@@ -228,6 +234,10 @@ mod tests {
     /// grow by accident. Raise the bound only with a reason in that chapter.
     #[test]
     fn the_header_stays_within_its_budget() {
+        // 120 bytes, the allocation's count of owners included: nothing
+        // precedes the header (an `Arc` put 16 bytes of counts in front).
+        // With the schedule hook (8) and a future of up to 56 bytes, a task
+        // is one 192-byte malloc chunk (docs/performance.md, M).
         assert!(
             std::mem::size_of::<Header>() <= 120,
             "Header grew to {} bytes",

@@ -30,32 +30,34 @@
 //!
 //! # Who owns what
 //!
-//! A task is one `Arc` allocation ([`cell`](self)): the header, the hook,
-//! and the future (later its output). Three kinds of holders:
+//! A task is one counted allocation ([`cell`](self)): the header, the
+//! hook, and the future (later its output). Three kinds of holders:
 //!
 //! ```text
-//!                       ┌───────────────── Arc<TaskCell<F, S>> ─────────────────┐
+//!                       ┌───────────────── Box<TaskCell<F, S>> ─────────────────┐
 //!   loop's thread:      │ header (offset 0)  hook: S   stage: future → output   │
 //!   TaskRef ──┐         └───────────────────────────────────────────────────────┘
-//!   TaskRef ──┼─ header.refs (a Cell) ─▶ ONE strong count          ▲
+//!   TaskRef ──┼─ header.refs (a Cell) ─▶ ONE count in header.strong ▲
 //!   TaskRef ──┘  (table slot, JoinHandle, the poll in progress)    │
 //!                                                                   │
-//!   any thread:  Waker ──────────────────▶ one strong count each ───┘
+//!   any thread:  Waker ──────────────────▶ one count each ──────────┘
 //! ```
 //!
 //! # Safety
 //!
 //! The unsafe code of this layer lives in `cell.rs` (the allocation, the
 //! vtable functions, pinning), `task_ref.rs` (the loop side's count),
-//! `waker.rs` (the `RawWaker`) and `owner.rs` (a value only one thread may
-//! reach). Its soundness rests on four rules, each argued in its file:
+//! `waker.rs` (the `RawWaker`), `wait.rs` (a wait packed in a word) and
+//! `owner.rs` (a value only one thread may reach). Its soundness rests on
+//! four rules, each argued in its file:
 //!
-//! 1. **Fixed place.** A future lives inline in its `Arc` from spawn until it
-//!    is dropped in place; it is never moved (`cell.rs`, rules 1–3).
-//! 2. **One thread for `!Send` values.** Everything but the header's
-//!    `key` and `state.queued` and the hook is touched only on the task's
-//!    own thread: `TaskRef`s are neither `Send` nor `Sync`, and a waker
-//!    checks the hook's `owner` before it reads more (`waker.rs`, rule 1).
+//! 1. **Fixed place.** A future lives inline in its allocation from spawn
+//!    until it is dropped in place; it is never moved (`cell.rs`, rules 1–3).
+//! 2. **One thread for `!Send` values.** Everything but the header's `key`,
+//!    `state.queued` and `strong` and the hook is touched only on the
+//!    task's own thread: `TaskRef`s are neither `Send` nor `Sync`, and a
+//!    waker checks the hook's `owner` before it reads more (`waker.rs`,
+//!    rule 1).
 //! 3. **Release before giving up.** The last `TaskRef` drops every `!Send`
 //!    value on the loop's thread before it gives back the loop side's count,
 //!    so a waker elsewhere that frees the memory frees only `Send` values
@@ -72,7 +74,8 @@
 //! - `current.rs`: the task being polled on this thread, and its notes.
 //! - `owner.rs`: the loop's thread, and values only it may touch.
 //! - `schedule.rs`: the hook a waker calls, and what a handle asks the loop.
-//! - `header.rs`, `vtable.rs`, `cell.rs`: the allocation and its parts.
+//! - `count.rs`, `header.rs`, `vtable.rs`, `cell.rs`: the allocation, its
+//!   count of owners, and its parts.
 //! - `task_ref.rs`, `waker.rs`: the loop's holders and the waker.
 //! - `join.rs`, `error.rs`: [`JoinHandle`], [`Cancel`], [`JoinError`].
 //! - `yield_now.rs`: [`yield_now`].
@@ -80,6 +83,7 @@
 pub(crate) mod cause;
 #[allow(unsafe_code)]
 pub(crate) mod cell;
+mod count;
 pub(crate) mod current;
 mod error;
 #[allow(unsafe_code)]
@@ -96,6 +100,7 @@ mod state;
 #[allow(unsafe_code)]
 pub(crate) mod task_ref;
 pub(crate) mod vtable;
+#[allow(unsafe_code)]
 mod wait;
 #[allow(unsafe_code)]
 mod waker;

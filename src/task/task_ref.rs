@@ -1,21 +1,22 @@
 //! `TaskRef`: the loop's side of a task, counted without atomics.
 //!
-//! A task's allocation is an `Arc` because its wakers may live on any thread
-//! (see [`waker`](super::waker)). Everything on the loop's thread that holds
-//! the task (its slot in the task table, its `JoinHandle`, the poll in
-//! progress, a task group's record) shares *one* of that `Arc`'s strong
-//! counts and counts itself in a plain `Cell` in the header instead:
+//! A task's allocation has an atomic count of owners (`header.strong`, see
+//! [`count`](super::count)) because its wakers may live on any thread (see
+//! [`waker`](super::waker)). Everything on the loop's thread that holds the
+//! task (its slot in the task table, its `JoinHandle`, the poll in
+//! progress, a task group's record) shares *one* of those counts and
+//! counts itself in a plain `Cell` in the header instead:
 //!
 //! ```text
 //!   TaskRef ─┐
-//!   TaskRef ─┼─▶ header.refs = 3 ──▶ one strong count of the Arc
+//!   TaskRef ─┼─▶ header.refs = 3 ──▶ one count in header.strong
 //!   TaskRef ─┘                          (+ one per waker clone)
 //! ```
 //!
 //! Cloning a `TaskRef` is an increment of a `Cell`, as cheap as an `Rc`.
 //! When the last one drops, the vtable's `release` drops every value of the
 //! task that is not `Send` (on this thread, the only one a `TaskRef` can be
-//! on: it is neither `Send` nor `Sync`), and then the loop's strong count is
+//! on: it is neither `Send` nor `Sync`), and then the loop's count is
 //! given back. Whoever gives back the last count (the loop or a waker on
 //! some other thread) frees the memory.
 //!
@@ -32,19 +33,19 @@ use super::waker::WakerRef;
 
 /// A counted loop-side pointer to a task of any future type.
 pub(crate) struct TaskRef {
-    /// The header of an `Arc<TaskCell<..>>` allocation, of which all
-    /// `TaskRef`s of this task together own one strong count.
+    /// The header of an `Box<TaskCell<..>>` allocation, of which all
+    /// `TaskRef`s of this task together own one count.
     ptr: NonNull<Header>,
 }
 
 impl TaskRef {
-    /// Takes over one strong count of the task's `Arc` as the loop side's.
+    /// Takes over one count of the task's allocation as the loop side's.
     ///
     /// # Safety
     ///
-    /// `ptr` must be the `Arc::into_raw` pointer of a task cell whose header
+    /// `ptr` must be the `Box::into_raw` pointer of a task cell whose header
     /// is at offset 0 and carries that cell type's vtable, and the caller
-    /// hands over one strong count that no other `TaskRef` holds.
+    /// hands over one count that no other `TaskRef` holds.
     pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> TaskRef {
         // SAFETY: the caller's promise: a live header.
         unsafe { ptr.as_ref() }.refs.set(1);
@@ -53,7 +54,7 @@ impl TaskRef {
 
     /// The header, for as long as `self` is borrowed.
     pub(crate) fn header(&self) -> &Header {
-        // SAFETY: the loop side's strong count (held while any `TaskRef`
+        // SAFETY: the loop side's count (held while any `TaskRef`
         // lives) keeps the allocation alive; the header is only ever shared.
         unsafe { self.ptr.as_ref() }
     }
@@ -61,7 +62,7 @@ impl TaskRef {
     /// The task's waker, lent (uncounted) for as long as `self` is borrowed:
     /// what a poll passes to the future, at no cost.
     pub(crate) fn waker(&self) -> WakerRef<'_> {
-        // SAFETY: `ptr` is `Arc::into_raw`'s pointer (whole-allocation
+        // SAFETY: `ptr` is `Box::into_raw`'s pointer (whole-allocation
         // provenance), kept alive by the loop side's count while `self` is
         // borrowed; `waker` is the vtable of the cell's own type.
         unsafe {
@@ -118,12 +119,12 @@ pub(crate) struct WokenTask<'a> {
 impl WokenTask<'_> {
     /// # Safety
     ///
-    /// `ptr` must be the `Arc::into_raw` pointer of a task cell (header at
+    /// `ptr` must be the `Box::into_raw` pointer of a task cell (header at
     /// offset 0) that is alive for `'a`, and the caller must be on the
     /// task's loop thread with the task not finished. A task that is not
     /// finished is held by a `TaskRef` (its slot in the task table, or the
     /// spawn or first poll that is building it), so `refs` is at least 1
-    /// and the loop side's strong count is held.
+    /// and the loop side's count is held.
     pub(crate) unsafe fn new(ptr: NonNull<Header>) -> Self {
         WokenTask {
             task: ManuallyDrop::new(TaskRef { ptr }),
@@ -137,7 +138,7 @@ impl WokenTask<'_> {
     }
 
     /// One more loop-side reference to the task: a clone, which shares the
-    /// loop side's strong count that the task's other `TaskRef`s hold (the
+    /// loop side's count that the task's other `TaskRef`s hold (the
     /// constructor's promise).
     #[inline]
     pub(crate) fn task_ref(&self) -> TaskRef {
@@ -174,10 +175,10 @@ impl Drop for TaskRef {
             let vtable = self.header().vtable;
             // SAFETY: this was the last `TaskRef`: release the `!Send` values
             // on this (the loop's) thread, then give back the loop side's
-            // strong count, taken in `from_raw`, exactly once.
+            // count, taken in `from_raw`, exactly once.
             unsafe {
                 (vtable.release)(self.ptr);
-                (vtable.drop_arc)(self.ptr);
+                (vtable.give_back)(self.ptr);
             }
         }
     }

@@ -11,7 +11,7 @@
 //! ```text
 //!   TaskRef / waker ──▶ Header ─ vtable ──▶ TaskVTable of TaskCell<F, S>
 //!                       (offset 0 of         poll · drop_future · failure ·
-//!                        TaskCell<F, S>)     release · drop_arc · strong_count ·
+//!                        TaskCell<F, S>)     release · give_back · strong_count ·
 //!                                            waker (the RawWakerVTable)
 //! ```
 //!
@@ -41,9 +41,10 @@ pub(crate) struct TaskVTable {
     /// future or output, the header's loop-side values): the last `TaskRef`
     /// is going. Loop's thread.
     pub(crate) release: unsafe fn(NonNull<Header>),
-    /// Gives back one strong count of the task's `Arc` (may free it).
-    pub(crate) drop_arc: unsafe fn(NonNull<Header>),
-    /// The `Arc`'s strong count: the loop side's one, plus one per waker.
+    /// Gives back one count of the allocation; the last frees it (see
+    /// [`count`](super::count)).
+    pub(crate) give_back: unsafe fn(NonNull<Header>),
+    /// The allocation's count: the loop side's one, plus one per waker.
     pub(crate) strong_count: unsafe fn(NonNull<Header>) -> usize,
     /// The task's wakers (their data pointer is the header pointer).
     pub(crate) waker: &'static RawWakerVTable,

@@ -8,7 +8,11 @@
 //! reports show.
 
 use std::fmt;
+use std::mem::ManuallyDrop;
+use std::num::NonZeroUsize;
+use std::ptr::NonNull;
 use std::rc::Rc;
+use std::time::Duration;
 
 use super::TaskId;
 use crate::clock::Instant;
@@ -62,47 +66,145 @@ impl Label {
     }
 }
 
-/// [`WaitOn`] as a task's header keeps it and a poll notes it: 16 bytes
-/// instead of 40, since a primitive's kind and name sit behind one shared
-/// pointer (its [`Label`]). It is what every parked task carries; the public
-/// `WaitOn` is made from it only when somebody looks (a snapshot, an event,
-/// a step report).
-#[derive(Clone, Debug)]
-pub(crate) enum Wait {
-    Timer(Instant),
-    Task(TaskId),
-    Io {
-        fd: i32,
-        readable: bool,
-        writable: bool,
-    },
-    Primitive(Rc<Label>),
-    Thread,
-    Other,
-}
+/// [`WaitOn`] as a task's header keeps it and a poll notes it: one word
+/// where the public enum takes 40 bytes. It is what every parked task
+/// carries; the public `WaitOn` is made from it only when somebody looks (a
+/// snapshot, an event, a step report).
+///
+/// ```text
+///   the word (a pointer, so that a primitive's keeps its provenance):
+///   ┌────────────────────────────────────────────────┬─────┐
+///   │ Rc<Label>::into_raw (aligned to 8)             │ 000 │  primitive
+///   │ nanoseconds since start (2^61 − 1: far future) │ 001 │  timer
+///   │ task id (ids start at 1, never reach 2^61)     │ 010 │  task
+///   │ fd (32 bits) · readable · writable             │ 011 │  I/O
+///   │ 0                                              │ 100 │  worker thread
+///   │ 0                                              │ 101 │  something else
+///   └────────────────────────────────────────────────┴─────┘
+/// ```
+///
+/// A primitive's kind and name sit behind one pointer to the primitive's
+/// shared [`Label`]: the word owns one strong count of that `Rc`. Every
+/// other tag is nonzero, and a `Label`'s address is never zero, so
+/// `Option<Wait>` is one word too. Deadlines past 2^61 − 1 nanoseconds
+/// (73 years) of loop time read back as [`Instant::FAR_FUTURE`], the
+/// deadline that never fires, which is what every such deadline means.
+pub(crate) struct Wait(NonNull<u8>);
+
+// The word holds a 61-bit payload beside its tag (evloop builds for 64-bit
+// targets only: see also the size checks of the task table and the timer
+// heap), and a label's address leaves the tag's bits free.
+const _: () = assert!(usize::BITS == 64);
+const _: () = assert!(std::mem::align_of::<Label>() > Wait::TAG);
 
 impl Wait {
+    const TAG: usize = 0b111;
+    const PRIMITIVE: usize = 0;
+    const TIMER: usize = 1;
+    const TASK: usize = 2;
+    const IO: usize = 3;
+    const THREAD: usize = 4;
+    const OTHER: usize = 5;
+    /// The largest payload: a timer there is the far future.
+    const MAX_PAYLOAD: usize = usize::MAX >> 3;
+
+    /// A wait on something evloop cannot see into.
+    pub(crate) const OTHER_WAIT: Wait = Wait::plain(Wait::OTHER, 0);
+
+    /// A wait on a primitive, sharing its label.
+    #[inline]
+    pub(crate) fn primitive(label: Rc<Label>) -> Wait {
+        let ptr = Rc::into_raw(label).cast_mut().cast::<u8>();
+        // `Rc::into_raw` is never null; its low bits are the tag 0 (above).
+        Wait(NonNull::new(ptr).expect("an Rc's pointer is never null"))
+    }
+
+    /// A word with no pointer in it: `tag` and a payload that fits.
+    #[inline]
+    const fn plain(tag: usize, payload: usize) -> Wait {
+        let word = (payload << 3) | tag;
+        match NonZeroUsize::new(word) {
+            Some(word) => Wait(NonNull::without_provenance(word)),
+            // Only `PRIMITIVE` is 0, and it is never made here.
+            None => panic!("a plain wait has a nonzero tag"),
+        }
+    }
+
+    #[inline]
+    fn tag(&self) -> usize {
+        self.0.addr().get() & Wait::TAG
+    }
+
+    #[inline]
+    fn payload(&self) -> usize {
+        self.0.addr().get() >> 3
+    }
+
+    /// Whether the word owns a count of a primitive's label.
+    #[inline]
+    pub(crate) fn is_primitive(&self) -> bool {
+        self.tag() == Wait::PRIMITIVE
+    }
+
+    /// Runs `f` on the primitive's label (a borrow: no count changes).
+    fn with_label<R>(&self, f: impl FnOnce(&Rc<Label>) -> R) -> Option<R> {
+        if !self.is_primitive() {
+            return None;
+        }
+        // SAFETY: a word tagged `PRIMITIVE` is `Rc::into_raw` of a label
+        // (only `Wait::primitive` makes one), and it owns one strong count
+        // until it is dropped, so the label is alive while `self` is
+        // borrowed. `ManuallyDrop` lends the count instead of giving it back.
+        let label = ManuallyDrop::new(unsafe { Rc::from_raw(self.0.as_ptr().cast::<Label>()) });
+        Some(f(&label))
+    }
+
     /// The wait in the public form.
     pub(crate) fn unpack(&self) -> WaitOn {
-        match self {
-            Wait::Timer(at) => WaitOn::Timer(*at),
-            Wait::Task(id) => WaitOn::Task(*id),
-            Wait::Io {
-                fd,
-                readable,
-                writable,
-            } => WaitOn::Io {
-                fd: *fd,
-                readable: *readable,
-                writable: *writable,
-            },
-            Wait::Primitive(label) => WaitOn::Primitive {
-                kind: label.kind,
-                name: label.name.clone(),
-            },
-            Wait::Thread => WaitOn::Thread,
-            Wait::Other => WaitOn::Other,
+        if let Some(wait) = self.with_label(|label| WaitOn::Primitive {
+            kind: label.kind,
+            name: label.name.clone(),
+        }) {
+            return wait;
         }
+        let payload = self.payload();
+        match self.tag() {
+            Wait::TIMER if payload == Wait::MAX_PAYLOAD => WaitOn::Timer(Instant::FAR_FUTURE),
+            Wait::TIMER => WaitOn::Timer(Instant::from_start(Duration::from_nanos(payload as u64))),
+            Wait::TASK => WaitOn::Task(TaskId(payload as u64)),
+            Wait::IO => WaitOn::Io {
+                fd: (payload >> 2) as u32 as i32,
+                readable: payload & 0b10 != 0,
+                writable: payload & 0b01 != 0,
+            },
+            Wait::THREAD => WaitOn::Thread,
+            _ => WaitOn::Other,
+        }
+    }
+}
+
+impl Clone for Wait {
+    fn clone(&self) -> Wait {
+        // A plain word is copied; it owns nothing.
+        self.with_label(|label| Wait::primitive(label.clone()))
+            .unwrap_or_else(|| Wait(self.0))
+    }
+}
+
+impl Drop for Wait {
+    #[inline]
+    fn drop(&mut self) {
+        if self.is_primitive() {
+            // SAFETY: as in `with_label`; this gives the word's count back,
+            // once, since the word goes with it.
+            drop(unsafe { Rc::from_raw(self.0.as_ptr().cast::<Label>()) });
+        }
+    }
+}
+
+impl fmt::Debug for Wait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.unpack().fmt(f)
     }
 }
 
@@ -111,20 +213,22 @@ impl From<WaitOn> for Wait {
     /// (evloop's primitives note theirs, shared, without this).
     fn from(wait: WaitOn) -> Wait {
         match wait {
-            WaitOn::Timer(at) => Wait::Timer(at),
-            WaitOn::Task(id) => Wait::Task(id),
+            WaitOn::Timer(at) => {
+                let nanos = usize::try_from(at.since_start().as_nanos()).unwrap_or(usize::MAX);
+                Wait::plain(Wait::TIMER, nanos.min(Wait::MAX_PAYLOAD))
+            }
+            WaitOn::Task(id) => Wait::plain(Wait::TASK, (id.0 as usize).min(Wait::MAX_PAYLOAD)),
             WaitOn::Io {
                 fd,
                 readable,
                 writable,
-            } => Wait::Io {
-                fd,
-                readable,
-                writable,
-            },
-            WaitOn::Primitive { kind, name } => Wait::Primitive(Label::new(kind, name)),
-            WaitOn::Thread => Wait::Thread,
-            WaitOn::Other => Wait::Other,
+            } => Wait::plain(
+                Wait::IO,
+                ((fd as u32 as usize) << 2) | (usize::from(readable) << 1) | usize::from(writable),
+            ),
+            WaitOn::Primitive { kind, name } => Wait::primitive(Label::new(kind, name)),
+            WaitOn::Thread => Wait::plain(Wait::THREAD, 0),
+            WaitOn::Other => Wait::OTHER_WAIT,
         }
     }
 }
@@ -159,11 +263,10 @@ impl fmt::Display for WaitOn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
-    fn a_packed_wait_is_two_words_and_unpacks_to_what_was_noted() {
-        assert_eq!(std::mem::size_of::<Option<Wait>>(), 16);
+    fn a_packed_wait_is_one_word_and_unpacks_to_what_was_noted() {
+        assert_eq!(std::mem::size_of::<Option<Wait>>(), 8);
         let every = [
             WaitOn::Timer(Instant::from_start(Duration::from_millis(3))),
             WaitOn::Task(TaskId(7)),
@@ -187,11 +290,63 @@ mod tests {
     #[test]
     fn a_primitive_wait_shares_the_primitives_label() {
         let label = Label::new("semaphore", "pool".into());
-        let wait = Wait::Primitive(label.clone());
+        let wait = Wait::primitive(label.clone());
         assert_eq!(Rc::strong_count(&label), 2);
+        let copy = wait.clone();
+        assert_eq!(
+            Rc::strong_count(&label),
+            3,
+            "a copy holds a count of its own"
+        );
+        drop(copy);
+        assert_eq!(Rc::strong_count(&label), 2, "and gives it back");
         let WaitOn::Primitive { name, .. } = wait.unpack() else {
             panic!("a primitive's wait");
         };
         assert!(Rc::ptr_eq(&name, &label.name), "the name is not copied");
+        drop(wait);
+        assert_eq!(
+            Rc::strong_count(&label),
+            1,
+            "a dropped wait gives its count back"
+        );
+    }
+
+    #[test]
+    fn the_edges_of_each_payload_unpack_to_what_was_noted() {
+        let edges = [
+            WaitOn::Timer(Instant::START),
+            WaitOn::Timer(Instant::from_start(Duration::from_nanos((1 << 61) - 2))),
+            WaitOn::Timer(Instant::FAR_FUTURE),
+            WaitOn::Task(TaskId(1)),
+            WaitOn::Task(TaskId((1 << 61) - 1)),
+            WaitOn::Io {
+                fd: -1,
+                readable: false,
+                writable: true,
+            },
+            WaitOn::Io {
+                fd: i32::MAX,
+                readable: true,
+                writable: true,
+            },
+            WaitOn::Io {
+                fd: i32::MIN,
+                readable: false,
+                writable: false,
+            },
+        ];
+        for wait in edges {
+            assert_eq!(Wait::from(wait.clone()).unpack(), wait);
+        }
+    }
+
+    #[test]
+    fn a_deadline_past_73_years_is_the_far_future() {
+        let late = Instant::from_start(Duration::from_secs(100 * 365 * 86_400));
+        assert_eq!(
+            Wait::from(WaitOn::Timer(late)).unpack(),
+            WaitOn::Timer(Instant::FAR_FUTURE)
+        );
     }
 }

@@ -2,16 +2,17 @@
 //!
 //! A task's waker points into the task's own allocation: waking needs no
 //! allocation of its own, and spawning costs one `malloc`, not two. The
-//! waker is a [`RawWaker`] whose data pointer is the task's `Arc` pointer
-//! (which is also its header's) and whose vtable (one per task type,
-//! `TaskCell::WAKER`) keeps that `Arc`'s strong count: cloning a waker adds
-//! one, dropping one removes one.
+//! waker is a [`RawWaker`] whose data pointer is the task's pointer (which
+//! is also its header's) and whose vtable (one per task type,
+//! `TaskCell::WAKER`) keeps the allocation's count of owners
+//! ([`count`](super::count)): cloning a waker adds one, dropping one
+//! removes one, and the last one gone frees the task.
 //!
 //! ```text
-//!   Arc<TaskCell<F, S>> allocation              strong count =
+//!   Box<TaskCell<F, S>> allocation              header.strong =
 //!   ┌──────────────────────────────┐              1 for the loop's side (all TaskRefs together)
 //!   │ header.key                   │◀── any thread: a constant
-//!   │ header.state.queued          │◀── any thread: an atomic
+//!   │ header.state.queued, .strong │◀── any thread: atomics
 //!   │ header: the rest             │◀── loop thread only
 //!   │ hook: S                      │◀── any thread (Sync)
 //!   │ stage: future, then output   │◀── loop thread only
@@ -21,15 +22,15 @@
 //! Wakers are `Send + Sync`, but a task may be `!Send`. What makes that
 //! sound:
 //!
-//! 1. On any thread, a waker's functions reach only the header's `key` and
-//!    `state.queued` and the hook (through raw place projections, never a
-//!    reference to the whole task): a constant, an atomic, and a `Sync`
-//!    value. Only on the task's own thread (the hook's `owner`, compared with
+//! 1. On any thread, a waker's functions reach only the header's `key`,
+//!    `state.queued` and `strong` and the hook (through raw place
+//!    projections, never a reference to the whole task): a constant, two
+//!    atomics, and a `Sync` value. Only on the task's own thread (the hook's `owner`, compared with
 //!    the calling thread's [`ThreadKey`](super::owner::ThreadKey)) do they
 //!    read the rest of the header, which only that thread ever touches.
 //! 2. The last loop-side reference releases, on the loop's thread, every
 //!    value that is not `Send` (the future or its output, the noted wait)
-//!    before giving up the loop's strong count (see
+//!    before giving up the loop side's count (see
 //!    [`task_ref`](super::task_ref)). If a waker on another thread then
 //!    drops the last count, what its drop frees holds only `Send` values.
 //!
@@ -59,9 +60,9 @@ use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
 use std::ptr::NonNull;
-use std::sync::Arc;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
+use super::Header;
 use super::cell::TaskCell;
 use super::owner::OnThread;
 use super::schedule::Schedule;
@@ -78,12 +79,13 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     );
 }
 
-/// A new waker holding one more strong count of the task's `Arc`.
+/// A new waker holding one more count of the task's allocation.
 unsafe fn clone_waker<F: Future + 'static, S: Schedule>(data: *const ()) -> RawWaker {
-    // SAFETY: `data` is the pointer of a live `Arc<TaskCell<F, S>>` (every
-    // waker holds a count, and a lent waker's task is kept alive by the loop
-    // while it is polled); the new waker owns the count added here.
-    unsafe { Arc::increment_strong_count(data.cast::<TaskCell<F, S>>()) };
+    // SAFETY: `data` is the header pointer of a live task allocation (every
+    // waker holds a count, and a lent waker's task is kept alive by the
+    // loop while it is polled); the count is an atomic, reached through a
+    // raw place projection (rule 1). The new waker owns the count added.
+    unsafe { (*data.cast::<Header>()).strong.increment() };
     RawWaker::new(data, &TaskCell::<F, S>::WAKER)
 }
 
@@ -110,7 +112,7 @@ unsafe fn wake_by_ref<F: Future + 'static, S: Schedule>(data: *const ()) {
         // references are all anyone holds.
         let header = unsafe { &(*cell).header };
         if header.state.wake_here() == Wake::Schedule {
-            // SAFETY: `data` is the task's `Arc::into_raw` pointer (header at
+            // SAFETY: `data` is the task's `Box::into_raw` pointer (header at
             // offset 0, `repr(C)`), alive for this call (the waker's count);
             // this is the loop's thread, and `wake_here` found the task not
             // finished.
@@ -128,13 +130,13 @@ unsafe fn wake_by_ref<F: Future + 'static, S: Schedule>(data: *const ()) {
 // ANCHOR_END: wake
 
 unsafe fn drop_waker<F: Future + 'static, S: Schedule>(data: *const ()) {
-    // SAFETY: the waker owned one strong count of this `Arc`; giving it
+    // SAFETY: the waker owned one count of the task's allocation; giving it
     // back may free the task, which rule 2 of the module docs makes safe on
     // any thread.
-    unsafe { Arc::decrement_strong_count(data.cast::<TaskCell<F, S>>()) };
+    unsafe { TaskCell::<F, S>::give_back(NonNull::new_unchecked(data.cast_mut().cast())) };
 }
 
-/// A waker that borrows the task's `Arc` instead of counting: what a poll
+/// A waker that borrows the task instead of counting: what a poll
 /// lends its future through `Context`, at no cost. Cloning it (as a future
 /// does to store it) makes a counted waker.
 pub(crate) struct WakerRef<'a> {
@@ -145,13 +147,13 @@ pub(crate) struct WakerRef<'a> {
 impl WakerRef<'_> {
     /// # Safety
     ///
-    /// `data` must be the pointer `Arc::into_raw` gave for a task cell (its
-    /// provenance covers the counts the vtable updates), `vtable` must be
-    /// that cell type's waker vtable, and the `Arc` must stay alive for the
-    /// returned borrow.
+    /// `data` must be the pointer `Box::into_raw` gave for a task cell (its
+    /// provenance covers the whole allocation, which the last count frees),
+    /// `vtable` must be that cell type's waker vtable, and the task must
+    /// stay alive for the returned borrow.
     pub(crate) unsafe fn new<'a>(data: *const (), vtable: &'static RawWakerVTable) -> WakerRef<'a> {
         // SAFETY: the vtable's functions are called with `data`, the pointer
-        // of a live `Arc` (the caller's promise). The `ManuallyDrop` keeps
+        // of a live task (the caller's promise). The `ManuallyDrop` keeps
         // this waker from releasing a count it never took.
         let waker = unsafe { Waker::from_raw(RawWaker::new(data, vtable)) };
         WakerRef {
