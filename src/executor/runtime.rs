@@ -9,8 +9,9 @@
 
 use std::cell::{Cell, OnceCell};
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::resume_unwind;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -19,7 +20,7 @@ use super::builder::{DEFAULT_DEBUG, Settings};
 use super::context::{self, enter, start_driving};
 use super::controls::{DebugMode, Events, Scheduler};
 use super::core::Core;
-use super::first_poll::{FirstPoll, first_poll};
+use super::first_poll::{Built, FirstPoll, first_poll};
 use super::handle::LoopHandle;
 use super::remote::{ExternalWork, Interrupter};
 use super::report::{RunError, RunErrorKind, RunReport, StepReport};
@@ -56,10 +57,13 @@ use crate::time::{ClockKind, Instant};
 #[doc(alias = "loop")]
 pub struct Runtime {
     /// The loop, once something used it (see `first_poll.rs`).
-    core: OnceCell<Rc<Core>>,
+    core: ManuallyDrop<OnceCell<Rc<Core>>>,
     /// The settings it is built from, until then (a first poll builds from
     /// them in place, through a pointer to this cell: see `first_poll.rs`).
-    unbuilt: Cell<Option<Settings>>,
+    unbuilt: ManuallyDrop<Cell<Option<Settings>>>,
+    // Both `ManuallyDrop`: `Drop` takes each out itself, so that dropping
+    // a runtime is a few inlined tests of a word, with the rare work
+    // (a loop to shut down, a builder's settings to free) out of line.
 }
 
 impl Default for Runtime {
@@ -110,8 +114,8 @@ impl Runtime {
     #[inline]
     pub(crate) fn unbuilt(settings: Settings) -> Runtime {
         Runtime {
-            core: OnceCell::new(),
-            unbuilt: Cell::new(Some(settings)),
+            core: ManuallyDrop::new(OnceCell::new()),
+            unbuilt: ManuallyDrop::new(Cell::new(Some(settings))),
         }
     }
 
@@ -191,22 +195,34 @@ impl Runtime {
     pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, RunError> {
         let _driving = start_driving("Runtime::block_on");
         let mut future = pin!(future);
-        let (mut output, built) = match self.core.get() {
-            Some(_) => (None, None),
-            // Nothing has used this runtime yet: poll before building.
-            None => match first_poll(&self.unbuilt, future.as_mut()) {
-                FirstPoll::Finished(output) => return Ok(output),
-                FirstPoll::Panicked(panic) => resume_unwind(panic),
-                FirstPoll::Built(built, output) => (output, Some(built)),
-            },
-        };
+        if self.core.get().is_some() {
+            return self.run_block_on(future, None, None);
+        }
+        // Nothing has used this runtime yet: poll before building.
+        match first_poll(&self.unbuilt, future.as_mut()) {
+            FirstPoll::Finished(output) => Ok(output),
+            FirstPoll::Panicked(panic) => resume_unwind(panic),
+            FirstPoll::Built(built, output) => self.run_block_on(future, Some(built), output),
+        }
+    }
+
+    /// `block_on` with a loop: drives it until `future` is done (it is
+    /// already if its first poll gave `output`). Out of line, so that a
+    /// first poll that builds nothing runs in a small frame.
+    #[inline(never)]
+    fn run_block_on<F: Future>(
+        &self,
+        mut future: Pin<&mut F>,
+        built: Option<Box<Built>>,
+        mut output: Option<F::Output>,
+    ) -> Result<F::Output, RunError> {
         let report = {
-            // The caller's future, wrapped to keep its output: pinned on this
-            // stack, and polled in place by the loop when the root's turn
-            // comes (unless it finished in its first poll).
+            // The caller's future, wrapped to keep its output: pinned on
+            // `block_on`'s stack, and polled in place by the loop when the
+            // root's turn comes (unless it finished in its first poll).
             let root = pin!(async {
                 if output.is_none() {
-                    output = Some(future.await);
+                    output = Some(future.as_mut().await);
                 }
             });
             match built {
@@ -561,17 +577,28 @@ impl std::fmt::Debug for EnterGuard<'_> {
 impl Drop for Runtime {
     #[inline]
     fn drop(&mut self) {
-        // A runtime nothing used has nothing to shut down.
-        if let Some(core) = self.core.get() {
+        // A runtime nothing used has nothing to shut down. Taken out, each
+        // cell is empty: `ManuallyDrop` leaks nothing.
+        if let Some(core) = self.core.take() {
             shut_down(core);
+        }
+        if let Some(Settings::Given(_)) = self.unbuilt.get_mut() {
+            drop_settings(self.unbuilt.take());
         }
     }
 }
 
 #[inline(never)]
-fn shut_down(core: &Rc<Core>) {
-    let _enter = enter(core);
+fn shut_down(core: Rc<Core>) {
+    let _enter = enter(&core);
     core.shutdown();
+}
+
+/// A builder's settings that no loop was built from.
+#[cold]
+#[inline(never)]
+fn drop_settings(settings: Option<Settings>) {
+    drop(settings);
 }
 
 impl std::fmt::Debug for Runtime {
