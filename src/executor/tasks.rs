@@ -128,12 +128,12 @@ impl TaskTable {
 
 #[cfg(test)]
 mod tests {
-    use crate::Builder;
     use crate::executor::context::with_core;
     use crate::task::TaskKey;
+    use crate::{Builder, JoinHandle};
 
-    /// The key of each task `spawn` spawns, read inside `block_on`.
-    fn key_of(handle: &crate::JoinHandle<()>) -> TaskKey {
+    /// The key of a live task, read inside `block_on`.
+    fn key_of(handle: &JoinHandle<()>) -> TaskKey {
         with_core(|core| {
             let tasks = core.tasks.borrow();
             tasks
@@ -145,16 +145,25 @@ mod tests {
         .expect("a live task")
     }
 
-    #[test]
-    fn a_stale_key_finds_nothing_in_its_slot_reused() {
+    /// Inside a loop: a task is spawned and cancelled, and a second one
+    /// takes its slot; `check` gets the first one's key (stale now) and the
+    /// second one's handle.
+    fn with_a_reused_slot(check: impl FnOnce(TaskKey, &JoinHandle<()>)) {
         let rt = Builder::new().virtual_clock().debug(false).build();
         rt.block_on(async {
             let first = crate::spawn(std::future::pending::<()>());
             let old = key_of(&first);
             first.cancel();
-            assert!(with_core(|c| c.tasks.borrow().get(old).is_none()).unwrap());
             let second = crate::spawn(std::future::pending::<()>());
-            let new = key_of(&second);
+            check(old, &second);
+            second.cancel();
+        });
+    }
+
+    #[test]
+    fn a_stale_key_finds_nothing_in_its_slot_reused() {
+        with_a_reused_slot(|old, second| {
+            let new = key_of(second);
             assert_eq!(new.index, old.index, "the freed slot is used again");
             assert_eq!(new.generation, old.generation.wrapping_add(1));
             with_core(|core| {
@@ -166,25 +175,18 @@ mod tests {
                 assert!(tasks.header(old).is_none());
                 assert_eq!(tasks.header(new).map(|h| h.id), Some(second.id()));
             });
-            second.cancel();
         });
     }
 
     #[test]
     fn a_stale_key_cannot_remove_the_slots_new_task() {
-        let rt = Builder::new().virtual_clock().debug(false).build();
-        rt.block_on(async {
-            let first = crate::spawn(std::future::pending::<()>());
-            let old = key_of(&first);
-            first.cancel();
-            let second = crate::spawn(std::future::pending::<()>());
+        with_a_reused_slot(|old, second| {
             let live = with_core(|core| {
                 assert!(core.tasks.borrow_mut().remove(old).is_none());
                 core.tasks.borrow().len()
             });
             assert_eq!(live, Some(2), "the root and the second task");
             assert!(!second.is_finished());
-            second.cancel();
         });
     }
 }
