@@ -46,6 +46,9 @@ impl Strong {
 
     /// One owner fewer; `true` if it was the last, whose caller must now
     /// free the allocation (every other owner's uses are visible to it).
+    /// Once the count is decremented and was not 1, another owner may free
+    /// the allocation at any moment: nothing here touches `self` after the
+    /// `fetch_sub`, as `Arc`'s drop touches nothing after its own.
     #[inline]
     #[must_use = "the last owner must free the allocation"]
     pub(crate) fn decrement(&self) -> bool {

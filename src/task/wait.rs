@@ -9,7 +9,6 @@
 
 use std::fmt;
 use std::mem::ManuallyDrop;
-use std::num::NonZeroUsize;
 use std::ptr::NonNull;
 use std::rc::Rc;
 use std::time::Duration;
@@ -123,8 +122,8 @@ impl Wait {
     #[inline]
     const fn plain(tag: usize, payload: usize) -> Wait {
         let word = (payload << 3) | tag;
-        match NonZeroUsize::new(word) {
-            Some(word) => Wait(NonNull::without_provenance(word)),
+        match NonNull::new(std::ptr::without_provenance_mut(word)) {
+            Some(word) => Wait(word),
             // Only `PRIMITIVE` is 0, and it is never made here.
             None => panic!("a plain wait has a nonzero tag"),
         }
