@@ -358,9 +358,9 @@ impl<T: Queued> ReadyQueue<T> {
         self.queue.capacity()
     }
 
-    /// The queued tasks' keys, front first.
-    pub(crate) fn keys(&self) -> impl Iterator<Item = TaskKey> + '_ {
-        self.queue.iter().map(Queued::key)
+    /// The queued tasks, front first.
+    pub(crate) fn tasks(&self) -> impl Iterator<Item = &T> {
+        self.queue.iter()
     }
 
     /// Empties the queue, handing its tasks to the caller, who drops them

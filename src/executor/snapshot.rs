@@ -8,15 +8,16 @@ use crate::task::TaskId;
 impl Core {
     pub(crate) fn snapshot(&self) -> Snapshot {
         let tasks = self.snapshot_tasks();
-        let ready = {
-            let table = self.tasks.borrow();
-            self.here()
-                .ready
-                .borrow()
-                .keys()
-                .filter_map(|k| table.header(k).map(|h| h.id))
-                .collect()
-        };
+        // A task cancelled while queued stays there, finished, until popped:
+        // it is not ready.
+        let ready = self
+            .here()
+            .ready
+            .borrow()
+            .tasks()
+            .filter(|t| !t.state.is_finished())
+            .map(|t| t.id)
+            .collect();
         Snapshot {
             now: self.now(),
             clock: self.timers.clock_kind(),

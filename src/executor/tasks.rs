@@ -87,12 +87,6 @@ impl TaskTable {
         self.live(key).cloned()
     }
 
-    /// The header of the live task with this key.
-    #[inline]
-    pub(crate) fn header(&self, key: TaskKey) -> Option<&Header> {
-        self.live(key).map(TaskRef::header)
-    }
-
     /// The task in `key`'s slot, if it is `key`'s (a stale key's slot is
     /// empty or holds a later task, of a later generation).
     #[inline]
@@ -100,15 +94,17 @@ impl TaskTable {
         self.entries
             .get(key.index as usize)?
             .as_ref()
-            .filter(|task| task.header().key.generation == key.generation)
+            .filter(|task| task.key == key)
     }
 
     /// Frees the slot. The caller drops the returned task outside any borrow
     /// of the table (dropping it may run user code).
     #[inline]
     pub(crate) fn remove(&mut self, key: TaskKey) -> Option<TaskRef> {
-        self.live(key)?;
-        let task = self.entries[key.index as usize].take()?;
+        let task = self
+            .entries
+            .get_mut(key.index as usize)?
+            .take_if(|task| task.key == key)?;
         self.free.push(TaskKey {
             index: key.index,
             generation: key.generation.wrapping_add(1),
@@ -172,8 +168,7 @@ mod tests {
                     tasks.get(old).is_none(),
                     "the old key is not the new task's"
                 );
-                assert!(tasks.header(old).is_none());
-                assert_eq!(tasks.header(new).map(|h| h.id), Some(second.id()));
+                assert_eq!(tasks.get(new).map(|t| t.id), Some(second.id()));
             });
         });
     }

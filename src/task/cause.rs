@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use super::wait::direction;
+use super::wait::{direction, pack_io, unpack_io};
 use super::{TaskId, TaskKey};
 
 /// Why a task was put in the ready queue: what woke it.
@@ -87,12 +87,7 @@ impl PackedCause {
                 fd,
                 readable,
                 writable,
-            } => {
-                (u64::from(fd.cast_unsigned()) << 5)
-                    | (u64::from(readable) << 4)
-                    | (u64::from(writable) << 3)
-                    | Self::IO
-            }
+            } => (pack_io(fd, readable, writable) << 3) | Self::IO,
             WakeCause::Thread => Self::THREAD,
             WakeCause::Outside => Self::OUTSIDE,
         })
@@ -106,11 +101,14 @@ impl PackedCause {
             Self::YIELD => WakeCause::Yield,
             Self::TASK => WakeCause::Task(TaskId(bits >> 3)),
             Self::TIMER => WakeCause::Timer,
-            Self::IO => WakeCause::Io {
-                fd: u32::try_from(bits >> 5).unwrap_or(u32::MAX).cast_signed(),
-                readable: bits & (1 << 4) != 0,
-                writable: bits & (1 << 3) != 0,
-            },
+            Self::IO => {
+                let (fd, readable, writable) = unpack_io(bits >> 3);
+                WakeCause::Io {
+                    fd,
+                    readable,
+                    writable,
+                }
+            }
             Self::THREAD => WakeCause::Thread,
             _ => WakeCause::Outside,
         }

@@ -171,11 +171,14 @@ impl Wait {
             Wait::TIMER if payload == Wait::MAX_PAYLOAD => WaitOn::Timer(Instant::FAR_FUTURE),
             Wait::TIMER => WaitOn::Timer(Instant::from_start(Duration::from_nanos(payload as u64))),
             Wait::TASK => WaitOn::Task(TaskId(payload as u64)),
-            Wait::IO => WaitOn::Io {
-                fd: (payload >> 2) as u32 as i32,
-                readable: payload & 0b10 != 0,
-                writable: payload & 0b01 != 0,
-            },
+            Wait::IO => {
+                let (fd, readable, writable) = unpack_io(payload as u64);
+                WaitOn::Io {
+                    fd,
+                    readable,
+                    writable,
+                }
+            }
             Wait::THREAD => WaitOn::Thread,
             _ => WaitOn::Other,
         }
@@ -221,15 +224,29 @@ impl From<WaitOn> for Wait {
                 fd,
                 readable,
                 writable,
-            } => Wait::plain(
-                Wait::IO,
-                ((fd as u32 as usize) << 2) | (usize::from(readable) << 1) | usize::from(writable),
-            ),
+            } => Wait::plain(Wait::IO, pack_io(fd, readable, writable) as usize),
             WaitOn::Primitive { kind, name } => Wait::primitive(Label::new(kind, name)),
             WaitOn::Thread => Wait::plain(Wait::THREAD, 0),
             WaitOn::Other => Wait::OTHER_WAIT,
         }
     }
+}
+
+/// A descriptor and its directions as the payload above a packed word's
+/// three-bit tag (`Wait` and `PackedCause` pack I/O alike): the fd's 32 bits,
+/// then readable, then writable.
+#[inline]
+pub(super) fn pack_io(fd: i32, readable: bool, writable: bool) -> u64 {
+    (u64::from(fd.cast_unsigned()) << 2) | (u64::from(readable) << 1) | u64::from(writable)
+}
+
+/// The descriptor and directions [`pack_io`] packed.
+#[inline]
+pub(super) fn unpack_io(payload: u64) -> (i32, bool, bool) {
+    let fd = u32::try_from(payload >> 2)
+        .unwrap_or(u32::MAX)
+        .cast_signed();
+    (fd, payload & 0b10 != 0, payload & 0b01 != 0)
 }
 
 /// The readiness direction in words, as waits and wakes print it.
