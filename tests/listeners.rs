@@ -551,3 +551,143 @@ fn a_task_cancelled_between_its_wake_and_the_take_in_is_not_reported_woken() {
     assert!(rt.block_on(sleeper).unwrap_err().is_cancelled());
     assert!(rt.snapshot().ready.is_empty(), "nothing left queued");
 }
+
+// ----- a listener alone ------------------------------------------------------
+//
+// With exactly one listener and no log, an event goes to it the short way
+// (no loop over the list, no call). The first event after a subscribe still
+// takes the general way, which brings the list up to date, so each test
+// below acts at a later event: on the short way.
+
+/// Subscribes one listener that counts events and, at the `at`-th, does
+/// `act`; returns the count.
+fn alone_acting_at(
+    rt: &Rc<Runtime>,
+    at: u32,
+    act: impl Fn(&Runtime) + 'static,
+) -> Rc<RefCell<u32>> {
+    let weak = Rc::downgrade(rt);
+    let count = Rc::new(RefCell::new(0));
+    let counter = count.clone();
+    rt.events().subscribe(move |_: &LoopEvent| {
+        let n = {
+            let mut c = counter.borrow_mut();
+            *c += 1;
+            *c
+        };
+        if n == at
+            && let Some(rt) = weak.upgrade()
+        {
+            act(&rt);
+        }
+    });
+    count
+}
+
+/// A task that yields `n` times: two events a yield.
+fn yielder(rt: &Runtime, n: usize) {
+    let _t = rt.spawn(async move {
+        for _ in 0..n {
+            evloop::yield_now().await;
+        }
+    });
+}
+
+#[test]
+fn a_listener_alone_that_panics_hears_nothing_more_and_the_loop_goes_on() {
+    let (rt, _) = shared_rt();
+    let count = alone_acting_at(&rt, 4, |_| panic!("a listener's own bug"));
+    yielder(&rt, 5);
+    rt.run_until_done().unwrap();
+    assert_eq!(*count.borrow(), 4, "it heard up to its panic, then nothing");
+    assert!(
+        rt.snapshot()
+            .tasks
+            .iter()
+            .all(|t| t.state == evloop::TaskState::Done)
+    );
+}
+
+#[test]
+fn the_events_a_listener_alone_causes_are_heard_right_after() {
+    let (rt, weak) = shared_rt();
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let heard2 = heard.clone();
+    let spawned = Rc::new(RefCell::new(false));
+    rt.events().subscribe(move |e: &LoopEvent| {
+        heard2.borrow_mut().push(e.kind.clone());
+        if heard2.borrow().len() == 4
+            && !spawned.replace(true)
+            && let Some(rt) = weak.upgrade()
+        {
+            rt.spawn_named("caused", async {}).detach();
+        }
+    });
+    yielder(&rt, 3);
+    rt.run_until_done().unwrap();
+    let heard = heard.borrow();
+    assert!(
+        matches!(&heard[4], LoopEventKind::Spawned { name, .. } if *name == "caused"),
+        "the spawn the fourth event caused is the fifth: {heard:#?}"
+    );
+    let caused = heard[4].task().unwrap();
+    assert!(
+        heard.contains(&LoopEventKind::Completed { task: caused }),
+        "and the task it spawned is heard to the end: {heard:#?}"
+    );
+}
+
+#[test]
+fn a_listener_alone_that_unsubscribes_itself_is_dropped_before_the_next_event() {
+    // Acting at the last event of the run: no later dispatch could drop it.
+    struct Dropped(Rc<RefCell<bool>>);
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            *self.0.borrow_mut() = true;
+        }
+    }
+    let (rt, weak) = shared_rt();
+    let dropped = Rc::new(RefCell::new(false));
+    let guard = Dropped(dropped.clone());
+    let me = Rc::new(RefCell::new(None));
+    let me2 = me.clone();
+    let sub = rt.events().subscribe(move |e: &LoopEvent| {
+        let _keep = &guard;
+        if matches!(e.kind, LoopEventKind::Completed { .. })
+            && let (Some(rt), Some(id)) = (weak.upgrade(), me2.borrow_mut().take())
+        {
+            assert!(rt.events().unsubscribe(id));
+        }
+    });
+    *me.borrow_mut() = Some(sub);
+    yielder(&rt, 2);
+    rt.run_until_done().unwrap();
+    assert!(
+        *dropped.borrow(),
+        "the listener let go of what it held when its dispatch ended"
+    );
+}
+
+#[test]
+fn a_listener_alone_can_hand_over_to_the_log_and_back() {
+    let (rt, _) = shared_rt();
+    let count = alone_acting_at(&rt, 3, |rt| rt.events().record(1000));
+    yielder(&rt, 3);
+    rt.run_until_done().unwrap();
+    let logged = rt.events().recorded().len() as u32;
+    assert_eq!(
+        logged + 3,
+        *count.borrow(),
+        "the log has every event from the one after it started"
+    );
+    rt.events().stop_recording();
+    let before = *count.borrow();
+    yielder(&rt, 2);
+    rt.run_until_done().unwrap();
+    // Spawned, three polls, two wakes, done.
+    assert_eq!(
+        *count.borrow() - before,
+        7,
+        "and the listener still hears all"
+    );
+}

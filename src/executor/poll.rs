@@ -49,6 +49,17 @@ fn poll_result(polled: &Polled) -> PollResult {
 /// `block_on`'s future, polled in place when the root's turn comes.
 pub(crate) type Root<'a> = Option<Pin<&'a mut dyn Future<Output = ()>>>;
 
+/// A poll's duration as a `Duration`: zero, without dividing by a billion,
+/// when the poll was not timed (the usual case while a listener watches).
+#[inline(always)]
+fn untimed_or(took_nanos: u64) -> Duration {
+    if took_nanos == 0 {
+        Duration::ZERO
+    } else {
+        Duration::from_nanos(took_nanos)
+    }
+}
+
 impl Core {
     /// Pops the task the policy chooses, skipping finished ones (cancelled
     /// while queued: out of the table, their entries left in the queue).
@@ -167,11 +178,16 @@ impl Core {
             .emit_known(owns_nothing, || LoopEventKind::Polled {
                 task: header.id,
                 result: poll_result(polled),
-                took: Duration::from_nanos(took_nanos),
+                took: untimed_or(took_nanos),
                 waiting_on: noted.as_ref().map(Wait::unpack),
             });
-        // The wakes this poll made, after the poll that caused them.
-        self.take_in();
+        // The wakes this poll made, after the poll that caused them. Whether
+        // anyone watches was asked as the poll began: had watching started
+        // during the poll, the next poll's start finds these wakes, as it
+        // should, not news.
+        if self.watching.get() {
+            self.take_in_watched();
+        }
         match header.state.end_poll(polled.end()) {
             AfterPoll::Parked => self.park(slot, noted),
             AfterPoll::Requeued => header.set_wait(Some(noted.unwrap_or(Wait::OTHER_WAIT))),

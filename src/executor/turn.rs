@@ -249,7 +249,7 @@ impl Core {
     }
 
     #[inline(never)]
-    fn take_in_watched(&self) {
+    pub(super) fn take_in_watched(&self) {
         let here = self.here();
         if let Source::Task(..) = here.source.get() {
             // Inside a poll (a task cancelled another): the poll's own
@@ -260,23 +260,29 @@ impl Core {
         // may wake a task, and that wake is taken in here too, after the
         // event that caused it.
         loop {
-            let Some(woken) = here
+            let Some((task, cause, finished)) = here
                 .ready
                 .borrow_mut()
-                .take_next(|t| (!t.state.is_finished()).then(|| (t.id, t.cause())))
+                .take_next(|t| (t.id, t.packed_cause(), t.state.is_finished()))
             else {
                 break;
             };
-            // A task just spawned is queued, not woken; a finished one
-            // (cancelled since) is not news.
-            let Some((task, cause)) = woken.filter(|(_, c)| *c != WakeCause::Spawned) else {
+            // A finished task (cancelled since) is not news; nor is a task
+            // just spawned: it was queued, not woken.
+            if finished || cause.is_spawned() {
                 continue;
-            };
+            }
             if self.collecting.get() {
                 self.step_wakes.borrow_mut().push(task);
             }
-            self.inspector
-                .emit_known(|| true, || LoopEventKind::Woken { task, cause });
+            // Unpacked as the event is built, straight into it.
+            self.inspector.emit_known(
+                || true,
+                || LoopEventKind::Woken {
+                    task,
+                    cause: cause.unpack(),
+                },
+            );
         }
     }
     // ANCHOR_END: take_in

@@ -93,6 +93,12 @@ impl PackedCause {
         })
     }
 
+    /// The first poll's cause: the task was queued, not woken.
+    #[inline]
+    pub(crate) fn is_spawned(self) -> bool {
+        self.0 & 7 == Self::SPAWNED
+    }
+
     #[inline]
     pub(crate) fn unpack(self) -> WakeCause {
         let bits = self.0;

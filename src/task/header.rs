@@ -149,11 +149,6 @@ impl Header {
         self.wakes.set(self.wakes.get() + 1);
     }
 
-    /// Why the task was last made ready.
-    pub(crate) fn cause(&self) -> WakeCause {
-        self.cause.get().unpack()
-    }
-
     /// How many times a wake made the task ready. A wake of a task that is
     /// already queued (or running and already woken) changes nothing and is
     /// not counted, on any thread; nor is the first poll after spawn.
