@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
-use evloop::inspect::{LoopEvent, LoopEventKind};
+use evloop::inspect::{LoopEvent, LoopEventKind, PollResult};
 use evloop::{Runtime, TaskId};
 use util::virtual_rt;
 
@@ -689,5 +689,38 @@ fn a_listener_alone_can_hand_over_to_the_log_and_back() {
         *count.borrow() - before,
         7,
         "and the listener still hears all"
+    );
+}
+
+#[test]
+fn a_poll_that_panics_is_heard_with_its_message() {
+    // Its "polled" event is built apart from every other poll's (it copies
+    // the message), by the general way and by the short way alike.
+    let (rt, _) = shared_rt();
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let heard2 = heard.clone();
+    rt.events()
+        .subscribe(move |e: &LoopEvent| heard2.borrow_mut().push(e.kind.clone()));
+    let task = rt.spawn(async {
+        evloop::yield_now().await;
+        panic!("broken on purpose");
+    });
+    let id = task.id();
+    rt.run_until_done().unwrap();
+    let heard = heard.borrow();
+    let polls: Vec<_> = heard
+        .iter()
+        .filter_map(|k| match k {
+            LoopEventKind::Polled { task, result, .. } if *task == id => Some(result.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        polls,
+        [
+            PollResult::Pending,
+            PollResult::Panicked("broken on purpose".into())
+        ],
+        "{heard:#?}"
     );
 }

@@ -31,8 +31,8 @@ use crate::inspect::{LoopEventKind, PollResult};
 use crate::sys::monotonic;
 use crate::sys::usage::Usage;
 use crate::task::{
-    AfterPoll, Cancel, CancelStep, Polled, Source, StartPoll, TaskKey, TaskState, Wait, current,
-    panic_message,
+    AfterPoll, Cancel, CancelStep, Header, Polled, Source, StartPoll, TaskKey, TaskState, Wait,
+    current, panic_message,
 };
 use crate::time::Instant;
 
@@ -61,6 +61,25 @@ fn untimed_or(took_nanos: u64) -> Duration {
 }
 
 impl Core {
+    /// The "polled" event of a poll that panicked, out of the hot path (it
+    /// copies the message).
+    #[cold]
+    #[inline(never)]
+    fn polled_and_panicked(
+        &self,
+        header: &Header,
+        message: &str,
+        took_nanos: u64,
+        noted: Option<&Wait>,
+    ) {
+        self.inspector.emit(|| LoopEventKind::Polled {
+            task: header.id,
+            result: PollResult::Panicked(message.to_owned()),
+            took: untimed_or(took_nanos),
+            waiting_on: noted.map(Wait::unpack),
+        });
+    }
+
     /// Pops the task the policy chooses, skipping finished ones (cancelled
     /// while queued: out of the table, their entries left in the queue).
     fn pop_ready(&self) -> Option<Slot> {
@@ -170,17 +189,25 @@ impl Core {
         let header = slot.header();
         header.add_busy(took_nanos);
         self.inspector.check_slow_poll(header, took_nanos, usage);
-        let owns_nothing = || {
-            !matches!(polled, Polled::Panicked(_))
-                && !noted.as_ref().is_some_and(Wait::is_primitive)
-        };
-        self.inspector
-            .emit_known(owns_nothing, || LoopEventKind::Polled {
-                task: header.id,
-                result: poll_result(polled),
-                took: untimed_or(took_nanos),
-                waiting_on: noted.as_ref().map(Wait::unpack),
-            });
+        if let Polled::Panicked(message) = polled {
+            self.polled_and_panicked(header, message, took_nanos, noted.as_ref());
+        } else {
+            // No message to copy: the event owns something only when the
+            // task noted a primitive's wait (it shares the primitive's name).
+            self.inspector.emit_known(
+                || !noted.as_ref().is_some_and(Wait::is_primitive),
+                || LoopEventKind::Polled {
+                    task: header.id,
+                    result: if matches!(polled, Polled::Pending) {
+                        PollResult::Pending
+                    } else {
+                        PollResult::Ready
+                    },
+                    took: untimed_or(took_nanos),
+                    waiting_on: noted.as_ref().map(Wait::unpack),
+                },
+            );
+        }
         // The wakes this poll made, after the poll that caused them. Whether
         // anyone watches was asked as the poll began: had watching started
         // during the poll, the next poll's start finds these wakes, as it
