@@ -694,8 +694,8 @@ fn a_listener_alone_can_hand_over_to_the_log_and_back() {
 
 #[test]
 fn a_poll_that_panics_is_heard_with_its_message() {
-    // Its "polled" event is built apart from every other poll's (it copies
-    // the message), by the general way and by the short way alike.
+    // Its "polled" event is built apart from every other poll's: it copies
+    // the message.
     let (rt, _) = shared_rt();
     let heard = Rc::new(RefCell::new(Vec::new()));
     let heard2 = heard.clone();
