@@ -33,9 +33,9 @@ options:
   --except ID       leave this workload out (repeatable)
   --no-floors       skip the physical floors (also skipped with --only)
   --fail-above X    exit 1 if evloop is more than X times the best peer on some
-                    row (its RATIO) in a measurement and again in a second
-                    measurement of that row (the CI smoke check: --quick
-                    --fail-above 3)
+                    row (its RATIO) in a measurement and, in a second
+                    measurement of that row, even its best repetition is
+                    (the CI smoke check: --quick --fail-above 3)
   --scaling         instead of the table: A, C, D1 and M (or those named) at
                     1,000, 10,000, 100,000 and 1,000,000 tasks or timers (up to
                     100,000 with --quick), one Markdown table of medians

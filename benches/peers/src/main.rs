@@ -7,7 +7,8 @@
 //!         build the runtime, run the workload in it, keep the sample
 //!   print the table (median, min–max), the details, the floors,
 //!   and one `RATIO <id> <evloop/best peer>` line per workload
-//!   --fail-above X: measure each row above X once more, fail if above again
+//!   --fail-above X: measure each row above X once more, fail if evloop's
+//!   best repetition is above X again
 //!
 //!   --scaling: A, C, D1, M at 10^3 … 10^6 tasks instead (scaling.rs)
 //! ```
@@ -117,9 +118,12 @@ fn run(options: &Options) -> ExitCode {
 }
 
 /// `--fail-above LIMIT`: every row where evloop is more than `limit` times
-/// the best peer is measured once more, and the run fails only if that row
-/// is above the limit again: one noisy moment on a shared machine does not
-/// fail CI, an accidental quadratic fails both times.
+/// the best peer is measured once more, and the run fails only if even
+/// evloop's best repetition of the re-run is above the limit: one noisy
+/// moment on a shared machine (or a peer's lucky one: cross-thread wakes on
+/// a VM take 40 or 100 µs by the hypervisor's mood) does not fail CI; an
+/// accidental quadratic, a lost wake or a loop rebuilt per call slows every
+/// repetition, and fails both times.
 fn judge(options: &Options, all: &mut [Results], limit: f64, size: Size) -> ExitCode {
     let mut failed = Vec::new();
     for (workload, first) in report::above(all, limit) {
@@ -135,7 +139,7 @@ fn judge(options: &Options, all: &mut [Results], limit: f64, size: Size) -> Exit
         let second = all
             .iter()
             .find(|r| r.workload.id == workload.id)
-            .and_then(|r| report::ratio(all, r));
+            .and_then(|r| report::best_case_ratio(all, r));
         let verdict = if second.is_some_and(|r| r > limit) {
             failed.push(workload.id);
             "fails"
@@ -143,7 +147,10 @@ fn judge(options: &Options, all: &mut [Results], limit: f64, size: Size) -> Exit
             "passes on the re-run"
         };
         let second = second.map_or("—".to_string(), |r| format!("{r:.2}"));
-        println!("ABOVE {} {first:.2} then {second}: {verdict}", workload.id);
+        println!(
+            "ABOVE {} {first:.2} then {second} (evloop's best repetition): {verdict}",
+            workload.id
+        );
     }
     if failed.is_empty() {
         println!("FAIL-ABOVE {limit}: no row fails");
