@@ -41,10 +41,10 @@
 //! Most watchers are one listener and no log (a counter, a trace writer,
 //! the REPL). Then `alone` is set and an event goes to that listener inline,
 //! at the place it is emitted: the `dispatching` flag and the list's borrow
-//! as above, but no log, no loop and no call. Whatever the listener does
-//! (subscribe, unsubscribe, start the log, cause events, panic) goes the
-//! general way's road from there, and clears `alone` until the list is back
-//! to one listener and no log.
+//! as above, but no log, no loop and no call. Events the listener causes
+//! wait, as above, and are delivered the general way right after its call;
+//! a change it makes (subscribe, unsubscribe, start the log, panic) clears
+//! `alone` until the list is back to one listener and no log.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
