@@ -74,9 +74,6 @@ pub(crate) struct Inspector {
     /// Exactly one listener, no log, no change waiting to be merged: an
     /// event goes straight to that listener.
     alone: Cell<bool>,
-    /// `alone` was asked while a dispatch had the list out: it is asked
-    /// again when the dispatch ends.
-    alone_stale: Cell<bool>,
     listeners: RefCell<Vec<(u64, Listener)>>,
     /// Listeners subscribed by a listener, while the list is in use.
     added: RefCell<Vec<(u64, Listener)>>,
@@ -122,7 +119,6 @@ impl Inspector {
             clock,
             listening: Cell::new(false),
             alone: Cell::new(false),
-            alone_stale: Cell::new(false),
             listeners: RefCell::new(Vec::new()),
             added: RefCell::new(Vec::new()),
             subscribed: RefCell::new(Vec::new()),
@@ -284,9 +280,6 @@ impl Inspector {
         if self.has_pending.get() {
             self.dispatch_pending();
         }
-        if self.alone_stale.get() {
-            self.update_flags();
-        }
     }
 
     #[cold]
@@ -314,8 +307,10 @@ impl Inspector {
 
     /// Logs `event` and calls every listener with it.
     fn dispatch(&self, event: &LoopEvent) {
-        if self.has_log.get() {
-            self.log(event);
+        if self.has_log.get()
+            && let Some(log) = self.log.borrow_mut().as_mut()
+        {
+            log.push(event.clone());
         }
         // The list stays borrowed while listeners run. They may subscribe
         // (into `added`) or unsubscribe (out of `subscribed`); `changed`
@@ -334,15 +329,6 @@ impl Inspector {
         }
         if self.changed.get() {
             self.merge_listeners();
-        }
-    }
-
-    /// Pushes a copy of `event` to the log. Out of line: the copy needs a
-    /// stack frame that a dispatch to listeners alone does not.
-    #[inline(never)]
-    fn log(&self, event: &LoopEvent) {
-        if let Some(log) = self.log.borrow_mut().as_mut() {
-            log.push(event.clone());
         }
     }
 
@@ -447,13 +433,11 @@ impl Inspector {
         self.has_log.set(self.log.borrow().is_some());
         let listening = !self.subscribed.borrow().is_empty() || self.has_log.get();
         self.listening.set(listening);
-        // One listener and nothing else: events take the short way. The
-        // list is out while a dispatch runs: then the general way, which
-        // asks again when it ends.
-        let one = self.listeners.try_borrow().map(|l| l.len() == 1);
-        self.alone_stale.set(one.is_err());
-        let others = self.has_log.get() || self.changed.get();
-        self.alone.set(one.is_ok_and(|one| one) && !others);
+        // One listener and nothing else: events take the short way. With no
+        // change waiting, the live subscriptions are the list's (which a
+        // dispatch may have out: `subscribed` it never has).
+        self.alone
+            .set(!self.has_log.get() && !self.changed.get() && self.subscribed.borrow().len() == 1);
         self.timing
             .set(self.timing_forced.get() || self.debug.get().enabled);
     }
@@ -726,7 +710,7 @@ mod tests {
         emit(); // the general way; the listener stops the log, the list out
         assert!(
             inspector.alone.get(),
-            "asked again once the dispatch gave the list back"
+            "one listener and no log again, though the list was out"
         );
         assert_eq!(heard.get(), 4);
         assert_eq!(inspector.events().len(), 0, "the log is gone");

@@ -68,13 +68,13 @@ impl Core {
     fn polled_and_panicked(
         &self,
         header: &Header,
-        message: &str,
+        polled: &Polled,
         took_nanos: u64,
         noted: Option<&Wait>,
     ) {
         self.inspector.emit(|| LoopEventKind::Polled {
             task: header.id,
-            result: PollResult::Panicked(message.to_owned()),
+            result: poll_result(polled),
             took: untimed_or(took_nanos),
             waiting_on: noted.map(Wait::unpack),
         });
@@ -189,8 +189,8 @@ impl Core {
         let header = slot.header();
         header.add_busy(took_nanos);
         self.inspector.check_slow_poll(header, took_nanos, usage);
-        if let Polled::Panicked(message) = polled {
-            self.polled_and_panicked(header, message, took_nanos, noted.as_ref());
+        if matches!(polled, Polled::Panicked(_)) {
+            self.polled_and_panicked(header, polled, took_nanos, noted.as_ref());
         } else {
             // No message to copy: the event owns something only when the
             // task noted a primitive's wait (it shares the primitive's name).
@@ -210,8 +210,8 @@ impl Core {
         }
         // The wakes this poll made, after the poll that caused them. Whether
         // anyone watches was asked as the poll began: had watching started
-        // during the poll, the next poll's start finds these wakes, as it
-        // should, not news.
+        // during the poll, the loop's next look (`start_watching`, before a
+        // poll or a take-in) finds these wakes, as it should, not news.
         if self.watching.get() {
             self.take_in_watched();
         }
