@@ -724,3 +724,40 @@ fn a_poll_that_panics_is_heard_with_its_message() {
         "{heard:#?}"
     );
 }
+
+#[test]
+fn a_listener_subscribed_by_a_task_hears_nothing_of_the_wakes_made_before() {
+    // Watching begins in the middle of a poll: the wakes already queued,
+    // the poll's own among them, are not news; its "polled" event is.
+    let (rt, weak) = shared_rt();
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let heard2 = heard.clone();
+    let other = rt.spawn_named("other", async {
+        evloop::yield_now().await;
+        evloop::yield_now().await;
+    });
+    let t = rt.spawn_named("t", async move {
+        evloop::yield_now().await; // the other task wakes itself meanwhile
+        let rt = weak.upgrade().unwrap();
+        rt.events()
+            .subscribe(move |e: &LoopEvent| heard2.borrow_mut().push(e.kind.clone()));
+        evloop::yield_now().await; // and this one wakes itself in the poll
+    });
+    let (t, other) = (t.id(), other.id());
+    rt.run_until_done().unwrap();
+    let heard = heard.borrow();
+    assert!(
+        !heard
+            .iter()
+            .any(|k| matches!(k, LoopEventKind::Woken { .. })),
+        "no wake made before watching began is reported: {heard:#?}"
+    );
+    let polled: Vec<_> = heard
+        .iter()
+        .filter_map(|k| match k {
+            LoopEventKind::Polled { task, .. } => Some(*task),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(polled, [t, other, t], "{heard:#?}");
+}
