@@ -128,7 +128,8 @@ pub use executor::EnterGuard;
 pub use executor::{
     Builder, DebugMode, Divergence, Events, ExternalWork, Interrupter, LoopClosed, LoopHandle,
     Policy, RemoteHandle, RunError, RunErrorKind, RunReport, Runtime, Schedule, ScheduleError,
-    Scheduler, StallReport, StepReport, Stop, Subscription, UnknownTask, run, spawn, spawn_named,
+    Scheduler, Sleeps, StallReport, StepReport, Stop, Subscription, UnknownTask, run, spawn,
+    spawn_named,
 };
 pub use executor::{all_tasks, current_task};
 sys::if_posix! {

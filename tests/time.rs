@@ -202,6 +202,52 @@ fn the_real_clock_sleeps_at_least_the_duration() {
     assert!(rt.now().since_start() >= Duration::from_millis(30));
 }
 
+/// A loop learns how late its sleeps end, and waits for a deadline nearer
+/// than that awake (it looks, and goes round): every timer still fires in
+/// order and never early.
+#[test]
+fn deadlines_nearer_than_a_sleep_can_end_are_waited_for_awake_never_early() {
+    let rt = Runtime::builder().debug(false).build();
+    // Sixteen sleeps of 1 ms teach the loop how late a sleep ends here (a
+    // parked thread may also wake early, which counts as a sleep).
+    rt.block_on(async {
+        for _ in 0..16 {
+            evloop::sleep(Duration::from_millis(1)).await;
+        }
+    });
+    let learned = rt.sleeps();
+    assert!(learned.slept >= 16, "{learned:?}");
+    assert!(learned.lateness > Duration::ZERO, "{learned:?}");
+    // Deadlines half the lateness apart (a loop waits awake for the last
+    // 50 µs at most): once the task catches up with them, each next one
+    // is nearer than a sleep could end.
+    let step = learned.lateness.min(Duration::from_micros(50)) / 2;
+    let woke = rt.block_on(async move {
+        let start = Instant::now();
+        let mut woke = Vec::new();
+        for i in 1..=400 {
+            let at = start + step * i;
+            sleep_until(at).await;
+            woke.push((at, Instant::now()));
+        }
+        woke
+    });
+    for (at, woke) in &woke {
+        assert!(woke >= at, "woke at {woke}, before its deadline {at}");
+    }
+    let after = rt.sleeps();
+    if step >= Duration::from_micros(5) {
+        assert!(after.looked > 0, "{after:?}");
+    } else {
+        // A machine that wakes within 10 µs leaves no room between the
+        // deadlines for this loop (in a debug build) to catch up.
+        eprintln!(
+            "sleeps end {:?} late here: too punctual to test waiting awake",
+            learned.lateness
+        );
+    }
+}
+
 #[test]
 fn switching_clocks_keeps_time_monotonic() {
     let rt = Runtime::builder().virtual_clock().debug(false).build();

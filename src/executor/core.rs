@@ -33,6 +33,7 @@ use std::time::Duration;
 use super::context;
 use super::hook::{Here, Hook};
 use super::inspector::Inspector;
+use super::lateness::Lateness;
 use super::policy::Policy;
 use super::pool::Pool;
 use super::ready::ReadyQueue;
@@ -87,6 +88,8 @@ pub(crate) struct Core {
     /// How the loop sleeps this time: in the poller, or in `thread::park`
     /// (see `Core::choose_sleep`).
     pub(super) sleeps_in_poller: Cell<bool>,
+    /// How late timed sleeps end here, learned (see `lateness.rs`).
+    pub(super) lateness: Lateness,
 }
 
 pub(crate) struct CoreConfig {
@@ -144,6 +147,7 @@ impl Core {
             remote_buf: RefCell::new(Vec::new()),
             io_woken: RefCell::new(Vec::new()),
             sleeps_in_poller: Cell::new(false),
+            lateness: Lateness::default(),
         });
         if let Some(capacity) = config.event_log {
             core.inspector.record_events(capacity);

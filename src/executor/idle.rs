@@ -5,7 +5,9 @@
 //!   ready queue empty?
 //!      │
 //!      ├─ a timer pending ──▶ real clock: sleep in the poller until its deadline
-//!      │                      (or until I/O or another thread)
+//!      │                      (or until I/O or another thread); a deadline
+//!      │                      nearer than sleeps end late is waited for
+//!      │                      awake (lateness.rs)
 //!      │                      virtual clock: jump to it (unless the world may
 //!      │                      still wake a task first: then wait for the world)
 //!      ├─ no timer, but outside work or I/O may wake a task ──▶ wait, for real
@@ -85,7 +87,16 @@ impl Core {
                 {
                     return Idle::Stalled;
                 }
-                self.wait_for_world(may_block, wake_at.map(|t| t - now));
+                // A deadline nearer than a sleep could end on time is
+                // waited for awake: look, and go round (lateness.rs).
+                let timeout = wake_at.map(|t| self.lateness.sleep_or_look(t - now));
+                self.wait_for_world(may_block, timeout);
+                if let Some(deadline) = wake_at
+                    && may_block
+                    && timeout.is_some_and(|t| !t.is_zero())
+                {
+                    self.lateness.learn(deadline, self.now());
+                }
                 Idle::Progress
             }
         }

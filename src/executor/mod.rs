@@ -14,7 +14,8 @@
 //!            │   ├─ TimerDriver    (time/)                                     │
 //!            │   ├─ Reactor        (io/)                                       │
 //!            │   ├─ Inspector      inspector.rs, finished.rs, snapshot.rs      │
-//!            │   └─ Pool           pool.rs                                     │
+//!            │   ├─ Pool           pool.rs                                     │
+//!            │   └─ Lateness       lateness.rs                                 │
 //!            └─────────────────────────────────────────────────────────────────┘
 //! ```
 //!
@@ -33,6 +34,8 @@
 //! - `inspector.rs`, `finished.rs`: events, debug mode, finished tasks;
 //! - `pool.rs`: the worker threads of `to_thread`;
 //! - `core.rs`: the parts put together; spawning; shutdown;
+//! - `lateness.rs`: how late a timed sleep ends here, learned, so that a
+//!   deadline nearer than that is waited for awake;
 //! - `turn.rs`, `poll.rs`, `idle.rs`: one turn of the loop, step by step;
 //! - `snapshot.rs`: the whole loop as plain data;
 //! - `context.rs`: which loop is running on this thread;
@@ -53,6 +56,7 @@ mod handle;
 mod hook;
 mod idle;
 mod inspector;
+mod lateness;
 mod policy;
 mod poll;
 pub(crate) mod pool;
@@ -72,6 +76,7 @@ pub use builder::Builder;
 pub use controls::{DebugMode, Events, Scheduler, Subscription};
 pub use current_task::{all_tasks, current_task};
 pub use handle::{LoopClosed, LoopHandle, RemoteHandle};
+pub use lateness::Sleeps;
 pub(crate) use policy::DEFAULT_PCT_STEPS;
 pub use policy::Policy;
 pub(crate) use policy::Rng;

@@ -22,6 +22,7 @@ use super::controls::{DebugMode, Events, Scheduler};
 use super::core::Core;
 use super::first_poll::{Built, FirstPoll, first_poll};
 use super::handle::LoopHandle;
+use super::lateness::Sleeps;
 use super::remote::{ExternalWork, Interrupter};
 use super::report::{RunError, RunErrorKind, RunReport, StepReport};
 use super::turn::Goal;
@@ -412,6 +413,35 @@ impl Runtime {
     /// The earliest pending timer deadline.
     pub fn next_deadline(&self) -> Option<Instant> {
         self.core().timers().next_deadline()
+    }
+
+    /// How the loop has waited for its deadlines on the real clock: how
+    /// many times it slept until one, how late its sleeps have been ending
+    /// (the machine's wake-up latency, as the loop has seen it), and how
+    /// many times it looked instead of sleeping. All zero on a loop that
+    /// has not slept until a deadline.
+    ///
+    /// A deadline nearer than the lateness learned is waited for awake
+    /// instead of slept for (never more than the last 50 µs before it): a
+    /// sleep that short would end later than looking again does. The book's
+    /// chapter on the loop says more ("Sleeping, and when not to").
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use evloop::{Runtime, Sleeps};
+    ///
+    /// let rt = Runtime::new();
+    /// assert_eq!(rt.sleeps(), Sleeps::default());
+    /// rt.block_on(evloop::sleep(Duration::from_millis(2)));
+    /// assert_eq!(rt.sleeps().slept, 1);
+    /// ```
+    pub fn sleeps(&self) -> Sleeps {
+        // Asking does not build the loop.
+        self.core
+            .get()
+            .map_or(Sleeps::default(), |core| core.lateness.sleeps())
     }
 
     // ----- looking inside -------------------------------------------------------

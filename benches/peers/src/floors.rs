@@ -9,10 +9,14 @@
 //!   eventfd write + read                a cross-thread notification, both ends
 //!   TCP echo RTT, no poller             loopback round trip, non-blocking
 //!                                       sockets spun on one thread
+//!   timerfd sleep, 2 µs / 1 ms ahead:   how late a thread wakes from a timer
+//!   lateness p50                        armed that far ahead (its wake-up
+//!                                       latency: what D2 can do at best if
+//!                                       it sleeps for each deadline)
 //! ```
 //!
-//! This is the only module with `unsafe` (the two syscalls std does not
-//! wrap), and `libc` is used for nothing else.
+//! This is the only module with `unsafe` (the syscalls std does not wrap),
+//! and `libc` is used for nothing else.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -60,6 +64,16 @@ pub const ALL: &[Floor] = &[
         name: "TCP echo RTT p50, no poller",
         unit: "µs",
         measure: tcp_echo_rtt,
+    },
+    Floor {
+        name: "timerfd sleep 2 µs ahead: lateness p50",
+        unit: "µs",
+        measure: |size| timer_lateness(size, Duration::from_micros(2)),
+    },
+    Floor {
+        name: "timerfd sleep 1 ms ahead: lateness p50",
+        unit: "µs",
+        measure: |size| timer_lateness(size, Duration::from_millis(1)),
     },
 ];
 
@@ -191,6 +205,69 @@ fn eventfd_round(size: Size) -> Result<f64, String> {
         }
     }
     Ok(per_op(start.elapsed(), rounds))
+}
+
+/// The monotonic clock, in nanoseconds (the clock a timerfd and `Instant`
+/// read).
+fn monotonic_nanos() -> Result<u64, String> {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a writable timespec that outlives the call.
+    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &raw mut now) } < 0 {
+        return Err(format!(
+            "clock_gettime: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    Ok(now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64)
+}
+
+/// How late a thread wakes from a timer armed `ahead` of now: a blocking
+/// timerfd armed at an absolute deadline (as evloop arms its own), read
+/// until it fires; the median of the wake time minus the deadline, in µs.
+fn timer_lateness(size: Size, ahead: Duration) -> Result<f64, String> {
+    let sleeps = size.scale(100);
+    // SAFETY: timerfd_create takes no pointers; the result is checked.
+    let timer = Fd::new(
+        unsafe { libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_CLOEXEC) },
+        "timerfd_create",
+    )?;
+    let mut late = Vec::with_capacity(sleeps as usize);
+    for _ in 0..sleeps {
+        let deadline = monotonic_nanos()? + ahead.as_nanos() as u64;
+        let spec = libc::itimerspec {
+            it_interval: libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            },
+            it_value: libc::timespec {
+                tv_sec: (deadline / 1_000_000_000) as libc::time_t,
+                tv_nsec: (deadline % 1_000_000_000) as libc::c_long,
+            },
+        };
+        // SAFETY: `spec` is a valid itimerspec that outlives the call; a
+        // null old value asks for no copy.
+        let set = unsafe {
+            libc::timerfd_settime(
+                timer.0,
+                libc::TFD_TIMER_ABSTIME,
+                &raw const spec,
+                std::ptr::null_mut(),
+            )
+        };
+        let mut expirations: u64 = 0;
+        // SAFETY: `expirations` is 8 writable bytes, as a timerfd's read
+        // requires; the descriptor is blocking, so this waits for the expiry.
+        let read = unsafe { libc::read(timer.0, (&raw mut expirations).cast(), 8) };
+        if set < 0 || read != 8 {
+            return Err(format!("timerfd: {}", std::io::Error::last_os_error()));
+        }
+        late.push(monotonic_nanos()?.saturating_sub(deadline) as f64 / 1e3);
+    }
+    late.sort_by(f64::total_cmp);
+    percentile_sorted(&late, 50.0).ok_or_else(|| "no sleep".to_string())
 }
 
 /// Spins a non-blocking read until `buf` is full.

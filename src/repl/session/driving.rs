@@ -12,7 +12,7 @@ use evloop::{RunError, RunErrorKind, RunReport, StepReport, Stop};
 use super::{Action, Failure, Session};
 use crate::repl::command::{ClockMode, Policy};
 use crate::repl::describe::{Describe, Words};
-use crate::repl::duration::format_duration;
+use crate::repl::duration::{format_duration, to_micros};
 use crate::repl::styled::{Line, Style, Styled, draw};
 use evloop::inspect::Labels;
 
@@ -170,9 +170,20 @@ impl Session {
             ClockKind::Virtual => "virtual: when nothing is ready, time jumps to the next timer",
         };
         let now = if mode.is_some() { at } else { self.rt.now() };
-        Ok(Action::Show(vec![Line::plain(format!(
-            "clock {now} ({kind})"
-        ))]))
+        let mut lines = vec![Line::plain(format!("clock {now} ({kind})"))];
+        // What the loop learned of this machine's sleeps: a real-time
+        // measurement, left out of scripts and transcripts.
+        let sleeps = self.rt.sleeps();
+        if mode.is_none() && !self.options.deterministic && sleeps.slept > 0 {
+            lines.push(Line::plain(format!(
+                "sleeps: {} until a deadline, ending {} late on average here; \
+                 {} deadline(s) nearer than that waited for awake",
+                sleeps.slept,
+                format_duration(to_micros(sleeps.lateness)),
+                sleeps.looked
+            )));
+        }
+        Ok(Action::Show(lines))
     }
 
     /// `policy fifo|lifo|random SEED|pct SEED [DEPTH]`.

@@ -50,6 +50,24 @@ fn real_clock_spans_print_to_the_microsecond() {
     }
 }
 
+/// `clock`, after sleeps on the real clock, says how late they end here
+/// and how many deadlines were waited for awake (`Runtime::sleeps`).
+#[test]
+fn the_clock_tells_how_late_sleeps_end_here() {
+    let mut s = live();
+    ok(&mut s, "clock real");
+    let before = ok(&mut s, "clock");
+    assert!(!before.contains("sleeps:"), "{before}");
+    ok(&mut s, "spawn t sleep 1ms; sleep 1ms");
+    ok(&mut s, "run");
+    let after = ok(&mut s, "clock");
+    assert!(
+        after.contains("sleeps: 2 until a deadline, ending "),
+        "{after}"
+    );
+    assert!(after.contains(" late on average here; "), "{after}");
+}
+
 /// Lines as they came, each with when.
 type Seen = Rc<RefCell<Vec<(Instant, String)>>>;
 
