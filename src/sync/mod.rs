@@ -38,6 +38,13 @@
 //! asleep while the resource is free. (tokio's `batch_semaphore` follows the
 //! same rule; asyncio re-wakes the next waiter in its `except CancelledError`.)
 //!
+//! A place in line is a small shared allocation (an `Rc<Waiter>`, held by
+//! the line and by the waiting future). The line keeps the one it granted
+//! last, and once that future has let go of it, the next task to wait
+//! reuses it: two tasks passing values back and forth over a queue wait
+//! without allocating. (tokio avoids the allocation altogether with an
+//! intrusive list: the place in line lives inside the pinned future.)
+//!
 //! # Seeing them
 //!
 //! Each primitive has a name (given, or `semaphore-3`…) and registers with

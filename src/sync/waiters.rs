@@ -13,7 +13,7 @@ use crate::task::TaskId;
 pub(crate) struct Waiter {
     granted: Cell<bool>,
     waker: RefCell<Option<Waker>>,
-    task: Option<TaskId>,
+    task: Cell<Option<TaskId>>,
     /// What the waiter asks for or was given, in the primitive's own terms:
     /// permits wanted (a semaphore's `acquire_many`), read or write (an
     /// `RwLock`), an arrival index (a `Barrier`), how it was notified (a
@@ -54,6 +54,11 @@ impl Waiter {
 #[derive(Debug, Default)]
 pub(crate) struct WaitList {
     line: VecDeque<Rc<Waiter>>,
+    /// The waiter granted last. Once its future has let go of it (the list
+    /// then holds its only count), the next `join` reuses it instead of
+    /// allocating: two tasks passing a value back and forth over a queue
+    /// wait without touching the allocator.
+    spare: Option<Rc<Waiter>>,
 }
 
 impl WaitList {
@@ -64,12 +69,23 @@ impl WaitList {
 
     /// Puts the calling task at the back of the line, asking for `amount`.
     pub(crate) fn join_for(&mut self, waker: &Waker, amount: usize) -> Rc<Waiter> {
-        let waiter = Rc::new(Waiter {
-            granted: Cell::new(false),
-            waker: RefCell::new(Some(waker.clone())),
-            task: crate::task::current::task(),
-            amount: Cell::new(amount),
-        });
+        let task = crate::task::current::task();
+        let waiter = match self.spare.take() {
+            // Nobody else holds it: its grant is over, and it is ours.
+            Some(spare) if Rc::strong_count(&spare) == 1 => {
+                spare.granted.set(false);
+                *spare.waker.borrow_mut() = Some(waker.clone());
+                spare.task.set(task);
+                spare.amount.set(amount);
+                spare
+            }
+            _ => Rc::new(Waiter {
+                granted: Cell::new(false),
+                waker: RefCell::new(Some(waker.clone())),
+                task: Cell::new(task),
+                amount: Cell::new(amount),
+            }),
+        };
         self.line.push_back(waiter.clone());
         waiter
     }
@@ -80,10 +96,23 @@ impl WaitList {
     }
 
     /// Grants the front waiter (removing it from the line).
+    #[inline]
     pub(crate) fn grant_next(&mut self) -> Option<Option<Waker>> {
+        // Most calls find nobody waiting (a queue's every put asks): that
+        // answer stays a test of the length.
+        if self.line.is_empty() {
+            return None;
+        }
+        Some(self.grant_front())
+    }
+
+    #[inline(never)]
+    fn grant_front(&mut self) -> Option<Waker> {
         let waiter = self.line.pop_front()?;
         waiter.granted.set(true);
-        Some(waiter.take_waker())
+        let waker = waiter.take_waker();
+        self.spare = Some(waiter);
+        waker
     }
 
     /// Grants every waiter.
@@ -132,7 +161,7 @@ impl WaitList {
 
     /// The waiting tasks, front of the line first.
     pub(crate) fn tasks(&self) -> impl Iterator<Item = TaskId> + '_ {
-        self.line.iter().filter_map(|w| w.task)
+        self.line.iter().filter_map(|w| w.task.get())
     }
 
     /// The waiters, front of the line first.
@@ -145,5 +174,42 @@ impl WaitList {
 pub(crate) fn wake_all(wakers: impl IntoIterator<Item = Waker>) {
     for w in wakers {
         w.wake();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_place_in_line_its_future_let_go_of_is_reused() {
+        let mut list = WaitList::default();
+        let first = list.join(Waker::noop());
+        let at = Rc::as_ptr(&first);
+        assert_eq!(list.grant_next().map(|w| w.is_some()), Some(true));
+        assert!(first.is_granted());
+        drop(first);
+        let second = list.join_for(Waker::noop(), 3);
+        assert_eq!(Rc::as_ptr(&second), at, "a new allocation");
+        // Reused as new: in line, not granted, with its waker and amount.
+        assert!(!second.is_granted());
+        assert_eq!(second.amount(), 3);
+        assert!(list.contains(&second));
+        let mut wakers = 0;
+        list.held_wakers(&mut |_| wakers += 1);
+        assert_eq!(wakers, 1);
+    }
+
+    #[test]
+    fn a_place_in_line_still_held_is_not_reused() {
+        let mut list = WaitList::default();
+        let first = list.join(Waker::noop());
+        list.grant_next();
+        // Its future has not taken the grant yet.
+        let second = list.join(Waker::noop());
+        assert!(!Rc::ptr_eq(&first, &second));
+        assert!(first.is_granted(), "the grant was taken back");
+        assert!(!second.is_granted());
+        assert_eq!(list.len(), 1);
     }
 }
