@@ -10,7 +10,7 @@ use super::cell::OutputRef;
 use super::error::JoinError;
 use super::schedule::Host;
 use super::task_ref::TaskRef;
-use super::{Header, TaskId, WaitOn, current};
+use super::{Header, TaskId, TaskState, WaitOn, current};
 
 /// An owned permission to await a spawned task's result, or to cancel it.
 ///
@@ -276,7 +276,10 @@ impl<T> Drop for JoinHandle<T> {
         let task = self.output.task();
         let header = task.header();
         header.state.detach();
+        // Only a panic has a message to read (a joined task's output is
+        // gone; a task still running reports its own panic when it ends).
         if header.state.is_unretrieved()
+            && header.state.get() == TaskState::Panicked
             && let Some(message) = task.failure()
             && let Some(host) = self.host.upgrade()
         {
