@@ -28,6 +28,13 @@ fn lazy_virtual() -> Runtime {
 }
 
 #[test]
+fn asking_how_the_loop_slept_does_not_build_it() {
+    let rt = lazy();
+    assert_eq!(rt.sleeps(), evloop::Sleeps::default());
+    assert!(format!("{rt:?}").contains("not built yet"), "{rt:?}");
+}
+
+#[test]
 fn a_future_ready_at_once_leaves_no_task_behind() {
     let rt = lazy();
     assert!(format!("{rt:?}").contains("not built yet"), "{rt:?}");

@@ -52,7 +52,7 @@ use crate::time::Instant;
 
 /// The longest stretch before a deadline the loop waits for awake, however
 /// late its sleeps end.
-pub(super) const MAX_AWAKE: Duration = Duration::from_micros(50);
+const MAX_AWAKE: Duration = Duration::from_micros(50);
 
 /// A sample at most this late is learned as is; a later one (a sleep that
 /// overran because the thread was descheduled) counts as this much.

@@ -1,8 +1,11 @@
 //! D2: 10,000 concurrent sleeps of random 1..20 ms, and how late each one
 //! wakes (actual wake time − requested wake time). A timer wheel with 1 ms
 //! slots (tokio's) is late by up to a slot by design; a heap with the
-//! loop's park timeout set to the next deadline is late by the OS's timer
-//! slack and the time to poll the tasks due before it.
+//! loop's park timeout set to the next deadline is late by the machine's
+//! wake-up latency (the OS's timer slack, the timer interrupt; see the
+//! timerfd floors) and the time to poll the tasks due before it. evloop
+//! waits awake for a deadline nearer than its sleeps have been ending
+//! late (`src/executor/lateness.rs`), so here it pays only the polling.
 
 use std::time::{Duration, Instant};
 
