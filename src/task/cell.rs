@@ -98,11 +98,18 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     /// `vtable` is this type's own (`VTABLE`, or `FLAT_VTABLE`: rule 4 of
     /// the module docs of `task`).
     fn allocate(spawn: Spawn, hook: S, future: F, vtable: &'static TaskVTable) -> TaskRef {
-        let cell = Box::new(TaskCell {
-            header: Header::new(spawn, vtable),
-            hook,
-            stage: RefCell::new(Stage::Running(future)),
-        });
+        // Allocated first, then written: `Box::new` builds the whole cell on
+        // the stack before it allocates, then copies it in (a `memcpy` of
+        // the cell a spawn, and loads of it right after that stall on the
+        // copy's stores; perf annotate on workload A).
+        let cell = Box::write(
+            Box::new_uninit(),
+            TaskCell {
+                header: Header::new(spawn, vtable),
+                hook,
+                stage: RefCell::new(Stage::Running(future)),
+            },
+        );
         // `into_raw`'s pointer (not one made from a reference) keeps the
         // provenance of the whole allocation, which the last owner needs to
         // free it.
