@@ -384,3 +384,57 @@ fn a_timeout_does_not_hide_what_the_task_waits_on() {
     assert!(rt.block_on(waiter).unwrap());
     assert!(rt.block_on(bare).unwrap());
 }
+
+/// Spins on the CPU for `d` in one poll, then yields once.
+async fn spin_then_yield(d: Duration) {
+    let start = std::time::Instant::now();
+    while start.elapsed() < d {
+        std::hint::spin_loop();
+    }
+    evloop::yield_now().await;
+}
+
+/// The time a task's polls took is counted while polls are timed, for that
+/// task alone: while it lives, once it has finished, and not for the next
+/// task in its slot of the task table (the totals are kept beside the
+/// table, by slot and generation).
+#[test]
+fn the_time_a_tasks_polls_took_is_its_own_live_and_finished() {
+    let spin = Duration::from_millis(20);
+    let rt = evloop::Builder::new().poll_timing(true).build();
+    let busy = |id| {
+        rt.snapshot()
+            .tasks
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| (t.busy, t.finished_at.is_some()))
+    };
+    let a = rt.spawn_named("a", spin_then_yield(spin));
+    let other = rt.spawn_named("other", async {});
+    rt.step();
+    let (live, finished) = busy(a.id()).expect("a is in the snapshot");
+    assert!(!finished && live >= spin, "a, live, spent {live:?}");
+    rt.run_until_idle().expect("both end");
+    let (done, finished) = busy(a.id()).expect("a is kept as finished");
+    assert!(finished && done >= live, "a, finished, spent {done:?}");
+    let (other_busy, _) = busy(other.id()).expect("other is kept");
+    assert!(other_busy < spin, "other spent {other_busy:?}");
+    // Its slot's next task starts from zero.
+    let b = rt.spawn_named("b", async {});
+    rt.run_until_idle().expect("b ends");
+    let (b_busy, _) = busy(b.id()).expect("b is kept");
+    assert!(b_busy < spin, "b spent {b_busy:?}, a's slot's old total");
+}
+
+/// Untimed polls count nothing.
+#[test]
+fn untimed_polls_take_no_time_in_a_snapshot() {
+    let rt = evloop::Builder::new()
+        .debug(false)
+        .poll_timing(false)
+        .build();
+    let a = rt.spawn_named("a", spin_then_yield(Duration::from_millis(5)));
+    rt.run_until_idle().expect("a ends");
+    let info = rt.snapshot().tasks.into_iter().find(|t| t.id == a.id());
+    assert_eq!(info.map(|t| t.busy), Some(Duration::ZERO));
+}

@@ -18,11 +18,11 @@ pub(crate) struct FinishedRing {
 }
 
 impl FinishedRing {
-    pub(crate) fn record(&mut self, h: &Header, at: Instant, keep: usize) {
+    pub(crate) fn record(&mut self, h: &Header, busy_nanos: u64, at: Instant, keep: usize) {
         if self.records.len() < keep {
-            self.records.push(Finished::of(h, at));
+            self.records.push(Finished::of(h, busy_nanos, at));
         } else if let Some(slot) = self.records.get_mut(self.oldest) {
-            *slot = Finished::of(h, at);
+            *slot = Finished::of(h, busy_nanos, at);
             self.oldest = (self.oldest + 1) % self.records.len();
         }
     }
@@ -63,7 +63,7 @@ pub(crate) struct Finished {
 
 impl Finished {
     #[inline]
-    pub(crate) fn of(h: &Header, finished_at: Instant) -> Finished {
+    pub(crate) fn of(h: &Header, busy_nanos: u64, finished_at: Instant) -> Finished {
         Finished {
             id: h.id,
             name: h.name(),
@@ -71,7 +71,7 @@ impl Finished {
             last_cause: h.packed_cause(),
             polls: h.polls(),
             wakes: h.wakes(),
-            busy_nanos: h.busy_nanos(),
+            busy_nanos,
             spawned_nanos: h.spawned_nanos(),
             finished_at,
             parent: h.parent_raw(),
@@ -95,10 +95,11 @@ impl Finished {
     }
 }
 
-/// A live task's header as a snapshot shows it: its record, as if it
-/// finished now, with what it waits on and no end.
-pub(crate) fn task_info(h: &Header) -> TaskInfo {
-    let mut info = Finished::of(h, Instant::START).info();
+/// A live task's header (and the time its polls took, kept apart: see
+/// `busy`) as a snapshot shows it: its record, as if it finished now, with
+/// what it waits on and no end.
+pub(crate) fn task_info(h: &Header, busy_nanos: u64) -> TaskInfo {
+    let mut info = Finished::of(h, busy_nanos, Instant::START).info();
     info.finished_at = None;
     if info.state == TaskState::Waiting {
         info.waiting_on = h.wait();

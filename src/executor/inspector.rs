@@ -53,6 +53,7 @@ use std::rc::{Rc, Weak};
 use std::task::Waker;
 use std::time::Duration;
 
+use super::busy::BusyTable;
 use super::finished::FinishedRing;
 use crate::debug::{DebugConfig, Diagnostic, Sink, stderr_sink};
 use crate::inspect::{
@@ -101,6 +102,11 @@ pub(crate) struct Inspector {
     sink: RefCell<Option<Sink>>,
     finished: RefCell<FinishedRing>,
     keep_finished: Cell<usize>,
+    /// The time each task's timed polls took.
+    busy: RefCell<BusyTable>,
+    /// A poll was ever timed: until then every task's total is zero, and a
+    /// finish (recorded for every task) does not look.
+    any_busy: Cell<bool>,
     /// Synchronization primitives created in this loop, for snapshots.
     primitives: RefCell<Vec<Weak<dyn InspectPrimitive>>>,
     /// The registry's length after its last pruning.
@@ -136,6 +142,8 @@ impl Inspector {
             sink: RefCell::new(Some(sink)),
             finished: RefCell::new(FinishedRing::default()),
             keep_finished: Cell::new(keep_finished),
+            busy: RefCell::new(BusyTable::default()),
+            any_busy: Cell::new(false),
             primitives: RefCell::new(Vec::new()),
             primitives_pruned: Cell::new(0),
         };
@@ -571,8 +579,24 @@ impl Inspector {
     pub(crate) fn record_finished(&self, header: &Header, at: Instant) {
         let keep = self.keep_finished.get();
         if keep > 0 {
-            self.finished.borrow_mut().record(header, at, keep);
+            let busy = self.busy_of(header);
+            self.finished.borrow_mut().record(header, busy, at, keep);
         }
+    }
+
+    /// A timed poll of `task` took `nanos`.
+    pub(crate) fn add_busy(&self, task: &Header, nanos: u64) {
+        self.busy.borrow_mut().add(task.key, nanos);
+        self.any_busy.set(true);
+    }
+
+    /// The time `task`'s timed polls took, in nanoseconds.
+    #[inline]
+    pub(crate) fn busy_of(&self, task: &Header) -> u64 {
+        if !self.any_busy.get() {
+            return 0;
+        }
+        self.busy.borrow().of(task.key)
     }
 
     pub(crate) fn finished(&self) -> Vec<TaskInfo> {

@@ -13,7 +13,8 @@
 //!            │   │  └─ Remote      remote.rs          3. idle     (idle.rs)    │
 //!            │   ├─ TimerDriver    (time/)                                     │
 //!            │   ├─ Reactor        (io/)                                       │
-//!            │   ├─ Inspector      inspector.rs, finished.rs, snapshot.rs      │
+//!            │   ├─ Inspector      inspector.rs, finished.rs, busy.rs,         │
+//!            │   │                 snapshot.rs                                 │
 //!            │   ├─ Pool           pool.rs                                     │
 //!            │   └─ Lateness       lateness.rs                                 │
 //!            └─────────────────────────────────────────────────────────────────┘
@@ -31,7 +32,8 @@
 //! - `handle/`: [`LoopHandle`], what other threads hold of the loop, and
 //!   the `RemoteHandle` of a future they sent it;
 //! - `hook.rs`: what every task carries to get back on the queues;
-//! - `inspector.rs`, `finished.rs`: events, debug mode, finished tasks;
+//! - `inspector.rs`, `finished.rs`, `busy.rs`: events, debug mode,
+//!   finished tasks, the time each task's polls took;
 //! - `pool.rs`: the worker threads of `to_thread`;
 //! - `core.rs`: the parts put together; spawning; shutdown;
 //! - `lateness.rs`: how late a timed sleep ends here, learned, so that a
@@ -45,6 +47,7 @@
 //!   (the runtime, its three handles, the free functions, its settings).
 
 mod builder;
+mod busy;
 pub(crate) mod context;
 mod controls;
 mod core;

@@ -187,7 +187,9 @@ impl Core {
         noted: Option<Wait>,
     ) {
         let header = slot.header();
-        header.add_busy(took_nanos);
+        if took_nanos != 0 {
+            self.inspector.add_busy(header, took_nanos);
+        }
         self.inspector.check_slow_poll(header, took_nanos, usage);
         if matches!(polled, Polled::Panicked(_)) {
             self.polled_and_panicked(header, polled, took_nanos, noted.as_ref());

@@ -33,7 +33,10 @@ impl Core {
     pub(crate) fn snapshot_tasks(&self) -> Vec<TaskInfo> {
         let mut tasks: Vec<TaskInfo> = {
             let table = self.tasks.borrow();
-            table.iter().map(|s| task_info(s.header())).collect()
+            table
+                .iter()
+                .map(|s| task_info(s.header(), self.inspector.busy_of(s.header())))
+                .collect()
         };
         tasks.extend(self.inspector.finished());
         tasks.sort_by_key(|t| t.id);
@@ -46,7 +49,7 @@ impl Core {
         table
             .iter()
             .find(|s| s.header().id == id)
-            .map(|s| task_info(s.header()))
+            .map(|s| task_info(s.header(), self.inspector.busy_of(s.header())))
     }
 
     fn io_infos(&self) -> Vec<IoInfo> {

@@ -33,7 +33,8 @@
 //!
 //! 1. A `TaskCell` is only ever made inside its `Box` ([`TaskCell::spawn`]),
 //!    whose pointer is given up at once (`Box::into_raw`), and `stage` is
-//!    only reached through `&self`, so its address is fixed from spawn
+//!    only reached through `&self` (by [`TaskCell::stage`], a borrow whose
+//!    flag is the header's `stage_out`), so its address is fixed from spawn
 //!    until the allocation is freed.
 //! 2. While the stage is `Running`, the future is never moved: it is polled
 //!    through `Pin::new_unchecked` and leaves the `Running` stage only by
@@ -44,8 +45,9 @@
 //!    is assigned over `Consumed`, which has nothing to drop.
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, UnsafeCell};
 use std::future::Future;
+use std::ops::{Deref, DerefMut};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::ptr::{self, NonNull};
@@ -66,12 +68,65 @@ enum Stage<F: Future> {
     Consumed,
 }
 
+/// The stage borrowed, as a `RefMut` of a `RefCell` is, with its flag in the
+/// header (`Header::stage_out`): one byte where a `RefCell` beside the stage
+/// adds a word, 8 bytes a task, which is what took a parked task across a
+/// malloc size class (docs/performance.md, workload M). The borrow is
+/// exclusive only: nothing reads the stage while reading it.
+struct StageMut<'a, T> {
+    stage: &'a mut T,
+    out: &'a Cell<bool>,
+}
+
+impl<'a, T> StageMut<'a, T> {
+    /// Borrows `value`, or `None` while it is borrowed already.
+    ///
+    /// # Safety
+    ///
+    /// `out` is `value`'s flag and no other's, and `value` is reached only
+    /// through this function, on one thread.
+    #[inline]
+    unsafe fn borrow(value: &'a UnsafeCell<T>, out: &'a Cell<bool>) -> Option<StageMut<'a, T>> {
+        if out.replace(true) {
+            return None;
+        }
+        // SAFETY: the flag was clear, so no `StageMut` of `value` is alive
+        // (the caller's promise: they all come from here, and each keeps the
+        // flag set until it is dropped). This `&mut` is the only reference
+        // to the value while it lives.
+        let stage = unsafe { &mut *value.get() };
+        Some(StageMut { stage, out })
+    }
+}
+
+impl<T> Deref for StageMut<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        self.stage
+    }
+}
+
+impl<T> DerefMut for StageMut<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.stage
+    }
+}
+
+impl<T> Drop for StageMut<'_, T> {
+    fn drop(&mut self) {
+        self.out.set(false);
+    }
+}
+
 /// A task: see the module docs for the layout and the pinning rules.
 #[repr(C)]
 pub(crate) struct TaskCell<F: Future, S> {
     pub(super) header: Header,
     pub(super) hook: S,
-    stage: RefCell<Stage<F>>,
+    /// Reached only through [`TaskCell::stage`], which keeps the borrow
+    /// flag in the header.
+    stage: UnsafeCell<Stage<F>>,
 }
 
 impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
@@ -107,7 +162,7 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
             TaskCell {
                 header: Header::new(spawn, vtable),
                 hook,
-                stage: RefCell::new(Stage::Running(future)),
+                stage: UnsafeCell::new(Stage::Running(future)),
             },
         );
         // `into_raw`'s pointer (not one made from a reference) keeps the
@@ -132,10 +187,23 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         unsafe { ptr.cast::<TaskCell<F, S>>().as_ref() }
     }
 
+    /// The stage, borrowed: `None` while it is borrowed already. A poll
+    /// holds it while the future runs, and a drop while the future's
+    /// destructors run, and either may reach this task again through a
+    /// handle (to cancel it, ask for its output or its failure); such a
+    /// second borrow is refused, as a `RefCell` would refuse it.
+    #[inline]
+    fn stage(&self) -> Option<StageMut<'_, Stage<F>>> {
+        // SAFETY: `stage_out` is this stage's flag alone, `stage` is
+        // reached only here, and only on the task's loop thread (everything
+        // that reaches a task's cell does so there: the vtable's contract).
+        unsafe { StageMut::borrow(&self.stage, &self.header.stage_out) }
+    }
+
     unsafe fn poll(ptr: NonNull<Header>) -> Polled {
         // SAFETY: the vtable's contract (a live task, the loop's thread).
         let cell = unsafe { Self::cell(ptr) };
-        let Ok(mut stage) = cell.stage.try_borrow_mut() else {
+        let Some(mut stage) = cell.stage() else {
             // Only reachable if a task's own code re-enters its poll, which
             // the loop never does; treat it as a spurious wake.
             return Polled::Pending;
@@ -183,7 +251,7 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     unsafe fn drop_future(ptr: NonNull<Header>) -> Option<String> {
         // SAFETY: the vtable's contract.
         let cell = unsafe { Self::cell(ptr) };
-        let mut stage = cell.stage.try_borrow_mut().ok()?;
+        let mut stage = cell.stage()?;
         if !matches!(*stage, Stage::Running(_)) {
             return None;
         }
@@ -206,7 +274,7 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     unsafe fn failure(ptr: NonNull<Header>) -> Option<String> {
         // SAFETY: the vtable's contract.
         let cell = unsafe { Self::cell(ptr) };
-        match &*cell.stage.try_borrow().ok()? {
+        match &*cell.stage()? {
             Stage::Finished(Err(e)) => e.panic_message().map(str::to_owned),
             _ => None,
         }
@@ -217,7 +285,7 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         let cell = unsafe { Self::cell(ptr) };
         // Whatever is left (a future never finished, an output never
         // taken) is dropped here, on the loop's thread.
-        if let Ok(mut stage) = cell.stage.try_borrow_mut()
+        if let Some(mut stage) = cell.stage()
             && !matches!(*stage, Stage::Consumed)
         {
             let _ = drop_running(&mut stage);
@@ -247,7 +315,7 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     unsafe fn take_output(ptr: NonNull<Header>) -> Option<Result<F::Output, JoinError>> {
         // SAFETY: the vtable's contract.
         let cell = unsafe { Self::cell(ptr) };
-        let mut stage = cell.stage.try_borrow_mut().ok()?;
+        let mut stage = cell.stage()?;
         if !matches!(*stage, Stage::Finished(_)) {
             return None;
         }
@@ -260,9 +328,8 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     unsafe fn failed(ptr: NonNull<Header>) -> bool {
         // SAFETY: the vtable's contract.
         let cell = unsafe { Self::cell(ptr) };
-        cell.stage
-            .try_borrow()
-            .is_ok_and(|s| matches!(*s, Stage::Finished(Err(_))))
+        cell.stage()
+            .is_some_and(|s| matches!(*s, Stage::Finished(Err(_))))
     }
 }
 
@@ -297,13 +364,13 @@ where
     unsafe fn failure_flattened(ptr: NonNull<Header>) -> Option<String> {
         // SAFETY: the vtable's contract.
         let cell = unsafe { Self::cell(ptr) };
-        match &*cell.stage.try_borrow().ok()? {
+        match &*cell.stage()? {
             Stage::Finished(Ok(Err(e))) => Some(
                 e.error_message()
                     .map_or_else(|| e.to_string(), str::to_owned),
             ),
-            // SAFETY: forwarded contract.
-            _ => unsafe { Self::failure(ptr) },
+            Stage::Finished(Err(e)) => e.panic_message().map(str::to_owned),
+            _ => None,
         }
     }
 
@@ -315,8 +382,8 @@ where
         }
         // SAFETY: the vtable's contract.
         let cell = unsafe { Self::cell(ptr) };
-        let message = match &*cell.stage.borrow() {
-            Stage::Finished(Ok(Err(e))) => Some(
+        let message = match cell.stage().as_deref() {
+            Some(Stage::Finished(Ok(Err(e)))) => Some(
                 e.error_message()
                     .map_or_else(|| e.to_string(), str::to_owned),
             ),
@@ -333,9 +400,8 @@ where
     unsafe fn failed_flattened(ptr: NonNull<Header>) -> bool {
         // SAFETY: the vtable's contract.
         let cell = unsafe { Self::cell(ptr) };
-        cell.stage
-            .try_borrow()
-            .is_ok_and(|s| matches!(*s, Stage::Finished(Err(_) | Ok(Err(_)))))
+        cell.stage()
+            .is_some_and(|s| matches!(*s, Stage::Finished(Err(_) | Ok(Err(_)))))
     }
 }
 
@@ -407,4 +473,57 @@ fn drop_running<F: Future>(stage: &mut Stage<F>) -> Option<Box<dyn Any + Send>> 
     // dropping is what a dropped slot needs.
     unsafe { ptr::write(place, Stage::Consumed) };
     dropped.err()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::{Cell, UnsafeCell};
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use super::{StageMut, TaskCell};
+
+    /// A future of five words, the size of workload M's parked task.
+    struct FiveWords {
+        _words: [u64; 5],
+    }
+
+    impl Future for FiveWords {
+        type Output = ();
+
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+            Poll::Ready(())
+        }
+    }
+
+    /// What a parked task costs (docs/performance.md, workload M): the
+    /// header (112 bytes), the hook (a pointer), and the stage (the future
+    /// and a tag), with no borrow flag beside it (it is the header's
+    /// `stage_out`). 168 bytes is one 176-byte malloc chunk (glibc serves a
+    /// request of n bytes from a chunk of n + 8 rounded up to 16); 8 more
+    /// would make it a 192-byte one.
+    #[test]
+    fn a_task_of_a_five_word_future_takes_168_bytes() {
+        assert_eq!(std::mem::size_of::<TaskCell<FiveWords, usize>>(), 168);
+    }
+
+    /// The stage's borrow is refused while it is out, and given again once
+    /// it is back, as a `RefCell`'s is.
+    #[test]
+    fn a_second_borrow_of_the_stage_is_refused_until_the_first_ends() {
+        let value = UnsafeCell::new(7_u32);
+        let out = Cell::new(false);
+        // SAFETY: `out` is `value`'s flag alone; both are reached only here.
+        let borrow = || unsafe { StageMut::borrow(&value, &out) };
+        let mut first = borrow().expect("the stage is free");
+        *first += 1;
+        assert!(borrow().is_none(), "a second borrow while the first is out");
+        drop(first);
+        assert_eq!(
+            borrow().as_deref(),
+            Some(&8),
+            "free again once the first is back"
+        );
+    }
 }

@@ -49,6 +49,10 @@ pub(crate) struct Header {
     pub(crate) key: TaskKey,
     /// The state machine; only `state.queued` is touched off the loop's thread.
     pub(crate) state: State,
+    /// Set while the task's stage is borrowed (see [`cell`](super::cell)):
+    /// the byte after the state's three, where a `RefCell` around the stage
+    /// would add a word to every task.
+    pub(crate) stage_out: Cell<bool>,
     /// How many `TaskRef`s hold the task (see [`task_ref`](super::task_ref)).
     pub(crate) refs: Cell<u32>,
     /// What to do with the rest of the allocation.
@@ -61,9 +65,6 @@ pub(crate) struct Header {
     /// How many owners the allocation has: the loop's side, and each waker
     /// clone (any thread; see [`count`](super::count)).
     pub(crate) strong: Strong,
-    /// Time spent in polls, in nanoseconds (`u64`: 584 years; half the
-    /// size of a `Duration`, in every task's header).
-    busy_nanos: Cell<u64>,
     /// Who awaits this task's handle, woken when it finishes.
     join_waker: Cell<Option<Waker>>,
     /// What the task waits on, as noted by its last poll (a `Cell`, not a
@@ -85,6 +86,7 @@ impl Header {
         Header {
             key: spawn.key,
             state: State::new(),
+            stage_out: Cell::new(false),
             refs: Cell::new(0),
             vtable,
             cause: Cell::new(PackedCause::pack(WakeCause::Spawned)),
@@ -92,7 +94,6 @@ impl Header {
             polls: Cell::new(0),
             id: spawn.id,
             strong: Strong::one(),
-            busy_nanos: Cell::new(0),
             join_waker: Cell::new(None),
             wait: Cell::new(None),
             name: StoredName::new(spawn.name),
@@ -112,11 +113,6 @@ impl Header {
     #[inline]
     pub(crate) fn packed_cause(&self) -> PackedCause {
         self.cause.get()
-    }
-
-    #[inline]
-    pub(crate) fn busy_nanos(&self) -> u64 {
-        self.busy_nanos.get()
     }
 
     #[inline]
@@ -164,12 +160,6 @@ impl Header {
     /// A poll begins.
     pub(crate) fn count_poll(&self) {
         self.polls.set(self.polls.get() + 1);
-    }
-
-    /// A poll took `nanos` nanoseconds.
-    pub(crate) fn add_busy(&self, nanos: u64) {
-        self.busy_nanos
-            .set(self.busy_nanos.get().saturating_add(nanos));
     }
 
     /// What the task waits on (a copy).
@@ -229,12 +219,14 @@ mod tests {
     /// grow by accident. Raise the bound only with a reason in that chapter.
     #[test]
     fn the_header_stays_within_its_budget() {
-        // 120 bytes, the allocation's count of owners included: nothing
-        // precedes the header (an `Arc` put 16 bytes of counts in front).
-        // With the schedule hook (8) and a future of up to 56 bytes, a task
-        // is one 192-byte malloc chunk (docs/performance.md, M).
+        // 112 bytes, the allocation's count of owners and the stage's
+        // borrow flag included: nothing precedes the header (an `Arc` put 16
+        // bytes of counts in front), and the time spent in polls is kept
+        // beside the task table (`executor/busy.rs`). With the schedule hook
+        // (8) and a stage of up to 48 bytes (a five-word future and its
+        // tag), a task is one 176-byte malloc chunk (docs/performance.md, M).
         assert!(
-            std::mem::size_of::<Header>() <= 120,
+            std::mem::size_of::<Header>() <= 112,
             "Header grew to {} bytes",
             std::mem::size_of::<Header>()
         );

@@ -32,7 +32,7 @@
 //! - `queued` (an `AtomicBool`): set by a wake on any thread, cleared by the
 //!   loop just before a poll. Only the first wake after a poll finds it clear
 //!   and puts the task on a queue: a task is queued at most once.
-//! - `life` and `detached` (`Cell`s): the loop's thread alone reads and
+//! - `life` and `marks` (`Cell`s): the loop's thread alone reads and
 //!   changes them.
 //!
 //! `Ready` and `Waiting` are not stored: an idle task is `Ready` exactly when
@@ -112,9 +112,16 @@ enum Life {
 pub(crate) struct State {
     pub(super) queued: Queued,
     life: Cell<Life>,
-    detached: Cell<bool>,
-    retrieved: Cell<bool>,
+    /// ⑪ and ⑬ as bits of one byte (`DETACHED`, `RETRIEVED`): the state is
+    /// three bytes, and the header keeps its stage's borrow flag in the
+    /// fourth (see `cell`).
+    marks: Cell<u8>,
 }
+
+/// ⑪: the handle is gone.
+const DETACHED: u8 = 1;
+/// ⑬: someone else took the failure.
+const RETRIEVED: u8 = 2;
 
 /// The part of the state a wake on any thread may touch.
 pub(crate) struct Queued(AtomicBool);
@@ -204,8 +211,7 @@ impl State {
         State {
             queued: Queued(AtomicBool::new(true)),
             life: Cell::new(Life::Idle),
-            detached: Cell::new(false),
-            retrieved: Cell::new(false),
+            marks: Cell::new(0),
         }
     }
 
@@ -271,7 +277,7 @@ impl State {
 
     /// ⑪ The handle is gone: nobody will read the output.
     pub(crate) fn detach(&self) {
-        self.detached.set(true);
+        self.marks.set(self.marks.get() | DETACHED);
     }
 
     /// ⑫ A cancelled task's cleanup panicked: that panic is its end.
@@ -284,13 +290,13 @@ impl State {
     /// ⑬ Someone took the task's failure (a task group keeps it in its
     /// `GroupError`; a gather gave up on it): it is not unretrieved.
     pub(crate) fn mark_retrieved(&self) {
-        self.retrieved.set(true);
+        self.marks.set(self.marks.get() | RETRIEVED);
     }
 
     /// True when a failure of the task will never be read: its handle is
     /// gone and nobody else took it.
     pub(crate) fn is_unretrieved(&self) -> bool {
-        self.detached.get() && !self.retrieved.get()
+        self.marks.get() & (DETACHED | RETRIEVED) == DETACHED
     }
 
     /// True when the task is queued (a wake came in). After a fence, this is
