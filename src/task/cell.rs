@@ -47,6 +47,7 @@
 use std::any::Any;
 use std::cell::{Cell, UnsafeCell};
 use std::future::Future;
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -137,17 +138,15 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         release: Self::release,
         give_back: Self::give_back,
         strong_count: Self::strong_count,
+        take_output: Self::take_output_to,
+        failed: Self::failed,
         waker: &Self::WAKER,
     };
 
     /// Makes the task's allocation (the only way a `TaskCell` is made: rule
     /// 1): the loop's reference to it, and the handle's typed one.
     pub(crate) fn spawn(spawn: Spawn, hook: S, future: F) -> Spawned<F::Output> {
-        Spawned::new(
-            Self::allocate(spawn, hook, future, &Self::VTABLE),
-            Self::take_output,
-            Self::failed,
-        )
+        Spawned::new(Self::allocate(spawn, hook, future, &Self::VTABLE))
     }
 
     /// `vtable` is this type's own (`VTABLE`, or `FLAT_VTABLE`: rule 4 of
@@ -325,6 +324,20 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         }
     }
 
+    /// `take_output`, written where the handle asks (the vtable's entry).
+    unsafe fn take_output_to(ptr: NonNull<Header>, out: NonNull<()>) {
+        // SAFETY: the vtable's contract.
+        let output = unsafe { Self::take_output(ptr) };
+        // SAFETY: the vtable's contract: `out` points to a live
+        // `Option<Result<F::Output, JoinError>>` (the handle of a plain task
+        // has output `F::Output`) that owns nothing, so overwriting it
+        // without dropping it loses nothing.
+        unsafe {
+            out.cast::<Option<Result<F::Output, JoinError>>>()
+                .write(output)
+        };
+    }
+
     unsafe fn failed(ptr: NonNull<Header>) -> bool {
         // SAFETY: the vtable's contract.
         let cell = unsafe { Self::cell(ptr) };
@@ -345,11 +358,7 @@ where
     /// Like [`spawn`](TaskCell::spawn), with a handle that reads the
     /// output flattened.
     pub(crate) fn spawn_flattened(spawn: Spawn, hook: S, future: F) -> Spawned<T> {
-        Spawned::new(
-            Self::allocate(spawn, hook, future, &Self::FLAT_VTABLE),
-            Self::take_flattened,
-            Self::failed_flattened,
-        )
+        Spawned::new(Self::allocate(spawn, hook, future, &Self::FLAT_VTABLE))
     }
 
     /// A flattened task's vtable: its poll says `Failed` when the future
@@ -357,6 +366,8 @@ where
     const FLAT_VTABLE: TaskVTable = TaskVTable {
         poll: Self::poll_flattened,
         failure: Self::failure_flattened,
+        take_output: Self::take_flattened_to,
+        failed: Self::failed_flattened,
         ..Self::VTABLE
     };
 
@@ -392,9 +403,14 @@ where
         message.map_or(Polled::Ready, Polled::Failed)
     }
 
-    unsafe fn take_flattened(ptr: NonNull<Header>) -> Option<Result<T, JoinError>> {
-        // SAFETY: forwarded contract.
-        unsafe { Self::take_output(ptr) }.map(|r| r.and_then(|inner| inner))
+    /// `take_output`, flattened, written where the handle asks.
+    unsafe fn take_flattened_to(ptr: NonNull<Header>, out: NonNull<()>) {
+        // SAFETY: the vtable's contract.
+        let output = unsafe { Self::take_output(ptr) }.map(|r| r.and_then(|inner| inner));
+        // SAFETY: the vtable's contract: a flattened task's handle has output
+        // `T`, so `out` points to a live `Option<Result<T, JoinError>>` that
+        // owns nothing.
+        unsafe { out.cast::<Option<Result<T, JoinError>>>().write(output) };
     }
 
     unsafe fn failed_flattened(ptr: NonNull<Header>) -> bool {
@@ -412,32 +428,27 @@ pub(crate) struct Spawned<T> {
 }
 
 impl<T> Spawned<T> {
-    /// `take` and `failed` must be the functions of `task`'s own type (only
-    /// `TaskCell` calls this).
-    fn new(
-        task: TaskRef,
-        take: unsafe fn(NonNull<Header>) -> Option<Result<T, JoinError>>,
-        failed: unsafe fn(NonNull<Header>) -> bool,
-    ) -> Spawned<T> {
+    /// `T` must be the output type whose place `task`'s vtable's
+    /// `take_output` writes (only `TaskCell` calls this, with its own
+    /// vtable: plain or flattened).
+    fn new(task: TaskRef) -> Spawned<T> {
         let output = OutputRef {
             task: task.clone(),
-            take,
-            failed,
+            output: PhantomData,
         };
         Spawned { task, output }
     }
 }
 
 /// A task seen through its output type: what a [`JoinHandle`](super::JoinHandle)
-/// holds. Its two functions are the task's own type's (only `TaskCell`
-/// makes an `OutputRef`), plain or flattened for task group children.
+/// holds. The type is the one the task's vtable takes out (only `TaskCell`
+/// makes an `OutputRef`, plain or flattened for task group children), so a
+/// handle is the task pointer alone.
 pub(crate) struct OutputRef<T> {
     task: TaskRef,
-    /// Takes the output out of a finished task: `Some` once, then `None`.
-    take: unsafe fn(NonNull<Header>) -> Option<Result<T, JoinError>>,
-    /// Finished without an output (panicked, cancelled, or returned an error
-    /// that the handle reports as its `JoinError`).
-    failed: unsafe fn(NonNull<Header>) -> bool,
+    /// `fn() -> T`: what the handle gives, not a `T` it owns (the variance
+    /// and the auto traits of the function pointer this replaced).
+    output: PhantomData<fn() -> T>,
 }
 
 impl<T> OutputRef<T> {
@@ -447,15 +458,24 @@ impl<T> OutputRef<T> {
 
     /// The output, the first time it is asked for after the task finished.
     pub(crate) fn take(&self) -> Option<Result<T, JoinError>> {
-        // SAFETY: `take` is this task's own type's (see the type's docs),
-        // and our `TaskRef` keeps it alive on its loop's thread.
-        unsafe { (self.take)(self.task.as_ptr()) }
+        let mut out: Option<Result<T, JoinError>> = None;
+        // SAFETY: our `TaskRef` keeps the task alive, on its loop's thread
+        // (a `TaskRef` is neither `Send` nor `Sync`); its vtable's
+        // `take_output` writes an `Option<Result<T, JoinError>>` of this `T`
+        // (see the type's docs), and `out` is one, initialised to `None`.
+        unsafe {
+            (self.task.header().vtable.take_output)(
+                self.task.as_ptr(),
+                NonNull::from(&mut out).cast(),
+            );
+        }
+        out
     }
 
     /// Finished without an output.
     pub(crate) fn failed(&self) -> bool {
-        // SAFETY: as `take`.
-        unsafe { (self.failed)(self.task.as_ptr()) }
+        // SAFETY: our `TaskRef` keeps the task alive, on its loop's thread.
+        unsafe { (self.task.header().vtable.failed)(self.task.as_ptr()) }
     }
 }
 
@@ -506,6 +526,14 @@ mod tests {
     #[test]
     fn a_task_of_a_five_word_future_takes_168_bytes() {
         assert_eq!(std::mem::size_of::<TaskCell<FiveWords, usize>>(), 168);
+    }
+
+    /// A handle holds the task alone: its output's type is the vtable's
+    /// business (`take_output`), not two function pointers in every handle.
+    #[test]
+    fn an_output_ref_is_one_pointer() {
+        assert_eq!(std::mem::size_of::<super::OutputRef<u64>>(), 8);
+        assert_eq!(std::mem::size_of::<crate::JoinHandle<String>>(), 24);
     }
 
     /// The stage's borrow is refused while it is out, and given again once

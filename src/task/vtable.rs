@@ -12,11 +12,14 @@
 //!   TaskRef / waker ──▶ Header ─ vtable ──▶ TaskVTable of TaskCell<F, S>
 //!                       (offset 0 of         poll · drop_future · failure ·
 //!                        TaskCell<F, S>)     release · give_back · strong_count ·
+//!                                            take_output · failed ·
 //!                                            waker (the RawWakerVTable)
 //! ```
 //!
-//! The handle's view of the output is typed (it knows `T`), so it lives
-//! beside [`JoinHandle`](super::JoinHandle) as a `JoinVTable<T>`.
+//! The handle knows the output's type `T` and the loop does not, so the one
+//! typed entry, `take_output`, writes the output through a pointer the
+//! handle gives it, to a place of the handle's own type. A typed function
+//! in every handle instead would make every handle two words larger.
 
 use std::ptr::NonNull;
 use std::task::RawWakerVTable;
@@ -46,6 +49,16 @@ pub(crate) struct TaskVTable {
     pub(crate) give_back: unsafe fn(NonNull<Header>),
     /// The allocation's count: the loop side's one, plus one per waker.
     pub(crate) strong_count: unsafe fn(NonNull<Header>) -> usize,
+    /// Moves the output out of a finished task: writes, at `out`, an
+    /// `Option<Result<T, JoinError>>` (`Some` once, then `None`), where `T`
+    /// is the output type of the task's handle (the future's output, or for
+    /// a task group child the success type inside it). `out` points to an
+    /// initialised value of that type that owns nothing (a `None`).
+    /// Loop's thread.
+    pub(crate) take_output: unsafe fn(NonNull<Header>, out: NonNull<()>),
+    /// Finished without an output (panicked, cancelled, or returned an error
+    /// its handle reports as its `JoinError`). Loop's thread.
+    pub(crate) failed: unsafe fn(NonNull<Header>) -> bool,
     /// The task's wakers (their data pointer is the header pointer).
     pub(crate) waker: &'static RawWakerVTable,
 }
