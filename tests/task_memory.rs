@@ -217,3 +217,61 @@ fn a_finished_tasks_waker_wakes_nothing() {
         rt.events().recorded()
     );
 }
+
+/// Its own handle, which a task can reach while it runs.
+type OwnHandle = Rc<RefCell<Option<evloop::JoinHandle<()>>>>;
+
+/// Asks its task's own handle whether the task failed when dropped: the
+/// future's destructor runs while the loop holds the task's stage.
+struct AsksWhenDropped {
+    own: OwnHandle,
+    answer: Rc<RefCell<Option<bool>>>,
+}
+
+impl Drop for AsksWhenDropped {
+    fn drop(&mut self) {
+        if let Some(handle) = &*self.own.borrow() {
+            *self.answer.borrow_mut() = Some(handle.is_failed());
+        }
+    }
+}
+
+/// The stage's borrow flag (in the header, where a `RefCell` was) refuses
+/// the second borrow a task makes of itself through its own handle, while
+/// it is polled and while its future is dropped by a cancel; nothing is
+/// reached twice (Miri checks it), and afterwards the handle reads the
+/// stage again.
+#[test]
+fn a_task_asking_its_own_handle_while_its_stage_is_out_is_answered() {
+    let (rt, _) = virtual_rt();
+    let own: OwnHandle = Rc::new(RefCell::new(None));
+    let when_dropped = Rc::new(RefCell::new(None));
+    let while_polled = Rc::new(RefCell::new(None));
+    let guard = AsksWhenDropped {
+        own: own.clone(),
+        answer: when_dropped.clone(),
+    };
+    let (mine, seen) = (own.clone(), while_polled.clone());
+    let handle = rt.spawn(poll_fn(move |_| {
+        let _keep = &guard;
+        if let Some(handle) = &*mine.borrow() {
+            *seen.borrow_mut() = Some(handle.is_failed());
+        }
+        Poll::<()>::Pending
+    }));
+    *own.borrow_mut() = Some(handle);
+    rt.run_until_idle().unwrap();
+    assert_eq!(*while_polled.borrow(), Some(false), "running, not failed");
+    let cancel = own.borrow().as_ref().map(|h| h.cancel());
+    assert!(cancel.is_some());
+    assert!(
+        when_dropped.borrow().is_some(),
+        "the destructor asked its own handle"
+    );
+    let after = own.borrow().as_ref().map(|h| h.is_failed());
+    assert_eq!(
+        after,
+        Some(true),
+        "a cancelled task finished without an output"
+    );
+}

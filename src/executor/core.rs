@@ -42,7 +42,7 @@ use super::tasks::{Slot, TaskTable};
 use crate::debug::{DebugConfig, Diagnostic, Sink};
 use crate::inspect::LoopEventKind;
 use crate::io::reactor::Reactor;
-use crate::task::cell::TaskCell;
+use crate::task::cell::{Spawned, TaskCell};
 use crate::task::owner::OnThread;
 use crate::task::schedule::Host;
 use crate::task::{
@@ -263,12 +263,6 @@ impl Core {
         }
     }
 
-    /// Puts a new task in the table and on the ready queue.
-    #[inline]
-    fn admit(&self, key: TaskKey, task: TaskRef) {
-        self.admit_as(key, task, true);
-    }
-
     /// Puts a new task, whose `key` its spawner still holds, in the table,
     /// and on the ready queue if `ready` (a root whose first poll is under
     /// way is not). The key comes from the spawner, not the header: the
@@ -276,7 +270,7 @@ impl Core {
     /// writes have left the store buffer stalls (perf annotate on workload
     /// A). The rest is read only for a listener.
     #[inline(always)]
-    fn admit_as(&self, key: TaskKey, task: TaskRef, ready: bool) {
+    fn admit(&self, key: TaskKey, task: TaskRef, ready: bool) {
         let event = self.inspector.listening().then(|| {
             let header = task.header();
             let event = LoopEventKind::Spawned {
@@ -302,9 +296,7 @@ impl Core {
     {
         let spawn = self.next_spawn(name);
         let key = spawn.key;
-        let spawned = TaskCell::spawn(spawn, self.hook.clone(), future);
-        self.admit(key, spawned.task);
-        JoinHandle::new(spawned.output, self.host())
+        self.queue_new(key, TaskCell::spawn(spawn, self.hook.clone(), future))
     }
 
     /// Spawns a task whose `Err(JoinError)` output its handle gives as its
@@ -316,8 +308,17 @@ impl Core {
     {
         let spawn = self.next_spawn(name);
         let key = spawn.key;
-        let spawned = TaskCell::spawn_flattened(spawn, self.hook.clone(), future);
-        self.admit(key, spawned.task);
+        self.queue_new(
+            key,
+            TaskCell::spawn_flattened(spawn, self.hook.clone(), future),
+        )
+    }
+
+    /// Admits a task just built for `key` (plain or flattened), queued, and
+    /// returns its handle.
+    #[inline(always)]
+    fn queue_new<T>(&self, key: TaskKey, spawned: Spawned<T>) -> JoinHandle<T> {
+        self.admit(key, spawned.task, true);
         JoinHandle::new(spawned.output, self.host())
     }
 
@@ -346,8 +347,8 @@ impl Core {
         let root = spawned.task;
         self.root_done.set(false);
         self.root_cancelled.set(false);
-        self.root_key.set(Some(root.key));
-        self.admit_as(key, root.clone(), ready);
+        self.root_key.set(Some(key));
+        self.admit(key, root.clone(), ready);
         root
     }
 

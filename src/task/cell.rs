@@ -375,14 +375,9 @@ where
     unsafe fn failure_flattened(ptr: NonNull<Header>) -> Option<String> {
         // SAFETY: the vtable's contract.
         let cell = unsafe { Self::cell(ptr) };
-        match &*cell.stage()? {
-            Stage::Finished(Ok(Err(e))) => Some(
-                e.error_message()
-                    .map_or_else(|| e.to_string(), str::to_owned),
-            ),
-            Stage::Finished(Err(e)) => e.panic_message().map(str::to_owned),
-            _ => None,
-        }
+        let returned = returned_error(&*cell.stage()?);
+        // SAFETY: forwarded contract (the borrow above has ended).
+        returned.or_else(|| unsafe { Self::failure(ptr) })
     }
 
     unsafe fn poll_flattened(ptr: NonNull<Header>) -> Polled {
@@ -393,13 +388,7 @@ where
         }
         // SAFETY: the vtable's contract.
         let cell = unsafe { Self::cell(ptr) };
-        let message = match cell.stage().as_deref() {
-            Some(Stage::Finished(Ok(Err(e)))) => Some(
-                e.error_message()
-                    .map_or_else(|| e.to_string(), str::to_owned),
-            ),
-            _ => None,
-        };
+        let message = cell.stage().and_then(|stage| returned_error(&stage));
         message.map_or(Polled::Ready, Polled::Failed)
     }
 
@@ -418,6 +407,18 @@ where
         let cell = unsafe { Self::cell(ptr) };
         cell.stage()
             .is_some_and(|s| matches!(*s, Stage::Finished(Err(_) | Ok(Err(_)))))
+    }
+}
+
+/// The text of the error a flattened task returned (its handle's
+/// `JoinError`), if it finished by returning one.
+fn returned_error<T, F: Future<Output = Result<T, JoinError>>>(stage: &Stage<F>) -> Option<String> {
+    match stage {
+        Stage::Finished(Ok(Err(e))) => Some(
+            e.error_message()
+                .map_or_else(|| e.to_string(), str::to_owned),
+        ),
+        _ => None,
     }
 }
 
