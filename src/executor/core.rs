@@ -42,6 +42,7 @@ use super::tasks::{Slot, TaskTable};
 use crate::debug::{DebugConfig, Diagnostic, Sink};
 use crate::inspect::LoopEventKind;
 use crate::io::reactor::Reactor;
+use crate::task::birth::Birth;
 use crate::task::cell::{Spawned, TaskCell};
 use crate::task::owner::OnThread;
 use crate::task::schedule::Host;
@@ -64,6 +65,8 @@ pub(crate) struct Core {
     pub(crate) inspector: Inspector,
     pub(super) pool: Pool,
     next_id: Cell<u64>,
+    /// The birth record the last unnamed task got, for its siblings.
+    last_birth: RefCell<Option<Rc<Birth>>>,
     /// The real clock as read at the start of this loop turn (see
     /// `coarse_now`).
     pub(super) turn_now: Cell<Instant>,
@@ -135,6 +138,7 @@ impl Core {
             reactor,
             pool: Pool::new(config.blocking_threads, config.blocking_keep_alive),
             next_id: Cell::new(1),
+            last_birth: RefCell::new(None),
             turn_now: Cell::new(Instant::START),
             poll_budget: Cell::new(u64::MAX),
             root_done: Cell::new(false),
@@ -256,11 +260,28 @@ impl Core {
         self.next_id.set(id.0 + 1);
         Spawn {
             id,
-            key: self.tasks.borrow_mut().reserve(),
-            name: name.unwrap_or(TaskName::default_for(id)),
-            parent: self.polling(),
-            spawned_at: self.coarse_now(),
+            key: self.tasks.borrow_mut().reserve(id),
+            birth: self.birth(name.unwrap_or(TaskName::default_for(id))),
         }
+    }
+
+    /// The birth record of a task spawned now under `name`: the last one
+    /// made, if the task is its sibling (same parent, same loop time, both
+    /// under the default name), else a new one (see `task/birth.rs`).
+    #[inline]
+    fn birth(&self, name: TaskName) -> Rc<Birth> {
+        let (parent, at) = (self.polling(), self.coarse_now());
+        let mut last = self.last_birth.borrow_mut();
+        if name.is_default()
+            && let Some(birth) = last.as_ref().filter(|b| b.is_sibling(parent, at))
+        {
+            return birth.clone();
+        }
+        let birth = Rc::new(Birth::new(name, parent, at));
+        if birth.is_sibling(parent, at) {
+            *last = Some(birth.clone());
+        }
+        birth
     }
 
     /// Puts a new task, whose `key` its spawner still holds, in the table,
@@ -356,7 +377,7 @@ impl Core {
     /// in place) or a spawned task.
     #[inline]
     pub(super) fn slot(&self, task: TaskRef) -> Slot {
-        if self.root_key.get() == Some(task.key) {
+        if self.root_key.get() == Some(task.key()) {
             Slot::Root(task)
         } else {
             Slot::Task(task)
@@ -377,7 +398,7 @@ impl Core {
     }
 
     pub(crate) fn key_of(&self, id: TaskId) -> Option<TaskKey> {
-        self.with_task(id, |t| t.key)
+        self.with_task(id, |t| t.key())
     }
 
     /// The name of a live task.
@@ -425,7 +446,7 @@ impl Core {
         }
         // Destructors may spawn; give them a few rounds, then stop.
         for _ in 0..16 {
-            let keys: Vec<TaskKey> = self.tasks.borrow().iter().map(|t| t.key).collect();
+            let keys: Vec<TaskKey> = self.tasks.borrow().iter().map(|t| t.key()).collect();
             if keys.is_empty() {
                 break;
             }
@@ -465,12 +486,12 @@ impl Host for Core {
     fn cancel(&self, task: &Header) -> Cancel {
         // Whether there is anything left to cancel depends on the order of
         // this poll and the task's end.
-        super::trace::touch_task(task.key);
-        Core::cancel(self, task.key)
+        super::trace::touch_task(task.key());
+        Core::cancel(self, task.key())
     }
 
     fn observed(&self, task: &Header) {
-        super::trace::touch_task(task.key);
+        super::trace::touch_task(task.key());
     }
 
     fn failure_unread(&self, task: &Header, message: String) {

@@ -1,9 +1,11 @@
 //! The finished ring: the last few finished tasks, as snapshots keep showing
 //! them after they left the task table.
 
+use std::rc::Rc;
 use std::time::Duration;
 
 use crate::inspect::TaskInfo;
+use crate::task::birth::Birth;
 use crate::task::{Header, PackedCause, TaskId, TaskName, TaskState};
 use crate::time::Instant;
 
@@ -42,23 +44,21 @@ impl FinishedRing {
     }
 }
 
-/// A finished task as snapshots keep showing it. Its name stays a cheap
-/// `TaskName` until a snapshot asks for a `String`: recording a finish costs
-/// no allocation.
-/// The header's compact forms are copied as they are (a packed cause,
-/// nanoseconds, a raw parent id) and unpacked only when a snapshot reads
-/// them: recording is on every task's way out.
+/// A finished task as snapshots keep showing it. Its name, parent and spawn
+/// time stay in the task's birth record (shared with its siblings; see
+/// `task/birth.rs`), which the record keeps, until a snapshot asks: recording
+/// a finish costs no allocation. The header's compact forms are copied as
+/// they are (a packed cause) and unpacked only when a snapshot reads them:
+/// recording is on every task's way out.
 pub(crate) struct Finished {
     id: TaskId,
-    name: TaskName,
+    birth: Option<Rc<Birth>>,
     state: TaskState,
     last_cause: PackedCause,
     polls: u64,
     wakes: u64,
     busy_nanos: u64,
-    spawned_nanos: u64,
     finished_at: Instant,
-    parent: u64,
 }
 
 impl Finished {
@@ -66,31 +66,35 @@ impl Finished {
     pub(crate) fn of(h: &Header, busy_nanos: u64, finished_at: Instant) -> Finished {
         Finished {
             id: h.id,
-            name: h.name(),
+            birth: h.birth(),
             state: h.state.get(),
             last_cause: h.packed_cause(),
             polls: h.polls(),
             wakes: h.wakes(),
             busy_nanos,
-            spawned_nanos: h.spawned_nanos(),
             finished_at,
-            parent: h.parent_raw(),
         }
     }
 
     pub(crate) fn info(&self) -> TaskInfo {
+        let birth = self.birth.as_deref();
+        let parent = birth.map_or(0, Birth::parent_raw);
         TaskInfo {
             id: self.id,
-            name: self.name.to_string(),
+            name: birth
+                .map_or(TaskName::default_for(self.id), |b| b.name(self.id))
+                .into_string(),
             state: self.state,
             waiting_on: None,
             last_cause: self.last_cause.unpack(),
             polls: self.polls,
             wakes: self.wakes,
             busy: Duration::from_nanos(self.busy_nanos),
-            spawned_at: Instant::from_start(Duration::from_nanos(self.spawned_nanos)),
+            spawned_at: Instant::from_start(Duration::from_nanos(
+                birth.map_or(0, Birth::spawned_nanos),
+            )),
             finished_at: Some(self.finished_at),
-            parent: (self.parent != 0).then_some(TaskId(self.parent)),
+            parent: (parent != 0).then_some(TaskId(parent)),
         }
     }
 }

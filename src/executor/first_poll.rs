@@ -228,7 +228,10 @@ fn build(settings: super::core::CoreConfig) -> Box<Built> {
     let entered = enter(&core);
     let root = core.insert_running_root();
     debug_assert_eq!(root.id, ROOT);
-    let source = core.here().source.replace(Source::Task(root.key, root.id));
+    let source = core
+        .here()
+        .source
+        .replace(Source::Task(root.key(), root.id));
     Box::new(Built {
         core,
         root,

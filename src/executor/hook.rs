@@ -76,12 +76,12 @@ impl Schedule for Arc<Hook> {
         let header = task.header();
         match self.here.get(on) {
             Some(here) => {
-                header.record_wake(here.source.get().cause_for(header.key));
+                header.record_wake(here.source.get().cause_for(header.key()));
                 here.ready.borrow_mut().push(task.task_ref());
             }
             // A task woken on its own thread belongs to the loop of that
             // thread; should that ever not hold, the key still gets home.
-            None => self.remote.push(header.key),
+            None => self.remote.push(header.key()),
         }
     }
 

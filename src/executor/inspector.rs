@@ -586,7 +586,7 @@ impl Inspector {
 
     /// A timed poll of `task` took `nanos`.
     pub(crate) fn add_busy(&self, task: &Header, nanos: u64) {
-        self.busy.borrow_mut().add(task.key, nanos);
+        self.busy.borrow_mut().add(task.key(), nanos);
         self.any_busy.set(true);
     }
 
@@ -596,7 +596,7 @@ impl Inspector {
         if !self.any_busy.get() {
             return 0;
         }
-        self.busy.borrow().of(task.key)
+        self.busy.borrow().of(task.key())
     }
 
     pub(crate) fn finished(&self) -> Vec<TaskInfo> {

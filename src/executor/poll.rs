@@ -124,7 +124,7 @@ impl Core {
         self.start_watching();
 
         let here = self.here();
-        let previous = here.source.replace(Source::Task(header.key, header.id));
+        let previous = here.source.replace(Source::Task(header.key(), header.id));
         let scope = current::polling(header.id);
         let usage = self.inspector.poll_usage();
         let start = self.inspector.timing().then(monotonic::now_nanos);
@@ -295,8 +295,8 @@ impl Core {
     /// record for snapshots, tell listeners, wake whoever awaits its handle.
     fn finish(&self, slot: &Slot, at: Instant) {
         let header = slot.header();
-        let removed = self.tasks.borrow_mut().remove(header.key);
-        self.here().ready.borrow_mut().forget(header.key);
+        let removed = self.tasks.borrow_mut().remove(header.key());
+        self.here().ready.borrow_mut().forget(header.key());
         header.set_wait(None);
         self.inspector.record_finished(header, at);
         let id = header.id;
@@ -330,7 +330,7 @@ impl Core {
         }
         // Whoever awaits the handle is woken by this task's end.
         let here = self.here();
-        let previous = here.source.replace(Source::Task(header.key, id));
+        let previous = here.source.replace(Source::Task(header.key(), id));
         header.wake_joiner();
         here.source.set(previous);
         self.take_in();

@@ -76,7 +76,7 @@ pub(crate) trait Queued {
 impl Queued for TaskRef {
     #[inline]
     fn key(&self) -> TaskKey {
-        self.header().key
+        self.header().key()
     }
 }
 

@@ -5,12 +5,13 @@
 //! waker, going straight to its task's header, knows the task is gone
 //! without looking here.
 //!
-//! A [`TaskKey`] is a slot index plus a generation. When a task finishes its
-//! slot is freed and its generation bumped, so a stale key (held by a waker
-//! that outlived its task, or sent by another thread's wake before the task
-//! ended) finds nothing instead of a stranger.
+//! A [`TaskKey`] is a slot index plus a generation, the low half of the
+//! task's id. When a task finishes its slot is freed, and the slot's next
+//! task has another id, so a stale key (held by a waker that outlived its
+//! task, or sent by another thread's wake before the task ended) finds
+//! nothing instead of a stranger.
 
-use crate::task::{Header, TaskKey, TaskRef};
+use crate::task::{Header, TaskId, TaskKey, TaskRef};
 
 /// A live task as the loop polls, cancels and finishes it: spawned (the loop
 /// owns its future) or the root future of `block_on` (polled in place by
@@ -43,9 +44,9 @@ impl Slot {
 
 /// 8 bytes per slot ever used: the task, or `None` (`Option<TaskRef>` is
 /// one pointer). An occupied slot's generation is its task's own, in the
-/// task's header (`header.key`, set at spawn from the reserved key); a free
-/// slot's next generation waits in the free list. Which task is `block_on`'s
-/// root is the loop's to know (`Core::root_key`), not the table's.
+/// task's header (`header.key()`, its index and id). Which task is
+/// `block_on`'s root is the loop's to know (`Core::root_key`), not the
+/// table's.
 type Entry = Option<TaskRef>;
 
 const _: () = assert!(size_of::<Entry>() == 8);
@@ -53,28 +54,28 @@ const _: () = assert!(size_of::<Entry>() == 8);
 #[derive(Default)]
 pub(crate) struct TaskTable {
     entries: Vec<Entry>,
-    /// Free slots and the generation each will give its next task.
-    free: Vec<TaskKey>,
+    /// Free slots.
+    free: Vec<u32>,
     live: usize,
 }
 
 impl TaskTable {
-    /// The key the next inserted task will have (needed before the task is
-    /// built, since its waker carries the key).
-    pub(crate) fn reserve(&mut self) -> TaskKey {
-        self.free.pop().unwrap_or_else(|| {
+    /// The key the next inserted task, `id`, will have (needed before the
+    /// task is built, since its waker carries the key).
+    pub(crate) fn reserve(&mut self, id: TaskId) -> TaskKey {
+        let index = self.free.pop().unwrap_or_else(|| {
             self.entries.push(None);
-            TaskKey {
-                index: u32::try_from(self.entries.len() - 1)
-                    .expect("more than u32::MAX live tasks"),
-                generation: 0,
-            }
-        })
+            u32::try_from(self.entries.len() - 1).expect("more than u32::MAX live tasks")
+        });
+        TaskKey::of(index, id)
     }
 
     #[inline]
     pub(crate) fn fill(&mut self, key: TaskKey, task: TaskRef) {
-        debug_assert!(task.header().key == key, "a task's header carries its key");
+        debug_assert!(
+            task.header().key() == key,
+            "a task's header carries its key"
+        );
         let entry = &mut self.entries[key.index as usize];
         debug_assert!(entry.is_none());
         *entry = Some(task);
@@ -94,7 +95,7 @@ impl TaskTable {
         self.entries
             .get(key.index as usize)?
             .as_ref()
-            .filter(|task| task.key == key)
+            .filter(|task| task.key() == key)
     }
 
     /// Frees the slot. The caller drops the returned task outside any borrow
@@ -104,11 +105,8 @@ impl TaskTable {
         let task = self
             .entries
             .get_mut(key.index as usize)?
-            .take_if(|task| task.key == key)?;
-        self.free.push(TaskKey {
-            index: key.index,
-            generation: key.generation.wrapping_add(1),
-        });
+            .take_if(|task| task.key() == key)?;
+        self.free.push(key.index);
         self.live -= 1;
         Some(task)
     }
@@ -135,7 +133,7 @@ mod tests {
             tasks
                 .iter()
                 .find(|t| t.header().id == handle.id())
-                .map(|t| t.header().key)
+                .map(|t| t.header().key())
         })
         .flatten()
         .expect("a live task")
@@ -161,7 +159,7 @@ mod tests {
         with_a_reused_slot(|old, second| {
             let new = key_of(second);
             assert_eq!(new.index, old.index, "the freed slot is used again");
-            assert_eq!(new.generation, old.generation.wrapping_add(1));
+            assert_ne!(new.generation, old.generation, "another task's generation");
             with_core(|core| {
                 let tasks = core.tasks.borrow();
                 assert!(

@@ -324,8 +324,8 @@ impl Core {
     }
 
     fn remove_root(&self, task: &TaskRef) {
-        debug_assert_eq!(self.root_key.get(), Some(task.key), "the root");
-        let removed = self.tasks.borrow_mut().remove(task.key);
+        debug_assert_eq!(self.root_key.get(), Some(task.key()), "the root");
+        let removed = self.tasks.borrow_mut().remove(task.key());
         if task.state.cancel() == CancelStep::DropFuture {
             let _ = task.drop_future();
         }

@@ -34,100 +34,46 @@
 //! 1. A `TaskCell` is only ever made inside its `Box` ([`TaskCell::spawn`]),
 //!    whose pointer is given up at once (`Box::into_raw`), and `stage` is
 //!    only reached through `&self` (by [`TaskCell::stage`], a borrow whose
-//!    flag is the header's `stage_out`), so its address is fixed from spawn
-//!    until the allocation is freed.
-//! 2. While the stage is `Running`, the future is never moved: it is polled
-//!    through `Pin::new_unchecked` and leaves the `Running` stage only by
-//!    being dropped in place (`drop_running`).
-//! 3. `drop_running` runs the future's destructor with
-//!    `ptr::drop_in_place` and then writes `Consumed` with `ptr::write`, so a
-//!    destructor that panics can never cause a double drop; the next stage
-//!    is assigned over `Consumed`, which has nothing to drop.
+//!    tag and flag are the header's `stage` byte), so its address is fixed
+//!    from spawn until the allocation is freed.
+//! 2. While the stage is running, the future is never moved: it is polled
+//!    through `StageMut::future` (a `Pin` of it where it lies) and leaves
+//!    the stage only by being dropped in place (`StageMut::drop_contents`).
+//! 3. `drop_contents` marks the stage empty *before* the destructor runs, so
+//!    a destructor that panics can never cause a double drop; an outcome is
+//!    written only over an empty stage (see [`stage`](super::stage)).
 
-use std::any::Any;
-use std::cell::{Cell, UnsafeCell};
 use std::future::Future;
 use std::marker::PhantomData;
-use std::ops::{Deref, DerefMut};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
-use std::ptr::{self, NonNull};
+use std::ptr::NonNull;
 use std::task::{Context, Poll};
 
 use super::error::JoinError;
 use super::header::{Header, Spawn};
 use super::schedule::Schedule;
+use super::stage::{StageCell, StageMut};
 use super::task_ref::TaskRef;
 use super::vtable::{Polled, TaskVTable, panic_message};
 use super::waker::WakerRef;
-
-enum Stage<F: Future> {
-    Running(F),
-    /// The error is boxed: failures are rare, and an inline `JoinError`
-    /// (its message, a panic's payload) would make every task bigger.
-    Finished(Result<F::Output, Box<JoinError>>),
-    Consumed,
-}
-
-/// The stage borrowed, as a `RefMut` of a `RefCell` is, with its flag in the
-/// header (`Header::stage_out`): one byte where a `RefCell` beside the stage
-/// adds a word, 8 bytes a task, which is what took a parked task across a
-/// malloc size class (docs/performance.md, workload M). The borrow is
-/// exclusive only: nothing reads the stage while reading it.
-struct StageMut<'a, T> {
-    stage: &'a mut T,
-    out: &'a Cell<bool>,
-}
-
-impl<'a, T> StageMut<'a, T> {
-    /// Borrows `value`, or `None` while it is borrowed already.
-    ///
-    /// # Safety
-    ///
-    /// `out` is `value`'s flag and no other's, and `value` is reached only
-    /// through this function, on one thread.
-    #[inline]
-    unsafe fn borrow(value: &'a UnsafeCell<T>, out: &'a Cell<bool>) -> Option<StageMut<'a, T>> {
-        if out.replace(true) {
-            return None;
-        }
-        // SAFETY: the flag was clear, so no `StageMut` of `value` is alive
-        // (the caller's promise: they all come from here, and each keeps the
-        // flag set until it is dropped). This `&mut` is the only reference
-        // to the value while it lives.
-        let stage = unsafe { &mut *value.get() };
-        Some(StageMut { stage, out })
-    }
-}
-
-impl<T> Deref for StageMut<'_, T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        self.stage
-    }
-}
-
-impl<T> DerefMut for StageMut<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        self.stage
-    }
-}
-
-impl<T> Drop for StageMut<'_, T> {
-    fn drop(&mut self) {
-        self.out.set(false);
-    }
-}
 
 /// A task: see the module docs for the layout and the pinning rules.
 #[repr(C)]
 pub(crate) struct TaskCell<F: Future, S> {
     pub(super) header: Header,
     pub(super) hook: S,
-    /// Reached only through [`TaskCell::stage`], which keeps the borrow
-    /// flag in the header.
-    stage: UnsafeCell<Stage<F>>,
+    /// Reached only through [`TaskCell::stage`], whose tag and borrow flag
+    /// are the header's (see [`stage`](super::stage)).
+    stage: StageCell<F>,
+}
+
+impl<F: Future, S> Drop for TaskCell<F, S> {
+    fn drop(&mut self) {
+        // Whatever is still there (the loop's side normally dropped it on
+        // its thread, `release`). SAFETY: the header's tag is this stage's,
+        // and the cell is going: nothing reaches the stage after this.
+        unsafe { self.stage.drop_with(&self.header.stage) };
+    }
 }
 
 impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
@@ -161,7 +107,7 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
             TaskCell {
                 header: Header::new(spawn, vtable),
                 hook,
-                stage: UnsafeCell::new(Stage::Running(future)),
+                stage: StageCell::new(future),
             },
         );
         // `into_raw`'s pointer (not one made from a reference) keeps the
@@ -192,11 +138,12 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     /// handle (to cancel it, ask for its output or its failure); such a
     /// second borrow is refused, as a `RefCell` would refuse it.
     #[inline]
-    fn stage(&self) -> Option<StageMut<'_, Stage<F>>> {
-        // SAFETY: `stage_out` is this stage's flag alone, `stage` is
-        // reached only here, and only on the task's loop thread (everything
-        // that reaches a task's cell does so there: the vtable's contract).
-        unsafe { StageMut::borrow(&self.stage, &self.header.stage_out) }
+    fn stage(&self) -> Option<StageMut<'_, F>> {
+        // SAFETY: `header.stage` is this stage's tag alone, `stage` is
+        // reached only here (and by `drop`, through `&mut`), and only on the
+        // task's loop thread (everything that reaches a task's cell does so
+        // there: the vtable's contract); the allocation never moves it.
+        unsafe { self.stage.borrow(&self.header.stage) }
     }
 
     unsafe fn poll(ptr: NonNull<Header>) -> Polled {
@@ -207,13 +154,10 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
             // the loop never does; treat it as a spurious wake.
             return Polled::Pending;
         };
-        let Stage::Running(future) = &mut *stage else {
+        // Pinned where it lives (rules 1 and 2 of the module docs).
+        let Some(future) = stage.future() else {
             return Polled::Ready;
         };
-        // SAFETY: rules 1 and 2 of the module docs: the future lives at a
-        // fixed address inside the allocation and is never moved out of
-        // `Running`.
-        let future = unsafe { Pin::new_unchecked(future) };
         // SAFETY: `ptr` is the task's `Box::into_raw` pointer (a `TaskRef`'s),
         // alive for this call; `WAKER` is this type's waker vtable.
         let waker = unsafe { WakerRef::new(ptr.as_ptr().cast_const().cast(), &Self::WAKER) };
@@ -222,9 +166,9 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
             Ok(Poll::Pending) => return Polled::Pending,
             // The future returned: drop it in place (its destructors run now,
             // as its last act), then keep the output for the handle.
-            Ok(Poll::Ready(output)) => match drop_running(&mut stage) {
+            Ok(Poll::Ready(output)) => match stage.drop_contents() {
                 None => {
-                    *stage = Stage::Finished(Ok(output));
+                    stage.finish(Ok(output));
                     return Polled::Ready;
                 }
                 // A destructor panicked after the future returned: the task
@@ -237,13 +181,13 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
             Err(payload) => {
                 // A destructor panicking while the panic's future is dropped
                 // is lost: the first panic is the task's failure.
-                let _ = drop_running(&mut stage);
+                let _ = stage.drop_contents();
                 payload
             }
         };
         let message = panic_message(&*payload);
         let error = JoinError::panicked(&cell.header, message.clone(), payload);
-        *stage = Stage::Finished(Err(Box::new(error)));
+        stage.finish(Err(Box::new(error)));
         Polled::Panicked(message)
     }
 
@@ -251,12 +195,12 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         // SAFETY: the vtable's contract.
         let cell = unsafe { Self::cell(ptr) };
         let mut stage = cell.stage()?;
-        if !matches!(*stage, Stage::Running(_)) {
+        if !stage.is_running() {
             return None;
         }
-        match drop_running(&mut stage) {
+        match stage.drop_contents() {
             None => {
-                *stage = Stage::Finished(Err(Box::new(JoinError::cancelled(&cell.header))));
+                stage.finish(Err(Box::new(JoinError::cancelled(&cell.header))));
                 None
             }
             // Its cleanup panicked: that panic is the task's failure
@@ -264,7 +208,7 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
             Some(payload) => {
                 let message = panic_message(&*payload);
                 let error = JoinError::cleanup_panicked(&cell.header, message.clone(), payload);
-                *stage = Stage::Finished(Err(Box::new(error)));
+                stage.finish(Err(Box::new(error)));
                 Some(message)
             }
         }
@@ -273,8 +217,8 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     unsafe fn failure(ptr: NonNull<Header>) -> Option<String> {
         // SAFETY: the vtable's contract.
         let cell = unsafe { Self::cell(ptr) };
-        match &*cell.stage()? {
-            Stage::Finished(Err(e)) => e.panic_message().map(str::to_owned),
+        match cell.stage()?.outcome() {
+            Some(Err(e)) => e.panic_message().map(str::to_owned),
             _ => None,
         }
     }
@@ -284,10 +228,8 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         let cell = unsafe { Self::cell(ptr) };
         // Whatever is left (a future never finished, an output never
         // taken) is dropped here, on the loop's thread.
-        if let Some(mut stage) = cell.stage()
-            && !matches!(*stage, Stage::Consumed)
-        {
-            let _ = drop_running(&mut stage);
+        if let Some(mut stage) = cell.stage() {
+            let _ = stage.drop_contents();
         }
         cell.header.release();
     }
@@ -314,14 +256,8 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     unsafe fn take_output(ptr: NonNull<Header>) -> Option<Result<F::Output, JoinError>> {
         // SAFETY: the vtable's contract.
         let cell = unsafe { Self::cell(ptr) };
-        let mut stage = cell.stage()?;
-        if !matches!(*stage, Stage::Finished(_)) {
-            return None;
-        }
-        match std::mem::replace(&mut *stage, Stage::Consumed) {
-            Stage::Finished(out) => Some(out.map_err(|e| *e)),
-            _ => None,
-        }
+        let outcome = cell.stage()?.take_outcome()?;
+        Some(outcome.map_err(|e| *e))
     }
 
     /// `take_output`, written where the handle asks (the vtable's entry).
@@ -342,7 +278,7 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         // SAFETY: the vtable's contract.
         let cell = unsafe { Self::cell(ptr) };
         cell.stage()
-            .is_some_and(|s| matches!(*s, Stage::Finished(Err(_))))
+            .is_some_and(|s| matches!(s.outcome(), Some(Err(_))))
     }
 }
 
@@ -375,7 +311,7 @@ where
     unsafe fn failure_flattened(ptr: NonNull<Header>) -> Option<String> {
         // SAFETY: the vtable's contract.
         let cell = unsafe { Self::cell(ptr) };
-        let returned = returned_error(&*cell.stage()?);
+        let returned = returned_error(&cell.stage()?);
         // SAFETY: forwarded contract (the borrow above has ended).
         returned.or_else(|| unsafe { Self::failure(ptr) })
     }
@@ -406,15 +342,17 @@ where
         // SAFETY: the vtable's contract.
         let cell = unsafe { Self::cell(ptr) };
         cell.stage()
-            .is_some_and(|s| matches!(*s, Stage::Finished(Err(_) | Ok(Err(_)))))
+            .is_some_and(|s| matches!(s.outcome(), Some(Err(_) | Ok(Err(_)))))
     }
 }
 
 /// The text of the error a flattened task returned (its handle's
 /// `JoinError`), if it finished by returning one.
-fn returned_error<T, F: Future<Output = Result<T, JoinError>>>(stage: &Stage<F>) -> Option<String> {
-    match stage {
-        Stage::Finished(Ok(Err(e))) => Some(
+fn returned_error<T, F: Future<Output = Result<T, JoinError>>>(
+    stage: &StageMut<'_, F>,
+) -> Option<String> {
+    match stage.outcome() {
+        Some(Ok(Err(e))) => Some(
             e.error_message()
                 .map_or_else(|| e.to_string(), str::to_owned),
         ),
@@ -480,30 +418,13 @@ impl<T> OutputRef<T> {
     }
 }
 
-/// Drops what the stage holds (the future, or an output nobody took) in
-/// place and leaves it `Consumed`. The payload if a destructor panicked.
-fn drop_running<F: Future>(stage: &mut Stage<F>) -> Option<Box<dyn Any + Send>> {
-    let place: *mut Stage<F> = stage;
-    // SAFETY: `place` comes from a live `&mut Stage<F>`, so it is valid and
-    // aligned. The old value is dropped exactly once, here, and never
-    // touched again: whether or not its destructor panics, the slot is
-    // overwritten with `ptr::write` below without dropping it a second
-    // time. Dropping in place keeps the pinning promise (rule 2).
-    let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(place) }));
-    // SAFETY: the slot's old value was dropped above; writing without
-    // dropping is what a dropped slot needs.
-    unsafe { ptr::write(place, Stage::Consumed) };
-    dropped.err()
-}
-
 #[cfg(test)]
 mod tests {
-    use std::cell::{Cell, UnsafeCell};
     use std::future::Future;
     use std::pin::Pin;
     use std::task::{Context, Poll};
 
-    use super::{StageMut, TaskCell};
+    use super::TaskCell;
 
     /// A future of five words, the size of workload M's parked task.
     struct FiveWords {
@@ -519,15 +440,15 @@ mod tests {
     }
 
     /// What a parked task costs (docs/performance.md, workload M): the
-    /// header (112 bytes), the hook (a pointer), and the stage (the future
-    /// and a tag), with no borrow flag beside it (it is the header's
-    /// `stage_out`). 168 bytes is one 176-byte malloc chunk (glibc serves a
-    /// request of n bytes from a chunk of n + 8 rounded up to 16); 8 more
-    /// would make it a 192-byte one.
+    /// header (88 bytes), the hook (a pointer), and the stage (the future
+    /// alone: its tag and borrow flag are the header's `stage` byte). 136
+    /// bytes is one 144-byte malloc chunk (glibc serves a request of n bytes
+    /// from a chunk of n + 8 rounded up to 16); 16 fewer would make it a
+    /// 128-byte one, 8 more a 160-byte one.
     #[test]
     #[cfg(target_pointer_width = "64")]
-    fn a_task_of_a_five_word_future_takes_168_bytes() {
-        assert_eq!(std::mem::size_of::<TaskCell<FiveWords, usize>>(), 168);
+    fn a_task_of_a_five_word_future_takes_136_bytes() {
+        assert_eq!(std::mem::size_of::<TaskCell<FiveWords, usize>>(), 136);
     }
 
     /// A handle holds the task alone: its output's type is the vtable's
@@ -537,24 +458,5 @@ mod tests {
     fn an_output_ref_is_one_pointer() {
         assert_eq!(std::mem::size_of::<super::OutputRef<u64>>(), 8);
         assert_eq!(std::mem::size_of::<crate::JoinHandle<String>>(), 24);
-    }
-
-    /// The stage's borrow is refused while it is out, and given again once
-    /// it is back, as a `RefCell`'s is.
-    #[test]
-    fn a_second_borrow_of_the_stage_is_refused_until_the_first_ends() {
-        let value = UnsafeCell::new(7_u32);
-        let out = Cell::new(false);
-        // SAFETY: `out` is `value`'s flag alone; both are reached only here.
-        let borrow = || unsafe { StageMut::borrow(&value, &out) };
-        let mut first = borrow().expect("the stage is free");
-        *first += 1;
-        assert!(borrow().is_none(), "a second borrow while the first is out");
-        drop(first);
-        assert_eq!(
-            borrow().as_deref(),
-            Some(&8),
-            "free again once the first is back"
-        );
     }
 }

@@ -21,25 +21,29 @@
 //!
 //! These are `Arc`'s own orderings (and its reasons, in std's source).
 
-use std::sync::atomic::{AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicU32, Ordering, fence};
 
 /// A task allocation's count of owners: 1 for the loop's side, plus one
-/// per waker clone.
-pub(crate) struct Strong(AtomicUsize);
+/// per waker clone. 32 bits, not a word: the other half of its word holds
+/// the task's slot index (see [`Header`](super::Header)), and a program
+/// that stores two billion clones of one waker has leaked them (it is
+/// stopped, as `Arc` stops one that leaks `isize::MAX`).
+pub(crate) struct Strong(AtomicU32);
 
 impl Strong {
     /// The count of a new allocation: its one owner is the loop's side.
     pub(crate) const fn one() -> Strong {
-        Strong(AtomicUsize::new(1))
+        Strong(AtomicU32::new(1))
     }
 
     /// One owner more (a waker clone). Aborts rather than let the count
-    /// overflow (a program that leaks `isize::MAX` wakers), as `Arc` does:
-    /// an overflowed count would free the task while wakers still point to
-    /// it.
+    /// overflow (a program that leaks `i32::MAX` wakers of one task), as
+    /// `Arc` does for `isize::MAX`: an overflowed count would free the task
+    /// while wakers still point to it. (Other threads may add their own
+    /// before the abort: there are not two billion threads.)
     #[inline]
     pub(crate) fn increment(&self) {
-        if self.0.fetch_add(1, Ordering::Relaxed) > isize::MAX as usize {
+        if self.0.fetch_add(1, Ordering::Relaxed) > i32::MAX as u32 {
             std::process::abort();
         }
     }
@@ -62,7 +66,7 @@ impl Strong {
     /// How many owners it has (a waker on another thread may change it at
     /// any moment: this is for reports, as `Arc::strong_count` is).
     pub(crate) fn get(&self) -> usize {
-        self.0.load(Ordering::Relaxed)
+        self.0.load(Ordering::Relaxed) as usize
     }
 }
 

@@ -8,20 +8,22 @@
 //!
 //! Two kinds of fields, by who may touch them:
 //!
-//! - `key`, `state.queued` and `strong`: any thread (a waker elsewhere
-//!   reaches them through raw place projections, never a `&Header`; the
-//!   thread the task belongs to is its hook's `owner`, one for the whole
-//!   loop);
+//! - `index`, `id` (together the task's key), `state.queued` and `strong`:
+//!   any thread (a waker elsewhere reaches them through raw place
+//!   projections, never a `&Header`; the thread the task belongs to is its
+//!   hook's `owner`, one for the whole loop);
 //! - everything else: the loop's thread only. They are `Cell`s, so the loop
 //!   updates counters while the task is being polled without any borrow.
 
 use std::cell::Cell;
+use std::rc::Rc;
 use std::task::Waker;
 use std::time::Duration;
 
+use super::birth::Birth;
 use super::cause::PackedCause;
 use super::count::Strong;
-use super::name::StoredName;
+use super::stage::StageTag;
 use super::state::State;
 use super::vtable::TaskVTable;
 use super::wait::Wait;
@@ -32,9 +34,8 @@ use crate::clock::Instant;
 pub(crate) struct Spawn {
     pub(crate) id: TaskId,
     pub(crate) key: TaskKey,
-    pub(crate) name: TaskName,
-    pub(crate) parent: Option<TaskId>,
-    pub(crate) spawned_at: Instant,
+    /// Its name, parent and spawn time, perhaps shared with its siblings.
+    pub(crate) birth: Rc<Birth>,
 }
 
 /// The fields a wake and a poll touch come first, in declaration order
@@ -45,14 +46,19 @@ pub(crate) struct Spawn {
 /// snapshots read the rest.
 #[repr(C)]
 pub(crate) struct Header {
-    /// Its slot in the loop's task table (any thread reads it).
-    pub(crate) key: TaskKey,
+    /// Its slot in the loop's task table (any thread reads it). With the
+    /// id, the task's [`key`](Header::key).
+    pub(crate) index: u32,
+    /// How many owners the allocation has: the loop's side, and each waker
+    /// clone (any thread; see [`count`](super::count)).
+    pub(crate) strong: Strong,
     /// The state machine; only `state.queued` is touched off the loop's thread.
     pub(crate) state: State,
-    /// Set while the task's stage is borrowed (see [`cell`](super::cell)):
-    /// the byte after the state's three, where a `RefCell` around the stage
-    /// would add a word to every task.
-    pub(crate) stage_out: Cell<bool>,
+    /// What the task's stage holds (its future, its outcome, or nothing)
+    /// and whether it is borrowed (see [`stage`](super::stage)): the byte
+    /// after the state's three, where the stage's own tag and a `RefCell`
+    /// around it would add two words to every task.
+    pub(crate) stage: StageTag,
     /// How many `TaskRef`s hold the task (see [`task_ref`](super::task_ref)).
     pub(crate) refs: Cell<u32>,
     /// What to do with the rest of the allocation.
@@ -61,52 +67,69 @@ pub(crate) struct Header {
     cause: Cell<PackedCause>,
     wakes: Cell<u64>,
     polls: Cell<u64>,
+    /// Never changes (any thread reads it: its low half is the key's
+    /// generation).
     pub(crate) id: TaskId,
-    /// How many owners the allocation has: the loop's side, and each waker
-    /// clone (any thread; see [`count`](super::count)).
-    pub(crate) strong: Strong,
     /// Who awaits this task's handle, woken when it finishes.
     join_waker: Cell<Option<Waker>>,
     /// What the task waits on, as noted by its last poll (a `Cell`, not a
     /// `RefCell`: the value is swapped, never borrowed).
     wait: Cell<Option<Wait>>,
-    /// Its name (null for the default `task-N`; see [`StoredName`]).
-    name: StoredName,
-    /// The id of the task that spawned it, 0 for none (ids start at 1):
-    /// 8 bytes where `Option<TaskId>` takes 16.
-    parent: u64,
-    /// When it was spawned, in nanoseconds of loop time (`u64`: 584 years;
-    /// half an `Instant`).
-    spawned_at: u64,
+    /// Its name, parent and spawn time, shared with the siblings spawned
+    /// with it (see [`birth`](super::birth)); `None` once released.
+    birth: Cell<Option<Rc<Birth>>>,
 }
 
 impl Header {
     #[inline]
     pub(crate) fn new(spawn: Spawn, vtable: &'static TaskVTable) -> Header {
+        debug_assert_eq!(spawn.key, TaskKey::of(spawn.key.index, spawn.id));
         Header {
-            key: spawn.key,
+            index: spawn.key.index,
+            strong: Strong::one(),
             state: State::new(),
-            stage_out: Cell::new(false),
+            stage: StageTag::new(),
             refs: Cell::new(0),
             vtable,
             cause: Cell::new(PackedCause::pack(WakeCause::Spawned)),
             wakes: Cell::new(0),
             polls: Cell::new(0),
             id: spawn.id,
-            strong: Strong::one(),
             join_waker: Cell::new(None),
             wait: Cell::new(None),
-            name: StoredName::new(spawn.name),
-            parent: spawn.parent.map_or(0, |p| p.0),
-            spawned_at: u64::try_from(spawn.spawned_at.since_start().as_nanos())
-                .unwrap_or(u64::MAX),
+            birth: Cell::new(Some(spawn.birth)),
         }
+    }
+
+    /// Where the loop keeps the task: its slot, and its id as the slot's
+    /// generation.
+    #[inline]
+    pub(crate) fn key(&self) -> TaskKey {
+        TaskKey::of(self.index, self.id)
+    }
+
+    /// Shows `read` the task's birth record (`None` after [`release`](Header::release)).
+    #[inline]
+    fn with_birth<R>(&self, read: impl FnOnce(Option<&Birth>) -> R) -> R {
+        let birth = self.birth.take();
+        let out = read(birth.as_deref());
+        self.birth.set(birth);
+        out
+    }
+
+    /// The task's birth record, shared (`None` after
+    /// [`release`](Header::release)).
+    #[inline]
+    pub(crate) fn birth(&self) -> Option<Rc<Birth>> {
+        let birth = self.birth.take();
+        self.birth.set(birth.clone());
+        birth
     }
 
     /// The task's name.
     #[inline]
     pub(crate) fn name(&self) -> TaskName {
-        self.name.get(self.id)
+        self.with_birth(|b| b.map_or(TaskName::default_for(self.id), |b| b.name(self.id)))
     }
 
     /// The compact forms, copied as they are into a finished task's record.
@@ -117,24 +140,25 @@ impl Header {
 
     #[inline]
     pub(crate) fn spawned_nanos(&self) -> u64 {
-        self.spawned_at
+        self.with_birth(|b| b.map_or(0, Birth::spawned_nanos))
     }
 
     /// The parent's id, 0 for none.
     #[inline]
     pub(crate) fn parent_raw(&self) -> u64 {
-        self.parent
+        self.with_birth(|b| b.map_or(0, Birth::parent_raw))
     }
 
     /// The task that spawned it, if a task did.
     #[inline]
     pub(crate) fn parent(&self) -> Option<TaskId> {
-        (self.parent != 0).then_some(TaskId(self.parent))
+        let parent = self.parent_raw();
+        (parent != 0).then_some(TaskId(parent))
     }
 
     /// When the task was spawned, on the loop's clock.
     pub(crate) fn spawned_at(&self) -> Instant {
-        Instant::from_start(Duration::from_nanos(self.spawned_at))
+        Instant::from_start(Duration::from_nanos(self.spawned_nanos()))
     }
 
     /// A wake made the task ready: why, and one more for [`wakes`](Header::wakes).
@@ -206,6 +230,7 @@ impl Header {
     pub(crate) fn release(&self) {
         drop(self.wait.take());
         drop(self.join_waker.take());
+        drop(self.birth.take());
     }
 }
 
@@ -219,14 +244,17 @@ mod tests {
     /// grow by accident. Raise the bound only with a reason in that chapter.
     #[test]
     fn the_header_stays_within_its_budget() {
-        // 112 bytes, the allocation's count of owners and the stage's
-        // borrow flag included: nothing precedes the header (an `Arc` put 16
-        // bytes of counts in front), and the time spent in polls is kept
-        // beside the task table (`executor/busy.rs`). With the schedule hook
-        // (8) and a stage of up to 48 bytes (a five-word future and its
-        // tag), a task is one 176-byte malloc chunk (docs/performance.md, M).
+        // 88 bytes, the allocation's count of owners and the stage's tag
+        // and borrow flag included: nothing precedes the header (an `Arc`
+        // put 16 bytes of counts in front), the time spent in polls is kept
+        // beside the task table (`executor/busy.rs`), the slot's generation
+        // is the id's low half (`key.rs`), and the name, parent and spawn
+        // time are one pointer to a record siblings share (`birth.rs`).
+        // With the schedule hook (8) and a stage of up to 40 bytes (a
+        // five-word future), a task is one 144-byte malloc chunk
+        // (docs/performance.md, M).
         assert!(
-            std::mem::size_of::<Header>() <= 112,
+            std::mem::size_of::<Header>() <= 88,
             "Header grew to {} bytes",
             std::mem::size_of::<Header>()
         );

@@ -46,18 +46,19 @@
 //! # Safety
 //!
 //! The unsafe code of this layer lives in `cell.rs` (the allocation, the
-//! vtable functions, pinning), `task_ref.rs` (the loop side's count),
+//! vtable functions, pinning), `stage.rs` (the future or its outcome, tagged
+//! by a byte of the header), `task_ref.rs` (the loop side's count),
 //! `waker.rs` (the `RawWaker`), `wait.rs` (a wait packed in a word) and
 //! `owner.rs` (a value only one thread may reach). Its soundness rests on
 //! four rules, each argued in its file:
 //!
 //! 1. **Fixed place.** A future lives inline in its allocation from spawn
 //!    until it is dropped in place; it is never moved (`cell.rs`, rules 1–3).
-//! 2. **One thread for `!Send` values.** Everything but the header's `key`,
-//!    `state.queued` and `strong` and the hook is touched only on the
-//!    task's own thread: `TaskRef`s are neither `Send` nor `Sync`, and a
-//!    waker checks the hook's `owner` before it reads more (`waker.rs`,
-//!    rule 1).
+//! 2. **One thread for `!Send` values.** Everything but the header's
+//!    `index`, `id`, `state.queued` and `strong` and the hook is touched
+//!    only on the task's own thread: `TaskRef`s are neither `Send` nor
+//!    `Sync`, and a waker checks the hook's `owner` before it reads more
+//!    (`waker.rs`, rule 1).
 //! 3. **Release before giving up.** The last `TaskRef` drops every `!Send`
 //!    value on the loop's thread before it gives back the loop side's count,
 //!    so a waker elsewhere that frees the memory frees only `Send` values
@@ -74,12 +75,13 @@
 //! - `current.rs`: the task being polled on this thread, and its notes.
 //! - `owner.rs`: the loop's thread, and values only it may touch.
 //! - `schedule.rs`: the hook a waker calls, and what a handle asks the loop.
-//! - `count.rs`, `header.rs`, `vtable.rs`, `cell.rs`: the allocation, its
-//!   count of owners, and its parts.
+//! - `count.rs`, `header.rs`, `vtable.rs`, `cell.rs`, `stage.rs`: the
+//!   allocation, its count of owners, and its parts.
 //! - `task_ref.rs`, `waker.rs`: the loop's holders and the waker.
 //! - `join.rs`, `error.rs`: [`JoinHandle`], [`Cancel`], [`JoinError`].
 //! - `yield_now.rs`: [`yield_now`].
 
+pub(crate) mod birth;
 pub(crate) mod cause;
 #[allow(unsafe_code)]
 pub(crate) mod cell;
@@ -96,6 +98,8 @@ mod name;
 #[allow(unsafe_code)]
 pub(crate) mod owner;
 pub(crate) mod schedule;
+#[allow(unsafe_code)]
+mod stage;
 mod state;
 #[allow(unsafe_code)]
 pub(crate) mod task_ref;

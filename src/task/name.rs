@@ -222,6 +222,12 @@ impl StoredName {
         Box::new(name)
     }
 
+    /// True for the default name (`task-N`, spelled from the id).
+    #[inline]
+    pub(crate) fn is_default(&self) -> bool {
+        self.0.is_none()
+    }
+
     /// The name of the task whose id is `id`.
     #[inline]
     pub(crate) fn get(&self, id: TaskId) -> TaskName {

@@ -11,7 +11,7 @@
 //! ```text
 //!   Box<TaskCell<F, S>> allocation              header.strong =
 //!   ┌──────────────────────────────┐              1 for the loop's side (all TaskRefs together)
-//!   │ header.key                   │◀── any thread: a constant
+//!   │ header.index, .id            │◀── any thread: constants (the key)
 //!   │ header.state.queued, .strong │◀── any thread: atomics
 //!   │ header: the rest             │◀── loop thread only
 //!   │ hook: S                      │◀── any thread (Sync)
@@ -22,12 +22,13 @@
 //! Wakers are `Send + Sync`, but a task may be `!Send`. What makes that
 //! sound:
 //!
-//! 1. On any thread, a waker's functions reach only the header's `key`,
-//!    `state.queued` and `strong` and the hook (through raw place
-//!    projections, never a reference to the whole task): a constant, two
-//!    atomics, and a `Sync` value. Only on the task's own thread (the hook's `owner`, compared with
-//!    the calling thread's [`ThreadKey`](super::owner::ThreadKey)) do they
-//!    read the rest of the header, which only that thread ever touches.
+//! 1. On any thread, a waker's functions reach only the header's `index`,
+//!    `id`, `state.queued` and `strong` and the hook (through raw place
+//!    projections, never a reference to the whole task): two constants, two
+//!    atomics, and a `Sync` value. Only on the task's own thread (the
+//!    hook's `owner`, compared with the calling thread's
+//!    [`ThreadKey`](super::owner::ThreadKey)) do they read the rest of the
+//!    header, which only that thread ever touches.
 //! 2. The last loop-side reference releases, on the loop's thread, every
 //!    value that is not `Send` (the future or its output, the noted wait)
 //!    before giving up the loop side's count (see
@@ -62,12 +63,12 @@ use std::ops::Deref;
 use std::ptr::NonNull;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
-use super::Header;
 use super::cell::TaskCell;
 use super::owner::OnThread;
 use super::schedule::Schedule;
 use super::state::Wake;
 use super::task_ref::WokenTask;
+use super::{Header, TaskKey};
 
 impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     /// The vtable of this task type's wakers.
@@ -120,10 +121,14 @@ unsafe fn wake_by_ref<F: Future + 'static, S: Schedule>(data: *const ()) {
             hook.schedule_here(task, &on);
         }
     } else {
-        // SAFETY: `queued` is an atomic and `key` a constant (rule 1).
-        let (queued, key) = unsafe { (&(*cell).header.state.queued, (*cell).header.key) };
+        // SAFETY: `queued` is an atomic, `index` and `id` are constants
+        // (rule 1), each reached by a raw place projection.
+        let (queued, index, id) = unsafe {
+            let header = &raw const (*cell).header;
+            (&(*header).state.queued, (*header).index, (*header).id)
+        };
         if queued.wake() == Wake::Schedule {
-            hook.schedule_remote(key);
+            hook.schedule_remote(TaskKey::of(index, id));
         }
     }
 }
