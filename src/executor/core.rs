@@ -357,7 +357,8 @@ impl Core {
         let root = self.insert_root_as(false);
         let run = root.state.start_poll();
         debug_assert!(matches!(run, crate::task::StartPoll::Run));
-        root.count_poll();
+        // The first of its polls: nothing to carry.
+        let _ = root.count_poll();
         root
     }
 

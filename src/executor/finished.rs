@@ -4,6 +4,7 @@
 use std::rc::Rc;
 use std::time::Duration;
 
+use super::carries::Counts;
 use crate::inspect::TaskInfo;
 use crate::task::birth::Birth;
 use crate::task::{Header, PackedCause, TaskId, TaskName, TaskState};
@@ -20,11 +21,18 @@ pub(crate) struct FinishedRing {
 }
 
 impl FinishedRing {
-    pub(crate) fn record(&mut self, h: &Header, busy_nanos: u64, at: Instant, keep: usize) {
+    pub(crate) fn record(
+        &mut self,
+        h: &Header,
+        counts: Counts,
+        busy_nanos: u64,
+        at: Instant,
+        keep: usize,
+    ) {
         if self.records.len() < keep {
-            self.records.push(Finished::of(h, busy_nanos, at));
+            self.records.push(Finished::of(h, counts, busy_nanos, at));
         } else if let Some(slot) = self.records.get_mut(self.oldest) {
-            *slot = Finished::of(h, busy_nanos, at);
+            *slot = Finished::of(h, counts, busy_nanos, at);
             self.oldest = (self.oldest + 1) % self.records.len();
         }
     }
@@ -63,14 +71,19 @@ pub(crate) struct Finished {
 
 impl Finished {
     #[inline]
-    pub(crate) fn of(h: &Header, busy_nanos: u64, finished_at: Instant) -> Finished {
+    pub(crate) fn of(
+        h: &Header,
+        counts: Counts,
+        busy_nanos: u64,
+        finished_at: Instant,
+    ) -> Finished {
         Finished {
             id: h.id,
             birth: h.birth(),
             state: h.state.get(),
             last_cause: h.packed_cause(),
-            polls: h.polls(),
-            wakes: h.wakes(),
+            polls: counts.polls,
+            wakes: counts.wakes,
             busy_nanos,
             finished_at,
         }
@@ -102,8 +115,8 @@ impl Finished {
 /// A live task's header (and the time its polls took, kept apart: see
 /// `busy`) as a snapshot shows it: its record, as if it finished now, with
 /// what it waits on and no end.
-pub(crate) fn task_info(h: &Header, busy_nanos: u64) -> TaskInfo {
-    let mut info = Finished::of(h, busy_nanos, Instant::START).info();
+pub(crate) fn task_info(h: &Header, counts: Counts, busy_nanos: u64) -> TaskInfo {
+    let mut info = Finished::of(h, counts, busy_nanos, Instant::START).info();
     info.finished_at = None;
     if info.state == TaskState::Waiting {
         info.waiting_on = h.wait();

@@ -111,7 +111,7 @@ pub(super) fn first_poll<F: Future>(
     let (polled, noted) = {
         let _lent = Lent::start(&probe);
         crate::current::on_first_use(fill_slots);
-        let scope = current::polling(ROOT);
+        let scope = current::polling(ROOT, None);
         let polled = first.lend(|waker| {
             catch_unwind(AssertUnwindSafe(|| {
                 future.poll(&mut Context::from_waker(waker))

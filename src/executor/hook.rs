@@ -19,6 +19,7 @@
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
+use super::carries::Carries;
 use super::ready::ReadyQueue;
 use super::remote::Remote;
 use crate::task::owner::{LoopBound, OnThread, ThreadKey};
@@ -31,6 +32,8 @@ pub(crate) struct Here {
     pub(crate) ready: RefCell<ReadyQueue>,
     /// Who is calling wakers now: how a wake learns its cause.
     pub(crate) source: Cell<Source>,
+    /// The high halves of the poll and wake counts that wrapped.
+    pub(crate) carries: Carries,
 }
 
 /// The schedule hook every task of one loop carries.
@@ -45,6 +48,7 @@ impl Hook {
             here: LoopBound::new(Here {
                 ready: RefCell::new(ready),
                 source: Cell::new(Source::Other(WakeCause::Outside)),
+                carries: Carries::default(),
             }),
             remote,
         }
@@ -76,7 +80,9 @@ impl Schedule for Arc<Hook> {
         let header = task.header();
         match self.here.get(on) {
             Some(here) => {
-                header.record_wake(here.source.get().cause_for(header.key()));
+                if header.record_wake(here.source.get().cause_for(header.key())) {
+                    here.carries.wake_wrapped(header.key());
+                }
                 here.ready.borrow_mut().push(task.task_ref());
             }
             // A task woken on its own thread belongs to the loop of that

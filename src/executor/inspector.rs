@@ -54,6 +54,7 @@ use std::task::Waker;
 use std::time::Duration;
 
 use super::busy::BusyTable;
+use super::carries::Carries;
 use super::finished::FinishedRing;
 use crate::debug::{DebugConfig, Diagnostic, Sink, stderr_sink};
 use crate::inspect::{
@@ -576,11 +577,14 @@ impl Inspector {
     // ----- finished tasks ------------------------------------------------------
 
     /// Keeps a finished task for snapshots (if any are kept).
-    pub(crate) fn record_finished(&self, header: &Header, at: Instant) {
+    pub(crate) fn record_finished(&self, header: &Header, carries: &Carries, at: Instant) {
         let keep = self.keep_finished.get();
         if keep > 0 {
             let busy = self.busy_of(header);
-            self.finished.borrow_mut().record(header, busy, at, keep);
+            let counts = carries.counts(header);
+            self.finished
+                .borrow_mut()
+                .record(header, counts, busy, at, keep);
         }
     }
 

@@ -48,6 +48,7 @@
 
 mod builder;
 mod busy;
+mod carries;
 pub(crate) mod context;
 mod controls;
 mod core;

@@ -108,7 +108,9 @@ impl Core {
             StartPoll::Run => {}
             StartPoll::Finished => return true,
         }
-        header.count_poll();
+        if header.count_poll() {
+            self.here().carries.poll_wrapped(header.key());
+        }
         let want_report = report.is_some();
         let cause = header.packed_cause();
         // Clock reads cost ~20 ns each on the real clock: only when asked for.
@@ -125,7 +127,7 @@ impl Core {
 
         let here = self.here();
         let previous = here.source.replace(Source::Task(header.key(), header.id));
-        let scope = current::polling(header.id);
+        let scope = current::polling(header.id, Some(header.vtable.waker));
         let usage = self.inspector.poll_usage();
         let start = self.inspector.timing().then(monotonic::now_nanos);
         // Untimed but watched: every event of this poll carries the turn's
@@ -298,7 +300,9 @@ impl Core {
         let removed = self.tasks.borrow_mut().remove(header.key());
         self.here().ready.borrow_mut().forget(header.key());
         header.set_wait(None);
-        self.inspector.record_finished(header, at);
+        let carries = &self.here().carries;
+        self.inspector.record_finished(header, carries, at);
+        carries.forget(header.key());
         let id = header.id;
         match header.state.get() {
             TaskState::Done => self

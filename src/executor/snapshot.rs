@@ -3,7 +3,7 @@
 use super::core::Core;
 use super::finished::task_info;
 use crate::inspect::{IoInfo, Snapshot, TaskInfo};
-use crate::task::TaskId;
+use crate::task::{Header, TaskId};
 
 impl Core {
     pub(crate) fn snapshot(&self) -> Snapshot {
@@ -33,10 +33,7 @@ impl Core {
     pub(crate) fn snapshot_tasks(&self) -> Vec<TaskInfo> {
         let mut tasks: Vec<TaskInfo> = {
             let table = self.tasks.borrow();
-            table
-                .iter()
-                .map(|s| task_info(s.header(), self.inspector.busy_of(s.header())))
-                .collect()
+            table.iter().map(|s| self.info_of(s.header())).collect()
         };
         tasks.extend(self.inspector.finished());
         tasks.sort_by_key(|t| t.id);
@@ -49,7 +46,14 @@ impl Core {
         table
             .iter()
             .find(|s| s.header().id == id)
-            .map(|s| task_info(s.header(), self.inspector.busy_of(s.header())))
+            .map(|s| self.info_of(s.header()))
+    }
+
+    /// A live task as a snapshot shows it: its header, with the carries of
+    /// its counts and the time its polls took, both kept beside the table.
+    fn info_of(&self, header: &Header) -> TaskInfo {
+        let counts = self.here().carries.counts(header);
+        task_info(header, counts, self.inspector.busy_of(header))
     }
 
     fn io_infos(&self) -> Vec<IoInfo> {

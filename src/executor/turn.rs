@@ -158,7 +158,9 @@ impl Core {
         for key in keys.drain(..) {
             let task = self.tasks.borrow().get(key);
             if let Some(task) = task {
-                task.record_wake(WakeCause::Thread);
+                if task.record_wake(WakeCause::Thread) {
+                    self.here().carries.wake_wrapped(task.key());
+                }
                 self.here().ready.borrow_mut().push(task);
             }
         }
@@ -326,6 +328,7 @@ impl Core {
     fn remove_root(&self, task: &TaskRef) {
         debug_assert_eq!(self.root_key.get(), Some(task.key()), "the root");
         let removed = self.tasks.borrow_mut().remove(task.key());
+        self.here().carries.forget(task.key());
         if task.state.cancel() == CancelStep::DropFuture {
             let _ = task.drop_future();
         }

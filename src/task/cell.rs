@@ -159,8 +159,11 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
             return Polled::Ready;
         };
         // SAFETY: `ptr` is the task's `Box::into_raw` pointer (a `TaskRef`'s),
-        // alive for this call; `WAKER` is this type's waker vtable.
-        let waker = unsafe { WakerRef::new(ptr.as_ptr().cast_const().cast(), &Self::WAKER) };
+        // alive for this call; the header's `vtable.waker` is this type's
+        // waker vtable (that pointer, not a new `&Self::WAKER`: every waker
+        // of a task has the same vtable address, see `joiner`).
+        let waker =
+            unsafe { WakerRef::new(ptr.as_ptr().cast_const().cast(), cell.header.vtable.waker) };
         let mut cx = Context::from_waker(&waker);
         let payload = match catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx))) {
             Ok(Poll::Pending) => return Polled::Pending,
@@ -440,15 +443,15 @@ mod tests {
     }
 
     /// What a parked task costs (docs/performance.md, workload M): the
-    /// header (88 bytes), the hook (a pointer), and the stage (the future
-    /// alone: its tag and borrow flag are the header's `stage` byte). 136
-    /// bytes is one 144-byte malloc chunk (glibc serves a request of n bytes
-    /// from a chunk of n + 8 rounded up to 16); 16 fewer would make it a
-    /// 128-byte one, 8 more a 160-byte one.
+    /// header (72 bytes), the hook (a pointer), and the stage (the future
+    /// alone: its tag and borrow flag are the header's `stage` byte). 120
+    /// bytes is one 128-byte malloc chunk (glibc serves a request of n bytes
+    /// from a chunk of n + 8 rounded up to 16); 8 more would make it a
+    /// 144-byte one.
     #[test]
     #[cfg(target_pointer_width = "64")]
-    fn a_task_of_a_five_word_future_takes_136_bytes() {
-        assert_eq!(std::mem::size_of::<TaskCell<FiveWords, usize>>(), 136);
+    fn a_task_of_a_five_word_future_takes_120_bytes() {
+        assert_eq!(std::mem::size_of::<TaskCell<FiveWords, usize>>(), 120);
     }
 
     /// A handle holds the task alone: its output's type is the vtable's

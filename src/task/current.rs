@@ -9,6 +9,7 @@
 //! returns.
 
 use std::cell::Cell;
+use std::task::RawWakerVTable;
 
 use super::TaskId;
 use super::wait::{Label, Wait, WaitOn};
@@ -18,6 +19,11 @@ use std::rc::Rc;
 /// thread-local access, with no lazy registration, on every poll.
 struct Polling {
     task: Cell<Option<TaskId>>,
+    /// The waker vtable of the task polled last: how a handle knows that
+    /// the waker awaiting it is a task's (see [`joiner`](super::joiner)).
+    /// Never cleared: a waker with a task's vtable is that task's wherever
+    /// it is met, so a stale value is as good as a fresh one.
+    waker: Cell<Option<&'static RawWakerVTable>>,
     /// True while a gather polls its inputs (see [`gathering`]).
     gathering: Cell<bool>,
     /// True once the poll in progress noted a wait (so a poll of a future
@@ -29,6 +35,7 @@ thread_local! {
     static POLLING: Polling = const {
         Polling {
             task: Cell::new(None),
+            waker: Cell::new(None),
             gathering: Cell::new(false),
             noted: Cell::new(false),
         }
@@ -39,6 +46,13 @@ thread_local! {
 /// The task being polled on this thread, if a poll is in progress.
 pub(crate) fn task() -> Option<TaskId> {
     POLLING.with(|p| p.task.get())
+}
+
+/// The waker vtable of the task polled last on this thread (a compared
+/// pointer only: see [`joiner`](super::joiner)).
+#[inline]
+pub(crate) fn task_waker_vtable() -> Option<&'static RawWakerVTable> {
+    POLLING.with(|p| p.waker.get())
 }
 
 /// Notes `wait` for the task being polled (outside a poll it is dropped).
@@ -91,11 +105,16 @@ pub(crate) fn in_gather() -> bool {
     POLLING.with(|p| p.gathering.get())
 }
 
-/// Marks `task` as being polled until [`PollScope::end`].
+/// Marks `task` as being polled until [`PollScope::end`]. `waker` is the
+/// vtable of the task's wakers (`None` for a poll lent another kind of
+/// waker: the one before stays).
 #[inline]
-pub(crate) fn polling(task: TaskId) -> PollScope {
+pub(crate) fn polling(task: TaskId, waker: Option<&'static RawWakerVTable>) -> PollScope {
     let previous = POLLING.with(|p| {
         p.noted.set(false);
+        if waker.is_some() {
+            p.waker.set(waker);
+        }
         p.task.replace(Some(task))
     });
     PollScope { previous }
@@ -141,12 +160,12 @@ mod tests {
     fn a_note_outside_a_poll_is_dropped_and_the_last_note_wins() {
         note(WaitOn::Thread);
         assert_eq!(task(), None);
-        let scope = polling(TaskId(7));
+        let scope = polling(TaskId(7), None);
         assert_eq!(task(), Some(TaskId(7)));
         note(WaitOn::Thread);
         note(WaitOn::Other);
         assert_eq!(scope.end().map(|w| w.unpack()), Some(WaitOn::Other));
         assert_eq!(task(), None);
-        assert!(polling(TaskId(8)).end().is_none(), "nothing noted");
+        assert!(polling(TaskId(8), None).end().is_none(), "nothing noted");
     }
 }

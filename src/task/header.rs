@@ -23,6 +23,7 @@ use std::time::Duration;
 use super::birth::Birth;
 use super::cause::PackedCause;
 use super::count::Strong;
+use super::joiner::Joiner;
 use super::stage::StageTag;
 use super::state::State;
 use super::vtable::TaskVTable;
@@ -65,13 +66,16 @@ pub(crate) struct Header {
     pub(crate) vtable: &'static TaskVTable,
     /// Why it was last made ready (8 bytes where a `WakeCause` takes 16).
     cause: Cell<PackedCause>,
-    wakes: Cell<u64>,
-    polls: Cell<u64>,
+    /// How many times a wake made it ready, and how many polls began, in
+    /// 32 bits each: the loop keeps the carries of a count that wraps
+    /// (`executor/carries.rs`).
+    wakes: Cell<u32>,
+    polls: Cell<u32>,
     /// Never changes (any thread reads it: its low half is the key's
     /// generation).
     pub(crate) id: TaskId,
     /// Who awaits this task's handle, woken when it finishes.
-    join_waker: Cell<Option<Waker>>,
+    join_waker: Joiner,
     /// What the task waits on, as noted by its last poll (a `Cell`, not a
     /// `RefCell`: the value is swapped, never borrowed).
     wait: Cell<Option<Wait>>,
@@ -95,7 +99,7 @@ impl Header {
             wakes: Cell::new(0),
             polls: Cell::new(0),
             id: spawn.id,
-            join_waker: Cell::new(None),
+            join_waker: Joiner::new(),
             wait: Cell::new(None),
             birth: Cell::new(Some(spawn.birth)),
         }
@@ -161,29 +165,42 @@ impl Header {
         Instant::from_start(Duration::from_nanos(self.spawned_nanos()))
     }
 
-    /// A wake made the task ready: why, and one more for [`wakes`](Header::wakes).
-    /// The same call on every path (a wake on the loop's thread, and the loop
-    /// taking in a wake from another thread), so the count means one thing.
-    pub(crate) fn record_wake(&self, cause: WakeCause) {
+    /// A wake made the task ready: why, and one more wake. The same call on
+    /// every path (a wake on the loop's thread, and the loop taking in a wake
+    /// from another thread), so the count means one thing: a wake of a task
+    /// that is already queued (or running and already woken) changes nothing
+    /// and is not counted, on any thread; nor is the first poll after spawn.
+    /// True when the count wrapped: the caller notes the carry.
+    #[inline]
+    #[must_use = "a wrapped count's carry must be noted (`Carries::wake_wrapped`)"]
+    pub(crate) fn record_wake(&self, cause: WakeCause) -> bool {
         self.cause.set(PackedCause::pack(cause));
-        self.wakes.set(self.wakes.get() + 1);
+        let (wakes, wrapped) = self.wakes.get().overflowing_add(1);
+        self.wakes.set(wakes);
+        wrapped
     }
 
-    /// How many times a wake made the task ready. A wake of a task that is
-    /// already queued (or running and already woken) changes nothing and is
-    /// not counted, on any thread; nor is the first poll after spawn.
-    pub(crate) fn wakes(&self) -> u64 {
-        self.wakes.get()
+    /// A poll begins. True when the count wrapped: the caller notes the carry.
+    #[inline]
+    #[must_use = "a wrapped count's carry must be noted (`Carries::poll_wrapped`)"]
+    pub(crate) fn count_poll(&self) -> bool {
+        let (polls, wrapped) = self.polls.get().overflowing_add(1);
+        self.polls.set(polls);
+        wrapped
     }
 
-    /// How many times it has been polled.
-    pub(crate) fn polls(&self) -> u64 {
-        self.polls.get()
+    /// The low halves of the poll and wake counts (the whole counts are
+    /// `Carries::counts`).
+    #[inline]
+    pub(crate) fn low_counts(&self) -> (u32, u32) {
+        (self.polls.get(), self.wakes.get())
     }
 
-    /// A poll begins.
-    pub(crate) fn count_poll(&self) {
-        self.polls.set(self.polls.get() + 1);
+    /// Sets the counts' low halves (to test their carries).
+    #[cfg(test)]
+    pub(crate) fn set_low_counts(&self, polls: u32, wakes: u32) {
+        self.polls.set(polls);
+        self.wakes.set(wakes);
     }
 
     /// What the task waits on (a copy).
@@ -201,20 +218,18 @@ impl Header {
     /// Keeps `waker` to call when the task finishes (the latest one wins:
     /// one joiner per task).
     pub(crate) fn set_join_waker(&self, waker: &Waker) {
-        let old = self.join_waker.take();
-        self.join_waker.set(Some(match old {
-            Some(w) if w.will_wake(waker) => w,
-            _ => waker.clone(),
-        }));
+        self.join_waker.set(waker);
+    }
+
+    /// How the joiner's waker is kept: `"none"`, `"task"` or `"boxed"`.
+    #[cfg(test)]
+    pub(crate) fn joiner_kind(&self) -> &'static str {
+        self.join_waker.kind()
     }
 
     /// Shows `visit` the waker of whoever awaits the task's handle.
     pub(crate) fn visit_join_waker(&self, visit: &mut dyn FnMut(&Waker)) {
-        let waker = self.join_waker.take();
-        if let Some(w) = &waker {
-            visit(w);
-        }
-        self.join_waker.set(waker);
+        self.join_waker.visit(visit);
     }
 
     /// Wakes whoever awaits the task's handle.
@@ -244,17 +259,18 @@ mod tests {
     /// grow by accident. Raise the bound only with a reason in that chapter.
     #[test]
     fn the_header_stays_within_its_budget() {
-        // 88 bytes, the allocation's count of owners and the stage's tag
+        // 72 bytes, the allocation's count of owners and the stage's tag
         // and borrow flag included: nothing precedes the header (an `Arc`
         // put 16 bytes of counts in front), the time spent in polls is kept
         // beside the task table (`executor/busy.rs`), the slot's generation
         // is the id's low half (`key.rs`), and the name, parent and spawn
-        // time are one pointer to a record siblings share (`birth.rs`).
-        // With the schedule hook (8) and a stage of up to 40 bytes (a
-        // five-word future), a task is one 144-byte malloc chunk
-        // (docs/performance.md, M).
+        // time are one pointer to a record siblings share (`birth.rs`), and
+        // a joiner's waker is one word (`joiner.rs`), and the poll and wake
+        // counts 32 bits each (`executor/carries.rs`). With the schedule
+        // hook (8) and a stage of up to 40 bytes (a five-word future), a
+        // task is one 128-byte malloc chunk (docs/performance.md, M).
         assert!(
-            std::mem::size_of::<Header>() <= 88,
+            std::mem::size_of::<Header>() <= 72,
             "Header grew to {} bytes",
             std::mem::size_of::<Header>()
         );

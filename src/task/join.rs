@@ -55,7 +55,7 @@ impl<T> JoinHandle<T> {
         JoinHandle { output, host }
     }
 
-    fn header(&self) -> &Header {
+    pub(crate) fn header(&self) -> &Header {
         self.output.task().header()
     }
 

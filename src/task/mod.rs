@@ -93,6 +93,8 @@ pub(crate) mod first_waker;
 pub(crate) mod header;
 mod id;
 mod join;
+#[allow(unsafe_code)]
+mod joiner;
 mod key;
 mod name;
 #[allow(unsafe_code)]

@@ -73,21 +73,28 @@ use super::{Header, TaskKey};
 impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     /// The vtable of this task type's wakers.
     pub(super) const WAKER: RawWakerVTable = RawWakerVTable::new(
-        clone_waker::<F, S>,
+        clone_waker,
         wake::<F, S>,
         wake_by_ref::<F, S>,
         drop_waker::<F, S>,
     );
 }
 
-/// A new waker holding one more count of the task's allocation.
-unsafe fn clone_waker<F: Future + 'static, S: Schedule>(data: *const ()) -> RawWaker {
+/// A new waker holding one more count of the task's allocation (one
+/// function for every task type: the header names the vtable).
+unsafe fn clone_waker(data: *const ()) -> RawWaker {
     // SAFETY: `data` is the header pointer of a live task allocation (every
     // waker holds a count, and a lent waker's task is kept alive by the
-    // loop while it is polled); the count is an atomic, reached through a
-    // raw place projection (rule 1). The new waker owns the count added.
-    unsafe { (*data.cast::<Header>()).strong.increment() };
-    RawWaker::new(data, &TaskCell::<F, S>::WAKER)
+    // loop while it is polled); the count is an atomic and the vtable a
+    // constant, reached through raw place projections (rule 1). The new
+    // waker owns the count added, and has the header's vtable pointer, as
+    // every waker of the task has (see `joiner`).
+    let vtable = unsafe {
+        let header = data.cast::<Header>();
+        (*header).strong.increment();
+        (*header).vtable.waker
+    };
+    RawWaker::new(data, vtable)
 }
 
 unsafe fn wake<F: Future + 'static, S: Schedule>(data: *const ()) {
