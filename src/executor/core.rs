@@ -294,12 +294,13 @@ impl Core {
     fn admit(&self, key: TaskKey, task: TaskRef, ready: bool) {
         let event = self.inspector.listening().then(|| {
             let header = task.header();
+            let (name, parent, at) = header.origin();
             let event = LoopEventKind::Spawned {
                 task: header.id,
-                name: header.name(),
-                parent: header.parent(),
+                name,
+                parent,
             };
-            (header.spawned_at(), event)
+            (at, event)
         });
         let queued = ready.then(|| task.clone());
         self.tasks.borrow_mut().fill(key, task);

@@ -117,7 +117,8 @@ impl Header {
     fn with_birth<R>(&self, read: impl FnOnce(Option<&Birth>) -> R) -> R {
         let birth = self.birth.take();
         let out = read(birth.as_deref());
-        self.birth.set(birth);
+        // The cell is empty (`read` cannot reach the header): nothing to drop.
+        std::mem::forget(self.birth.replace(birth));
         out
     }
 
@@ -126,7 +127,7 @@ impl Header {
     #[inline]
     pub(crate) fn birth(&self) -> Option<Rc<Birth>> {
         let birth = self.birth.take();
-        self.birth.set(birth.clone());
+        std::mem::forget(self.birth.replace(birth.clone()));
         birth
     }
 
@@ -142,27 +143,18 @@ impl Header {
         self.cause.get()
     }
 
+    /// Its name, parent and spawn time at once (what a spawn event tells):
+    /// one look at the birth record instead of three.
     #[inline]
-    pub(crate) fn spawned_nanos(&self) -> u64 {
-        self.with_birth(|b| b.map_or(0, Birth::spawned_nanos))
-    }
-
-    /// The parent's id, 0 for none.
-    #[inline]
-    pub(crate) fn parent_raw(&self) -> u64 {
-        self.with_birth(|b| b.map_or(0, Birth::parent_raw))
-    }
-
-    /// The task that spawned it, if a task did.
-    #[inline]
-    pub(crate) fn parent(&self) -> Option<TaskId> {
-        let parent = self.parent_raw();
-        (parent != 0).then_some(TaskId(parent))
-    }
-
-    /// When the task was spawned, on the loop's clock.
-    pub(crate) fn spawned_at(&self) -> Instant {
-        Instant::from_start(Duration::from_nanos(self.spawned_nanos()))
+    pub(crate) fn origin(&self) -> (TaskName, Option<TaskId>, Instant) {
+        self.with_birth(|b| match b {
+            Some(b) => (
+                b.name(self.id),
+                (b.parent_raw() != 0).then_some(TaskId(b.parent_raw())),
+                Instant::from_start(Duration::from_nanos(b.spawned_nanos())),
+            ),
+            None => (TaskName::default_for(self.id), None, Instant::START),
+        })
     }
 
     /// A wake made the task ready: why, and one more wake. The same call on
