@@ -8,7 +8,7 @@
 //! task that yields in a loop reaches within minutes; so when a count wraps,
 //! the loop notes one carry here, by the task's key, and every reader adds
 //! the carries back ([`Carries::counts`]). Until some task's count wraps the
-//! table is empty, and reading or forgetting costs one length check.
+//! table is empty, and reading or forgetting costs one flag test.
 //!
 //! The table lives in the hook's loop-thread part ([`Here`](super::hook::Here)),
 //! because a wake on the loop's thread counts there, with nothing else of

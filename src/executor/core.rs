@@ -272,13 +272,12 @@ impl Core {
     fn birth(&self, name: TaskName) -> Rc<Birth> {
         let (parent, at) = (self.polling(), self.coarse_now());
         let mut last = self.last_birth.borrow_mut();
-        if name.is_default()
-            && let Some(birth) = last.as_ref().filter(|b| b.is_sibling(parent, at))
-        {
+        let unnamed = name.is_default();
+        if unnamed && let Some(birth) = last.as_ref().filter(|b| b.is_sibling(parent, at)) {
             return birth.clone();
         }
         let birth = Rc::new(Birth::new(name, parent, at));
-        if birth.is_sibling(parent, at) {
+        if unnamed {
             *last = Some(birth.clone());
         }
         birth

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::carries::Counts;
 use crate::inspect::TaskInfo;
 use crate::task::birth::Birth;
-use crate::task::{Header, PackedCause, TaskId, TaskName, TaskState};
+use crate::task::{Header, PackedCause, TaskId, TaskState};
 use crate::time::Instant;
 
 /// The last `keep` finished tasks, oldest first: a ring that, once full,
@@ -90,24 +90,19 @@ impl Finished {
     }
 
     pub(crate) fn info(&self) -> TaskInfo {
-        let birth = self.birth.as_deref();
-        let parent = birth.map_or(0, Birth::parent_raw);
+        let (name, parent, spawned_at) = Birth::origin_of(self.birth.as_deref(), self.id);
         TaskInfo {
             id: self.id,
-            name: birth
-                .map_or(TaskName::default_for(self.id), |b| b.name(self.id))
-                .into_string(),
+            name: name.into_string(),
             state: self.state,
             waiting_on: None,
             last_cause: self.last_cause.unpack(),
             polls: self.polls,
             wakes: self.wakes,
             busy: Duration::from_nanos(self.busy_nanos),
-            spawned_at: Instant::from_start(Duration::from_nanos(
-                birth.map_or(0, Birth::spawned_nanos),
-            )),
+            spawned_at,
             finished_at: Some(self.finished_at),
-            parent: (parent != 0).then_some(TaskId(parent)),
+            parent,
         }
     }
 }

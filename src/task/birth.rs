@@ -24,6 +24,8 @@
 //! gives up its noted wait (a waker on another thread may free the task's
 //! memory later, but by then the header holds no record).
 
+use std::time::Duration;
+
 use super::TaskId;
 use super::name::StoredName;
 use crate::clock::Instant;
@@ -63,15 +65,22 @@ impl Birth {
         self.name.get(id)
     }
 
-    /// The parent's id, 0 for none.
+    /// Task `id`'s name, parent and spawn time, as `birth` records them;
+    /// with no record (a header already released), the default name, no
+    /// parent and the loop's start. What a spawn event and a snapshot show.
     #[inline]
-    pub(crate) fn parent_raw(&self) -> u64 {
-        self.parent
-    }
-
-    #[inline]
-    pub(crate) fn spawned_nanos(&self) -> u64 {
-        self.spawned_at
+    pub(crate) fn origin_of(
+        birth: Option<&Birth>,
+        id: TaskId,
+    ) -> (TaskName, Option<TaskId>, Instant) {
+        match birth {
+            Some(b) => (
+                b.name(id),
+                (b.parent != 0).then_some(TaskId(b.parent)),
+                Instant::from_start(Duration::from_nanos(b.spawned_at)),
+            ),
+            None => (TaskName::default_for(id), None, Instant::START),
+        }
     }
 }
 
@@ -82,8 +91,6 @@ fn nanos(at: Instant) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     fn at(ms: u64) -> Instant {
@@ -104,7 +111,42 @@ mod tests {
             "a named task's record is its own"
         );
         assert_eq!(named.name(TaskId(9)), "fetch");
-        assert_eq!(named.parent_raw(), 1);
-        assert_eq!(named.spawned_nanos(), 3_000_000);
+        let (_, parent, spawned_at) = Birth::origin_of(Some(&named), TaskId(9));
+        assert_eq!(parent, Some(TaskId(1)));
+        assert_eq!(spawned_at, at(3));
+    }
+
+    /// What the loop hands out: one record for the unnamed tasks one parent
+    /// spawns at one loop time, its own for a named task or another parent.
+    #[test]
+    fn the_loop_hands_siblings_one_record() {
+        use std::rc::Rc;
+
+        use crate::{Runtime, spawn, spawn_named};
+
+        let rt = Runtime::builder().virtual_clock().build();
+        rt.block_on(async {
+            let record = |h: &crate::JoinHandle<_>| h.header().birth().expect("a live task");
+            let a = spawn(async {});
+            let b = spawn(async {});
+            let named = spawn_named("fetch", async {});
+            let c = spawn(async {});
+            // The record of a task spawned by another task.
+            let child = spawn(async move { record(&spawn(async {})) })
+                .await
+                .unwrap();
+            assert!(Rc::ptr_eq(&record(&a), &record(&b)), "siblings share");
+            assert!(
+                !Rc::ptr_eq(&record(&a), &record(&named)),
+                "a named task's own"
+            );
+            assert!(
+                Rc::ptr_eq(&record(&a), &record(&c)),
+                "and after it, the same"
+            );
+            assert!(!Rc::ptr_eq(&record(&a), &child), "another parent");
+            assert_eq!(named.name(), "fetch");
+            assert_eq!(c.name(), format!("task-{}", c.id().0));
+        });
     }
 }

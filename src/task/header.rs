@@ -18,7 +18,6 @@
 use std::cell::Cell;
 use std::rc::Rc;
 use std::task::Waker;
-use std::time::Duration;
 
 use super::birth::Birth;
 use super::cause::PackedCause;
@@ -147,14 +146,7 @@ impl Header {
     /// one look at the birth record instead of three.
     #[inline]
     pub(crate) fn origin(&self) -> (TaskName, Option<TaskId>, Instant) {
-        self.with_birth(|b| match b {
-            Some(b) => (
-                b.name(self.id),
-                (b.parent_raw() != 0).then_some(TaskId(b.parent_raw())),
-                Instant::from_start(Duration::from_nanos(b.spawned_nanos())),
-            ),
-            None => (TaskName::default_for(self.id), None, Instant::START),
-        })
+        self.with_birth(|b| Birth::origin_of(b, self.id))
     }
 
     /// A wake made the task ready: why, and one more wake. The same call on

@@ -52,7 +52,7 @@ impl Joiner {
     /// task: then nothing changes).
     pub(crate) fn set(&self, waker: &Waker) {
         let raw = self.0.get();
-        if !raw.is_null() && self.with(raw, |kept| kept.will_wake(waker)) {
+        if !raw.is_null() && lend(raw, |kept| kept.will_wake(waker)) {
             return;
         }
         drop(self.take());
@@ -72,7 +72,7 @@ impl Joiner {
     pub(crate) fn visit(&self, visit: &mut dyn FnMut(&Waker)) {
         let raw = self.0.get();
         if !raw.is_null() {
-            self.with(raw, |w| visit(w));
+            lend(raw, |w| visit(w));
         }
     }
 
@@ -89,28 +89,39 @@ impl Joiner {
             *unsafe { Box::from_raw(raw.map_addr(|a| a & !BOXED).cast::<Waker>().cast_mut()) }
         } else {
             // SAFETY: the word held a task waker's data pointer (a live
-            // task's header: the count it owns keeps it alive) and that count,
-            // now handed to the waker rebuilt with the header's vtable.
-            unsafe { Waker::from_raw(RawWaker::new(raw, (*raw.cast::<Header>()).vtable.waker)) }
+            // task's header: the count it owns keeps it alive) and that
+            // count, now handed to the waker.
+            unsafe { task_waker(raw) }
         })
     }
+}
 
-    /// Lends the kept waker (`raw`, not null) to `f` without taking it.
-    fn with<R>(&self, raw: *const (), f: impl FnOnce(&Waker) -> R) -> R {
-        if raw.addr() & BOXED != 0 {
-            // SAFETY: a tagged word is a live `Box<Waker>` this joiner owns;
-            // `f` cannot reach the joiner (it gets a `&Waker` only).
-            f(unsafe { &*raw.map_addr(|a| a & !BOXED).cast::<Waker>() })
-        } else {
-            // SAFETY: a task's header pointer with a count held (see `take`);
-            // the rebuilt waker is borrowed, never dropped, so the count
-            // stays here.
-            let waker = ManuallyDrop::new(unsafe {
-                Waker::from_raw(RawWaker::new(raw, (*raw.cast::<Header>()).vtable.waker))
-            });
-            f(&waker)
-        }
+/// Lends the kept waker (`raw`, a joiner's word, not null) to `f` without
+/// taking it.
+#[inline]
+fn lend<R>(raw: *const (), f: impl FnOnce(&Waker) -> R) -> R {
+    if raw.addr() & BOXED != 0 {
+        // SAFETY: a tagged word is a live `Box<Waker>` its joiner owns; `f`
+        // cannot reach the joiner (it gets a `&Waker` only).
+        f(unsafe { &*raw.map_addr(|a| a & !BOXED).cast::<Waker>() })
+    } else {
+        // SAFETY: a task's header pointer with a count held (see `take`);
+        // the rebuilt waker is borrowed, never dropped, so the count stays
+        // with the joiner.
+        f(&ManuallyDrop::new(unsafe { task_waker(raw) }))
     }
+}
+
+/// The waker of the task whose header `raw` points to, owning one count.
+///
+/// # Safety
+///
+/// `raw` is a live task's header pointer, and the caller hands the waker
+/// one count of the task it owns (or never drops the waker).
+#[inline]
+unsafe fn task_waker(raw: *const ()) -> Waker {
+    // SAFETY: the caller's promise; the header names its wakers' vtable.
+    unsafe { Waker::from_raw(RawWaker::new(raw, (*raw.cast::<Header>()).vtable.waker)) }
 }
 
 #[cfg(test)]

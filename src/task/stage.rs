@@ -8,7 +8,7 @@
 //!   │     │      FINISHED    │ ──▶ │ output: Result<F::Output, Box<Error>> │
 //!   │     │      CONSUMED    │ ──▶ │ (nothing: moved out or dropped)       │
 //!   └────────────────────────┘     └───────────────────────────────────────┘
-//!        Running ──finish──▶ Finished ──take_output──▶ Consumed
+//!        Running ──finish──▶ Finished ──take_outcome──▶ Consumed
 //!           └──────── drop_contents (from either) ───────▶ Consumed
 //! ```
 //!
