@@ -275,3 +275,26 @@ fn a_task_asking_its_own_handle_while_its_stage_is_out_is_answered() {
         "a cancelled task finished without an output"
     );
 }
+
+#[test]
+fn a_handle_is_one_pointer() {
+    // A handle keeps the task alone: the loop it asks to cancel the task is
+    // found through the task (as tokio's and async-task's handles are).
+    use std::mem::size_of;
+    assert_eq!(size_of::<evloop::JoinHandle<u64>>(), size_of::<usize>());
+    assert_eq!(
+        size_of::<Option<evloop::JoinHandle<[u8; 64]>>>(),
+        size_of::<usize>()
+    );
+    assert_eq!(size_of::<evloop::CancelHandle>(), size_of::<usize>());
+}
+
+#[test]
+fn a_handle_that_outlives_its_loop_answers_and_cancels_nothing() {
+    let (rt, _) = virtual_rt();
+    let parked = spawn_parked(&rt);
+    drop(rt);
+    assert!(parked.handle.is_finished());
+    assert_eq!(parked.handle.cancel(), evloop::Cancel::AlreadyFinished);
+    assert!(parked.dropped_on.borrow().is_some());
+}

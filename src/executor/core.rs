@@ -53,7 +53,7 @@ use crate::task::{
 use crate::time::{ClockKind, Instant, TimerDriver};
 
 pub(crate) struct Core {
-    /// Itself, weakly: what task handles hold (as their `Host`).
+    /// Itself, weakly: what the hook holds for task handles (as their `Host`).
     me: Weak<Core>,
     /// The loop's thread, where the core lives (it is neither `Send` nor
     /// `Sync`): the key to the hook's loop-only part.
@@ -126,7 +126,11 @@ impl Core {
             me: me.clone(),
             on: OnThread::current(),
             tasks: RefCell::new(TaskTable::default()),
-            hook: Arc::new(Hook::new(ReadyQueue::new(config.policy), remote)),
+            hook: Arc::new(Hook::new(
+                ReadyQueue::new(config.policy),
+                remote,
+                me.clone(),
+            )),
             inspector: Inspector::new(
                 timers.clone(),
                 config.debug,
@@ -181,11 +185,6 @@ impl Core {
 
     pub(crate) fn pool(&self) -> &Pool {
         &self.pool
-    }
-
-    /// This core as its tasks' handles see it.
-    fn host(&self) -> Weak<dyn Host> {
-        self.me.clone()
     }
 
     /// This core, counted (for entering its context).
@@ -340,7 +339,7 @@ impl Core {
     #[inline(always)]
     fn queue_new<T>(&self, key: TaskKey, spawned: Spawned<T>) -> JoinHandle<T> {
         self.admit(key, spawned.task, true);
-        JoinHandle::new(spawned.output, self.host())
+        JoinHandle::new(spawned.output)
     }
 
     /// Puts `block_on`'s root in the table: a task whose own future (never
@@ -480,6 +479,15 @@ impl Core {
         if let Some(payload) = self.take_root_panic() {
             resume_unwind(payload);
         }
+    }
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        // The hook outlives the loop while a task does (a waker on another
+        // thread may hold the last one): it must not keep the loop's `Weak`,
+        // which only this thread may drop.
+        self.here().forget_host(&self.on);
     }
 }
 

@@ -8,6 +8,7 @@
 //!   Hook ─┬─ here (the loop's thread only, a LoopBound):
 //!         │     ready: the ready queue          ◀── schedule_here: record the
 //!         │     source: who calls wakers now         cause, push the task
+//!         │     host: the loop, weakly          ◀── a JoinHandle's cancel
 //!         └─ remote: Arc<Remote> (any thread)   ◀── schedule_remote: lock, push,
 //!                                                    notify the loop once
 //! ```
@@ -17,13 +18,14 @@
 //! (`Core::take_in`) and tells listeners then.
 
 use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 use super::carries::Carries;
 use super::ready::ReadyQueue;
 use super::remote::Remote;
-use crate::task::owner::{LoopBound, OnThread, ThreadKey};
-use crate::task::schedule::Schedule;
+use crate::task::owner::{HomeOnly, LoopBound, OnThread, ThreadKey};
+use crate::task::schedule::{Host, Schedule};
 use crate::task::{Source, TaskKey, WakeCause, WokenTask};
 
 /// What a wake on the loop's thread may touch.
@@ -34,6 +36,22 @@ pub(crate) struct Here {
     pub(crate) source: Cell<Source>,
     /// The high halves of the poll and wake counts that wrapped.
     pub(crate) carries: Carries,
+    /// The loop, for a task's handles (`Schedule::host`): held here, once,
+    /// rather than in every handle. The loop empties it as it goes
+    /// ([`Here::forget_host`]), on its own thread.
+    host: HomeOnly<RefCell<Weak<dyn Host>>>,
+}
+
+impl Here {
+    /// Puts a dangling pointer, which owns nothing, in place of the loop's:
+    /// the hook may outlive the loop and be dropped on another thread (with
+    /// a task's last waker), where the loop's own weak pointer must not be.
+    pub(crate) fn forget_host(&self, on: &OnThread) {
+        if let Some(host) = self.host.get(on) {
+            let dangling: Weak<dyn Host> = Weak::<super::core::Core>::new();
+            drop(host.replace(dangling));
+        }
+    }
 }
 
 /// The schedule hook every task of one loop carries.
@@ -43,12 +61,13 @@ pub(crate) struct Hook {
 }
 
 impl Hook {
-    pub(crate) fn new(ready: ReadyQueue, remote: Arc<Remote>) -> Hook {
+    pub(crate) fn new(ready: ReadyQueue, remote: Arc<Remote>, host: Weak<dyn Host>) -> Hook {
         Hook {
             here: LoopBound::new(Here {
                 ready: RefCell::new(ready),
                 source: Cell::new(Source::Other(WakeCause::Outside)),
                 carries: Carries::default(),
+                host: HomeOnly::new(RefCell::new(host)),
             }),
             remote,
         }
@@ -93,6 +112,10 @@ impl Schedule for Arc<Hook> {
 
     fn schedule_remote(&self, key: TaskKey) {
         self.remote.push(key);
+    }
+
+    fn host(&self, on: &OnThread) -> Option<Rc<dyn Host>> {
+        self.here.get(on)?.host.get(on)?.borrow().upgrade()
     }
 }
 // ANCHOR_END: schedule

@@ -47,11 +47,13 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::error::JoinError;
 use super::header::{Header, Spawn};
-use super::schedule::Schedule;
+use super::owner::OnThread;
+use super::schedule::{Host, Schedule};
 use super::stage::{StageCell, StageMut};
 use super::task_ref::TaskRef;
 use super::vtable::{Polled, TaskVTable, panic_message};
@@ -86,6 +88,7 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         strong_count: Self::strong_count,
         take_output: Self::take_output_to,
         failed: Self::failed,
+        host: Self::host,
         waker: &Self::WAKER,
     };
 
@@ -283,6 +286,12 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         cell.stage()
             .is_some_and(|s| matches!(s.outcome(), Some(Err(_))))
     }
+
+    unsafe fn host(ptr: NonNull<Header>) -> Option<Rc<dyn Host>> {
+        // SAFETY: the vtable's contract.
+        let cell = unsafe { Self::cell(ptr) };
+        cell.hook.host(&OnThread::current())
+    }
 }
 
 /// A task whose future returns `Result<T, JoinError>`, read by its handle as
@@ -455,11 +464,12 @@ mod tests {
     }
 
     /// A handle holds the task alone: its output's type is the vtable's
-    /// business (`take_output`), not two function pointers in every handle.
+    /// business (`take_output`), not two function pointers in every handle,
+    /// and its loop is the hook's (`host`), not a pointer in every handle.
     #[test]
     #[cfg(target_pointer_width = "64")]
-    fn an_output_ref_is_one_pointer() {
+    fn an_output_ref_and_a_handle_are_one_pointer() {
         assert_eq!(std::mem::size_of::<super::OutputRef<u64>>(), 8);
-        assert_eq!(std::mem::size_of::<crate::JoinHandle<String>>(), 24);
+        assert_eq!(std::mem::size_of::<crate::JoinHandle<String>>(), 8);
     }
 }

@@ -3,12 +3,10 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Weak;
 use std::task::{Context, Poll};
 
 use super::cell::OutputRef;
 use super::error::JoinError;
-use super::schedule::Host;
 use super::task_ref::TaskRef;
 use super::{Header, TaskId, TaskState, WaitOn, current};
 
@@ -46,13 +44,15 @@ use super::{Header, TaskId, TaskState, WaitOn, current};
 #[must_use = "dropping a JoinHandle detaches the task: it still runs, but its result and any panic are lost"]
 #[doc(alias = "Task")]
 pub struct JoinHandle<T> {
+    /// The task, and nothing else: the loop it asks to cancel the task is
+    /// found through the task's hook (see `Schedule::host`), so a handle is
+    /// one pointer, as tokio's and async-task's are.
     output: OutputRef<T>,
-    host: Weak<dyn Host>,
 }
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(output: OutputRef<T>, host: Weak<dyn Host>) -> JoinHandle<T> {
-        JoinHandle { output, host }
+    pub(crate) fn new(output: OutputRef<T>) -> JoinHandle<T> {
+        JoinHandle { output }
     }
 
     pub(crate) fn header(&self) -> &Header {
@@ -72,7 +72,7 @@ impl<T> JoinHandle<T> {
     /// True once the task has returned, panicked or been cancelled (asyncio's `done()`).
     #[doc(alias = "done")]
     pub fn is_finished(&self) -> bool {
-        observed(self.output.task(), &self.host);
+        observed(self.output.task());
         self.header().state.is_finished()
     }
 
@@ -99,7 +99,7 @@ impl<T> JoinHandle<T> {
     /// ```
     #[doc(alias = "abort")]
     pub fn cancel(&self) -> Cancel {
-        cancel(self.output.task(), &self.host)
+        cancel(self.output.task())
     }
 
     /// Detaches the task explicitly (the same as dropping the handle).
@@ -151,7 +151,6 @@ impl<T> JoinHandle<T> {
     pub(crate) fn canceller(&self) -> Canceller {
         Canceller {
             task: self.output.task().clone(),
-            host: self.host.clone(),
         }
     }
 
@@ -212,7 +211,7 @@ impl CancelHandle {
 
     /// True once the task has finished (returned, panicked, been cancelled).
     pub fn is_finished(&self) -> bool {
-        observed(&self.canceller.task, &self.canceller.host);
+        observed(&self.canceller.task);
         self.canceller.task.header().state.is_finished()
     }
 
@@ -237,14 +236,14 @@ impl fmt::Debug for CancelHandle {
 }
 
 /// Tells the task's host that someone looked at whether it has ended.
-fn observed(task: &TaskRef, host: &Weak<dyn Host>) {
-    if let Some(host) = host.upgrade() {
+fn observed(task: &TaskRef) {
+    if let Some(host) = task.host() {
         host.observed(task.header());
     }
 }
 
-fn cancel(task: &TaskRef, host: &Weak<dyn Host>) -> Cancel {
-    match host.upgrade() {
+fn cancel(task: &TaskRef) -> Cancel {
+    match task.host() {
         Some(host) => host.cancel(task.header()),
         // The loop is gone, and with it every task.
         None => Cancel::AlreadyFinished,
@@ -255,12 +254,11 @@ fn cancel(task: &TaskRef, host: &Weak<dyn Host>) -> Cancel {
 #[derive(Clone)]
 pub(crate) struct Canceller {
     task: TaskRef,
-    host: Weak<dyn Host>,
 }
 
 impl Canceller {
     pub(crate) fn cancel(&self) -> Cancel {
-        cancel(&self.task, &self.host)
+        cancel(&self.task)
     }
 
     /// The task's failure was taken by whoever holds this (a task group
@@ -281,7 +279,7 @@ impl<T> Drop for JoinHandle<T> {
         if header.state.is_unretrieved()
             && header.state.get() == TaskState::Panicked
             && let Some(message) = task.failure()
-            && let Some(host) = self.host.upgrade()
+            && let Some(host) = task.host()
         {
             host.failure_unread(header, message);
         }

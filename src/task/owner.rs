@@ -12,9 +12,13 @@
 //!   can reach, shown an [`OnThread`] token that proves where the caller is. That is how a wake on the loop's own thread reaches the ready
 //!   queue without a lock, while a wake on any other thread cannot reach it
 //!   at all.
+//! - [`HomeOnly<T>`]: the same for a value that is not even `Send` (the
+//!   hook's weak pointer to its loop): it is dropped on its own thread, and
+//!   left undropped should the hook die anywhere else.
 
 use std::cell::Cell;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A number for a thread, unique for the life of the process.
@@ -110,10 +114,81 @@ impl<T> LoopBound<T> {
     }
 }
 
+/// A value that is not `Send` (an `rc::Weak`), kept inside a
+/// [`LoopBound`] whose holder may be dropped on any thread (the schedule
+/// hook goes with the last waker of the last task, wherever that is).
+///
+/// Like `LoopBound`, it is reached only on its own thread. It is also
+/// *dropped* only there: dropped anywhere else, it leaves its value
+/// undropped, since running the value's destructor there could race with its
+/// own thread (an `rc::Weak`'s count is not atomic). Its owner makes that
+/// leak empty: the loop puts a dangling `Weak` (which owns nothing) in its
+/// place as it goes, on its own thread.
+pub(crate) struct HomeOnly<T> {
+    owner: ThreadKey,
+    value: ManuallyDrop<T>,
+}
+
+// SAFETY: the value is reached only through `get`, on `owner`'s thread, and
+// dropped only there (`drop` checks); moving the `HomeOnly` to another thread
+// moves the value's bytes without touching it.
+unsafe impl<T> Send for HomeOnly<T> {}
+
+impl<T> HomeOnly<T> {
+    /// Binds `value` to the calling thread.
+    pub(crate) fn new(value: T) -> HomeOnly<T> {
+        HomeOnly {
+            owner: ThreadKey::current(),
+            value: ManuallyDrop::new(value),
+        }
+    }
+
+    /// The value, on its own thread; `None` on any other.
+    #[inline]
+    pub(crate) fn get(&self, on: &OnThread) -> Option<&T> {
+        on.is(self.owner).then_some(&*self.value)
+    }
+}
+
+impl<T> Drop for HomeOnly<T> {
+    fn drop(&mut self) {
+        if OnThread::current().is(self.owner) {
+            // SAFETY: dropped once, here, on the value's own thread; `self`
+            // is never used again.
+            unsafe { ManuallyDrop::drop(&mut self.value) };
+        }
+        // Anywhere else the value is left as it is (see the type's docs).
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    #[test]
+    fn a_home_only_value_is_dropped_at_home_and_left_alone_elsewhere() {
+        let rc = std::rc::Rc::new(5);
+        // Dropped at home: its weak count goes back down.
+        drop(HomeOnly::new(std::rc::Rc::downgrade(&rc)));
+        assert_eq!(std::rc::Rc::weak_count(&rc), 0);
+        // Moved away and dropped there: the value is not touched (here a
+        // plain counter stands in for an `rc::Weak`, which may not move).
+        let dropped = Arc::new(());
+        let away = HomeOnly::new(dropped.clone());
+        assert!(away.get(&OnThread::current()).is_some());
+        std::thread::spawn(move || {
+            assert!(away.get(&OnThread::current()).is_none());
+            drop(away);
+        })
+        .join()
+        .unwrap();
+        assert_eq!(
+            Arc::strong_count(&dropped),
+            2,
+            "left undropped away from home"
+        );
+    }
 
     #[test]
     fn keys_differ_between_threads_and_stay_put_within_one() {

@@ -19,7 +19,10 @@
 //! A task's [`JoinHandle`](super::JoinHandle) needs one more thing from the
 //! loop, on the loop's thread only: to cancel the task (the loop takes it
 //! out of its table) and to say when a failure will never be read. That is
-//! the [`Host`] trait, which the handle holds weakly.
+//! the [`Host`] trait, which the handle reaches through the task's own hook
+//! (the hook holds the loop weakly), so that the handle is one pointer.
+
+use std::rc::Rc;
 
 use super::owner::{OnThread, ThreadKey};
 use super::{Cancel, Header, TaskKey, WokenTask};
@@ -39,6 +42,13 @@ pub(crate) trait Schedule: Send + Sync + 'static {
 
     /// A wake on any other thread: only the key travels.
     fn schedule_remote(&self, key: TaskKey);
+
+    /// The loop that runs the task, if it is still there, to a handle on
+    /// the loop's thread (`on` proves it). The handle finds its host here,
+    /// through the task it points to, instead of keeping a pointer of its
+    /// own: a [`JoinHandle`](super::JoinHandle) is one word, as a task
+    /// pointer is.
+    fn host(&self, on: &OnThread) -> Option<Rc<dyn Host>>;
 }
 
 /// What a task's handle may ask of the loop that runs it (loop's thread only).

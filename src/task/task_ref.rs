@@ -26,8 +26,10 @@
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
+use std::rc::Rc;
 
 use super::Header;
+use super::schedule::Host;
 use super::vtable::Polled;
 use super::waker::WakerRef;
 
@@ -90,6 +92,13 @@ impl TaskRef {
     pub(crate) fn failure(&self) -> Option<String> {
         // SAFETY: as `poll`.
         unsafe { (self.header().vtable.failure)(self.ptr) }
+    }
+
+    /// The loop that runs the task, if it is still there (see
+    /// `TaskVTable::host`).
+    pub(crate) fn host(&self) -> Option<Rc<dyn Host>> {
+        // SAFETY: as `poll`.
+        unsafe { (self.header().vtable.host)(self.ptr) }
     }
 
     /// How many wakers of this task exist: zero means nothing can wake it.

@@ -12,7 +12,7 @@
 //!   TaskRef / waker ──▶ Header ─ vtable ──▶ TaskVTable of TaskCell<F, S>
 //!                       (offset 0 of         poll · drop_future · failure ·
 //!                        TaskCell<F, S>)     release · give_back · strong_count ·
-//!                                            take_output · failed ·
+//!                                            take_output · failed · host ·
 //!                                            waker (the RawWakerVTable)
 //! ```
 //!
@@ -22,9 +22,11 @@
 //! in every handle instead would make every handle two words larger.
 
 use std::ptr::NonNull;
+use std::rc::Rc;
 use std::task::RawWakerVTable;
 
 use super::Header;
+use super::schedule::Host;
 
 /// One per future type; every function's `NonNull<Header>` must point into a
 /// live task of that type (see each caller's `SAFETY` note).
@@ -59,6 +61,9 @@ pub(crate) struct TaskVTable {
     /// Finished without an output (panicked, cancelled, or returned an error
     /// its handle reports as its `JoinError`). Loop's thread.
     pub(crate) failed: unsafe fn(NonNull<Header>) -> bool,
+    /// The loop that runs the task, if it is still there (its hook's
+    /// [`Schedule::host`](super::schedule::Schedule::host)). Loop's thread.
+    pub(crate) host: unsafe fn(NonNull<Header>) -> Option<Rc<dyn Host>>,
     /// The task's wakers (their data pointer is the header pointer).
     pub(crate) waker: &'static RawWakerVTable,
 }
