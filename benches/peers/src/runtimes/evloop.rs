@@ -26,8 +26,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let handle = evloop::spawn(future);
-    async move { handle.await.expect("a benchmark task does not panic") }
+    super::Unwrapped(evloop::spawn(future))
 }
 
 pub fn spawn_detached<F>(future: F)

@@ -31,6 +31,35 @@ pub mod tokio;
 pub mod tokio_local;
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// A join handle that gives its task's output, not a `Result` of it (a
+/// benchmark task does not panic): what `spawn` returns for the runtimes
+/// whose handles give a `Result` (evloop, tokio), so that it is the same
+/// thing smol's `Task` and futures' `RemoteHandle` are.
+///
+/// A struct of one field rather than `async move { handle.await.expect(..) }`:
+/// such a block keeps the handle twice (what it captured, and what it awaits)
+/// beside its state, three words for a one-word handle, and a workload that
+/// keeps its handles in a `Vec` (A) wrote and read three times the memory
+/// for evloop and tokio that it does for smol.
+pub struct Unwrapped<H>(pub H);
+
+impl<H, T, E> Future for Unwrapped<H>
+where
+    H: Future<Output = Result<T, E>> + Unpin,
+    E: fmt::Debug,
+{
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|out| out.expect("a benchmark task does not panic"))
+    }
+}
 
 /// One runtime configuration, as a column of the results table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

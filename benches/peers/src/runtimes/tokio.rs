@@ -26,8 +26,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send,
 {
-    let handle = tokio::spawn(future);
-    async move { handle.await.expect("a benchmark task does not panic") }
+    super::Unwrapped(tokio::spawn(future))
 }
 
 pub fn spawn_detached<F>(future: F)

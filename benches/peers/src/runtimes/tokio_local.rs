@@ -17,8 +17,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let handle = tokio::task::spawn_local(future);
-    async move { handle.await.expect("a benchmark task does not panic") }
+    super::Unwrapped(tokio::task::spawn_local(future))
 }
 
 pub fn spawn_detached<F>(future: F)
