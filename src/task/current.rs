@@ -100,7 +100,8 @@ pub(crate) fn gathering<R>(poll: impl FnOnce() -> R) -> R {
     out
 }
 
-/// True while a gather polls its inputs.
+/// True while a gather polls its inputs (asked by every poll of a handle).
+#[inline]
 pub(crate) fn in_gather() -> bool {
     POLLING.with(|p| p.gathering.get())
 }
