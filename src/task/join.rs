@@ -20,6 +20,17 @@ use super::{Header, TaskId, TaskState, WaitOn, current};
 /// garbage-collected mid-flight (hence asyncio's advice to keep references to
 /// background tasks). In evloop the loop owns every task until it finishes.
 ///
+/// A handle is one pointer, to the task (keeping a thousand of them in a
+/// `Vec` costs 8 KB on a 64-bit machine); it finds the loop through the task
+/// when it needs it, to cancel:
+///
+/// ```
+/// assert_eq!(
+///     std::mem::size_of::<evloop::JoinHandle<String>>(),
+///     std::mem::size_of::<usize>(),
+/// );
+/// ```
+///
 /// # Panics
 ///
 /// Polling a handle again after it returned its result panics with a message
