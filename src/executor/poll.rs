@@ -337,7 +337,7 @@ impl Core {
         let previous = here.source.replace(Source::Task(header.key(), id));
         header.wake_joiner();
         here.source.set(previous);
-        self.take_in();
+        self.take_in_if_news();
         drop(removed);
     }
 

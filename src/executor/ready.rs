@@ -176,6 +176,12 @@ impl<T: Queued> ReadyQueue<T> {
         Some(seen)
     }
 
+    /// True if a task was pushed since the loop last looked.
+    #[inline]
+    pub(crate) fn has_news(&self) -> bool {
+        self.taken_in < self.queue.len()
+    }
+
     /// Counts every key as taken in, without looking (nobody watches).
     pub(crate) fn take_all(&mut self) {
         self.taken_in = self.queue.len();
@@ -561,16 +567,25 @@ mod tests {
         let taken = |q: &mut ReadyQueue<TaskKey>| {
             std::iter::from_fn(|| q.take_next(|k| *k)).collect::<Vec<_>>()
         };
+        assert!(q.has_news());
         assert_eq!(taken(&mut q), [k[0], k[1]]);
+        assert!(!q.has_news());
         q.push(k[2]);
+        assert!(q.has_news());
         assert_eq!(q.pop(), Some(k[0]));
+        assert!(q.has_news(), "a pop in front leaves the news");
         q.push(k[3]);
         assert_eq!(
             taken(&mut q),
             [k[2], k[3]],
             "only the new ones, after a pop"
         );
+        assert!(!q.has_news());
+        assert_eq!(q.pop(), Some(k[1]));
+        assert!(!q.has_news(), "nor does a pop make news");
+        q.push(k[0]);
         q.take_all();
+        assert!(!q.has_news());
         let seen = taken(&mut q);
         assert!(seen.is_empty());
     }

@@ -238,6 +238,17 @@ impl Core {
         }
     }
 
+    /// [`take_in`](Core::take_in) where a call usually finds nothing new:
+    /// at a task's end, which makes a task ready only if one awaits its
+    /// handle. One comparison then, not a call that sets up a loop (workload
+    /// A, watched: 18 instructions a task fewer).
+    #[inline]
+    pub(super) fn take_in_if_news(&self) {
+        if self.start_watching() && self.here().ready.borrow().has_news() {
+            self.take_in_watched();
+        }
+    }
+
     /// Keeps the ready queue's "taken in" mark while someone watches; true
     /// if someone does. When watching starts, what was queued before is not
     /// news (called before each poll, so a step's own wakes are).
