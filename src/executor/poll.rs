@@ -297,12 +297,12 @@ impl Core {
     /// record for snapshots, tell listeners, wake whoever awaits its handle.
     fn finish(&self, slot: &Slot, at: Instant) {
         let header = slot.header();
+        let here = self.here();
         let removed = self.tasks.borrow_mut().remove(header.key());
-        self.here().ready.borrow_mut().forget(header.key());
+        here.ready.borrow_mut().forget(header.key());
         header.set_wait(None);
-        let carries = &self.here().carries;
-        self.inspector.record_finished(header, carries, at);
-        carries.forget(header.key());
+        self.inspector.record_finished(header, &here.carries, at);
+        here.carries.forget(header.key());
         let id = header.id;
         match header.state.get() {
             TaskState::Done => self
@@ -333,11 +333,10 @@ impl Core {
             TaskState::Ready | TaskState::Running | TaskState::Waiting => {}
         }
         // Whoever awaits the handle is woken by this task's end.
-        let here = self.here();
         let previous = here.source.replace(Source::Task(header.key(), id));
         header.wake_joiner();
         here.source.set(previous);
-        self.take_in_if_news();
+        self.take_in();
         drop(removed);
     }
 

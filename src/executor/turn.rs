@@ -230,20 +230,13 @@ impl Core {
     /// Takes in the wakes made since the loop last looked: listeners hear
     /// "#N ready: woken by …" for each (after the event that caused it), and
     /// a step report learns whom its poll woke. Nobody watching, it is one
-    /// look at a flag.
+    /// look at a flag; watched, one comparison more when nothing was queued
+    /// since the last look, as at most tasks' ends (a task's end makes a
+    /// task ready only if one awaits its handle). The take-in after a poll,
+    /// which nearly always has news (a yield), calls `take_in_watched`
+    /// directly.
     #[inline]
     pub(crate) fn take_in(&self) {
-        if self.start_watching() {
-            self.take_in_watched();
-        }
-    }
-
-    /// [`take_in`](Core::take_in) where a call usually finds nothing new:
-    /// at a task's end, which makes a task ready only if one awaits its
-    /// handle. One comparison then, not a call that sets up a loop (workload
-    /// A, watched: 18 instructions a task fewer).
-    #[inline]
-    pub(super) fn take_in_if_news(&self) {
         if self.start_watching() && self.here().ready.borrow().has_news() {
             self.take_in_watched();
         }
