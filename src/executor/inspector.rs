@@ -45,6 +45,11 @@
 //! wait, as above, and are delivered the general way right after its call;
 //! a change it makes (subscribe, unsubscribe, start the log, panic) clears
 //! `alone` until the list is back to one listener and no log.
+//!
+//! The log and no listener takes a shorter way still (`log_alone`): no user
+//! code runs, so there is nothing to guard against; the event becomes a
+//! fixed-size record in the log's ring where it is emitted
+//! (`inspect/log.rs` tells why records).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -58,7 +63,8 @@ use super::carries::Carries;
 use super::finished::FinishedRing;
 use crate::debug::{DebugConfig, Diagnostic, Sink, stderr_sink};
 use crate::inspect::{
-    EventLog, InspectPrimitive, LoopEvent, LoopEventKind, PollResult, PrimitiveInfo, TaskInfo,
+    EventLog, InspectPrimitive, LoopEvent, LoopEventKind, PollResult, PrimitiveInfo, Record,
+    TaskInfo,
 };
 use crate::sys::usage::{self, Usage};
 use crate::task::{Header, WaitOn};
@@ -76,6 +82,9 @@ pub(crate) struct Inspector {
     /// Exactly one listener, no log, no change waiting to be merged: an
     /// event goes straight to that listener.
     alone: Cell<bool>,
+    /// The log and no listener, no change waiting: an event goes straight
+    /// into the log as a record.
+    log_alone: Cell<bool>,
     listeners: RefCell<Vec<(u64, Listener)>>,
     /// Listeners subscribed by a listener, while the list is in use.
     added: RefCell<Vec<(u64, Listener)>>,
@@ -126,6 +135,7 @@ impl Inspector {
             clock,
             listening: Cell::new(false),
             alone: Cell::new(false),
+            log_alone: Cell::new(false),
             listeners: RefCell::new(Vec::new()),
             added: RefCell::new(Vec::new()),
             subscribed: RefCell::new(Vec::new()),
@@ -164,12 +174,7 @@ impl Inspector {
     #[inline]
     pub(crate) fn emit(&self, make: impl FnOnce() -> LoopEventKind) {
         if self.listening.get() {
-            let event = LoopEvent {
-                at: self.stamped(),
-                kind: make(),
-            };
-            let plain = owns_nothing(&event.kind);
-            self.deliver_and_drop(event, plain);
+            self.deliver_made(self.stamped(), make, owns_nothing);
         }
     }
 
@@ -185,13 +190,47 @@ impl Inspector {
         make: impl FnOnce() -> LoopEventKind,
     ) {
         if self.listening.get() {
-            let event = LoopEvent {
-                at: self.stamped(),
-                kind: make(),
-            };
-            let plain = owns_nothing();
-            debug_assert_eq!(plain, self::owns_nothing(&event.kind), "{event:?}");
-            self.deliver_and_drop(event, plain);
+            self.deliver_made(self.stamped(), make, |kind| {
+                let plain = owns_nothing();
+                debug_assert_eq!(plain, self::owns_nothing(kind), "{kind:?}");
+                plain
+            });
+        }
+    }
+
+    /// True when the log is the only watcher (`log_alone`): then the loop
+    /// records its hottest events ("polled", "ready") straight from its own
+    /// packed forms, with [`log`](Self::log), never building them.
+    #[inline]
+    pub(crate) fn log_alone(&self) -> bool {
+        self.log_alone.get()
+    }
+
+    /// The time an event emitted now carries (see `stamped`).
+    #[inline]
+    pub(crate) fn event_time(&self) -> Instant {
+        self.stamped()
+    }
+
+    /// Logs `record`, built by the loop while `log_alone`; `event` gives the
+    /// event itself, asked for only when the record is full (and, in debug
+    /// builds, to check that the record says that event). Inlined into its
+    /// two callers, which are out of the hot poll's way already.
+    #[inline(always)]
+    pub(crate) fn log(&self, record: Record, event: impl FnOnce() -> LoopEvent) {
+        debug_assert!(self.log_alone.get() && !self.dispatching.get());
+        if cfg!(debug_assertions) {
+            let event = event();
+            let expected = Record::of(&event);
+            debug_assert!(
+                record == expected || (record.is_full() && expected.is_full()),
+                "{record:?} is not {expected:?}, the record of {event:?}"
+            );
+            if let Some(log) = self.log.borrow_mut().as_mut() {
+                log.push_record(record, || event);
+            }
+        } else if let Some(log) = self.log.borrow_mut().as_mut() {
+            log.push_record(record, event);
         }
     }
 
@@ -200,9 +239,7 @@ impl Inspector {
     #[inline]
     pub(crate) fn emit_at(&self, at: Instant, make: impl FnOnce() -> LoopEventKind) {
         if self.listening.get() {
-            let event = LoopEvent { at, kind: make() };
-            let plain = owns_nothing(&event.kind);
-            self.deliver_and_drop(event, plain);
+            self.deliver_made(at, make, owns_nothing);
         }
     }
 
@@ -220,29 +257,47 @@ impl Inspector {
         self.stamp.get().unwrap_or_else(|| self.clock.now())
     }
 
-    /// Delivers `event`, then lets it go: most events own nothing (a
-    /// "woken", a "polled" that did not panic), and those are forgotten
-    /// instead of running the drop glue of the whole event enum, an
-    /// out-of-line call of about 27 instructions per event (a tenth of a
-    /// watched yield's extra cost).
+    /// Builds the event `make` says, at `at`, and delivers it: to the one
+    /// listener, inline, when that is all there is to do (see `alone`); to
+    /// the log, out of line, when it is alone (see `log_made`); otherwise
+    /// the general way. Then lets it go: most events own nothing (a
+    /// "woken", a "polled" that did not panic, as `plain` tells), and those
+    /// are forgotten instead of running the drop glue of the whole event
+    /// enum, an out-of-line call of about 27 instructions per event (a
+    /// tenth of a watched yield's extra cost).
     #[inline(always)]
-    fn deliver_and_drop(&self, event: LoopEvent, owns_nothing: bool) {
-        self.deliver(&event);
-        if owns_nothing {
-            std::mem::forget(event);
+    fn deliver_made(
+        &self,
+        at: Instant,
+        make: impl FnOnce() -> LoopEventKind,
+        plain: impl FnOnce(&LoopEventKind) -> bool,
+    ) {
+        if self.alone.get() && !self.dispatching.get() {
+            let event = LoopEvent { at, kind: make() };
+            let plain = plain(&event.kind);
+            self.deliver_to_the_one_listener(&event);
+            forget_if(event, plain);
+        } else if self.log_alone.get() && !self.dispatching.get() {
+            self.log_made(at, make);
         } else {
-            drop(event);
+            let event = LoopEvent { at, kind: make() };
+            let plain = plain(&event.kind);
+            self.deliver_generally(&event);
+            forget_if(event, plain);
         }
     }
 
-    /// Delivers `event` to the one listener, inline, when that is all there
-    /// is to do (see `alone`); otherwise takes the general way.
-    #[inline(always)]
-    fn deliver(&self, event: &LoopEvent) {
-        if self.alone.get() && !self.dispatching.get() {
-            self.deliver_to_the_one_listener(event);
-        } else {
-            self.deliver_generally(event);
+    /// The dispatch for the log and no listener: no user code runs, so
+    /// nothing can re-enter; the event becomes a record in the ring (see
+    /// `inspect/log.rs`). Out of line, so that the places the loop emits
+    /// carry a call, not the log's code; generic, so that each place has
+    /// its own copy, in which the event's kind is known and the record is
+    /// built without matching for it.
+    #[inline(never)]
+    fn log_made(&self, at: Instant, make: impl FnOnce() -> LoopEventKind) {
+        let event = LoopEvent { at, kind: make() };
+        if let Some(log) = self.log.borrow_mut().as_mut() {
+            log.push(&event);
         }
     }
 
@@ -319,7 +374,7 @@ impl Inspector {
         if self.has_log.get()
             && let Some(log) = self.log.borrow_mut().as_mut()
         {
-            log.push(event.clone());
+            log.push(event);
         }
         // The list stays borrowed while listeners run. They may subscribe
         // (into `added`) or unsubscribe (out of `subscribed`); `changed`
@@ -426,7 +481,7 @@ impl Inspector {
         self.log
             .borrow()
             .as_ref()
-            .map(|l| l.events.iter().cloned().collect())
+            .map(EventLog::events)
             .unwrap_or_default()
     }
 
@@ -434,7 +489,7 @@ impl Inspector {
         self.log
             .borrow_mut()
             .as_mut()
-            .map(|l| l.events.drain(..).collect())
+            .map(EventLog::take)
             .unwrap_or_default()
     }
 
@@ -445,8 +500,11 @@ impl Inspector {
         // One listener and nothing else: events take the short way. With no
         // change waiting, the live subscriptions are the list's (which a
         // dispatch may have out: `subscribed` it never has).
+        let (quiet, listeners) = (!self.changed.get(), self.subscribed.borrow().len());
         self.alone
-            .set(!self.has_log.get() && !self.changed.get() && self.subscribed.borrow().len() == 1);
+            .set(!self.has_log.get() && quiet && listeners == 1);
+        self.log_alone
+            .set(self.has_log.get() && quiet && listeners == 0);
         self.timing
             .set(self.timing_forced.get() || self.debug.get().enabled);
     }
@@ -655,6 +713,17 @@ impl Inspector {
 /// same as dropping it. Every field is named (no `..`): a field added to one
 /// of these variants stops the build here until it is judged, and
 /// `plain` requires each named field to be `Copy`.
+/// Lets `event` go: forgotten if it owns nothing (no drop glue to run),
+/// dropped otherwise.
+#[inline(always)]
+fn forget_if(event: LoopEvent, owns_nothing: bool) {
+    if owns_nothing {
+        std::mem::forget(event);
+    } else {
+        drop(event);
+    }
+}
+
 #[inline(always)]
 fn owns_nothing(kind: &LoopEventKind) -> bool {
     fn plain<T: Copy>(_: &T) -> bool {

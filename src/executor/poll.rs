@@ -27,7 +27,7 @@ use super::core::{Core, entered};
 use super::report::StepReport;
 use super::tasks::Slot;
 use crate::debug::Diagnostic;
-use crate::inspect::{LoopEventKind, PollResult};
+use crate::inspect::{LoopEvent, LoopEventKind, PollResult, Record};
 use crate::sys::monotonic;
 use crate::sys::usage::Usage;
 use crate::task::{
@@ -193,30 +193,38 @@ impl Core {
             self.inspector.add_busy(header, took_nanos);
         }
         self.inspector.check_slow_poll(header, took_nanos, usage);
+        let mut taken_in = false;
         if matches!(polled, Polled::Panicked(_)) {
             self.polled_and_panicked(header, polled, took_nanos, noted.as_ref());
-        } else {
-            // No message to copy: the event owns something only when the
-            // task noted a primitive's wait (it shares the primitive's name).
-            self.inspector.emit_known(
-                || !noted.as_ref().is_some_and(Wait::is_primitive),
-                || LoopEventKind::Polled {
-                    task: header.id,
-                    result: if matches!(polled, Polled::Pending) {
-                        PollResult::Pending
-                    } else {
-                        PollResult::Ready
+        } else if self.inspector.listening() {
+            if self.inspector.log_alone() {
+                // Its records, and the wakes' (the take-in below finds none).
+                self.log_polled(header, polled, took_nanos, noted.as_ref());
+                taken_in = true;
+            } else {
+                // No message to copy: the event owns something only when
+                // the task noted a primitive's wait (it shares the
+                // primitive's name).
+                self.inspector.emit_known(
+                    || !noted.as_ref().is_some_and(Wait::is_primitive),
+                    || LoopEventKind::Polled {
+                        task: header.id,
+                        result: if matches!(polled, Polled::Pending) {
+                            PollResult::Pending
+                        } else {
+                            PollResult::Ready
+                        },
+                        took: untimed_or(took_nanos),
+                        waiting_on: noted.as_ref().map(Wait::unpack),
                     },
-                    took: untimed_or(took_nanos),
-                    waiting_on: noted.as_ref().map(Wait::unpack),
-                },
-            );
+                );
+            }
         }
         // The wakes this poll made, after the poll that caused them. Whether
         // anyone watches was asked as the poll began: had watching started
         // during the poll, the loop's next look (`start_watching`, before a
         // poll or a take-in) finds these wakes, as it should, not news.
-        if self.watching.get() {
+        if !taken_in && self.watching.get() {
             self.take_in_watched();
         }
         match header.state.end_poll(polled.end()) {
@@ -231,6 +239,39 @@ impl Core {
             }
         }
         self.inspector.set_stamp(None);
+    }
+
+    /// "Polled", when only the log watches, and the wakes the poll made:
+    /// their records, from the loop's own small values (see
+    /// `inspect/log.rs`). Out of line and marked cold, so that the hot poll
+    /// carries one call for it, not its code, and the other ways through
+    /// the poll stay laid out as they were.
+    #[cold]
+    #[inline(never)]
+    fn log_polled(&self, header: &Header, polled: &Polled, took_nanos: u64, noted: Option<&Wait>) {
+        // One time for every record of this poll: the events' stamp.
+        let at = self.inspector.event_time();
+        let time = Record::time(at);
+        let ready = !matches!(polled, Polled::Pending);
+        self.inspector.log(
+            Record::polled(time, header.id, ready, took_nanos, noted),
+            || LoopEvent {
+                at,
+                kind: LoopEventKind::Polled {
+                    task: header.id,
+                    result: if ready {
+                        PollResult::Ready
+                    } else {
+                        PollResult::Pending
+                    },
+                    took: untimed_or(took_nanos),
+                    waiting_on: noted.map(Wait::unpack),
+                },
+            },
+        );
+        if self.watching.get() {
+            self.take_in_logged(at, time);
+        }
     }
 
     fn poll_root(&self, root: &mut Root<'_>, waker: &Waker) -> Polled {

@@ -27,8 +27,8 @@ use super::core::Core;
 use super::idle::Idle;
 use super::poll::Root;
 use super::report::{RunError, RunErrorKind, RunReport, StepReport, Stop};
-use crate::inspect::LoopEventKind;
-use crate::task::{CancelStep, Source, TaskRef, WakeCause};
+use crate::inspect::{LoopEvent, LoopEventKind, Record};
+use crate::task::{CancelStep, PackedCause, Source, TaskId, TaskRef, WakeCause};
 use crate::time::Instant;
 
 /// Polls per turn before the loop looks at timers and other threads again
@@ -256,6 +256,41 @@ impl Core {
 
     #[inline(never)]
     pub(super) fn take_in_watched(&self) {
+        // Unpacked as the event is built, straight into it.
+        self.take_in_each(|task, cause| {
+            self.inspector.emit_known(
+                || true,
+                || LoopEventKind::Woken {
+                    task,
+                    cause: cause.unpack(),
+                },
+            );
+        });
+    }
+
+    /// `take_in_watched` after a poll when only the log watches: each
+    /// wake's record, straight from its packed cause (see `inspect/log.rs`),
+    /// at the poll's time `at` (`time` as records keep it).
+    /// (Other take-ins, rarer, go the general way: the log takes the events
+    /// they build as well.)
+    #[inline(always)]
+    pub(super) fn take_in_logged(&self, at: Instant, time: Option<u64>) {
+        self.take_in_each(|task, cause| {
+            self.inspector
+                .log(Record::woken(time, task, cause), || LoopEvent {
+                    at,
+                    kind: LoopEventKind::Woken {
+                        task,
+                        cause: cause.unpack(),
+                    },
+                });
+        });
+    }
+
+    /// Tells of each wake not yet taken in: `tell` gets the woken task and
+    /// the cause, packed.
+    #[inline(always)]
+    fn take_in_each(&self, mut tell: impl FnMut(TaskId, PackedCause)) {
         let here = self.here();
         if let Source::Task(..) = here.source.get() {
             // Inside a poll (a task cancelled another): the poll's own
@@ -281,14 +316,7 @@ impl Core {
             if self.collecting.get() {
                 self.step_wakes.borrow_mut().push(task);
             }
-            // Unpacked as the event is built, straight into it.
-            self.inspector.emit_known(
-                || true,
-                || LoopEventKind::Woken {
-                    task,
-                    cause: cause.unpack(),
-                },
-            );
+            tell(task, cause);
         }
     }
     // ANCHOR_END: take_in

@@ -1,6 +1,5 @@
 //! The event stream: everything the loop does, as data.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::time::Duration;
 
@@ -198,35 +197,5 @@ impl fmt::Display for LoopEvent {
             LoopEventKind::Failed { task, message } => write!(f, "{task} failed: {message}"),
             LoopEventKind::Diagnostic(d) => write!(f, "warning: {d}"),
         }
-    }
-}
-
-/// A bounded log of the most recent events (the oldest fall off).
-#[derive(Debug)]
-pub(crate) struct EventLog {
-    pub(crate) events: VecDeque<LoopEvent>,
-    pub(crate) capacity: usize,
-    pub(crate) dropped: u64,
-}
-
-impl EventLog {
-    pub(crate) fn new(capacity: usize) -> EventLog {
-        EventLog {
-            events: VecDeque::with_capacity(capacity.min(4096)),
-            capacity,
-            dropped: 0,
-        }
-    }
-
-    pub(crate) fn push(&mut self, event: LoopEvent) {
-        if self.capacity == 0 {
-            self.dropped += 1;
-            return;
-        }
-        if self.events.len() == self.capacity {
-            self.events.pop_front();
-            self.dropped += 1;
-        }
-        self.events.push_back(event);
     }
 }

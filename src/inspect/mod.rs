@@ -27,6 +27,7 @@
 
 mod chrome_trace;
 mod event;
+mod log;
 mod primitive;
 mod replay_page;
 mod snapshot;
@@ -36,8 +37,8 @@ mod timeline;
 
 pub use crate::executor::current_task::snapshot;
 pub use chrome_trace::{chrome_trace, chrome_trace_of};
-pub(crate) use event::EventLog;
 pub use event::{LoopEvent, LoopEventKind, PollResult};
+pub(crate) use log::{EventLog, Record};
 pub(crate) use primitive::InspectPrimitive;
 pub use primitive::PrimitiveInfo;
 pub use replay_page::{replay_page, replay_page_of};

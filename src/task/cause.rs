@@ -93,6 +93,18 @@ impl PackedCause {
         })
     }
 
+    /// The word itself (the event log keeps it).
+    #[inline]
+    pub(crate) fn bits(self) -> u64 {
+        self.0
+    }
+
+    /// A word [`bits`](Self::bits) gave.
+    #[inline]
+    pub(crate) fn from_bits(bits: u64) -> PackedCause {
+        PackedCause(bits)
+    }
+
     /// The first poll's cause: the task was queued, not woken.
     #[inline]
     pub(crate) fn is_spawned(self) -> bool {

@@ -75,6 +75,13 @@ impl TaskName {
         matches!(self.0, Repr::Default(_))
     }
 
+    /// Whether this is the default name of the task `id` (`task-N` for its
+    /// own `N`): then the id alone says the name.
+    #[inline]
+    pub(crate) fn is_default_for(&self, id: TaskId) -> bool {
+        matches!(self.0, Repr::Default(own) if own == id)
+    }
+
     /// The name as text: borrowed when it is kept as text, spelled when it
     /// is the default.
     pub fn as_text(&self) -> Cow<'_, str> {

@@ -145,6 +145,29 @@ impl Wait {
         self.tag() == Wait::PRIMITIVE
     }
 
+    /// The word of a wait that owns nothing (every wait but a primitive's)
+    /// as a number, never 0; `None` for a primitive's. The event log keeps
+    /// waits this way.
+    #[inline]
+    pub(crate) fn plain_bits(&self) -> Option<u64> {
+        (!self.is_primitive()).then(|| self.0.addr().get() as u64)
+    }
+
+    /// The wait whose [`plain_bits`](Self::plain_bits) are `bits`, in the
+    /// public form (`None` for 0, or for bits no plain wait has).
+    pub(crate) fn unpack_plain(bits: u64) -> Option<WaitOn> {
+        let word = NonNull::new(std::ptr::without_provenance_mut(
+            usize::try_from(bits).ok()?,
+        ))?;
+        let wait = Wait(word);
+        // A word tagged `PRIMITIVE` would point at a label: not from here.
+        if wait.is_primitive() {
+            std::mem::forget(wait);
+            return None;
+        }
+        Some(wait.unpack())
+    }
+
     /// Runs `f` on the primitive's label (a borrow: no count changes).
     fn with_label<R>(&self, f: impl FnOnce(&Rc<Label>) -> R) -> Option<R> {
         if !self.is_primitive() {
