@@ -27,7 +27,7 @@ options:
   --quick           a tenth of each workload's size, 3 repetitions (under a minute)
   --only RUNTIME    run only this runtime (repeatable; comma lists accepted):
                     tokio, tokio-local, smol, futures, futures-lite, evloop,
-                    evloop+events
+                    evloop+events, evloop+log
   --workload ID     the same as a positional WORKLOAD (for profiling:
                     --only evloop --workload A --reps 1)
   --except ID       leave this workload out (repeatable)

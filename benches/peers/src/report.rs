@@ -118,9 +118,18 @@ pub fn best_case_ratio(all: &[Results], results: &Results) -> Option<f64> {
 
 /// evloop with events / evloop without, oriented the same way.
 pub fn events_cost(results: &Results) -> Option<f64> {
+    watched_cost(results, Kind::EvloopEvents)
+}
+
+/// evloop with the event log on / evloop without, oriented the same way.
+pub fn log_cost(results: &Results) -> Option<f64> {
+    watched_cost(results, Kind::EvloopLog)
+}
+
+fn watched_cost(results: &Results, watched: Kind) -> Option<f64> {
     Some(oriented(
         results.workload.better,
-        results.median(Kind::EvloopEvents)?,
+        results.median(watched)?,
         results.median(Kind::Evloop)?,
     ))
 }
@@ -235,6 +244,11 @@ pub fn ratio_lines(all: &[Results]) -> String {
             let _ = writeln!(out, "EVENTS {} {r:.2}", results.workload.id);
         }
     }
+    for results in all {
+        if let Some(r) = log_cost(results) {
+            let _ = writeln!(out, "LOG {} {r:.2}", results.workload.id);
+        }
+    }
     out
 }
 
@@ -271,12 +285,17 @@ mod tests {
                 (Kind::Smol, &[120.0, 500.0, 130.0]),
                 (Kind::Evloop, &[60.0, 66.0, 63.0]),
                 (Kind::EvloopEvents, &[126.0]),
+                (Kind::EvloopLog, &[94.5]),
             ],
         )];
         // smol's median is 130; evloop's 63.
         assert_eq!(ratio(&all, &all[0]), Some(63.0 / 130.0));
         assert_eq!(events_cost(&all[0]), Some(2.0));
-        assert_eq!(ratio_lines(&all), "RATIO A 0.48\nEVENTS A 2.00\n");
+        assert_eq!(log_cost(&all[0]), Some(1.5));
+        assert_eq!(
+            ratio_lines(&all),
+            "RATIO A 0.48\nEVENTS A 2.00\nLOG A 1.50\n"
+        );
     }
 
     #[test]

@@ -59,6 +59,7 @@ fn colour(kind: Kind) -> &'static str {
         Kind::FuturesLite => "#999999",
         Kind::Evloop => "#D55E00",
         Kind::EvloopEvents => "#CC79A7",
+        Kind::EvloopLog => "#F0E442",
     }
 }
 
@@ -201,7 +202,7 @@ pub fn chart(curves: &[Curve], columns: &[Kind], reps: usize) -> Chart {
                 .map(|&kind| Series {
                     name: kind.to_string(),
                     colour: colour(kind),
-                    dashed: kind == Kind::EvloopEvents,
+                    dashed: matches!(kind, Kind::EvloopEvents | Kind::EvloopLog),
                     points: curve
                         .points
                         .iter()

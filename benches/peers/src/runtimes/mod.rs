@@ -25,6 +25,7 @@
 
 pub mod evloop;
 pub mod evloop_events;
+pub mod evloop_log;
 pub mod futures_pool;
 pub mod smol;
 pub mod tokio;
@@ -79,11 +80,13 @@ pub enum Kind {
     Evloop,
     /// evloop with a subscriber counting every event.
     EvloopEvents,
+    /// evloop with the event log on (nobody listening).
+    EvloopLog,
 }
 
 impl Kind {
     /// Every column, in table order.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Tokio,
         Kind::TokioLocal,
         Kind::Smol,
@@ -91,25 +94,28 @@ impl Kind {
         Kind::FuturesLite,
         Kind::Evloop,
         Kind::EvloopEvents,
+        Kind::EvloopLog,
     ];
 
     /// Every runtime that can spawn tasks (all but futures-lite).
-    pub const EXECUTORS: [Kind; 6] = [
+    pub const EXECUTORS: [Kind; 7] = [
         Kind::Tokio,
         Kind::TokioLocal,
         Kind::Smol,
         Kind::Futures,
         Kind::Evloop,
         Kind::EvloopEvents,
+        Kind::EvloopLog,
     ];
 
     /// Every runtime that has timers and I/O (all but LocalPool).
-    pub const WITH_REACTOR: [Kind; 5] = [
+    pub const WITH_REACTOR: [Kind; 6] = [
         Kind::Tokio,
         Kind::TokioLocal,
         Kind::Smol,
         Kind::Evloop,
         Kind::EvloopEvents,
+        Kind::EvloopLog,
     ];
 
     /// The column name, also what `--only` accepts.
@@ -122,12 +128,13 @@ impl Kind {
             Kind::FuturesLite => "futures-lite",
             Kind::Evloop => "evloop",
             Kind::EvloopEvents => "evloop+events",
+            Kind::EvloopLog => "evloop+log",
         }
     }
 
     /// The runtimes evloop is compared with (evloop's own columns are not).
     pub fn is_peer(self) -> bool {
-        !matches!(self, Kind::Evloop | Kind::EvloopEvents)
+        !matches!(self, Kind::Evloop | Kind::EvloopEvents | Kind::EvloopLog)
     }
 
     /// Parses a column name.
@@ -182,6 +189,7 @@ macro_rules! run_on_every {
             Futures => futures_pool,
             Evloop => evloop,
             EvloopEvents => evloop_events,
+            EvloopLog => evloop_log,
         ])
     };
 }
@@ -195,6 +203,7 @@ macro_rules! run_on_reactors {
             Smol => smol,
             Evloop => evloop,
             EvloopEvents => evloop_events,
+            EvloopLog => evloop_log,
         ])
     };
 }

@@ -14,6 +14,7 @@
 //!                        a thread-local parker; the floor of this row
 //!   evloop               Runtime::new().block_on(f), then the drop
 //!   evloop+events        the same with a subscriber counting events
+//!   evloop+log           the same with the event log on
 //! ```
 
 use std::future::Ready;
@@ -45,6 +46,7 @@ fn block_on_of(kind: Kind) -> BlockOn {
         Kind::FuturesLite => futures_lite::future::block_on,
         Kind::Evloop => |future| evloop::Runtime::new().block_on(future),
         Kind::EvloopEvents => runtimes::evloop_events::block_on,
+        Kind::EvloopLog => runtimes::evloop_log::block_on,
     }
 }
 
