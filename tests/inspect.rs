@@ -438,3 +438,82 @@ fn untimed_polls_take_no_time_in_a_snapshot() {
     let info = rt.snapshot().tasks.into_iter().find(|t| t.id == a.id());
     assert_eq!(info.map(|t| t.busy), Some(Duration::ZERO));
 }
+
+/// One program with every kind of event that can be a compact record, and
+/// some that cannot (a named task, a wait on a semaphore, a panic).
+fn a_program_of_every_event(rt: &evloop::Runtime) {
+    let a = rt.spawn(async {
+        evloop::sleep(Duration::from_millis(5)).await;
+        evloop::yield_now().await;
+        7
+    });
+    rt.spawn(async move { a.await.unwrap() });
+    let pool = Rc::new(evloop::sync::Semaphore::named("pool", 1));
+    for name in ["holder", "waiter"] {
+        let pool = pool.clone();
+        rt.spawn_named(name, async move {
+            let _permit = pool.acquire().await;
+            evloop::sleep(Duration::from_millis(3)).await;
+        });
+    }
+    rt.spawn(async { panic!("on purpose") });
+    let forever = rt.spawn(evloop::sleep(Duration::MAX));
+    let doomed = rt.spawn(evloop::sleep(Duration::from_secs(9)));
+    rt.spawn(async move {
+        evloop::sleep(Duration::from_millis(1)).await;
+        doomed.cancel();
+        forever.cancel();
+    });
+    let _ = rt.run_until_done();
+}
+
+#[test]
+fn the_log_keeps_what_a_listener_hears() {
+    // Debug mode off: no poll is timed, so two runs are the same, to the
+    // nanosecond (its "never retrieved" report is still an event).
+    let runtime = || {
+        evloop::Runtime::builder()
+            .virtual_clock()
+            .debug(false)
+            .build()
+    };
+    // What a listener hears…
+    let rt = runtime();
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let into = heard.clone();
+    rt.events()
+        .subscribe(move |e| into.borrow_mut().push(e.clone()));
+    a_program_of_every_event(&rt);
+    let heard = heard.take();
+    let full = |kind: &LoopEventKind| {
+        matches!(
+            kind,
+            LoopEventKind::Panicked { .. }
+                | LoopEventKind::Polled {
+                    waiting_on: Some(WaitOn::Primitive { .. }),
+                    ..
+                }
+        )
+    };
+    assert!(heard.iter().any(|e| full(&e.kind)), "{heard:#?}");
+    assert!(heard.iter().any(|e| matches!(
+        e.kind,
+        LoopEventKind::Polled {
+            waiting_on: Some(WaitOn::Timer(t)),
+            ..
+        } if t == evloop::time::Instant::FAR_FUTURE
+    )));
+    // …the log keeps, record by record, on its own way (no listener), and
+    // the last few when it is small.
+    for capacity in [usize::MAX, heard.len(), 7, 1] {
+        let rt = runtime();
+        rt.events().record(capacity);
+        a_program_of_every_event(&rt);
+        let kept = heard.len().min(capacity);
+        assert_eq!(
+            rt.events().recorded(),
+            heard[heard.len() - kept..],
+            "capacity {capacity}"
+        );
+    }
+}

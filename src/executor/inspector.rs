@@ -51,7 +51,7 @@
 //! fixed-size record in the log's ring where it is emitted
 //! (`inspect/log.rs` tells why records).
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, RefMut};
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::{Rc, Weak};
@@ -63,8 +63,7 @@ use super::carries::Carries;
 use super::finished::FinishedRing;
 use crate::debug::{DebugConfig, Diagnostic, Sink, stderr_sink};
 use crate::inspect::{
-    EventLog, InspectPrimitive, LoopEvent, LoopEventKind, PollResult, PrimitiveInfo, Record,
-    TaskInfo,
+    EventLog, InspectPrimitive, LoopEvent, LoopEventKind, PollResult, PrimitiveInfo, TaskInfo,
 };
 use crate::sys::usage::{self, Usage};
 use crate::task::{Header, WaitOn};
@@ -212,26 +211,13 @@ impl Inspector {
         self.stamped()
     }
 
-    /// Logs `record`, built by the loop while `log_alone`; `event` gives the
-    /// event itself, asked for only when the record is full (and, in debug
-    /// builds, to check that the record says that event). Inlined into its
-    /// two callers, which are out of the hot poll's way already.
-    #[inline(always)]
-    pub(crate) fn log(&self, record: Record, event: impl FnOnce() -> LoopEvent) {
+    /// The log, to write records the loop builds itself while `log_alone`
+    /// ([`EventLog::record`]), borrowed once for all the records of a poll.
+    /// No user code runs while it is out: nothing else can ask for it.
+    #[inline]
+    pub(crate) fn log_mut(&self) -> Option<RefMut<'_, EventLog>> {
         debug_assert!(self.log_alone.get() && !self.dispatching.get());
-        if cfg!(debug_assertions) {
-            let event = event();
-            let expected = Record::of(&event);
-            debug_assert!(
-                record == expected || (record.is_full() && expected.is_full()),
-                "{record:?} is not {expected:?}, the record of {event:?}"
-            );
-            if let Some(log) = self.log.borrow_mut().as_mut() {
-                log.push_record(record, || event);
-            }
-        } else if let Some(log) = self.log.borrow_mut().as_mut() {
-            log.push_record(record, event);
-        }
+        RefMut::filter_map(self.log.borrow_mut(), Option::as_mut).ok()
     }
 
     /// Emits an event stamped `at` (a time the loop also records elsewhere,

@@ -249,11 +249,15 @@ impl Core {
     #[cold]
     #[inline(never)]
     fn log_polled(&self, header: &Header, polled: &Polled, took_nanos: u64, noted: Option<&Wait>) {
-        // One time for every record of this poll: the events' stamp.
+        // One time for every record of this poll: the events' stamp; one
+        // borrow of the log for all of them.
         let at = self.inspector.event_time();
         let time = Record::time(at);
+        let Some(mut log) = self.inspector.log_mut() else {
+            return;
+        };
         let ready = !matches!(polled, Polled::Pending);
-        self.inspector.log(
+        log.record(
             Record::polled(time, header.id, ready, took_nanos, noted),
             || LoopEvent {
                 at,
@@ -270,7 +274,7 @@ impl Core {
             },
         );
         if self.watching.get() {
-            self.take_in_logged(at, time);
+            self.take_in_logged(&mut log, at, time);
         }
     }
 

@@ -27,7 +27,7 @@ use super::core::Core;
 use super::idle::Idle;
 use super::poll::Root;
 use super::report::{RunError, RunErrorKind, RunReport, StepReport, Stop};
-use crate::inspect::{LoopEvent, LoopEventKind, Record};
+use crate::inspect::{EventLog, LoopEvent, LoopEventKind, Record};
 use crate::task::{CancelStep, PackedCause, Source, TaskId, TaskRef, WakeCause};
 use crate::time::Instant;
 
@@ -270,20 +270,20 @@ impl Core {
 
     /// `take_in_watched` after a poll when only the log watches: each
     /// wake's record, straight from its packed cause (see `inspect/log.rs`),
-    /// at the poll's time `at` (`time` as records keep it).
+    /// at the poll's time `at` (`time` as records keep it), into the `log`
+    /// the poll's own record went to.
     /// (Other take-ins, rarer, go the general way: the log takes the events
     /// they build as well.)
     #[inline(always)]
-    pub(super) fn take_in_logged(&self, at: Instant, time: Option<u64>) {
+    pub(super) fn take_in_logged(&self, log: &mut EventLog, at: Instant, time: Option<u64>) {
         self.take_in_each(|task, cause| {
-            self.inspector
-                .log(Record::woken(time, task, cause), || LoopEvent {
-                    at,
-                    kind: LoopEventKind::Woken {
-                        task,
-                        cause: cause.unpack(),
-                    },
-                });
+            log.record(Record::woken(time, task, cause), || LoopEvent {
+                at,
+                kind: LoopEventKind::Woken {
+                    task,
+                    cause: cause.unpack(),
+                },
+            });
         });
     }
 

@@ -329,12 +329,31 @@ impl EventLog {
         self.push_record(Record::of(event), || event.clone());
     }
 
+    /// Keeps `record`, built by the loop from its own packed values (see
+    /// `log_polled`); `event` gives the event itself, asked for only when
+    /// the record is full, and in debug builds, to check that the record
+    /// says that event.
+    #[inline(always)]
+    pub(crate) fn record(&mut self, record: Record, event: impl FnOnce() -> LoopEvent) {
+        if cfg!(debug_assertions) {
+            let event = event();
+            let expected = Record::of(&event);
+            debug_assert!(
+                record == expected || (record.is_full() && expected.is_full()),
+                "{record:?} is not {expected:?}, the record of {event:?}"
+            );
+            self.push_record(record, || event);
+        } else {
+            self.push_record(record, event);
+        }
+    }
+
     /// Keeps `record`; `event` gives the event itself if the record is full.
     /// The way a long run takes nearly always (the ring is full, and
     /// neither the new record nor the one it overwrites is full) is a few
     /// compares and four stores; everything else goes out of line.
     #[inline(always)]
-    pub(crate) fn push_record(&mut self, record: Record, event: impl FnOnce() -> LoopEvent) {
+    fn push_record(&mut self, record: Record, event: impl FnOnce() -> LoopEvent) {
         let len = self.records.len();
         if len == self.capacity
             && !record.is_full()
