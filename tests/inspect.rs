@@ -447,23 +447,24 @@ fn a_program_of_every_event(rt: &evloop::Runtime) {
         evloop::yield_now().await;
         7
     });
-    rt.spawn(async move { a.await.unwrap() });
+    // Handles dropped: the tasks run detached.
+    drop(rt.spawn(async move { a.await.unwrap() }));
     let pool = Rc::new(evloop::sync::Semaphore::named("pool", 1));
     for name in ["holder", "waiter"] {
         let pool = pool.clone();
-        rt.spawn_named(name, async move {
+        drop(rt.spawn_named(name, async move {
             let _permit = pool.acquire().await;
             evloop::sleep(Duration::from_millis(3)).await;
-        });
+        }));
     }
-    rt.spawn(async { panic!("on purpose") });
+    drop(rt.spawn(async { panic!("on purpose") }));
     let forever = rt.spawn(evloop::sleep(Duration::MAX));
     let doomed = rt.spawn(evloop::sleep(Duration::from_secs(9)));
-    rt.spawn(async move {
+    drop(rt.spawn(async move {
         evloop::sleep(Duration::from_millis(1)).await;
         doomed.cancel();
         forever.cancel();
-    });
+    }));
     let _ = rt.run_until_done();
 }
 
