@@ -207,6 +207,30 @@ impl<'a> Events<'a> {
     }
 
     /// Starts keeping the last `capacity` events in a log (replacing any log).
+    ///
+    /// The log keeps most events as 32-byte records in a ring, and turns
+    /// them back into [`LoopEvent`]s when read; only events that own text (a
+    /// name given at spawn, a panic message, a wait on a primitive, a
+    /// warning) are kept whole beside it. Once full, each new event takes
+    /// the oldest one's place: a long run with the log on allocates nothing
+    /// more. It reads exactly what a listener would have heard.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use evloop::inspect::LoopEventKind;
+    ///
+    /// let rt = evloop::Runtime::builder().virtual_clock().build();
+    /// rt.events().record(3);
+    /// let sleeper = rt.spawn(evloop::sleep(Duration::from_millis(5)));
+    /// rt.run_until_done().unwrap();
+    /// let kept = rt.events().recorded();
+    /// // The last three: woken by its timer, polled to its end…
+    /// assert!(matches!(kept[0].kind, LoopEventKind::Woken { .. }));
+    /// // …and done.
+    /// assert_eq!(kept[2].kind, LoopEventKind::Completed { task: sleeper.id() });
+    /// ```
     pub fn record(&self, capacity: usize) {
         self.core.inspector.record_events(capacity);
     }

@@ -254,6 +254,11 @@ impl Core {
         let at = self.inspector.event_time();
         let time = Record::time(at);
         let Some(mut log) = self.inspector.log_mut() else {
+            // No log after all (cannot happen while it is alone): the wakes
+            // are still taken in, the general way.
+            if self.watching.get() {
+                self.take_in_watched();
+            }
             return;
         };
         let ready = !matches!(polled, Polled::Pending);
