@@ -211,9 +211,10 @@ impl<'a> Events<'a> {
     /// The log keeps most events as 32-byte records in a ring, and turns
     /// them back into [`LoopEvent`]s when read; only events that own text (a
     /// name given at spawn, a panic message, a wait on a primitive, a
-    /// warning) are kept whole beside it. Once full, each new event takes
-    /// the oldest one's place: a long run with the log on allocates nothing
-    /// more. It reads exactly what a listener would have heard.
+    /// warning) are kept whole beside it. Once full, each new record takes
+    /// the oldest one's place, with no allocation (an event kept whole still
+    /// copies what it owns). It reads exactly what a listener would have
+    /// heard.
     ///
     /// # Examples
     ///

@@ -5,19 +5,16 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use super::carries::Counts;
-use crate::inspect::TaskInfo;
+use crate::inspect::{Ring, TaskInfo};
 use crate::task::birth::Birth;
 use crate::task::{Header, PackedCause, TaskId, TaskState};
 use crate::time::Instant;
 
-/// The last `keep` finished tasks, oldest first: a ring that, once full,
-/// overwrites its oldest record in place (no shifting, no reallocation, on
-/// every task's end).
+/// The last `keep` finished tasks, oldest first (a [`Ring`]: once full,
+/// each end overwrites the oldest record in place).
 #[derive(Default)]
 pub(crate) struct FinishedRing {
-    records: Vec<Finished>,
-    /// Where the oldest record is, once the ring is full.
-    oldest: usize,
+    records: Ring<Finished>,
 }
 
 impl FinishedRing {
@@ -29,31 +26,18 @@ impl FinishedRing {
         at: Instant,
         keep: usize,
     ) {
-        if self.records.len() < keep {
-            self.records.push(Finished::of(h, counts, busy_nanos, at));
-        } else if let Some(slot) = self.records.get_mut(self.oldest) {
-            *slot = Finished::of(h, counts, busy_nanos, at);
-            // A compare, not `%`: no division on every task's end (it
-            // took 5 % of this function's samples on workload A).
-            self.oldest += 1;
-            if self.oldest == self.records.len() {
-                self.oldest = 0;
-            }
-        }
+        self.records
+            .push(Finished::of(h, counts, busy_nanos, at), keep, drop);
     }
 
     /// Oldest first.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Finished> {
-        let (newer, older) = self.records.split_at(self.oldest);
-        older.iter().chain(newer)
+        self.records.iter()
     }
 
     /// Forgets all but the newest `n`.
     pub(crate) fn keep_newest(&mut self, n: usize) {
-        self.records.rotate_left(self.oldest);
-        self.oldest = 0;
-        let excess = self.records.len().saturating_sub(n);
-        self.records.drain(..excess);
+        self.records.keep_newest(n);
     }
 }
 

@@ -47,9 +47,11 @@
 //! `alone` until the list is back to one listener and no log.
 //!
 //! The log and no listener takes a shorter way still (`log_alone`): no user
-//! code runs, so there is nothing to guard against; the event becomes a
-//! fixed-size record in the log's ring where it is emitted
-//! (`inspect/log.rs` tells why records).
+//! code runs, so there is nothing to guard against. The event becomes a
+//! fixed-size record in the log's ring (`inspect/log.rs` tells why records),
+//! by one out-of-line call; the loop writes the records of its two hottest
+//! events ("polled" and the "ready"s it caused) from its own packed values,
+//! without building them (`log_polled` in `poll.rs`).
 
 use std::cell::{Cell, RefCell, RefMut};
 use std::collections::VecDeque;
@@ -199,16 +201,10 @@ impl Inspector {
 
     /// True when the log is the only watcher (`log_alone`): then the loop
     /// records its hottest events ("polled", "ready") straight from its own
-    /// packed forms, with [`log`](Self::log), never building them.
+    /// packed forms, through [`log_mut`](Self::log_mut), never building them.
     #[inline]
     pub(crate) fn log_alone(&self) -> bool {
         self.log_alone.get()
-    }
-
-    /// The time an event emitted now carries (see `stamped`).
-    #[inline]
-    pub(crate) fn event_time(&self) -> Instant {
-        self.stamped()
     }
 
     /// The log, to write records the loop builds itself while `log_alone`
@@ -239,7 +235,7 @@ impl Inspector {
 
     /// The time of an event emitted now: the stamp, or else the clock.
     #[inline]
-    fn stamped(&self) -> Instant {
+    pub(crate) fn stamped(&self) -> Instant {
         self.stamp.get().unwrap_or_else(|| self.clock.now())
     }
 
@@ -695,10 +691,6 @@ impl Inspector {
     }
 }
 
-/// True when dropping `kind` would free nothing, so forgetting it is the
-/// same as dropping it. Every field is named (no `..`): a field added to one
-/// of these variants stops the build here until it is judged, and
-/// `plain` requires each named field to be `Copy`.
 /// Lets `event` go: forgotten if it owns nothing (no drop glue to run),
 /// dropped otherwise.
 #[inline(always)]
@@ -710,6 +702,10 @@ fn forget_if(event: LoopEvent, owns_nothing: bool) {
     }
 }
 
+/// True when dropping `kind` would free nothing, so forgetting it is the
+/// same as dropping it. Every field is named (no `..`): a field added to one
+/// of these variants stops the build here until it is judged, and
+/// `plain` requires each named field to be `Copy`.
 #[inline(always)]
 fn owns_nothing(kind: &LoopEventKind) -> bool {
     fn plain<T: Copy>(_: &T) -> bool {

@@ -251,7 +251,7 @@ impl Core {
     fn log_polled(&self, header: &Header, polled: &Polled, took_nanos: u64, noted: Option<&Wait>) {
         // One time for every record of this poll: the events' stamp; one
         // borrow of the log for all of them.
-        let at = self.inspector.event_time();
+        let at = self.inspector.stamped();
         let time = Record::time(at);
         let Some(mut log) = self.inspector.log_mut() else {
             // No log after all (cannot happen while it is alone): the wakes

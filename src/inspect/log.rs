@@ -12,10 +12,10 @@
 //! But nearly every event the loop emits is a few small numbers: "task 7
 //! ready: yielded", "polled 7 → Pending, waits on a timer at 3 ms". So the
 //! log keeps each event as a [`Record`]: 32 bytes, `Copy`, nothing to drop,
-//! the same encodings the task header already uses (a packed wake cause, a
-//! packed descriptor). The ring is a `VecDeque` of records: once it holds
-//! `capacity`, the oldest record falls off and its slot takes the newest,
-//! with no allocation and no destructor.
+//! in the encodings the task header already uses (a packed wake cause, the
+//! header's word for a wait). The ring is a `Vec` of records that grows up
+//! to `capacity`; after that the oldest record's slot takes the newest, with
+//! no allocation and no destructor.
 //!
 //! The few events that own something (a name given at spawn, a panic or
 //! failure message, a wait on a primitive, a debug-mode warning) do not fit:
@@ -36,7 +36,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use super::{LoopEvent, LoopEventKind, PollResult};
+use super::{LoopEvent, LoopEventKind, PollResult, Ring};
 use crate::task::{PackedCause, TaskId, TaskName, Wait, WaitOn, WakeCause};
 use crate::time::Instant;
 
@@ -300,13 +300,18 @@ impl Record {
 /// docs).
 #[derive(Debug)]
 pub(crate) struct EventLog {
-    /// Grows up to `capacity`, then a ring: the next record overwrites the
-    /// oldest, at `oldest`.
-    records: Vec<Record>,
-    oldest: usize,
+    records: Ring<Record>,
     /// The events of the full records, oldest first.
     full: VecDeque<LoopEvent>,
     capacity: usize,
+}
+
+/// A full record fell off the ring: its event, the oldest kept whole, goes
+/// too (the rare way, out of line).
+#[cold]
+#[inline(never)]
+fn full_fell_off(full: &mut VecDeque<LoopEvent>) {
+    full.pop_front();
 }
 
 /// Records set aside when the log starts: a log that asks for a million
@@ -316,8 +321,7 @@ const FIRST_ROOM: usize = 4096;
 impl EventLog {
     pub(crate) fn new(capacity: usize) -> EventLog {
         EventLog {
-            records: Vec::with_capacity(capacity.min(FIRST_ROOM)),
-            oldest: 0,
+            records: Ring::with_room(capacity.min(FIRST_ROOM)),
             full: VecDeque::new(),
             capacity,
         }
@@ -348,72 +352,37 @@ impl EventLog {
         }
     }
 
-    /// Keeps `record`; `event` gives the event itself if the record is full.
-    /// The way a long run takes nearly always (the ring is full, and
-    /// neither the new record nor the one it overwrites is full) is a few
-    /// compares and four stores; everything else goes out of line.
+    /// Keeps `record` in the ring; `event` gives the event itself if the
+    /// record is full. A full record that falls off takes the oldest event
+    /// of the second queue with it (the rare ways go out of line).
     #[inline(always)]
     fn push_record(&mut self, record: Record, event: impl FnOnce() -> LoopEvent) {
-        let len = self.records.len();
-        if len == self.capacity
-            && !record.is_full()
-            && let Some(slot) = self.records.get_mut(self.oldest)
-            && !slot.is_full()
-        {
-            *slot = record;
-            // A compare, not `%`: no division on every event.
-            self.oldest = if self.oldest + 1 == len {
-                0
-            } else {
-                self.oldest + 1
-            };
-            return;
+        let is_full = record.is_full();
+        // What the ring lets go may be a full record: its event goes too.
+        // (A log of capacity 0 lets every record go at once, and keeps no
+        // event whole.)
+        let full = &mut self.full;
+        self.records.push(record, self.capacity, |old| {
+            if old.is_full() {
+                full_fell_off(full);
+            }
+        });
+        if is_full && self.capacity > 0 {
+            self.keep_full(event());
         }
-        let event = record.is_full().then(event);
-        self.push_otherwise(record, event);
     }
 
-    /// Every other push: the ring still growing, a full record coming or
-    /// going, a log of capacity 0.
     #[cold]
     #[inline(never)]
-    fn push_otherwise(&mut self, record: Record, event: Option<LoopEvent>) {
-        if self.records.len() < self.capacity {
-            self.records.push(record);
-        } else if let Some(slot) = self.records.get_mut(self.oldest) {
-            if slot.is_full() {
-                self.full.pop_front();
-            }
-            *slot = record;
-            self.oldest += 1;
-            if self.oldest == self.records.len() {
-                self.oldest = 0;
-            }
-        } else {
-            // Capacity 0: nothing is kept.
-            return;
-        }
-        if let Some(event) = event {
-            self.full.push_back(event);
-        }
-    }
-
-    /// How many events it holds.
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.records.len()
-    }
-
-    /// The records, oldest first.
-    fn in_order(&self) -> impl Iterator<Item = &Record> {
-        let (newer, older) = self.records.split_at(self.oldest);
-        older.iter().chain(newer)
+    fn keep_full(&mut self, event: LoopEvent) {
+        self.full.push_back(event);
     }
 
     /// The events, oldest first, copied out.
     pub(crate) fn events(&self) -> Vec<LoopEvent> {
         let mut full = self.full.iter();
-        self.in_order()
+        self.records
+            .iter()
             .filter_map(|r| r.event().or_else(|| full.next().cloned()))
             .collect()
     }
@@ -422,11 +391,11 @@ impl EventLog {
     pub(crate) fn take(&mut self) -> Vec<LoopEvent> {
         let mut full = std::mem::take(&mut self.full).into_iter();
         let events = self
-            .in_order()
+            .records
+            .iter()
             .filter_map(|r| r.event().or_else(|| full.next()))
             .collect();
         self.records.clear();
-        self.oldest = 0;
         events
     }
 }
@@ -700,7 +669,7 @@ mod tests {
                 log.push(e);
                 let kept = &events[(i + 1).saturating_sub(capacity)..=i];
                 assert_eq!(log.events(), kept, "capacity {capacity}, after {i}");
-                assert_eq!(log.len(), kept.len());
+                assert_eq!(log.records.len(), kept.len());
                 assert_eq!(
                     log.full.len(),
                     kept.iter().filter(|e| Record::of(e).is_full()).count()
@@ -717,7 +686,7 @@ mod tests {
         }
         assert!(log.events().is_empty());
         assert!(log.full.is_empty());
-        assert!(log.records.is_empty());
+        assert_eq!(log.records.len(), 0);
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod event;
 mod log;
 mod primitive;
 mod replay_page;
+mod ring;
 mod snapshot;
 mod table;
 mod text;
@@ -42,6 +43,7 @@ pub(crate) use log::{EventLog, Record};
 pub(crate) use primitive::InspectPrimitive;
 pub use primitive::PrimitiveInfo;
 pub use replay_page::{replay_page, replay_page_of};
+pub(crate) use ring::Ring;
 pub use snapshot::{IoInfo, Snapshot, TaskInfo};
 pub use table::{queue, step_line, tasks_table, waiting_tasks};
 pub use text::{

@@ -156,16 +156,14 @@ impl Wait {
     /// The wait whose [`plain_bits`](Self::plain_bits) are `bits`, in the
     /// public form (`None` for 0, or for bits no plain wait has).
     pub(crate) fn unpack_plain(bits: u64) -> Option<WaitOn> {
-        let word = NonNull::new(std::ptr::without_provenance_mut(
-            usize::try_from(bits).ok()?,
-        ))?;
-        let wait = Wait(word);
-        // A word tagged `PRIMITIVE` would point at a label: not from here.
-        if wait.is_primitive() {
-            std::mem::forget(wait);
+        let word = usize::try_from(bits).ok()?;
+        // A word tagged `PRIMITIVE` would point at a label: not from here,
+        // and never made into a `Wait` (its drop would free a label).
+        if word & Wait::TAG == Wait::PRIMITIVE {
             return None;
         }
-        Some(wait.unpack())
+        let word = NonNull::new(std::ptr::without_provenance_mut(word))?;
+        Some(Wait(word).unpack())
     }
 
     /// Runs `f` on the primitive's label (a borrow: no count changes).
