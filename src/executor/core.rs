@@ -40,7 +40,7 @@ use super::ready::ReadyQueue;
 use super::remote::Remote;
 use super::tasks::{Slot, TaskTable};
 use crate::debug::{DebugConfig, Diagnostic, Sink};
-use crate::inspect::LoopEventKind;
+use crate::inspect::{LoopEvent, LoopEventKind, Record};
 use crate::io::reactor::Reactor;
 use crate::task::birth::Birth;
 use crate::task::cell::{Spawned, TaskCell};
@@ -287,26 +287,43 @@ impl Core {
     /// way is not). The key comes from the spawner, not the header: the
     /// header was written a moment ago, and reading it back before those
     /// writes have left the store buffer stalls (perf annotate on workload
-    /// A). The rest is read only for a listener.
+    /// A). The rest is read only for a watcher: for the log alone, its
+    /// record is written at once, from the header (no event is built; see
+    /// `Inspector::log_made`); for a listener, what the event says is read
+    /// now and the event is built once the task is in the table.
     #[inline(always)]
     fn admit(&self, key: TaskKey, task: TaskRef, ready: bool) {
-        let event = self.inspector.listening().then(|| {
+        let event = if !self.inspector.listening() {
+            None
+        } else if self.inspector.log_alone() {
+            // No user code runs: the record can be written before the task
+            // is in the table, from the header the task still lends.
             let header = task.header();
-            let (name, parent, at) = header.origin();
-            let event = LoopEventKind::Spawned {
-                task: header.id,
-                name,
-                parent,
-            };
-            (at, event)
-        });
+            self.inspector.log_made(
+                || Record::spawned_from(header),
+                || {
+                    let (name, parent, at) = header.origin();
+                    let kind = LoopEventKind::Spawned {
+                        task: header.id,
+                        name,
+                        parent,
+                    };
+                    LoopEvent { at, kind }
+                },
+            );
+            None
+        } else {
+            let header = task.header();
+            Some((header.id, header.origin()))
+        };
         let queued = ready.then(|| task.clone());
         self.tasks.borrow_mut().fill(key, task);
         if let Some(task) = queued {
             self.here().ready.borrow_mut().push(task);
         }
-        if let Some((at, event)) = event {
-            self.inspector.emit_at(at, || event);
+        if let Some((task, (name, parent, at))) = event {
+            self.inspector
+                .emit_at(at, || LoopEventKind::Spawned { task, name, parent });
         }
     }
 

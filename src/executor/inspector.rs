@@ -49,9 +49,15 @@
 //! The log and no listener takes a shorter way still (`log_alone`): no user
 //! code runs, so there is nothing to guard against. The event becomes a
 //! fixed-size record in the log's ring (`inspect/log.rs` tells why records),
-//! by one out-of-line call; the loop writes the records of its two hottest
-//! events ("polled" and the "ready"s it caused) from its own packed values,
-//! without building them (`log_polled` in `poll.rs`).
+//! by one out-of-line call, and the loop writes it from its own values,
+//! without building the event: for the two hottest ("polled" and the
+//! "ready"s it caused), `log_polled` in `poll.rs`; for a spawn, a task's end,
+//! a timer's firing and a take-in outside a poll, [`emit_recorded`] and
+//! [`log_made`]. Only the rare events (a panic, a warning, the clock moving)
+//! are built, and recorded from the event.
+//!
+//! [`emit_recorded`]: Inspector::emit_recorded
+//! [`log_made`]: Inspector::log_made
 
 use std::cell::{Cell, RefCell, RefMut};
 use std::collections::VecDeque;
@@ -65,7 +71,8 @@ use super::carries::Carries;
 use super::finished::FinishedRing;
 use crate::debug::{DebugConfig, Diagnostic, Sink, stderr_sink};
 use crate::inspect::{
-    EventLog, InspectPrimitive, LoopEvent, LoopEventKind, PollResult, PrimitiveInfo, TaskInfo,
+    EventLog, InspectPrimitive, LoopEvent, LoopEventKind, PollResult, PrimitiveInfo, Record,
+    TaskInfo,
 };
 use crate::sys::usage::{self, Usage};
 use crate::task::{Header, WaitOn};
@@ -199,9 +206,73 @@ impl Inspector {
         }
     }
 
+    /// `emit` for an event the log can keep as a record made from the
+    /// loop's own values (`record`, given the time as records keep it):
+    /// while the log is the only watcher, the event is not built (unless
+    /// its record is full); every other watcher gets it as from `emit`.
+    #[inline(always)]
+    pub(crate) fn emit_recorded(
+        &self,
+        record: impl FnOnce(Option<u64>) -> Record,
+        make: impl FnOnce() -> LoopEventKind,
+    ) {
+        if self.listening.get() {
+            self.deliver_recorded(self.stamped(), record, make);
+        }
+    }
+
+    /// `emit_recorded` at `at` (as `emit_at`).
+    #[inline(always)]
+    pub(crate) fn emit_recorded_at(
+        &self,
+        at: Instant,
+        record: impl FnOnce(Option<u64>) -> Record,
+        make: impl FnOnce() -> LoopEventKind,
+    ) {
+        if self.listening.get() {
+            self.deliver_recorded(at, record, make);
+        }
+    }
+
+    #[inline(always)]
+    fn deliver_recorded(
+        &self,
+        at: Instant,
+        record: impl FnOnce(Option<u64>) -> Record,
+        make: impl FnOnce() -> LoopEventKind,
+    ) {
+        if self.log_alone.get() && !self.dispatching.get() {
+            self.log_made(
+                || record(Record::time(at)),
+                || LoopEvent { at, kind: make() },
+            );
+        } else {
+            self.deliver_made(at, make, owns_nothing);
+        }
+    }
+
+    /// While the log is alone ([`log_alone`](Self::log_alone)): the
+    /// `record` the loop made goes into the ring, and `event` is built only
+    /// if the record is full (or, in debug builds, to check the record: see
+    /// [`EventLog::record`]). Out of line, as `log_only`: the place that
+    /// emits carries a call, and the closures it passes read what they
+    /// need where they run (a task's spawn reads its birth record there).
+    #[inline(never)]
+    pub(crate) fn log_made(
+        &self,
+        record: impl FnOnce() -> Record,
+        event: impl FnOnce() -> LoopEvent,
+    ) {
+        debug_assert!(self.log_alone.get() && !self.dispatching.get());
+        if let Some(log) = self.log.borrow_mut().as_mut() {
+            log.record(record(), event);
+        }
+    }
+
     /// True when the log is the only watcher (`log_alone`): then the loop
-    /// records its hottest events ("polled", "ready") straight from its own
-    /// packed forms, through [`log_mut`](Self::log_mut), never building them.
+    /// records its events straight from its own values, never building them:
+    /// the hottest ("polled", "ready") through [`log_mut`](Self::log_mut),
+    /// the others through [`log_made`](Self::log_made).
     #[inline]
     pub(crate) fn log_alone(&self) -> bool {
         self.log_alone.get()

@@ -355,31 +355,17 @@ impl Core {
         here.carries.forget(header.key());
         let id = header.id;
         match header.state.get() {
-            TaskState::Done => self
-                .inspector
-                .emit_at(at, || LoopEventKind::Completed { task: id }),
-            TaskState::Cancelled => self
-                .inspector
-                .emit_at(at, || LoopEventKind::Cancelled { task: id }),
-            TaskState::Panicked => {
-                let message = match slot {
-                    Slot::Task(task) => task.failure().unwrap_or_default(),
-                    Slot::Root(_) => String::from("(block_on's future panicked)"),
-                };
-                if matches!(slot, Slot::Task(_)) && header.state.is_unretrieved() {
-                    self.inspector.failure_unread(header, message.clone());
-                }
-                self.inspector
-                    .emit_at(at, || LoopEventKind::Panicked { task: id, message });
-            }
-            TaskState::Failed => {
-                let message = match slot {
-                    Slot::Task(task) => task.failure().unwrap_or_default(),
-                    Slot::Root(_) => String::new(),
-                };
-                self.inspector
-                    .emit_at(at, || LoopEventKind::Failed { task: id, message });
-            }
+            TaskState::Done => self.inspector.emit_recorded_at(
+                at,
+                |time| Record::ended(time, id, false),
+                || LoopEventKind::Completed { task: id },
+            ),
+            TaskState::Cancelled => self.inspector.emit_recorded_at(
+                at,
+                |time| Record::ended(time, id, true),
+                || LoopEventKind::Cancelled { task: id },
+            ),
+            TaskState::Panicked | TaskState::Failed => self.failed(slot, at),
             TaskState::Ready | TaskState::Running | TaskState::Waiting => {}
         }
         // Whoever awaits the handle is woken by this task's end.
@@ -388,6 +374,34 @@ impl Core {
         here.source.set(previous);
         self.take_in();
         drop(removed);
+    }
+
+    /// The end of a task that panicked or failed: its message, reported if
+    /// nobody will read it, and told. Out of line (the rare way out of
+    /// `finish`, which every task takes).
+    #[cold]
+    #[inline(never)]
+    fn failed(&self, slot: &Slot, at: Instant) {
+        let header = slot.header();
+        let id = header.id;
+        if header.state.get() == TaskState::Panicked {
+            let message = match slot {
+                Slot::Task(task) => task.failure().unwrap_or_default(),
+                Slot::Root(_) => String::from("(block_on's future panicked)"),
+            };
+            if matches!(slot, Slot::Task(_)) && header.state.is_unretrieved() {
+                self.inspector.failure_unread(header, message.clone());
+            }
+            self.inspector
+                .emit_at(at, || LoopEventKind::Panicked { task: id, message });
+        } else {
+            let message = match slot {
+                Slot::Task(task) => task.failure().unwrap_or_default(),
+                Slot::Root(_) => String::new(),
+            };
+            self.inspector
+                .emit_at(at, || LoopEventKind::Failed { task: id, message });
+        }
     }
 
     /// Cancels a task: drops its future where it is parked (⑨), or asks a

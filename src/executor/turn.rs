@@ -194,10 +194,11 @@ impl Core {
             return;
         }
         while let Some(fired) = self.timers.fire_next(now) {
-            self.inspector.emit(|| LoopEventKind::TimerFired {
-                owner: fired.owner,
-                deadline: fired.deadline,
-            });
+            let (owner, deadline) = (fired.owner, fired.deadline);
+            self.inspector.emit_recorded(
+                |time| Record::timer_fired(time, owner, deadline),
+                || LoopEventKind::TimerFired { owner, deadline },
+            );
             self.wake_as(WakeCause::Timer, || fired.waker.wake());
         }
     }
@@ -238,8 +239,28 @@ impl Core {
     #[inline]
     pub(crate) fn take_in(&self) {
         if self.start_watching() && self.here().ready.borrow().has_news() {
-            self.take_in_watched();
+            if self.inspector.log_alone() {
+                self.take_in_recorded();
+            } else {
+                self.take_in_watched();
+            }
         }
+    }
+
+    /// `take_in_watched` when the log watches alone: a record for each
+    /// wake, from its packed cause. (The take-in after a poll chooses in
+    /// the poll: see `log_polled`.)
+    #[inline(never)]
+    fn take_in_recorded(&self) {
+        self.take_in_each(|task, cause| {
+            self.inspector.emit_recorded(
+                |time| Record::woken(time, task, cause),
+                || LoopEventKind::Woken {
+                    task,
+                    cause: cause.unpack(),
+                },
+            );
+        });
     }
 
     /// Keeps the ready queue's "taken in" mark while someone watches; true

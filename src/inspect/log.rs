@@ -37,7 +37,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use super::{LoopEvent, LoopEventKind, PollResult, Ring};
-use crate::task::{PackedCause, TaskId, TaskName, Wait, WaitOn, WakeCause};
+use crate::task::{Header, PackedCause, TaskId, TaskName, Wait, WaitOn, WakeCause};
 use crate::time::Instant;
 
 /// One event, as the log keeps it (see the module docs): four words.
@@ -161,10 +161,7 @@ impl Record {
         let at = Record::time(event.at)?;
         Some(match &event.kind {
             LoopEventKind::Spawned { task, name, parent } => {
-                if !name.is_default_for(*task) {
-                    return None;
-                }
-                Record::new(at, SPAWNED, id(*task)?, optional_id(*parent)?, 0)
+                Record::spawned(Some(at), *task, name.is_default_for(*task), *parent)
             }
             LoopEventKind::Woken { task, cause } => {
                 // A cause names a task by its id too.
@@ -199,13 +196,9 @@ impl Record {
                 };
                 Record::new(at, kind, id(*task)?, nanos(*took)?, wait)
             }
-            LoopEventKind::TimerFired { owner, deadline } => Record::new(
-                at,
-                TIMER_FIRED,
-                optional_id(*owner)?,
-                nanos(deadline.since_start())?,
-                0,
-            ),
+            LoopEventKind::TimerFired { owner, deadline } => {
+                Record::timer_fired(Some(at), *owner, *deadline)
+            }
             LoopEventKind::ClockAdvanced { from, to } => Record::new(
                 at,
                 CLOCK_ADVANCED,
@@ -213,12 +206,59 @@ impl Record {
                 nanos(from.since_start())?,
                 nanos(to.since_start())?,
             ),
-            LoopEventKind::Completed { task } => Record::new(at, COMPLETED, id(*task)?, 0, 0),
-            LoopEventKind::Cancelled { task } => Record::new(at, CANCELLED, id(*task)?, 0, 0),
+            LoopEventKind::Completed { task } => Record::ended(Some(at), *task, false),
+            LoopEventKind::Cancelled { task } => Record::ended(Some(at), *task, true),
             LoopEventKind::Failed { .. }
             | LoopEventKind::Panicked { .. }
             | LoopEventKind::Diagnostic(_) => return None,
         })
+    }
+
+    /// The record of "spawned `task`" (`default_name`: under its own
+    /// `task-N`; a name given is kept whole, and the record is full).
+    #[inline(always)]
+    pub(crate) fn spawned(
+        at: Option<u64>,
+        task: TaskId,
+        default_name: bool,
+        parent: Option<TaskId>,
+    ) -> Record {
+        match (at, id(task), optional_id(parent)) {
+            (Some(at), Some(task), Some(parent)) if default_name => {
+                Record::new(at, SPAWNED, task, parent, 0)
+            }
+            _ => Record::FULL,
+        }
+    }
+
+    /// The record of "spawned", for the task whose header this is (as
+    /// [`spawned`](Self::spawned), from its birth record).
+    #[inline(always)]
+    pub(crate) fn spawned_from(header: &Header) -> Record {
+        let (name, parent, at) = header.origin();
+        let task = header.id;
+        Record::spawned(Record::time(at), task, name.is_default_for(task), parent)
+    }
+
+    /// The record of "`task` completed", or "cancelled".
+    #[inline(always)]
+    pub(crate) fn ended(at: Option<u64>, task: TaskId, cancelled: bool) -> Record {
+        let kind = if cancelled { CANCELLED } else { COMPLETED };
+        match (at, id(task)) {
+            (Some(at), Some(task)) => Record::new(at, kind, task, 0, 0),
+            _ => Record::FULL,
+        }
+    }
+
+    /// The record of "a timer of `owner` due at `deadline` fired".
+    #[inline(always)]
+    pub(crate) fn timer_fired(at: Option<u64>, owner: Option<TaskId>, deadline: Instant) -> Record {
+        match (at, optional_id(owner), nanos(deadline.since_start())) {
+            (Some(at), Some(owner), Some(deadline)) => {
+                Record::new(at, TIMER_FIRED, owner, deadline, 0)
+            }
+            _ => Record::FULL,
+        }
     }
 
     /// The record of "`task` ready: `cause`", from the cause as the task's
