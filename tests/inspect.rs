@@ -445,6 +445,9 @@ fn a_program_of_every_event(rt: &evloop::Runtime) {
     let a = rt.spawn(async {
         evloop::sleep(Duration::from_millis(5)).await;
         evloop::yield_now().await;
+        // Spawned by a task: a parent, under its default name and a given one.
+        evloop::spawn(evloop::yield_now()).await.unwrap();
+        evloop::spawn_named("child", async {}).await.unwrap();
         7
     });
     // Handles dropped: the tasks run detached.
@@ -504,6 +507,14 @@ fn the_log_keeps_what_a_listener_hears() {
             ..
         } if t == evloop::time::Instant::FAR_FUTURE
     )));
+    // Spawns by a task, under a default name (a record) and a given one
+    // (kept whole).
+    for default in [true, false] {
+        assert!(heard.iter().any(|e| matches!(
+            &e.kind,
+            LoopEventKind::Spawned { name, parent: Some(_), .. } if name.is_default() == default
+        )));
+    }
     // …the log keeps, record by record, on its own way (no listener), and
     // the last few when it is small.
     for capacity in [usize::MAX, heard.len(), 7, 1] {
