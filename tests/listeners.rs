@@ -669,6 +669,48 @@ fn a_listener_alone_that_unsubscribes_itself_is_dropped_before_the_next_event() 
 }
 
 #[test]
+fn a_listener_whose_drop_spawns_as_it_leaves_the_log_alone_is_heard_in_order() {
+    // The listener unsubscribes itself; the dispatch drops it, which leaves
+    // the log alone, while that dispatch is still under way; its drop spawns.
+    struct SpawnsOnDrop(Weak<Runtime>);
+    impl Drop for SpawnsOnDrop {
+        fn drop(&mut self) {
+            if let Some(rt) = self.0.upgrade() {
+                drop(rt.spawn_named("from-drop", async {}));
+            }
+        }
+    }
+    let (rt, weak) = shared_rt();
+    rt.events().record(100);
+    let guard = SpawnsOnDrop(weak.clone());
+    let me = Rc::new(RefCell::new(None));
+    let me2 = me.clone();
+    let sub = rt.events().subscribe(move |_: &LoopEvent| {
+        let _keep = &guard;
+        if let (Some(rt), Some(id)) = (weak.upgrade(), me2.borrow_mut().take()) {
+            assert!(rt.events().unsubscribe(id));
+        }
+    });
+    *me.borrow_mut() = Some(sub);
+    drop(rt.spawn(async {}));
+    rt.run_until_done().unwrap();
+    let spawned: Vec<String> = rt
+        .events()
+        .recorded()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            LoopEventKind::Spawned { name, .. } => Some(name.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        spawned,
+        ["task-1", "from-drop"],
+        "after the event it was handling"
+    );
+}
+
+#[test]
 fn a_listener_alone_can_hand_over_to_the_log_and_back() {
     let (rt, _) = shared_rt();
     let count = alone_acting_at(&rt, 3, |rt| rt.events().record(1000));

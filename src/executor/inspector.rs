@@ -241,7 +241,7 @@ impl Inspector {
         record: impl FnOnce(Option<u64>) -> Record,
         make: impl FnOnce() -> LoopEventKind,
     ) {
-        if self.log_alone.get() && !self.dispatching.get() {
+        if self.log_alone() {
             self.log_made(
                 || record(Record::time(at)),
                 || LoopEvent { at, kind: make() },
@@ -273,9 +273,13 @@ impl Inspector {
     /// records its events straight from its own values, never building them:
     /// the hottest ("polled", "ready") through [`log_mut`](Self::log_mut),
     /// the others through [`log_made`](Self::log_made).
+    ///
+    /// Not while a dispatch is under way: a listener's drop, run as the
+    /// dispatch brings the list up to date, may leave the log alone and
+    /// then spawn or wake; what it causes waits for the dispatch, in order.
     #[inline]
     pub(crate) fn log_alone(&self) -> bool {
-        self.log_alone.get()
+        self.log_alone.get() && !self.dispatching.get()
     }
 
     /// The log, to write records the loop builds itself while `log_alone`
