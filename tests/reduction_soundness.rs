@@ -165,3 +165,30 @@ fn a_reversal_that_needs_a_third_task_first() {
         "{some} schedules with reduction, {all} without"
     );
 }
+
+/// The case a random search found (CI, December 2026): `b` cancels `a`,
+/// which is ready, and so takes `a`'s write of cell 1 out of the run, and
+/// with it the race between that write and `c`'s read of cell 1. The
+/// ending where `c` reads cell 1 before `a` writes it, and `a` then ends
+/// before `b` cancels it, was missed: running `a` where `b` cancelled it
+/// was pruned as equivalent to an order already run, and nothing put `c`
+/// there. Every task ready at a cancel is now tried there.
+#[test]
+fn a_cancel_that_hides_a_race_of_the_task_it_cancels() {
+    let program = vec![
+        vec![Op::Add(1)],
+        vec![Op::Read(0), Op::Cancel],
+        vec![Op::Add(0), Op::Yield, Op::Add(1)],
+    ];
+    let (full, all) = endings(&program, false).unwrap();
+    let (reduced, some) = endings(&program, true).unwrap();
+    assert!(
+        full.contains("the test returned Err(\"cells [1, 1], reads [[], [1, 10], []]\")"),
+        "{full:#?}"
+    );
+    assert_eq!(
+        reduced, full,
+        "{some} schedules with reduction, {all} without"
+    );
+    assert!(some < all, "{some} schedules with reduction, {all} without");
+}

@@ -39,8 +39,10 @@
 //!   previous poll). Everything else is left as FIFO ran it.
 //!
 //! A cancel takes the cancelled task's next poll out of the run, so no
-//! later poll shows its race with the cancelling one: a poll that cancels
-//! (or asks about) a task that is ready at its node adds that task there.
+//! later poll shows its race with the cancelling one, nor its races with
+//! the other tasks: a poll that cancels (or asks about) a task that is
+//! ready at its node adds every task ready there (the conservative answer
+//! to a step that disables another; the sleep sets still prune).
 //!
 //! Both assume the footprints are complete: state shared between tasks
 //! through a plain `Rc<Cell<_>>` is invisible to the loop. Share it through

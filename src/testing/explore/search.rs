@@ -185,18 +185,24 @@ impl Search {
         }
         // A poll that cancels a ready task (or asks whether it has ended)
         // races with that task's next poll, which a cancel takes out of
-        // the run: no later poll shows the race. Running the task there
-        // first is the other order.
+        // the run: no later poll shows the race, nor any race of that
+        // task's later polls with the others'. So every task ready there
+        // is tried there: the task itself (the other order), and each of
+        // the others, which may have to run before the task's next poll
+        // for a race of theirs to show (a task that reads a cell before
+        // the cancelled task would have written it). This is the classic
+        // conservative answer to a step that disables another (Flanagan
+        // and Godefroid); the sleep sets still prune what is equivalent.
         for x in (0..n).filter(|x| polls[*x] >= from) {
             let target = node(x);
             let woke: Vec<u64> = target.footprint.woke.iter().map(|k| task_id(*k)).collect();
-            for t in &target.footprint.tasks {
-                if Some(*t) == target.chosen_task() || woke.contains(t) {
-                    continue;
-                }
-                if let Some(p) = (0..target.n).find(|p| target.task(*p) == Some(*t)) {
-                    wanted.push((polls[x], vec![p]));
-                }
+            let looks_at_a_ready_task = target.footprint.tasks.iter().any(|t| {
+                Some(*t) != target.chosen_task()
+                    && !woke.contains(t)
+                    && (0..target.n).any(|p| target.task(p) == Some(*t))
+            });
+            if looks_at_a_ready_task {
+                wanted.push((polls[x], Vec::new()));
             }
         }
         for (at, positions) in wanted {
