@@ -263,7 +263,7 @@ impl Inspector {
         record: impl FnOnce() -> Record,
         event: impl FnOnce() -> LoopEvent,
     ) {
-        debug_assert!(self.log_alone.get() && !self.dispatching.get());
+        debug_assert!(self.log_alone());
         if let Some(log) = self.log.borrow_mut().as_mut() {
             log.record(record(), event);
         }
@@ -287,7 +287,7 @@ impl Inspector {
     /// No user code runs while it is out: nothing else can ask for it.
     #[inline]
     pub(crate) fn log_mut(&self) -> Option<RefMut<'_, EventLog>> {
-        debug_assert!(self.log_alone.get() && !self.dispatching.get());
+        debug_assert!(self.log_alone());
         RefMut::filter_map(self.log.borrow_mut(), Option::as_mut).ok()
     }
 
@@ -337,7 +337,7 @@ impl Inspector {
         let plain = plain(&event.kind);
         if self.alone.get() && !self.dispatching.get() {
             self.deliver_to_the_one_listener(&event);
-        } else if self.log_alone.get() && !self.dispatching.get() {
+        } else if self.log_alone() {
             self.log_only(&event);
         } else {
             self.deliver_generally(&event);
