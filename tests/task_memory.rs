@@ -1,6 +1,6 @@
-//! A task is one allocation that its wakers share with the loop: what that
-//! promises about where a `!Send` task's values are dropped, and when its
-//! memory goes away. (Run under Miri by `.ci/run`: the waker is a hand-made
+//! A task is one counted place (a slot in a chunk that other tasks share)
+//! that its wakers share with the loop: what that promises about where a
+//! `!Send` task's values are dropped, and when its memory goes away. (Run under Miri by `.ci/run`: the waker is a hand-made
 //! `RawWaker`, and these are the cases its safety argument is about.)
 mod util;
 
@@ -140,6 +140,47 @@ fn a_waker_woken_from_another_thread_after_the_runtime_is_gone_is_harmless() {
     }
     let w = rx.recv().unwrap();
     thread::spawn(move || w.wake()).join().unwrap();
+}
+
+#[test]
+fn tasks_of_one_chunk_outlive_their_runtime_and_go_from_other_threads() {
+    // Forty tasks share chunks (of 4, 8, 16 and 32 slots). The runtime goes
+    // first, dropping every future on its thread; their wakers then give
+    // the last counts back on four threads at once, and the last slot of
+    // each chunk frees it (Miri checks that every chunk goes, once).
+    let (tx, rx) = mpsc::channel::<Waker>();
+    let mut dropped = Vec::new();
+    {
+        let (rt, _) = virtual_rt();
+        for _ in 0..40 {
+            let parked = spawn_parked(&rt);
+            tx.send(parked.waker).unwrap();
+            dropped.push(parked.dropped_on);
+        }
+    }
+    drop(tx);
+    for dropped_on in &dropped {
+        assert_eq!(*dropped_on.borrow(), Some(thread::current().id()));
+    }
+    let wakers: Vec<Waker> = rx.iter().collect();
+    let mut quarters: Vec<Vec<Waker>> = vec![Vec::new(); 4];
+    for (i, w) in wakers.into_iter().enumerate() {
+        quarters[i % 4].push(w);
+    }
+    let threads: Vec<_> = quarters
+        .into_iter()
+        .map(|ws| {
+            thread::spawn(move || {
+                for w in ws {
+                    w.wake_by_ref();
+                    drop(w);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
 }
 
 #[test]

@@ -44,6 +44,7 @@ use crate::inspect::{LoopEvent, LoopEventKind, Record};
 use crate::io::reactor::Reactor;
 use crate::task::birth::Birth;
 use crate::task::cell::{Spawned, TaskCell};
+use crate::task::chunk::Chunks;
 use crate::task::owner::OnThread;
 use crate::task::schedule::Host;
 use crate::task::{
@@ -59,6 +60,8 @@ pub(crate) struct Core {
     /// `Sync`): the key to the hook's loop-only part.
     on: OnThread,
     pub(super) tasks: RefCell<TaskTable>,
+    /// Where tasks live (slots cut from shared chunks: `task/chunk.rs`).
+    chunks: Chunks,
     pub(super) hook: Arc<Hook>,
     pub(super) timers: Rc<TimerDriver>,
     pub(super) reactor: Rc<Reactor>,
@@ -126,6 +129,7 @@ impl Core {
             me: me.clone(),
             on: OnThread::current(),
             tasks: RefCell::new(TaskTable::default()),
+            chunks: Chunks::new(),
             hook: Arc::new(Hook::new(
                 ReadyQueue::new(config.policy),
                 remote,
@@ -333,7 +337,10 @@ impl Core {
     {
         let spawn = self.next_spawn(name);
         let key = spawn.key;
-        self.queue_new(key, TaskCell::spawn(spawn, self.hook.clone(), future))
+        self.queue_new(
+            key,
+            TaskCell::spawn(spawn, self.hook.clone(), future, Some(&self.chunks)),
+        )
     }
 
     /// Spawns a task whose `Err(JoinError)` output its handle gives as its
@@ -347,7 +354,7 @@ impl Core {
         let key = spawn.key;
         self.queue_new(
             key,
-            TaskCell::spawn_flattened(spawn, self.hook.clone(), future),
+            TaskCell::spawn_flattened(spawn, self.hook.clone(), future, &self.chunks),
         )
     }
 
@@ -381,7 +388,9 @@ impl Core {
     fn insert_root_as(&self, ready: bool) -> TaskRef {
         let spawn = self.next_spawn(Some(TaskName::fixed("main")));
         let key = spawn.key;
-        let spawned = TaskCell::spawn(spawn, self.hook.clone(), std::future::pending::<()>());
+        // A chunk of its own: a runtime made for one `block_on` would
+        // otherwise make a whole chunk for it (see `task/chunk.rs`).
+        let spawned = TaskCell::spawn(spawn, self.hook.clone(), std::future::pending::<()>(), None);
         let root = spawned.task;
         self.root_done.set(false);
         self.root_cancelled.set(false);

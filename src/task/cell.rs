@@ -1,8 +1,9 @@
-//! One allocation per task: the header, the schedule hook, then the future
-//! and later its output.
+//! One place per task: the header, the schedule hook, then the future and
+//! later its output.
 //!
 //! ```text
-//!   Box<TaskCell<F, S>>, repr(C), freed by the last owner (header.strong):
+//!   TaskCell<F, S>, repr(C), in a slot of a chunk (see `chunk`),
+//!   given back by the last owner (header.strong):
 //!   ┌──────────────────────────────┐
 //!   │ header: Header               │ ◀── offset 0: TaskRefs and wakers hold a pointer here
 //!   │ hook: S (the Schedule hook)  │ ◀── what a waker calls (any thread: S is Sync)
@@ -27,12 +28,13 @@
 //! side counts without atomics). The count is the header's own `strong`
 //! (see [`count`](super::count)), not an `Arc`'s: an `Arc` would add a weak
 //! count nothing uses, 8 bytes a task. The future is stored inline and
-//! pinned in place (the allocation never moves its contents), which saves
-//! the allocation a `Pin<Box<F>>` would cost. The rules that make the
+//! pinned in place (a slot never moves its contents), which saves the
+//! allocation a `Pin<Box<F>>` would cost. The rules that make the
 //! pinning sound:
 //!
-//! 1. A `TaskCell` is only ever made inside its `Box` ([`TaskCell::spawn`]),
-//!    whose pointer is given up at once (`Box::into_raw`), and `stage` is
+//! 1. A `TaskCell` is only ever made in its place ([`TaskCell::spawn`]
+//!    writes it into a slot [`Chunks`] gives), where only raw pointers
+//!    reach it, and `stage` is
 //!    only reached through `&self` (by [`TaskCell::stage`], a borrow whose
 //!    tag and flag are the header's `stage` byte), so its address is fixed
 //!    from spawn until the allocation is freed.
@@ -43,6 +45,7 @@
 //!    a destructor that panics can never cause a double drop; an outcome is
 //!    written only over an empty stage (see [`stage`](super::stage)).
 
+use std::alloc::Layout;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -50,6 +53,7 @@ use std::ptr::NonNull;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use super::chunk::{self, Chunks, Fit};
 use super::error::JoinError;
 use super::header::{Header, Spawn};
 use super::owner::OnThread;
@@ -92,38 +96,53 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         waker: &Self::WAKER,
     };
 
-    /// Makes the task's allocation (the only way a `TaskCell` is made: rule
-    /// 1): the loop's reference to it, and the handle's typed one.
-    pub(crate) fn spawn(spawn: Spawn, hook: S, future: F) -> Spawned<F::Output> {
-        Spawned::new(Self::allocate(spawn, hook, future, &Self::VTABLE))
+    /// Where a task of this type lies in its slot (see [`chunk`](super::chunk)).
+    const FIT: Fit = Fit::of(Layout::new::<Self>());
+
+    /// Makes the task, in a slot of `chunks` (or, for `None`, in a chunk of
+    /// its own: `block_on`'s root): the only way a `TaskCell` is made (rule
+    /// 1). Returns the loop's reference to it, and the handle's typed one.
+    pub(crate) fn spawn(
+        spawn: Spawn,
+        hook: S,
+        future: F,
+        chunks: Option<&Chunks>,
+    ) -> Spawned<F::Output> {
+        Spawned::new(Self::allocate(spawn, hook, future, &Self::VTABLE, chunks))
     }
 
     /// `vtable` is this type's own (`VTABLE`, or `FLAT_VTABLE`: rule 4 of
     /// the module docs of `task`).
-    fn allocate(spawn: Spawn, hook: S, future: F, vtable: &'static TaskVTable) -> TaskRef {
-        // Allocated first, then written: `Box::new` builds the whole cell on
-        // the stack before it allocates, then copies it in (a `memcpy` of
-        // the cell a spawn, and loads of it right after that stall on the
-        // copy's stores; perf annotate on workload A).
-        let cell = Box::write(
-            Box::new_uninit(),
-            TaskCell {
+    fn allocate(
+        spawn: Spawn,
+        hook: S,
+        future: F,
+        vtable: &'static TaskVTable,
+        chunks: Option<&Chunks>,
+    ) -> TaskRef {
+        // The place first, then the cell written into it: building the cell
+        // first (as `Box::new` does) puts it on the stack and copies it in,
+        // and loads of it right after that stall on the copy's stores (perf
+        // annotate on workload A).
+        let place = match chunks {
+            Some(chunks) => chunks.place(Self::FIT),
+            None => chunk::alone(Self::FIT),
+        }
+        .cast::<Self>();
+        // SAFETY: `place` is fresh, aligned and sized for a `Self` (its
+        // `FIT`); its provenance covers the chunk, which the last owner
+        // needs to give the slot back.
+        unsafe {
+            place.as_ptr().write(TaskCell {
                 header: Header::new(spawn, vtable),
                 hook,
                 stage: StageCell::new(future),
-            },
-        );
-        // `into_raw`'s pointer (not one made from a reference) keeps the
-        // provenance of the whole allocation, which the last owner needs to
-        // free it.
-        let ptr = NonNull::new(Box::into_raw(cell))
-            .expect("a Box's pointer is never null")
-            .cast::<Header>();
-        // SAFETY: `ptr` comes from `Box::into_raw` of a `TaskCell<F, S>`
-        // whose header (offset 0, `repr(C)`) carries `Self::VTABLE`; the
-        // header's count starts at 1, and that count is handed over to the
-        // new `TaskRef`.
-        unsafe { TaskRef::from_raw(ptr) }
+            });
+        }
+        // SAFETY: `place` holds a `TaskCell<F, S>` whose header (offset 0,
+        // `repr(C)`) carries `Self::VTABLE`; the header's count starts at
+        // 1, and that count is handed over to the new `TaskRef`.
+        unsafe { TaskRef::from_raw(place.cast::<Header>()) }
     }
 
     /// # Safety
@@ -161,7 +180,7 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         let Some(future) = stage.future() else {
             return Polled::Ready;
         };
-        // SAFETY: `ptr` is the task's `Box::into_raw` pointer (a `TaskRef`'s),
+        // SAFETY: `ptr` is the task's place pointer (a `TaskRef`'s),
         // alive for this call; the header's `vtable.waker` is this type's
         // waker vtable (that pointer, not a new `&Self::WAKER`: every waker
         // of a task has the same vtable address, see `joiner`).
@@ -247,9 +266,10 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
         let last = unsafe { (*ptr.as_ptr()).strong.decrement() };
         if last {
             // SAFETY: that was the last count, so nothing else points here
-            // any more; `ptr` is `Box::into_raw` of a `TaskCell<F, S>`
-            // (`allocate`), freed once, by this, the last owner.
-            drop(unsafe { Box::from_raw(ptr.cast::<TaskCell<F, S>>().as_ptr()) });
+            // any more; `ptr` is the place `allocate` got for a
+            // `TaskCell<F, S>`, dropped and given back once, by this, the
+            // last owner (on any thread: rule 2 of `waker`).
+            unsafe { chunk::drop_and_free(ptr.cast::<TaskCell<F, S>>()) };
         }
     }
 
@@ -305,8 +325,14 @@ where
 {
     /// Like [`spawn`](TaskCell::spawn), with a handle that reads the
     /// output flattened.
-    pub(crate) fn spawn_flattened(spawn: Spawn, hook: S, future: F) -> Spawned<T> {
-        Spawned::new(Self::allocate(spawn, hook, future, &Self::FLAT_VTABLE))
+    pub(crate) fn spawn_flattened(spawn: Spawn, hook: S, future: F, chunks: &Chunks) -> Spawned<T> {
+        Spawned::new(Self::allocate(
+            spawn,
+            hook,
+            future,
+            &Self::FLAT_VTABLE,
+            Some(chunks),
+        ))
     }
 
     /// A flattened task's vtable: its poll says `Failed` when the future

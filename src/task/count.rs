@@ -7,8 +7,9 @@
 //! `Arc` keeps two counts, the strong one and a weak one for `Weak`
 //! pointers, and nothing ever holds a `Weak` to a task. With a million
 //! parked tasks, that unused count is 8 MB. So the header keeps the strong
-//! count itself, and [`TaskCell`](super::cell::TaskCell) frees its `Box`
-//! when the count reaches zero:
+//! count itself, and [`TaskCell`](super::cell::TaskCell) drops itself and
+//! gives its slot back (see [`chunk`](super::chunk)) when the count reaches
+//! zero:
 //!
 //! ```text
 //!   spawn            count = 1    the loop side's (TaskRef::from_raw)

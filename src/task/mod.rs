@@ -30,13 +30,14 @@
 //!
 //! # Who owns what
 //!
-//! A task is one counted allocation ([`cell`](self)): the header, the
-//! hook, and the future (later its output). Three kinds of holders:
+//! A task is one counted place ([`cell`](self)): the header, the hook, and
+//! the future (later its output), in a slot of a chunk shared with other
+//! tasks ([`chunk`](self)). Three kinds of holders:
 //!
 //! ```text
-//!                       ┌───────────────── Box<TaskCell<F, S>> ─────────────────┐
-//!   loop's thread:      │ header (offset 0)  hook: S   stage: future → output   │
-//!   TaskRef ──┐         └───────────────────────────────────────────────────────┘
+//!                       ┌─────────────── TaskCell<F, S>, in its slot ───────────────┐
+//!   loop's thread:      │ header (offset 0)  hook: S   stage: future → output       │
+//!   TaskRef ──┐         └───────────────────────────────────────────────────────────┘
 //!   TaskRef ──┼─ header.refs (a Cell) ─▶ ONE count in header.strong ▲
 //!   TaskRef ──┘  (table slot, JoinHandle, the poll in progress)    │
 //!                                                                   │
@@ -45,7 +46,8 @@
 //!
 //! # Safety
 //!
-//! The unsafe code of this layer lives in `cell.rs` (the allocation, the
+//! The unsafe code of this layer lives in `chunk.rs` (where a task's place
+//! comes from, and how it is given back), `cell.rs` (the task's place, the
 //! vtable functions, pinning), `stage.rs` (the future or its outcome, tagged
 //! by a byte of the header), `task_ref.rs` (the loop side's count),
 //! `waker.rs` (the `RawWaker`), `wait.rs` (a wait packed in a word) and
@@ -75,8 +77,10 @@
 //! - `current.rs`: the task being polled on this thread, and its notes.
 //! - `owner.rs`: the loop's thread, and values only it may touch.
 //! - `schedule.rs`: the hook a waker calls, and what a handle asks the loop.
-//! - `count.rs`, `header.rs`, `vtable.rs`, `cell.rs`, `stage.rs`: the
-//!   allocation, its count of owners, and its parts.
+//! - `chunk.rs`: where tasks live (slots cut from chunks, many tasks to
+//!   one allocation).
+//! - `count.rs`, `header.rs`, `vtable.rs`, `cell.rs`, `stage.rs`: a task's
+//!   place, its count of owners, and its parts.
 //! - `task_ref.rs`, `waker.rs`: the loop's holders and the waker.
 //! - `join.rs`, `error.rs`: [`JoinHandle`], [`Cancel`], [`JoinError`].
 //! - `yield_now.rs`: [`yield_now`].
@@ -85,6 +89,8 @@ pub(crate) mod birth;
 pub(crate) mod cause;
 #[allow(unsafe_code)]
 pub(crate) mod cell;
+#[allow(unsafe_code)]
+pub(crate) mod chunk;
 mod count;
 pub(crate) mod current;
 mod error;

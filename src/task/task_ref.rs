@@ -35,7 +35,7 @@ use super::waker::WakerRef;
 
 /// A counted loop-side pointer to a task of any future type.
 pub(crate) struct TaskRef {
-    /// The header of an `Box<TaskCell<..>>` allocation, of which all
+    /// The header of a `TaskCell<..>` in its slot, of which all
     /// `TaskRef`s of this task together own one count.
     ptr: NonNull<Header>,
 }
@@ -45,7 +45,7 @@ impl TaskRef {
     ///
     /// # Safety
     ///
-    /// `ptr` must be the `Box::into_raw` pointer of a task cell whose header
+    /// `ptr` must be the place pointer of a task cell whose header
     /// is at offset 0 and carries that cell type's vtable, and the caller
     /// hands over one count that no other `TaskRef` holds.
     pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> TaskRef {
@@ -64,7 +64,7 @@ impl TaskRef {
     /// The task's waker, lent (uncounted) for as long as `self` is borrowed:
     /// what a poll passes to the future, at no cost.
     pub(crate) fn waker(&self) -> WakerRef<'_> {
-        // SAFETY: `ptr` is `Box::into_raw`'s pointer (whole-allocation
+        // SAFETY: `ptr` is the task's place pointer (whole-chunk
         // provenance), kept alive by the loop side's count while `self` is
         // borrowed; `waker` is the vtable of the cell's own type.
         unsafe {
@@ -128,7 +128,7 @@ pub(crate) struct WokenTask<'a> {
 impl WokenTask<'_> {
     /// # Safety
     ///
-    /// `ptr` must be the `Box::into_raw` pointer of a task cell (header at
+    /// `ptr` must be the place pointer of a task cell (header at
     /// offset 0) that is alive for `'a`, and the caller must be on the
     /// task's loop thread with the task not finished. A task that is not
     /// finished is held by a `TaskRef` (its slot in the task table, or the

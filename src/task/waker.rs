@@ -9,7 +9,7 @@
 //! removes one, and the last one gone frees the task.
 //!
 //! ```text
-//!   Box<TaskCell<F, S>> allocation              header.strong =
+//!   TaskCell<F, S> (in its slot)                header.strong =
 //!   ┌──────────────────────────────┐              1 for the loop's side (all TaskRefs together)
 //!   │ header.index, .id            │◀── any thread: constants (the key)
 //!   │ header.state.queued, .strong │◀── any thread: atomics
@@ -120,7 +120,7 @@ unsafe fn wake_by_ref<F: Future + 'static, S: Schedule>(data: *const ()) {
         // references are all anyone holds.
         let header = unsafe { &(*cell).header };
         if header.state.wake_here() == Wake::Schedule {
-            // SAFETY: `data` is the task's `Box::into_raw` pointer (header at
+            // SAFETY: `data` is the task's place pointer (header at
             // offset 0, `repr(C)`), alive for this call (the waker's count);
             // this is the loop's thread, and `wake_here` found the task not
             // finished.
@@ -159,8 +159,8 @@ pub(crate) struct WakerRef<'a> {
 impl WakerRef<'_> {
     /// # Safety
     ///
-    /// `data` must be the pointer `Box::into_raw` gave for a task cell (its
-    /// provenance covers the whole allocation, which the last count frees),
+    /// `data` must be the pointer of a task cell's place (its provenance
+    /// covers the whole chunk, where the last count gives the slot back),
     /// `vtable` must be that cell type's waker vtable, and the task must
     /// stay alive for the returned borrow.
     pub(crate) unsafe fn new<'a>(data: *const (), vtable: &'static RawWakerVTable) -> WakerRef<'a> {
