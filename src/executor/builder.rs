@@ -59,6 +59,7 @@ pub struct Builder {
     sink: Option<debug::Sink>,
     poll_timing: bool,
     keep_finished: usize,
+    task_chunks: bool,
     event_log: Option<usize>,
     blocking_threads: NonZeroUsize,
     blocking_keep_alive: Duration,
@@ -90,6 +91,7 @@ impl Builder {
             sink: None,
             poll_timing: false,
             keep_finished: 1024,
+            task_chunks: true,
             event_log: None,
             blocking_threads: DEFAULT_BLOCKING_THREADS,
             blocking_keep_alive: Duration::from_secs(10),
@@ -147,6 +149,35 @@ impl Builder {
     /// How many finished tasks snapshots keep showing (0: none).
     pub fn keep_finished(mut self, n: usize) -> Builder {
         self.keep_finished = n;
+        self
+    }
+
+    /// Whether tasks share chunks (the default) or each task gets an
+    /// allocation of its own.
+    ///
+    /// By default a task's place is a slot cut from a chunk of up to 32
+    /// tasks of one size: a spawn takes the next slot, and the chunk is
+    /// freed when its last task is. That saves a `malloc` and a `free` a
+    /// task, a fifth of what spawning and joining a trivial task costs. The
+    /// price is that a chunk stays while any of its tasks lives: a program
+    /// that keeps one task of every 32 it spawns for a long time keeps
+    /// every chunk, 32 tasks' memory for each one it keeps. Such a program
+    /// can turn chunks off, and its memory then follows its live tasks
+    /// exactly. (See `task/chunk.rs` and `docs/performance.md`, "Tasks in
+    /// chunks".)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::builder().task_chunks(false).build();
+    /// let answer = rt.block_on(async {
+    ///     let handle = evloop::spawn(async { 6 * 7 });
+    ///     handle.await.unwrap()
+    /// });
+    /// assert_eq!(answer, 42);
+    /// ```
+    pub fn task_chunks(mut self, on: bool) -> Builder {
+        self.task_chunks = on;
         self
     }
 
@@ -282,6 +313,7 @@ impl Builder {
             sink: self.sink,
             poll_timing: self.poll_timing,
             keep_finished: self.keep_finished,
+            task_chunks: self.task_chunks,
             event_log: self.event_log,
             blocking_threads: self.blocking_threads.get(),
             blocking_keep_alive: self.blocking_keep_alive,

@@ -60,7 +60,8 @@ pub(crate) struct Core {
     /// `Sync`): the key to the hook's loop-only part.
     on: OnThread,
     pub(super) tasks: RefCell<TaskTable>,
-    /// Where tasks live (slots cut from shared chunks: `task/chunk.rs`).
+    /// Where tasks live: slots cut from shared chunks (`task/chunk.rs`), or
+    /// a chunk each (`Builder::task_chunks(false)`).
     chunks: Chunks,
     pub(super) hook: Arc<Hook>,
     pub(super) timers: Rc<TimerDriver>,
@@ -106,6 +107,8 @@ pub(crate) struct CoreConfig {
     pub(crate) sink: Option<Sink>,
     pub(crate) poll_timing: bool,
     pub(crate) keep_finished: usize,
+    /// Tasks in shared chunks (`Builder::task_chunks`).
+    pub(crate) task_chunks: bool,
     pub(crate) event_log: Option<usize>,
     pub(crate) blocking_threads: usize,
     pub(crate) blocking_keep_alive: Duration,
@@ -129,7 +132,7 @@ impl Core {
             me: me.clone(),
             on: OnThread::current(),
             tasks: RefCell::new(TaskTable::default()),
-            chunks: Chunks::new(),
+            chunks: Chunks::new(config.task_chunks),
             hook: Arc::new(Hook::new(
                 ReadyQueue::new(config.policy),
                 remote,
@@ -354,7 +357,7 @@ impl Core {
         let key = spawn.key;
         self.queue_new(
             key,
-            TaskCell::spawn_flattened(spawn, self.hook.clone(), future, &self.chunks),
+            TaskCell::spawn_flattened(spawn, self.hook.clone(), future, Some(&self.chunks)),
         )
     }
 

@@ -99,8 +99,8 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     /// Where a task of this type lies in its slot (see [`chunk`](super::chunk)).
     const FIT: Fit = Fit::of(Layout::new::<Self>());
 
-    /// Makes the task, in a slot of `chunks` (or, for `None`, in a chunk of
-    /// its own: `block_on`'s root): the only way a `TaskCell` is made (rule
+    /// Makes the task, in a place `chunks` gives (or, for `None`, in a
+    /// chunk of its own: `block_on`'s root): the only way a `TaskCell` is made (rule
     /// 1). Returns the loop's reference to it, and the handle's typed one.
     pub(crate) fn spawn(
         spawn: Spawn,
@@ -325,13 +325,18 @@ where
 {
     /// Like [`spawn`](TaskCell::spawn), with a handle that reads the
     /// output flattened.
-    pub(crate) fn spawn_flattened(spawn: Spawn, hook: S, future: F, chunks: &Chunks) -> Spawned<T> {
+    pub(crate) fn spawn_flattened(
+        spawn: Spawn,
+        hook: S,
+        future: F,
+        chunks: Option<&Chunks>,
+    ) -> Spawned<T> {
         Spawned::new(Self::allocate(
             spawn,
             hook,
             future,
             &Self::FLAT_VTABLE,
-            Some(chunks),
+            chunks,
         ))
     }
 

@@ -45,12 +45,18 @@
 //!   header was 8 bytes a task: a task of workload M's size takes 128 bytes
 //!   either way.
 //! - A chunk stays while any of its tasks does: one long-lived task among
-//!   31 short ones keeps 32 slots (4 KiB at workload M's size).
+//!   31 short ones keeps 32 slots (4 KiB at workload M's size). A program
+//!   that spawns that way can turn chunks off
+//!   ([`Builder::task_chunks`](crate::Builder::task_chunks)): every task
+//!   then gets a chunk of its own, and its memory follows its live tasks.
 //!
 //! A task whose slot would be larger than [`LARGEST`] bytes or aligned to
-//! more than 16, and `block_on`'s root (one a runtime, which would
-//! otherwise make a fresh runtime pay for a chunk), gets a chunk of its own:
-//! one slot, one allocation, as a `Box` would.
+//! more than 16, `block_on`'s root (one a runtime, which would otherwise
+//! make a fresh runtime pay for a chunk), and every task of a runtime built
+//! with `task_chunks(false)` gets a chunk of its own: one slot, one
+//! allocation, as a `Box` would, with the head and the chunk pointer before
+//! the task (152 bytes for a task of workload M's size, a 160-byte `malloc`
+//! chunk where a `Box` took 128).
 
 use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
 use std::cell::RefCell;
@@ -130,7 +136,10 @@ impl Fit {
 
 /// The loop's side: the chunk it cuts, for each slot size.
 pub(crate) struct Chunks {
+    /// Empty while chunks are off: every place is then `alone`, from the
+    /// slow path, and the fast one stays as it is.
     classes: RefCell<Vec<Class>>,
+    shared: bool,
 }
 
 /// A slot size's chunk being cut.
@@ -157,9 +166,11 @@ impl Default for Class {
 }
 
 impl Chunks {
-    pub(crate) fn new() -> Chunks {
+    /// Places cut from shared chunks, or (`shared` false) a chunk for each.
+    pub(crate) fn new(shared: bool) -> Chunks {
         Chunks {
             classes: RefCell::new(Vec::new()),
+            shared,
         }
     }
 
@@ -190,7 +201,7 @@ impl Chunks {
     #[cold]
     #[inline(never)]
     fn place_in_a_new_chunk(&self, fit: Fit) -> NonNull<u8> {
-        if !fit.shared() {
+        if !fit.shared() || !self.shared {
             return alone(fit);
         }
         let mut classes = self.classes.borrow_mut();
@@ -237,12 +248,6 @@ unsafe fn left_in_chunk_of<T>(value: NonNull<T>) -> usize {
     }
 }
 
-impl Default for Chunks {
-    fn default() -> Chunks {
-        Chunks::new()
-    }
-}
-
 impl Drop for Chunks {
     /// Gives back the slots never handed out: each chunk then goes with
     /// its last task.
@@ -261,19 +266,24 @@ impl Drop for Chunks {
 /// A chunk of `slots` slots for values that fit `fit`: its head, and its
 /// first slot.
 fn new_chunk(fit: Fit, slots: usize) -> (*mut Head, *mut u8) {
-    let align = fit.align.max(16);
-    // The first slot starts where the value after it is aligned.
-    let start = HEAD.next_multiple_of(align);
-    let layout = Layout::from_size_align(start + slots * fit.stride, align)
+    debug_assert!(fit.shared());
+    // Slots of a shared chunk start 16-aligned, after the padded head.
+    make_chunk(HEAD, HEAD + slots * fit.stride, 16, slots)
+}
+
+/// A chunk of `bytes` bytes aligned to `align`, whose first slot is `start`
+/// bytes in: its head, and that slot.
+fn make_chunk(start: usize, bytes: usize, align: usize, slots: usize) -> (*mut Head, *mut u8) {
+    let layout = Layout::from_size_align(bytes, align)
         .expect("a chunk's layout (a task is far smaller than isize::MAX bytes)");
-    // SAFETY: `layout` has a non-zero size (`HEAD` bytes at least).
+    // SAFETY: `layout` has a non-zero size (a `Head` at least).
     let base = unsafe { alloc(layout) };
     if base.is_null() {
         handle_alloc_error(layout);
     }
     let head = base.cast::<Head>();
-    // SAFETY: `base` is a fresh allocation of `layout`, aligned to 16 at
-    // least, and larger than a `Head`; its first slot is `start` bytes in.
+    // SAFETY: `base` is a fresh allocation of `layout`, aligned for a
+    // `Head` and larger than one; its first slot is `start` bytes in.
     unsafe {
         head.write(Head {
             left: AtomicUsize::new(slots),
@@ -283,9 +293,16 @@ fn new_chunk(fit: Fit, slots: usize) -> (*mut Head, *mut u8) {
     }
 }
 
-/// A place in a chunk of its own (one slot).
+/// A place in a chunk of its own (one slot), as small as it can be: the
+/// value right after the head and its chunk pointer (for a task of
+/// workload M's size, 152 bytes).
 pub(crate) fn alone(fit: Fit) -> NonNull<u8> {
-    let (chunk, slot) = new_chunk(fit, 1);
+    let value = (size_of::<Head>() + BACK).next_multiple_of(fit.align);
+    // The chunk pointer, just before the value, lies after the head.
+    debug_assert!(value - BACK >= size_of::<Head>());
+    let start = value - fit.offset;
+    let align = fit.align.max(align_of::<Head>());
+    let (chunk, slot) = make_chunk(start, start + fit.stride, align, 1);
     // SAFETY: `slot` is the chunk's one slot, unused.
     unsafe { settle(slot, fit, chunk) }
 }
@@ -409,7 +426,7 @@ mod tests {
 
     #[test]
     fn chunks_grow_to_their_most_and_every_value_is_dropped_once() {
-        let chunks = Chunks::new();
+        let chunks = Chunks::new(true);
         let drops = Rc::new(Cell::new(0));
         let values: Vec<_> = (0..200).map(|_| make::<3>(&chunks, &drops)).collect();
         for (i, v) in values.iter().enumerate() {
@@ -433,12 +450,29 @@ mod tests {
     }
 
     #[test]
+    fn with_chunks_off_each_value_has_a_chunk_of_its_own() {
+        let chunks = Chunks::new(false);
+        let drops = Rc::new(Cell::new(0));
+        let (a, b) = (make::<3>(&chunks, &drops), make::<3>(&chunks, &drops));
+        let fit = Fit::of(Layout::new::<Counted<3>>());
+        assert_eq!(chunks.class_of(fit), None, "no chunk is cut");
+        // SAFETY: live values, each dropped and freed once.
+        unsafe {
+            assert_eq!(left_in_chunk_of(a), 1);
+            assert_eq!(left_in_chunk_of(b), 1);
+            drop_and_free(a);
+            drop_and_free(b);
+        }
+        assert_eq!(drops.get(), 2);
+    }
+
+    #[test]
     fn values_of_other_sizes_and_alignments_each_find_their_place() {
         #[repr(align(16))]
         struct Wide([u8; 48]);
         #[repr(align(64))]
         struct Lined([u8; 64]);
-        let chunks = Chunks::new();
+        let chunks = Chunks::new(true);
         let wide = chunks.place(Fit::of(Layout::new::<Wide>())).cast::<Wide>();
         let lined = chunks
             .place(Fit::of(Layout::new::<Lined>()))
@@ -465,7 +499,7 @@ mod tests {
     #[test]
     fn a_chunk_outlives_its_loop_while_a_task_in_it_lives() {
         let drops = Rc::new(Cell::new(0));
-        let chunks = Chunks::new();
+        let chunks = Chunks::new(true);
         let first = make::<1>(&chunks, &drops);
         let second = make::<1>(&chunks, &drops);
         // The loop goes first: its unused slots are given back, the chunk
@@ -483,7 +517,7 @@ mod tests {
 
     #[test]
     fn a_slot_is_given_back_from_another_thread() {
-        let chunks = Chunks::new();
+        let chunks = Chunks::new(true);
         let fit = Fit::of(Layout::new::<u64>());
         let places: Vec<_> = (0..10).map(|_| chunks.place(fit).cast::<u64>()).collect();
         struct Sent(NonNull<u64>);
@@ -516,7 +550,7 @@ mod tests {
                 panic!("boom");
             }
         }
-        let chunks = Chunks::new();
+        let chunks = Chunks::new(true);
         let fit = Fit::of(Layout::new::<Bomb>());
         let bomb = chunks.place(fit).cast::<Bomb>();
         let other = chunks.place(fit).cast::<Bomb>();
