@@ -109,6 +109,80 @@ fn connecting_where_nobody_listens_is_refused() {
 }
 
 #[test]
+fn a_connect_needs_no_worker_thread() {
+    // The one worker thread is busy until the connect is over: a connect
+    // that needed it would wait behind it, and the timeout would end it.
+    if util::skip_without_reactor("a_connect_needs_no_worker_thread") {
+        return;
+    }
+    let rt = evloop::Runtime::builder()
+        .blocking_threads(std::num::NonZeroUsize::MIN)
+        .build();
+    rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let busy = evloop::to_thread(move || held.recv());
+        let connected =
+            evloop::timeout(std::time::Duration::from_secs(5), TcpStream::connect(addr)).await;
+        release.send(()).unwrap();
+        busy.await.unwrap().unwrap();
+        let stream = connected
+            .expect("connected while the worker was busy")
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        assert_eq!(server.peer_addr().unwrap(), stream.local_addr().unwrap());
+    });
+}
+
+#[test]
+fn every_form_of_address_connects_and_each_address_is_tried_in_turn() {
+    if util::skip_without_reactor(
+        "every_form_of_address_connects_and_each_address_is_tried_in_turn",
+    ) {
+        return;
+    }
+    let rt = evloop::Runtime::new();
+    rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let port = addr.port();
+        let refusing = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let text: &'static str = Box::leak(format!("127.0.0.1:{port}").into_boxed_str());
+        let list = |addrs: &[std::net::SocketAddr]| -> &'static [std::net::SocketAddr] {
+            Box::leak(addrs.to_vec().into_boxed_slice())
+        };
+        let streams = vec![
+            TcpStream::connect(addr).await,
+            TcpStream::connect((std::net::Ipv4Addr::LOCALHOST, port)).await,
+            TcpStream::connect(text).await,
+            TcpStream::connect(format!("127.0.0.1:{port}")).await,
+            TcpStream::connect(("127.0.0.1", port)).await,
+            // A host name: looked up on a worker thread.
+            TcpStream::connect(format!("localhost:{port}")).await,
+            // The first refuses; the second is tried next.
+            TcpStream::connect(list(&[refusing, addr])).await,
+        ];
+        for (i, stream) in streams.into_iter().enumerate() {
+            let stream = stream.unwrap_or_else(|e| panic!("form {i}: {e}"));
+            let (server, _) = listener.accept().await.unwrap();
+            assert_eq!(server.peer_addr().unwrap(), stream.local_addr().unwrap());
+        }
+        // Every address refuses: the last one's error.
+        let err = TcpStream::connect(list(&[refusing, refusing]))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+        // No address at all.
+        let err = TcpStream::connect(list(&[])).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    });
+}
+
+#[test]
 fn half_close_gives_eof_and_the_other_direction_keeps_working() {
     if util::skip_without_reactor("half_close_gives_eof_and_the_other_direction_keeps_working") {
         return;

@@ -2,34 +2,7 @@
 //! allocation of its own with `Builder::task_chunks(false)`: counted by a
 //! global allocator, so this file is a test binary of its own.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
-/// Counts the allocations of the calling thread.
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is passed to `System` unchanged; the count is a
-// thread-local `Cell` with no destructor, which allocates nothing.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: the caller keeps `alloc`'s contract, which is `System`'s.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as for `alloc`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static COUNTING: Counting = Counting;
+mod counting;
 
 const TASKS: u64 = 1_000;
 
@@ -45,14 +18,14 @@ fn allocations_for_a_round(builder: evloop::Builder) -> u64 {
             let mut handles = Vec::with_capacity(TASKS as usize);
             let mut counted = 0;
             for _round in 0..2 {
-                let before = ALLOCATIONS.with(Cell::get);
+                let before = counting::allocations();
                 for i in 0..TASKS {
                     handles.push(evloop::spawn(async move { i }));
                 }
                 for (i, handle) in (0..).zip(handles.drain(..)) {
                     assert_eq!(handle.await.unwrap(), i);
                 }
-                counted = ALLOCATIONS.with(Cell::get) - before;
+                counted = counting::allocations() - before;
             }
             counted
         })

@@ -15,21 +15,25 @@
 //! | `loop.create_datagram_endpoint`       | [`UdpSocket::bind`]             |
 //! | `asyncio.open_unix_connection`        | [`UnixStream::connect`]         |
 //!
-//! # How `connect` works, and where it simplifies
+//! # How `connect` works
 //!
-//! A production runtime connects without blocking: `socket()` in
-//! non-blocking mode, `connect()` returning `EINPROGRESS`, wait for
-//! *writable*, then read `SO_ERROR` to learn whether it worked. std has no
-//! non-blocking connect, and doing it by hand means declaring `socket`,
-//! `connect`, `getsockopt` and the per-OS `sockaddr` layouts in `sys`.
-//! evloop instead runs std's blocking `connect` (and the name resolution
-//! before it) as a [`to_thread`](crate::to_thread) job: the loop stays
-//! responsive, it is plainly correct, and on loopback it costs one thread
-//! hand-off per connection. The price: at most
+//! [`TcpStream::connect`] does not block, as a production runtime's does:
+//! `socket()` in non-blocking mode, `connect()` returning `EINPROGRESS`,
+//! wait on the reactor until the socket is *writable*, then read `SO_ERROR`
+//! to learn whether it worked (`sys/socket.rs` declares `socket` and
+//! `connect` and the per-OS `sockaddr` layouts; std does the rest). Each
+//! address a name resolves to is tried in turn, as std does.
+//!
+//! Only name resolution can block (a DNS lookup), and std has no other way
+//! to do it: an address given as a `SocketAddr`, an IP and a port, or text
+//! that parses as one (`"127.0.0.1:8080"`, `"[::1]:80"`) is used as it is,
+//! on the loop's thread; a host name (`"example.com:80"`) is resolved as a
+//! [`to_thread`](crate::to_thread) job, and then connected to here.
+//! (Until this round every connect ran std's blocking `connect` on a worker
+//! thread: one thread hand-off a connection, at most
 //! [`Builder::blocking_threads`](crate::Builder::blocking_threads)
-//! connections are in progress at once, and each occupies a worker thread
-//! for as long as the handshake takes (up to the OS's connect timeout for an
-//! unreachable host).
+//! connections under way at once, and a process made multi-threaded, which
+//! makes glibc's every later `send` and `recv` a little slower.)
 //!
 //! Binding (`bind`) resolves addresses on the loop's thread with std's
 //! `ToSocketAddrs`: give IP addresses, not host names, or the lookup blocks
@@ -47,8 +51,95 @@ pub use unix::{UnixListener, UnixStream};
 
 use std::io;
 
-/// Runs a blocking connect on a worker thread.
-async fn connect_on_worker<S, F>(connect: F) -> io::Result<S>
+/// The addresses `addr` stands for, if it names no host: a `SocketAddr` (or
+/// a slice of them), an IP and a port, or text that parses as one. `None`
+/// for a host name, which only a lookup (that may block) can resolve.
+fn literal_addrs(addr: &dyn std::any::Any) -> Option<Vec<std::net::SocketAddr>> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+    fn text(s: &str) -> Option<Vec<SocketAddr>> {
+        s.parse().ok().map(|a| vec![a])
+    }
+    fn ip_port(ip: &str, port: u16) -> Option<Vec<SocketAddr>> {
+        ip.parse::<IpAddr>()
+            .ok()
+            .map(|ip| vec![SocketAddr::new(ip, port)])
+    }
+    if let Some(a) = addr.downcast_ref::<SocketAddr>() {
+        Some(vec![*a])
+    } else if let Some(a) = addr.downcast_ref::<SocketAddrV4>() {
+        Some(vec![SocketAddr::V4(*a)])
+    } else if let Some(a) = addr.downcast_ref::<SocketAddrV6>() {
+        Some(vec![SocketAddr::V6(*a)])
+    } else if let Some((ip, port)) = addr.downcast_ref::<(IpAddr, u16)>() {
+        Some(vec![SocketAddr::new(*ip, *port)])
+    } else if let Some((ip, port)) = addr.downcast_ref::<(Ipv4Addr, u16)>() {
+        Some(vec![SocketAddr::new((*ip).into(), *port)])
+    } else if let Some((ip, port)) = addr.downcast_ref::<(Ipv6Addr, u16)>() {
+        Some(vec![SocketAddr::new((*ip).into(), *port)])
+    } else if let Some(s) = addr.downcast_ref::<&'static str>() {
+        text(s)
+    } else if let Some(s) = addr.downcast_ref::<String>() {
+        text(s)
+    } else if let Some((ip, port)) = addr.downcast_ref::<(&'static str, u16)>() {
+        ip_port(ip, *port)
+    } else if let Some((ip, port)) = addr.downcast_ref::<(String, u16)>() {
+        ip_port(ip, *port)
+    } else {
+        addr.downcast_ref::<&'static [SocketAddr]>()
+            .map(|list| list.to_vec())
+    }
+}
+
+/// The addresses `addr` stands for: at once for an address given as one
+/// ([`literal_addrs`]), else by a lookup on a worker thread.
+async fn resolve<A>(addr: A) -> io::Result<Vec<std::net::SocketAddr>>
+where
+    A: std::net::ToSocketAddrs + Send + 'static,
+{
+    match literal_addrs(&addr) {
+        Some(addrs) => Ok(addrs),
+        None => on_worker(move || addr.to_socket_addrs().map(Iterator::collect)).await,
+    }
+}
+
+crate::sys::if_posix! {
+    /// Connects to one address: the connect is started here and finished
+    /// by the reactor (`sys/socket.rs`).
+    async fn connect_one(addr: std::net::SocketAddr) -> io::Result<TcpStream> {
+        let (stream, connected) = crate::sys::socket::start_connect(&addr)?;
+        let stream = TcpStream::from_std(stream)?;
+        if !connected {
+            let io = &stream.io;
+            loop {
+                // Writable (or failed: bad news wakes every waiter).
+                io.writable().await?;
+                if let Some(e) = io.get_ref().take_error()? {
+                    return Err(e);
+                }
+                match io.get_ref().peer_addr() {
+                    Ok(_) => break,
+                    // An edge with the handshake still under way: wait for
+                    // the next one.
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => io.clear_writable(),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(stream)
+    }
+}
+
+crate::sys::if_not_posix! {
+    /// Connects to one address: where evloop declares no sockets, std's
+    /// blocking connect, on a worker thread.
+    async fn connect_one(addr: std::net::SocketAddr) -> io::Result<TcpStream> {
+        let stream = on_worker(move || std::net::TcpStream::connect(addr)).await?;
+        TcpStream::from_std(stream)
+    }
+}
+
+/// Runs a blocking call (a connect, a lookup) on a worker thread.
+async fn on_worker<S, F>(connect: F) -> io::Result<S>
 where
     F: FnOnce() -> io::Result<S> + Send + 'static,
     S: Send + 'static,

@@ -4,7 +4,7 @@ use crate::io::{AsRawFd, RawFd};
 use std::io;
 use std::net::{self, SocketAddr, ToSocketAddrs};
 
-use super::{connect_on_worker, listener_methods, stream_methods};
+use super::{connect_one, listener_methods, resolve, stream_methods};
 use crate::io::Async;
 
 /// A TCP socket that accepts connections.
@@ -60,29 +60,47 @@ impl AsRawFd for TcpListener {
 /// the stream with an `Rc`).
 #[derive(Debug)]
 pub struct TcpStream {
-    io: Async<net::TcpStream>,
+    /// Also waited on by `connect_one` (in `net/mod.rs`).
+    pub(super) io: Async<net::TcpStream>,
 }
 
 impl TcpStream {
-    /// Connects to `addr`. The blocking part (name resolution and std's
-    /// `connect`) runs as a [`to_thread`](crate::to_thread) job; see the
-    /// [module docs](crate::net) for why and what a production runtime does
-    /// instead. Cancel safe: a connection made after cancellation is closed.
+    /// Connects to `addr`, without blocking the loop: the socket connects
+    /// in the background while the loop runs other tasks, and this task
+    /// wakes when the handshake is over. An address given as one (a
+    /// `SocketAddr`, an IP and a port, `"127.0.0.1:8080"`) is used as it
+    /// is; a host name is looked up as a [`to_thread`](crate::to_thread)
+    /// job first. Each address is tried in turn; the last one's error is
+    /// the answer if none connects. See the [module docs](crate::net).
+    /// Cancel safe: a connection under way when cancelled is closed.
     ///
     /// # Errors
     ///
-    /// The OS's: `ConnectionRefused` when nothing listens, `TimedOut`, …; or
-    /// an error saying no worker thread could be started.
+    /// The OS's: `ConnectionRefused` when nothing listens, `TimedOut`, …;
+    /// `InvalidInput` when a name resolves to no address; or, outside a
+    /// running evloop loop, `NotFound` (as [`Async::new`]).
     ///
     /// # Panics
     ///
-    /// Outside a running evloop loop, as [`to_thread`](crate::to_thread).
+    /// Given a host name outside a running evloop loop, as
+    /// [`to_thread`](crate::to_thread).
     pub async fn connect<A>(addr: A) -> io::Result<TcpStream>
     where
         A: ToSocketAddrs + Send + 'static,
     {
-        let stream = connect_on_worker(move || net::TcpStream::connect(addr)).await?;
-        TcpStream::from_std(stream)
+        let mut last = None;
+        for addr in resolve(addr).await? {
+            match connect_one(addr).await {
+                Ok(stream) => return Ok(stream),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "could not resolve to any addresses",
+            )
+        }))
     }
 
     /// Registers a connected std stream.

@@ -6,7 +6,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
 
-use super::{connect_on_worker, listener_methods, stream_methods};
+use super::{listener_methods, on_worker, stream_methods};
 use crate::io::Async;
 
 /// A Unix-domain socket that accepts connections, bound to a path in the
@@ -101,8 +101,12 @@ impl UnixStream {
         Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
     }
 
-    /// Connects to the socket at `path`, on a worker thread as
-    /// [`TcpStream::connect`](super::TcpStream::connect) does.
+    /// Connects to the socket at `path`: std's blocking connect, on a
+    /// worker thread ([`to_thread`](crate::to_thread)). A Unix-domain
+    /// connect has no handshake to wait for, but it blocks while the
+    /// listener's backlog is full; unlike
+    /// [`TcpStream::connect`](super::TcpStream::connect), evloop does not
+    /// declare its non-blocking form.
     ///
     /// # Errors
     ///
@@ -113,7 +117,7 @@ impl UnixStream {
     /// Outside a running evloop loop.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let path = path.as_ref().to_path_buf();
-        let stream = connect_on_worker(move || net::UnixStream::connect(path)).await?;
+        let stream = on_worker(move || net::UnixStream::connect(path)).await?;
         UnixStream::from_std(stream)
     }
 

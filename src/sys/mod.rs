@@ -160,6 +160,7 @@ pub(crate) use os::{if_epoll, if_kqueue, if_no_poller, if_not_posix, if_posix};
 pub(crate) mod monotonic;
 if_posix! {
     pub(crate) mod signal;
+    pub(crate) mod socket;
 }
 pub(crate) mod usage;
 
@@ -323,6 +324,10 @@ mod fcntl {
 
     pub(super) const F_GETFL: c_int = 3;
     pub(super) const F_SETFL: c_int = 4;
+    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    pub(super) const F_SETFD: c_int = 2;
+    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    pub(super) const FD_CLOEXEC: c_int = 1;
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub(super) const O_NONBLOCK: c_int = 0o4000;
@@ -382,6 +387,19 @@ pub(crate) fn set_nonblocking(fd: RawFd, on: bool) -> io::Result<()> {
     }
     Ok(())
 }
+}
+
+/// Sets close-on-exec on `fd` (where `socket` cannot do it at once:
+/// macOS has no `SOCK_CLOEXEC`).
+///
+/// # Errors
+///
+/// Whatever `fcntl` reports.
+#[cfg(any(target_os = "macos", target_os = "ios"))]
+pub(crate) fn set_cloexec(fd: RawFd) -> io::Result<()> {
+    // SAFETY: F_SETFD takes one `int` argument, which we pass; it only
+    // changes the descriptor flags of `fd`.
+    cvt_r(|| unsafe { fcntl::fcntl(fd, fcntl::F_SETFD, fcntl::FD_CLOEXEC) }).map(drop)
 }
 
 if_not_posix! {
