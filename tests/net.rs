@@ -292,6 +292,16 @@ fn io_objects_made_outside_a_loop_are_an_error_not_a_panic() {
     let err = Async::new(a).unwrap_err();
     assert!(err.to_string().contains("no running evloop loop"), "{err}");
     assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
+    // A connect to an address (no lookup, so no worker thread to ask for)
+    // says the same at its first poll.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let connect = std::pin::pin!(TcpStream::connect(listener.local_addr().unwrap()));
+    let polled = connect.poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+    let std::task::Poll::Ready(Err(err)) = polled else {
+        panic!("a connect outside a loop ends at once, in an error");
+    };
+    assert!(err.to_string().contains("no running evloop loop"), "{err}");
+    assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
 }
 
 #[test]
