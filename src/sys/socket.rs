@@ -222,12 +222,14 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "Miri does not emulate socket")]
     fn a_connect_to_a_listener_over_ipv4_gets_through() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         echo_once(&listener, listener.local_addr().unwrap());
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "Miri does not emulate socket")]
     fn a_connect_to_a_listener_over_ipv6_gets_through() {
         // Some machines have no IPv6 loopback: nothing to test there.
         let Ok(listener) = TcpListener::bind((Ipv6Addr::LOCALHOST, 0)) else {
@@ -237,6 +239,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "Miri does not emulate socket")]
     fn a_connect_where_nobody_listens_is_refused() {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
