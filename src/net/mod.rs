@@ -29,8 +29,8 @@
 //! that parses as one (`"127.0.0.1:8080"`, `"[::1]:80"`) is used as it is,
 //! on the loop's thread; a host name (`"example.com:80"`) is resolved as a
 //! [`to_thread`](crate::to_thread) job, and then connected to here.
-//! (Until this round every connect ran std's blocking `connect` on a worker
-//! thread: one thread hand-off a connection, at most
+//! (evloop's first versions ran every connect, std's blocking `connect`, on
+//! a worker thread: one thread hand-off a connection, at most
 //! [`Builder::blocking_threads`](crate::Builder::blocking_threads)
 //! connections under way at once, and a process made multi-threaded, which
 //! makes glibc's every later `send` and `recv` a little slower.)
