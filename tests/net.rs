@@ -123,15 +123,23 @@ fn a_connect_needs_no_worker_thread() {
         let addr = listener.local_addr().unwrap();
         let (release, held) = std::sync::mpsc::channel::<()>();
         let busy = evloop::to_thread(move || held.recv());
-        let connected =
-            evloop::timeout(std::time::Duration::from_secs(5), TcpStream::connect(addr)).await;
+        // An address, its text, and an IP and a port: none needs a lookup.
+        let connected = evloop::timeout(std::time::Duration::from_secs(5), async {
+            let text = format!("127.0.0.1:{}", addr.port());
+            [
+                TcpStream::connect(addr).await,
+                TcpStream::connect(text).await,
+                TcpStream::connect(("127.0.0.1", addr.port())).await,
+            ]
+        })
+        .await;
         release.send(()).unwrap();
         busy.await.unwrap().unwrap();
-        let stream = connected
-            .expect("connected while the worker was busy")
-            .unwrap();
-        let (server, _) = listener.accept().await.unwrap();
-        assert_eq!(server.peer_addr().unwrap(), stream.local_addr().unwrap());
+        for stream in connected.expect("connected while the worker was busy") {
+            let stream = stream.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            assert_eq!(server.peer_addr().unwrap(), stream.local_addr().unwrap());
+        }
     });
 }
 

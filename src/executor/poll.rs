@@ -384,24 +384,22 @@ impl Core {
     fn failed(&self, slot: &Slot, at: Instant) {
         let header = slot.header();
         let id = header.id;
-        if header.state.get() == TaskState::Panicked {
-            let message = match slot {
-                Slot::Task(task) => task.failure().unwrap_or_default(),
-                Slot::Root(_) => String::from("(block_on's future panicked)"),
-            };
-            if matches!(slot, Slot::Task(_)) && header.state.is_unretrieved() {
-                self.inspector.failure_unread(header, message.clone());
-            }
-            self.inspector
-                .emit_at(at, || LoopEventKind::Panicked { task: id, message });
-        } else {
-            let message = match slot {
-                Slot::Task(task) => task.failure().unwrap_or_default(),
-                Slot::Root(_) => String::new(),
-            };
+        let panicked = header.state.get() == TaskState::Panicked;
+        let message = match slot {
+            Slot::Task(task) => task.failure().unwrap_or_default(),
+            Slot::Root(_) if panicked => String::from("(block_on's future panicked)"),
+            Slot::Root(_) => String::new(),
+        };
+        if !panicked {
             self.inspector
                 .emit_at(at, || LoopEventKind::Failed { task: id, message });
+            return;
         }
+        if matches!(slot, Slot::Task(_)) && header.state.is_unretrieved() {
+            self.inspector.failure_unread(header, message.clone());
+        }
+        self.inspector
+            .emit_at(at, || LoopEventKind::Panicked { task: id, message });
     }
 
     /// Cancels a task: drops its future where it is parked (⑨), or asks a

@@ -50,8 +50,10 @@ const SOCK_STREAM: c_int = 1;
 /// Both set atomically with the socket where the OS can (so no other
 /// thread's `fork` + `exec` can catch the descriptor without close-on-exec,
 /// and no extra call makes it non-blocking). macOS has neither flag.
+/// (Linux's `SOCK_NONBLOCK` is its `O_NONBLOCK`, whose number `fcntl`
+/// declares for the architectures it checks; `SOCK_CLOEXEC` is `O_CLOEXEC`.)
 #[cfg(any(target_os = "linux", target_os = "android"))]
-const SOCK_CLOEXEC_NONBLOCK: c_int = 0o2_000_000 | 0o4000;
+const SOCK_CLOEXEC_NONBLOCK: c_int = 0o2_000_000 | super::fcntl::O_NONBLOCK;
 #[cfg(any(target_os = "freebsd", target_os = "netbsd"))]
 const SOCK_CLOEXEC_NONBLOCK: c_int = 0x1000_0000 | 0x2000_0000;
 #[cfg(target_os = "openbsd")]

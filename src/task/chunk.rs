@@ -102,13 +102,12 @@ impl Fit {
     pub(crate) const fn of(value: Layout) -> Fit {
         let align = value.align();
         // The chunk pointer needs 8 bytes before the value, and the value
-        // its alignment (a power of two): the larger of the two.
+        // its alignment (a power of two): the larger of the two is both the
+        // value's offset and the unit slots are counted in.
         let offset = if align > BACK { align } else { BACK };
-        let unit = if align > BACK { align } else { BACK };
-        let stride = (offset + value.size()).next_multiple_of(unit);
         Fit {
             offset,
-            stride,
+            stride: (offset + value.size()).next_multiple_of(offset),
             align,
         }
     }
@@ -136,9 +135,11 @@ impl Fit {
 
 /// The loop's side: the chunk it cuts, for each slot size.
 pub(crate) struct Chunks {
-    /// Empty while chunks are off: every place is then `alone`, from the
-    /// slow path, and the fast one stays as it is.
+    /// The chunk being cut for each slot size (by [`Fit::class`]).
     classes: RefCell<Vec<Class>>,
+    /// False with `task_chunks(false)`: `classes` then stays empty, and
+    /// every place is `alone`, from the slow path (the fast one stays as it
+    /// is).
     shared: bool,
 }
 
@@ -237,15 +238,12 @@ impl Chunks {
 ///
 /// # Safety
 ///
-/// `value` is a place [`Chunks::place`] gave, not given back yet.
+/// `value` is a place [`Chunks::place`] or [`alone`] gave, not given back
+/// yet.
 #[cfg(test)]
 unsafe fn left_in_chunk_of<T>(value: NonNull<T>) -> usize {
-    // SAFETY: the caller's promise: the chunk pointer is just before the
-    // value, and the chunk is alive.
-    unsafe {
-        let chunk = value.cast::<u8>().sub(BACK).cast::<*mut Head>().read();
-        (*chunk).left.load(Ordering::Relaxed)
-    }
+    // SAFETY: the caller's promise: the chunk is alive.
+    unsafe { (*chunk_of(value)).left.load(Ordering::Relaxed) }
 }
 
 impl Drop for Chunks {
@@ -325,15 +323,29 @@ unsafe fn settle(slot: *mut u8, fit: Fit, chunk: *mut Head) -> NonNull<u8> {
     }
 }
 
+/// The chunk of the place `value`: the pointer `settle` wrote just before
+/// it.
+///
+/// # Safety
+///
+/// `value` is a place [`Chunks::place`] or [`alone`] gave (its provenance
+/// covers the chunk).
+#[inline(always)]
+unsafe fn chunk_of<T>(value: NonNull<T>) -> *mut Head {
+    // SAFETY: the caller's promise: `settle` wrote the chunk pointer in the
+    // 8 bytes before the value, inside the same chunk.
+    unsafe { value.cast::<u8>().sub(BACK).cast::<*mut Head>().read() }
+}
+
 /// Drops the value at `value` in place and gives its slot back; the last
 /// slot of a chunk given back frees the chunk. The slot is given back even
 /// if the value's destructor panics.
 ///
 /// # Safety
 ///
-/// `value` is a place [`Chunks::place`] gave (its provenance covers the
-/// chunk), holding a live `T` that nothing else will reach again. Any
-/// thread may call this, if `T` may be dropped there.
+/// `value` is a place [`Chunks::place`] or [`alone`] gave (its provenance
+/// covers the chunk), holding a live `T` that nothing else will reach
+/// again. Any thread may call this, if `T` may be dropped there.
 pub(crate) unsafe fn drop_and_free<T>(value: NonNull<T>) {
     /// Gives the slot back as it goes, even in an unwind.
     struct GiveBack(*mut Head);
@@ -346,10 +358,9 @@ pub(crate) unsafe fn drop_and_free<T>(value: NonNull<T>) {
         }
     }
 
-    // SAFETY: the caller's promise: `settle` wrote the chunk pointer just
-    // before the value, and the chunk lives while this slot is not given
-    // back.
-    let chunk = unsafe { value.cast::<u8>().sub(BACK).cast::<*mut Head>().read() };
+    // SAFETY: the caller's promise; the chunk lives while this slot is not
+    // given back.
+    let chunk = unsafe { chunk_of(value) };
     let _give_back = GiveBack(chunk);
     // SAFETY: the caller's promise: a live `T`, reached by no one else.
     unsafe { ptr::drop_in_place(value.as_ptr()) };
@@ -371,7 +382,7 @@ unsafe fn give_back(chunk: *mut Head, n: usize) {
     // Every other slot's last use happens before this (their `Release`).
     fence(Ordering::Acquire);
     // SAFETY: the last slot is given back: nothing points into the chunk
-    // any more; it was allocated with this layout (`new_chunk`).
+    // any more; it was allocated with this layout (`make_chunk`).
     unsafe {
         let layout = (*chunk).layout;
         dealloc(chunk.cast::<u8>(), layout);
