@@ -144,6 +144,57 @@ fn a_connect_needs_no_worker_thread() {
 }
 
 #[test]
+fn a_connect_cancelled_under_way_leaves_no_socket_and_no_registration() {
+    // A non-blocking connect, even on loopback, returns "in progress" and
+    // finishes on the reactor: the connect task is cancelled after its
+    // first poll, while it waits for its socket to become writable.
+    if util::skip_without_reactor(
+        "a_connect_cancelled_under_way_leaves_no_socket_and_no_registration",
+    ) {
+        return;
+    }
+    let rt = Rc::new(evloop::Runtime::new());
+    let inner = rt.clone();
+    let seen = rt.block_on(async move {
+        let rt = inner;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let connect = evloop::spawn(TcpStream::connect(listener.local_addr().unwrap()));
+        evloop::yield_now().await; // the connect task's first poll
+        if connect.is_finished() {
+            return Err("the connect finished in its first poll".to_string());
+        }
+        let io = rt.snapshot().io;
+        let listening = listener.local_addr().unwrap();
+        let waiting: Vec<_> = io.iter().filter(|s| !s.writers.is_empty()).collect();
+        assert_eq!(
+            waiting.len(),
+            1,
+            "one socket under way to {listening}: {io:?}"
+        );
+        let fd = waiting[0].fd;
+        let socket = std::fs::read_link(format!("/proc/self/fd/{fd}")).ok();
+        connect.cancel();
+        assert!(connect.await.unwrap_err().is_cancelled());
+        Ok((fd, socket, rt.snapshot().io))
+    });
+    match seen {
+        Err(why) => eprintln!("a_connect_cancelled_under_way…: skipped, {why}"),
+        Ok((fd, socket, io)) => {
+            assert!(
+                io.iter().all(|s| s.fd != fd),
+                "the cancelled connect left its registration: {io:?}"
+            );
+            // The descriptor is closed: its number is free, or (reused by
+            // another test's file since) names something else.
+            if let Some(socket) = socket {
+                let now = std::fs::read_link(format!("/proc/self/fd/{fd}")).ok();
+                assert_ne!(now, Some(socket), "fd {fd} is still the connecting socket");
+            }
+        }
+    }
+}
+
+#[test]
 fn every_form_of_address_connects_and_each_address_is_tried_in_turn() {
     if util::skip_without_reactor(
         "every_form_of_address_connects_and_each_address_is_tried_in_turn",
