@@ -235,9 +235,8 @@ impl Record {
     /// [`spawned`](Self::spawned), from its birth record).
     #[inline(always)]
     pub(crate) fn spawned_from(header: &Header) -> Record {
-        let (name, parent, at) = header.origin();
-        let task = header.id;
-        Record::spawned(Record::time(at), task, name.is_default_for(task), parent)
+        let (default_name, parent, at) = header.origin_facts();
+        Record::spawned(Record::time(at), header.id, default_name, parent)
     }
 
     /// The record of "`task` completed", or "cancelled".

@@ -65,6 +65,22 @@ impl Birth {
         self.name.get(id)
     }
 
+    /// What a spawn's record in the event log keeps (`inspect/log.rs`),
+    /// read without a copy of the name: whether the name is the default
+    /// one, the parent, and the spawn time. With no record, as
+    /// [`origin_of`](Birth::origin_of) says.
+    #[inline]
+    pub(crate) fn facts_of(birth: Option<&Birth>) -> (bool, Option<TaskId>, Instant) {
+        match birth {
+            Some(b) => (
+                b.name.is_default(),
+                (b.parent != 0).then_some(TaskId(b.parent)),
+                Instant::from_start(Duration::from_nanos(b.spawned_at)),
+            ),
+            None => (true, None, Instant::START),
+        }
+    }
+
     /// Task `id`'s name, parent and spawn time, as `birth` records them;
     /// with no record (a header already released), the default name, no
     /// parent and the loop's start. What a spawn event and a snapshot show.

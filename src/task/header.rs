@@ -149,6 +149,12 @@ impl Header {
         self.with_birth(|b| Birth::origin_of(b, self.id))
     }
 
+    /// `origin` without the name: whether it is the default one (see
+    /// [`Birth::facts_of`]).
+    pub(crate) fn origin_facts(&self) -> (bool, Option<TaskId>, Instant) {
+        self.with_birth(Birth::facts_of)
+    }
+
     /// A wake made the task ready: why, and one more wake. The same call on
     /// every path (a wake on the loop's thread, and the loop taking in a wake
     /// from another thread), so the count means one thing: a wake of a task
