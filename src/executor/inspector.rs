@@ -477,11 +477,18 @@ impl Inspector {
             let mut listeners = self.listeners.borrow_mut();
             listeners.extend(added);
             let subscribed = self.subscribed.borrow();
-            let (kept, gone) = std::mem::take(&mut *listeners)
-                .into_iter()
-                .partition(|(id, _)| subscribed.contains(id));
-            *listeners = kept;
-            gone
+            if subscribed.is_empty() {
+                // Every listener is gone (the loop shutting down, say).
+                std::mem::take(&mut *listeners)
+            } else if listeners.iter().all(|(id, _)| subscribed.contains(id)) {
+                Vec::new()
+            } else {
+                let (kept, gone) = std::mem::take(&mut *listeners)
+                    .into_iter()
+                    .partition(|(id, _)| subscribed.contains(id));
+                *listeners = kept;
+                gone
+            }
         };
         self.changed.set(false);
         self.update_flags();
@@ -495,10 +502,12 @@ impl Inspector {
         match self.listeners.try_borrow_mut() {
             Ok(mut listeners) => listeners.push((id, listener)),
             // A listener subscribes: the dispatch adds it after the event.
-            Err(_) => self.added.borrow_mut().push((id, listener)),
+            Err(_) => {
+                self.added.borrow_mut().push((id, listener));
+                self.changed.set(true);
+            }
         }
         self.subscribed.borrow_mut().push(id);
-        self.changed.set(true);
         self.update_flags();
         id
     }
