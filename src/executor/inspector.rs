@@ -861,11 +861,19 @@ mod tests {
             match counter.get() {
                 2 => inspector.record_events(10),
                 4 => inspector.stop_recording(),
+                5 => {
+                    // Subscribed during a dispatch: added after it.
+                    inspector.subscribe(Box::new(|_| {}));
+                }
                 _ => {}
             }
         }));
         let emit = || inspector.emit(|| LoopEventKind::Completed { task: TaskId(1) });
-        emit(); // the general way, which brings the list up to date
+        assert!(
+            inspector.alone.get(),
+            "subscribed outside a dispatch: alone at once"
+        );
+        emit(); // the short way
         assert!(inspector.alone.get(), "one listener, no log");
         emit(); // the short way; the listener starts the log
         assert!(!inspector.alone.get(), "a log is kept");
@@ -875,7 +883,22 @@ mod tests {
             inspector.alone.get(),
             "one listener and no log again, though the list was out"
         );
-        assert_eq!(heard.get(), 4);
+        emit(); // the short way; the listener subscribes a second one
+        assert!(!inspector.alone.get(), "two listeners");
+        assert_eq!(
+            inspector.listeners.borrow().len(),
+            2,
+            "the second one was added"
+        );
+        assert_eq!(heard.get(), 5);
         assert_eq!(inspector.events().len(), 0, "the log is gone");
+        // Every listener goes, and is dropped, at once.
+        inspector.clear_listeners();
+        assert!(inspector.listeners.borrow().is_empty());
+        assert_eq!(
+            Rc::strong_count(&heard),
+            1,
+            "the first listener was dropped"
+        );
     }
 }
