@@ -478,16 +478,13 @@ impl Inspector {
             listeners.extend(added);
             let subscribed = self.subscribed.borrow();
             if subscribed.is_empty() {
-                // Every listener is gone (the loop shutting down, say).
+                // All gone (the loop shutting down): the list itself.
                 std::mem::take(&mut *listeners)
-            } else if listeners.iter().all(|(id, _)| subscribed.contains(id)) {
-                Vec::new()
             } else {
-                let (kept, gone) = std::mem::take(&mut *listeners)
-                    .into_iter()
-                    .partition(|(id, _)| subscribed.contains(id));
-                *listeners = kept;
-                gone
+                // Allocates only when some are gone.
+                listeners
+                    .extract_if(.., |(id, _)| !subscribed.contains(id))
+                    .collect()
             }
         };
         self.changed.set(false);

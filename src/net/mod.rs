@@ -139,12 +139,12 @@ crate::sys::if_not_posix! {
 }
 
 /// Runs a blocking call (a connect, a lookup) on a worker thread.
-async fn on_worker<S, F>(connect: F) -> io::Result<S>
+async fn on_worker<S, F>(call: F) -> io::Result<S>
 where
     F: FnOnce() -> io::Result<S> + Send + 'static,
     S: Send + 'static,
 {
-    match crate::to_thread(connect).await {
+    match crate::to_thread(call).await {
         Ok(result) => result,
         Err(e) => Err(io::Error::other(e.to_string())),
     }

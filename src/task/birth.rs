@@ -72,11 +72,10 @@ impl Birth {
     #[inline]
     pub(crate) fn facts_of(birth: Option<&Birth>) -> (bool, Option<TaskId>, Instant) {
         match birth {
-            Some(b) => (
-                b.name.is_default(),
-                (b.parent != 0).then_some(TaskId(b.parent)),
-                Instant::from_start(Duration::from_nanos(b.spawned_at)),
-            ),
+            Some(b) => {
+                let (parent, at) = b.parent_and_time();
+                (b.name.is_default(), parent, at)
+            }
             None => (true, None, Instant::START),
         }
     }
@@ -90,13 +89,21 @@ impl Birth {
         id: TaskId,
     ) -> (TaskName, Option<TaskId>, Instant) {
         match birth {
-            Some(b) => (
-                b.name(id),
-                (b.parent != 0).then_some(TaskId(b.parent)),
-                Instant::from_start(Duration::from_nanos(b.spawned_at)),
-            ),
+            Some(b) => {
+                let (parent, at) = b.parent_and_time();
+                (b.name(id), parent, at)
+            }
             None => (TaskName::default_for(id), None, Instant::START),
         }
+    }
+
+    /// The parent and the spawn time, as `origin_of` and `facts_of` give them.
+    #[inline]
+    fn parent_and_time(&self) -> (Option<TaskId>, Instant) {
+        (
+            (self.parent != 0).then_some(TaskId(self.parent)),
+            Instant::from_start(Duration::from_nanos(self.spawned_at)),
+        )
     }
 }
 

@@ -100,8 +100,9 @@ impl<F: Future + 'static, S: Schedule> TaskCell<F, S> {
     const FIT: Fit = Fit::of(Layout::new::<Self>());
 
     /// Makes the task, in a place `chunks` gives (or, for `None`, in a
-    /// chunk of its own: `block_on`'s root): the only way a `TaskCell` is made (rule
-    /// 1). Returns the loop's reference to it, and the handle's typed one.
+    /// chunk of its own: `block_on`'s root): the only way a `TaskCell` is
+    /// made (rule 1). Returns the loop's reference to it, and the handle's
+    /// typed one.
     pub(crate) fn spawn(
         spawn: Spawn,
         hook: S,
