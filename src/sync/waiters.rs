@@ -12,6 +12,8 @@ use crate::task::TaskId;
 #[derive(Debug)]
 pub(crate) struct Waiter {
     granted: Cell<bool>,
+    /// In its list's line: joined, and neither granted, released nor gone.
+    in_line: Cell<bool>,
     waker: RefCell<Option<Waker>>,
     task: Cell<Option<TaskId>>,
     /// What the waiter asks for or was given, in the primitive's own terms:
@@ -51,9 +53,18 @@ impl Waiter {
 
 /// A FIFO of waiters. Methods that release someone return the wakers to
 /// call, so callers wake them after their own `RefCell` borrow has ended.
+///
+/// A waiter whose future is dropped leaves in O(1) (amortized): it is
+/// marked gone where it stands, and the gone are taken out when they reach
+/// the front, or all at once when they are half the line. (Searched for,
+/// a leave was linear, and 20,000 waiters dropped together took seconds;
+/// a production runtime makes it O(1) with an intrusive list, as tokio's.)
 #[derive(Debug, Default)]
 pub(crate) struct WaitList {
+    /// The waiters in order, the gone among them; never one at the front.
     line: VecDeque<Rc<Waiter>>,
+    /// How many in `line` are gone.
+    gone: usize,
     /// The waiter granted last. Once its future has let go of it (the list
     /// then holds its only count), the next `join` reuses it instead of
     /// allocating: two tasks passing a value back and forth over a queue
@@ -74,6 +85,7 @@ impl WaitList {
             // Nobody else holds it: its grant is over, and it is ours.
             Some(spare) if Rc::strong_count(&spare) == 1 => {
                 spare.granted.set(false);
+                spare.in_line.set(true);
                 *spare.waker.borrow_mut() = Some(waker.clone());
                 spare.task.set(task);
                 spare.amount.set(amount);
@@ -81,6 +93,7 @@ impl WaitList {
             }
             _ => Rc::new(Waiter {
                 granted: Cell::new(false),
+                in_line: Cell::new(true),
                 waker: RefCell::new(Some(waker.clone())),
                 task: Cell::new(task),
                 amount: Cell::new(amount),
@@ -90,7 +103,7 @@ impl WaitList {
         waiter
     }
 
-    /// The waiter at the front of the line.
+    /// The waiter at the front of the line (never a gone one).
     pub(crate) fn front(&self) -> Option<&Rc<Waiter>> {
         self.line.front()
     }
@@ -110,9 +123,19 @@ impl WaitList {
     fn grant_front(&mut self) -> Option<Waker> {
         let waiter = self.line.pop_front()?;
         waiter.granted.set(true);
+        waiter.in_line.set(false);
         let waker = waiter.take_waker();
         self.spare = Some(waiter);
+        self.drop_gone_front();
         waker
+    }
+
+    /// Takes out the gone waiters that reached the front.
+    fn drop_gone_front(&mut self) {
+        while self.line.front().is_some_and(|w| !w.in_line.get()) {
+            self.line.pop_front();
+            self.gone -= 1;
+        }
     }
 
     /// Grants every waiter.
@@ -127,32 +150,48 @@ impl WaitList {
     /// Removes every waiter without granting them (they will see why when
     /// polled, e.g. a closed queue).
     pub(crate) fn release_all(&mut self) -> Vec<Waker> {
-        self.line.drain(..).filter_map(|w| w.take_waker()).collect()
+        self.gone = 0;
+        self.line
+            .drain(..)
+            .filter_map(|w| {
+                w.in_line.set(false);
+                w.take_waker()
+            })
+            .collect()
     }
 
-    /// Leaves the line (a future dropped before its grant). Linear in the
-    /// line's length: lines in evloop programs are short, and a production
-    /// runtime would use an intrusive list (tokio) to make this O(1).
+    /// Leaves the line (a future dropped before its grant; a waiter not in
+    /// line is left alone). O(1) amortized: see the type's docs.
     pub(crate) fn leave(&mut self, waiter: &Rc<Waiter>) {
-        self.line.retain(|w| !Rc::ptr_eq(w, waiter));
+        if !waiter.in_line.replace(false) {
+            return;
+        }
+        drop(waiter.take_waker());
+        self.gone += 1;
+        self.drop_gone_front();
+        if self.gone * 2 > self.line.len() {
+            self.line.retain(|w| w.in_line.get());
+            self.gone = 0;
+        }
     }
 
-    /// True if this waiter is still in line.
+    /// True if this waiter (one this list gave out) is still in line.
     pub(crate) fn contains(&self, waiter: &Rc<Waiter>) -> bool {
-        self.line.iter().any(|w| Rc::ptr_eq(w, waiter))
+        waiter.in_line.get()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
+        // Never a gone waiter at the front: a line of only gone is empty.
         self.line.is_empty()
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.line.len()
+        self.line.len() - self.gone
     }
 
     /// Shows `visit` the waker of everyone in line.
     pub(crate) fn held_wakers(&self, visit: &mut dyn FnMut(&Waker)) {
-        for waiter in &self.line {
+        for waiter in self.iter() {
             if let Some(waker) = waiter.waker.borrow().as_ref() {
                 visit(waker);
             }
@@ -161,12 +200,12 @@ impl WaitList {
 
     /// The waiting tasks, front of the line first.
     pub(crate) fn tasks(&self) -> impl Iterator<Item = TaskId> + '_ {
-        self.line.iter().filter_map(|w| w.task.get())
+        self.iter().filter_map(|w| w.task.get())
     }
 
     /// The waiters, front of the line first.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Rc<Waiter>> + '_ {
-        self.line.iter()
+        self.line.iter().filter(|w| w.in_line.get())
     }
 }
 
@@ -198,6 +237,52 @@ mod tests {
         let mut wakers = 0;
         list.held_wakers(&mut |_| wakers += 1);
         assert_eq!(wakers, 1);
+    }
+
+    #[test]
+    fn the_gone_leave_the_line_without_changing_its_order() {
+        let mut list = WaitList::default();
+        let waiters: Vec<_> = (0..10).map(|i| list.join_for(Waker::noop(), i)).collect();
+        let amounts = |list: &WaitList| list.iter().map(|w| w.amount()).collect::<Vec<_>>();
+        list.leave(&waiters[0]); // the front
+        list.leave(&waiters[2]);
+        list.leave(&waiters[3]);
+        list.leave(&waiters[3]); // twice: nothing more
+        assert_eq!(amounts(&list), [1, 4, 5, 6, 7, 8, 9]);
+        assert_eq!(list.len(), 7);
+        assert!(!list.contains(&waiters[2]) && list.contains(&waiters[4]));
+        let mut wakers = 0;
+        list.held_wakers(&mut |_| wakers += 1);
+        assert_eq!(wakers, 7, "a gone waiter's waker is let go");
+        // Granting the front skips the gone behind it.
+        assert!(list.grant_next().is_some());
+        assert!(waiters[1].is_granted());
+        assert_eq!(list.front().map(|w| w.amount()), Some(4));
+        list.leave(&waiters[1]); // granted: not in line
+        assert_eq!(list.len(), 6);
+        // More than half gone: the line is compacted.
+        for w in &waiters[5..9] {
+            list.leave(w);
+        }
+        assert_eq!(amounts(&list), [4, 9]);
+        assert_eq!(list.line.len(), 2, "the gone were taken out");
+        for w in [&waiters[4], &waiters[9]] {
+            list.leave(w);
+        }
+        assert!(list.is_empty());
+        assert_eq!((list.len(), list.gone), (0, 0));
+    }
+
+    #[test]
+    fn releasing_all_empties_the_line_and_a_later_leave_is_nothing() {
+        let mut list = WaitList::default();
+        let a = list.join(Waker::noop());
+        let b = list.join(Waker::noop());
+        list.leave(&b);
+        assert_eq!(list.release_all().len(), 1, "only a's waker");
+        assert!(!list.contains(&a));
+        list.leave(&a);
+        assert_eq!((list.len(), list.gone), (0, 0));
     }
 
     #[test]
