@@ -180,7 +180,8 @@ impl std::error::Error for RunError {}
 pub struct StallReport {
     /// The clock at the stall.
     pub now: Instant,
-    /// Every pending task: id, name, what it waits on.
+    /// Every pending task: id, name, what it waits on (in the order of
+    /// their ids, as the loop makes it).
     pub waiting: Vec<(TaskId, String, Option<WaitOn>)>,
     /// The live synchronization primitives, with their waiters and holders.
     pub primitives: Vec<PrimitiveInfo>,
@@ -189,15 +190,22 @@ pub struct StallReport {
 impl StallReport {
     /// The name of a task of the report, or `None` if it is not pending.
     pub fn name_of(&self, task: TaskId) -> Option<&str> {
-        self.waiting
-            .iter()
-            .find(|(id, _, _)| *id == task)
-            .map(|(_, name, _)| name.as_str())
+        self.entry(task).map(|(_, name, _)| name.as_str())
+    }
+
+    /// `task`'s line of `waiting`: found by halving, as the loop lists the
+    /// tasks by id (a report of 20,000 tasks looks up each), and by a
+    /// search where the list was made otherwise.
+    fn entry(&self, task: TaskId) -> Option<&(TaskId, String, Option<WaitOn>)> {
+        match self.waiting.binary_search_by_key(&task, |(id, _, _)| *id) {
+            Ok(i) => Some(&self.waiting[i]),
+            Err(_) => self.waiting.iter().find(|(id, _, _)| *id == task),
+        }
     }
 
     /// The primitive `task` waits on, if it waits on one.
     pub fn primitive_of(&self, task: TaskId) -> Option<&PrimitiveInfo> {
-        let (_, _, wait) = self.waiting.iter().find(|(id, _, _)| *id == task)?;
+        let (_, _, wait) = self.entry(task)?;
         match wait {
             Some(WaitOn::Primitive { kind, name }) => self
                 .primitives
@@ -211,11 +219,7 @@ impl StallReport {
     /// The tasks `task` waits for: the holders of the primitive it waits on,
     /// or the task whose handle it awaits.
     pub fn blocked_by(&self, task: TaskId) -> Vec<TaskId> {
-        let wait = self
-            .waiting
-            .iter()
-            .find(|(id, _, _)| *id == task)
-            .and_then(|(_, _, w)| w.as_ref());
+        let wait = self.entry(task).and_then(|(_, _, w)| w.as_ref());
         match wait {
             Some(WaitOn::Task(other)) => vec![*other],
             Some(WaitOn::Primitive { .. }) => self
@@ -230,12 +234,19 @@ impl StallReport {
     /// sense), starting from the lowest id on it; `None` if the waits form
     /// no cycle (a task waits on something nobody will ever signal).
     pub fn cycle(&self) -> Option<Vec<TaskId>> {
+        // Tasks a walk went through and found no cycle from: a later walk
+        // that reaches one stops there (each task is walked once).
+        let mut leads_nowhere = std::collections::HashSet::new();
         for (start, _, _) in &self.waiting {
             let mut path = vec![*start];
+            let mut on_path = std::collections::HashMap::from([(*start, 0)]);
             let mut at = *start;
             // Follow the first holder: enough to find the classic cycles.
             while let Some(next) = self.blocked_by(at).first().copied() {
-                if let Some(i) = path.iter().position(|t| *t == next) {
+                if leads_nowhere.contains(&next) {
+                    break;
+                }
+                if let Some(&i) = on_path.get(&next) {
                     let cycle = path.split_off(i);
                     let low = cycle
                         .iter()
@@ -246,12 +257,11 @@ impl StallReport {
                     cycle.rotate_left(low);
                     return Some(cycle);
                 }
-                if path.len() > self.waiting.len() {
-                    break;
-                }
+                on_path.insert(next, path.len());
                 path.push(next);
                 at = next;
             }
+            leads_nowhere.extend(path);
         }
         None
     }
@@ -296,5 +306,45 @@ impl fmt::Display for StallReport {
             write!(f, "\n  cycle: {}", names.join(" → "))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(ids: &[(u64, u64)]) -> StallReport {
+        StallReport {
+            now: Instant::START,
+            waiting: ids
+                .iter()
+                .map(|&(id, on)| (TaskId(id), format!("t{id}"), Some(WaitOn::Task(TaskId(on)))))
+                .collect(),
+            primitives: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn tasks_are_found_in_a_list_made_in_any_order() {
+        let sorted = report(&[(1, 2), (2, 3), (3, 1), (4, 1)]);
+        let reversed = report(&[(4, 1), (3, 1), (2, 3), (1, 2)]);
+        for r in [&sorted, &reversed] {
+            assert_eq!(r.name_of(TaskId(3)), Some("t3"));
+            assert_eq!(r.blocked_by(TaskId(2)), [TaskId(3)]);
+            assert_eq!(r.name_of(TaskId(9)), None);
+            assert_eq!(r.cycle(), Some(vec![TaskId(1), TaskId(2), TaskId(3)]));
+        }
+    }
+
+    #[test]
+    fn a_long_chain_into_a_cycle_is_walked_once() {
+        // 0 → 1 → … → 9,999 → 9,998: each walk stops where an earlier
+        // one found nothing, or at the cycle.
+        let mut chain: Vec<_> = (0..10_000).map(|i| (i, i + 1)).collect();
+        chain[9_999].1 = 9_998;
+        let r = report(&chain);
+        assert_eq!(r.cycle(), Some(vec![TaskId(9_998), TaskId(9_999)]));
+        let no_cycle = report(&(0..10_000).map(|i| (i, i + 1)).collect::<Vec<_>>());
+        assert_eq!(no_cycle.cycle(), None);
     }
 }
