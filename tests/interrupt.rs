@@ -111,3 +111,67 @@ fn on_the_real_clock_a_waker_held_by_another_thread_is_waited_for() {
     assert_eq!(err.kind, RunErrorKind::Interrupted, "{err}");
     drop(slot);
 }
+
+/// A loop of many tasks looks for a deadlock only now and then on the real
+/// clock (the check visits every task: `src/executor/stall_check.rs`), and
+/// still finds one that appears between two looks: here, after the last
+/// wake from another thread, which then lets its waker go.
+#[test]
+fn a_large_loop_still_reports_a_deadlock_that_follows_wakes_from_another_thread() {
+    use std::sync::{Arc, Mutex};
+    const ROUNDS: u32 = 20;
+    let rt = evloop::Runtime::new();
+    let never = evloop::sync::Event::named("never");
+    // How many times the thread has rung, and the waker of the task waiting
+    // for the next ring.
+    let bell: Arc<Mutex<(u32, Option<std::task::Waker>)>> = Arc::default();
+    let ringer = std::thread::spawn({
+        let bell = bell.clone();
+        move || {
+            for _ in 0..ROUNDS {
+                // Each ring wakes the task from a sleep: the loop has
+                // looked for a deadlock (and found this thread's waker)
+                // before the first, and not again since.
+                let waker = loop {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                    let mut bell = bell.lock().unwrap();
+                    if let Some(waker) = bell.1.take() {
+                        bell.0 += 1;
+                        break waker;
+                    }
+                };
+                waker.wake();
+            }
+        }
+    });
+    let last = rt.spawn_named("last", {
+        let never = never.clone();
+        async move {
+            for round in 1..=ROUNDS {
+                std::future::poll_fn(|cx| {
+                    let mut bell = bell.lock().unwrap();
+                    if bell.0 >= round {
+                        return std::task::Poll::Ready(());
+                    }
+                    bell.1 = Some(cx.waker().clone());
+                    std::task::Poll::Pending
+                })
+                .await;
+            }
+            // The thread rings no more, and holds no waker: nothing can
+            // set the event now.
+            never.wait().await;
+        }
+    });
+    // Spawned after `last`, which the check then visits first, before a
+    // ring can take its waker away.
+    for _ in 0..20_000 {
+        let never = never.clone();
+        rt.spawn(async move { never.wait().await }).detach();
+    }
+    let _dog = watchdog(&rt, std::time::Duration::from_secs(30));
+    let err = rt.run_until(&last).unwrap_err();
+    let stall = err.stall().unwrap_or_else(|| panic!("not a stall: {err}"));
+    assert!(stall.to_string().contains("'last'"), "{stall}");
+    ringer.join().unwrap();
+}

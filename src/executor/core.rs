@@ -38,6 +38,7 @@ use super::policy::Policy;
 use super::pool::Pool;
 use super::ready::ReadyQueue;
 use super::remote::Remote;
+use super::stall_check::StallCheck;
 use super::tasks::{Slot, TaskTable};
 use crate::debug::{DebugConfig, Diagnostic, Sink};
 use crate::inspect::{LoopEvent, LoopEventKind, Record};
@@ -97,6 +98,9 @@ pub(crate) struct Core {
     pub(super) sleeps_in_poller: Cell<bool>,
     /// How late timed sleeps end here, learned (see `lateness.rs`).
     pub(super) lateness: Lateness,
+    /// When the real clock's deadlock check is next worth its cost (see
+    /// `stall_check.rs`).
+    pub(super) stall_check: StallCheck,
 }
 
 pub(crate) struct CoreConfig {
@@ -163,6 +167,7 @@ impl Core {
             io_woken: RefCell::new(Vec::new()),
             sleeps_in_poller: Cell::new(false),
             lateness: Lateness::default(),
+            stall_check: StallCheck::default(),
         });
         if let Some(capacity) = config.event_log {
             core.inspector.record_events(capacity);

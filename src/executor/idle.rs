@@ -82,10 +82,20 @@ impl Core {
                 if wake_at.is_none()
                     && !self.remote().external_pending()
                     && !self.reactor.has_waiters()
-                    && self.only_this_thread_can_wake()
-                    && self.confirm_stall()
                 {
-                    return Idle::Stalled;
+                    // Only another thread can wake a task, if any can: a
+                    // deadlock, unless one can (stall_check.rs: when to ask).
+                    if let Some(recheck) = self.stall_check.deferred_until(now) {
+                        self.wait_for_world(may_block, Some(recheck - now));
+                        return Idle::Progress;
+                    }
+                    if self.only_this_thread_can_wake() {
+                        if self.confirm_stall() {
+                            return Idle::Stalled;
+                        }
+                    } else {
+                        self.stall_check.found_a_waker_elsewhere(now, self.now());
+                    }
                 }
                 // A deadline nearer than a sleep could end on time is
                 // waited for awake: look, and go round (lateness.rs).
@@ -129,7 +139,9 @@ impl Core {
     /// waits, as asyncio would.
     ///
     /// It is counted only when the loop is about to block with no timer,
-    /// no I/O and no outside work: it costs nothing on the way.
+    /// no I/O and no outside work, so it costs nothing on the way; and as
+    /// it visits every task, a loop of many tasks makes it only as often
+    /// as `stall_check.rs` allows.
     pub(super) fn only_this_thread_can_wake(&self) -> bool {
         let held: Vec<(*const (), usize)> = self
             .tasks

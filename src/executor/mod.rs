@@ -16,7 +16,8 @@
 //!            │   ├─ Inspector      inspector.rs, finished.rs, busy.rs,         │
 //!            │   │                 snapshot.rs                                 │
 //!            │   ├─ Pool           pool.rs                                     │
-//!            │   └─ Lateness       lateness.rs                                 │
+//!            │   ├─ Lateness       lateness.rs                                 │
+//!            │   └─ StallCheck     stall_check.rs                              │
 //!            └─────────────────────────────────────────────────────────────────┘
 //! ```
 //!
@@ -38,6 +39,8 @@
 //! - `core.rs`: the parts put together; spawning; shutdown;
 //! - `lateness.rs`: how late a timed sleep ends here, learned, so that a
 //!   deadline nearer than that is waited for awake;
+//! - `stall_check.rs`: how often, on the real clock, the loop may afford
+//!   to look for a deadlock before it sleeps;
 //! - `turn.rs`, `poll.rs`, `idle.rs`: one turn of the loop, step by step;
 //! - `snapshot.rs`: the whole loop as plain data;
 //! - `context.rs`: which loop is running on this thread;
@@ -72,6 +75,7 @@ mod runtime;
 mod schedule;
 mod snapshot;
 mod spawn;
+mod stall_check;
 mod tasks;
 pub(crate) mod trace;
 mod turn;

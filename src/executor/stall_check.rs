@@ -1,0 +1,123 @@
+//! When the loop, on the real clock, looks for a deadlock: the stall
+//! check's budget.
+//!
+//! # Why
+//!
+//! On the real clock, with no timer, no I/O and no outside work, the loop
+//! is about to sleep until another thread wakes a task. Whether any thread
+//! can is `only_this_thread_can_wake` (`idle.rs`): if every waker of every
+//! waiting task is held where only this thread could call it, the sleep
+//! would never end, and the loop reports a deadlock instead. That check
+//! visits every task and every waiter of every primitive, so it costs in
+//! proportion to the loop's size: about 130 ns a task on the benchmarks'
+//! machine. Made before every such sleep, it was paid once per wake from
+//! another thread, so a loop of 100,000 waiting tasks took 13 ms to answer
+//! each one (a thread waking one task and spinning for its answer), where
+//! a loop of one task takes about 1 µs.
+//!
+//! So the check keeps to a budget. A check that found a task another
+//! thread may wake, and took [`FREE`] or more, is not made again until
+//! [`SHARE`] times its own cost has passed (at most [`MAX_WAIT`]): the loop
+//! spends at most about 1/64 of its waiting time looking for a deadlock. A
+//! sleep that starts before then ends by then, and the loop checks again,
+//! so a deadlock that appears in the meantime (the other thread drops its
+//! waker without waking) is still reported, late by at most that window.
+//!
+//! ```text
+//!   idle, real clock, nothing but another thread can wake a task
+//!     within the window of a costly check ──▶ sleep, until the window ends at most
+//!     otherwise ──▶ check: a deadlock ──▶ report it
+//!                          else       ──▶ sleep; a costly check opens a window
+//! ```
+//!
+//! A check under [`FREE`] is made before every such sleep, as before: it
+//! costs less than the sleep and the wake it comes before, and a loop
+//! waiting for another thread without a window sleeps with no timeout, so
+//! it never wakes but for a reason.
+
+use std::cell::Cell;
+use std::time::Duration;
+
+use crate::time::Instant;
+
+/// A check that takes less than this is made before every sleep it may
+/// save from being a hang (a futex sleep and its wake cost more).
+const FREE: Duration = Duration::from_micros(20);
+
+/// A costly check is made again only after this many times its cost.
+const SHARE: u32 = 64;
+
+/// The longest a deadlock waits to be reported, however costly the check.
+const MAX_WAIT: Duration = Duration::from_secs(1);
+
+/// When the stall check is next due (see the module docs).
+#[derive(Debug, Default)]
+pub(super) struct StallCheck {
+    /// The end of the window opened by the last costly check.
+    not_before: Cell<Option<Instant>>,
+}
+
+impl StallCheck {
+    /// `None`: check now. `Some(t)`: a costly check was made lately; sleep
+    /// no later than `t`, then look again.
+    #[inline]
+    pub(super) fn deferred_until(&self, now: Instant) -> Option<Instant> {
+        self.not_before.get().filter(|&t| now < t)
+    }
+
+    /// A check that began at `began` found, at `ended`, a task that another
+    /// thread may wake: opens a window if it was costly.
+    pub(super) fn found_a_waker_elsewhere(&self, began: Instant, ended: Instant) {
+        let cost = ended.saturating_duration_since(began);
+        let window = (cost >= FREE).then(|| ended + (cost * SHARE).min(MAX_WAIT));
+        self.not_before.set(window);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(micros: u64) -> Instant {
+        at_ns(micros * 1_000)
+    }
+
+    fn at_ns(nanos: u64) -> Instant {
+        Instant::START + Duration::from_nanos(nanos)
+    }
+
+    #[test]
+    fn a_cheap_check_is_made_before_every_sleep() {
+        let check = StallCheck::default();
+        assert_eq!(check.deferred_until(at(0)), None, "a new loop checks");
+        check.found_a_waker_elsewhere(at(0), at(1));
+        assert_eq!(check.deferred_until(at(1)), None);
+        // Just under FREE: 19.999 µs.
+        check.found_a_waker_elsewhere(at(100), at_ns(119_999));
+        let just_under = at_ns(119_999);
+        assert_eq!(check.deferred_until(just_under), None);
+    }
+
+    #[test]
+    fn a_costly_check_waits_for_sixty_four_times_its_cost() {
+        let check = StallCheck::default();
+        check.found_a_waker_elsewhere(at(0), at(1_000));
+        let until = at(1_000 + 64_000);
+        assert_eq!(check.deferred_until(at(1_000)), Some(until));
+        assert_eq!(check.deferred_until(at_ns(64_999_999)), Some(until));
+        assert_eq!(check.deferred_until(until), None, "due again at the end");
+        // A cheap check after it closes the window.
+        check.found_a_waker_elsewhere(until, until + Duration::from_micros(1));
+        assert_eq!(check.deferred_until(until + Duration::from_micros(2)), None);
+    }
+
+    #[test]
+    fn no_deadlock_waits_longer_than_a_second() {
+        let check = StallCheck::default();
+        check.found_a_waker_elsewhere(at(0), at(100_000)); // a 100 ms check
+        assert_eq!(
+            check.deferred_until(at(100_000)),
+            Some(at(100_000) + MAX_WAIT)
+        );
+    }
+}
