@@ -9,11 +9,12 @@
 //! waiting task is held where only this thread could call it, the sleep
 //! would never end, and the loop reports a deadlock instead. That check
 //! visits every task and every waiter of every primitive, so it costs in
-//! proportion to the loop's size: about 130 ns a task on the benchmarks'
-//! machine. Made before every such sleep, it was paid once per wake from
-//! another thread, so a loop of 100,000 waiting tasks took 13 ms to answer
-//! each one (a thread waking one task and spinning for its answer), where
-//! a loop of one task takes about 1 µs.
+//! proportion to the loop's size, and more than that once the tasks no
+//! longer fit in the caches. Made before every such sleep, it was paid
+//! once per wake from another thread: with 100,000 tasks waiting, a thread
+//! waking one task and spinning for its answer waited 2 to 3.5 ms for it,
+//! where with one task it waits under a microsecond
+//! (`docs/performance.md`, "A deadlock check the size of the loop").
 //!
 //! So the check keeps to a budget. A check that found a task another
 //! thread may wake, and took [`FREE`] or more, is not made again until
