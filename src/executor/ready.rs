@@ -448,6 +448,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "safe code only, and a minute under Miri")]
     fn pct_depth_zero_is_depth_one() {
         for seed in 0..5 {
             assert_eq!(pct_order(seed, 0, 30), pct_order(seed, 1, 30));
@@ -455,6 +456,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "safe code only, and a minute under Miri")]
     fn pct_change_points_hand_the_loop_to_other_tasks() {
         // Depth 3: two drops within 30 polls: exactly three runs of one task.
         for seed in 0..20 {
@@ -531,6 +533,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "safe code only, and a minute under Miri")]
     fn a_burst_s_buffer_is_given_back_once_the_queue_drains() {
         let mut q = ReadyQueue::<TaskKey>::new(Policy::Fifo);
         keys(10_000).into_iter().for_each(|k| q.push(k));
