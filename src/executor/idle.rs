@@ -156,16 +156,21 @@ impl Core {
         // A task's waker points to its header: count, by that pointer, the
         // wakers this thread's loops hold.
         let mut local: HashMap<*const (), usize> = HashMap::new();
-        let mut count = |w: &Waker| *local.entry(w.data()).or_default() += 1;
-        for core in context::loops_on_this_thread() {
-            core.inspector.held_wakers(&mut count);
-            let tasks: Vec<_> = core.tasks.borrow().iter().cloned().collect();
-            for task in tasks {
-                task.visit_join_waker(&mut count);
-            }
-        }
+        self.visit_wakers_held_here(&mut |w| *local.entry(w.data()).or_default() += 1);
         held.iter()
             .all(|(ptr, out)| local.get(ptr).is_some_and(|n| n >= out))
+    }
+
+    /// Shows `visit` every waker this thread's loops hold: in their
+    /// primitives' lines, and their tasks' join wakers.
+    fn visit_wakers_held_here(&self, visit: &mut dyn FnMut(&Waker)) {
+        for core in context::loops_on_this_thread() {
+            core.inspector.held_wakers(visit);
+            // Borrowed while visiting: `visit` only counts.
+            for task in core.tasks.borrow().iter() {
+                task.visit_join_waker(visit);
+            }
+        }
     }
 
     pub(super) fn stall_report(&self) -> StallReport {

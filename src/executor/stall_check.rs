@@ -21,8 +21,13 @@
 //! [`SHARE`] times its own cost has passed (at most [`MAX_WAIT`]): the loop
 //! spends at most about 1/64 of its waiting time looking for a deadlock. A
 //! sleep that starts before then ends by then, and the loop checks again,
-//! so a deadlock that appears in the meantime (the other thread drops its
-//! waker without waking) is still reported, late by at most that window.
+//! so a deadlock that appears in the meantime (a task woken from another
+//! thread goes on to wait where only this thread could wake it) is still
+//! reported, late by at most that window.
+//!
+//! What no check sees is a waker dropped elsewhere without a wake while
+//! the loop sleeps: nothing ends that sleep, as before there was a budget
+//! (a lost wake; asyncio waits forever there too).
 //!
 //! ```text
 //!   idle, real clock, nothing but another thread can wake a task

@@ -32,7 +32,8 @@
 //!                           ──▶ Drop passes the grant on to the next waiter
 //! ```
 //!
-//! A future dropped while still in line just leaves it. A future dropped
+//! A future dropped while still in line just leaves it (marked gone where
+//! it stands, in O(1): see `waiters.rs`). A future dropped
 //! after being granted hands the grant to the next waiter. So however tasks
 //! are cancelled, no permit, item or slot is lost and no waiter is left
 //! asleep while the resource is free. (tokio's `batch_semaphore` follows the
