@@ -101,6 +101,9 @@ pub(crate) struct Core {
     /// When the real clock's deadlock check is next worth its cost (see
     /// `stall_check.rs`).
     pub(super) stall_check: StallCheck,
+    /// How long a wait for other threads alone stays awake before it parks
+    /// (`Builder::spin_before_sleep`, `Remote::park`).
+    pub(super) spin_before_sleep: Duration,
 }
 
 pub(crate) struct CoreConfig {
@@ -118,6 +121,7 @@ pub(crate) struct CoreConfig {
     pub(crate) blocking_keep_alive: Duration,
     /// `None`: [`reactor_by_default`](super::builder::reactor_by_default).
     pub(crate) reactor: Option<bool>,
+    pub(crate) spin_before_sleep: Duration,
 }
 
 impl Core {
@@ -168,6 +172,7 @@ impl Core {
             sleeps_in_poller: Cell::new(false),
             lateness: Lateness::default(),
             stall_check: StallCheck::default(),
+            spin_before_sleep: config.spin_before_sleep,
         });
         if let Some(capacity) = config.event_log {
             core.inspector.record_events(capacity);

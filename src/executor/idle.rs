@@ -143,22 +143,27 @@ impl Core {
     /// it visits every task, a loop of many tasks makes it only as often
     /// as `stall_check.rs` allows.
     pub(super) fn only_this_thread_can_wake(&self) -> bool {
-        let held: Vec<(*const (), usize)> = self
-            .tasks
-            .borrow()
-            .iter()
-            .map(|s| (s.as_ptr().as_ptr().cast_const().cast(), s.wakers_out()))
-            .filter(|(_, out)| *out > 0)
-            .collect();
-        if held.is_empty() {
+        // First two sums, with nothing allocated: the wakers this loop's
+        // tasks have out, and the wakers held here, of any task. Fewer
+        // held here than out means one at least is elsewhere.
+        let out: usize = self.tasks.borrow().iter().map(|s| s.wakers_out()).sum();
+        if out == 0 {
             return true;
         }
-        // A task's waker points to its header: count, by that pointer, the
-        // wakers this thread's loops hold.
+        let mut here = 0;
+        self.visit_wakers_held_here(&mut |_| here += 1);
+        if here < out {
+            return false;
+        }
+        // As many or more: count, task by task, which are held here. A
+        // task's waker points to its header, so the count is by pointer.
         let mut local: HashMap<*const (), usize> = HashMap::new();
         self.visit_wakers_held_here(&mut |w| *local.entry(w.data()).or_default() += 1);
-        held.iter()
-            .all(|(ptr, out)| local.get(ptr).is_some_and(|n| n >= out))
+        self.tasks.borrow().iter().all(|s| {
+            let out = s.wakers_out();
+            let ptr: *const () = s.as_ptr().as_ptr().cast_const().cast();
+            out == 0 || local.get(&ptr).is_some_and(|n| *n >= out)
+        })
     }
 
     /// Shows `visit` every waker this thread's loops hold: in their
@@ -220,7 +225,7 @@ impl Core {
         if self.sleeps_in_poller.get() {
             self.poll_io(timeout);
         } else if may_block {
-            self.remote().park(timeout);
+            self.remote().park(timeout, self.spin_before_sleep);
         }
     }
 }
