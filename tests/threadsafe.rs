@@ -249,3 +249,29 @@ fn a_dropped_recv_takes_nothing() {
         assert_eq!(rx.recv().await, None);
     });
 }
+
+/// The loop stays awake for a moment before it parks its thread
+/// (`Builder::spin_before_sleep`), and `Runtime::sleeps` tells how its
+/// waits for other threads ended: a worker's answer, given a long budget,
+/// is seen awake; with no budget, every such wait parks.
+#[test]
+fn a_quick_answer_from_a_thread_is_seen_awake_unless_the_loop_may_not_spin() {
+    let rounds = 50;
+    let waits = |spin: Duration| {
+        let rt = Runtime::builder().spin_before_sleep(spin).build();
+        rt.block_on(async {
+            for i in 0..rounds {
+                assert_eq!(evloop::to_thread(move || i).await.unwrap(), i);
+            }
+        });
+        rt.sleeps()
+    };
+    // Long enough for a worker thread to be scheduled in, however loaded
+    // the machine: the test asks for one wake seen awake, not every one.
+    let spun = waits(ms(100));
+    assert!(spun.woken_awake > 0, "{spun:?}");
+    assert_eq!(spun.slept, 0, "no deadline was waited for: {spun:?}");
+    let parked = waits(Duration::ZERO);
+    assert_eq!(parked.woken_awake, 0, "{parked:?}");
+    assert!(parked.parked > 0, "{parked:?}");
+}

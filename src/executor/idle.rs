@@ -225,7 +225,8 @@ impl Core {
         if self.sleeps_in_poller.get() {
             self.poll_io(timeout);
         } else if may_block {
-            self.remote().park(timeout, self.spin_before_sleep);
+            let awake = self.remote().park(timeout, self.spin_before_sleep);
+            self.lateness.waited_for_threads(awake);
         }
     }
 }

@@ -58,8 +58,8 @@ const MAX_AWAKE: Duration = Duration::from_micros(50);
 /// overran because the thread was descheduled) counts as this much.
 const MAX_SAMPLE: Duration = Duration::from_millis(1);
 
-/// How a loop has waited for its deadlines on the real clock: what
-/// [`Runtime::sleeps`](crate::Runtime::sleeps) tells.
+/// How a loop has waited: for its deadlines on the real clock, and for
+/// other threads. What [`Runtime::sleeps`](crate::Runtime::sleeps) tells.
 ///
 /// # Examples
 ///
@@ -85,6 +85,14 @@ pub struct Sleeps {
     /// How late a sleep has been ending, on average: learned from each
     /// sleep that ran past its deadline. Zero until one has.
     pub lateness: Duration,
+    /// Waits for other threads alone (no timer, no I/O: a
+    /// [`to_thread`](crate::to_thread) job, a waker sent elsewhere) that a
+    /// wake ended while the loop was still awake, before it parked its
+    /// thread (see [`Builder::spin_before_sleep`](crate::Builder::spin_before_sleep)).
+    pub woken_awake: u64,
+    /// Waits for other threads alone that parked the loop's thread: no wake
+    /// came while it stayed awake (or it was told not to).
+    pub parked: u64,
 }
 
 /// How late the loop's timed sleeps end (an exponentially weighted average
@@ -96,6 +104,8 @@ pub(super) struct Lateness {
     learned: Cell<bool>,
     slept: Cell<u64>,
     looked: Cell<u64>,
+    woken_awake: Cell<u64>,
+    parked: Cell<u64>,
 }
 
 impl Lateness {
@@ -110,7 +120,21 @@ impl Lateness {
             slept: self.slept.get(),
             looked: self.looked.get(),
             lateness: self.estimate(),
+            woken_awake: self.woken_awake.get(),
+            parked: self.parked.get(),
         }
+    }
+
+    /// A wait for other threads alone ended: by a wake that came while the
+    /// loop was still awake, or after it parked.
+    #[inline]
+    pub(super) fn waited_for_threads(&self, woken_awake: bool) {
+        let count = if woken_awake {
+            &self.woken_awake
+        } else {
+            &self.parked
+        };
+        count.set(count.get() + 1);
     }
 
     /// How long to block waiting for a deadline `left` away: `left`, or
@@ -206,7 +230,9 @@ mod tests {
             Sleeps {
                 slept: 1,
                 looked: 1,
-                lateness: Duration::from_micros(16)
+                lateness: Duration::from_micros(16),
+                woken_awake: 0,
+                parked: 0,
             }
         );
     }

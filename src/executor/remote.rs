@@ -231,7 +231,10 @@ impl Remote {
     /// The park follows whenever the spin saw a wake: that wake's `unpark`
     /// has left the token (or is about to), so the park returns at once,
     /// taking it, and no stale token is left to end a later sleep early.
-    pub(crate) fn park(&self, timeout: Option<Duration>, spin: Duration) {
+    ///
+    /// Returns true if a wake came while the loop was still awake: the
+    /// thread did not go to sleep at all.
+    pub(crate) fn park(&self, timeout: Option<Duration>, spin: Duration) -> bool {
         let budget = timeout.map_or(spin, |t| t.min(spin));
         let (woken, spent) = self.spin_for_a_wake(budget);
         match timeout {
@@ -243,6 +246,7 @@ impl Remote {
                 }
             }
         }
+        woken
     }
 
     /// Stays awake for at most `budget`, until a wake from another thread
@@ -444,7 +448,10 @@ mod tests {
             })
         };
         let began = Instant::now();
-        remote.park(None, LONG);
+        assert!(
+            remote.park(None, LONG),
+            "{what} came, and was not seen awake"
+        );
         assert!(began.elapsed() < LONG / 2, "the spin ran past {what}");
         other.join().unwrap();
         remote
@@ -487,12 +494,13 @@ mod tests {
         assert!(remote.arm());
         let sleep = Duration::from_millis(200);
         let began = Instant::now();
-        let Some(spun) = cpu_of(|| remote.park(Some(sleep), Duration::from_millis(100))) else {
+        let Some(spun) = cpu_of(|| assert!(!remote.park(Some(sleep), Duration::from_millis(100))))
+        else {
             eprintln!("notice: this OS does not tell a thread's CPU time; not checked");
             return;
         };
         assert!(began.elapsed() < LONG / 2, "the spin overran the sleep");
-        let parked = cpu_of(|| remote.park(Some(sleep), Duration::ZERO)).unwrap();
+        let parked = cpu_of(|| assert!(!remote.park(Some(sleep), Duration::ZERO))).unwrap();
         // Up to 100 ms awake, against none: the two sides have room for a
         // loaded machine's preemption, and cannot meet.
         assert!(

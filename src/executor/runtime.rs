@@ -418,8 +418,11 @@ impl Runtime {
     /// How the loop has waited for its deadlines on the real clock: how
     /// many times it slept until one, how late its sleeps have been ending
     /// (the machine's wake-up latency, as the loop has seen it), and how
-    /// many times it looked instead of sleeping. All zero on a loop that
-    /// has not slept until a deadline.
+    /// many times it looked instead of sleeping; and how its waits for
+    /// other threads alone ended: by a wake seen while it was still awake,
+    /// or after it parked its thread
+    /// ([`Builder::spin_before_sleep`](crate::Builder::spin_before_sleep)).
+    /// All zero on a loop that has not waited.
     ///
     /// A deadline nearer than the lateness learned is waited for awake
     /// instead of slept for (never more than the last 50 µs before it): a

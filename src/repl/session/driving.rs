@@ -183,6 +183,13 @@ impl Session {
                 sleeps.looked
             )));
         }
+        if mode.is_none() && !self.options.deterministic && sleeps.woken_awake + sleeps.parked > 0 {
+            lines.push(Line::plain(format!(
+                "waits for other threads: {} answered while the loop was still awake, \
+                 {} that parked its thread",
+                sleeps.woken_awake, sleeps.parked
+            )));
+        }
         Ok(Action::Show(lines))
     }
 

@@ -50,22 +50,40 @@ fn real_clock_spans_print_to_the_microsecond() {
     }
 }
 
+/// `clock` on the real clock before and after a task with `body` ran.
+fn clock_before_and_after(body: &str) -> (String, String) {
+    let mut s = live();
+    ok(&mut s, "clock real");
+    let before = ok(&mut s, "clock");
+    ok(&mut s, &format!("spawn t {body}"));
+    ok(&mut s, "run");
+    (before, ok(&mut s, "clock"))
+}
+
 /// `clock`, after sleeps on the real clock, says how late they end here
 /// and how many deadlines were waited for awake (`Runtime::sleeps`).
 #[test]
 fn the_clock_tells_how_late_sleeps_end_here() {
-    let mut s = live();
-    ok(&mut s, "clock real");
-    let before = ok(&mut s, "clock");
+    let (before, after) = clock_before_and_after("sleep 1ms; sleep 1ms");
     assert!(!before.contains("sleeps:"), "{before}");
-    ok(&mut s, "spawn t sleep 1ms; sleep 1ms");
-    ok(&mut s, "run");
-    let after = ok(&mut s, "clock");
     assert!(
         after.contains("sleeps: 2 until a deadline, ending "),
         "{after}"
     );
     assert!(after.contains(" late on average here; "), "{after}");
+}
+
+/// `clock` also says how the loop's waits for other threads ended: seen
+/// while it was still awake, or after it parked (`Runtime::sleeps`).
+#[test]
+fn the_clock_tells_how_waits_for_other_threads_ended() {
+    let (before, after) = clock_before_and_after("thread 1ms; thread 1ms");
+    assert!(!before.contains("waits for other threads"), "{before}");
+    assert!(after.contains("waits for other threads: "), "{after}");
+    assert!(
+        after.contains(" answered while the loop was still awake, "),
+        "{after}"
+    );
 }
 
 /// Lines as they came, each with when.
