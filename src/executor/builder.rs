@@ -281,8 +281,10 @@ impl Builder {
     /// A parked loop pays the kernel for every answer from another thread
     /// (a futex wake, then its thread scheduled in again: some 10–20 µs on
     /// a virtual machine); an awake one sees it at once. The price is CPU
-    /// time: up to this much per such sleep. A loop that waits for I/O or
-    /// for a timer sleeps in the poller, and does not spin.
+    /// time: up to this much per such sleep. A loop that waits for I/O, or
+    /// for a timer with its reactor on, sleeps in the poller and does not
+    /// spin (without a reactor, a timed sleep spins at most this much of
+    /// its own length first).
     ///
     /// # Examples
     ///
