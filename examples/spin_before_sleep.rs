@@ -12,8 +12,9 @@
 //! - with the default `Builder::spin_before_sleep` (20 µs), the loop stays
 //!   awake for a moment before it parks its thread, and most answers are
 //!   seen while it is still awake;
-//! - with `Duration::ZERO`, it parks at once, and every answer is a futex
-//!   wake and a scheduling of the loop's thread.
+//! - with `Duration::ZERO`, it parks at once, and nearly every answer is a
+//!   futex wake and a scheduling of the loop's thread (not one that came
+//!   before the loop began to wait).
 //!
 //! For each, it prints the time per round trip and `Runtime::sleeps`: how
 //! many waits ended awake (`woken_awake`) and how many parked (`parked`).
@@ -77,7 +78,7 @@ async fn ping_pong() -> Duration {
 /// What the counts promise, whatever the machine: a loop told not to spin
 /// sees no answer awake, and every round trip is made.
 #[test]
-fn a_loop_told_not_to_spin_parks_for_every_answer() {
+fn a_loop_told_not_to_spin_sees_no_answer_awake() {
     let rt = Runtime::builder().spin_before_sleep(Duration::ZERO).build();
     rt.block_on(ping_pong());
     let sleeps = rt.sleeps();

@@ -77,7 +77,7 @@ pub struct Builder {
 /// cost together on a virtual machine, so that an answer that comes
 /// sooner costs no sleep at all, and one that comes later costs the
 /// thread at most this much more CPU time.
-pub(crate) const DEFAULT_SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(20);
+const DEFAULT_SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(20);
 
 impl Default for Builder {
     fn default() -> Builder {
@@ -283,8 +283,8 @@ impl Builder {
     /// a virtual machine); an awake one sees it at once. The price is CPU
     /// time: up to this much per such sleep. A loop that waits for I/O, or
     /// for a timer with its reactor on, sleeps in the poller and does not
-    /// spin (without a reactor, a timed sleep spins at most this much of
-    /// its own length first).
+    /// spin (without a reactor, a timed sleep spins too, never past its
+    /// own end).
     ///
     /// # Examples
     ///

@@ -143,9 +143,9 @@ impl Core {
     /// it visits every task, a loop of many tasks makes it only as often
     /// as `stall_check.rs` allows.
     pub(super) fn only_this_thread_can_wake(&self) -> bool {
-        // First two sums, with nothing allocated: the wakers this loop's
-        // tasks have out, and the wakers held here, of any task. Fewer
-        // held here than out means one at least is elsewhere.
+        // First two sums, with no map: the wakers this loop's tasks have
+        // out, and the wakers held here, of any task. Fewer held here than
+        // out means one at least is elsewhere.
         let out: usize = self.tasks.borrow().iter().map(|s| s.wakers_out()).sum();
         if out == 0 {
             return true;

@@ -174,21 +174,23 @@ impl Session {
         // What the loop learned of this machine's sleeps: a real-time
         // measurement, left out of scripts and transcripts.
         let sleeps = self.rt.sleeps();
-        if mode.is_none() && !self.options.deterministic && sleeps.slept > 0 {
-            lines.push(Line::plain(format!(
-                "sleeps: {} until a deadline, ending {} late on average here; \
-                 {} deadline(s) nearer than that waited for awake",
-                sleeps.slept,
-                format_duration(to_micros(sleeps.lateness)),
-                sleeps.looked
-            )));
-        }
-        if mode.is_none() && !self.options.deterministic && sleeps.woken_awake + sleeps.parked > 0 {
-            lines.push(Line::plain(format!(
-                "waits for other threads: {} answered while the loop was still awake, \
-                 {} that parked its thread",
-                sleeps.woken_awake, sleeps.parked
-            )));
+        if mode.is_none() && !self.options.deterministic {
+            if sleeps.slept > 0 {
+                lines.push(Line::plain(format!(
+                    "sleeps: {} until a deadline, ending {} late on average here; \
+                     {} deadline(s) nearer than that waited for awake",
+                    sleeps.slept,
+                    format_duration(to_micros(sleeps.lateness)),
+                    sleeps.looked
+                )));
+            }
+            if sleeps.woken_awake + sleeps.parked > 0 {
+                lines.push(Line::plain(format!(
+                    "waits for other threads: {} answered while the loop was still awake, \
+                     {} that parked its thread",
+                    sleeps.woken_awake, sleeps.parked
+                )));
+            }
         }
         Ok(Action::Show(lines))
     }
