@@ -29,6 +29,12 @@ use crate::task::schedule::{Host, Schedule};
 use crate::task::{Source, TaskKey, WakeCause, WokenTask};
 
 /// What a wake on the loop's thread may touch.
+///
+/// On cache lines of its own: the loop writes the ready queue at every
+/// wake and poll, and a wake from another thread reads the hook's owner
+/// and remote queue beside it. Sharing a line, each such wake would pull
+/// the ready queue's line to the other thread and back.
+#[repr(align(64))]
 pub(crate) struct Here {
     /// The ready queue.
     pub(crate) ready: RefCell<ReadyQueue>,
@@ -119,3 +125,33 @@ impl Schedule for Arc<Hook> {
     }
 }
 // ANCHOR_END: schedule
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{Here, Hook, ReadyQueue, Remote};
+    use crate::executor::Policy;
+    use crate::task::owner::OnThread;
+
+    /// A cache line holds 64 bytes on the machines evloop runs on.
+    fn lines_of(start: usize, len: usize) -> std::ops::Range<usize> {
+        start / 64..(start + len).div_ceil(64)
+    }
+
+    #[test]
+    fn what_other_threads_read_shares_no_line_with_the_ready_queue() {
+        let host = std::rc::Weak::<crate::executor::core::Core>::new();
+        let hook = Hook::new(ReadyQueue::new(Policy::Fifo), Arc::new(Remote::new()), host);
+        let here = hook.here(&OnThread::current());
+        let here_lines = lines_of(std::ptr::from_ref(here).addr(), size_of::<Here>());
+        let remote = lines_of(
+            std::ptr::from_ref(&hook.remote).addr(),
+            size_of::<Arc<Remote>>(),
+        );
+        assert!(
+            !here_lines.contains(&remote.start) && !here_lines.contains(&(remote.end - 1)),
+            "the remote queue's pointer is on a line of the loop's part: {remote:?} in {here_lines:?}"
+        );
+    }
+}

@@ -21,6 +21,7 @@ use std::time::Duration;
 use super::context;
 use super::core::Core;
 use super::report::StallReport;
+use super::stall_check::TIMED_FROM;
 use crate::time::{ClockKind, Instant};
 
 pub(super) enum Idle {
@@ -89,10 +90,13 @@ impl Core {
                         self.wait_for_world(may_block, Some(recheck - now));
                         return Idle::Progress;
                     }
-                    if self.only_this_thread_can_wake() {
+                    let (only_here, visited) = self.only_this_thread_can_wake();
+                    if only_here {
                         if self.confirm_stall() {
                             return Idle::Stalled;
                         }
+                    } else if visited < TIMED_FROM {
+                        self.stall_check.found_a_waker_elsewhere_cheaply();
                     } else {
                         self.stall_check.found_a_waker_elsewhere(now, self.now());
                     }
@@ -141,41 +145,49 @@ impl Core {
     /// It is counted only when the loop is about to block with no timer,
     /// no I/O and no outside work, so it costs nothing on the way; and as
     /// it visits every task, a loop of many tasks makes it only as often
-    /// as `stall_check.rs` allows.
-    pub(super) fn only_this_thread_can_wake(&self) -> bool {
+    /// as `stall_check.rs` allows. Also says how many tasks and wakers it
+    /// visited: how costly it may have been.
+    pub(super) fn only_this_thread_can_wake(&self) -> (bool, usize) {
         // First two sums, with no map: the wakers this loop's tasks have
         // out, and the wakers held here, of any task. Fewer held here than
         // out means one at least is elsewhere.
+        let tasks = self.tasks.borrow().len();
         let out: usize = self.tasks.borrow().iter().map(|s| s.wakers_out()).sum();
         if out == 0 {
-            return true;
+            return (true, tasks);
         }
         let mut here = 0;
-        self.visit_wakers_held_here(&mut |_| here += 1);
+        let walked = self.visit_wakers_held_here(&mut |_| here += 1);
+        let visited = tasks + walked + here;
         if here < out {
-            return false;
+            return (false, visited);
         }
         // As many or more: count, task by task, which are held here. A
         // task's waker points to its header, so the count is by pointer.
         let mut local: HashMap<*const (), usize> = HashMap::new();
         self.visit_wakers_held_here(&mut |w| *local.entry(w.data()).or_default() += 1);
-        self.tasks.borrow().iter().all(|s| {
+        let only_here = self.tasks.borrow().iter().all(|s| {
             let out = s.wakers_out();
             let ptr: *const () = s.as_ptr().as_ptr().cast_const().cast();
             out == 0 || local.get(&ptr).is_some_and(|n| *n >= out)
-        })
+        });
+        (only_here, 2 * visited)
     }
 
     /// Shows `visit` every waker this thread's loops hold: in their
-    /// primitives' lines, and their tasks' join wakers.
-    fn visit_wakers_held_here(&self, visit: &mut dyn FnMut(&Waker)) {
+    /// primitives' lines, and their tasks' join wakers. Returns how many
+    /// tasks it walked.
+    fn visit_wakers_held_here(&self, visit: &mut dyn FnMut(&Waker)) -> usize {
+        let mut walked = 0;
         for core in context::loops_on_this_thread() {
             core.inspector.held_wakers(visit);
             // Borrowed while visiting: `visit` only counts.
             for task in core.tasks.borrow().iter() {
                 task.visit_join_waker(visit);
+                walked += 1;
             }
         }
+        walked
     }
 
     pub(super) fn stall_report(&self) -> StallReport {

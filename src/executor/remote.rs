@@ -12,7 +12,8 @@
 //! - `wakeup`: how a notification reaches a sleeping loop. A loop that waits
 //!   for nothing but other threads (no descriptor registered, no timer)
 //!   sleeps in `thread::park`, and a notification is an `unpark` (a futex
-//!   wake, and nothing at all if the loop is not asleep). A loop that also
+//!   wake) once the loop says it parks, and nothing at all while it is
+//!   still awake, spinning before the sleep (see `Remote::park`). A loop that also
 //!   waits for I/O or a timer sleeps in the poller, and a notification is a
 //!   write to its [`Notifier`]. The loop says which before it sleeps;
 //! - `external`: how many pieces of outside work (`to_thread` jobs,
@@ -35,74 +36,99 @@ use crate::task::TaskKey;
 pub(crate) type Job = Box<dyn FnOnce() + Send>;
 
 /// How a notification reaches the loop's thread while it sleeps: the
-/// thread's park token, or the poller's notifier, as the loop chose.
-pub(crate) struct Wakeup {
+/// thread's park token, or the poller's notifier, as the loop chose (the
+/// choice itself is on the wake's line: `Remote::polling`, `Remote::parked`).
+struct Wakeup {
     thread: Thread,
     /// The poller's notifier, once the loop has made its poller.
     notifier: OnceLock<Notifier>,
-    /// True while the loop sleeps (or is about to sleep) in the poller.
-    polling: AtomicBool,
 }
 
-impl Wakeup {
-    /// Wakes the loop's thread out of the sleep it chose.
-    fn wake(&self) {
-        if self.polling.load(Ordering::SeqCst) {
-            // A failed notify means the counter is full: a wake is already
-            // pending, which is all we wanted.
-            if let Some(n) = self.notifier.get() {
-                let _ = n.notify();
-            }
-        } else {
-            self.thread.unpark();
+/// The keys of tasks woken on other threads, in the order of their wakes:
+/// the first in place, on the wake's own cache line, and the rest of a
+/// burst in a vector. One wake, the common case, touches no other memory.
+#[derive(Default)]
+struct Woken {
+    first: Option<TaskKey>,
+    /// Empty unless `first` is there.
+    rest: Vec<TaskKey>,
+}
+
+impl Woken {
+    fn push(&mut self, key: TaskKey) {
+        match self.first {
+            None => self.first = Some(key),
+            Some(_) => self.rest.push(key),
         }
     }
 
-    /// Wakes the loop's thread whichever way it sleeps (an interrupt).
-    fn wake_both(&self) {
-        self.thread.unpark();
-        if let Some(n) = self.notifier.get() {
-            let _ = n.notify();
+    fn take_into(&mut self, into: &mut Vec<TaskKey>) {
+        if let Some(first) = self.first.take() {
+            into.push(first);
+            into.append(&mut self.rest);
         }
     }
 }
 
+/// `repr(C)`, on cache lines of its own, in two parts. A wake from another
+/// thread first writes its key under the lock (`queue`, `remote_pending`,
+/// the line the loop reads only when it takes the keys), then signals on
+/// [`Signal`]'s line, which the loop reads while it spins before a sleep.
+/// Apart, the spinning loop does not pull the key's line away from the
+/// waker between its writes; the key's line moves once each way per wake,
+/// and so does the signal's.
+#[repr(C, align(64))]
 pub(crate) struct Remote {
-    queue: Mutex<Vec<TaskKey>>,
-    /// Closures from other threads; `closed` is set under this lock too, so
-    /// a job is either taken by the loop or refused, never stranded.
-    jobs: Mutex<Vec<Job>>,
-    /// Set with every push to `jobs`: a remote wake alone does not take the
-    /// jobs' lock.
-    jobs_pending: AtomicBool,
+    queue: Mutex<Woken>,
     /// Set with every push to `queue`, cleared when the loop takes it: lets
     /// the loop skip the lock in the common case of no remote wakes.
     remote_pending: AtomicBool,
-    notified: AtomicBool,
     closed: AtomicBool,
-    interrupted: AtomicBool,
+    signal: Signal,
     external: AtomicUsize,
+    /// Set with every push to `jobs`: a remote wake alone does not take the
+    /// jobs' lock.
+    jobs_pending: AtomicBool,
+    /// Closures from other threads; `closed` is set under this lock too, so
+    /// a job is either taken by the loop or refused, never stranded.
+    jobs: Mutex<Vec<Job>>,
     wakeup: Wakeup,
+}
+
+/// What tells the loop that something came, and tells a waker how to wake
+/// the loop: one cache line.
+#[repr(C, align(64))]
+struct Signal {
+    notified: AtomicBool,
+    interrupted: AtomicBool,
+    /// True while the loop sleeps (or is about to sleep) in the poller.
+    polling: AtomicBool,
+    /// True while the loop's thread is parked, or about to be, in
+    /// `Remote::park`: a wake that finds it false has nothing to unpark (the
+    /// loop is awake, and sees `notified` itself).
+    parked: AtomicBool,
 }
 
 impl Remote {
     /// The remote queue of a loop running on this thread.
     pub(crate) fn new() -> Remote {
-        let wakeup = Wakeup {
-            thread: thread::current(),
-            notifier: OnceLock::new(),
-            polling: AtomicBool::new(false),
-        };
         Remote {
-            queue: Mutex::new(Vec::new()),
-            jobs: Mutex::new(Vec::new()),
-            jobs_pending: AtomicBool::new(false),
+            queue: Mutex::new(Woken::default()),
             remote_pending: AtomicBool::new(false),
-            notified: AtomicBool::new(false),
             closed: AtomicBool::new(false),
-            interrupted: AtomicBool::new(false),
+            signal: Signal {
+                notified: AtomicBool::new(false),
+                interrupted: AtomicBool::new(false),
+                polling: AtomicBool::new(false),
+                parked: AtomicBool::new(false),
+            },
             external: AtomicUsize::new(0),
-            wakeup,
+            jobs_pending: AtomicBool::new(false),
+            jobs: Mutex::new(Vec::new()),
+            wakeup: Wakeup {
+                thread: thread::current(),
+                notifier: OnceLock::new(),
+            },
         }
     }
 
@@ -124,11 +150,33 @@ impl Remote {
 
     /// Wakes the loop if it sleeps; free if a notification is already pending.
     pub(crate) fn notify(&self) {
-        if !self.notified.swap(true, Ordering::SeqCst) {
-            self.wakeup.wake();
+        if !self.signal.notified.swap(true, Ordering::SeqCst) {
+            self.wake_loop();
         }
     }
     // ANCHOR_END: push
+
+    /// Wakes the loop's thread out of the sleep it chose, if it has gone to
+    /// sleep.
+    fn wake_loop(&self) {
+        if self.signal.polling.load(Ordering::SeqCst) {
+            // A failed notify means the counter is full: a wake is already
+            // pending, which is all we wanted.
+            if let Some(n) = self.wakeup.notifier.get() {
+                let _ = n.notify();
+            }
+        } else if self.signal.parked.load(Ordering::SeqCst) {
+            self.wakeup.thread.unpark();
+        }
+    }
+
+    /// Wakes the loop's thread whichever way it sleeps (an interrupt).
+    fn wake_both(&self) {
+        self.wakeup.thread.unpark();
+        if let Some(n) = self.wakeup.notifier.get() {
+            let _ = n.notify();
+        }
+    }
 
     /// Moves the remote wakes into `into` (which must be empty).
     pub(crate) fn take(&self, into: &mut Vec<TaskKey>) {
@@ -136,7 +184,7 @@ impl Remote {
         // seen next turn, never lost.
         self.remote_pending.store(false, Ordering::Release);
         let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
-        std::mem::swap(&mut *queue, into);
+        queue.take_into(into);
     }
 
     /// A closure from another thread, to run on the loop: counted as outside
@@ -197,8 +245,8 @@ impl Remote {
     /// something is already waiting for it (then it only looks, with a zero
     /// timeout).
     pub(crate) fn arm(&self) -> bool {
-        self.notified.store(false, Ordering::SeqCst);
-        !(self.has_remote() || self.interrupted.load(Ordering::SeqCst))
+        self.signal.notified.store(false, Ordering::SeqCst);
+        !(self.has_remote() || self.signal.interrupted.load(Ordering::SeqCst))
     }
 
     /// Says how the loop is about to sleep: in `poller` (whose notifier it
@@ -211,9 +259,13 @@ impl Remote {
         {
             let _ = self.wakeup.notifier.set(p.notifier());
         }
-        self.wakeup
-            .polling
-            .store(poller.is_some(), Ordering::SeqCst);
+        // Only the loop writes it, so its own last write is what it reads;
+        // written only when the choice changes, the wake's line is not
+        // taken from the other threads at every sleep.
+        let polling = poller.is_some();
+        if self.signal.polling.load(Ordering::Relaxed) != polling {
+            self.signal.polling.store(polling, Ordering::SeqCst);
+        }
     }
 
     /// The sleep without a poller: watch for a wake for at most `spin`
@@ -228,46 +280,67 @@ impl Remote {
     /// `spin` first, reading the `notified` flag that every wake sets
     /// before it unparks (see `notify`), and the interrupt flag.
     ///
-    /// The park follows whenever the spin saw a wake: that wake's `unpark`
-    /// has left the token (or is about to), so the park returns at once,
-    /// taking it, and no stale token is left to end a later sleep early.
+    /// A wake unparks the thread only if the loop said it parks (`parked`,
+    /// set after the spin): a wake that comes during the spin costs the
+    /// waker no `unpark`, and the loop no park to take the token back.
     ///
-    /// Returns true if a wake came while the loop was still awake: the
-    /// thread did not go to sleep at all.
+    /// Returns true if the spin saw a wake. (A wake that comes after the
+    /// spin but before the park is seen too, and the thread does not sleep;
+    /// it counts as a wait that parked, the one the loop went for.)
     pub(crate) fn park(&self, timeout: Option<Duration>, spin: Duration) -> bool {
         let budget = timeout.map_or(spin, |t| t.min(spin));
         let (woken, spent) = self.spin_for_a_wake(budget);
-        match timeout {
-            None => thread::park(),
-            Some(t) => {
-                let left = t.saturating_sub(spent);
-                if woken || !left.is_zero() {
-                    thread::park_timeout(left);
-                }
+        if woken {
+            return true;
+        }
+        let left = timeout.map(|t| t.saturating_sub(spent));
+        if left.is_some_and(|l| l.is_zero()) {
+            return false;
+        }
+        // Dekker's pattern with `notify`: the loop stores `parked`, then
+        // loads `notified`; a waker swaps `notified`, then loads `parked`.
+        // All four are `SeqCst`, so in their single order either the loop
+        // sees the wake and stays awake, or the waker sees `parked` and
+        // unparks. (When both happen, the unpark leaves a token that ends
+        // the next park at once: one more turn of the loop, never a lost
+        // wake.)
+        self.signal.parked.store(true, Ordering::SeqCst);
+        if !self.signal.notified.load(Ordering::SeqCst) {
+            match left {
+                None => thread::park(),
+                Some(left) => thread::park_timeout(left),
             }
         }
-        woken
+        self.signal.parked.store(false, Ordering::Relaxed);
+        false
     }
 
     /// Stays awake for at most `budget`, until a wake from another thread
     /// or an interrupt has been signalled; says whether one was, and how
-    /// long it stayed. The clock is read once every `LOOKS_PER_READ` looks:
-    /// a look is a load of a line that only changes when the wake comes, a
-    /// clock reading is some 20 ns.
+    /// long it stayed when none was. The clock is read once every
+    /// `LOOKS_PER_READ` looks, and not at all when a wake comes within the
+    /// first of them (a look is a load of a line that only changes when the
+    /// wake comes; a clock reading costs some 20 ns, a tenth of a quick
+    /// answer's round trip).
     fn spin_for_a_wake(&self, budget: Duration) -> (bool, Duration) {
         const LOOKS_PER_READ: u32 = 16;
         if budget.is_zero() {
             return (false, Duration::ZERO);
         }
-        let began = std::time::Instant::now();
+        let mut began = None;
         loop {
             for _ in 0..LOOKS_PER_READ {
-                if self.notified.load(Ordering::Relaxed) || self.interrupted.load(Ordering::Relaxed)
+                if self.signal.notified.load(Ordering::Relaxed)
+                    || self.signal.interrupted.load(Ordering::Relaxed)
                 {
-                    return (true, began.elapsed());
+                    return (true, Duration::ZERO);
                 }
                 std::hint::spin_loop();
             }
+            // The budget counts from the end of the first looks: it is
+            // longer than the sleep's own by their few hundred nanoseconds
+            // at most.
+            let began = *began.get_or_insert_with(std::time::Instant::now);
             let spent = began.elapsed();
             if spent >= budget {
                 return (false, spent);
@@ -281,10 +354,7 @@ impl Remote {
             self.closed.store(true, Ordering::Release);
             std::mem::take(&mut *jobs)
         };
-        self.queue
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        *self.queue.lock().unwrap_or_else(PoisonError::into_inner) = Woken::default();
         // Dropped unrun, on the loop's thread, outside the lock: each tells
         // whoever waits on it that the loop is gone.
         drop(jobs);
@@ -296,19 +366,19 @@ impl Remote {
     }
 
     pub(crate) fn interrupt(&self) {
-        self.interrupted.store(true, Ordering::SeqCst);
-        self.wakeup.wake_both();
+        self.signal.interrupted.store(true, Ordering::SeqCst);
+        self.wake_both();
     }
 
     pub(crate) fn take_interrupt(&self) -> bool {
-        self.interrupted.swap(false, Ordering::SeqCst)
+        self.signal.interrupted.swap(false, Ordering::SeqCst)
     }
 
     /// True while an interrupt waits to be taken (a plain load: the loop
     /// looks after every poll).
     #[inline]
     pub(crate) fn interrupt_pending(&self) -> bool {
-        self.interrupted.load(Ordering::Relaxed)
+        self.signal.interrupted.load(Ordering::Relaxed)
     }
 
     pub(crate) fn external_pending(&self) -> bool {
@@ -430,6 +500,8 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::Remote;
+    use crate::task::TaskKey;
+    use std::sync::atomic::AtomicBool;
 
     /// Long enough that a spin that ran its whole budget fails the test
     /// plainly; the bounds below are half of it, so a slow machine passes.
@@ -466,6 +538,91 @@ mod tests {
     fn an_interrupt_ends_the_spin() {
         let remote = a_spin_ends_when(Remote::interrupt, "the interrupt");
         assert!(remote.take_interrupt());
+    }
+
+    #[test]
+    fn a_wake_while_the_loop_is_awake_does_not_unpark_its_thread() {
+        let remote = Arc::new(Remote::new());
+        assert!(remote.arm());
+        let other = remote.clone();
+        thread::spawn(move || other.notify()).join().unwrap();
+        assert!(
+            remote
+                .signal
+                .notified
+                .load(std::sync::atomic::Ordering::SeqCst),
+            "the wake is there for the loop to see"
+        );
+        // An unpark would have left a token: this park would end at once.
+        let began = Instant::now();
+        thread::park_timeout(Duration::from_millis(200));
+        assert!(
+            began.elapsed() >= Duration::from_millis(100),
+            "the wake unparked a thread that was not parked"
+        );
+    }
+
+    #[test]
+    fn a_wake_after_the_spin_unparks_the_sleeping_loop() {
+        let remote = Arc::new(Remote::new());
+        assert!(remote.arm());
+        let other = {
+            let remote = remote.clone();
+            thread::spawn(move || {
+                thread::sleep(Duration::from_millis(20));
+                remote.notify();
+            })
+        };
+        let began = Instant::now();
+        assert!(
+            !remote.park(Some(LONG), Duration::ZERO),
+            "no spin, so nothing is seen awake"
+        );
+        assert!(
+            began.elapsed() < LONG / 2,
+            "the wake did not unpark the loop"
+        );
+        other.join().unwrap();
+    }
+
+    #[test]
+    fn a_wake_writes_one_line_and_signals_on_another() {
+        use std::mem::{align_of, offset_of, size_of};
+        assert_eq!(align_of::<Remote>(), 64);
+        let end = offset_of!(Remote, closed) + size_of::<AtomicBool>();
+        assert!(
+            end <= 64,
+            "the lock, the first key and the flags of a wake end at byte {end}"
+        );
+        assert_eq!(
+            offset_of!(Remote, signal),
+            64,
+            "the signal has a line of its own"
+        );
+    }
+
+    #[test]
+    fn remote_wakes_are_taken_in_the_order_they_came() {
+        let remote = Remote::new();
+        let key = |i| TaskKey {
+            index: i,
+            generation: 0,
+        };
+        let mut taken = Vec::new();
+        remote.take(&mut taken);
+        assert!(taken.is_empty());
+        for i in 0..4 {
+            remote.push(key(i));
+        }
+        assert!(remote.has_remote());
+        remote.take(&mut taken);
+        assert_eq!(taken, (0..4).map(key).collect::<Vec<_>>());
+        assert!(!remote.has_remote());
+        // The first place is free again, and the burst's vector is empty.
+        taken.clear();
+        remote.push(key(9));
+        remote.take(&mut taken);
+        assert_eq!(taken, [key(9)]);
     }
 
     #[test]
