@@ -21,7 +21,6 @@ use std::time::Duration;
 use super::context;
 use super::core::Core;
 use super::report::StallReport;
-use super::stall_check::TIMED_FROM;
 use crate::time::{ClockKind, Instant};
 
 pub(super) enum Idle {
@@ -72,7 +71,15 @@ impl Core {
                 }
             }
             ClockKind::Real => {
-                let now = self.now();
+                // With no deadline and no limit, nothing below needs the
+                // time to the nanosecond (only a costly stall check's
+                // window, which it is read for): the turn's reading serves,
+                // and a wait for another thread costs no clock reading.
+                let now = if next.is_none() && limit.is_none() {
+                    self.turn_now.get()
+                } else {
+                    self.now()
+                };
                 if limit.is_some_and(|l| now >= l) {
                     return Idle::TimeReached;
                 }
@@ -90,15 +97,15 @@ impl Core {
                         self.wait_for_world(may_block, Some(recheck - now));
                         return Idle::Progress;
                     }
+                    let began = self.stall_check.times_the_next().then(|| self.now());
                     let (only_here, visited) = self.only_this_thread_can_wake();
                     if only_here {
                         if self.confirm_stall() {
                             return Idle::Stalled;
                         }
-                    } else if visited < TIMED_FROM {
-                        self.stall_check.found_a_waker_elsewhere_cheaply();
                     } else {
-                        self.stall_check.found_a_waker_elsewhere(now, self.now());
+                        let timed = began.map(|b| (b, self.now()));
+                        self.stall_check.found_a_waker_elsewhere(visited, timed);
                     }
                 }
                 // A deadline nearer than a sleep could end on time is

@@ -36,6 +36,11 @@
 //!                          else       ──▶ sleep; a costly check opens a window
 //! ```
 //!
+//! Only a big check is timed, and only once the check before it was big
+//! (it visited [`TIMED_FROM`] or more tasks and wakers): a small loop's
+//! check cannot reach [`FREE`], and timing it would cost two clock
+//! readings on each of its waits for another thread.
+//!
 //! A check under [`FREE`] is made before every such sleep, as before: it
 //! costs less than the sleep and the wake it comes before, and a loop
 //! waiting for another thread without a window sleeps with no timeout, so
@@ -53,8 +58,9 @@ const FREE: Duration = Duration::from_micros(20);
 /// A check that visited fewer tasks and wakers than this is cheap without
 /// being timed: even at a cache miss each (some 100 ns), it stays under
 /// [`FREE`]. Not timing it saves two clock readings (each some 20 ns on a
-/// virtual machine) on every wait of a small loop for another thread.
-pub(super) const TIMED_FROM: usize = 128;
+/// virtual machine) on every wait of a small loop for another thread; a
+/// check that visited more has the next one timed.
+const TIMED_FROM: usize = 128;
 
 /// A costly check is made again only after this many times its cost.
 const SHARE: u32 = 64;
@@ -67,6 +73,9 @@ const MAX_WAIT: Duration = Duration::from_secs(1);
 pub(super) struct StallCheck {
     /// The end of the window opened by the last costly check.
     not_before: Cell<Option<Instant>>,
+    /// The last check visited [`TIMED_FROM`] or more tasks and wakers: the
+    /// next one is timed.
+    time_next: Cell<bool>,
 }
 
 impl StallCheck {
@@ -77,18 +86,30 @@ impl StallCheck {
         self.not_before.get().filter(|&t| now < t)
     }
 
-    /// A check too small to be costly ([`TIMED_FROM`]) found a task that
-    /// another thread may wake: the next sleep is checked too.
+    /// Whether the coming check is to be timed (the clock read before and
+    /// after it): only when the one before it was big. A small loop's
+    /// check, made before each of its waits for another thread, costs no
+    /// clock reading at all.
     #[inline]
-    pub(super) fn found_a_waker_elsewhere_cheaply(&self) {
-        self.not_before.set(None);
+    pub(super) fn times_the_next(&self) -> bool {
+        self.time_next.get()
     }
 
-    /// A check that began at `began` found, at `ended`, a task that another
-    /// thread may wake: opens a window if it was costly.
-    pub(super) fn found_a_waker_elsewhere(&self, began: Instant, ended: Instant) {
-        let cost = ended.saturating_duration_since(began);
-        let window = (cost >= FREE).then(|| ended + (cost * SHARE).min(MAX_WAIT));
+    /// A check found a task that another thread may wake. It visited
+    /// `visited` tasks and wakers, and `timed` is when it began and ended,
+    /// if it was timed. A timed check that was costly opens a window; a big
+    /// check that was not timed (the first after small ones) has the next
+    /// one timed.
+    pub(super) fn found_a_waker_elsewhere(
+        &self,
+        visited: usize,
+        timed: Option<(Instant, Instant)>,
+    ) {
+        self.time_next.set(visited >= TIMED_FROM);
+        let window = timed.and_then(|(began, ended)| {
+            let cost = ended.saturating_duration_since(began);
+            (cost >= FREE).then(|| ended + (cost * SHARE).min(MAX_WAIT))
+        });
         self.not_before.set(window);
     }
 }
@@ -105,46 +126,61 @@ mod tests {
         Instant::START + Duration::from_nanos(nanos)
     }
 
+    /// A check big enough to be timed.
+    const BIG: usize = TIMED_FROM;
+
+    fn timed(began: Instant, ended: Instant) -> Option<(Instant, Instant)> {
+        Some((began, ended))
+    }
+
     #[test]
     fn a_cheap_check_is_made_before_every_sleep() {
         let check = StallCheck::default();
         assert_eq!(check.deferred_until(at(0)), None, "a new loop checks");
-        check.found_a_waker_elsewhere(at(0), at(1));
+        check.found_a_waker_elsewhere(BIG, timed(at(0), at(1)));
         assert_eq!(check.deferred_until(at(1)), None);
         // Just under FREE: 19.999 µs.
-        check.found_a_waker_elsewhere(at(100), at_ns(119_999));
+        check.found_a_waker_elsewhere(BIG, timed(at(100), at_ns(119_999)));
         let just_under = at_ns(119_999);
         assert_eq!(check.deferred_until(just_under), None);
     }
 
     #[test]
-    fn a_check_too_small_to_be_timed_opens_no_window() {
+    fn only_a_check_after_a_big_one_is_timed() {
         let check = StallCheck::default();
-        check.found_a_waker_elsewhere(at(0), at(1_000));
+        assert!(!check.times_the_next(), "a new loop's first check is not");
+        check.found_a_waker_elsewhere(TIMED_FROM - 1, None);
+        assert!(!check.times_the_next());
+        check.found_a_waker_elsewhere(BIG, None);
+        assert!(check.times_the_next());
+        assert_eq!(check.deferred_until(at(0)), None, "untimed, no window");
+        check.found_a_waker_elsewhere(BIG, timed(at(0), at(1_000)));
+        assert!(check.times_the_next());
         assert!(check.deferred_until(at(1_000)).is_some());
         // The window ends when it ends; a small check made after it opens
-        // none, however long the loop took to come back to it.
-        check.found_a_waker_elsewhere_cheaply();
+        // none, and the next is not timed.
+        check.found_a_waker_elsewhere(1, None);
+        assert!(!check.times_the_next());
         assert_eq!(check.deferred_until(at(1_001)), None);
     }
 
     #[test]
     fn a_costly_check_waits_for_sixty_four_times_its_cost() {
         let check = StallCheck::default();
-        check.found_a_waker_elsewhere(at(0), at(1_000));
+        check.found_a_waker_elsewhere(BIG, timed(at(0), at(1_000)));
         let until = at(1_000 + 64_000);
         assert_eq!(check.deferred_until(at(1_000)), Some(until));
         assert_eq!(check.deferred_until(at_ns(64_999_999)), Some(until));
         assert_eq!(check.deferred_until(until), None, "due again at the end");
         // A cheap check after it closes the window.
-        check.found_a_waker_elsewhere(until, until + Duration::from_micros(1));
+        check.found_a_waker_elsewhere(BIG, timed(until, until + Duration::from_micros(1)));
         assert_eq!(check.deferred_until(until + Duration::from_micros(2)), None);
     }
 
     #[test]
     fn no_deadlock_waits_longer_than_a_second() {
         let check = StallCheck::default();
-        check.found_a_waker_elsewhere(at(0), at(100_000)); // a 100 ms check
+        check.found_a_waker_elsewhere(BIG, timed(at(0), at(100_000))); // a 100 ms check
         assert_eq!(
             check.deferred_until(at(100_000)),
             Some(at(100_000) + MAX_WAIT)
