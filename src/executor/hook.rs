@@ -144,7 +144,12 @@ mod tests {
         let host = std::rc::Weak::<crate::executor::core::Core>::new();
         let hook = Hook::new(ReadyQueue::new(Policy::Fifo), Arc::new(Remote::new()), host);
         let here = hook.here(&OnThread::current());
-        let here_lines = lines_of(std::ptr::from_ref(here).addr(), size_of::<Here>());
+        let here_at = std::ptr::from_ref(here).addr();
+        // Whole lines: nothing else of the hook (its owner, the remote
+        // queue's pointer) can share one with it.
+        assert_eq!(here_at % 64, 0, "the loop's part starts a line");
+        assert_eq!(size_of::<Here>() % 64, 0, "the loop's part ends a line");
+        let here_lines = lines_of(here_at, size_of::<Here>());
         let remote = lines_of(
             std::ptr::from_ref(&hook.remote).addr(),
             size_of::<Arc<Remote>>(),

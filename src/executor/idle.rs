@@ -71,10 +71,10 @@ impl Core {
                 }
             }
             ClockKind::Real => {
-                // With no deadline and no limit, nothing below needs the
-                // time to the nanosecond (only a costly stall check's
-                // window, which it is read for): the turn's reading serves,
-                // and a wait for another thread costs no clock reading.
+                // With no deadline and no limit, nothing below needs a fresh
+                // reading: a costly stall check's window is compared with
+                // the turn's time (a timed check reads the clock itself), so
+                // a wait for another thread costs no clock reading.
                 let now = if next.is_none() && limit.is_none() {
                     self.turn_now.get()
                 } else {
@@ -158,8 +158,11 @@ impl Core {
         // First two sums, with no map: the wakers this loop's tasks have
         // out, and the wakers held here, of any task. Fewer held here than
         // out means one at least is elsewhere.
-        let tasks = self.tasks.borrow().len();
-        let out: usize = self.tasks.borrow().iter().map(|s| s.wakers_out()).sum();
+        let (tasks, out) = {
+            let table = self.tasks.borrow();
+            let out: usize = table.iter().map(|s| s.wakers_out()).sum();
+            (table.len(), out)
+        };
         if out == 0 {
             return (true, tasks);
         }

@@ -289,10 +289,9 @@ impl Remote {
     /// it counts as a wait that parked, the one the loop went for.)
     pub(crate) fn park(&self, timeout: Option<Duration>, spin: Duration) -> bool {
         let budget = timeout.map_or(spin, |t| t.min(spin));
-        let (woken, spent) = self.spin_for_a_wake(budget);
-        if woken {
+        let Some(spent) = self.spin_for_a_wake(budget) else {
             return true;
-        }
+        };
         let left = timeout.map(|t| t.saturating_sub(spent));
         if left.is_some_and(|l| l.is_zero()) {
             return false;
@@ -316,16 +315,16 @@ impl Remote {
     }
 
     /// Stays awake for at most `budget`, until a wake from another thread
-    /// or an interrupt has been signalled; says whether one was, and how
-    /// long it stayed when none was. The clock is read once every
+    /// or an interrupt has been signalled: `None` if one was, else how long
+    /// it stayed. The clock is read once every
     /// `LOOKS_PER_READ` looks, and not at all when a wake comes within the
     /// first of them (a look is a load of a line that only changes when the
     /// wake comes; a clock reading costs some 20 ns, a tenth of a quick
     /// answer's round trip).
-    fn spin_for_a_wake(&self, budget: Duration) -> (bool, Duration) {
+    fn spin_for_a_wake(&self, budget: Duration) -> Option<Duration> {
         const LOOKS_PER_READ: u32 = 16;
         if budget.is_zero() {
-            return (false, Duration::ZERO);
+            return Some(Duration::ZERO);
         }
         let mut began = None;
         loop {
@@ -333,7 +332,7 @@ impl Remote {
                 if self.signal.notified.load(Ordering::Relaxed)
                     || self.signal.interrupted.load(Ordering::Relaxed)
                 {
-                    return (true, Duration::ZERO);
+                    return None;
                 }
                 std::hint::spin_loop();
             }
@@ -343,7 +342,7 @@ impl Remote {
             let began = *began.get_or_insert_with(std::time::Instant::now);
             let spent = began.elapsed();
             if spent >= budget {
-                return (false, spent);
+                return Some(spent);
             }
         }
     }
@@ -496,29 +495,36 @@ impl std::fmt::Debug for ExternalWork {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
-    use std::thread;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::thread::{self, JoinHandle};
     use std::time::{Duration, Instant};
 
     use super::Remote;
     use crate::task::TaskKey;
-    use std::sync::atomic::AtomicBool;
 
     /// Long enough that a spin that ran its whole budget fails the test
     /// plainly; the bounds below are half of it, so a slow machine passes.
     const LONG: Duration = Duration::from_secs(10);
 
-    /// Spins with a long budget while another thread, 5 ms later, calls
-    /// `signal`: the spin must end there, not at its budget.
-    fn a_spin_ends_when(signal: fn(&Remote), what: &str) -> Arc<Remote> {
+    /// A new remote queue, armed, and another thread that calls `signal`
+    /// on it after `delay`.
+    fn signalled_after(delay: Duration, signal: fn(&Remote)) -> (Arc<Remote>, JoinHandle<()>) {
         let remote = Arc::new(Remote::new());
         assert!(remote.arm());
         let other = {
             let remote = remote.clone();
             thread::spawn(move || {
-                thread::sleep(Duration::from_millis(5));
+                thread::sleep(delay);
                 signal(&remote);
             })
         };
+        (remote, other)
+    }
+
+    /// Spins with a long budget while another thread, 5 ms later, calls
+    /// `signal`: the spin must end there, not at its budget.
+    fn a_spin_ends_when(signal: fn(&Remote), what: &str) -> Arc<Remote> {
+        let (remote, other) = signalled_after(Duration::from_millis(5), signal);
         let began = Instant::now();
         assert!(
             remote.park(None, LONG),
@@ -547,10 +553,7 @@ mod tests {
         let other = remote.clone();
         thread::spawn(move || other.notify()).join().unwrap();
         assert!(
-            remote
-                .signal
-                .notified
-                .load(std::sync::atomic::Ordering::SeqCst),
+            remote.signal.notified.load(Ordering::SeqCst),
             "the wake is there for the loop to see"
         );
         // An unpark would have left a token: this park would end at once.
@@ -564,15 +567,7 @@ mod tests {
 
     #[test]
     fn a_wake_after_the_spin_unparks_the_sleeping_loop() {
-        let remote = Arc::new(Remote::new());
-        assert!(remote.arm());
-        let other = {
-            let remote = remote.clone();
-            thread::spawn(move || {
-                thread::sleep(Duration::from_millis(20));
-                remote.notify();
-            })
-        };
+        let (remote, other) = signalled_after(Duration::from_millis(20), Remote::notify);
         let began = Instant::now();
         assert!(
             !remote.park(Some(LONG), Duration::ZERO),
