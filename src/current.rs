@@ -18,11 +18,13 @@
 //!
 //! A runtime that nothing has used yet has no parts to put in the slots: its
 //! first `block_on` polls the future before the loop exists (see
-//! `executor/first_poll.rs`). The executor names, once, a function
-//! ([`on_first_use`]) that builds the loop of the first poll in progress on
-//! this thread, if there is one, and fills the slots; a read that finds its
-//! slot empty calls it and reads again. So `spawn` or `sleep` in that
-//! first poll finds a loop, and a future that needs none never makes one.
+//! `executor/first_poll.rs`). For the length of that poll the executor lends
+//! this module the poll's state and a function that builds its loop from it
+//! and fills the slots ([`lend_first_poll`]); a read that finds its slot
+//! empty calls it and reads again. So `spawn` or `sleep` in that first poll
+//! finds a loop, and a future that needs none never makes one. (The lending
+//! is two stores into a thread-local, and its end one more: a fresh
+//! `Runtime::new().block_on(ready)` pays that, not a look at a global.)
 //!
 //! A slot is read by cloning the `Rc` out, so no borrow of the slot is held
 //! while the caller's code runs: that code may enter another loop, or the
@@ -30,9 +32,8 @@
 //! runtime dropped while its thread is being torn down (a runtime kept in a
 //! `thread_local!`) finds the slots empty instead of aborting the process.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::OnceLock;
 use std::thread::LocalKey;
 
 /// One layer's slot: which of its parts the running loop of this thread uses.
@@ -91,21 +92,64 @@ impl<T: 'static> Current<T> {
     }
 }
 
-/// What builds the loop of the first poll in progress on the calling
-/// thread (true when it filled the slots; false when no first poll runs).
-static FIRST_USE: OnceLock<fn() -> bool> = OnceLock::new();
+/// The first poll in progress on this thread: its state (opaque here; null
+/// when no first poll runs) and what builds its loop from that state and
+/// fills the slots (true when it did).
+struct FirstPoll {
+    state: Cell<*const ()>,
+    build: Cell<fn(*const ()) -> bool>,
+}
+
+fn builds_nothing(_: *const ()) -> bool {
+    false
+}
+
+thread_local! {
+    static FIRST_POLL: FirstPoll = const {
+        FirstPoll {
+            state: Cell::new(std::ptr::null()),
+            build: Cell::new(builds_nothing),
+        }
+    };
+}
 
 /// Builds the loop of the first poll in progress, if any; true when the
 /// slots are filled now.
 fn first_use() -> bool {
-    FIRST_USE.get().is_some_and(|build| build())
+    FIRST_POLL
+        .try_with(|f| (f.state.get(), f.build.get()))
+        .is_ok_and(|(state, build)| !state.is_null() && build(state))
 }
 
-/// Names `build` as what fills the slots at their first use (the first
-/// name given is kept: there is one executor).
+/// Lends the first poll in progress on this thread (its `state`, and
+/// `build`, which builds its loop from it and fills the slots) until the
+/// guard drops. First polls do not nest (`block_on` cannot).
 #[inline]
-pub(crate) fn on_first_use(build: fn() -> bool) {
-    let _ = FIRST_USE.get_or_init(|| build);
+pub(crate) fn lend_first_poll(state: *const (), build: fn(*const ()) -> bool) -> FirstPollLent {
+    let _ = FIRST_POLL.try_with(|f| {
+        f.build.set(build);
+        f.state.set(state);
+    });
+    FirstPollLent(())
+}
+
+/// The state lent by the first poll in progress on this thread (null for
+/// none).
+#[inline]
+pub(crate) fn first_poll_state() -> *const () {
+    FIRST_POLL
+        .try_with(|f| f.state.get())
+        .unwrap_or(std::ptr::null())
+}
+
+/// Ends a [`lend_first_poll`] (also when the poll unwinds).
+pub(crate) struct FirstPollLent(());
+
+impl Drop for FirstPollLent {
+    #[inline]
+    fn drop(&mut self) {
+        let _ = FIRST_POLL.try_with(|f| f.state.set(std::ptr::null()));
+    }
 }
 
 /// Restores a slot's previous value when dropped.
@@ -160,16 +204,37 @@ mod tests {
         assert_eq!(CURRENT.get(), None);
     }
 
+    thread_local! {
+        /// The states a test's `build` was called with.
+        static BUILT_FROM: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+    }
+
+    fn build(state: *const ()) -> bool {
+        BUILT_FROM.with(|b| b.borrow_mut().push(state.addr()));
+        false
+    }
+
     #[test]
-    fn outside_a_first_poll_an_empty_slot_stays_empty() {
-        // A first poll names the executor's function (it fills the slots
-        // inside one: tests/first_poll.rs); outside, it fills nothing.
+    fn an_empty_slot_asks_the_first_poll_lent_and_nothing_else() {
+        // A real runtime's first poll ends; nothing of it stays lent.
         crate::Runtime::builder()
             .debug(false)
             .build()
             .block_on(async {});
-        assert!(FIRST_USE.get().is_some());
         assert!(!first_use(), "no first poll runs here");
+        let state = 7u8;
+        let state: *const () = std::ptr::from_ref(&state).cast();
+        {
+            let _lent = lend_first_poll(state, build);
+            assert_eq!(first_poll_state(), state);
+            assert_eq!(CURRENT.get(), None, "`build` filled nothing");
+            assert_eq!(BUILT_FROM.with(|b| b.take()), [state.addr()]);
+        }
+        assert!(first_poll_state().is_null());
         assert_eq!(CURRENT.get(), None);
+        assert!(
+            BUILT_FROM.with(|b| b.take()).is_empty(),
+            "the lending ended"
+        );
     }
 }

@@ -56,12 +56,6 @@ use crate::task::{Source, TaskId, TaskRef, current};
 /// The root's id: the first task of a loop built for its first poll.
 const ROOT: TaskId = TaskId(1);
 
-thread_local! {
-    /// The first poll in progress on this thread: a `Probe` on
-    /// `first_poll`'s stack, or null.
-    static PROBE: Cell<*const ()> = const { Cell::new(std::ptr::null()) };
-}
-
 /// What a first poll in progress has: the runtime's settings (still in the
 /// runtime), then the loop built from them.
 struct Probe<'rt> {
@@ -109,8 +103,9 @@ pub(super) fn first_poll<F: Future>(
     };
     let first = FirstWaker::new(std::ptr::from_ref(&probe).addr(), root_waker);
     let (polled, noted) = {
-        let _lent = Lent::start(&probe);
-        crate::current::on_first_use(fill_slots);
+        // Lent to `current.rs` (which `with_probe` reads back) for as
+        // long as the poll runs.
+        let _lent = crate::current::lend_first_poll(std::ptr::from_ref(&probe).cast(), fill_slots);
         let scope = current::polling(ROOT, None);
         let polled = first.lend(|waker| {
             catch_unwind(AssertUnwindSafe(|| {
@@ -148,32 +143,14 @@ fn drop_note(noted: bool) {
     }
 }
 
-/// Points `PROBE` to a probe for as long as it lives.
-struct Lent;
-
-impl Lent {
-    #[inline]
-    fn start(probe: &Probe<'_>) -> Lent {
-        PROBE.set(std::ptr::from_ref(probe).cast());
-        Lent
-    }
-}
-
-impl Drop for Lent {
-    #[inline]
-    fn drop(&mut self) {
-        PROBE.set(std::ptr::null());
-    }
-}
-
 /// Runs `f` on the first poll in progress on this thread, if any.
 fn with_probe<R>(f: impl FnOnce(&Probe<'_>) -> R) -> Option<R> {
-    let probe = PROBE.try_with(Cell::get).ok()?;
-    // SAFETY: a non-null `PROBE` points to the `Probe` on the stack of the
-    // `first_poll` running on this thread: `Lent` sets it after the probe is
-    // made and clears it before the probe goes (also when unwinding), and
-    // first polls do not nest (`block_on` cannot). Only shared references
-    // are made; the probe's state is in `Cell`s.
+    let probe = crate::current::first_poll_state();
+    // SAFETY: a non-null first poll state points to the `Probe` on the stack
+    // of the `first_poll` running on this thread: it is lent after the probe
+    // is made, and the guard takes it back before the probe goes (also when
+    // unwinding); first polls do not nest (`block_on` cannot). Only shared
+    // references are made; the probe's state is in `Cell`s.
     let probe = unsafe { probe.cast::<Probe<'_>>().as_ref()? };
     Some(f(probe))
 }
@@ -202,8 +179,9 @@ pub(super) fn lent_loop(settings: &Cell<Option<Settings>>) -> Option<Rc<Core>> {
     .flatten()
 }
 
-/// What `current.rs` calls when a slot is empty during a first poll.
-fn fill_slots() -> bool {
+/// What `current.rs` calls when a slot is empty during a first poll (with
+/// the state lent it, read back by `with_probe`).
+fn fill_slots(_: *const ()) -> bool {
     with_probe(|probe| probe.built().is_some()).unwrap_or(false)
 }
 

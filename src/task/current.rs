@@ -18,7 +18,10 @@ use std::rc::Rc;
 /// Plain values only (no destructor): reading and writing this costs one
 /// thread-local access, with no lazy registration, on every poll.
 struct Polling {
-    task: Cell<Option<TaskId>>,
+    /// The id of the task being polled, 0 for none (ids count from 1): one
+    /// word, where an `Option<TaskId>` is two, to save and restore around
+    /// every poll.
+    task: Cell<u64>,
     /// The waker vtable of the task polled last: how a handle knows that
     /// the waker awaiting it is a task's (see [`joiner`](super::joiner)).
     /// Never cleared: a waker with a task's vtable is that task's wherever
@@ -34,7 +37,7 @@ struct Polling {
 thread_local! {
     static POLLING: Polling = const {
         Polling {
-            task: Cell::new(None),
+            task: Cell::new(0),
             waker: Cell::new(None),
             gathering: Cell::new(false),
             noted: Cell::new(false),
@@ -45,7 +48,13 @@ thread_local! {
 
 /// The task being polled on this thread, if a poll is in progress.
 pub(crate) fn task() -> Option<TaskId> {
-    POLLING.with(|p| p.task.get())
+    POLLING.with(|p| id(p.task.get()))
+}
+
+/// An id as `Polling` keeps it.
+#[inline(always)]
+fn id(word: u64) -> Option<TaskId> {
+    (word != 0).then_some(TaskId(word))
 }
 
 /// The waker vtable of the task polled last on this thread (a compared
@@ -68,7 +77,7 @@ pub(crate) fn note_primitive(label: &Rc<Label>) {
 /// Notes `wait`, already in the header's form.
 fn note_packed(wait: Wait) {
     if POLLING.with(|p| {
-        let polling = p.task.get().is_some();
+        let polling = p.task.get() != 0;
         p.noted.set(p.noted.get() || polling);
         polling
     }) {
@@ -111,12 +120,13 @@ pub(crate) fn in_gather() -> bool {
 /// waker: the one before stays).
 #[inline]
 pub(crate) fn polling(task: TaskId, waker: Option<&'static RawWakerVTable>) -> PollScope {
+    debug_assert_ne!(task.0, 0, "task ids count from 1");
     let previous = POLLING.with(|p| {
         p.noted.set(false);
         if waker.is_some() {
             p.waker.set(waker);
         }
-        p.task.replace(Some(task))
+        p.task.replace(task.0)
     });
     PollScope { previous }
 }
@@ -124,7 +134,8 @@ pub(crate) fn polling(task: TaskId, waker: Option<&'static RawWakerVTable>) -> P
 /// One poll in progress; ending it gives the note the poll left.
 #[must_use = "end the scope to take the task's note"]
 pub(crate) struct PollScope {
-    previous: Option<TaskId>,
+    /// The task polled before (as `Polling` keeps it).
+    previous: u64,
 }
 
 impl PollScope {
