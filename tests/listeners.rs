@@ -735,6 +735,28 @@ fn a_listener_alone_can_hand_over_to_the_log_and_back() {
 }
 
 #[test]
+fn a_listener_alone_that_starts_the_log_at_a_poll_leaves_the_wakes_of_that_poll_to_both() {
+    // The loop hands a poll's events to a listener alone as one run: its
+    // "polled", then the "ready"s the poll caused. A listener that starts
+    // the log at the "polled" is alone no more, and the "ready" that follows
+    // in the same run must reach the log too.
+    let (rt, _) = shared_rt();
+    let count = alone_acting_at(&rt, 2, |rt| rt.events().record(1000));
+    yielder(&rt, 1);
+    rt.run_until_done().unwrap();
+    let logged: Vec<LoopEventKind> = rt.events().recorded().into_iter().map(|e| e.kind).collect();
+    assert!(
+        matches!(logged.first(), Some(LoopEventKind::Woken { .. })),
+        "the first event logged is the wake of the poll that started the log: {logged:#?}"
+    );
+    assert_eq!(
+        logged.len() as u32 + 2,
+        *count.borrow(),
+        "the log has every event after the second: {logged:#?}"
+    );
+}
+
+#[test]
 fn a_poll_that_panics_is_heard_with_its_message() {
     // Its "polled" event is built apart from every other poll's: it copies
     // the message.

@@ -24,6 +24,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use super::core::{Core, entered};
+use super::inspector::forget_if;
 use super::report::StepReport;
 use super::tasks::Slot;
 use crate::debug::Diagnostic;
@@ -201,6 +202,10 @@ impl Core {
                 // Its records, and the wakes' (the take-in below finds none).
                 self.log_polled(header, polled, took_nanos, noted.as_ref());
                 taken_in = true;
+            } else if self.inspector.listener_alone() {
+                // Its event and the wakes', to the listener in one run.
+                self.tell_polled(header, polled, took_nanos, noted.as_ref());
+                taken_in = true;
             } else {
                 // No message to copy: the event owns something only when
                 // the task noted a primitive's wait (it shares the
@@ -281,6 +286,46 @@ impl Core {
         if self.watching.get() {
             self.take_in_logged(&mut log, at, time);
         }
+    }
+
+    /// "Polled", when one listener watches alone, and the wakes the poll
+    /// made: one run to the listener (`Inspector::deliver_run`), where
+    /// each event apart cost a dispatch of its own and the wakes a call.
+    /// Out of line, as `log_polled`.
+    #[inline(never)]
+    fn tell_polled(&self, header: &Header, polled: &Polled, took_nanos: u64, noted: Option<&Wait>) {
+        let at = self.inspector.stamped();
+        let event = LoopEvent {
+            at,
+            kind: LoopEventKind::Polled {
+                task: header.id,
+                result: if matches!(polled, Polled::Pending) {
+                    PollResult::Pending
+                } else {
+                    PollResult::Ready
+                },
+                took: untimed_or(took_nanos),
+                waiting_on: noted.map(Wait::unpack),
+            },
+        };
+        // It owns something only when the task noted a primitive's wait
+        // (it shares the primitive's name).
+        let plain = !noted.is_some_and(Wait::is_primitive);
+        // Whether anyone watched was asked as the poll began (see the
+        // take-in in `end_poll`).
+        let take_in = self.watching.get() && self.may_take_in();
+        self.inspector.deliver_run(
+            &event,
+            || if take_in { self.next_wake() } else { None },
+            |(task, cause)| LoopEvent {
+                at,
+                kind: LoopEventKind::Woken {
+                    task,
+                    cause: cause.unpack(),
+                },
+            },
+        );
+        forget_if(event, plain);
     }
 
     fn poll_root(&self, root: &mut Root<'_>, waker: &Waker) -> Polled {

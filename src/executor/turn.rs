@@ -234,8 +234,10 @@ impl Core {
     /// look at a flag; watched, one comparison more when nothing was queued
     /// since the last look, as at most tasks' ends (a task's end makes a
     /// task ready only if one awaits its handle). The take-in after a poll,
-    /// which nearly always has news (a yield), calls `take_in_watched`
-    /// directly.
+    /// which nearly always has news (a yield), goes straight to the walk
+    /// (`next_wake`): as the poll's own event's run when one listener
+    /// watches alone (`tell_polled`), as records when the log does
+    /// (`log_polled`), through `take_in_watched` otherwise.
     #[inline]
     pub(crate) fn take_in(&self) {
         if self.start_watching() && self.here().ready.borrow().has_news() {
@@ -315,23 +317,34 @@ impl Core {
     /// the cause, packed.
     #[inline(always)]
     fn take_in_each(&self, mut tell: impl FnMut(TaskId, PackedCause)) {
-        let here = self.here();
-        if let Source::Task(..) = here.source.get() {
-            // Inside a poll (a task cancelled another): the poll's own
-            // take-in, after its "polled" event, tells of these wakes.
+        if !self.may_take_in() {
             return;
         }
         // One key at a time, the queue borrowed only to take it: a listener
         // may wake a task, and that wake is taken in here too, after the
         // event that caused it.
+        while let Some((task, cause)) = self.next_wake() {
+            tell(task, cause);
+        }
+    }
+
+    /// False inside a poll (a task cancelled another): the poll's own
+    /// take-in, after its "polled" event, tells of these wakes.
+    #[inline(always)]
+    pub(super) fn may_take_in(&self) -> bool {
+        !matches!(self.here().source.get(), Source::Task(..))
+    }
+
+    /// The oldest wake not yet taken in (the task and its cause, packed),
+    /// which from now on is.
+    #[inline(always)]
+    pub(super) fn next_wake(&self) -> Option<(TaskId, PackedCause)> {
+        let here = self.here();
         loop {
-            let Some((task, cause, finished)) = here
+            let (task, cause, finished) = here
                 .ready
                 .borrow_mut()
-                .take_next(|t| (t.id, t.packed_cause(), t.state.is_finished()))
-            else {
-                break;
-            };
+                .take_next(|t| (t.id, t.packed_cause(), t.state.is_finished()))?;
             // A finished task (cancelled since) is not news; nor is a task
             // just spawned: it was queued, not woken.
             if finished || cause.is_spawned() {
@@ -340,7 +353,7 @@ impl Core {
             if self.collecting.get() {
                 self.step_wakes.borrow_mut().push(task);
             }
-            tell(task, cause);
+            return Some((task, cause));
         }
     }
     // ANCHOR_END: take_in
