@@ -757,6 +757,63 @@ fn a_listener_alone_that_starts_the_log_at_a_poll_leaves_the_wakes_of_that_poll_
 }
 
 #[test]
+fn a_listener_subscribed_at_a_poll_by_a_listener_alone_hears_the_wakes_of_that_poll() {
+    // As above, for the other change to who watches: a second listener,
+    // subscribed at the "polled" of a run, hears the "ready" that follows.
+    let (rt, _) = shared_rt();
+    let second = Rc::new(RefCell::new(Vec::new()));
+    let heard = second.clone();
+    alone_acting_at(&rt, 2, move |rt| {
+        let heard = heard.clone();
+        rt.events()
+            .subscribe(move |e: &LoopEvent| heard.borrow_mut().push(e.kind.clone()));
+    });
+    yielder(&rt, 1);
+    rt.run_until_done().unwrap();
+    let second = second.borrow();
+    assert!(
+        matches!(second.first(), Some(LoopEventKind::Woken { .. })),
+        "the second listener's first event is the wake of the poll it was subscribed at: {second:#?}"
+    );
+}
+
+#[test]
+fn a_wake_a_listener_alone_makes_at_a_poll_is_heard_after_the_wakes_of_that_poll() {
+    // The poll's own wakes were made first; the listener's comes after them.
+    let (rt, _) = shared_rt();
+    let ready = evloop::sync::Event::named("ready");
+    let set = ready.clone();
+    let waiter = rt.spawn_named("waiter", async move { ready.wait().await });
+    let id = waiter.id();
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let heard2 = heard.clone();
+    rt.events().subscribe(move |e: &LoopEvent| {
+        heard2.borrow_mut().push(e.kind.clone());
+        if let LoopEventKind::Polled { task, .. } = e.kind
+            && task != id
+        {
+            set.set();
+        }
+    });
+    yielder(&rt, 1);
+    rt.run_until_done().unwrap();
+    drop(waiter);
+    let heard = heard.borrow();
+    let polled = heard
+        .iter()
+        .position(|k| matches!(k, LoopEventKind::Polled { task, .. } if *task != id))
+        .expect("the yielder was polled");
+    assert!(
+        matches!(&heard[polled + 1], LoopEventKind::Woken { task, .. } if *task != id),
+        "first the yielder's own wake: {heard:#?}"
+    );
+    assert!(
+        matches!(&heard[polled + 2], LoopEventKind::Woken { task, .. } if *task == id),
+        "then the wake the listener made: {heard:#?}"
+    );
+}
+
+#[test]
 fn a_poll_that_panics_is_heard_with_its_message() {
     // Its "polled" event is built apart from every other poll's: it copies
     // the message.
