@@ -348,10 +348,12 @@ impl Inspector {
         self.deliver(event, plain);
     }
 
-    /// Delivers `event`, built (see `deliver_made`), the way this moment
-    /// calls for.
+    /// Delivers `event`, built (see `deliver_made`; `plain`: it owns
+    /// nothing), the way this moment calls for. For an emitter that builds
+    /// the whole event itself, while someone listens.
     #[inline(always)]
-    fn deliver(&self, event: LoopEvent, plain: bool) {
+    pub(crate) fn deliver(&self, event: LoopEvent, plain: bool) {
+        debug_assert!(!plain || owns_nothing(&event.kind), "{event:?}");
         if self.listener_alone() {
             self.deliver_to_the_one_listener(&event);
         } else if self.log_alone() {
