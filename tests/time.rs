@@ -109,6 +109,38 @@ fn zero_past_and_huge_deadlines_do_not_panic() {
     assert_eq!(rt.now().since_start(), secs(2));
 }
 
+/// How many polls `future` takes to finish.
+async fn polls_to_finish(future: impl std::future::Future) -> u32 {
+    let mut future = std::pin::pin!(future);
+    let mut polls = 0;
+    std::future::poll_fn(|cx| {
+        polls += 1;
+        future.as_mut().poll(cx).map(|_| polls)
+    })
+    .await
+}
+
+/// On the real clock a sleep's first poll does not read the clock again.
+/// A deadline at or before the clock's last reading completes at once: a
+/// zero sleep, a deadline just read from `Instant::now`, one before the
+/// turn began. One that passed only since (the task blocked past it) is
+/// set as a timer, which the next turn fires: never early, a turn late.
+#[test]
+fn on_the_real_clock_a_sleep_knows_a_past_deadline_by_the_last_reading() {
+    let rt = Runtime::builder().debug(false).build();
+    rt.block_on(async {
+        assert_eq!(polls_to_finish(evloop::sleep(Duration::ZERO)).await, 1);
+        assert_eq!(polls_to_finish(sleep_until(Instant::now())).await, 1);
+        assert_eq!(polls_to_finish(sleep_until(Instant::START)).await, 1);
+
+        let deadline = Instant::now() + Duration::from_millis(1);
+        std::thread::sleep(Duration::from_millis(3)); // past it, unread
+        assert_eq!(polls_to_finish(sleep_until(deadline)).await, 2);
+        assert!(Instant::now() >= deadline, "never early");
+    });
+    assert_eq!(rt.sleeps().slept, 0, "the timer fired at the next turn");
+}
+
 #[test]
 fn a_dropped_sleep_does_not_keep_the_loop_awake() {
     let (rt, _) = virtual_rt();

@@ -44,6 +44,9 @@ pub(crate) struct Clock {
     /// The monotonic clock's reading at the last switch (nanoseconds; see
     /// `sys::monotonic`), for the real clock.
     origin: Cell<u64>,
+    /// The latest time `now` read on the real clock: a moment certainly
+    /// past, known without reading the clock again (see [`Clock::seen`]).
+    seen: Cell<Duration>,
 }
 
 impl Clock {
@@ -52,6 +55,7 @@ impl Clock {
             kind: Cell::new(kind),
             base: Cell::new(Duration::ZERO),
             origin: Cell::new(monotonic::now_nanos()),
+            seen: Cell::new(Duration::ZERO),
         }
     }
 
@@ -62,7 +66,24 @@ impl Clock {
     pub(crate) fn now(&self) -> Instant {
         match self.kind.get() {
             ClockKind::Virtual => Instant(self.base.get()),
-            ClockKind::Real => self.at(monotonic::now_nanos()),
+            ClockKind::Real => {
+                let now = self.at(monotonic::now_nanos());
+                self.seen.set(now.0);
+                now
+            }
+        }
+    }
+
+    /// The latest time known to have passed, without reading the clock:
+    /// on the real clock, the last reading `now` took (the loop takes one
+    /// at the start of every turn); on the virtual clock, the time itself.
+    /// A deadline at or before it has certainly come; one after it may
+    /// have come too, since the clock was last read.
+    #[inline]
+    pub(crate) fn seen(&self) -> Instant {
+        match self.kind.get() {
+            ClockKind::Virtual => Instant(self.base.get()),
+            ClockKind::Real => Instant(self.seen.get()),
         }
     }
 
@@ -83,6 +104,7 @@ impl Clock {
     pub(crate) fn set_kind(&self, kind: ClockKind) {
         let now = self.now();
         self.base.set(now.0);
+        self.seen.set(now.0);
         self.origin.set(monotonic::now_nanos());
         self.kind.set(kind);
     }

@@ -71,6 +71,13 @@ impl TimerDriver {
         self.clock.now()
     }
 
+    /// The latest time known to have passed, without reading the clock
+    /// (see `Clock::seen`).
+    #[inline]
+    pub(crate) fn seen(&self) -> Instant {
+        self.clock.seen()
+    }
+
     /// The loop time of a reading of the monotonic clock (see `Clock::at`).
     #[inline]
     pub(crate) fn at(&self, reading: u64) -> Instant {

@@ -58,6 +58,14 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// Waits until the loop's clock reads `deadline`. A deadline in the past
 /// completes at the first poll.
 ///
+/// "In the past" is as far as the loop knows, without reading the clock
+/// again: at or before its last reading. On the real clock that is the
+/// start of the turn, or a later [`Instant::now`] (or the `sleep` that
+/// computed the deadline). A deadline that passed only since then (while
+/// a task computed past it) is set as a timer, and fires at the next turn,
+/// as does every timer that comes due during a turn. A sleep never ends
+/// early either way.
+///
 /// Unlike [`sleep`], this can be created outside a loop; it must be polled
 /// inside one.
 ///
@@ -147,15 +155,20 @@ impl Future for Sleep {
             }
             _ => false,
         };
-        let now = driver.now();
         let deadline = match this.deadline {
             Deadline::At(at) => at,
             Deadline::AfterFirstPoll(d) => {
-                this.deadline = Deadline::At(now + d);
-                now + d
+                let at = driver.now() + d;
+                this.deadline = Deadline::At(at);
+                at
             }
         };
-        if now >= deadline {
+        // Done if the deadline is known to have passed: the clock is not
+        // read again. A deadline that passed since the clock was last read
+        // (this turn's start, or the `sleep` call that set it) is set as a
+        // timer all the same, and the loop fires it at the next turn, as
+        // it fires every timer that comes due during a turn.
+        if deadline <= driver.seen() {
             this.cancel_timer();
             return Poll::Ready(());
         }
