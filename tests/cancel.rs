@@ -182,3 +182,38 @@ fn cancelling_block_on_s_own_future_ends_block_on() {
         .unwrap();
     assert_eq!(main.state, TaskState::Cancelled);
 }
+
+/// A cancelled task's error names it. The error keeps a default name as the
+/// task's id until asked for it as text (cancelling costs no allocation for
+/// the name), and spells it then as the task would: `task-N`.
+#[test]
+fn a_cancelled_tasks_error_names_it_by_its_default_or_given_name() {
+    let (rt, _) = virtual_rt();
+    let (unnamed, named) = rt.block_on(async {
+        let unnamed = evloop::spawn(evloop::sleep(Duration::from_secs(1)));
+        let named = evloop::spawn_named("fetch", evloop::sleep(Duration::from_secs(1)));
+        evloop::yield_now().await;
+        unnamed.cancel();
+        named.cancel();
+        (unnamed.await.unwrap_err(), named.await.unwrap_err())
+    });
+    let n = unnamed.task_id().as_u64();
+    assert_eq!(
+        unnamed.to_string(),
+        format!("task 'task-{n}' (#{n}) was cancelled")
+    );
+    assert_eq!(unnamed.task_name(), format!("task-{n}"));
+    assert_eq!(
+        unnamed.task_name(),
+        format!("task-{n}"),
+        "spelled once, asked twice"
+    );
+    assert!(format!("{unnamed:?}").contains(&format!("name: \"task-{n}\"")));
+    assert_eq!(named.task_name(), "fetch");
+    assert_eq!(
+        named.to_string(),
+        format!("task 'fetch' (#{}) was cancelled", n + 1)
+    );
+    assert!(unnamed.is_cancelled() && named.is_cancelled());
+    assert_ne!(unnamed, named);
+}

@@ -1,16 +1,38 @@
 //! `JoinError`: why a task produced no output.
 
 use std::any::Any;
+use std::cell::OnceCell;
 use std::error::Error;
 use std::fmt;
 
-use super::{Header, TaskId};
+use super::{Header, TaskId, TaskName};
 
 /// Why a task produced no output.
 pub struct JoinError {
     id: TaskId,
-    name: String,
+    /// The task's name, or empty while it is the default name of the task
+    /// `id` (`task-N`), which [`task_name`](JoinError::task_name) spells
+    /// the first time it is asked for. So cancelling a task of the default
+    /// name allocates nothing for its name (a runtime dropped with 10,000
+    /// such tasks pending cancels each), and the error is no larger than
+    /// with the name a plain `String`: it is moved whole into the output of
+    /// every join.
+    name: OnceCell<String>,
     kind: JoinErrorKind,
+}
+
+/// The name a `JoinError` keeps for the task `id` named `name`.
+fn kept(id: TaskId, name: TaskName) -> OnceCell<String> {
+    if name.is_default_for(id) {
+        OnceCell::new()
+    } else {
+        OnceCell::from(name.into_string())
+    }
+}
+
+/// A name given as text, kept.
+fn given(name: String) -> OnceCell<String> {
+    OnceCell::from(name)
 }
 
 enum JoinErrorKind {
@@ -30,7 +52,7 @@ impl JoinError {
     pub(crate) fn cancelled(header: &Header) -> JoinError {
         JoinError {
             id: header.id,
-            name: header.name().into_string(),
+            name: kept(header.id, header.name()),
             kind: JoinErrorKind::Cancelled,
         }
     }
@@ -42,7 +64,7 @@ impl JoinError {
     ) -> JoinError {
         JoinError {
             id: header.id,
-            name: header.name().into_string(),
+            name: kept(header.id, header.name()),
             kind: JoinErrorKind::Panicked {
                 message,
                 payload: Some(payload),
@@ -61,7 +83,7 @@ impl JoinError {
     ) -> JoinError {
         JoinError {
             id: header.id,
-            name: header.name().into_string(),
+            name: kept(header.id, header.name()),
             kind: JoinErrorKind::Panicked {
                 message,
                 payload: Some(payload),
@@ -75,7 +97,7 @@ impl JoinError {
     pub(crate) fn failed(id: TaskId, name: String, message: String) -> JoinError {
         JoinError {
             id,
-            name,
+            name: given(name),
             kind: JoinErrorKind::Failed(message),
         }
     }
@@ -104,7 +126,7 @@ impl JoinError {
     ) -> JoinError {
         JoinError {
             id,
-            name,
+            name: given(name),
             kind: JoinErrorKind::Panicked {
                 message,
                 payload,
@@ -118,7 +140,7 @@ impl JoinError {
     pub(crate) fn cancelled_by_id(id: TaskId, name: String) -> JoinError {
         JoinError {
             id,
-            name,
+            name: given(name),
             kind: JoinErrorKind::Cancelled,
         }
     }
@@ -179,7 +201,8 @@ impl JoinError {
 
     /// The name of the task that failed.
     pub fn task_name(&self) -> &str {
-        &self.name
+        self.name
+            .get_or_init(|| TaskName::default_for(self.id).into_string())
     }
 }
 
@@ -187,13 +210,18 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             JoinErrorKind::Cancelled => {
-                write!(f, "task '{}' ({}) was cancelled", self.name, self.id)
+                write!(f, "task '{}' ({}) was cancelled", self.task_name(), self.id)
             }
             JoinErrorKind::Panicked {
                 message,
                 in_cleanup: false,
                 ..
-            } => write!(f, "task '{}' ({}) panicked: {message}", self.name, self.id),
+            } => write!(
+                f,
+                "task '{}' ({}) panicked: {message}",
+                self.task_name(),
+                self.id
+            ),
             JoinErrorKind::Panicked {
                 message,
                 in_cleanup: true,
@@ -201,9 +229,12 @@ impl fmt::Display for JoinError {
             } => write!(
                 f,
                 "task '{}' ({}) was being cancelled, and its cleanup panicked: {message}",
-                self.name, self.id
+                self.task_name(),
+                self.id
             ),
-            JoinErrorKind::Failed(m) => write!(f, "task '{}' ({}) failed: {m}", self.name, self.id),
+            JoinErrorKind::Failed(m) => {
+                write!(f, "task '{}' ({}) failed: {m}", self.task_name(), self.id)
+            }
         }
     }
 }
@@ -219,7 +250,7 @@ impl fmt::Debug for JoinError {
         };
         f.debug_struct("JoinError")
             .field("id", &self.id)
-            .field("name", &self.name)
+            .field("name", &self.task_name())
             .field("kind", &format_args!("{kind}"))
             .finish()
     }
@@ -238,7 +269,7 @@ impl PartialEq for JoinError {
             (JoinErrorKind::Failed(a), JoinErrorKind::Failed(b)) => a == b,
             _ => false,
         };
-        same_kind && self.id == other.id && self.name == other.name
+        same_kind && self.id == other.id && self.task_name() == other.task_name()
     }
 }
 
