@@ -164,10 +164,10 @@ impl Future for Sleep {
             }
         };
         // Done if the deadline is known to have passed: the clock is not
-        // read again. A deadline that passed since the clock was last read
-        // (this turn's start, or the `sleep` call that set it) is set as a
-        // timer all the same, and the loop fires it at the next turn, as
-        // it fires every timer that comes due during a turn.
+        // read again. A deadline that passed only since the clock was last
+        // read (this turn's start, or the `sleep` call that set it) is set
+        // as a timer, or stays one, and the loop fires it at the next turn,
+        // as it fires every timer that comes due during a turn.
         if deadline <= driver.seen() {
             this.cancel_timer();
             return Poll::Ready(());
