@@ -16,6 +16,11 @@
 //!   futex wake and a scheduling of the loop's thread (not one that came
 //!   before the loop began to wait).
 //!
+//! Pinned to one CPU (`taskset -c 0 cargo run --release --example
+//! spin_before_sleep`), both runs park at once: a process that may run on
+//! one CPU only never spins, since the thread that answers could not run
+//! while the loop's thread spun.
+//!
 //! For each, it prints the time per round trip and `Runtime::sleeps`: how
 //! many waits ended awake (`woken_awake`) and how many parked (`parked`).
 //! The times depend on the machine (a virtual machine's wake-ups are slow,

@@ -250,28 +250,84 @@ fn a_dropped_recv_takes_nothing() {
     });
 }
 
+/// How the waits of a loop that awaits `rounds` quick `to_thread` jobs
+/// ended, with `spin` awake before each park.
+fn waits_for_quick_jobs(spin: Duration) -> evloop::Sleeps {
+    let rounds = 50;
+    let rt = Runtime::builder().spin_before_sleep(spin).build();
+    rt.block_on(async {
+        for i in 0..rounds {
+            assert_eq!(evloop::to_thread(move || i).await.unwrap(), i);
+        }
+    });
+    rt.sleeps()
+}
+
+fn on_one_cpu() -> bool {
+    thread::available_parallelism().map_or(true, |n| n.get() == 1)
+}
+
 /// The loop stays awake for a moment before it parks its thread
 /// (`Builder::spin_before_sleep`), and `Runtime::sleeps` tells how its
 /// waits for other threads ended: a worker's answer, given a long budget,
-/// is seen awake; with no budget, every such wait parks.
+/// is seen awake; with no budget, every such wait parks. (On one CPU the
+/// loop never stays awake: the next test.)
 #[test]
 fn a_quick_answer_from_a_thread_is_seen_awake_unless_the_loop_may_not_spin() {
-    let rounds = 50;
-    let waits = |spin: Duration| {
-        let rt = Runtime::builder().spin_before_sleep(spin).build();
-        rt.block_on(async {
-            for i in 0..rounds {
-                assert_eq!(evloop::to_thread(move || i).await.unwrap(), i);
-            }
-        });
-        rt.sleeps()
-    };
     // Long enough for a worker thread to be scheduled in, however loaded
     // the machine: the test asks for one wake seen awake, not every one.
-    let spun = waits(ms(100));
-    assert!(spun.woken_awake > 0, "{spun:?}");
+    let spun = waits_for_quick_jobs(ms(100));
+    if on_one_cpu() {
+        assert_eq!(spun.woken_awake, 0, "{spun:?}");
+    } else {
+        assert!(spun.woken_awake > 0, "{spun:?}");
+    }
     assert_eq!(spun.slept, 0, "no deadline was waited for: {spun:?}");
-    let parked = waits(Duration::ZERO);
+    let parked = waits_for_quick_jobs(Duration::ZERO);
     assert_eq!(parked.woken_awake, 0, "{parked:?}");
     assert!(parked.parked > 0, "{parked:?}");
+}
+
+/// Where the process may run on one CPU only, a loop that waits for
+/// another thread parks at once, whatever spin it was given: the thread
+/// that would answer cannot run while the loop's thread spins. The test
+/// runs itself again pinned to one CPU (`taskset`, where the machine has
+/// it; a notice where it has not).
+#[test]
+fn on_one_cpu_a_loop_waiting_for_a_thread_parks_at_once() {
+    const CHILD: &str = "EVLOOP_TEST_PINNED_TO_ONE_CPU";
+    if std::env::var_os(CHILD).is_some() {
+        assert!(on_one_cpu(), "taskset pinned this process to one CPU");
+        let sleeps = waits_for_quick_jobs(ms(100));
+        assert_eq!(sleeps.woken_awake, 0, "a spin on one CPU: {sleeps:?}");
+        assert!(sleeps.parked > 0, "{sleeps:?}");
+        return;
+    }
+    let pins = std::process::Command::new("taskset")
+        .args(["-c", "0", "true"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !pins {
+        eprintln!("notice: `taskset -c 0` is not available here; the one-CPU run is skipped");
+        return;
+    }
+    let me = std::env::current_exe().expect("the test binary's path");
+    let child = std::process::Command::new("taskset")
+        .args(["-c", "0"])
+        .arg(me)
+        .args([
+            "--exact",
+            "on_one_cpu_a_loop_waiting_for_a_thread_parks_at_once",
+            "--test-threads=1",
+            "--nocapture",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .expect("taskset runs the test binary");
+    let said = String::from_utf8_lossy(&child.stdout);
+    assert!(
+        child.status.success() && said.contains("1 passed"),
+        "the run pinned to one CPU failed:\n{said}\n{}",
+        String::from_utf8_lossy(&child.stderr)
+    );
 }

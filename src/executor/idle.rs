@@ -15,6 +15,8 @@
 //! ```
 
 use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Waker;
 use std::time::Duration;
 
@@ -218,6 +220,20 @@ impl Core {
         }
     }
 
+    /// How long a wait for other threads alone stays awake before it parks:
+    /// as the builder said, unless this process may run on one CPU only.
+    /// There, nothing can answer a spinning loop: the thread that would
+    /// wake it cannot run until the loop's thread stops, so the spin only
+    /// delays the answer (by up to a whole spin, or the scheduler's slice)
+    /// and burns the CPU it waits for.
+    fn spin(&self) -> Duration {
+        let configured = self.spin_before_sleep;
+        if configured.is_zero() {
+            return configured; // nothing to ask
+        }
+        spin_on(configured, parallelism())
+    }
+
     /// Chooses how the coming sleep is done. With a descriptor registered,
     /// or a deadline to keep on the real clock (a `timerfd` in the poller
     /// keeps it to the microsecond; `park_timeout` has the thread's timer
@@ -247,8 +263,54 @@ impl Core {
         if self.sleeps_in_poller.get() {
             self.poll_io(timeout);
         } else if may_block {
-            let awake = self.remote().park(timeout, self.spin_before_sleep);
+            let awake = self.remote().park(timeout, self.spin());
             self.lateness.waited_for_threads(awake);
         }
+    }
+}
+
+/// The spin before a park, for a process that may run on `cpus` CPUs at
+/// once: `configured`, or none on one CPU (see `Core::spin`).
+fn spin_on(configured: Duration, cpus: usize) -> Duration {
+    if cpus > 1 { configured } else { Duration::ZERO }
+}
+
+/// How many CPUs this process may run on at once
+/// ([`std::thread::available_parallelism`]: the thread's affinity and the
+/// cgroup's CPU quota), asked once per process and kept. Asking costs some
+/// 20 µs (it reads the cgroup's files), more than a runtime's whole life
+/// when it only runs a ready future, so it is asked at the first wait
+/// that would spin, not when a runtime is built. A change of affinity
+/// after that is not seen; 1 when std cannot tell.
+fn parallelism() -> usize {
+    static CPUS: AtomicUsize = AtomicUsize::new(0);
+    match CPUS.load(Ordering::Relaxed) {
+        0 => {
+            let cpus = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+            CPUS.store(cpus, Ordering::Relaxed);
+            cpus
+        }
+        cpus => cpus,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_cpu_never_spins_and_more_keep_the_spin_they_were_given() {
+        let given = Duration::from_micros(20);
+        assert_eq!(spin_on(given, 1), Duration::ZERO);
+        assert_eq!(spin_on(given, 2), given);
+        assert_eq!(spin_on(given, 64), given);
+        assert_eq!(spin_on(Duration::ZERO, 8), Duration::ZERO);
+    }
+
+    #[test]
+    fn the_number_of_cpus_is_what_std_says_and_kept() {
+        let std_says = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        assert_eq!(parallelism(), std_says);
+        assert_eq!(parallelism(), std_says, "asked again: the kept answer");
     }
 }
