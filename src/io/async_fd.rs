@@ -26,6 +26,12 @@ use crate::task::{WaitOn, current};
 ///   [`read_exact`](Async::read_exact), [`write_all`](Async::write_all) do
 ///   that for anything whose `&T` implements `Read`/`Write` (sockets, pipes).
 ///
+/// A [`TcpStream`](crate::net::TcpStream)'s reads on Linux also learn how
+/// much is left to read (`TCP_INQ`): one that leaves nothing forgets the
+/// cached edge at once, so the next read waits for a new edge instead of
+/// failing with `WouldBlock` first (`docs/reactor.md`, "A read that knows
+/// it drained the socket").
+///
 /// One reader and one writer may work at the same time (methods take
 /// `&self`; share the object with an `Rc`), and several tasks may even wait
 /// in the same direction: each is woken.
@@ -70,6 +76,12 @@ pub struct Async<T: AsRawFd> {
     /// one per direction: they have no future of their own to keep an id in.
     read_waiter: Cell<Option<u64>>,
     write_waiter: Cell<Option<u64>>,
+    /// Reads learn from the kernel how much is left to read (a TCP socket
+    /// with `TCP_INQ` on: `sys/inq.rs`); see `poll_read_draining`.
+    inq: Cell<bool>,
+    /// The last read left nothing to read, and forgot the cached edge: the
+    /// next one waits for a new edge before it tries.
+    drained: Cell<bool>,
 }
 
 fn gone() -> io::Error {
@@ -113,7 +125,54 @@ impl<T: AsRawFd> Async<T> {
             reactor: Rc::downgrade(&reactor),
             read_waiter: Cell::new(None),
             write_waiter: Cell::new(None),
+            inq: Cell::new(false),
+            drained: Cell::new(false),
         })
+    }
+
+    /// Turns on reads that learn how much is left to read, where the OS
+    /// can tell: a TCP socket on Linux (`TCP_INQ`). Called by the TCP
+    /// stream's constructor.
+    pub(crate) fn read_with_inq(&self) {
+        self.inq.set(sys::inq::enable(self.fd));
+    }
+
+    /// A read of a socket whose reads learn how much is left (`inq`).
+    ///
+    /// Edge-triggered, a reader learns that a socket is drained only from
+    /// a read that fails with `EAGAIN`; in a request–response protocol,
+    /// where each message is read whole, every next read is tried before
+    /// the peer answers, and fails (a third of a TCP echo's system calls).
+    /// Here a read that leaves nothing forgets the cached edge at once
+    /// (`Reactor::forget_drained`, which keeps the edge of a connection
+    /// that ended), and the next read waits for a new edge before it
+    /// tries. A fresh socket, or one with bytes left, is read at once.
+    fn poll_read_draining(
+        &self,
+        waiter: &Cell<Option<u64>>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.drained.get() || waiter.get().is_some() {
+            ready!(self.poll_ready(Direction::Read, waiter, cx))?;
+            self.drained.set(false);
+        }
+        loop {
+            match sys::inq::recv(self.fd, buf) {
+                Ok((n, left)) => {
+                    if n > 0 && left == Some(0) {
+                        self.forget_drained();
+                    }
+                    return Poll::Ready(Ok(n));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.clear(Direction::Read);
+                    ready!(self.poll_ready(Direction::Read, waiter, cx))?;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
     }
 
     /// The wrapped object.
@@ -244,6 +303,14 @@ impl<T: AsRawFd> Async<T> {
     fn clear(&self, dir: Direction) {
         if let Some(reactor) = self.reactor.upgrade() {
             reactor.clear_ready(self.token, dir);
+        }
+    }
+
+    /// A read left nothing to read (see `poll_read_draining`).
+    fn forget_drained(&self) {
+        if let Some(reactor) = self.reactor.upgrade() {
+            reactor.forget_drained(self.token);
+            self.drained.set(true);
         }
     }
 
@@ -383,6 +450,9 @@ where
     ///
     /// The OS's: `ConnectionReset`, … (see `read(2)`).
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        if self.inq.get() {
+            return self.poll_read_draining(&self.read_waiter, cx, buf);
+        }
         self.poll_read_with(cx, |mut io| io.read(buf))
     }
 
@@ -452,7 +522,11 @@ where
     ///
     /// The OS's: `ConnectionReset`, … (see `read(2)`).
     pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
-        Operation::new(self, Direction::Read, |mut io: &T| io.read(buf))
+        ReadFuture {
+            io: self,
+            buf,
+            waiter: Cell::new(None),
+        }
     }
 
     /// Writes some of `buf`; returns how many bytes. Cancel safe.
@@ -585,6 +659,39 @@ impl<T: AsRawFd, F> Drop for Operation<'_, T, F> {
     fn drop(&mut self) {
         if self.waiter.get().is_some() {
             self.io.cancel_wait(self.dir, &self.waiter);
+        }
+    }
+}
+
+/// The future of [`Async::read`]: a plain read, or one that learns how much
+/// is left (see `Async::poll_read_draining`).
+struct ReadFuture<'a, T: AsRawFd> {
+    io: &'a Async<T>,
+    buf: &'a mut [u8],
+    waiter: Cell<Option<u64>>,
+}
+
+impl<T: AsRawFd> Future for ReadFuture<'_, T>
+where
+    for<'b> &'b T: Read,
+{
+    type Output = io::Result<usize>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.io.inq.get() {
+            return this.io.poll_read_draining(&this.waiter, cx, this.buf);
+        }
+        let buf = &mut *this.buf;
+        this.io
+            .poll_io(Direction::Read, &this.waiter, cx, |mut io: &T| io.read(buf))
+    }
+}
+
+impl<T: AsRawFd> Drop for ReadFuture<'_, T> {
+    fn drop(&mut self) {
+        if self.waiter.get().is_some() {
+            self.io.cancel_wait(Direction::Read, &self.waiter);
         }
     }
 }

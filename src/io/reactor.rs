@@ -116,6 +116,11 @@ struct Registration {
     interest: Interest,
     read: Side,
     write: Side,
+    /// The poller said the peer shut down or hung up, or an error came
+    /// (`sys::Event::ended`): final, and reported once. Kept, so that a
+    /// read that drained the socket does not forget an edge no later event
+    /// would bring back (see `forget_drained`).
+    ended: bool,
 }
 
 impl Registration {
@@ -274,6 +279,7 @@ impl Reactor {
             interest,
             read: Side::default(),
             write: Side::default(),
+            ended: false,
         });
         self.live.set(self.live.get() + 1);
         Ok(token)
@@ -363,6 +369,27 @@ impl Reactor {
     }
 
     /// Forgets cached readiness: the caller's syscall said `WouldBlock`.
+    /// A read left the socket drained (the kernel said nothing is left to
+    /// read): forget the cached readable edge, so that the next read waits
+    /// for the poller's next one instead of failing first, unless the
+    /// socket has ended. The end of a connection is reported once, and a
+    /// reset or an error can come with data still unread and leave nothing
+    /// to count (only a FIN makes Linux say one byte is left): the edge
+    /// that told of it must stay, or the next read would wait for an edge
+    /// that never comes. One thread: an edge for bytes that come after the
+    /// read is dispatched after this, so none is lost.
+    pub(crate) fn forget_drained(&self, token: usize) {
+        if let Some(reg) = self
+            .slab
+            .borrow_mut()
+            .get_mut(token)
+            .and_then(Option::as_mut)
+            && !reg.ended
+        {
+            reg.read.ready = false;
+        }
+    }
+
     pub(crate) fn clear_ready(&self, token: usize, dir: Direction) {
         if let Some(reg) = self
             .slab
@@ -397,6 +424,7 @@ impl Reactor {
                 continue;
             };
             let fd = reg.fd;
+            reg.ended |= event.ended;
             // One descriptor may appear twice (kqueue reports each filter
             // apart): each event only ever sets bits, so order is harmless.
             for (dir, happened) in [

@@ -109,9 +109,9 @@ impl TcpStream {
     ///
     /// Those of [`Async::new`].
     pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
-        Ok(TcpStream {
-            io: Async::new(stream)?,
-        })
+        let io = Async::new(stream)?;
+        io.read_with_inq();
+        Ok(TcpStream { io })
     }
 
     stream_methods!(net::TcpStream);

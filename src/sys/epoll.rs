@@ -292,6 +292,7 @@ impl Poller {
                         token,
                         readable: bits & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR) != 0,
                         writable: bits & (EPOLLOUT | EPOLLHUP | EPOLLERR) != 0,
+                        ended: bits & (EPOLLRDHUP | EPOLLHUP | EPOLLERR) != 0,
                     }),
                 }
             }

@@ -374,11 +374,13 @@ impl Poller {
                     token: ev.udata,
                     readable: true,
                     writable: ev.flags & EV_ERROR != 0,
+                    ended: bad,
                 }),
                 EVFILT_WRITE => events.push(Event {
                     token: ev.udata,
                     readable: bad,
                     writable: true,
+                    ended: bad,
                 }),
                 _ => {} // We register no other filters.
             }

@@ -162,6 +162,7 @@ if_posix! {
     pub(crate) mod signal;
     pub(crate) mod socket;
 }
+pub(crate) mod inq;
 pub(crate) mod usage;
 
 // The backend: one of three, picked here and nowhere else.
@@ -249,6 +250,10 @@ pub(crate) struct Event {
     pub readable: bool,
     /// The descriptor became writable, or hit hang-up or an error.
     pub writable: bool,
+    /// The peer shut down its writing side or hung up, or an error came:
+    /// a state that lasts, and that no later edge reports again
+    /// (`EPOLLRDHUP`, `EPOLLHUP`, `EPOLLERR`; kqueue's `EV_EOF`, `EV_ERROR`).
+    pub ended: bool,
 }
 
 /// Rejects the reserved tokens (contract promise 1).

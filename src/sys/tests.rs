@@ -51,7 +51,8 @@ fn write_makes_the_peer_readable_with_its_token() {
         [Event {
             token: 7,
             readable: true,
-            writable: false
+            writable: false,
+            ended: false,
         }]
     );
 }
@@ -125,8 +126,10 @@ fn edge_triggered_reports_once_until_drained() {
     assert_eq!(merged(&poll_now(&poller), 5), Some((true, false)));
 }
 
+/// A peer's close is readable, and says it ended: a state that lasts
+/// (the reactor keeps it; see `Reactor::forget_drained`).
 #[test]
-fn peer_drop_reports_readable() {
+fn peer_drop_reports_readable_and_ended() {
     let poller = Poller::new().unwrap();
     let (a, mut b) = pair();
     poller
@@ -136,6 +139,7 @@ fn peer_drop_reports_readable() {
     let mut events = Vec::new();
     poller.wait(&mut events, None).unwrap();
     assert_eq!(merged(&events, 9).map(|(r, _)| r), Some(true));
+    assert!(events.iter().any(|e| e.token == 9 && e.ended), "{events:?}");
     let mut buf = [0u8; 4];
     assert_eq!(b.read(&mut buf).unwrap(), 0, "and the read says EOF");
 }
@@ -190,6 +194,7 @@ fn timeout_never_ends_early() {
         token: 1,
         readable: true,
         writable: true,
+        ended: false,
     }];
     let start = Instant::now();
     assert!(

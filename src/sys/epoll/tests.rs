@@ -171,6 +171,7 @@ fn io_during_a_timed_wait_comes_out_without_the_timer() {
         token: 4,
         readable: true,
         writable: false,
+        ended: false,
     };
     assert_eq!(events, [readable]);
 }
