@@ -3,6 +3,8 @@
 //! waits for the poller instead of failing with `EAGAIN` first; bytes left,
 //! the end of the stream and a reset are never waited for.
 
+mod util;
+
 use std::io::Write;
 use std::os::fd::AsRawFd;
 use std::time::Duration;
@@ -33,6 +35,11 @@ const WAIT: Duration = Duration::from_secs(5);
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[test]
 fn a_read_that_leaves_nothing_forgets_the_edge_and_the_next_waits_for_a_new_one() {
+    if util::skip_without_reactor(
+        "a_read_that_leaves_nothing_forgets_the_edge_and_the_next_waits_for_a_new_one",
+    ) {
+        return;
+    }
     evloop::run(async {
         let (client, server) = pair().await;
         for round in 0..3u8 {
@@ -59,6 +66,11 @@ fn a_read_that_leaves_nothing_forgets_the_edge_and_the_next_waits_for_a_new_one(
 
 #[test]
 fn a_read_that_leaves_bytes_keeps_the_edge_and_the_next_reads_at_once() {
+    if util::skip_without_reactor(
+        "a_read_that_leaves_bytes_keeps_the_edge_and_the_next_reads_at_once",
+    ) {
+        return;
+    }
     evloop::run(async {
         let (client, server) = pair().await;
         client.write_all(&[7; 128]).await.unwrap();
@@ -81,6 +93,9 @@ fn a_read_that_leaves_bytes_keeps_the_edge_and_the_next_reads_at_once() {
 /// only the end of the stream, and the next read returns it.
 #[test]
 fn data_then_the_end_of_the_stream_reads_the_data_then_the_end() {
+    if util::skip_without_reactor("data_then_the_end_of_the_stream_reads_the_data_then_the_end") {
+        return;
+    }
     evloop::run(async {
         let (client, server) = pair().await;
         client.write_all(b"last words").await.unwrap();
@@ -106,6 +121,9 @@ fn data_then_the_end_of_the_stream_reads_the_data_then_the_end() {
 /// read must still see the reset, whose edge came once, with the data.
 #[test]
 fn data_then_a_reset_reads_the_data_then_the_reset() {
+    if util::skip_without_reactor("data_then_a_reset_reads_the_data_then_the_reset") {
+        return;
+    }
     evloop::run(async {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap())
