@@ -458,19 +458,31 @@ impl Inspector {
         if let Some(id) = panicked {
             self.drop_panicked(id);
         }
-        // The listener subscribed, unsubscribed, or caused events: the
-        // general way's rules apply from here, after its one event.
-        let changed = self.changed.get();
-        if changed {
+        // Whatever the listener did that matters clears `alone`: a change
+        // to the list (subscribe, unsubscribe, a panic), an event it caused
+        // (`defer`), the log started or stopped. So one look tells that it
+        // did nothing, the common case.
+        if self.alone.get() {
+            return false;
+        }
+        self.after_a_disturbance();
+        true
+    }
+
+    /// What a listener alone did that matters, dealt with after its event
+    /// (see `tell_the_one_listener`): the general way's rules apply from
+    /// here. The list is brought up to date, the events it caused are
+    /// delivered, and `alone` is worked out again.
+    #[cold]
+    #[inline(never)]
+    fn after_a_disturbance(&self) {
+        if self.changed.get() {
             self.merge_listeners();
         }
-        let caused = self.has_pending.get();
-        if caused {
+        if self.has_pending.get() {
             self.dispatch_pending();
         }
-        // Started the log, or left it (`record`, `stop_recording`): no
-        // change to the list, but a change to who watches.
-        changed || caused || !self.alone.get()
+        self.update_flags();
     }
 
     #[inline(never)]
@@ -493,6 +505,9 @@ impl Inspector {
     fn defer(&self, event: &LoopEvent) {
         self.pending.borrow_mut().push_back(event.clone());
         self.has_pending.set(true);
+        // Not the short way until it is delivered (`tell_the_one_listener`
+        // looks at `alone` alone).
+        self.alone.set(false);
     }
 
     #[cold]
