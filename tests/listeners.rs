@@ -637,6 +637,35 @@ fn the_events_a_listener_alone_causes_are_heard_right_after() {
     );
 }
 
+/// As above, but the listener then starts the log and stops it again
+/// before it returns: it is alone once more, and the event it caused must
+/// still be heard right after its own, not left waiting.
+#[test]
+fn the_events_a_listener_alone_causes_are_heard_right_after_a_log_it_started_and_stopped() {
+    let (rt, weak) = shared_rt();
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let heard2 = heard.clone();
+    let spawned = Rc::new(RefCell::new(false));
+    rt.events().subscribe(move |e: &LoopEvent| {
+        heard2.borrow_mut().push(e.kind.clone());
+        if heard2.borrow().len() == 4
+            && !spawned.replace(true)
+            && let Some(rt) = weak.upgrade()
+        {
+            rt.spawn_named("caused", async {}).detach();
+            rt.events().record(8);
+            rt.events().stop_recording();
+        }
+    });
+    yielder(&rt, 3);
+    rt.run_until_done().unwrap();
+    let heard = heard.borrow();
+    assert!(
+        matches!(&heard[4], LoopEventKind::Spawned { name, .. } if *name == "caused"),
+        "the spawn the fourth event caused is the fifth: {heard:#?}"
+    );
+}
+
 #[test]
 fn a_listener_alone_that_unsubscribes_itself_is_dropped_before_the_next_event() {
     // Acting at the last event of the run: no later dispatch could drop it.

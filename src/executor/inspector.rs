@@ -663,9 +663,12 @@ impl Inspector {
         // One listener and nothing else: events take the short way. With no
         // change waiting, the live subscriptions are the list's (which a
         // dispatch may have out: `subscribed` it never has).
+        // Nor with an event a listener caused still waiting for delivery:
+        // a listener that causes one and then starts and stops the log is
+        // not alone until it is delivered (`tell_the_one_listener`).
         let (quiet, listeners) = (!self.changed.get(), self.subscribed.borrow().len());
         self.alone
-            .set(!self.has_log.get() && quiet && listeners == 1);
+            .set(!self.has_log.get() && quiet && listeners == 1 && !self.has_pending.get());
         self.log_alone
             .set(self.has_log.get() && quiet && listeners == 0);
         self.timing
