@@ -288,6 +288,38 @@ fn a_quick_answer_from_a_thread_is_seen_awake_unless_the_loop_may_not_spin() {
     assert!(parked.parked > 0, "{parked:?}");
 }
 
+/// Spins that never pay are rested: a loop whose worker always answers
+/// long after the spin ends stops spinning after a few misses, parks at
+/// once (`Sleeps::rested`), and tries a spin again now and then.
+#[test]
+fn spins_that_never_pay_are_rested() {
+    let waits = 40;
+    let rt = Runtime::builder()
+        .spin_before_sleep(Duration::from_micros(50))
+        .build();
+    rt.block_on(async {
+        for i in 0..waits {
+            let job = move || {
+                thread::sleep(ms(3)); // an answer no 50 µs spin can see
+                i
+            };
+            assert_eq!(evloop::to_thread(job).await.unwrap(), i);
+        }
+    });
+    let sleeps = rt.sleeps();
+    assert_eq!(sleeps.woken_awake + sleeps.parked, waits, "{sleeps:?}");
+    if on_one_cpu() {
+        assert_eq!(sleeps.rested, 0, "no spin to rest from: {sleeps:?}");
+        return;
+    }
+    // 8 misses, then rests of 8, 16, … waits with one try between: about
+    // 10 of the 40 waits spin.
+    assert!(
+        (25..waits).contains(&sleeps.rested),
+        "most waits park at once, a few still try: {sleeps:?}"
+    );
+}
+
 /// Where the process may run on one CPU only, a loop that waits for
 /// another thread parks at once, whatever spin it was given: the thread
 /// that would answer cannot run while the loop's thread spins. The test

@@ -38,6 +38,7 @@ use super::policy::Policy;
 use super::pool::Pool;
 use super::ready::ReadyQueue;
 use super::remote::Remote;
+use super::spin::SpinGauge;
 use super::stall_check::StallCheck;
 use super::tasks::{Slot, TaskTable};
 use crate::debug::{DebugConfig, Diagnostic, Sink};
@@ -98,6 +99,8 @@ pub(crate) struct Core {
     pub(super) sleeps_in_poller: Cell<bool>,
     /// How late timed sleeps end here, learned (see `lateness.rs`).
     pub(super) lateness: Lateness,
+    /// Whether its spins before a sleep pay, learned (see `spin.rs`).
+    pub(super) spin_gauge: SpinGauge,
     /// When the real clock's deadlock check is next worth its cost (see
     /// `stall_check.rs`).
     pub(super) stall_check: StallCheck,
@@ -171,6 +174,7 @@ impl Core {
             io_woken: RefCell::new(Vec::new()),
             sleeps_in_poller: Cell::new(false),
             lateness: Lateness::default(),
+            spin_gauge: SpinGauge::default(),
             stall_check: StallCheck::default(),
             spin_before_sleep: config.spin_before_sleep,
         });

@@ -263,7 +263,16 @@ impl Core {
         if self.sleeps_in_poller.get() {
             self.poll_io(timeout);
         } else if may_block {
-            let awake = self.remote().park(timeout, self.spin());
+            // The spin the builder and the CPUs allow, unless the loop's
+            // spins have stopped paying here (`spin.rs`).
+            let allowed = self.spin();
+            let spin = self.spin_gauge.next(allowed);
+            let awake = self.remote().park(timeout, spin);
+            if !spin.is_zero() {
+                self.spin_gauge.spun(awake);
+            } else if !allowed.is_zero() {
+                self.lateness.rested();
+            }
             self.lateness.waited_for_threads(awake);
         }
     }

@@ -93,6 +93,11 @@ pub struct Sleeps {
     /// Waits for other threads alone that parked the loop's thread: no wake
     /// came while it stayed awake (or it was told not to).
     pub parked: u64,
+    /// Of those, the waits that parked at once, without staying awake
+    /// first, because the loop's last spins had not paid: no wake came
+    /// during them (the loop rests from spinning for a while, then tries
+    /// again; see [`Builder::spin_before_sleep`](crate::Builder::spin_before_sleep)).
+    pub rested: u64,
 }
 
 /// How late the loop's timed sleeps end (an exponentially weighted average
@@ -106,6 +111,7 @@ pub(super) struct Lateness {
     looked: Cell<u64>,
     woken_awake: Cell<u64>,
     parked: Cell<u64>,
+    rested: Cell<u64>,
 }
 
 impl Lateness {
@@ -122,6 +128,7 @@ impl Lateness {
             lateness: self.estimate(),
             woken_awake: self.woken_awake.get(),
             parked: self.parked.get(),
+            rested: self.rested.get(),
         }
     }
 
@@ -135,6 +142,13 @@ impl Lateness {
             &self.parked
         };
         count.set(count.get() + 1);
+    }
+
+    /// A wait for other threads parked at once: the loop's spins had not
+    /// been paying (`spin.rs`). Counted among the `parked` too.
+    #[inline]
+    pub(super) fn rested(&self) {
+        self.rested.set(self.rested.get() + 1);
     }
 
     /// How long to block waiting for a deadline `left` away: `left`, or
@@ -233,6 +247,7 @@ mod tests {
                 lateness: Duration::from_micros(16),
                 woken_awake: 0,
                 parked: 0,
+                rested: 0,
             }
         );
     }

@@ -75,6 +75,7 @@ mod runtime;
 mod schedule;
 mod snapshot;
 mod spawn;
+mod spin;
 mod stall_check;
 mod tasks;
 pub(crate) mod trace;

@@ -185,9 +185,17 @@ impl Session {
                 )));
             }
             if sleeps.woken_awake + sleeps.parked > 0 {
+                let rested = if sleeps.rested > 0 {
+                    format!(
+                        " ({} of them at once: the loop's spins had stopped paying)",
+                        sleeps.rested
+                    )
+                } else {
+                    String::new()
+                };
                 lines.push(Line::plain(format!(
                     "waits for other threads: {} answered while the loop was still awake, \
-                     {} that parked its thread",
+                     {} that parked its thread{rested}",
                     sleeps.woken_awake, sleeps.parked
                 )));
             }
