@@ -307,15 +307,18 @@ fn spins_that_never_pay_are_rested() {
         }
     });
     let sleeps = rt.sleeps();
-    assert_eq!(sleeps.woken_awake + sleeps.parked, waits, "{sleeps:?}");
+    // At least one wait a job (a park may also end without its answer, and
+    // the loop waits again).
+    let all = sleeps.woken_awake + sleeps.parked;
+    assert!(all >= waits, "{sleeps:?}");
     if on_one_cpu() {
         assert_eq!(sleeps.rested, 0, "no spin to rest from: {sleeps:?}");
         return;
     }
     // 8 misses, then rests of 8, 16, … waits with one try between: about
-    // 10 of the 40 waits spin.
+    // 10 of the first 40 waits spin.
     assert!(
-        (25..waits).contains(&sleeps.rested),
+        sleeps.rested * 2 >= all && sleeps.rested < all,
         "most waits park at once, a few still try: {sleeps:?}"
     );
 }
