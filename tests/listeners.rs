@@ -608,8 +608,10 @@ fn a_listener_alone_that_panics_hears_nothing_more_and_the_loop_goes_on() {
     );
 }
 
-#[test]
-fn the_events_a_listener_alone_causes_are_heard_right_after() {
+/// What a listener alone hears while three yields run, when at its fourth
+/// event it spawns a task named `caused` and then does `then`. Asserts
+/// that the spawn is the fifth event heard, right after its cause.
+fn heard_when_a_listener_alone_spawns(then: impl Fn(&Runtime) + 'static) -> Vec<LoopEventKind> {
     let (rt, weak) = shared_rt();
     let heard = Rc::new(RefCell::new(Vec::new()));
     let heard2 = heard.clone();
@@ -621,15 +623,22 @@ fn the_events_a_listener_alone_causes_are_heard_right_after() {
             && let Some(rt) = weak.upgrade()
         {
             rt.spawn_named("caused", async {}).detach();
+            then(&rt);
         }
     });
     yielder(&rt, 3);
     rt.run_until_done().unwrap();
-    let heard = heard.borrow();
+    let heard = heard.take();
     assert!(
         matches!(&heard[4], LoopEventKind::Spawned { name, .. } if *name == "caused"),
         "the spawn the fourth event caused is the fifth: {heard:#?}"
     );
+    heard
+}
+
+#[test]
+fn the_events_a_listener_alone_causes_are_heard_right_after() {
+    let heard = heard_when_a_listener_alone_spawns(|_| {});
     let caused = heard[4].task().unwrap();
     assert!(
         heard.contains(&LoopEventKind::Completed { task: caused }),
@@ -642,28 +651,10 @@ fn the_events_a_listener_alone_causes_are_heard_right_after() {
 /// still be heard right after its own, not left waiting.
 #[test]
 fn the_events_a_listener_alone_causes_are_heard_right_after_a_log_it_started_and_stopped() {
-    let (rt, weak) = shared_rt();
-    let heard = Rc::new(RefCell::new(Vec::new()));
-    let heard2 = heard.clone();
-    let spawned = Rc::new(RefCell::new(false));
-    rt.events().subscribe(move |e: &LoopEvent| {
-        heard2.borrow_mut().push(e.kind.clone());
-        if heard2.borrow().len() == 4
-            && !spawned.replace(true)
-            && let Some(rt) = weak.upgrade()
-        {
-            rt.spawn_named("caused", async {}).detach();
-            rt.events().record(8);
-            rt.events().stop_recording();
-        }
+    heard_when_a_listener_alone_spawns(|rt| {
+        rt.events().record(8);
+        rt.events().stop_recording();
     });
-    yielder(&rt, 3);
-    rt.run_until_done().unwrap();
-    let heard = heard.borrow();
-    assert!(
-        matches!(&heard[4], LoopEventKind::Spawned { name, .. } if *name == "caused"),
-        "the spawn the fourth event caused is the fifth: {heard:#?}"
-    );
 }
 
 #[test]

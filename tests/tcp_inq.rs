@@ -5,8 +5,10 @@
 
 mod util;
 
+use std::future::Future;
 use std::io::Write;
 use std::os::fd::AsRawFd;
+use std::task::Poll;
 use std::time::Duration;
 
 use evloop::net::{TcpListener, TcpStream};
@@ -61,6 +63,41 @@ fn a_read_that_leaves_nothing_forgets_the_edge_and_the_next_waits_for_a_new_one(
                 "round {round}: the read left nothing, and forgot the edge"
             );
         }
+    });
+}
+
+/// After a read that drained the socket, the next read does not try the
+/// socket before the poller has said it is readable again: bytes that are
+/// there already, but whose edge the loop has not taken in, are read after
+/// the edge (the first poll is pending), not by a read tried at once.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn after_a_read_that_drained_the_socket_the_next_read_waits_for_the_edge_before_it_tries() {
+    if util::skip_without_reactor(
+        "after_a_read_that_drained_the_socket_the_next_read_waits_for_the_edge_before_it_tries",
+    ) {
+        return;
+    }
+    evloop::run(async {
+        let (client, server) = pair().await;
+        client.write_all(&[1; 64]).await.unwrap();
+        let mut got = [0; 64];
+        timeout(WAIT, server.read_exact(&mut got))
+            .await
+            .unwrap()
+            .unwrap();
+        // The next message is in the socket at once (loopback), but the
+        // loop has not polled the reactor since.
+        client.write_all(&[2; 64]).await.unwrap();
+        let mut next = [0; 64];
+        let n = {
+            let mut read = std::pin::pin!(server.read(&mut next));
+            let first = std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await;
+            assert!(first.is_pending(), "the read tried the socket: {first:?}");
+            timeout(WAIT, read).await.unwrap().unwrap()
+        };
+        assert_eq!(n, 64, "and it reads the message after the edge");
+        assert_eq!(next, [2; 64]);
     });
 }
 

@@ -77,10 +77,10 @@ pub struct Async<T: AsRawFd> {
     read_waiter: Cell<Option<u64>>,
     write_waiter: Cell<Option<u64>>,
     /// Reads learn from the kernel how much is left to read (a TCP socket
-    /// with `TCP_INQ` on: `sys/inq.rs`); see `poll_read_draining`.
+    /// with `TCP_INQ` on: `sys/inq.rs`); see `read_once`.
     inq: Cell<bool>,
     /// The last read left nothing to read, and forgot the cached edge: the
-    /// next one waits for a new edge before it tries.
+    /// next read waits for a new edge before it tries (`poll_io`).
     drained: Cell<bool>,
 }
 
@@ -135,44 +135,6 @@ impl<T: AsRawFd> Async<T> {
     /// stream's constructor.
     pub(crate) fn read_with_inq(&self) {
         self.inq.set(sys::inq::enable(self.fd));
-    }
-
-    /// A read of a socket whose reads learn how much is left (`inq`).
-    ///
-    /// Edge-triggered, a reader learns that a socket is drained only from
-    /// a read that fails with `EAGAIN`; in a request–response protocol,
-    /// where each message is read whole, every next read is tried before
-    /// the peer answers, and fails (a third of a TCP echo's system calls).
-    /// Here a read that leaves nothing forgets the cached edge at once
-    /// (`Reactor::forget_drained`, which keeps the edge of a connection
-    /// that ended), and the next read waits for a new edge before it
-    /// tries. A fresh socket, or one with bytes left, is read at once.
-    fn poll_read_draining(
-        &self,
-        waiter: &Cell<Option<u64>>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        if self.drained.get() || waiter.get().is_some() {
-            ready!(self.poll_ready(Direction::Read, waiter, cx))?;
-            self.drained.set(false);
-        }
-        loop {
-            match sys::inq::recv(self.fd, buf) {
-                Ok((n, left)) => {
-                    if n > 0 && left == Some(0) {
-                        self.forget_drained();
-                    }
-                    return Poll::Ready(Ok(n));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.clear(Direction::Read);
-                    ready!(self.poll_ready(Direction::Read, waiter, cx))?;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-        }
     }
 
     /// The wrapped object.
@@ -306,7 +268,7 @@ impl<T: AsRawFd> Async<T> {
         }
     }
 
-    /// A read left nothing to read (see `poll_read_draining`).
+    /// A read left nothing to read (see `read_once`).
     fn forget_drained(&self) {
         if let Some(reactor) = self.reactor.upgrade() {
             reactor.forget_drained(self.token);
@@ -381,8 +343,14 @@ impl<T: AsRawFd> Async<T> {
         cx: &mut Context<'_>,
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        if waiter.get().is_some() {
+        // A read that left the socket drained forgot the cached edge
+        // (`read_once`): the next read waits for a new edge before it tries.
+        let drained = dir == Direction::Read && self.drained.get();
+        if waiter.get().is_some() || drained {
             ready!(self.poll_ready(dir, waiter, cx))?;
+            if drained {
+                self.drained.set(false);
+            }
         }
         loop {
             match op(self.get_ref()) {
@@ -450,10 +418,32 @@ where
     ///
     /// The OS's: `ConnectionReset`, … (see `read(2)`).
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        if self.inq.get() {
-            return self.poll_read_draining(&self.read_waiter, cx, buf);
+        self.poll_read_with(cx, |_| self.read_once(buf))
+    }
+
+    /// One non-blocking read into `buf`, the operation of [`read`](Async::read)
+    /// and [`poll_read`](Async::poll_read).
+    ///
+    /// Edge-triggered, a reader learns that a socket is drained only from
+    /// a read that fails with `EAGAIN`; in a request–response protocol,
+    /// where each message is read whole, every next read is tried before
+    /// the peer answers, and fails (a third of a TCP echo's system calls).
+    /// A socket whose reads learn how much is left (`inq`: TCP on Linux)
+    /// reads with `recvmsg`, and a read that leaves nothing forgets the
+    /// cached edge at once (`Reactor::forget_drained`, which keeps the edge
+    /// of a connection that ended); the next read then waits for a new
+    /// edge before it tries (`poll_io`). A fresh socket, or one with bytes
+    /// left, is read at once.
+    fn read_once(&self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.inq.get() {
+            let mut io = self.get_ref();
+            return io.read(buf);
         }
-        self.poll_read_with(cx, |mut io| io.read(buf))
+        let (n, left) = sys::inq::recv(self.fd, buf)?;
+        if n > 0 && left == Some(0) {
+            self.forget_drained();
+        }
+        Ok(n)
     }
 
     /// Like [`poll_read`](Async::poll_read), scattering into several
@@ -522,11 +512,7 @@ where
     ///
     /// The OS's: `ConnectionReset`, … (see `read(2)`).
     pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
-        ReadFuture {
-            io: self,
-            buf,
-            waiter: Cell::new(None),
-        }
+        Operation::new(self, Direction::Read, move |_: &T| self.read_once(buf))
     }
 
     /// Writes some of `buf`; returns how many bytes. Cancel safe.
@@ -659,39 +645,6 @@ impl<T: AsRawFd, F> Drop for Operation<'_, T, F> {
     fn drop(&mut self) {
         if self.waiter.get().is_some() {
             self.io.cancel_wait(self.dir, &self.waiter);
-        }
-    }
-}
-
-/// The future of [`Async::read`]: a plain read, or one that learns how much
-/// is left (see `Async::poll_read_draining`).
-struct ReadFuture<'a, T: AsRawFd> {
-    io: &'a Async<T>,
-    buf: &'a mut [u8],
-    waiter: Cell<Option<u64>>,
-}
-
-impl<T: AsRawFd> Future for ReadFuture<'_, T>
-where
-    for<'b> &'b T: Read,
-{
-    type Output = io::Result<usize>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        if this.io.inq.get() {
-            return this.io.poll_read_draining(&this.waiter, cx, this.buf);
-        }
-        let buf = &mut *this.buf;
-        this.io
-            .poll_io(Direction::Read, &this.waiter, cx, |mut io: &T| io.read(buf))
-    }
-}
-
-impl<T: AsRawFd> Drop for ReadFuture<'_, T> {
-    fn drop(&mut self) {
-        if self.waiter.get().is_some() {
-            self.io.cancel_wait(Direction::Read, &self.waiter);
         }
     }
 }

@@ -27,7 +27,9 @@
 //! once. The reactor remembers it (`ready.r = yes`) until the task's read
 //! returns `WouldBlock`, and only then does the task clear the bit and wait.
 //! A task that asks "is it readable?" while the bit is set gets "yes" at
-//! once, without a syscall or a wait. This is the rhythm of every async read:
+//! once, without a syscall or a wait. (A TCP read on Linux also clears it
+//! when the kernel says the read left nothing: `forget_drained`.) This is
+//! the rhythm of every async read:
 //!
 //! ```text
 //!   try read ──Ok(n)──▶ done
@@ -368,7 +370,6 @@ impl Reactor {
         }
     }
 
-    /// Forgets cached readiness: the caller's syscall said `WouldBlock`.
     /// A read left the socket drained (the kernel said nothing is left to
     /// read): forget the cached readable edge, so that the next read waits
     /// for the poller's next one instead of failing first, unless the
@@ -390,6 +391,7 @@ impl Reactor {
         }
     }
 
+    /// Forgets cached readiness: the caller's syscall said `WouldBlock`.
     pub(crate) fn clear_ready(&self, token: usize, dir: Direction) {
         if let Some(reg) = self
             .slab
