@@ -159,9 +159,16 @@ pub fn parse_body(input: &str) -> Result<Body, ParseError> {
     body_from(&mut Cursor::new(input)?)
 }
 
-/// Parses a body from the cursor to the end of the input.
+/// Parses a body from the cursor to the end of the input: its steps, bare
+/// (`spawn t sleep 1s; print done`) or in one pair of braces, as an `async`
+/// block would hold them (`spawn t { sleep 1s; print done }`, which may
+/// span lines: a `{` left open reads on), then its `finally` block.
 pub(crate) fn body_from(c: &mut Cursor<'_>) -> Result<Body, ParseError> {
-    let steps = steps_until(c, Nesting::Top)?;
+    let steps = if c.peek() == Some(&Token::Open) {
+        braced_steps(c)?
+    } else {
+        steps_until(c, Nesting::Top)?
+    };
     let mut finally = Vec::new();
     let has_finally = c.at_finally();
     if has_finally {
@@ -187,6 +194,24 @@ pub(crate) fn body_from(c: &mut Cursor<'_>) -> Result<Body, ParseError> {
         return Err(ParseError::invalid(message, spawn_hint()));
     }
     Ok(Body { steps, finally })
+}
+
+/// The steps of a body written in braces, up to its `}`: only `finally {
+/// … }` may follow it.
+fn braced_steps(c: &mut Cursor<'_>) -> Result<Vec<Step>, ParseError> {
+    c.next_token();
+    let steps = steps_until(c, Nesting::Block)?;
+    while c.peek() == Some(&Token::Semi) {
+        c.next_token();
+    }
+    match c.peek() {
+        None => Ok(steps),
+        Some(_) if c.at_finally() => Ok(steps),
+        Some(extra) => Err(ParseError::invalid(
+            format!("unexpected {extra} after the body's closing \"}}\""),
+            "a body in braces holds every step; only finally { … } may follow it: spawn t { sleep 1s; print done } finally { print bye }",
+        )),
+    }
 }
 
 fn spawn_hint() -> String {

@@ -150,6 +150,24 @@ fn finally_closes_the_body() {
 }
 
 #[test]
+fn a_body_may_be_written_in_braces() {
+    // As an `async { … }` block holds its statements: the same body.
+    assert_eq!(body("{ sleep 1s; print hi }"), body("sleep 1s; print hi"));
+    assert_eq!(
+        body("{ repeat 2 { yield } } finally { print bye }"),
+        body("repeat 2 { yield } finally { print bye }")
+    );
+    // Typed over several lines: each line break ends a step.
+    assert_eq!(
+        body("{\n  sleep 1s\n  print hi\n}"),
+        body("sleep 1s; print hi")
+    );
+    assert_eq!(body("{ yield };"), body("yield"));
+    assert_eq!(parse_body("{ sleep 1s"), Err(ParseError::Incomplete));
+    assert_eq!(parse_body("{"), Err(ParseError::Incomplete));
+}
+
+#[test]
 fn an_open_brace_at_the_end_is_incomplete() {
     for input in [
         "repeat 3 {",
@@ -288,7 +306,17 @@ fn errors_name_the_fault_and_show_the_usage() {
             "missing \";\" before \"print\"",
             "separate steps with ;",
         ),
-        ("{ yield }", "expected a step, found \"{\"", "steps are:"),
+        (
+            "yield; { yield }",
+            "expected a step, found \"{\"",
+            "steps are:",
+        ),
+        (
+            "{ yield } yield",
+            "unexpected \"yield\" after the body's closing \"}\"",
+            "only finally { … } may follow it",
+        ),
+        ("{ }", "missing task body", "usage: spawn NAME"),
         ("\"x\"", "expected a step, found \"x\"", "steps are:"),
         (
             "forever { finally { yield } }",

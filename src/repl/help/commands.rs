@@ -18,7 +18,7 @@ pub static COMMANDS: &[CommandHelp] = &[
             "spawn NAME STEP; STEP; … [finally { STEP; … }]",
             "spawn NAME --in SET STEP; STEP; …"
         ],
-        "create a task that runs the steps in order (help sleep, help repeat, … for the steps); --in SET makes it a member of a task set (new task-set)",
+        "create a task that runs the steps in order (help sleep, help repeat, … for the steps), bare or in braces, which may span lines: spawn worker { sleep 1s; print done }; --in SET makes it a member of a task set (new task-set)",
         "spawn worker sleep 1s; print done"
     ),
     command!(
