@@ -17,10 +17,10 @@ use std::time::Duration;
 
 use super::builder::Builder;
 use super::builder::{DEFAULT_DEBUG, Settings};
-use super::context::{self, enter, start_driving};
+use super::context::{self, Driving, enter, start_driving};
 use super::controls::{DebugMode, Events, Scheduler};
 use super::core::Core;
-use super::first_poll::{Built, FirstPoll, first_poll};
+use super::first_poll::{Built, Finished, FirstPoll, Rest, first_poll};
 use super::handle::LoopHandle;
 use super::lateness::Sleeps;
 use super::remote::{ExternalWork, Interrupter};
@@ -194,29 +194,51 @@ impl Runtime {
     /// assert!(report.to_string().contains("'main' (#1) waits on event never"));
     /// ```
     pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, RunError> {
-        let _driving = start_driving("Runtime::block_on");
+        let driving = start_driving("Runtime::block_on");
         let mut future = pin!(future);
-        if self.core.get().is_some() {
-            return self.run_block_on(future, None, None);
+        if self.core.get().is_none() {
+            // Nothing has used this runtime yet: poll before building.
+            match first_poll(&self.unbuilt, future.as_mut()) {
+                FirstPoll::Finished(output) => return Ok(output),
+                FirstPoll::More(rest) => return self.after_first_poll(driving, future, rest),
+            }
         }
-        // Nothing has used this runtime yet: poll before building.
-        match first_poll(&self.unbuilt, future.as_mut()) {
-            FirstPoll::Finished(output) => Ok(output),
-            FirstPoll::Panicked(panic) => resume_unwind(panic),
-            FirstPoll::Built(built, output) => self.run_block_on(future, Some(built), output),
+        self.run_block_on(driving, future, None, None)
+    }
+
+    /// The rest of a `block_on` whose first poll did not simply finish:
+    /// out of line, and the last thing `try_block_on` does (see
+    /// `first_poll::Rest`).
+    #[cold]
+    #[inline(never)]
+    fn after_first_poll<F: Future>(
+        &self,
+        driving: Driving,
+        future: Pin<&mut F>,
+        rest: Rest<'_, F::Output>,
+    ) -> Result<F::Output, RunError> {
+        match rest.finish() {
+            Finished::Output(output) => Ok(output),
+            Finished::Panicked(panic) => resume_unwind(panic),
+            Finished::Built(built, output) => {
+                self.run_block_on(driving, future, Some(built), output)
+            }
         }
     }
 
     /// `block_on` with a loop: drives it until `future` is done (it is
-    /// already if its first poll gave `output`). Out of line, so that a
-    /// first poll that builds nothing runs in a small frame.
+    /// already if its first poll gave `output`), then stops `driving`.
+    /// Out of line, so that a first poll that builds nothing runs in a
+    /// small frame.
     #[inline(never)]
     fn run_block_on<F: Future>(
         &self,
+        driving: Driving,
         mut future: Pin<&mut F>,
         built: Option<Box<Built>>,
         mut output: Option<F::Output>,
     ) -> Result<F::Output, RunError> {
+        let _driving = driving;
         let report = {
             // The caller's future, wrapped to keep its output: pinned on
             // `block_on`'s stack, and polled in place by the loop when the

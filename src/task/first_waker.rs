@@ -68,6 +68,14 @@ impl FirstWaker {
         poll(&waker)
     }
 
+    /// True when dropping it would let go of nothing: no other thread
+    /// cloned it, so no forwarding waker was made (then it may be
+    /// forgotten, without its drop glue).
+    #[inline]
+    pub(crate) fn owns_nothing(&self) -> bool {
+        self.forward.get().is_none()
+    }
+
     /// Whether the future woke itself during the poll.
     pub(crate) fn was_woken(&self) -> bool {
         self.woken.load(Ordering::Acquire)
