@@ -547,7 +547,15 @@ fn registered(c: &mut Cursor<'_>, function: &str) -> Result<Step, ParseError> {
 }
 
 fn unknown_step(word: &str) -> ParseError {
-    let hint = if let Some(near) = nearest(word, help::step_names()) {
+    let bare = help::asyncio::bare(word);
+    let hint = if let Some(step) = help::find_step(bare).filter(|_| bare != word) {
+        format!(
+            "a step takes its arguments after a space, without parentheses: {}",
+            step.example
+        )
+    } else if let Some(hint) = help::asyncio::hint(word) {
+        format!("{hint} (a command, not a task step)")
+    } else if let Some(near) = nearest(word, help::step_names()) {
         format!("did you mean {near:?}?")
     } else if help::find_command(word).is_some() {
         format!(

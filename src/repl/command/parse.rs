@@ -111,11 +111,19 @@ fn strip_pasted_prompt(line: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn unknown_command(word: &str) -> ParseError {
-    let hint = if let Some(step) = help::find_step(word) {
+    let bare = help::asyncio::bare(word);
+    let hint = if let Some(command) = help::find_command(bare).filter(|_| bare != word) {
         format!(
-            "{word} is a task step; put it in a task body: spawn t {}",
+            "a command takes its arguments after a space, without parentheses or commas: {}",
+            command.usage_hint()
+        )
+    } else if let Some(step) = help::find_step(bare) {
+        format!(
+            "{bare} is a task step; put it in a task body: spawn t {}",
             step.example
         )
+    } else if let Some(hint) = help::asyncio::hint(word) {
+        hint
     } else if let Some(near) = nearest(word, help::command_words()) {
         format!("did you mean {near:?}?")
     } else {
@@ -160,11 +168,13 @@ fn help_topic(token: &Token<'_>, help: &CommandHelp) -> Result<&'static str, Par
     if let Some(f) = crate::repl::functions::find(word) {
         return Ok(f.name);
     }
-    help::find_topic(word).ok_or_else(|| {
-        let hint = match nearest(word, help::command_words().chain(help::step_names())) {
-            Some(near) => format!("did you mean {near:?}?"),
-            None => "type help for the list of commands".into(),
-        };
-        ParseError::invalid(format!("no help on {word:?}"), hint)
-    })
+    help::find_topic(word)
+        .or_else(|| help::asyncio_topic(word))
+        .ok_or_else(|| {
+            let hint = match nearest(word, help::command_words().chain(help::step_names())) {
+                Some(near) => format!("did you mean {near:?}?"),
+                None => "type help for the list of commands".into(),
+            };
+            ParseError::invalid(format!("no help on {word:?}"), hint)
+        })
 }

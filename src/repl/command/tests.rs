@@ -412,6 +412,50 @@ fn unknown_commands_suggest_the_nearest() {
 }
 
 #[test]
+fn asyncio_spellings_are_answered_with_the_repl_s() {
+    assert_eq!(
+        invalid("create_task worker sleep 1s").1,
+        "asyncio's create_task is spawn here: spawn worker sleep 1s; print done"
+    );
+    assert_eq!(
+        invalid("loop.run_until_complete(main())").1,
+        "asyncio's run_until_complete is await here: await worker"
+    );
+    assert_eq!(
+        invalid("Queue jobs 10").1,
+        "asyncio's Queue is new queue here: new queue jobs 10"
+    );
+    let (message, hint) = invalid("asyncio.sleep(1)");
+    assert_eq!(message, "unknown command \"asyncio.sleep(1)\"");
+    assert!(hint.starts_with("sleep is a task step"), "{hint}");
+    let (message, hint) = invalid("gather(a, b)");
+    assert_eq!(message, "unknown command \"gather(a,\"");
+    assert!(
+        hint.starts_with("a command takes its arguments after a space")
+            && hint.contains("usage: gather NAME"),
+        "{hint}"
+    );
+    // In a task body.
+    let (message, hint) = invalid("spawn t sleep(1s)");
+    assert_eq!(message, "unknown step \"sleep(1s)\"");
+    assert_eq!(
+        hint,
+        "a step takes its arguments after a space, without parentheses: sleep 250ms"
+    );
+    assert!(
+        invalid("spawn t create_task x")
+            .1
+            .ends_with("(a command, not a task step)")
+    );
+    // help knows them too.
+    assert_eq!(
+        parse("help create_task"),
+        parse("help spawn"),
+        "help on asyncio's name is help on the REPL's"
+    );
+}
+
+#[test]
 fn the_duration_error_of_the_issue() {
     assert_eq!(
         parse_line("advance 3").unwrap_err().to_string(),

@@ -49,6 +49,7 @@ impl StepHelp {
     }
 }
 
+pub mod asyncio;
 mod commands;
 mod steps;
 
@@ -89,6 +90,13 @@ pub fn find_topic(word: &str) -> Option<&'static str> {
     find_command(word)
         .map(|c| c.name)
         .or_else(|| find_step(word).map(|s| s.name))
+}
+
+/// The topic of asyncio's name `word` (`create_task` → `spawn`, `Queue` →
+/// `new`), for `help`.
+pub fn asyncio_topic(word: &str) -> Option<&'static str> {
+    let here = asyncio::find(word)?.example.split(' ').next()?;
+    find_topic(here)
 }
 
 #[cfg(test)]

@@ -66,3 +66,41 @@ fn hints_quote_the_usage_and_an_example() {
         "usage: sleep DUR (e.g. sleep 250ms)"
     );
 }
+
+#[test]
+fn asyncio_names_are_found_bare_or_as_typed() {
+    assert_eq!(asyncio::bare("asyncio.gather(a,"), "gather");
+    assert_eq!(asyncio::bare("loop.call_soon"), "call_soon");
+    assert_eq!(asyncio::bare("sleep(1s)"), "sleep");
+    assert_eq!(asyncio::bare("spawn"), "spawn");
+    assert_eq!(
+        asyncio::find("asyncio.create_task(worker())").map(|n| n.here),
+        Some("spawn")
+    );
+    assert!(asyncio::find("spawn").is_none());
+    assert_eq!(
+        asyncio::hint("create_task").as_deref(),
+        Some("asyncio's create_task is spawn here: spawn worker sleep 1s; print done")
+    );
+    assert_eq!(asyncio_topic("create_task"), Some("spawn"));
+    assert_eq!(asyncio_topic("Queue"), Some("new"));
+    assert_eq!(asyncio_topic("nope"), None);
+}
+
+#[test]
+fn every_asyncio_name_is_spelled_otherwise_here_and_its_example_parses() {
+    for n in asyncio::ASYNCIO {
+        assert!(
+            find_command(n.asyncio).is_none() && find_step(n.asyncio).is_none(),
+            "{} is a command or step already: no hint needed",
+            n.asyncio
+        );
+        assert!(
+            crate::repl::parse_line(n.example).is_ok(),
+            "{}: {:?} does not parse",
+            n.asyncio,
+            n.example
+        );
+        assert!(asyncio_topic(n.asyncio).is_some(), "{}", n.asyncio);
+    }
+}
