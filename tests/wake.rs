@@ -181,3 +181,69 @@ fn runtime_wake_is_a_spurious_wake_from_outside() {
         "a spurious wake does not end a sleep early"
     );
 }
+
+/// The events about `waiter` that a run of one poll (spawn, wake, spawn)
+/// gives each kind of watcher: a listener alone, the log alone, both.
+#[test]
+fn wakes_made_around_spawns_in_one_poll_are_each_told_once() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    for (listen, log) in [(true, false), (false, true), (true, true)] {
+        let (rt, _) = virtual_rt();
+        let heard = Rc::new(RefCell::new(Vec::new()));
+        if listen {
+            let heard = heard.clone();
+            rt.events()
+                .subscribe(move |e| heard.borrow_mut().push(e.clone()));
+        }
+        if log {
+            rt.events().record(1000);
+        }
+        let ready = evloop::sync::Event::new();
+        let waiter = rt.block_on(async {
+            let r = ready.clone();
+            let waiter = evloop::spawn_named("waiter", async move { r.wait().await });
+            evloop::yield_now().await; // the waiter parks
+            // One poll: a spawn with nothing waiting before it, a wake, a
+            // spawn after the wake, and one more wake.
+            let a = evloop::spawn(async {});
+            ready.set();
+            let b = evloop::spawn(async {});
+            let id = waiter.id();
+            waiter.await.unwrap();
+            a.await.unwrap();
+            b.await.unwrap();
+            id
+        });
+        let events = if listen {
+            heard.borrow().clone()
+        } else {
+            rt.events().recorded()
+        };
+        let woken: Vec<_> = events
+            .iter()
+            .filter(|e| matches!(e.kind, LoopEventKind::Woken { task, .. } if task == waiter))
+            .collect();
+        assert_eq!(woken.len(), 1, "listen {listen}, log {log}: {events:#?}");
+        // A spawn is no wake: no "ready" for a task before its first poll.
+        let spawned: Vec<_> = events
+            .iter()
+            .filter_map(|e| match e.kind {
+                LoopEventKind::Spawned { task, .. } => Some(task),
+                _ => None,
+            })
+            .collect();
+        for task in spawned {
+            let first = events
+                .iter()
+                .position(|e| e.involves(task) && !matches!(e.kind, LoopEventKind::Spawned { .. }))
+                .unwrap();
+            assert!(
+                matches!(events[first].kind, LoopEventKind::Polled { .. }),
+                "listen {listen}, log {log}: {task}'s first event after its spawn is {}",
+                events[first]
+            );
+        }
+    }
+}

@@ -314,7 +314,8 @@ impl Core {
     /// now and the event is built once the task is in the table.
     #[inline(always)]
     fn admit(&self, key: TaskKey, task: TaskRef, ready: bool) {
-        let event = if !self.inspector.listening() {
+        let listening = self.inspector.listening();
+        let event = if !listening {
             None
         } else if self.inspector.log_alone() {
             // No user code runs: the record can be written before the task
@@ -340,7 +341,12 @@ impl Core {
         let queued = ready.then(|| task.clone());
         self.tasks.borrow_mut().fill(key, task);
         if let Some(task) = queued {
-            self.here().ready.borrow_mut().push(task);
+            let mut ready = self.here().ready.borrow_mut();
+            if listening {
+                ready.push_spawned(task);
+            } else {
+                ready.push(task);
+            }
         }
         if let Some((task, (name, parent, at))) = event {
             self.inspector

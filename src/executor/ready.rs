@@ -167,6 +167,22 @@ impl<T: Queued> ReadyQueue<T> {
         self.queue.shrink_to(keep);
     }
 
+    /// Pushes a task just spawned while someone watches. A spawn is no
+    /// news (the take-in skips it: listeners heard "spawned" already), so
+    /// when nothing pushed before it is news either, it counts as taken in
+    /// at once. Otherwise a task that spawns 100,000 children leaves the
+    /// take-in after its poll 100,000 entries to look at and skip, each a
+    /// read of a header that has left the cache by then (workload A,
+    /// watched).
+    #[inline]
+    pub(crate) fn push_spawned(&mut self, task: T) {
+        let no_news = !self.has_news();
+        self.queue.push_back(task);
+        if no_news {
+            self.taken_in += 1;
+        }
+    }
+
     /// What `look` says of the oldest task pushed since the loop last
     /// looked, which from now on counts as taken in.
     #[inline]
@@ -591,5 +607,29 @@ mod tests {
         assert!(!q.has_news());
         let seen = taken(&mut q);
         assert!(seen.is_empty());
+    }
+
+    #[test]
+    fn a_spawn_is_taken_in_at_once_unless_news_waits_before_it() {
+        let mut q = ReadyQueue::<TaskKey>::new(Policy::Fifo);
+        let k = keys(4);
+        q.push_spawned(k[0]);
+        assert!(!q.has_news(), "a spawn alone is no news");
+        q.push(k[1]);
+        q.push_spawned(k[2]);
+        assert!(q.has_news());
+        let taken = std::iter::from_fn(|| q.take_next(|k| *k)).collect::<Vec<_>>();
+        assert_eq!(
+            taken,
+            [k[1], k[2]],
+            "the wake is news; the spawn after it is looked at"
+        );
+        q.push_spawned(k[3]);
+        assert!(!q.has_news());
+        assert_eq!(q.pop(), Some(k[0]));
+        assert!(
+            !q.has_news(),
+            "a pop in front keeps the mark where it belongs"
+        );
     }
 }
