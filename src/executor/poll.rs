@@ -27,6 +27,7 @@ use super::core::{Core, entered};
 use super::inspector::forget_if;
 use super::report::StepReport;
 use super::tasks::Slot;
+use super::turn::may_take_in;
 use crate::debug::Diagnostic;
 use crate::inspect::{LoopEvent, LoopEventKind, PollResult, Record};
 use crate::sys::monotonic;
@@ -305,10 +306,11 @@ impl Core {
         let plain = !noted.is_some_and(Wait::is_primitive);
         // Whether anyone watched was asked as the poll began (see the
         // take-in in `end_poll`).
-        let take_in = self.watching.get() && self.may_take_in();
+        let here = self.here();
+        let take_in = self.watching.get() && may_take_in(here);
         self.inspector.deliver_run(
             &event,
-            || if take_in { self.next_wake() } else { None },
+            || if take_in { self.next_wake(here) } else { None },
             |(task, cause)| LoopEvent {
                 at,
                 kind: LoopEventKind::Woken {

@@ -24,6 +24,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use super::core::Core;
+use super::hook::Here;
 use super::idle::Idle;
 use super::poll::Root;
 use super::report::{RunError, RunErrorKind, RunReport, StepReport, Stop};
@@ -317,29 +318,25 @@ impl Core {
     /// the cause, packed.
     #[inline(always)]
     fn take_in_each(&self, mut tell: impl FnMut(TaskId, PackedCause)) {
-        if !self.may_take_in() {
+        let here = self.here();
+        if !may_take_in(here) {
             return;
         }
         // One key at a time, the queue borrowed only to take it: a listener
         // may wake a task, and that wake is taken in here too, after the
         // event that caused it.
-        while let Some((task, cause)) = self.next_wake() {
+        while let Some((task, cause)) = self.next_wake(here) {
             tell(task, cause);
         }
     }
 
-    /// False inside a poll (a task cancelled another): the poll's own
-    /// take-in, after its "polled" event, tells of these wakes.
-    #[inline(always)]
-    pub(super) fn may_take_in(&self) -> bool {
-        !matches!(self.here().source.get(), Source::Task(..))
-    }
-
     /// The oldest wake not yet taken in (the task and its cause, packed),
-    /// which from now on is.
+    /// which from now on is. `here` is the loop's [`here`](Core::here),
+    /// asked once by the caller for all the wakes it takes in (asking
+    /// checks the thread, and a listener's call between two wakes makes
+    /// the compiler ask again).
     #[inline(always)]
-    pub(super) fn next_wake(&self) -> Option<(TaskId, PackedCause)> {
-        let here = self.here();
+    pub(super) fn next_wake(&self, here: &Here) -> Option<(TaskId, PackedCause)> {
         loop {
             let (task, cause, finished) = here
                 .ready
@@ -403,6 +400,13 @@ impl Core {
         }
         drop(removed);
     }
+}
+
+/// False inside a poll (a task cancelled another): the poll's own take-in,
+/// after its "polled" event, tells of these wakes.
+#[inline(always)]
+pub(super) fn may_take_in(here: &Here) -> bool {
+    !matches!(here.source.get(), Source::Task(..))
 }
 
 #[cfg(test)]
