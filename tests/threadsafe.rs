@@ -323,6 +323,33 @@ fn spins_that_never_pay_are_rested() {
     );
 }
 
+/// A spin that just misses its answers stretches until it catches them: a
+/// worker that always answers 1.5 ms in, after a 1 ms spin, is seen awake
+/// once the loop spins 2 ms (or 4, the longest, when the machine is slow).
+#[test]
+fn a_spin_that_just_misses_its_answers_stretches_to_catch_them() {
+    if on_one_cpu() {
+        println!("notice: one CPU here, where the loop never spins; skipped");
+        return;
+    }
+    let waits = 40;
+    let rt = Runtime::builder().spin_before_sleep(ms(1)).build();
+    rt.block_on(async {
+        for i in 0..waits {
+            let job = move || {
+                thread::sleep(Duration::from_micros(1500)); // never sooner
+                i
+            };
+            assert_eq!(evloop::to_thread(job).await.unwrap(), i);
+        }
+    });
+    let sleeps = rt.sleeps();
+    // No 1 ms spin can see one of these answers: every wake seen awake is
+    // a stretched spin's. Most are, once it has stretched; a quarter
+    // leaves room for a slow machine.
+    assert!(sleeps.woken_awake * 4 >= waits, "{sleeps:?}");
+}
+
 /// Where the process may run on one CPU only, a loop that waits for
 /// another thread parks at once, whatever spin it was given: the thread
 /// that would answer cannot run while the loop's thread spins. The test

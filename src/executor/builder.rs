@@ -281,7 +281,8 @@ impl Builder {
     /// A parked loop pays the kernel for every answer from another thread
     /// (a futex wake, then its thread scheduled in again: some 10–20 µs on
     /// a virtual machine); an awake one sees it at once. The price is CPU
-    /// time: up to this much per such sleep. A loop that waits for I/O, or
+    /// time: up to this much per such sleep (four times this while the
+    /// spin is stretched, below). A loop that waits for I/O, or
     /// for a timer with its reactor on, sleeps in the poller and does not
     /// spin (without a reactor, a timed sleep spins too, never past its
     /// own end).
@@ -292,7 +293,11 @@ impl Builder {
     /// tries one spin again, resting twice as long after each miss, up to
     /// 1,024 waits (`Sleeps::rested` counts those waits). With a hog on the
     /// other CPU, a thread that answers at once took 9.9 µs a round trip
-    /// with every spin and 4.5 with the rests (the peers: 4.0–4.8).
+    /// with every spin and 4.5 with the rests (the peers: 4.0–4.8). And it
+    /// learns how long to spin: a spin whose answer came soon after it
+    /// ended (within four of this) is doubled for the next wait, up to four
+    /// times this; an answer later than that puts it back. A spin ends at
+    /// the wake, so the longer one costs CPU only while it keeps missing.
     ///
     /// A process that may run on one CPU only (its affinity, or a
     /// container's CPU quota, as [`std::thread::available_parallelism`]

@@ -23,6 +23,7 @@ use std::time::Duration;
 use super::context;
 use super::core::Core;
 use super::report::StallReport;
+use super::spin::Spun;
 use crate::time::{ClockKind, Instant};
 
 pub(super) enum Idle {
@@ -267,9 +268,21 @@ impl Core {
             // spins have stopped paying here (`spin.rs`).
             let allowed = self.spin();
             let spin = self.spin_gauge.next(allowed);
+            // When the spin misses, how long after the wait began its
+            // answer came tells the gauge whether a longer spin would have
+            // caught it (one clock reading each side, on a wait of
+            // microseconds at least).
+            let began = (!spin.is_zero()).then(std::time::Instant::now);
             let awake = self.remote().park(timeout, spin);
-            if !spin.is_zero() {
-                self.spin_gauge.spun(awake);
+            if let Some(began) = began {
+                let spun = if awake {
+                    Spun::Paid
+                } else {
+                    Spun::Missed {
+                        answered_after: self.remote().was_notified().then(|| began.elapsed()),
+                    }
+                };
+                self.spin_gauge.spun(spun, allowed);
             } else if !allowed.is_zero() {
                 self.lateness.rested();
             }

@@ -347,6 +347,13 @@ impl Remote {
         }
     }
 
+    /// True if a wake from another thread has come since the loop last
+    /// armed (what ended a park that did not time out).
+    #[inline]
+    pub(crate) fn was_notified(&self) -> bool {
+        self.signal.notified.load(Ordering::SeqCst)
+    }
+
     pub(crate) fn close(&self) {
         let jobs = {
             let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
