@@ -395,12 +395,36 @@ impl Inspector {
     ) {
         debug_assert!(self.listener_alone());
         let dispatching = Dispatching::start(&self.dispatching);
-        let mut disturbed = self.tell_the_one_listener(first);
-        while !disturbed && let Some(item) = next() {
-            let event = make(item);
-            debug_assert!(owns_nothing(&event.kind), "{event:?}");
-            disturbed = self.tell_the_one_listener(&event);
-            std::mem::forget(event);
+        // The list stays borrowed for the whole run, as for one event (see
+        // `dispatch`): between two calls only the take-in runs, which never
+        // touches it.
+        let panicked = {
+            let mut listeners = self.listeners.borrow_mut();
+            match listeners.first_mut() {
+                Some((id, listener)) => {
+                    let mut panicked = call_caught(listener, first);
+                    while !panicked
+                        && self.alone.get()
+                        && let Some(item) = next()
+                    {
+                        let event = make(item);
+                        debug_assert!(owns_nothing(&event.kind), "{event:?}");
+                        panicked = call_caught(listener, &event);
+                        std::mem::forget(event);
+                    }
+                    panicked.then_some(*id)
+                }
+                None => None,
+            }
+        };
+        if let Some(id) = panicked {
+            self.drop_panicked(id);
+        }
+        // Whatever the listener did that matters cleared `alone` (see
+        // `tell_the_one_listener`).
+        let disturbed = !self.alone.get();
+        if disturbed {
+            self.after_a_disturbance();
         }
         drop(dispatching);
         if disturbed {
