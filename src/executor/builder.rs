@@ -151,6 +151,32 @@ impl Builder {
     /// two clock reads per poll, which is why a listener or the event log
     /// alone does not turn it on): `Polled::took` and a task's `busy` time
     /// are zero without it, and untimed events carry their turn's time.
+    ///
+    /// Timed polls also shorten a turn on the real clock: once a turn's
+    /// polls have taken 10 ms together, the loop looks at its timers, I/O
+    /// and other threads before polling again, so a task that blocks the
+    /// loop at every poll delays a due timer by the poll in progress, not
+    /// by a turn of 61 polls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc, time::Duration};
+    ///
+    /// let rt = evloop::Runtime::builder().poll_timing(true).build();
+    /// let hog_polls = Rc::new(Cell::new(0));
+    /// let polls = hog_polls.clone();
+    /// drop(rt.spawn(async move {
+    ///     loop {
+    ///         polls.set(polls.get() + 1);
+    ///         std::thread::sleep(Duration::from_millis(12)); // blocks the loop
+    ///         evloop::yield_now().await;
+    ///     }
+    /// }));
+    /// rt.block_on(evloop::sleep(Duration::from_millis(1)));
+    /// // The sleep's timer was looked at after one or two of the hog's polls.
+    /// assert!(hog_polls.get() <= 3);
+    /// ```
     pub fn poll_timing(mut self, on: bool) -> Builder {
         self.poll_timing = on;
         self

@@ -77,6 +77,9 @@ pub(crate) struct Core {
     /// `coarse_now`).
     pub(super) turn_now: Cell<Instant>,
     pub(super) poll_budget: Cell<u64>,
+    /// Nanoseconds this turn's timed polls took, together (see `turn.rs`'s
+    /// `TURN_SPAN`).
+    pub(super) turn_spent: Cell<u64>,
     /// `block_on`'s future: done yet, cancelled, and the panic it ended with.
     pub(super) root_done: Cell<bool>,
     /// The root's key, which tells it apart when the ready queue hands it
@@ -163,6 +166,7 @@ impl Core {
             last_birth: RefCell::new(None),
             turn_now: Cell::new(Instant::START),
             poll_budget: Cell::new(u64::MAX),
+            turn_spent: Cell::new(0),
             root_done: Cell::new(false),
             root_key: Cell::new(None),
             root_cancelled: Cell::new(false),

@@ -73,6 +73,18 @@ macro_rules! polled_event {
     };
 }
 
+/// What [`Core::poll_one`] did, for the turn that called it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum OnePoll {
+    /// No task was ready.
+    NoneReady,
+    /// It polled a task (or skipped a finished one).
+    Polled,
+    /// It polled a task, and the turn's timed polls have now taken
+    /// [`TURN_SPAN`](super::turn::TURN_SPAN) together: the turn ends here.
+    TurnSpent,
+}
+
 /// `block_on`'s future, polled in place when the root's turn comes.
 pub(crate) type Root<'a> = Option<Pin<&'a mut dyn Future<Output = ()>>>;
 
@@ -119,21 +131,22 @@ impl Core {
         }
     }
 
-    /// Polls one ready task; false if none was ready. `report`, when given,
+    /// Polls one ready task, and says whether the turn goes on (see
+    /// [`OnePoll`]). `report`, when given,
     /// receives a [`StepReport`] of the poll (only `step` asks: building one
     /// costs a clock read and a name string).
     pub(crate) fn poll_one(
         &self,
         root: &mut Root<'_>,
         report: Option<&mut Option<StepReport>>,
-    ) -> bool {
+    ) -> OnePoll {
         let Some(slot) = self.pop_ready() else {
-            return false;
+            return OnePoll::NoneReady;
         };
         let header = slot.header();
         match header.state.start_poll() {
             StartPoll::Run => {}
-            StartPoll::Finished => return true,
+            StartPoll::Finished => return OnePoll::Polled,
         }
         if header.count_poll() {
             self.here().carries.poll_wrapped(header.key());
@@ -182,7 +195,7 @@ impl Core {
         } else {
             None
         };
-        self.end_poll(&slot, &polled, took_nanos, usage, end_at, noted);
+        let spent = self.end_poll(&slot, &polled, took_nanos, usage, end_at, noted);
         if let Some(report) = report {
             self.collecting.set(false);
             let woke = std::mem::take(&mut *self.step_wakes.borrow_mut());
@@ -197,7 +210,11 @@ impl Core {
                 woke,
             });
         }
-        true
+        if spent {
+            OnePoll::TurnSpent
+        } else {
+            OnePoll::Polled
+        }
     }
 
     /// What follows every poll, in the order the state machine asks for:
@@ -214,10 +231,12 @@ impl Core {
         usage: Option<Usage>,
         end_at: Option<Instant>,
         noted: Option<Wait>,
-    ) {
+    ) -> bool {
         let header = slot.header();
+        let mut spent = false;
         if took_nanos != 0 {
             self.inspector.add_busy(header, took_nanos);
+            spent = self.spend_turn(took_nanos);
         }
         self.inspector.check_slow_poll(header, took_nanos, usage);
         let mut taken_in = false;
@@ -261,6 +280,7 @@ impl Core {
             }
         }
         self.inspector.set_stamp(None);
+        spent
     }
 
     /// "Polled", when only the log watches, and the wakes the poll made:

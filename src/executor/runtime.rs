@@ -357,7 +357,24 @@ impl Runtime {
     }
 
     /// Runs the loop for `span` of clock time: on the virtual clock this is
-    /// [`advance`](Runtime::advance); on the real clock it runs for that long.
+    /// [`advance`](Runtime::advance); on the real clock it runs for that long,
+    /// even while tasks are always ready (the span ends when the first turn
+    /// that finds it over begins; the tasks still ready stay queued).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = evloop::Runtime::new();
+    /// let spinner = rt.spawn(async {
+    ///     loop {
+    ///         evloop::yield_now().await; // always ready
+    ///     }
+    /// });
+    /// let report = rt.run_for(Duration::from_millis(5)).unwrap();
+    /// assert_eq!(report.stop, evloop::Stop::TimeReached);
+    /// spinner.cancel();
+    /// ```
     ///
     /// # Errors
     ///

@@ -26,15 +26,31 @@ use std::time::Duration;
 use super::core::Core;
 use super::hook::Here;
 use super::idle::Idle;
-use super::poll::Root;
+use super::poll::{OnePoll, Root};
 use super::report::{RunError, RunErrorKind, RunReport, StepReport, Stop};
 use crate::inspect::{EventLog, LoopEvent, LoopEventKind, Record};
 use crate::task::{CancelStep, PackedCause, Source, TaskId, TaskRef, WakeCause};
-use crate::time::Instant;
+use crate::time::{ClockKind, Instant};
 
 /// Polls per turn before the loop looks at timers and other threads again
 /// (tokio's current-thread scheduler uses the same number for I/O).
 const BATCH: u64 = 61;
+
+/// How long, on the real clock, a turn's timed polls may take together
+/// before the turn ends early: the poll that reaches it is the turn's
+/// last. Sixty-one polls of a task that blocks the loop for 200 ms would
+/// keep a due timer waiting twelve seconds; this way a timer waits for
+/// the poll in progress, as in asyncio, where each turn runs what was
+/// ready when it began.
+///
+/// Only timed polls count (debug mode, or
+/// [`Builder::poll_timing`](crate::Builder::poll_timing)): untimed, the
+/// loop does not read the clock around a poll, and a turn is `BATCH`
+/// polls. Nor does the virtual clock's loop cut turns short: its clock
+/// does not move while tasks run, so no timer falls due meanwhile, and
+/// there a turn's length stays independent of the machine's speed by
+/// construction (a recorded schedule replays the same on any machine).
+pub(super) const TURN_SPAN: Duration = Duration::from_millis(10);
 
 /// What a driving loop runs until.
 pub(crate) enum Goal<'a> {
@@ -69,12 +85,30 @@ impl Core {
             }
             // 1. collect
             self.collect();
+            // On the real clock time passes while tasks run: a span ends
+            // when the turn that finds it over begins, busy or not. (The
+            // virtual clock's span ends in `idle`, which moves the clock,
+            // once the tasks its last timers woke have run.)
+            if let Some(t) = limit
+                && self.timers.clock_kind() == ClockKind::Real
+                && self.turn_now.get() >= t
+            {
+                break Ok(Stop::TimeReached);
+            }
             // 2. poll, at most BATCH tasks
             if !self.here().ready.borrow().is_empty() {
                 // One count serves both bounds: the batch and the budget.
                 let stop_at = budget.min(polls.saturating_add(BATCH));
-                while self.poll_one(&mut root, None) {
-                    polls += 1;
+                self.turn_spent.set(0);
+                loop {
+                    match self.poll_one(&mut root, None) {
+                        OnePoll::Polled => polls += 1,
+                        OnePoll::NoneReady => break,
+                        OnePoll::TurnSpent => {
+                            polls += 1;
+                            break;
+                        }
+                    }
                     // An interrupt takes effect after the poll in progress.
                     if polls >= stop_at
                         || self.goal_reached(&goal)
@@ -112,6 +146,15 @@ impl Core {
         }
     }
     // ANCHOR_END: turn
+
+    /// A timed poll took `nanos`: true if, on the real clock, this turn's
+    /// polls have now taken [`TURN_SPAN`] together (it was the turn's last).
+    #[inline]
+    pub(super) fn spend_turn(&self, nanos: u64) -> bool {
+        let spent = self.turn_spent.get().saturating_add(nanos);
+        self.turn_spent.set(spent);
+        u128::from(spent) >= TURN_SPAN.as_nanos() && self.timers.clock_kind() == ClockKind::Real
+    }
 
     fn goal_reached(&self, goal: &Goal<'_>) -> bool {
         match goal {

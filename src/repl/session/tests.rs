@@ -141,6 +141,35 @@ fn on_the_real_clock_output_appears_as_it_happens() {
     assert!(first_at < status_at);
 }
 
+/// On `clock real`, a task that blocks the loop at every poll (`spin`) and
+/// yields kept a due timer waiting for a turn of 61 polls, and `run 300ms`
+/// never ended while it was ready (the 1-minute budget stopped it). Now a
+/// turn ends once its polls have taken 10 ms, and a span ends at the first
+/// turn that finds it over.
+#[test]
+fn on_the_real_clock_a_blocking_task_delays_a_ticker_by_its_own_polls_alone() {
+    let (mut s, got) = recorded(Options::default());
+    for line in [
+        "clock real",
+        "spawn ticker forever { sleep 10ms; print tick }",
+        "spawn hog forever { spin 30ms; yield }",
+    ] {
+        assert!(matches!(s.run_line(line), Reply::Done(_)));
+    }
+    assert!(matches!(s.run_line("run 300ms"), Reply::Done(_)));
+    let said = |text: &str| got.borrow().iter().any(|(_, l)| l.contains(text));
+    assert!(said("the clock is now"), "{:#?}", got.borrow());
+    assert!(!said("budget"), "{:#?}", got.borrow());
+    // About five ticks in 300 ms (each waits for at most two 30 ms spins);
+    // a turn of 61 polls would allow none.
+    let ticks = got
+        .borrow()
+        .iter()
+        .filter(|(_, l)| l.contains("ticker: tick"))
+        .count();
+    assert!(ticks >= 2, "{ticks} ticks: {:#?}", got.borrow());
+}
+
 /// Issue 17 item 25: `repeat 1000000 { print <4000 bytes> }` needed gigabytes
 /// for one step. What one command shows is bounded; the rest is counted.
 #[test]
