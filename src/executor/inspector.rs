@@ -417,15 +417,7 @@ impl Inspector {
                 None => None,
             }
         };
-        if let Some(id) = panicked {
-            self.drop_panicked(id);
-        }
-        // Whatever the listener did that matters cleared `alone` (see
-        // `tell_the_one_listener`).
-        let disturbed = !self.alone.get();
-        if disturbed {
-            self.after_a_disturbance();
-        }
+        let disturbed = self.after_the_one_listener(panicked);
         drop(dispatching);
         if disturbed {
             self.deliver_rest(next, make);
@@ -479,6 +471,14 @@ impl Inspector {
                 None => None,
             }
         };
+        self.after_the_one_listener(panicked)
+    }
+
+    /// What follows the one listener's call (or run of calls): the listener
+    /// that panicked (its id) is dropped, and what it did is dealt with;
+    /// true if it did anything that may matter to the next event.
+    #[inline(always)]
+    fn after_the_one_listener(&self, panicked: Option<u64>) -> bool {
         if let Some(id) = panicked {
             self.drop_panicked(id);
         }

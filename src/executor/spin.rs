@@ -133,7 +133,7 @@ impl SpinGauge {
         }
         self.stretch.set(1);
         let rest = match self.rest.get() {
-            // Resting already: this was a try, and it missed.
+            // Not resting: one more miss in a row; enough of them start a rest.
             0 => {
                 let misses = self.misses.get() + 1;
                 self.misses.set(misses);
@@ -143,6 +143,7 @@ impl SpinGauge {
                 self.misses.set(0);
                 FIRST_REST
             }
+            // Resting already: this was a try, and it missed.
             rest => (rest * 2).min(LONGEST_REST),
         };
         self.rest.set(rest);

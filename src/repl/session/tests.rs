@@ -86,6 +86,22 @@ fn the_clock_tells_how_waits_for_other_threads_ended() {
     );
 }
 
+/// `clock` says how many of those waits parked at once because the loop's
+/// spins had stopped paying (`Sleeps::rested`): a worker that answers 1 ms
+/// in is never seen by a 20 µs spin, so after a few misses the loop rests.
+#[test]
+fn the_clock_tells_when_the_loops_spins_stopped_paying() {
+    let (_, after) = clock_before_and_after("repeat 30 { thread 1ms }");
+    assert!(after.contains("waits for other threads: "), "{after}");
+    let one_cpu = std::thread::available_parallelism().map_or(true, |n| n.get() == 1);
+    // On one CPU the loop never spins, so it has nothing to rest from.
+    assert_eq!(
+        after.contains(" of them at once: the loop's spins had stopped paying)"),
+        !one_cpu,
+        "{after}"
+    );
+}
+
 /// Lines as they came, each with when.
 type Seen = Rc<RefCell<Vec<(Instant, String)>>>;
 
